@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Error messages on the context, logging through the caller's callback. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static void emit(xhp_ctx *ctx, int priority, const char *msg)
+{
+	if (ctx->log_fn && priority <= ctx->log_priority)
+		ctx->log_fn(ctx->log_userdata, priority, msg);
+}
+
+int xhp_err(xhp_ctx *ctx, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errnum < 0)
+		errnum = -errnum;
+	if (errnum == 0)
+		errnum = EIO;
+	if (!ctx)
+		return -errnum;
+	va_start(ap, fmt);
+	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+	va_end(ap);
+	emit(ctx, LOG_ERR, ctx->err);
+	return -errnum;
+}
+
+void xhp_log(xhp_ctx *ctx, int priority, const char *fmt, ...)
+{
+	char buf[XHP_ERR_MAX];
+	va_list ap;
+
+	if (!ctx || !ctx->log_fn || priority > ctx->log_priority)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	emit(ctx, priority, buf);
+}
+
+void xhp_clear_error(xhp_ctx *ctx)
+{
+	ctx->err[0] = '\0';
+}
+
+uint64_t xhp_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+void xhp_deadline_start(xhp_ctx *ctx)
+{
+	ctx->deadline_us = xhp_now_us() + ctx->timeout_ms * 1000u;
+}
+
+int xhp_deadline_left_ms(const xhp_ctx *ctx)
+{
+	uint64_t now;
+
+	if (!ctx->deadline_us)
+		return -1;
+	now = xhp_now_us();
+	if (now >= ctx->deadline_us)
+		return 0;
+	if ((ctx->deadline_us - now) / 1000u > INT32_MAX)
+		return INT32_MAX;
+	return (int)((ctx->deadline_us - now + 999u) / 1000u);
+}
+
+bool xhp_deadline_passed(const xhp_ctx *ctx)
+{
+	return ctx->deadline_us && xhp_now_us() >= ctx->deadline_us;
+}

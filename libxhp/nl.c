@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* rtnetlink over libmnl: request/ack with extended acks, link lookup. */
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+
+#include "nl.h"
+
+#ifndef NETLINK_EXT_ACK
+#define NETLINK_EXT_ACK 11
+#endif
+
+static char ext_msg[256];
+
+int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret)
+{
+	struct xhp_nl *nl;
+	int one = 1;
+
+	nl = calloc(1, sizeof(*nl));
+	if (!nl)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!nl->sock) {
+		int e = errno;
+
+		free(nl);
+		return xhp_err(ctx, e, "cannot open rtnetlink: %s",
+			       strerror(e));
+	}
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		int e = errno;
+
+		mnl_socket_close(nl->sock);
+		free(nl);
+		return xhp_err(ctx, e, "cannot bind rtnetlink: %s",
+			       strerror(e));
+	}
+	nl->portid = mnl_socket_get_portid(nl->sock);
+	nl->seq = (unsigned int)time(NULL);
+	*ret = nl;
+	return 0;
+}
+
+struct xhp_nl *xhp_nl_close(struct xhp_nl *nl)
+{
+	if (nl) {
+		mnl_socket_close(nl->sock);
+		free(nl);
+	}
+	return NULL;
+}
+
+struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type,
+			    uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl->seq;
+	return nlh;
+}
+
+/* Pull NLMSGERR_ATTR_MSG out of an extended ack. */
+static void parse_ext_ack(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	unsigned int off = sizeof(*err);
+
+	ext_msg[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	mnl_attr_for_each(attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			snprintf(ext_msg, sizeof(ext_msg), "%s",
+				 mnl_attr_get_str(attr));
+			return;
+		}
+	}
+}
+
+int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
+		mnl_cb_t cb, void *data, const char **ret_ext)
+{
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int r, len;
+
+	ext_msg[0] = '\0';
+	if (ret_ext)
+		*ret_ext = ext_msg;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	for (;;) {
+		struct pollfd p = { mnl_socket_get_fd(nl->sock), POLLIN, 0 };
+		int left = xhp_deadline_left_ms(ctx);
+		const struct nlmsghdr *h;
+
+		r = poll(&p, 1, left < 0 ? 10000 : left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -ETIMEDOUT;
+		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (n < 0)
+			return -errno;
+		len = (int)n;
+		/* Find an error message to read its extended ack first. */
+		for (h = (const struct nlmsghdr *)nl->buf;
+		     mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+			if (h->nlmsg_type == NLMSG_ERROR &&
+			    h->nlmsg_seq == seq) {
+				const struct nlmsgerr *e =
+					mnl_nlmsg_get_payload(h);
+
+				if (e->error)
+					parse_ext_ack(h);
+				return e->error;
+			}
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (cb && cb(h, data) < 0)
+				return -EIO;
+		}
+	}
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	struct xhp_link *l = data;
+	struct nlattr *i;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(l->name, sizeof(l->name), "%s",
+				 mnl_attr_get_str(a));
+		break;
+	case IFLA_MTU:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->mtu = mnl_attr_get_u32(a);
+		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+			l->master = (int)mnl_attr_get_u32(a);
+		break;
+	case IFLA_ADDRESS:
+		if (mnl_attr_get_payload_len(a) == 6) {
+			memcpy(l->addr, mnl_attr_get_payload(a), 6);
+			l->has_addr = true;
+		}
+		break;
+	case IFLA_LINKINFO:
+		mnl_attr_for_each_nested(i, a)
+			if (mnl_attr_get_type(i) == IFLA_INFO_KIND &&
+			    mnl_attr_validate(i, MNL_TYPE_STRING) == 0)
+				snprintf(l->kind, sizeof(l->kind), "%.*s",
+					 (int)mnl_attr_get_payload_len(i),
+					 (const char *)mnl_attr_get_payload(i));
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct xhp_link *l = data;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	l->ifindex = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr, l);
+}
+
+int xhp_nl_link_get(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,
+		    int ifindex, struct xhp_link *ret)
+{
+	struct xhp_link l = { 0 };
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	int r;
+
+	nlh = xhp_nl_msg(nl, RTM_GETLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = name ? 0 : ifindex;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = xhp_nl_talk(ctx, nl, nlh, link_cb, &l, NULL);
+	if (r == -ENODEV || (r == 0 && l.ifindex == 0))
+		return -ENODEV;
+	if (r < 0)
+		return r;
+	*ret = l;
+	return 0;
+}

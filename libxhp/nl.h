@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rtnetlink over libmnl: one socket per context, request/ack with the
+ * kernel's errno and extended-ack message, link lookup by name (never a
+ * dump). Built on by the network personalities' own netlink files.
+ */
+#ifndef XHP_NL_H
+#define XHP_NL_H
+
+#include <libmnl/libmnl.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+
+#include "internal.h"
+
+struct xhp_nl {
+	struct mnl_socket *sock;
+	unsigned int portid;
+	unsigned int seq;
+	char buf[16384]; /* MNL_SOCKET_BUFFER_SIZE, aligned */
+};
+
+/* Open the rtnetlink socket (NETLINK_ROUTE, extended acks on). */
+int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret);
+struct xhp_nl *xhp_nl_close(struct xhp_nl *nl);
+
+/* Start a request in nl->buf; the caller adds the family header. */
+struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type,
+			    uint16_t flags);
+
+/*
+ * Send @nlh (NLM_F_ACK is added) and wait for the answer within the
+ * context's deadline. @cb (may be NULL) sees each answer message.
+ * Returns 0, or the kernel's negative errno; *ret_ext (may be NULL) gets
+ * the extended-ack text, or "" (a static buffer in @nl, valid until the
+ * next call).
+ */
+int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
+		mnl_cb_t cb, void *data, const char **ret_ext);
+
+/* A link, as one RTM_GETLINK by name returns it. */
+struct xhp_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+	unsigned int flags;  /* IFF_* */
+	unsigned int mtu;
+	int master;          /* ifindex, 0 if none */
+	uint8_t addr[6];
+	bool has_addr;
+	char kind[16];       /* IFLA_INFO_KIND: "bridge", "tun", "veth" */
+};
+
+/* Look a link up by name (or by index when @name is NULL). -ENODEV if
+ * there is none. */
+int xhp_nl_link_get(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,
+		    int ifindex, struct xhp_link *ret);
+
+#endif /* XHP_NL_H */

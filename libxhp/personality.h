@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A device personality: what one of Xen's scripts does, as a const ops
+ * table. device.c runs it and reports the outcome to xenstore.
+ */
+#ifndef XHP_PERSONALITY_H
+#define XHP_PERSONALITY_H
+
+#include "internal.h"
+#include "request.h"
+#include "result.h"
+#include "xs.h"
+
+#define XHP_OP_KEYS_MAX 8
+
+/* One run of a personality. */
+struct xhp_op {
+	xhp_ctx *ctx;
+	const xhp_request *req;
+	/* Set by the personality's add on success: */
+	int status;                       /* XHP_STATUS_CONNECTED or NONE */
+	struct xhp_kv keys[XHP_OP_KEYS_MAX]; /* more keys for the report */
+	char *key_values[XHP_OP_KEYS_MAX];   /* owned copies of values */
+	size_t n_keys;
+	/* Set by a failing step: the status to report (ERROR or BUSY). */
+	int fail_status;
+	bool dry_run;
+};
+
+/*
+ * Add a key to the op's report (the value is copied).
+ * Returns 0 or -ENOMEM/-E2BIG.
+ */
+int xhp_op_put(struct xhp_op *op, const char *key, const char *value);
+
+struct xhp_personality {
+	const char *name;
+	/* Bit mask of (1 << XHP_KIND_*) this personality serves. */
+	unsigned int kinds;
+	/* online (vif) / add (tap, block): plumb; undo all on failure. */
+	int (*add)(struct xhp_op *op);
+	/* offline / remove: unplumb; what is already gone is success. */
+	int (*remove)(struct xhp_op *op);
+};
+
+extern const struct xhp_personality xhp_personality_vif_bridge;
+extern const struct xhp_personality xhp_personality_vif_openvswitch;
+extern const struct xhp_personality xhp_personality_vif_route;
+extern const struct xhp_personality xhp_personality_block;
+
+/* xhp_device_run(), or with @dry_run: print the steps, touch nothing. */
+int xhp_device_run_op(xhp_ctx *ctx, const char *personality,
+		      const xhp_request *req, bool dry_run,
+		      xhp_result **ret_result);
+
+#endif

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The vif-route personality: not implemented yet (placeholder). */
+#include "personality.h"
+
+static int not_implemented(struct xhp_op *op)
+{
+	return xhp_err(op->ctx, ENOSYS, "vif-route is not implemented yet");
+}
+
+const struct xhp_personality xhp_personality_vif_route = {
+	.name = "vif-route",
+	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
+	.add = not_implemented,
+	.remove = not_implemented,
+};

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The xenstore key contract over the real libxenstore. */
+#include <stdio.h>
+#include <string.h>
+
+#include "request.h"
+#include "util.h"
+#include "xs.h"
+
+#define XS_TX_RETRIES 16
+
+int xhp_xs_open(xhp_ctx *ctx)
+{
+	const char *sock;
+
+	if (ctx->xs)
+		return 0;
+	ctx->xs = xs_open(0);
+	if (!ctx->xs) {
+		int e = errno ? errno : EIO;
+
+		sock = secure_getenv("XENSTORED_PATH");
+		return xhp_err(ctx, e, "cannot connect to xenstore%s%s%s: %s",
+			       sock ? " at " : "", sock ? sock : "",
+			       sock ? "" : " (is xenstored running?)",
+			       strerror(e));
+	}
+	return 0;
+}
+
+void xhp_xs_close(xhp_ctx *ctx)
+{
+	if (ctx->xs) {
+		xs_close(ctx->xs);
+		ctx->xs = NULL;
+	}
+}
+
+int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		char **ret)
+{
+	char q[XHP_QUOTE_MAX];
+	unsigned int len;
+	char *v;
+	int r;
+
+	r = xhp_xs_open(ctx);
+	if (r < 0)
+		return r;
+	v = xs_read(ctx->xs, t, path, &len);
+	if (!v) {
+		int e = errno ? errno : EIO;
+
+		if (e == ENOENT || e == EAGAIN)
+			return -e;
+		return xhp_err(ctx, e, "cannot read xenstore %s: %s",
+			       xhp_quote(q, path), strerror(e));
+	}
+	if (strlen(v) != len) {
+		free(v);
+		return xhp_err(ctx, EINVAL,
+			       "xenstore %s holds a NUL byte", path);
+	}
+	*ret = v;
+	return 0;
+}
+
+int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
+		    char **ret)
+{
+	char path[XENSTORE_ABS_PATH_MAX];
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", backend, key);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return xhp_err(ctx, ENAMETOOLONG, "xenstore path too long");
+	return xhp_xs_read(ctx, XBT_NULL, path, ret);
+}
+
+int xhp_xs_setting(xhp_ctx *ctx, const xhp_request *req, const char *key,
+		   char **ret)
+{
+	const char *v;
+	int r;
+
+	if (req->backend_path) {
+		r = xhp_xs_read_key(ctx, req->backend_path, key, ret);
+		if (r != -ENOENT)
+			return r;
+	}
+	v = xhp_request_setting(req, key);
+	if (!v)
+		return -ENOENT;
+	*ret = strdup(v);
+	return *ret ? 0 : -ENOMEM;
+}
+
+int xhp_xs_transact(xhp_ctx *ctx,
+		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
+		    void *ud)
+{
+	int attempt, r;
+
+	r = xhp_xs_open(ctx);
+	if (r < 0)
+		return r;
+	for (attempt = 0; attempt < XS_TX_RETRIES; attempt++) {
+		xs_transaction_t t = xs_transaction_start(ctx->xs);
+
+		if (t == XBT_NULL)
+			return xhp_err(ctx, errno ? errno : EIO,
+				       "cannot start a xenstore transaction: "
+				       "%s", strerror(errno ? errno : EIO));
+		r = fn(ctx, t, ud);
+		if (r < 0) {
+			xs_transaction_end(ctx->xs, t, true);
+			if (r != -EAGAIN)
+				return r;
+			continue;
+		}
+		if (xs_transaction_end(ctx->xs, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return xhp_err(ctx, errno ? errno : EIO,
+				       "xenstore transaction failed: %s",
+				       strerror(errno ? errno : EIO));
+		xhp_debug(ctx, "xenstore transaction conflict, retry %d",
+			  attempt + 1);
+		if (xhp_deadline_passed(ctx))
+			break;
+	}
+	return xhp_err(ctx, EAGAIN,
+		       "xenstore transaction kept conflicting (%d attempts)",
+		       attempt);
+}
+
+struct write_keys {
+	const char *base;
+	const struct xhp_kv *kv;
+	size_t n;
+};
+
+static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	const struct write_keys *w = ud;
+	char path[XENSTORE_ABS_PATH_MAX];
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		int n = snprintf(path, sizeof(path), "%s/%s", w->base,
+				 w->kv[i].key);
+		bool ok;
+
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return xhp_err(ctx, ENAMETOOLONG,
+				       "xenstore path too long");
+		if (w->kv[i].value)
+			ok = xs_write(ctx->xs, t, path, w->kv[i].value,
+				      (unsigned int)strlen(w->kv[i].value));
+		else
+			ok = xs_rm(ctx->xs, t, path) || errno == ENOENT;
+		if (!ok) {
+			int e = errno ? errno : EIO;
+
+			if (e == EAGAIN)
+				return -EAGAIN;
+			return xhp_err(ctx, e, "cannot write xenstore %s: %s",
+				       path, strerror(e));
+		}
+	}
+	return 0;
+}
+
+int xhp_xs_write_keys(xhp_ctx *ctx, const char *base,
+		      const struct xhp_kv *kv, size_t n)
+{
+	struct write_keys w = { base, kv, n };
+
+	return xhp_xs_transact(ctx, write_keys_tx, &w);
+}
+
+int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value)
+{
+	int r = xhp_xs_open(ctx);
+
+	if (r < 0)
+		return r;
+	if (!xs_write(ctx->xs, XBT_NULL, path, value,
+		      (unsigned int)strlen(value)))
+		return xhp_err(ctx, errno ? errno : EIO,
+			       "cannot write xenstore %s: %s", path,
+			       strerror(errno ? errno : EIO));
+	return 0;
+}
+
+int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
+		   char **ret_uuid)
+{
+	char path[XENSTORE_ABS_PATH_MAX];
+	_cleanup_free_ char *vm = NULL;
+	char *name = NULL, *uuid = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+	r = xhp_xs_read(ctx, XBT_NULL, path, &vm);
+	if (r == 0 && vm[0] == '/') {
+		snprintf(path, sizeof(path), "%s/name", vm);
+		r = xhp_xs_read(ctx, XBT_NULL, path, &name);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		snprintf(path, sizeof(path), "%s/uuid", vm);
+		r = xhp_xs_read(ctx, XBT_NULL, path, &uuid);
+		if (r < 0 && r != -ENOENT) {
+			free(name);
+			return r;
+		}
+	} else if (r < 0 && r != -ENOENT) {
+		return r;
+	}
+	*ret_name = name;
+	*ret_uuid = uuid;
+	return 0;
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The xenstore key contract over the real libxenstore.
+ *
+ * Trust: only the backend directory (written by the toolstack in the
+ * driver domain, not writable by the guest) and the /local/domain/<id>/vm
+ * pointer chain (written by libxl, read-only to the guest) are read for
+ * decisions. Nothing under /local/domain/<guest>/device is read; the
+ * frontend mtu key is only written.
+ */
+#ifndef XHP_XS_H
+#define XHP_XS_H
+
+#include <xenstore.h>
+
+#include "internal.h"
+
+/* Connect through xs_open(0) (honours XENSTORED_PATH) on first use. */
+int xhp_xs_open(xhp_ctx *ctx);
+void xhp_xs_close(xhp_ctx *ctx);
+
+/*
+ * Read @path in transaction @t (XBT_NULL: none). *ret is a NUL-terminated
+ * copy, caller frees. Returns -ENOENT when the node is missing, -EINVAL if
+ * the value holds a NUL byte, or another negative errno (with a message).
+ */
+int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		char **ret);
+
+/* Read <backend>/<key>; -ENOENT when missing. */
+int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
+		    char **ret);
+
+/*
+ * A setting with Xen's precedence: environment < argv < xenstore
+ * <backend>/<key>. Returns 0 with *ret (caller frees), -ENOENT if no
+ * source has it.
+ */
+int xhp_xs_setting(xhp_ctx *ctx, const xhp_request *req, const char *key,
+		   char **ret);
+
+/* One key=value written under the backend path (value NULL: remove). */
+struct xhp_kv {
+	const char *key;
+	const char *value;
+};
+
+/*
+ * Write the keys in ONE transaction, retried on EAGAIN (bounded).
+ * @base: directory the keys are relative to.
+ */
+int xhp_xs_write_keys(xhp_ctx *ctx, const char *base,
+		      const struct xhp_kv *kv, size_t n);
+
+/* Write one node (outside any transaction). */
+int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
+
+/*
+ * Run @fn inside a transaction, committing at the end; on EAGAIN start
+ * over (at most 16 times, within the deadline). @fn returns < 0 to abort.
+ */
+int xhp_xs_transact(xhp_ctx *ctx,
+		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
+		    void *ud);
+
+/* /local/domain/<domid>/vm -> <vm>/name and <vm>/uuid (NULL if absent). */
+int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
+		   char **ret_uuid);
+
+#endif /* XHP_XS_H */
