@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Test utilities (see testutil.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+extern char **environ;
+
+void tu_require_root(const char *why)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIP: needs root (%s)\n", why);
+		exit(TU_SKIP);
+	}
+}
+
+int tu_netns_enter(void)
+{
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	return tu_runl(NULL, "ip", "link", "set", "lo", "up", NULL) == 0
+		       ? 0 : -EIO;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int tu_run(char *const argv[], char *const envp[], int timeout_ms,
+	   char **out)
+{
+	size_t len = 0, cap = 4096;
+	long long deadline = now_ms() + timeout_ms;
+	char *buf = malloc(cap);
+	int pfd[2], status = 0, devnull;
+	pid_t pid;
+
+	if (!buf)
+		return -ENOMEM;
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		free(buf);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		free(buf);
+		return -errno;
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDONLY);
+		dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		setpgid(0, 0);
+		if (envp)
+			execvpe(argv[0], argv, envp);
+		else
+			execvp(argv[0], argv);
+		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	for (;;) {
+		struct pollfd p = { pfd[0], POLLIN, 0 };
+		long long left = deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			break;
+		}
+		if (poll(&p, 1, (int)left) <= 0)
+			continue;
+		if (len + 1024 > cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(pfd[0], buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(pfd[0]);
+	buf[len] = '\0';
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (out)
+		*out = buf;
+	else
+		free(buf);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int tu_runl(char **out, const char *arg0, ...)
+{
+	const char *argv[64];
+	size_t n = 0;
+	va_list ap;
+
+	argv[n++] = arg0;
+	va_start(ap, arg0);
+	while (n < 63 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return tu_run((char *const *)argv, NULL, 60000, out);
+}
+
+char *tu_mkdtemp(const char *tag)
+{
+	char *p;
+
+	if (asprintf(&p, "/tmp/xhp-%s-XXXXXX", tag) < 0)
+		return NULL;
+	if (!mkdtemp(p)) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+		  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void tu_rmtree(const char *path)
+{
+	if (path)
+		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *tu_read_file(const char *path)
+{
+	char *buf = NULL;
+	size_t cap = 0;
+	FILE *f = fopen(path, "re");
+	ssize_t n;
+
+	if (!f)
+		return NULL;
+	n = getdelim(&buf, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(buf);
+		return strdup("");
+	}
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return buf;
+}
+
+char **tu_env(char *const base[], const char *const add[])
+{
+	size_t nb = 0, na = 0, i, j, n = 0;
+	char **env;
+
+	if (!base)
+		base = environ;
+	while (base[nb])
+		nb++;
+	while (add && add[na])
+		na++;
+	env = calloc(nb + na + 1, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (i = 0; i < nb; i++) {
+		const char *eq = strchr(base[i], '=');
+		size_t kl = eq ? (size_t)(eq - base[i]) : strlen(base[i]);
+		int overridden = 0;
+
+		for (j = 0; j < na; j++)
+			if (!strncmp(add[j], base[i], kl) && add[j][kl] == '=')
+				overridden = 1;
+		if (!overridden)
+			env[n++] = strdup(base[i]);
+	}
+	for (j = 0; j < na; j++)
+		env[n++] = strdup(add[j]);
+	return env;
+}
+
+void tu_env_free(char **env)
+{
+	size_t i;
+
+	for (i = 0; env && env[i]; i++)
+		free(env[i]);
+	free(env);
+}
