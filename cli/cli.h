@@ -6,6 +6,8 @@
 
 /* Log to syslog (facility daemon, tag @ident) and to stderr. */
 void cli_log_open(xhp_ctx *ctx, const char *ident);
+/* Dry run: steps (info and notice lines) go to stdout, not syslog. */
+void cli_log_dry_run(void);
 void cli_log(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -8,13 +8,23 @@
 #include "cli.h"
 
 static const char *log_ident = "xhp-hotplug";
+static int dry_run;
 
 static void log_line(void *userdata, int priority, const char *message)
 {
 	(void)userdata;
+	if (dry_run && priority >= LOG_NOTICE) {
+		printf("%s\n", message);
+		return;
+	}
 	syslog(priority, "%s", message);
 	if (priority <= LOG_WARNING || priority == LOG_DEBUG)
 		fprintf(stderr, "%s: %s\n", log_ident, message);
+}
+
+void cli_log_dry_run(void)
+{
+	dry_run = 1;
 }
 
 void cli_log_open(xhp_ctx *ctx, const char *ident)

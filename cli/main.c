@@ -21,7 +21,8 @@ static void usage(FILE *f)
 	unsigned int i;
 
 	fprintf(f,
-		"Usage: xhp-hotplug PERSONALITY COMMAND [key=value...]\n"
+		"Usage: xhp-hotplug PERSONALITY [--dry-run] COMMAND "
+		"[key=value...]\n"
 		"       xhp-hotplug parse COMMAND [key=value...]\n"
 		"       xhp-hotplug lock NAME [--timeout SECONDS] -- "
 		"COMMAND [ARGS...]\n"
@@ -80,6 +81,12 @@ static int cmd_run(xhp_ctx *ctx, const char *personality, int argc,
 	xhp_request *req;
 	int r;
 
+	if (argc > 0 && !strcmp(argv[0], "--dry-run")) {
+		cli_log_dry_run();
+		xhp_ctx_set_dry_run(ctx, 1);
+		argc--;
+		argv++;
+	}
 	r = xhp_request_parse(ctx, argc, argv, environ, &req);
 	if (r < 0)
 		return 1;

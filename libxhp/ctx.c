@@ -87,3 +87,11 @@ XHP_EXPORT int xhp_ctx_set_lock_dir(xhp_ctx *ctx, const char *dir)
 	ctx->lock_dir = copy;
 	return 0;
 }
+
+XHP_EXPORT int xhp_ctx_set_dry_run(xhp_ctx *ctx, int dry_run)
+{
+	if (!ctx)
+		return -EINVAL;
+	ctx->dry_run = dry_run != 0;
+	return 0;
+}

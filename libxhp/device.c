@@ -140,12 +140,12 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 	return r;
 }
 
-int xhp_device_run_op(xhp_ctx *ctx, const char *personality,
-		      const xhp_request *req, bool dry_run,
-		      xhp_result **ret_result)
+XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
+			      const xhp_request *req,
+			      xhp_result **ret_result)
 {
 	const struct xhp_personality *p;
-	struct xhp_op op = { .ctx = ctx, .req = req, .dry_run = dry_run };
+	struct xhp_op op = { .ctx = ctx, .req = req };
 	char q[XHP_QUOTE_MAX];
 	xhp_result *res;
 	uint64_t start;
@@ -154,6 +154,7 @@ int xhp_device_run_op(xhp_ctx *ctx, const char *personality,
 	if (!ctx || !personality || !req)
 		return -EINVAL;
 	xhp_clear_error(ctx);
+	op.dry_run = ctx->dry_run;
 	start = xhp_now_us();
 	p = find(personality);
 	if (!p)
@@ -183,11 +184,4 @@ int xhp_device_run_op(xhp_ctx *ctx, const char *personality,
 	else
 		xhp_result_free(res);
 	return r;
-}
-
-XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
-			      const xhp_request *req,
-			      xhp_result **ret_result)
-{
-	return xhp_device_run_op(ctx, personality, req, false, ret_result);
 }

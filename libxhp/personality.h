@@ -24,7 +24,7 @@ struct xhp_op {
 	size_t n_keys;
 	/* Set by a failing step: the status to report (ERROR or BUSY). */
 	int fail_status;
-	bool dry_run;
+	bool dry_run; /* from the context: log the steps, touch nothing */
 	/*
 	 * A lock the add still holds when it returns (block: "block", held
 	 * across the report as Xen's script holds it across write_dev).
@@ -53,10 +53,5 @@ extern const struct xhp_personality xhp_personality_vif_bridge;
 extern const struct xhp_personality xhp_personality_vif_openvswitch;
 extern const struct xhp_personality xhp_personality_vif_route;
 extern const struct xhp_personality xhp_personality_block;
-
-/* xhp_device_run(), or with @dry_run: print the steps, touch nothing. */
-int xhp_device_run_op(xhp_ctx *ctx, const char *personality,
-		      const xhp_request *req, bool dry_run,
-		      xhp_result **ret_result);
 
 #endif

@@ -78,6 +78,14 @@ XHP_EXPORT int xhp_ctx_set_timeout_ms(xhp_ctx *ctx, uint64_t ms);
  */
 XHP_EXPORT int xhp_ctx_set_lock_dir(xhp_ctx *ctx, const char *dir);
 
+/*
+ * xhp_ctx_set_dry_run: with @dry_run non-zero, device operations read
+ * everything they need and log each step they would take (LOG_INFO), but
+ * change nothing: no links, no loop devices, no OVSDB or xenstore writes.
+ * Returns: 0, or -EINVAL. Since: 1.0
+ */
+XHP_EXPORT int xhp_ctx_set_dry_run(xhp_ctx *ctx, int dry_run);
+
 XHP_END_DECLS
 
 #endif /* XHP_CTX_H */

@@ -14,5 +14,6 @@
 #include <xhp/result.h>
 #include <xhp/device.h>
 #include <xhp/lock.h>
+#include <xhp/script.h>
 
 #endif /* XHP_XHP_H */

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The CLI: help, version, parse output, dispatch by name, exit codes. */
+#include <libgen.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static int run(char **out, const char *const add[], const char *arg0, ...)
+{
+	const char *argv[16];
+	char **env = tu_env(NULL, add);
+	va_list ap;
+	int n = 0, r;
+
+	argv[n++] = arg0;
+	va_start(ap, arg0);
+	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	r = tu_run((char *const *)argv, env, 10000, out);
+	tu_env_free(env);
+	return r;
+}
+
+static const char *const libxl_env[] = {
+	"XENBUS_PATH=backend/vif/3/1", "XENBUS_TYPE=vif",
+	"XENBUS_BASE_PATH=backend", "vif=vif3.1",
+	"script=/etc/xen/scripts/vif-bridge", "XENSTORED_PATH=/nonexistent",
+	NULL,
+};
+
+static void test_version_help(void **state)
+{
+	char *out;
+
+	assert_int_equal(run(&out, NULL, XHP_CLI, "--version", NULL), 0);
+	assert_true(!strncmp(out, "xhp-hotplug ", 12));
+	free(out);
+	assert_int_equal(run(&out, NULL, XHP_CLI, "--help", NULL), 0);
+	assert_non_null(strstr(out, "vif-bridge vif-openvswitch vif-route "
+				    "block"));
+	free(out);
+	assert_int_equal(run(&out, NULL, XHP_CLI, NULL), 2);
+	free(out);
+	assert_int_equal(run(&out, NULL, XHP_CLI, "vif-frob", "online", NULL),
+			 2);
+	assert_non_null(strstr(out, "unknown personality"));
+	free(out);
+}
+
+static void test_parse_output(void **state)
+{
+	char *out;
+
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "type_if=vif", "bridge=xenbr1", NULL),
+			 0);
+	assert_non_null(strstr(out, "action=online\nkind=vif\nnoop=0\n"
+				    "backend_path=backend/vif/3/1\n"
+				    "xenbus_type=vif\ndomid=3\ndevid=1\n"
+				    "device=vif3.1\n"));
+	assert_non_null(strstr(out, "setting.bridge=xenbr1\n"));
+	free(out);
+	/* Shell syntax is data: nothing is evaluated. */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "bridge=$(touch /tmp/xhp-pwned)", NULL),
+			 0);
+	assert_non_null(strstr(out, "setting.bridge=$(touch /tmp/xhp-pwned)"));
+	assert_int_equal(access("/tmp/xhp-pwned", F_OK), -1);
+	free(out);
+}
+
+static void test_parse_errors(void **state)
+{
+	char *out;
+
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "frob", NULL),
+			 1);
+	assert_non_null(strstr(out, "unknown command 'frob'"));
+	free(out);
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "a-b=1", NULL),
+			 1);
+	assert_non_null(strstr(out, "malformed argument"));
+	free(out);
+}
+
+static void test_dispatch_by_name_and_noop(void **state)
+{
+	char dir[4096], path[4200], *out;
+
+	snprintf(dir, sizeof(dir), "%s", XHP_CLI);
+	dirname(dir);
+	snprintf(path, sizeof(path), "%s/vif-bridge", dir);
+	/* online of a tap: Xen's rules say nothing to do, so no xenstore */
+	assert_int_equal(run(&out, libxl_env, path, "online", "type_if=tap",
+			     "INTERFACE=vif3.1-emu", NULL),
+			 0);
+	free(out);
+	/* a real run needs xenstore: a clear error and exit 1 */
+	assert_int_equal(run(&out, libxl_env, path, "online", "type_if=vif",
+			     NULL),
+			 1);
+	assert_non_null(strstr(out, "xenstore"));
+	free(out);
+	/* block does not serve vif devices */
+	snprintf(path, sizeof(path), "%s/block", dir);
+	assert_int_equal(run(&out, libxl_env, path, "add", NULL), 1);
+	assert_non_null(strstr(out, "block does not handle vif devices"));
+	free(out);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_version_help),
+		cmocka_unit_test(test_parse_output),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_dispatch_by_name_and_noop),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

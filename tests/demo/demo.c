@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * xhp-demo: one real hotplug, end to end, touching nothing on the host.
+ * In a throwaway network namespace it makes a bridge xenbr0 and a tap
+ * vif1.0 (standing in for netback's vif), starts the test xenstore
+ * daemon, writes the backend keys as libxl does, runs
+ * `xhp-hotplug vif-bridge online` and `offline` with libxl's argv and
+ * environment, and shows the kernel's and xenstore's state after each.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xenstore.h>
+
+#include "testutil.h"
+#include "xsd_harness.h"
+
+#define BACKEND "/local/domain/0/backend/vif/1/0"
+
+static void show(const char *title, const char *arg0, ...)
+{
+	const char *argv[16];
+	char *out = NULL;
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = arg0;
+	va_start(ap, arg0);
+	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	tu_run((char *const *)argv, NULL, 10000, &out);
+	printf("--- %s\n%s", title, out ? out : "");
+	free(out);
+}
+
+static int hotplug(const char *command)
+{
+	static const char *const add[] = {
+		"script=/usr/libexec/xhp/vif-bridge", "XENBUS_TYPE=vif",
+		"XENBUS_PATH=backend/vif/1/0", "XENBUS_BASE_PATH=backend",
+		"vif=vif1.0", NULL,
+	};
+	char *argv[] = { XHP_CLI, "vif-bridge", (char *)command,
+			 "type_if=vif", NULL };
+	char **env = tu_env(NULL, add);
+	char *out = NULL;
+	int r;
+
+	printf("\n=== xhp-hotplug vif-bridge %s type_if=vif "
+	       "(XENBUS_PATH=backend/vif/1/0 vif=vif1.0)\n", command);
+	r = tu_run(argv, env, 40000, &out);
+	printf("exit status %d%s%s", r, out && *out ? ", output:\n" : "\n",
+	       out ? out : "");
+	free(out);
+	tu_env_free(env);
+	return r;
+}
+
+static int write_backend(void)
+{
+	static const char *const kv[][2] = {
+		{ BACKEND "/frontend", "/local/domain/1/device/vif/0" },
+		{ BACKEND "/frontend-id", "1" },
+		{ BACKEND "/online", "1" },
+		{ BACKEND "/state", "2" },
+		{ BACKEND "/script", "/usr/libexec/xhp/vif-bridge" },
+		{ BACKEND "/mac", "00:16:3e:12:34:56" },
+		{ BACKEND "/bridge", "xenbr0" },
+		{ BACKEND "/handle", "0" },
+		{ BACKEND "/hotplug-status", "" },
+		{ "/local/domain/1/vm", "/vm/00000000-0000-0000-0000-000000000001" },
+		{ "/local/domain/1/name", "demo-guest" },
+	};
+	struct xs_handle *xs = xs_open(0);
+	size_t i;
+
+	if (!xs)
+		return -1;
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		if (!xs_write(xs, XBT_NULL, kv[i][0], kv[i][1],
+			      (unsigned int)strlen(kv[i][1]))) {
+			xs_close(xs);
+			return -1;
+		}
+	xs_close(xs);
+	return 0;
+}
+
+int main(void)
+{
+	struct xsd xsd = XSD_INIT;
+	int r_on = -1, r_off = -1;
+
+	tu_require_root("network namespaces and links");
+	if (tu_netns_enter() < 0) {
+		fprintf(stderr, "demo: cannot make a network namespace\n");
+		return 1;
+	}
+	if (xsd_start(&xsd) < 0) {
+		fprintf(stderr, "demo: cannot start the test xenstore\n");
+		return 1;
+	}
+	printf("demo: network namespace of pid %d, test xenstored at %s\n",
+	       (int)getpid(), xsd.socket);
+	if (tu_runl(NULL, "ip", "link", "add", "xenbr0", "type", "bridge",
+		    NULL) ||
+	    tu_runl(NULL, "ip", "link", "set", "xenbr0", "up", NULL) ||
+	    tu_runl(NULL, "ip", "tuntap", "add", "vif1.0", "mode", "tap",
+		    NULL) ||
+	    write_backend() < 0) {
+		fprintf(stderr, "demo: set-up failed\n");
+		goto out;
+	}
+	show("before: links", "ip", "-br", "link", NULL);
+	r_on = hotplug("online");
+	show("after online: vif1.0", "ip", "-d", "link", "show", "vif1.0",
+	     NULL);
+	show("after online: bridge ports", "bridge", "link", NULL);
+	show("after online: backend keys", "xenstore-ls", "-f", BACKEND, NULL);
+	show("after online: frontend mtu", "xenstore-read",
+	     "/local/domain/1/device/vif/0/mtu", NULL);
+	r_off = hotplug("offline");
+	show("after offline: vif1.0", "ip", "-br", "link", "show", "vif1.0",
+	     NULL);
+	show("after offline: bridge ports", "bridge", "link", NULL);
+out:
+	xsd_stop(&xsd);
+	printf("\ndemo: online %s, offline %s; the namespace goes with this "
+	       "process\n", r_on == 0 ? "ok" : "FAILED",
+	       r_off == 0 ? "ok" : "FAILED");
+	return r_on == 0 && r_off == 0 ? 0 : 1;
+}

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The xenstore key contract through the real libxenstore against the
+ * test daemon: one-transaction writes, EAGAIN retry provoked by a
+ * concurrent writer, precedence env < argv < xenstore, NUL bytes, vm
+ * info, and a missing daemon.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "request.h"
+#include "testutil.h"
+#include "xs.h"
+#include "xsd_harness.h"
+
+static struct xsd xsd = XSD_INIT;
+
+static int setup(void **state)
+{
+	return xsd_start(&xsd) < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	xsd_stop(&xsd);
+	return xsd_exited_cleanly(&xsd) ? 0 : -1;
+}
+
+static xhp_ctx *ctx_new(void)
+{
+	xhp_ctx *ctx;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	return ctx;
+}
+
+static char *raw_read(const char *path)
+{
+	struct xs_handle *xs = xs_open(0);
+	unsigned int len;
+	char *v;
+
+	assert_non_null(xs);
+	v = xs_read(xs, XBT_NULL, path, &len);
+	xs_close(xs);
+	return v;
+}
+
+static void test_write_keys_one_transaction(void **state)
+{
+	static const struct xhp_kv kv[] = {
+		{ "physical-device", "7:3" },
+		{ "physical-device-path", "/dev/loop3" },
+		{ "hotplug-status", "connected" },
+		{ "hotplug-error", NULL }, /* removed */
+	};
+	xhp_ctx *ctx = ctx_new();
+	char *v;
+
+	assert_int_equal(xhp_xs_write(ctx, "backend/vbd/1/51712/hotplug-error",
+				      "old"), 0);
+	assert_int_equal(xhp_xs_write_keys(ctx, "backend/vbd/1/51712", kv, 4),
+			 0);
+	v = raw_read("/local/domain/0/backend/vbd/1/51712/physical-device");
+	assert_string_equal(v, "7:3");
+	free(v);
+	v = raw_read("backend/vbd/1/51712/hotplug-status");
+	assert_string_equal(v, "connected");
+	free(v);
+	assert_null(raw_read("backend/vbd/1/51712/hotplug-error"));
+	xhp_ctx_unref(ctx);
+}
+
+struct race {
+	int attempts;
+};
+
+/* Reads a node, then a second connection writes it: commit conflicts. */
+static int racy_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	struct race *race = ud;
+	char *v = NULL;
+	int r;
+
+	race->attempts++;
+	r = xhp_xs_read(ctx, t, "race/counter", &v);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	free(v);
+	if (race->attempts == 1) {
+		struct xs_handle *other = xs_open(0);
+
+		assert_non_null(other);
+		assert_true(xs_write(other, XBT_NULL, "race/counter", "9", 1));
+		xs_close(other);
+	}
+	if (!xs_write(ctx->xs, t, "race/counter", "10", 2))
+		return -errno;
+	return 0;
+}
+
+static void test_eagain_retry(void **state)
+{
+	struct race race = { 0 };
+	xhp_ctx *ctx = ctx_new();
+	char *v;
+
+	assert_int_equal(xhp_xs_transact(ctx, racy_tx, &race), 0);
+	assert_int_equal(race.attempts, 2);
+	v = raw_read("race/counter");
+	assert_string_equal(v, "10");
+	free(v);
+	xhp_ctx_unref(ctx);
+}
+
+static int always_conflicts(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	int *n = ud;
+
+	(*n)++;
+	return -EAGAIN;
+}
+
+static void test_eagain_bounded(void **state)
+{
+	xhp_ctx *ctx = ctx_new();
+	int n = 0;
+
+	assert_int_equal(xhp_xs_transact(ctx, always_conflicts, &n), -EAGAIN);
+	assert_int_equal(n, 16);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "conflicting"));
+	xhp_ctx_unref(ctx);
+}
+
+static void test_precedence(void **state)
+{
+	char *argv[] = { "online", "type_if=vif", "bridge=br-argv",
+			 "ip=10.0.0.1", NULL };
+	char *envp[] = { "XENBUS_PATH=backend/vif/4/0", "vif=vif4.0",
+			 "bridge=br-env", "ip=10.9.9.9", "mac=00:16:3e:0:0:1",
+			 NULL };
+	xhp_ctx *ctx = ctx_new();
+	xhp_request *req;
+	char *v;
+
+	assert_int_equal(xhp_request_parse(ctx, 4, argv, envp, &req), 0);
+	/* argv beats env */
+	assert_int_equal(xhp_xs_setting(ctx, req, "bridge", &v), 0);
+	assert_string_equal(v, "br-argv");
+	free(v);
+	/* env when nothing else */
+	assert_int_equal(xhp_xs_setting(ctx, req, "mac", &v), 0);
+	assert_string_equal(v, "00:16:3e:0:0:1");
+	free(v);
+	/* xenstore beats both */
+	assert_int_equal(xhp_xs_write(ctx, "backend/vif/4/0/bridge", "br-xs"),
+			 0);
+	assert_int_equal(xhp_xs_setting(ctx, req, "bridge", &v), 0);
+	assert_string_equal(v, "br-xs");
+	free(v);
+	assert_int_equal(xhp_xs_setting(ctx, req, "rate", &v), -ENOENT);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
+static void test_nul_byte_refused(void **state)
+{
+	struct xs_handle *xs = xs_open(0);
+	xhp_ctx *ctx = ctx_new();
+	char *v = NULL;
+
+	assert_true(xs_write(xs, XBT_NULL, "backend/vif/5/0/bridge",
+			     "br0\0evil", 8));
+	xs_close(xs);
+	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/5/0", "bridge",
+					 &v),
+			 -EINVAL);
+	assert_null(v);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "NUL"));
+	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/5/0", "nothing",
+					 &v),
+			 -ENOENT);
+	xhp_ctx_unref(ctx);
+}
+
+static void test_vm_info(void **state)
+{
+	xhp_ctx *ctx = ctx_new();
+	char *name, *uuid;
+
+	assert_int_equal(xhp_xs_write(ctx, "/local/domain/7/vm", "/vm/abcd"),
+			 0);
+	assert_int_equal(xhp_xs_write(ctx, "/vm/abcd/name", "guest7"), 0);
+	assert_int_equal(xhp_xs_write(ctx, "/vm/abcd/uuid",
+				      "6d3a4a0c-1b1d-4f5e-9a3b-0c2f6c1d2e3f"),
+			 0);
+	assert_int_equal(xhp_xs_vm_info(ctx, 7, &name, &uuid), 0);
+	assert_string_equal(name, "guest7");
+	assert_string_equal(uuid, "6d3a4a0c-1b1d-4f5e-9a3b-0c2f6c1d2e3f");
+	free(name);
+	free(uuid);
+	assert_int_equal(xhp_xs_vm_info(ctx, 8, &name, &uuid), 0);
+	assert_null(name);
+	assert_null(uuid);
+	xhp_ctx_unref(ctx);
+}
+
+static void test_daemon_missing(void **state)
+{
+	const char *saved = getenv("XENSTORED_PATH");
+	char *copy = strdup(saved);
+	xhp_ctx *ctx = ctx_new();
+	char *v;
+
+	setenv("XENSTORED_PATH", "/nonexistent/xhp/socket", 1);
+	assert_true(xhp_xs_read_key(ctx, "backend/vif/1/0", "bridge", &v) < 0);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx),
+			       "cannot connect to xenstore at "
+			       "/nonexistent/xhp/socket"));
+	setenv("XENSTORED_PATH", copy, 1);
+	free(copy);
+	xhp_ctx_unref(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_write_keys_one_transaction),
+		cmocka_unit_test(test_eagain_retry),
+		cmocka_unit_test(test_eagain_bounded),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_nul_byte_refused),
+		cmocka_unit_test(test_vm_info),
+		cmocka_unit_test(test_daemon_missing),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

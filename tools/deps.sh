@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install what libxhp needs to build and test on Debian 12 (run as root).
+# The one list of packages: README's commands and .ci/run call this.
+set -euo pipefail
+
+build_pkgs=(cmake gcc g++ make pkg-config libxen-dev libnl-3-dev
+	libnl-route-3-dev libmnl-dev libblkid-dev libjansson-dev
+	libcmocka-dev clang clang-format libclang-rt-14-dev)
+test_pkgs=(iproute2 util-linux e2fsprogs kmod openvswitch-switch
+	xenstore-utils xen-utils-common net-tools valgrind bsdutils
+	dpkg-dev file)
+
+missing=()
+for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# openvswitch-switch tries to start its service; without systemd
+	# that may complain. The tests start their own daemons.
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+		>/tmp/xhp-apt.log 2>&1 || {
+		tail -n 30 /tmp/xhp-apt.log
+		exit 1
+	}
+fi
+echo "deps: all installed"
