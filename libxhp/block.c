@@ -130,14 +130,21 @@ static const char *mode_word(char mode)
 
 /* "Device X" or "File X is loopback-mounted through /dev/loopN, which" */
 static void subject(char *buf, size_t size, const struct xhp_bdev *b,
+		    const dev_t *devs, const unsigned int *loops, size_t n,
 		    dev_t dev)
 {
-	if (b->kind == XHP_BDEV_PHY)
+	size_t i;
+
+	if (b->kind == XHP_BDEV_PHY) {
 		snprintf(buf, size, "Device %s (%x:%x)", b->path, major(dev),
 			 minor(dev));
-	else
-		snprintf(buf, size, "File %s is loopback-mounted through "
-			 "%x:%x, which", b->path, major(dev), minor(dev));
+		return;
+	}
+	for (i = 0; i < n && devs[i] != dev; i++)
+		;
+	snprintf(buf, size, "File %s is loopback-mounted through "
+		 "/dev/loop%u (%x:%x), which", b->path,
+		 i < n ? loops[i] : minor(dev), major(dev), minor(dev));
 }
 
 /*
@@ -145,8 +152,8 @@ static void subject(char *buf, size_t size, const struct xhp_bdev *b,
  * mounts here, then other backends. 0 ok; -EBUSY with fail_status busy.
  */
 static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
-			 const dev_t *devs, size_t n, char mode,
-			 unsigned int frontend_id)
+			 const dev_t *devs, const unsigned int *loops,
+			 size_t n, char mode, unsigned int frontend_id)
 {
 	char where[256], who[512];
 	struct xhp_share_hit hit;
@@ -159,7 +166,7 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		subject(who, sizeof(who), b, d);
+		subject(who, sizeof(who), b, devs, loops, n, d);
 		op->fail_status = XHP_STATUS_BUSY;
 		return xhp_err(op->ctx, EBUSY, "%s is mounted %s in the "
 			       "privileged domain (on %s), and so cannot be "
@@ -172,7 +179,7 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 	if (r < 0)
 		return r;
 	if (r > 0) {
-		subject(who, sizeof(who), b, hit.dev);
+		subject(who, sizeof(who), b, devs, loops, n, hit.dev);
 		op->fail_status = XHP_STATUS_BUSY;
 		return xhp_err(op->ctx, EBUSY, "%s is in use by a guest "
 			       "(domain %u, %s, mode %s), and so cannot be "
@@ -228,7 +235,7 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 	if (r < 0)
 		return r;
 	if (v->mode != '!') {
-		r = check_sharing(op, b, &b->rdev, 1, v->mode, fe);
+		r = check_sharing(op, b, &b->rdev, NULL, 1, v->mode, fe);
 		if (r < 0)
 			goto release_lock;
 	}
@@ -286,12 +293,14 @@ static int check_file_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 		n = MAX_FILE_LOOPS;
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "/dev/loop%u", idx[i]);
-		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode))
+		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
+			idx[k] = idx[i];
 			devs[k++] = st.st_rdev;
+		}
 	}
 	if (k == 0)
 		return 0; /* Xen: no loop device, nothing shares it */
-	return check_sharing(op, b, devs, k, mode, fe);
+	return check_sharing(op, b, devs, idx, k, mode, fe);
 }
 
 static int put_file_keys(struct xhp_op *op, const struct xhp_loop *l)
