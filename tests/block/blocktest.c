@@ -163,6 +163,7 @@ char *bt_image(const char *name, unsigned int mb, const char *label,
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
 		die("asprintf");
+	unlink(path);
 	fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || ftruncate(fd, (off_t)mb << 20) < 0)
 		die(path);
