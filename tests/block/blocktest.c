@@ -105,7 +105,8 @@ static int each_ours(void (*fn)(unsigned int idx))
 		if (sscanf(de->d_name, "loop%u", &idx) != 1)
 			continue;
 		b = backing_of(idx);
-		if (b && !strncmp(b, dir, strlen(dir))) {
+		if (b && !strncmp(b, dir, strlen(dir)) &&
+		    b[strlen(dir)] == '/') {
 			n++;
 			if (fn)
 				fn(idx);
@@ -133,15 +134,36 @@ static void clr(unsigned int idx)
 
 void bt_detach_all(void)
 {
+	int i;
+
 	if (!dir)
 		return;
 	umount_ours();
 	each_ours(clr);
+	/*
+	 * A device someone else has open (another test probing loop
+	 * devices, libblkid) is only detached when they close it.
+	 */
+	for (i = 0; i < 1000 && each_ours(NULL) > 0; i++)
+		usleep(5000);
+	if (each_ours(NULL) > 0)
+		fprintf(stderr, "cleanup: loop devices still attached\n");
 }
 
 int bt_our_loops(void)
 {
 	return each_ours(NULL);
+}
+
+int bt_wait_our_loops(int want)
+{
+	int i, n = each_ours(NULL);
+
+	for (i = 0; i < 400 && n != want; i++) {
+		usleep(5000);
+		n = each_ours(NULL);
+	}
+	return n;
 }
 
 void bt_fini(void)
@@ -219,6 +241,17 @@ int bt_loops_of(const char *file)
 		free(b);
 	}
 	closedir(d);
+	return n;
+}
+
+int bt_wait_loops(const char *file, int want)
+{
+	int i, n = bt_loops_of(file);
+
+	for (i = 0; i < 400 && n != want; i++) {
+		usleep(5000);
+		n = bt_loops_of(file);
+	}
 	return n;
 }
 

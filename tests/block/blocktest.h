@@ -31,6 +31,12 @@ char *bt_image(const char *name, unsigned int mb, const char *label,
 char *bt_losetup(const char *file, bool ro);
 /* Loop devices whose sysfs backing_file is @file. */
 int bt_loops_of(const char *file);
+/*
+ * The same, polled for up to 2 s until it is @want: a detach is deferred
+ * while another process (a concurrent test, libblkid) has the device open.
+ */
+int bt_wait_loops(const char *file, int want);
+int bt_wait_our_loops(int want);
 /* Total attached loop devices backed by files under the temp dir. */
 int bt_our_loops(void);
 /* /sys/block/loopN/ro of "/dev/loopN": 1, 0, or -1. */

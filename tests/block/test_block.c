@@ -156,13 +156,13 @@ static void test_file_rw_readd_remove(void **state)
 	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
 	again = bt_read(bp, "node");
 	assert_string_equal(again, node);
-	assert_int_equal(bt_loops_of(img), 1);
+	assert_int_equal(bt_wait_loops(img, 1), 1);
 	/* remove, then remove again */
 	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(img), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
 	assert_null(bt_loop_backing(node));
 	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(img), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
 	free(again);
 	free(node);
 	free(img);
@@ -174,7 +174,7 @@ static void test_file_ro(void **state)
 	char *node = add_file_ok(bp, sizeof(bp), img, "r", 1, 1);
 
 	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(img), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
 	free(node);
 	free(img);
 }
@@ -189,7 +189,7 @@ static void test_remove_checks_backing(void **state)
 	bt_backend(bp, sizeof(bp), 1, 51712, a, "w", "file", NULL);
 	bt_write(bp, "node", node);
 	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(b), 1);
+	assert_int_equal(bt_wait_loops(b, 1), 1);
 	free(node);
 	free(a);
 	free(b);
@@ -211,7 +211,7 @@ static void refused(const char *bp, int want_status, const char *want_msg,
 						 ? "busy" : "error");
 	assert_key(bp, "physical-device", NULL);
 	assert_key(bp, "node", NULL);
-	assert_int_equal(bt_our_loops(), loops_before);
+	assert_int_equal(bt_wait_our_loops(loops_before), loops_before);
 	print_message("  refused: %s\n", msg);
 	free(err);
 	free(msg);
@@ -235,9 +235,9 @@ static void test_refuse_file_mounted_here(void **state)
 	/* "!" skips the checks */
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w!", "file", NULL);
 	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(img), 2);
+	assert_int_equal(bt_wait_loops(img, 2), 2);
 	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(img), 1);
+	assert_int_equal(bt_wait_loops(img, 1), 1);
 	umount2(mnt, MNT_DETACH);
 	free(node);
 	free(img);
@@ -257,10 +257,10 @@ static void test_refuse_file_used_by_guest(void **state)
 	snprintf(vm, sizeof(vm), BT_VM_FMT, 1u);
 	bt_backend(bp2, sizeof(bp2), 3, 51712, img, "w", "file", vm);
 	assert_int_equal(bt_ours("add", bp2, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(img), 2);
+	assert_int_equal(bt_wait_loops(img, 2), 2);
 	assert_int_equal(bt_ours("remove", bp2, NULL, NULL), 0);
 	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
-	assert_int_equal(bt_loops_of(img), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
 	free(node);
 	free(img);
 }

@@ -321,7 +321,7 @@ static void run_remove(tool_fn tool, struct outcome *o)
 	assert_int_equal(tool("add", bp), 0);
 	rc = tool("remove", bp);
 	snapshot(o, bp, NULL, rc);
-	o->loops = bt_loops_of(file);
+	o->loops = bt_wait_loops(file, 0);
 	bt_detach_all();
 }
 

@@ -75,17 +75,17 @@ static void test_different_files(void **state)
 			assert_non_null(b);
 			assert_string_equal(b, img[i]);
 			free(b);
-			assert_int_equal(bt_loops_of(img[i]), 1);
+			assert_int_equal(bt_wait_loops(img[i], 1), 1);
 			for (j = 0; j < i; j++)
 				assert_string_not_equal(node[i], node[j]);
 		}
 		run_all("remove", bp, n, rc, 0);
 		for (i = 0; i < n; i++) {
 			assert_int_equal(rc[i], 0);
-			assert_int_equal(bt_loops_of(img[i]), 0);
+			assert_int_equal(bt_wait_loops(img[i], 0), 0);
 			free(node[i]);
 		}
-		assert_int_equal(bt_our_loops(), 0);
+		assert_int_equal(bt_wait_our_loops(0), 0);
 	}
 	print_message("  %d rounds of %d Xen and %d libxhp adds and removes "
 		      "at once: no loop device shared\n", ROUNDS, PER_TOOL,
