@@ -22,6 +22,7 @@
 #include "xsd_harness.h"
 
 static struct xsd xsd = XSD_INIT;
+int bt_dry_run;
 static char *dir;
 static pid_t owner;
 
@@ -358,6 +359,7 @@ int bt_ours(const char *cmd, const char *bp, int *status, char **msg)
 
 	if (xhp_ctx_new(&ctx) < 0)
 		die("xhp_ctx_new");
+	xhp_ctx_set_dry_run(ctx, bt_dry_run);
 	r = xhp_request_new(ctx, !strcmp(cmd, "add") ? XHP_ACTION_ADD
 						     : XHP_ACTION_REMOVE,
 			    XHP_KIND_VBD, bp, NULL, &req);

@@ -62,6 +62,9 @@ char *bt_read(const char *bp, const char *key);
 void bt_write(const char *bp, const char *key, const char *value);
 void bt_rm(const char *path);
 
+/* Non-zero: bt_ours() runs with xhp_ctx_set_dry_run(). */
+extern int bt_dry_run;
+
 /* Run ours in-process: returns the xhp_device_run() value; *status and
  * *msg (free()) from the result when not NULL. */
 int bt_ours(const char *cmd, const char *bp, int *status, char **msg);

@@ -6,6 +6,7 @@
  * with its status, its message and no loop device left behind.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +26,7 @@
 static int teardown(void **state)
 {
 	bt_detach_all();
+	bt_rm("/local/domain/0/backend/vbd");
 	return 0;
 }
 
@@ -354,6 +356,78 @@ static void test_type_helper(void **state)
 	free(log);
 }
 
+static int loop_dio(const char *node)
+{
+	char p[128], *v;
+	int r;
+
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/dio", node + 5);
+	v = tu_read_file(p);
+	r = v ? atoi(v) : -1;
+	free(v);
+	return r;
+}
+
+/* direct-io-safe=1: direct I/O where the file system allows it. */
+static void test_direct_io(void **state)
+{
+	char *img = bt_image("dio.img", 8, NULL, NULL), bp[128], *node;
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	bt_write(bp, "direct-io-safe", "1");
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	assert_int_equal(loop_dio(node), 1);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(node);
+	/* without the key: buffered */
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	node = bt_read(bp, "node");
+	assert_int_equal(loop_dio(node), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(node);
+	free(img);
+}
+
+/* Dry run: everything read and checked, nothing attached or written. */
+static void test_dry_run(void **state)
+{
+	char *img = bt_image("dry.img", 8, NULL, NULL), bp[128];
+	int st;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	bt_dry_run = 1;
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	bt_dry_run = 0;
+	assert_key(bp, "node", NULL);
+	assert_key(bp, "physical-device", NULL);
+	assert_key(bp, "hotplug-status", NULL);
+	assert_int_equal(bt_loops_of(img), 0);
+	free(img);
+}
+
+/* An absolute backend path sees relative ones (the same dom0 home). */
+static void test_absolute_path(void **state)
+{
+	char *img = bt_image("abs.img", 8, NULL, NULL), bp[128], abs[160];
+	char *node = bt_losetup(img, false), *mm = bt_majmin(node);
+	int st;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	bt_backend(bp, sizeof(bp), 2, 51712, node, "w", "phy", NULL);
+	snprintf(abs, sizeof(abs), "/local/domain/0/%s", bp);
+	refused(abs, XHP_STATUS_BUSY, "in use by a guest", 1);
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	snprintf(abs, sizeof(abs), "/local/domain/0/%s", bp);
+	assert_int_equal(bt_ours("add", abs, &st, NULL), 0);
+	assert_key(bp, "physical-device", mm);
+	free(mm);
+	free(node);
+	free(img);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -379,6 +453,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_refuse_missing_device,
 					  teardown),
 		cmocka_unit_test_teardown(test_type_helper, teardown),
+		cmocka_unit_test_teardown(test_direct_io, teardown),
+		cmocka_unit_test_teardown(test_dry_run, teardown),
+		cmocka_unit_test_teardown(test_absolute_path, teardown),
 	};
 	int r;
 

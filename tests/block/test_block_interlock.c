@@ -136,6 +136,7 @@ static void test_same_device_race(void **state)
 static int teardown(void **state)
 {
 	bt_detach_all();
+	bt_rm("/local/domain/0/backend/vbd");
 	return 0;
 }
 
