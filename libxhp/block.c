@@ -7,10 +7,14 @@
  * which stays held until device.c has written physical-device and
  * hotplug-status (Xen holds it across write_dev).
  */
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "block_helper.h"
 #include "blockdev.h"
@@ -219,10 +223,51 @@ static int put_dev(struct xhp_op *op, dev_t dev, const char *path)
 	return 0;
 }
 
+/*
+ * diskseq of the device (0: none), read through an fd that must still be
+ * the device that was resolved.
+ */
+static int phy_diskseq(struct xhp_op *op, const struct xhp_bdev *b,
+		       uint64_t *ret)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	*ret = 0;
+	fd = open(b->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return xhp_err(op->ctx, errno, "cannot open %s: %s", b->path,
+			       strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) ||
+	    st.st_rdev != b->rdev)
+		r = xhp_err(op->ctx, ESTALE, "%s changed while being added",
+			    b->path);
+#ifdef BLKGETDISKSEQ
+	else if (ioctl(fd, BLKGETDISKSEQ, ret) < 0)
+		*ret = 0;
+#endif
+	close(fd);
+	return r;
+}
+
+static int put_diskseq(struct xhp_op *op, uint64_t diskseq)
+{
+	char seq[32];
+	int r;
+
+	if (!diskseq)
+		return 0;
+	/* hex, as the blkback diskseq patches parse it */
+	snprintf(seq, sizeof(seq), "%llx", (unsigned long long)diskseq);
+	r = xhp_op_put(op, "diskseq", seq);
+	return r < 0 ? xhp_err(op->ctx, r, "out of memory") : 0;
+}
+
 static int add_phy(struct xhp_op *op, const struct vbd *v,
 		   const struct xhp_bdev *b, unsigned int fe)
 {
 	xhp_lock *lock = NULL;
+	uint64_t seq;
 	int r;
 
 	if (op->dry_run) {
@@ -239,7 +284,11 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 		if (r < 0)
 			goto release_lock;
 	}
-	r = put_dev(op, b->rdev, b->path);
+	r = phy_diskseq(op, b, &seq);
+	if (r >= 0)
+		r = put_dev(op, b->rdev, b->path);
+	if (r >= 0)
+		r = put_diskseq(op, seq);
 	if (r < 0)
 		goto release_lock;
 	op->status = XHP_STATUS_CONNECTED;
@@ -305,7 +354,6 @@ static int check_file_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 
 static int put_file_keys(struct xhp_op *op, const struct xhp_loop *l)
 {
-	char seq[32];
 	int r;
 
 	r = xhp_op_put(op, "node", l->path);
@@ -314,14 +362,7 @@ static int put_file_keys(struct xhp_op *op, const struct xhp_loop *l)
 	r = put_dev(op, l->rdev, l->path);
 	if (r < 0)
 		return r;
-	if (l->diskseq) {
-		snprintf(seq, sizeof(seq), "%llu",
-			 (unsigned long long)l->diskseq);
-		r = xhp_op_put(op, "diskseq", seq);
-		if (r < 0)
-			return xhp_err(op->ctx, r, "out of memory");
-	}
-	return 0;
+	return put_diskseq(op, l->diskseq);
 }
 
 static bool direct_io_safe(struct xhp_op *op)
@@ -517,10 +558,18 @@ static int block_remove(struct xhp_op *op)
 	if (r == 0) {
 		r = remove_loop(op, &v, node);
 	} else if (r == -ENOENT) {
-		/* A device (nothing to undo), or another type's helper. */
-		r = run_helper(op, &v, "remove");
-		if (r == 1)
-			r = 0;
+		/* A device: nothing to undo. Else another type's helper. */
+		struct xhp_bdev b = { 0 };
+
+		r = 0;
+		if (!is_xen_type(v.type) &&
+		    xhp_bdev_resolve(op->ctx, v.params, &b) < 0) {
+			xhp_clear_error(op->ctx);
+			r = run_helper(op, &v, "remove");
+			if (r == 1)
+				r = 0;
+		}
+		xhp_bdev_clear(&b);
 	}
 clear_vbd:
 	vbd_clear(&v);

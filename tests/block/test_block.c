@@ -54,8 +54,16 @@ static void assert_contains(const char *s, const char *part)
 /* add succeeds on a device; the keys name it. */
 static void add_phy_ok(const char *params, const char *node, unsigned int fe)
 {
-	char bp[128], *mm = bt_majmin(node);
+	char bp[128], *mm = bt_majmin(node), *seq, want_seq[32], p[64];
+	char *dec;
 	int st;
+
+	/* sysfs says it in decimal, the key in hex */
+	snprintf(p, sizeof(p), "/sys/block/%s/diskseq", node + 5);
+	dec = tu_read_file(p);
+	assert_non_null(dec);
+	snprintf(want_seq, sizeof(want_seq), "%llx", strtoull(dec, NULL, 10));
+	free(dec);
 
 	bt_backend(bp, sizeof(bp), fe, 51712, params, "w", "phy", NULL);
 	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
@@ -64,7 +72,11 @@ static void add_phy_ok(const char *params, const char *node, unsigned int fe)
 	assert_key(bp, "physical-device-path", node);
 	assert_key(bp, "hotplug-status", "connected");
 	assert_key(bp, "node", NULL);
+	seq = bt_read(bp, "diskseq");
+	assert_non_null(seq);
+	assert_string_equal(seq, want_seq);
 	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(seq);
 	free(mm);
 }
 
@@ -140,7 +152,8 @@ static char *add_file_ok(char *bp, size_t size, const char *img,
 	assert_int_equal(bt_loop_ro(node), want_ro);
 	seq = bt_read(bp, "diskseq");
 	assert_non_null(seq); /* this kernel has BLKGETDISKSEQ */
-	assert_true(atoll(seq) > 0);
+	assert_true(strtoull(seq, NULL, 16) > 0);
+	assert_true(seq[0] != '0');
 	free(seq);
 	free(b);
 	free(mm);
