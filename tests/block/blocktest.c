@@ -120,6 +120,7 @@ static int each_ours(void (*fn)(unsigned int idx))
 
 static void clr(unsigned int idx)
 {
+	struct loop_info64 info;
 	char p[32];
 	int fd;
 
@@ -127,6 +128,15 @@ static void clr(unsigned int idx)
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	/*
+	 * Re-check right before the detach: the device may have been
+	 * released meanwhile and taken by another test (or test suite).
+	 */
+	if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0 ||
+	    strncmp((char *)info.lo_file_name, dir, strlen(dir)) != 0) {
+		close(fd);
+		return;
+	}
 	if (ioctl(fd, LOOP_CLR_FD, 0) < 0 && errno != ENXIO)
 		fprintf(stderr, "cleanup: cannot detach %s: %s\n", p,
 			strerror(errno));
@@ -207,12 +217,22 @@ char *bt_image(const char *name, unsigned int mb, const char *label,
 
 char *bt_losetup(const char *file, bool ro)
 {
+	xhp_lock *lock = NULL;
 	char *out = NULL;
+	xhp_ctx *ctx;
 	int r;
 
+	/*
+	 * Under the "block" lock: Xen's script finds a free device and
+	 * attaches it in two steps, trusting the lock to keep others out.
+	 */
+	if (xhp_ctx_new(&ctx) < 0 || xhp_lock_acquire(ctx, "block", &lock) < 0)
+		die("block lock");
 	r = ro ? tu_runl(&out, "losetup", "--find", "--show", "-r", file,
 			 NULL)
 	       : tu_runl(&out, "losetup", "--find", "--show", file, NULL);
+	xhp_lock_release(lock);
+	xhp_ctx_unref(ctx);
 	if (r != 0) {
 		fprintf(stderr, "losetup: %s\n", out ? out : "");
 		errno = EIO;

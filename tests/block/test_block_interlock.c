@@ -68,7 +68,10 @@ static void test_different_files(void **state)
 		for (i = 0; i < n; i++) {
 			char *b;
 
-			assert_int_equal(rc[i], 0);
+			if (rc[i] != 0)
+				fail_msg("round %d: %s add of %s failed: %s",
+					 round, i % 2 ? "our" : "Xen's", bp[i],
+					 bt_read(bp[i], "hotplug-error"));
 			node[i] = bt_read(bp[i], "node");
 			assert_non_null(node[i]);
 			b = bt_loop_backing(node[i]);
