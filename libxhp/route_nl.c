@@ -303,67 +303,58 @@ static struct nlmsghdr *route_msg(struct xhp_rt *rt, uint16_t type,
 	return nlh;
 }
 
-struct route_seen {
-	const struct xhp_rt_route *want;
-	bool same;
-};
-
-/* Is the fib entry the kernel matched exactly the route we want? */
-static int route_match_cb(const struct nlmsghdr *nlh, void *data)
+/* Parse the fib entry of an RTM_NEWROUTE answer into a route. */
+static int route_parse_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
-	struct route_seen *s = data;
-	const struct xhp_rt_route *w = s->want;
-	size_t l = (size_t)alen(w->dst.family);
-	uint32_t table = rtm->rtm_table, oif = 0, prio = 0;
-	const void *dst = NULL, *src = NULL;
+	struct xhp_rt_route *r = data;
+	size_t l = (size_t)alen(rtm->rtm_family);
 	const struct nlattr *a;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE)
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
 		return MNL_CB_OK;
+	memset(r, 0, sizeof(*r));
+	r->dst.family = rtm->rtm_family;
+	r->dst.prefix = rtm->rtm_dst_len;
+	r->table = rtm->rtm_table;
 	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
 		switch (mnl_attr_get_type(a)) {
 		case RTA_DST:
 			if (mnl_attr_get_payload_len(a) == l)
-				dst = mnl_attr_get_payload(a);
+				memcpy(r->dst.addr, mnl_attr_get_payload(a),
+				       l);
 			break;
 		case RTA_PREFSRC:
-			if (mnl_attr_get_payload_len(a) == l)
-				src = mnl_attr_get_payload(a);
+			if (mnl_attr_get_payload_len(a) == l) {
+				r->src.family = rtm->rtm_family;
+				r->src.prefix = full_len(rtm->rtm_family);
+				memcpy(r->src.addr, mnl_attr_get_payload(a),
+				       l);
+			}
 			break;
 		case RTA_OIF:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-				oif = mnl_attr_get_u32(a);
+				r->oif = (int)mnl_attr_get_u32(a);
 			break;
 		case RTA_PRIORITY:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-				prio = mnl_attr_get_u32(a);
+				r->metric = mnl_attr_get_u32(a);
 			break;
 		case RTA_TABLE:
 			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-				table = mnl_attr_get_u32(a);
+				r->table = mnl_attr_get_u32(a);
 			break;
 		}
 	}
-	s->same = rtm->rtm_family == w->dst.family &&
-		  rtm->rtm_dst_len == w->dst.prefix &&
-		  (w->dst.prefix == 0 ||
-		   (dst && !memcmp(dst, w->dst.addr, l))) &&
-		  oif == (uint32_t)w->oif && prio == w->metric &&
-		  table == (w->table ? w->table : RT_TABLE_MAIN) &&
-		  (w->src.family != w->dst.family ||
-		   (src && !memcmp(src, w->src.addr, l)));
 	return MNL_CB_OK;
 }
 
-/*
- * The fib entry the kernel picks for r->dst out of r->oif
- * (RTM_F_FIB_MATCH): a lookup, not a dump.
- */
-static int route_is_there(struct xhp_rt *rt, const struct xhp_rt_route *r)
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst,
+			int oif, struct xhp_rt_route *ret)
 {
-	struct route_seen s = { .want = r };
-	int family = r->dst.family;
+	struct xhp_rt_route found = { 0 };
+	int family = dst->family;
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
 	int e;
@@ -373,13 +364,38 @@ static int route_is_there(struct xhp_rt *rt, const struct xhp_rt_route *r)
 	rtm->rtm_family = (uint8_t)family;
 	rtm->rtm_dst_len = (uint8_t)full_len(family);
 	rtm->rtm_flags = RTM_F_FIB_MATCH;
-	mnl_attr_put(nlh, RTA_DST, (size_t)alen(family), r->dst.addr);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
-	e = talk(rt, nlh, route_match_cb, &s);
+	mnl_attr_put(nlh, RTA_DST, (size_t)alen(family), dst->addr);
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	e = talk(rt, nlh, route_parse_cb, &found);
 	if (e == -ENETUNREACH || e == -EHOSTUNREACH || e == -ENOENT ||
-	    e == -ESRCH)
+	    e == -ESRCH || (e == 0 && !found.dst.family))
+		return -ENOENT;
+	if (e < 0)
+		return e;
+	*ret = found;
+	return 0;
+}
+
+/* Is exactly @r (dst, prefix, device, metric, table, source) there? */
+static int route_is_there(struct xhp_rt *rt, const struct xhp_rt_route *r)
+{
+	size_t l = (size_t)alen(r->dst.family);
+	struct xhp_rt_route f;
+	int e;
+
+	e = xhp_rt_route_lookup(rt, &r->dst, r->oif, &f);
+	if (e == -ENOENT)
 		return 0;
-	return e < 0 ? e : s.same;
+	if (e < 0)
+		return e;
+	return f.dst.family == r->dst.family &&
+	       f.dst.prefix == r->dst.prefix &&
+	       !memcmp(f.dst.addr, r->dst.addr, l) && f.oif == r->oif &&
+	       f.metric == r->metric &&
+	       f.table == (r->table ? r->table : RT_TABLE_MAIN) &&
+	       (r->src.family != r->dst.family ||
+		(f.src.family && !memcmp(f.src.addr, r->src.addr, l)));
 }
 
 int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r)

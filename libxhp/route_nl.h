@@ -83,6 +83,12 @@ struct xhp_rt_route {
  */
 int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r);
 /*
+ * The fib entry the kernel matches for @dst (out of @oif unless 0) by
+ * RTM_F_FIB_MATCH: a lookup, not a dump. -ENOENT if none.
+ */
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst,
+			int oif, struct xhp_rt_route *ret);
+/*
  * Delete the route to r->dst through r->oif with r->metric in r->table
  * (any source): 0 deleted, -ENOENT it was not there.
  */

@@ -571,10 +571,26 @@ static int reset_sysctl(struct vr *v, int family, const char *name)
 	return r;
 }
 
-static int unplumb(struct vr *v)
+/*
+ * Another device (the tap of the same guest, say) still routes the
+ * entry's address with a vif-route metric: its proxy entry stays.
+ */
+static bool still_routed(struct vr *v, size_t i, const struct xhp_rt_ip *ip)
+{
+	struct xhp_rt_route want, f;
+
+	route_of(v, i, &want);
+	if (xhp_rt_route_lookup(v->rt, ip, 0, &f) < 0)
+		return false;
+	return f.oif && f.oif != v->gw_index && f.oif != v->vif_index &&
+	       f.dst.prefix == want.dst.prefix &&
+	       !memcmp(f.dst.addr, want.dst.addr, sizeof(f.dst.addr)) &&
+	       (f.metric == METRIC_VIF || f.metric == METRIC_TAP);
+}
+
+static int remove_proxies(struct vr *v)
 {
 	char a[XHP_RT_IP_STR], b[320];
-	struct xhp_rt_route rt;
 	struct xhp_rt_ip ip;
 	int first = 0, r;
 	size_t i;
@@ -583,6 +599,11 @@ static int unplumb(struct vr *v)
 		if (!proxy_of(v, i, &ip))
 			continue;
 		xhp_rt_ip_str(&ip, false, a);
+		if (still_routed(v, i, &ip)) {
+			xhp_debug(v->ctx, "proxy neighbour %s on %s stays: "
+				  "another device routes it", a, v->gw);
+			continue;
+		}
 		if (v->op->dry_run) {
 			xhp_info(v->ctx, "would delete proxy neighbour %s "
 				 "on %s", a, v->gw);
@@ -595,11 +616,16 @@ static int unplumb(struct vr *v)
 				why(v, r, b, sizeof(b)));
 		keep_first(&first, r);
 	}
-	if (!v->vif_index) {
-		xhp_debug(v->ctx, "%s is gone: nothing more to remove",
-			  v->want);
-		return first;
-	}
+	return first;
+}
+
+static int remove_routes(struct vr *v)
+{
+	char a[XHP_RT_IP_STR], b[320];
+	struct xhp_rt_route rt;
+	int first = 0, r;
+	size_t i;
+
 	for (i = 0; i < v->n_ips; i++) {
 		route_of(v, i, &rt);
 		xhp_rt_ip_str(&rt.dst, true, a);
@@ -615,38 +641,59 @@ static int unplumb(struct vr *v)
 				why(v, r, b, sizeof(b)));
 		keep_first(&first, r);
 	}
-	if (v->has_gw4) {
-		xhp_rt_ip_str(&v->gw4, true, a);
-		if (v->op->dry_run) {
-			xhp_info(v->ctx, "would delete address %s from %s", a,
-				 v->vif);
-		} else {
-			r = xhp_rt_addr_del(v->rt, v->vif_index, &v->gw4);
-			if (r < 0 && r != -ENOENT)
-				xhp_err(v->ctx, r, "cannot delete address %s "
-					"from %s: %s", a, v->vif,
-					why(v, r, b, sizeof(b)));
-			keep_first(&first, r);
-		}
+	if (!v->has_gw4)
+		return first;
+	xhp_rt_ip_str(&v->gw4, true, a);
+	if (v->op->dry_run) {
+		xhp_info(v->ctx, "would delete address %s from %s", a, v->vif);
+		return first;
 	}
+	r = xhp_rt_addr_del(v->rt, v->vif_index, &v->gw4);
+	if (r < 0 && r != -ENOENT)
+		xhp_err(v->ctx, r, "cannot delete address %s from %s: %s", a,
+			v->vif, why(v, r, b, sizeof(b)));
+	keep_first(&first, r);
+	return first;
+}
+
+static int link_down(struct vr *v)
+{
+	char b[320];
+	int first = 0, r;
+
 	if (v->op->dry_run) {
 		xhp_info(v->ctx, "would reset proxy_arp/proxy_ndp of %s and "
 			 "bring it down", v->vif);
-		return first;
+		return 0;
 	}
 	/* The device may vanish under us: a missing sysctl is success. */
 	keep_first(&first, reset_sysctl(v, AF_INET, "proxy_arp"));
 	if (v->n_v6)
 		keep_first(&first, reset_sysctl(v, AF_INET6, "proxy_ndp"));
-	if (v->vif_flags & IFF_UP) {
-		r = xhp_rt_link_set_up(v->rt, v->vif_index, false);
-		if (r == -ENODEV)
-			r = 0;
-		if (r < 0)
-			xhp_err(v->ctx, r, "cannot bring %s down: %s", v->vif,
-				why(v, r, b, sizeof(b)));
-		keep_first(&first, r);
-	}
+	if (!(v->vif_flags & IFF_UP))
+		return first;
+	r = xhp_rt_link_set_up(v->rt, v->vif_index, false);
+	if (r == -ENODEV)
+		r = 0;
+	if (r < 0)
+		xhp_err(v->ctx, r, "cannot bring %s down: %s", v->vif,
+			why(v, r, b, sizeof(b)));
+	keep_first(&first, r);
+	return first;
+}
+
+/* Routes and address first, then the proxies nobody routes any more. */
+static int unplumb(struct vr *v)
+{
+	int first = 0;
+
+	if (v->vif_index)
+		keep_first(&first, remove_routes(v));
+	else
+		xhp_debug(v->ctx, "%s is gone with its routes", v->want);
+	keep_first(&first, remove_proxies(v));
+	if (v->vif_index)
+		keep_first(&first, link_down(v));
 	return first;
 }
 
