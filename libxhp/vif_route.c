@@ -210,7 +210,10 @@ static int load_names(struct vr *v)
 static int find_link(struct vr *v, const char *name, struct xhp_link *l)
 {
 	char b[320];
-	int r = xhp_nl_link_get(v->ctx, v->rt->nl, name, 0, l);
+	int r;
+
+	v->rt->ext[0] = '\0';
+	r = xhp_nl_link_get(v->ctx, v->rt->nl, name, 0, l);
 
 	if (r < 0 && r != -ENODEV)
 		return xhp_err(v->ctx, r, "cannot look up device %s: %s",
