@@ -139,9 +139,10 @@ static int ours(const char *action, bool tap, const char *const extra[],
 		tu_env_free(env);
 		return -1;
 	}
+	xhp_ctx_set_dry_run(ctx, dry);
 	r = xhp_request_parse(ctx, 2, argv, env, &req);
 	if (r == 0)
-		r = xhp_device_run_op(ctx, "vif-route", req, dry, &res);
+		r = xhp_device_run(ctx, "vif-route", req, &res);
 	if (msg)
 		*msg = strdup(xhp_ctx_last_error(ctx) ?
 			      xhp_ctx_last_error(ctx) : "");
