@@ -130,6 +130,10 @@ static int put_setting(xhp_ctx *ctx, xhp_request *req, const char *key,
 	if (s && s->from_argv && from_argv)
 		return xhp_err(ctx, EINVAL, "argument %.*s= given twice",
 			       (int)klen, key);
+	if (s && !s->from_argv && !from_argv)
+		return xhp_err(ctx, EINVAL,
+			       "environment variable %.*s given twice",
+			       (int)klen, key);
 	if (s && s->from_argv && !from_argv)
 		return 0;
 	k = strndup(key, klen);
@@ -507,6 +511,9 @@ static int finish(xhp_ctx *ctx, xhp_request *req)
 			       "cannot tell the device type: no XENBUS_TYPE, "
 			       "XENBUS_PATH or type_if");
 	req->noop = is_noop(req->kind, req->action);
+	/* The kind may come from XENBUS_PATH alone: the device, now. */
+	if (!req->device)
+		return resolve_device(ctx, req);
 	return 0;
 }
 
