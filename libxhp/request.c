@@ -235,7 +235,7 @@ static size_t split_path(const char *p, const char *comp[], size_t len[],
 int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 			   unsigned int *domid, unsigned int *devid)
 {
-	char q[XHP_QUOTE_MAX];
+	char q[XHP_QUOTE_MAX], qt[XHP_QUOTE_MAX];
 	const char *c[8];
 	size_t l[8], n, b;
 	uint64_t v;
@@ -263,7 +263,7 @@ int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 		return xhp_err(ctx, EINVAL,
 			       "XENBUS_PATH '%s' has device type '%s'; "
 			       "expected vif, vbd or vbd3",
-			       xhp_quote(q, path), type);
+			       xhp_quote(q, path), xhp_quote(qt, type));
 	if (xhp_parse_uint_n(c[b + 2], l[b + 2], DOMID_MAX, &v) < 0)
 		return xhp_err(ctx, EINVAL,
 			       "XENBUS_PATH '%s': bad domain id",
