@@ -130,6 +130,10 @@ static int put_setting(xhp_ctx *ctx, xhp_request *req, const char *key,
 	if (s && s->from_argv && from_argv)
 		return xhp_err(ctx, EINVAL, "argument %.*s= given twice",
 			       (int)klen, key);
+	if (s && !s->from_argv && !from_argv)
+		return xhp_err(ctx, EINVAL,
+			       "environment variable %.*s given twice",
+			       (int)klen, key);
 	if (s && s->from_argv && !from_argv)
 		return 0;
 	k = strndup(key, klen);
@@ -231,7 +235,7 @@ static size_t split_path(const char *p, const char *comp[], size_t len[],
 int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 			   unsigned int *domid, unsigned int *devid)
 {
-	char q[XHP_QUOTE_MAX];
+	char q[XHP_QUOTE_MAX], qt[XHP_QUOTE_MAX];
 	const char *c[8];
 	size_t l[8], n, b;
 	uint64_t v;
@@ -259,7 +263,7 @@ int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 		return xhp_err(ctx, EINVAL,
 			       "XENBUS_PATH '%s' has device type '%s'; "
 			       "expected vif, vbd or vbd3",
-			       xhp_quote(q, path), type);
+			       xhp_quote(q, path), xhp_quote(qt, type));
 	if (xhp_parse_uint_n(c[b + 2], l[b + 2], DOMID_MAX, &v) < 0)
 		return xhp_err(ctx, EINVAL,
 			       "XENBUS_PATH '%s': bad domain id",
@@ -507,6 +511,9 @@ static int finish(xhp_ctx *ctx, xhp_request *req)
 			       "cannot tell the device type: no XENBUS_TYPE, "
 			       "XENBUS_PATH or type_if");
 	req->noop = is_noop(req->kind, req->action);
+	/* The kind may come from XENBUS_PATH alone: the device, now. */
+	if (!req->device)
+		return resolve_device(ctx, req);
 	return 0;
 }
 
