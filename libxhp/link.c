@@ -116,6 +116,8 @@ struct addr_batch {
 		uint8_t addr[16];
 		uint16_t len;
 	} a[FLUSH_BATCH];
+	/* Where the whole messages are kept for a restore (may be NULL). */
+	struct xhp_addr_list *save;
 };
 
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
@@ -143,12 +145,23 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	b->a[b->n].ifa = *ifa;
 	b->a[b->n].len = mnl_attr_get_payload_len(attr);
 	memcpy(b->a[b->n].addr, mnl_attr_get_payload(attr), b->a[b->n].len);
+	if (b->save && nlh->nlmsg_len <= sizeof(b->save->a[0].msg)) {
+		struct xhp_addr_list *s = b->save;
+		void *n = reallocarray(s->a, s->n + 1, sizeof(*s->a));
+
+		if (!n)
+			return MNL_CB_ERROR;
+		s->a = n;
+		memcpy(s->a[s->n].msg, nlh, nlh->nlmsg_len);
+		s->n++;
+	}
 	b->n++;
 	return MNL_CB_OK;
 }
 
 static int flush_family(xhp_ctx *ctx, struct xhp_nl *nl,
-			const struct xhp_link *l, int family)
+			const struct xhp_link *l, int family,
+			struct xhp_addr_list *save)
 {
 	struct addr_batch *b;
 	struct nlmsghdr *nlh;
@@ -161,6 +174,7 @@ static int flush_family(xhp_ctx *ctx, struct xhp_nl *nl,
 	if (!b)
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	b->ifindex = l->ifindex;
+	b->save = save;
 	for (round = 0; round < 64; round++) {
 		b->n = 0;
 		b->more = false;
@@ -205,17 +219,51 @@ out:
 }
 
 int xhp_link_flush_addrs(xhp_ctx *ctx, struct xhp_nl *nl,
-			 const struct xhp_link *l)
+			 const struct xhp_link *l, struct xhp_addr_list *save)
 {
 	int one = 1, r;
 
 	/* Let the kernel filter the dumps by index (Linux 4.20+). */
 	mnl_socket_setsockopt(nl->sock, NETLINK_GET_STRICT_CHK, &one,
 			      sizeof(one));
-	r = flush_family(ctx, nl, l, AF_INET);
+	r = flush_family(ctx, nl, l, AF_INET, save);
 	if (r < 0)
 		return r;
-	return flush_family(ctx, nl, l, AF_INET6);
+	return flush_family(ctx, nl, l, AF_INET6, save);
+}
+
+int xhp_link_restore_addrs(xhp_ctx *ctx, struct xhp_nl *nl,
+			   const struct xhp_link *l,
+			   const struct xhp_addr_list *saved)
+{
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	const char *ext;
+	size_t i;
+	int r, first = 0;
+
+	for (i = 0; i < saved->n; i++) {
+		const struct nlmsghdr *m = (const void *)saved->a[i].msg;
+
+		nlh = xhp_nl_msg(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE);
+		memcpy(mnl_nlmsg_get_payload(nlh), mnl_nlmsg_get_payload(m),
+		       m->nlmsg_len - MNL_NLMSG_HDRLEN);
+		nlh->nlmsg_len = m->nlmsg_len;
+		ifa = mnl_nlmsg_get_payload(nlh);
+		ifa->ifa_index = (uint32_t)l->ifindex;
+		r = xhp_nl_talk(ctx, nl, nlh, NULL, NULL, &ext);
+		if (r < 0 && !first)
+			first = link_fail(ctx, r, ext,
+					  "restore an address of", l->name);
+	}
+	return first;
+}
+
+void xhp_addr_list_clear(struct xhp_addr_list *list)
+{
+	free(list->a);
+	list->a = NULL;
+	list->n = 0;
 }
 
 struct first_bridge {

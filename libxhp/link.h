@@ -35,13 +35,28 @@ int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl,
 int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,
 			const struct xhp_link *l, int master);
 
+/* Addresses taken from a link, as the kernel listed them. */
+struct xhp_addr_list {
+	size_t n;
+	struct {
+		uint8_t msg[256]; /* the RTM_NEWADDR message */
+	} *a;
+};
+
 /*
  * Delete every IPv4 and IPv6 address of @l. The address dumps are
  * filtered by the kernel to @l's index (NETLINK_GET_STRICT_CHK), so the
- * cost does not grow with the links on the host.
+ * cost does not grow with the links on the host. @save (may be NULL)
+ * collects the deleted addresses for xhp_link_restore_addrs(); clear it
+ * with xhp_addr_list_clear().
  */
 int xhp_link_flush_addrs(xhp_ctx *ctx, struct xhp_nl *nl,
-			 const struct xhp_link *l);
+			 const struct xhp_link *l, struct xhp_addr_list *save);
+/* Put addresses saved by a flush back on @l (undo). */
+int xhp_link_restore_addrs(xhp_ctx *ctx, struct xhp_nl *nl,
+			   const struct xhp_link *l,
+			   const struct xhp_addr_list *saved);
+void xhp_addr_list_clear(struct xhp_addr_list *list);
 
 /*
  * The host's first bridge, as Xen's vif-bridge picks one when none is

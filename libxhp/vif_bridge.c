@@ -46,6 +46,7 @@ struct vb {
 	char *vlan_text;
 	struct xhp_vlan_spec *vlan;
 	struct xhp_bridge_info bi;
+	struct xhp_addr_list addrs; /* flushed, for the undo */
 	/* What this run changed, for the undo. */
 	bool renamed, mac_set, mtu_set, enslaved, brought_up;
 };
@@ -282,6 +283,9 @@ static void undo(struct vb *vb)
 	if (vb->mac_set &&
 	    xhp_link_set_mac(ctx, vb->nl, &vb->dev, vb->orig.addr) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	if (vb->addrs.n &&
+	    xhp_link_restore_addrs(ctx, vb->nl, &vb->dev, &vb->addrs) < 0)
+		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 	if (vb->renamed) {
 		if (xhp_link_rename(ctx, vb->nl, &vb->dev, vb->orig.name) < 0)
 			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
@@ -323,7 +327,7 @@ static int plumb_link(struct vb *vb)
 		}
 	}
 	if (!dry(vb, "flush the addresses of %s", d->name)) {
-		r = xhp_link_flush_addrs(vb->ctx, vb->nl, d);
+		r = xhp_link_flush_addrs(vb->ctx, vb->nl, d, &vb->addrs);
 		if (r < 0)
 			return r;
 	}
@@ -382,6 +386,7 @@ static int write_frontend_mtu(struct vb *vb)
 static void vb_done(struct vb *vb)
 {
 	xhp_nl_close(vb->nl);
+	xhp_addr_list_clear(&vb->addrs);
 	free(vb->vlan_text);
 	free(vb->vlan);
 }
@@ -397,7 +402,8 @@ static int vb_init(struct vb *vb, struct xhp_op *op)
 	if (!op->req->device || !op->req->backend_path)
 		return xhp_err(op->ctx, EINVAL, "vif-bridge needs the device "
 			       "name and XENBUS_PATH");
-	return 0;
+	/* Connect first: a missing key and a missing xenstore differ. */
+	return xhp_xs_open(op->ctx);
 }
 
 static int vif_bridge_add(struct xhp_op *op)

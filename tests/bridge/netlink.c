@@ -232,6 +232,7 @@ static void test_link_ops(void **state)
 
 static void test_flush_addrs(void **state)
 {
+	struct xhp_addr_list saved = { 0 };
 	struct xhp_link l;
 
 	bt_sh("ip", "tuntap", "add", "tapf", "mode", "tap");
@@ -243,12 +244,17 @@ static void test_flush_addrs(void **state)
 	bt_sh("ip", "addr", "add", "10.7.0.1/24", "dev", "tapg");
 	assert_int_equal(bt_count_addrs("tapf"), 4);
 	assert_int_equal(bt_link(&T, "tapf", &l), 0);
-	assert_int_equal(xhp_link_flush_addrs(T.ctx, T.nl, &l), 0);
+	assert_int_equal(xhp_link_flush_addrs(T.ctx, T.nl, &l, &saved), 0);
 	assert_int_equal(bt_count_addrs("tapf"), 0);
+	assert_int_equal(saved.n, 4);
 	/* Other links keep theirs. */
 	assert_int_equal(bt_count_addrs("tapg"), 1);
 	/* Nothing to flush is fine. */
-	assert_int_equal(xhp_link_flush_addrs(T.ctx, T.nl, &l), 0);
+	assert_int_equal(xhp_link_flush_addrs(T.ctx, T.nl, &l, NULL), 0);
+	/* The undo puts them back. */
+	assert_int_equal(xhp_link_restore_addrs(T.ctx, T.nl, &l, &saved), 0);
+	assert_int_equal(bt_count_addrs("tapf"), 4);
+	xhp_addr_list_clear(&saved);
 	bt_sh("ip", "link", "del", "tapf");
 	bt_sh("ip", "link", "del", "tapg");
 }
