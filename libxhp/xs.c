@@ -17,13 +17,15 @@ int xhp_xs_open(xhp_ctx *ctx)
 		return 0;
 	ctx->xs = xs_open(0);
 	if (!ctx->xs) {
-		int e = errno ? errno : EIO;
+		int e0 = errno ? errno : EIO;
+		/* Not -ENOENT: callers take that for "key missing". */
+		int e = e0 == ENOENT ? ECONNREFUSED : e0;
 
 		sock = secure_getenv("XENSTORED_PATH");
 		return xhp_err(ctx, e, "cannot connect to xenstore%s%s%s: %s",
 			       sock ? " at " : "", sock ? sock : "",
 			       sock ? "" : " (is xenstored running?)",
-			       strerror(e));
+			       strerror(e0));
 	}
 	return 0;
 }
