@@ -2,7 +2,10 @@
 /*
  * Pure parsers of the values of xenstore keys and settings. No I/O, no
  * allocation unless said. Each returns 0, or -EINVAL with *why set to a
- * static English phrase saying what is wrong (for "bad mac 'x': <why>").
+ * static English phrase saying what is wrong (for "bad mac 'x': <why>");
+ * @why may be NULL. A NULL or empty string is refused ("empty"), except
+ * by the ip list. Out-parameters are written only on success. Numbers
+ * are canonical: no sign, no leading zeros, no spaces, no trailing text.
  * Each has a libFuzzer target in tests/fuzz/.
  */
 #ifndef XHP_KEYS_H
@@ -24,14 +27,19 @@ struct xhp_ip {
 };
 
 /*
- * ip: addresses separated by spaces (any run of spaces/tabs), IPv4 or
- * IPv6, each with an optional /prefix. At most 256 entries. An empty or
- * all-space string gives zero entries. Caller owns *ret (free()).
+ * ip: addresses separated by spaces (any run of spaces/tabs), IPv4
+ * (dotted quad, inet_pton) or IPv6, each with an optional /prefix. At
+ * most 256 entries. An empty or all-space string gives zero entries and
+ * *ret = NULL. Host bits under the prefix are kept as given.
+ * Returns: 0, -EINVAL, -ENOMEM. Caller owns *ret (free()).
  */
 int xhp_parse_ip_list(const char *s, struct xhp_ip **ret, size_t *ret_n,
 		      const char **why);
 
-/* rate: "<bytes>,<usecs>" as libxl writes it (PRIu64 "," PRIu32). */
+/*
+ * rate: "<bytes>,<usecs>" as libxl writes it (PRIu64 "," PRIu32); zero
+ * is accepted in both.
+ */
 int xhp_parse_rate(const char *s, uint64_t *bytes, uint32_t *usecs,
 		   const char **why);
 
@@ -41,8 +49,9 @@ int xhp_parse_mtu(const char *s, unsigned int *mtu, const char **why);
 /*
  * mode: canonicalised as Xen's block-common.sh does: no 'w' -> 'r';
  * 'w' without '!' -> 'w'; 'w' and '!' -> '!'. Accepts what Xen accepts
- * (r, ro, w, rw, w!, rw!, ...) but refuses empty strings and characters
- * other than r, o, w, !.
+ * (r, ro, w, rw, w!, rw!, ...) but refuses empty strings, strings longer
+ * than 8 and characters other than r, o, w, !. As in Xen, "!" alone has
+ * no 'w' and gives 'r'.
  */
 int xhp_parse_mode(const char *s, char *ret_mode, const char **why);
 
@@ -53,7 +62,9 @@ int xhp_parse_mode(const char *s, char *ret_mode, const char **why);
 
 /*
  * bridge, in Xen's vif-openvswitch syntax: "name[.tag][:trunk[:trunk...]]"
- * The name must be a valid interface name. tag 0 means none.
+ * The name must be a valid interface name. tag and trunks are VLANs
+ * 1..4094; tag 0 in the result means none. Trunks come out sorted
+ * ascending without duplicates (OVS keeps them as a set).
  */
 struct xhp_bridge_spec {
 	char name[16];
@@ -65,26 +76,42 @@ int xhp_parse_bridge_spec(const char *s, struct xhp_bridge_spec *ret,
 			  const char **why);
 
 /*
- * vlan, libxl's grammar (xl-network-configuration(5), Xen 4.19+):
- * entries separated by '/'; each entry is a VLAN "10", a range "10-20",
- * or a stride "100+10x4" (100, 110, 120, 130); a suffix 'p' marks the PVID
- * (exactly one VLAN, across all entries), 'u' untagged egress. "10" alone
- * is PVID 10, untagged. See the tests for the accepted forms.
+ * vlan, libxl's grammar (xl-network-configuration(5), Xen 4.19+; libxl
+ * itself stores the string unchecked): entries separated by '/', each
+ *   <vlan>[p|u]                a single VLAN; 'p': the PVID (implies u)
+ *   <vlan1>-<vlan2>[u]         a range, vlan1 <= vlan2
+ *   <vlan>+<offset>x<count>[u] vlan and count more, offset apart:
+ *                              100+10x4 is 100, 110, 120, 130, 140
+ * with VLANs 1..4094. Exactly one VLAN is the PVID, marked 'p', except
+ * that a spec of one single VLAN ("10", "10u") is that VLAN as PVID.
+ * No VLAN may be given twice; at most 64 entries. 'u' (and 'p'): egress
+ * untagged; other VLANs are tagged.
+ * (The man page's example "10p/100+10x4 -- 10, 100, ..., 150" lists one
+ * VLAN more than its own rule "count additional entries"; we follow the
+ * rule.)
+ * Each entry becomes one range: VLANs first, first + step, ..., last
+ * (step 1 for a single VLAN or a-b; iterate with v += step).
  */
+#define XHP_VLAN_RANGES_MAX 64
 struct xhp_vlan_range {
 	uint16_t first;
 	uint16_t last;
+	uint16_t step;     /* >= 1 */
 	bool untagged;
 };
 struct xhp_vlan_spec {
-	uint16_t pvid;
+	uint16_t pvid;     /* 1..4094, also in one untagged range */
 	unsigned int n_ranges;
-	struct xhp_vlan_range ranges[64];
+	struct xhp_vlan_range ranges[XHP_VLAN_RANGES_MAX];
 };
 int xhp_parse_vlan_spec(const char *s, struct xhp_vlan_spec *ret,
 			const char **why);
 
-/* physical-device: "%x:%x" major:minor, hex, as block scripts write it. */
+/*
+ * physical-device: "%x:%x" major:minor, hex (either case, no 0x, no
+ * leading zeros), as block scripts write it; major <= 0xfff, minor <=
+ * 0xfffff (Linux dev_t).
+ */
 int xhp_parse_physical_device(const char *s, unsigned int *major,
 			      unsigned int *minor, const char **why);
 
@@ -102,7 +129,8 @@ int xhp_parse_vifname(const char *s, bool for_tap, const char **why);
 
 /*
  * params of a block device: non-empty, at most 4096 bytes, no control
- * characters. Further interpretation is the block personality's.
+ * characters (bytes >= 0x80 are allowed: paths may be UTF-8). Further
+ * interpretation is the block personality's.
  */
 int xhp_parse_params(const char *s, const char **why);
 
