@@ -34,7 +34,7 @@ struct xsd_conn {
 	struct xsd_sockmsg hdr;
 	size_t in_used;			/* bytes of header or payload */
 	bool in_hdr;
-	char payload[XENSTORE_PAYLOAD_MAX + 1];	/* +1 for a safety NUL */
+	char payload[XENSTORE_PAYLOAD_MAX + 1];	/* +1: NUL */
 
 	struct xsd_buf out;
 

@@ -8,7 +8,9 @@
  *
  * Usage: xhp-test-xenstored --socket PATH [--pidfile FILE] [--verbose]
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -180,7 +180,7 @@ static int do_read(struct req *r)
 
 static int do_write(struct req *r)
 {
-	const char *vec[1];
+	const char *vec[1] = { NULL };
 	uint32_t off;
 	char *path;
 	int ret;
@@ -365,7 +365,7 @@ out:
 
 static int do_watch(struct req *r)
 {
-	const char *vec[2];
+	const char *vec[2] = { NULL, NULL };
 	bool relative = false;
 	char *path;
 	int ret;
@@ -394,7 +394,7 @@ static int do_watch(struct req *r)
 
 static int do_unwatch(struct req *r)
 {
-	const char *vec[2];
+	const char *vec[2] = { NULL, NULL };
 	char *path;
 	int ret;
 
@@ -502,7 +502,7 @@ static int do_reset_watches(struct req *r)
 
 static int do_control(struct req *r)
 {
-	const char *vec[2];
+	const char *vec[2] = { NULL, NULL };
 	unsigned int n = get_strings(r, vec, 2);
 
 	if (n >= 1 && !strcmp(vec[0], "print")) {

@@ -19,7 +19,7 @@ struct node {
 	char *path;
 	uint8_t *data;
 	uint32_t datalen;
-	char *children;		/* NUL-terminated names, insertion order */
+	char *children;		/* child names, each NUL-terminated */
 	uint32_t childlen;
 	char *perms;		/* NUL-terminated permission strings */
 	uint32_t permslen;

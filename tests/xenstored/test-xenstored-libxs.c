@@ -689,6 +689,46 @@ static void test_raw_protocol(void **state)
 	}
 }
 
+/*
+ * A watcher that does not read while ~800 KiB of events pile up: the
+ * daemon must queue them, keep serving others and deliver every byte.
+ */
+static void test_slow_watcher(void **state)
+{
+	struct fixture *f = *state;
+	char token[3000], payload[3200], path[32];
+	struct xsd_sockmsg m;
+	unsigned int i, n = 256;
+	size_t plen;
+	int fd = raw_connect(f);
+
+	memset(token, 't', sizeof(token) - 1);
+	token[sizeof(token) - 1] = '\0';
+	plen = snprintf(payload, sizeof(payload), "/slow%c%s", 0, token) + 1;
+	raw_send(fd, XS_WATCH, 1, 0, payload, plen);
+	raw_expect(fd, XS_WATCH, 1, "OK", 3);
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/slow/%u", i);
+		assert_true(wr(f->h, XBT_NULL, path, "v"));
+	}
+
+	/* Initial event, then one per write, in order. */
+	for (i = 0; i <= n; i++) {
+		assert_true(read_full(fd, &m, sizeof(m)));
+		assert_int_equal(m.type, XS_WATCH_EVENT);
+		assert_true(m.len <= sizeof(payload));
+		assert_true(read_full(fd, payload, m.len));
+		if (i == 0)
+			snprintf(path, sizeof(path), "/slow");
+		else
+			snprintf(path, sizeof(path), "/slow/%u", i - 1);
+		assert_string_equal(payload, path);
+		assert_string_equal(payload + strlen(path) + 1, token);
+	}
+	close(fd);
+}
+
 static void test_many_clients(void **state)
 {
 	struct fixture *f = *state;
@@ -730,6 +770,7 @@ int main(void)
 		T(test_transaction_conflict),
 		T(test_watches),
 		T(test_raw_protocol),
+		T(test_slow_watcher),
 		T(test_many_clients),
 	};
 

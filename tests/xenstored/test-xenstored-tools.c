@@ -4,7 +4,9 @@
  * (xenstore-write, -read, -ls, -list, -exists, -rm, -watch), run with
  * fork+execvp; their output and exit codes are checked.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

@@ -89,6 +89,10 @@ int xsd_start(struct xsd *x)
 	long long deadline;
 	int status, saved;
 
+	if (x->pid > 0) {
+		errno = EBUSY;		/* already running */
+		return -1;
+	}
 	x->pid = 0;
 	x->exit_status = -1;
 	x->socket[0] = x->pidfile[0] = '\0';
