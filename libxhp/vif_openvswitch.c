@@ -374,21 +374,24 @@ static json_t *iface_row(const struct xhp_op *op, const struct plan *p)
 
 /* The one transaction of an add. Results: the new rows and next_cfg. */
 static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
-		   const struct plan *p, char **ret_port, char **ret_iface,
-		   int64_t *ret_next_cfg)
+		   const struct plan *p, char *bridge0, char *old0,
+		   char **ret_port, char **ret_iface, int64_t *ret_next_cfg)
 {
 	xhp_ctx *ctx = op->ctx;
 	char comment[128];
-	int attempt, r;
+	int attempt, r = 0;
 
 	snprintf(comment, sizeof(comment), "xhp-hotplug: vif-openvswitch "
 		 "%s %s", xhp_action_name(op->req->action), p->dev);
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
-		_cleanup_free_ char *bridge = NULL, *old = NULL;
+		_cleanup_free_ char *bridge = TAKE_PTR(bridge0);
+		_cleanup_free_ char *old = TAKE_PTR(old0);
 		json_t *ops = json_array(), *res = NULL;
 		size_t i_port, i_iface;
 
-		r = read_state(ctx, db, p, &bridge, &old);
+		/* The first attempt uses the caller's reading. */
+		if (!bridge)
+			r = read_state(ctx, db, p, &bridge, &old);
 		if (r < 0) {
 			json_decref(ops);
 			return r;
@@ -660,6 +663,7 @@ static int ovs_add(struct xhp_op *op)
 	struct xhp_nl *nl = NULL;
 	struct xhp_ovsdb *db = NULL;
 	_cleanup_free_ char *port = NULL, *iface = NULL;
+	_cleanup_free_ char *bridge = NULL, *old = NULL;
 	struct xhp_link l = { 0 };
 	int64_t next_cfg = 0;
 	int r;
@@ -687,10 +691,15 @@ static int ovs_add(struct xhp_op *op)
 	r = xhp_nl_open(ctx, &nl);
 	if (r < 0)
 		goto close_db;
+	/* A missing bridge, too: check before touching the link. */
+	r = read_state(ctx, db, p, &bridge, &old);
+	if (r < 0)
+		goto close_nl;
 	r = prepare_link(ctx, nl, p, &l);
 	if (r < 0)
 		goto unrename;
-	r = add_txn(op, db, p, &port, &iface, &next_cfg);
+	r = add_txn(op, db, p, TAKE_PTR(bridge), TAKE_PTR(old), &port, &iface,
+		    &next_cfg);
 	if (r < 0)
 		goto unrename;
 	xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
