@@ -31,7 +31,7 @@ static int link_fail(xhp_ctx *ctx, int r, const char *what, const char *name,
 {
 	char q[XHP_QUOTE_MAX];
 
-	return xhp_err(ctx, r, "cannot %s %s: %s%s%s", what,
+	return xhp_err(ctx, r, "cannot %s '%s': %s%s%s", what,
 		       xhp_quote(q, name), strerror(-r),
 		       ext && ext[0] ? ": " : "", ext ? ext : "");
 }
@@ -75,7 +75,7 @@ int xhp_ovs_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, int ifindex,
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, new_name);
 	r = xhp_nl_talk(ctx, nl, nlh, NULL, NULL, &ext);
 	if (r < 0)
-		return xhp_err(ctx, r, "cannot rename %s to %s: %s%s%s",
+		return xhp_err(ctx, r, "cannot rename '%s' to '%s': %s%s%s",
 			       xhp_quote(q, old_name), xhp_quote(q2, new_name),
 			       strerror(-r), ext[0] ? ": " : "", ext);
 	return 0;

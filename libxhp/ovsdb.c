@@ -154,19 +154,19 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 				e = -r;
 		}
 		if (e == ENOENT) {
-			r = xhp_err(ctx, ENOENT, "OVSDB socket %s does not "
+			r = xhp_err(ctx, ENOENT, "OVSDB socket '%s' does not "
 				    "exist: is ovsdb-server running?",
 				    xhp_quote(q, path));
 			goto close_fd;
 		}
 		if (e == ECONNREFUSED) {
-			r = xhp_err(ctx, ECONNREFUSED, "OVSDB socket %s: "
+			r = xhp_err(ctx, ECONNREFUSED, "OVSDB socket '%s': "
 				    "connection refused: is ovsdb-server "
 				    "running?", xhp_quote(q, path));
 			goto close_fd;
 		}
 		if (e) {
-			r = xhp_err(ctx, e, "cannot connect to OVSDB at %s: "
+			r = xhp_err(ctx, e, "cannot connect to OVSDB at '%s': "
 				    "%s", xhp_quote(q, path), strerror(e));
 			goto close_fd;
 		}
@@ -208,7 +208,7 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 			r = wait_fd(ctx, db, POLLOUT);
 			if (r == -ETIMEDOUT)
 				return xhp_err(ctx, ETIMEDOUT, "timed out "
-					       "writing to OVSDB at %s",
+					       "writing to OVSDB at '%s'",
 					       xhp_quote(q, db->path));
 			if (r < 0)
 				return xhp_err(ctx, r, "poll: %s",
@@ -217,7 +217,7 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 		}
 		if (n < 0)
 			return xhp_err(ctx, errno, "cannot write to OVSDB at "
-				       "%s: %s", xhp_quote(q, db->path),
+				       "'%s': %s", xhp_quote(q, db->path),
 				       strerror(errno));
 		buf += n;
 		len -= (size_t)n;
@@ -300,7 +300,7 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	for (;;) {
 		len = frame(db);
 		if (len < 0)
-			return xhp_err(ctx, EPROTO, "OVSDB at %s sent "
+			return xhp_err(ctx, EPROTO, "OVSDB at '%s' sent "
 				       "something that is not JSON-RPC",
 				       xhp_quote(q, db->path));
 		if (len > 0)
@@ -330,10 +330,10 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 		}
 		if (n < 0)
 			return xhp_err(ctx, errno, "cannot read from OVSDB at "
-				       "%s: %s", xhp_quote(q, db->path),
+				       "'%s': %s", xhp_quote(q, db->path),
 				       strerror(errno));
 		if (n == 0)
-			return xhp_err(ctx, ECONNRESET, "OVSDB at %s closed "
+			return xhp_err(ctx, ECONNRESET, "OVSDB at '%s' closed "
 				       "the connection",
 				       xhp_quote(q, db->path));
 		db->rlen += (size_t)n;
@@ -455,7 +455,7 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		return r;
 	r = await_reply(ctx, db, id, &reply);
 	if (r == -ETIMEDOUT)
-		return xhp_err(ctx, ETIMEDOUT, "OVSDB at %s did not answer "
+		return xhp_err(ctx, ETIMEDOUT, "OVSDB at '%s' did not answer "
 			       "'%s' in time", xhp_quote(q, db->path), method);
 	if (r < 0)
 		return r;

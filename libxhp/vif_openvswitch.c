@@ -258,7 +258,7 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db,
 	b = json_string_value(json_array_get(json_object_get(
 		json_array_get(rows, 0), "_uuid"), 1));
 	if (!b) {
-		r = xhp_err(ctx, ENODEV, "bridge %s not found in OVSDB at %s",
+		r = xhp_err(ctx, ENODEV, "bridge '%s' not found in OVSDB at '%s'",
 			    xhp_quote(q, p->br.name), p->sock);
 		goto out;
 	}
@@ -618,7 +618,7 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	if (!p->rename) {
 		r = xhp_nl_link_get(ctx, nl, p->dev, 0, l);
 		if (r == -ENODEV)
-			return xhp_err(ctx, ENODEV, "device %s does not exist",
+			return xhp_err(ctx, ENODEV, "device '%s' does not exist",
 				       xhp_quote(q, p->dev));
 		if (r < 0)
 			return xhp_err(ctx, r, "cannot look up %s: %s",

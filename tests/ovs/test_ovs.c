@@ -645,6 +645,8 @@ static void conform(const char *spec, const char *first)
 	assert_be("hotplug-status", "connected");
 	assert_plumbed("vif1.0");
 	mine = snapshot("vif1.0", true);
+	if (getenv("XHP_TEST_VERBOSE"))
+		fprintf(stderr, "# Xen's:\n%s# ours:\n%s", theirs, mine);
 	assert_string_equal(mine, theirs);
 	assert_int_equal(ours(XHP_ACTION_OFFLINE, NULL, NULL), 0);
 	assert_port_on("vif1.0", NULL);
