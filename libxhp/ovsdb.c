@@ -550,12 +550,12 @@ out:
 int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db,
 			   int64_t next_cfg)
 {
-	static unsigned int n_mon;
 	json_t *params, *initial = NULL, *msg;
 	uint64_t t0 = xhp_now_us();
 	int r;
 
-	snprintf(db->mon_id, sizeof(db->mon_id), "xhp-cfg-%u", ++n_mon);
+	snprintf(db->mon_id, sizeof(db->mon_id), "xhp-cfg-%" JSON_INTEGER_FORMAT,
+		 db->next_id);
 	db->have_cur_cfg = false;
 	params = json_pack("[ss{s{s[s]}}]", XHP_OVSDB_DB, db->mon_id,
 			   "Open_vSwitch", "columns", "cur_cfg");

@@ -41,7 +41,8 @@ static const uint8_t dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 struct plan {
 	char dev[IFNAMSIZ];
 	char orig_dev[IFNAMSIZ];	/* before a vifname rename */
-	bool rename;
+	bool rename;			/* to do */
+	bool renamed;			/* done by this run: undo on failure */
 	struct xhp_bridge_spec br;
 	unsigned int tag;
 	uint8_t trunks[(XHP_VLAN_MAX + 8) / 8];	/* bitmap */
@@ -632,6 +633,7 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 					p->dev);
 		if (r < 0)
 			return r;
+		p->renamed = true;
 	}
 	r = xhp_ovs_link_set_mac(ctx, nl, l->ifindex, dummy_mac);
 	if (r < 0)
@@ -650,10 +652,10 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 			n += (unsigned int)snprintf(trunks + strlen(trunks),
 				sizeof(trunks) - strlen(trunks), "%s%u",
 				n ? "," : "", v) > 0;
-	xhp_info(op->ctx, "%s%s: port %s on bridge %s tag %u trunks [%s%s] "
-		 "via %s", op->dry_run ? "dry run: would add " : "",
-		 p->rename ? " (renamed)" : "", p->dev, p->br.name, p->tag,
-		 trunks, p->n_trunks > n ? ",..." : "", p->sock);
+	xhp_info(op->ctx, "%sport %s%s on bridge %s tag %u trunks [%s%s] "
+		 "via %s", op->dry_run ? "dry run: would add " : "", p->dev,
+		 p->rename ? " (renamed)" : "", p->br.name, p->tag, trunks,
+		 p->n_trunks > n ? ",..." : "", p->sock);
 }
 
 static int ovs_add(struct xhp_op *op)
@@ -717,7 +719,7 @@ static int ovs_add(struct xhp_op *op)
 undo_port:
 	undo_port(ctx, db, p, port);
 unrename:
-	if (p->rename && l.ifindex > 0) {
+	if (p->renamed) {
 		char saved[XHP_ERR_MAX];
 
 		memcpy(saved, ctx->err, sizeof(saved));

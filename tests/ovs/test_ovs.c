@@ -504,6 +504,24 @@ static void t_dry_run(void **state)
 	assert_port_on("vif1.0", "br0");
 }
 
+static void t_err_vifname_taken(void **state)
+{
+	char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(tu_runl(NULL, "ip", "tuntap", "add", "dev",
+				 "guestnic", "mode", "tap", NULL), 0);
+	be_put("vifname", "guestnic");
+	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_failed(msg, "Cannot rename interface vif1.0. An interface "
+		      "with name guestnic already exists.");
+	free(msg);
+	/* Both links as they were. */
+	assert_true(has_ipv4("vif1.0"));
+	assert_port_on("vif1.0", NULL);
+	assert_port_on("guestnic", NULL);
+}
+
 static void t_cli(void **state)
 {
 	char *out = NULL, **env;
@@ -754,7 +772,7 @@ int main(int argc, char **argv)
 	static const struct CMUnitTest errors[] = {
 		T(t_err_no_bridge), T(t_err_bad_spec), T(t_err_bad_vlan),
 		T(t_err_no_socket), T(t_err_no_device), T(t_cli),
-		T(t_dry_run),
+		T(t_dry_run), T(t_err_vifname_taken),
 	};
 	static const struct CMUnitTest vswitchd[] = {
 		T(t_err_no_vswitchd),
