@@ -404,6 +404,9 @@ static void test_bad_path(void **state)
 	/* The path is quoted in the message. */
 	bad(L("add"), L("XENBUS_PATH=backend/vif/\xff/1"),
 	    "'backend/vif/\\xff/1'");
+	/* So is the type (found by fuzz-request). */
+	bad(L("add"), L("XENBUS_PATH=backend/\xf6if/3/1"),
+	    "has device type '\\xf6if'");
 }
 
 static void test_bad_device(void **state)
