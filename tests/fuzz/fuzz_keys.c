@@ -20,12 +20,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "broken promise: %s\n", #cond);  \
-			abort();                                         \
-		}                                                        \
+#define CHECK(cond)                                                     \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			fprintf(stderr, "broken promise: %s\n", #cond); \
+			abort();                                        \
+		}                                                       \
 	} while (0)
 
 /* Accepted numbers are canonical: printing them gives the input back. */
@@ -249,10 +249,10 @@ static const struct {
 	char tag;
 	void (*fn)(const char *s);
 } parsers[] = {
-	{ 'm', f_mac },      { 'i', f_ip },		{ 'r', f_rate },
-	{ 'u', f_mtu },      { 'o', f_mode },		{ 'b', f_bridge },
-	{ 'v', f_vlan },     { 'p', f_physdev },	{ 'd', f_domid },
-	{ 's', f_state },    { 'n', f_vifname_vif },	{ 't', f_vifname_tap },
+	{ 'm', f_mac },	   { 'i', f_ip },	   { 'r', f_rate },
+	{ 'u', f_mtu },	   { 'o', f_mode },	   { 'b', f_bridge },
+	{ 'v', f_vlan },   { 'p', f_physdev },	   { 'd', f_domid },
+	{ 's', f_state },  { 'n', f_vifname_vif }, { 't', f_vifname_tap },
 	{ 'a', f_params },
 };
 

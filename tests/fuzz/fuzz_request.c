@@ -18,12 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define ENTRIES_MAX 64
 
-#define CHECK(cond)                                                      \
-	do {                                                             \
-		if (!(cond)) {                                           \
-			fprintf(stderr, "broken promise: %s\n", #cond);  \
-			abort();                                         \
-		}                                                        \
+#define CHECK(cond)                                                     \
+	do {                                                            \
+		if (!(cond)) {                                          \
+			fprintf(stderr, "broken promise: %s\n", #cond); \
+			abort();                                        \
+		}                                                       \
 	} while (0)
 
 static void check_request(xhp_request *req)
@@ -50,8 +50,9 @@ static void check_request(xhp_request *req)
 		      0);
 		CHECK(!strcmp(t, type) && domid == xhp_request_domid(req) &&
 		      devid == xhp_request_devid(req));
-		CHECK(!strcmp(type, kind == XHP_KIND_TAP ? "vif" :
-				    xhp_kind_name(kind)));
+		CHECK(!strcmp(type, kind == XHP_KIND_TAP ?
+					    "vif" :
+					    xhp_kind_name(kind)));
 	}
 	for (i = 0; xhp_request_setting_at(req, i, &k, &v) == 0; i++) {
 		CHECK(xhp_varname_valid(k, strlen(k)));
