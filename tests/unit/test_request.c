@@ -106,8 +106,10 @@ static void test_libxl_vif(void **state)
 	xhp_request_free(req);
 
 	req = ok(L("offline", "type_if=vif"),
-		 L(T_VIF, "XENBUS_PATH=/local/domain/0/backend/vif/32751/"
-		   "2147483647", "vif=abcdefghijklmno"));
+		 L(T_VIF,
+		   "XENBUS_PATH=/local/domain/0/backend/vif/32751/"
+		   "2147483647",
+		   "vif=abcdefghijklmno"));
 	assert_int_equal(xhp_request_action(req), XHP_ACTION_OFFLINE);
 	assert_string_equal(xhp_request_backend_path(req),
 			    "/local/domain/0/backend/vif/32751/2147483647");
@@ -140,8 +142,7 @@ static void test_libxl_tap(void **state)
 	xhp_request_free(req);
 
 	/* No XENBUS_PATH: derived from vif<domid>.<devid>-emu. */
-	req = ok(L("remove", "type_if=tap"),
-		 L("INTERFACE=vif32751.9-emu"));
+	req = ok(L("remove", "type_if=tap"), L("INTERFACE=vif32751.9-emu"));
 	assert_int_equal(xhp_request_action(req), XHP_ACTION_REMOVE);
 	assert_int_equal(xhp_request_kind(req), XHP_KIND_TAP);
 	assert_string_equal(xhp_request_backend_path(req),
@@ -177,8 +178,7 @@ static void test_udev_form(void **state)
 	xhp_request_free(req);
 
 	/* Positional and type_if may agree. */
-	req = ok(L("remove", "tap", "type_if=tap"),
-		 L("INTERFACE=vif3.1-emu"));
+	req = ok(L("remove", "tap", "type_if=tap"), L("INTERFACE=vif3.1-emu"));
 	assert_int_equal(xhp_request_kind(req), XHP_KIND_TAP);
 	xhp_request_free(req);
 	req = ok(L("offline", "type_if=vif", "vif"), L(P_VIF, "vif=vif3.1"));
@@ -290,8 +290,7 @@ static void test_bad_command(void **state)
 {
 	xhp_request *req = NULL;
 
-	assert_int_equal(xhp_request_parse(ctx, 0, NULL, NULL, &req),
-			 -EINVAL);
+	assert_int_equal(xhp_request_parse(ctx, 0, NULL, NULL, &req), -EINVAL);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx), "missing command"));
 	bad(L(""), L(P_VIF), "missing command");
 	bad(L("start"), L(P_VIF), "unknown command 'start'");
@@ -393,8 +392,7 @@ static void test_bad_path(void **state)
 		bad(L("online", "type_if=vif"), L(path, "vif=vif3.1"),
 		    cases[i].word);
 	}
-	bad(L("online", "type_if=vif"), L("vif=vif3.1"),
-	    "missing XENBUS_PATH");
+	bad(L("online", "type_if=vif"), L("vif=vif3.1"), "missing XENBUS_PATH");
 	bad(L("online", "type_if=vif"), L("XENBUS_PATH=", "vif=vif3.1"),
 	    "missing XENBUS_PATH");
 	bad(L("add"), L("XENBUS_TYPE=vbd"), "missing XENBUS_PATH");
@@ -404,13 +402,16 @@ static void test_bad_path(void **state)
 	/* The path is quoted in the message. */
 	bad(L("add"), L("XENBUS_PATH=backend/vif/\xff/1"),
 	    "'backend/vif/\\xff/1'");
+	/* So is the type (found by fuzz-request). */
+	bad(L("add"), L("XENBUS_PATH=backend/\xf6if/3/1"),
+	    "has device type '\\xf6if'");
 }
 
 static void test_bad_device(void **state)
 {
 	static const char *const names[] = {
-		"abcdefghijklmnop", "vif3/1", "vif3:1", "vif 3", "vif3\xa0",
-		".", "..", "vif3.1\xc3\xa9",
+		"abcdefghijklmnop", "vif3/1", "vif3:1", "vif 3",
+		"vif3\xa0",	    ".",      "..",	"vif3.1\xc3\xa9",
 	};
 	char var[64];
 	size_t i;
@@ -506,16 +507,12 @@ static void test_bad_api(void **state)
 	char *one[] = { "online", NULL };
 	xhp_request *req = (xhp_request *)1;
 
-	assert_int_equal(xhp_request_parse(ctx, 3, argv, NULL, &req),
-			 -EINVAL);
+	assert_int_equal(xhp_request_parse(ctx, 3, argv, NULL, &req), -EINVAL);
 	assert_string_equal(xhp_ctx_last_error(ctx), "argument 1 is NULL");
-	assert_int_equal(xhp_request_parse(NULL, 1, one, NULL, &req),
-			 -EINVAL);
+	assert_int_equal(xhp_request_parse(NULL, 1, one, NULL, &req), -EINVAL);
 	assert_int_equal(xhp_request_parse(ctx, 1, one, NULL, NULL), -EINVAL);
-	assert_int_equal(xhp_request_parse(ctx, -1, one, NULL, &req),
-			 -EINVAL);
-	assert_int_equal(xhp_request_parse(ctx, 1, NULL, NULL, &req),
-			 -EINVAL);
+	assert_int_equal(xhp_request_parse(ctx, -1, one, NULL, &req), -EINVAL);
+	assert_int_equal(xhp_request_parse(ctx, 1, NULL, NULL, &req), -EINVAL);
 	assert_ptr_equal(req, (xhp_request *)1);
 	assert_null(xhp_request_free(NULL));
 	assert_int_equal(xhp_request_action(NULL), -EINVAL);
@@ -555,7 +552,8 @@ static void test_new(void **state)
 
 	assert_int_equal(xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_TAP,
 					 "/local/domain/0/backend/vif/1/0",
-					 "vif1.0-emu", &req), 0);
+					 "vif1.0-emu", &req),
+			 0);
 	assert_int_equal(xhp_request_kind(req), XHP_KIND_TAP);
 	assert_string_equal(xhp_request_setting(req, "INTERFACE"),
 			    "vif1.0-emu");
@@ -575,7 +573,8 @@ static void test_new(void **state)
 					 "backend/vif/1/0", "v", &req),
 			 -EINVAL);
 	assert_int_equal(xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_VBD,
-					 NULL, NULL, &req), -EINVAL);
+					 NULL, NULL, &req),
+			 -EINVAL);
 	assert_int_equal(xhp_request_new(NULL, XHP_ACTION_ADD, XHP_KIND_VBD,
 					 "backend/vbd/1/1", NULL, &req),
 			 -EINVAL);
