@@ -33,7 +33,7 @@ static void usage(FILE *f)
 	for (i = 0; xhp_device_personality_at(i); i++)
 		fprintf(f, " %s", xhp_device_personality_at(i));
 	fprintf(f, "\nInstalled or linked under a personality's name, the "
-		"binary acts as it.\n");
+		   "binary acts as it.\n");
 }
 
 static int is_personality(const char *name)
@@ -75,8 +75,7 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-static int cmd_run(xhp_ctx *ctx, const char *personality, int argc,
-		   char **argv)
+static int cmd_run(xhp_ctx *ctx, const char *personality, int argc, char **argv)
 {
 	xhp_request *req;
 	int r;
@@ -132,8 +131,10 @@ int main(int argc, char **argv)
 		cli_log_open(ctx, argv[1]);
 		r = cmd_run(ctx, argv[1], argc - 2, argv + 2);
 	} else {
-		fprintf(stderr, "xhp-hotplug: unknown personality or "
-			"command '%s' (see --help)\n", argv[1]);
+		fprintf(stderr,
+			"xhp-hotplug: unknown personality or "
+			"command '%s' (see --help)\n",
+			argv[1]);
 		r = 2;
 	}
 out:

@@ -92,8 +92,10 @@ static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
 		return;
 	memcpy(saved, ctx->err, sizeof(saved));
 	if (xhp_xs_write_keys(ctx, req->backend_path, kv, 2) < 0)
-		xhp_log(ctx, LOG_ERR, "could not report the failure to "
-			"xenstore: %s", ctx->err);
+		xhp_log(ctx, LOG_ERR,
+			"could not report the failure to "
+			"xenstore: %s",
+			ctx->err);
 	memcpy(ctx->err, saved, sizeof(saved));
 }
 
@@ -139,8 +141,7 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 }
 
 XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
-			      const xhp_request *req,
-			      xhp_result **ret_result)
+			      const xhp_request *req, xhp_result **ret_result)
 {
 	const struct xhp_personality *p;
 	struct xhp_op op = { .ctx = ctx, .req = req };

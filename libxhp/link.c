@@ -36,9 +36,8 @@ static struct nlmsghdr *setlink_msg(struct xhp_nl *nl, int ifindex,
 	return nlh;
 }
 
-static int setlink_send(xhp_ctx *ctx, struct xhp_nl *nl,
-			struct nlmsghdr *nlh, const char *what,
-			const char *name)
+static int setlink_send(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
+			const char *what, const char *name)
 {
 	const char *ext;
 	int r;
@@ -49,8 +48,8 @@ static int setlink_send(xhp_ctx *ctx, struct xhp_nl *nl,
 	return 0;
 }
 
-int xhp_link_set_up(xhp_ctx *ctx, struct xhp_nl *nl,
-		    const struct xhp_link *l, bool up)
+int xhp_link_set_up(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		    bool up)
 {
 	struct ifinfomsg *ifi;
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, &ifi);
@@ -61,8 +60,8 @@ int xhp_link_set_up(xhp_ctx *ctx, struct xhp_nl *nl,
 			    l->name);
 }
 
-int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl,
-		     const struct xhp_link *l, const uint8_t mac[6])
+int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		     const uint8_t mac[6])
 {
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, NULL);
 
@@ -70,8 +69,8 @@ int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl,
 	return setlink_send(ctx, nl, nlh, "set the MAC address of", l->name);
 }
 
-int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl,
-		     const struct xhp_link *l, unsigned int mtu)
+int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		     unsigned int mtu)
 {
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, NULL);
 	char what[48];
@@ -81,8 +80,8 @@ int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl,
 	return setlink_send(ctx, nl, nlh, what, l->name);
 }
 
-int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl,
-		    const struct xhp_link *l, const char *name)
+int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		    const char *name)
 {
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, NULL);
 	char what[IFNAMSIZ + 32];
@@ -99,8 +98,8 @@ int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,
 
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
 	return setlink_send(ctx, nl, nlh,
-			    master ? "enslave to the bridge the interface"
-				   : "release from its bridge the interface",
+			    master ? "enslave to the bridge the interface" :
+				     "release from its bridge the interface",
 			    l->name);
 }
 
@@ -126,8 +125,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	struct addr_batch *b = data;
 	const struct nlattr *attr, *local = NULL, *address = NULL;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
-	    (int)ifa->ifa_index != b->ifindex)
+	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != b->ifindex)
 		return MNL_CB_OK; /* kernels before 4.20 do not filter */
 	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
 		if (mnl_attr_get_type(attr) == IFA_LOCAL)
@@ -192,8 +190,7 @@ static int flush_family(xhp_ctx *ctx, struct xhp_nl *nl,
 			nlh = xhp_nl_msg(nl, RTM_DELADDR, 0);
 			ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 			*ifa = b->a[i].ifa;
-			mnl_attr_put(nlh, IFA_LOCAL, b->a[i].len,
-				     b->a[i].addr);
+			mnl_attr_put(nlh, IFA_LOCAL, b->a[i].len, b->a[i].addr);
 			r = xhp_nl_talk(ctx, nl, nlh, NULL, NULL, &ext);
 			/* Gone already (a primary took its secondaries). */
 			if (r == -EADDRNOTAVAIL || r == -ENOENT)
@@ -202,9 +199,10 @@ static int flush_family(xhp_ctx *ctx, struct xhp_nl *nl,
 				char a[INET6_ADDRSTRLEN] = "?";
 
 				inet_ntop(family, b->a[i].addr, a, sizeof(a));
-				r = xhp_err(ctx, r, "cannot delete address "
-					    "%s from %s: %s%s%s%s", a,
-					    l->name, strerror(-r),
+				r = xhp_err(ctx, r,
+					    "cannot delete address "
+					    "%s from %s: %s%s%s%s",
+					    a, l->name, strerror(-r),
 					    ext[0] ? " (kernel: " : "", ext,
 					    ext[0] ? ")" : "");
 				goto out;
@@ -253,8 +251,8 @@ int xhp_link_restore_addrs(xhp_ctx *ctx, struct xhp_nl *nl,
 		ifa->ifa_index = (uint32_t)l->ifindex;
 		r = xhp_nl_talk(ctx, nl, nlh, NULL, NULL, &ext);
 		if (r < 0 && !first)
-			first = link_fail(ctx, r, ext,
-					  "restore an address of", l->name);
+			first = link_fail(ctx, r, ext, "restore an address of",
+					  l->name);
 	}
 	return first;
 }
@@ -296,11 +294,12 @@ static int bridge_cb(const struct nlmsghdr *nlh, void *data)
 		case IFLA_LINKINFO:
 			mnl_attr_for_each_nested(i, attr)
 				if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
-					snprintf(l.kind, sizeof(l.kind),
-						 "%.*s",
-						 (int)mnl_attr_get_payload_len(i),
+					snprintf(l.kind, sizeof(l.kind), "%.*s",
+						 (int)mnl_attr_get_payload_len(
+							 i),
 						 (const char *)
-						 mnl_attr_get_payload(i));
+							 mnl_attr_get_payload(
+								 i));
 			break;
 		}
 	}
@@ -314,8 +313,7 @@ static int bridge_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl,
-			  struct xhp_link *ret)
+int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl, struct xhp_link *ret)
 {
 	struct first_bridge fb = { .found = false };
 	struct nlmsghdr *nlh;
@@ -387,8 +385,7 @@ static int br_info_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int xhp_bridge_info_get(xhp_ctx *ctx, struct xhp_nl *nl,
-			const struct xhp_link *br,
-			struct xhp_bridge_info *ret)
+			const struct xhp_link *br, struct xhp_bridge_info *ret)
 {
 	struct br_info_req bir = { .is_bridge = false };
 	struct nlmsghdr *nlh;
@@ -420,8 +417,8 @@ static bool put_vinfo(struct nlmsghdr *nlh, size_t size, unsigned int *n,
 	if (*n >= XHP_VLAN_INFO_MAX)
 		return false;
 	(*n)++;
-	return mnl_attr_put_check(nlh, size, IFLA_BRIDGE_VLAN_INFO,
-				  sizeof(vi), &vi);
+	return mnl_attr_put_check(nlh, size, IFLA_BRIDGE_VLAN_INFO, sizeof(vi),
+				  &vi);
 }
 
 /* VLANs first..last (first <= last) as one entry or a range pair. */
@@ -436,9 +433,8 @@ static bool put_range(struct nlmsghdr *nlh, size_t size, unsigned int *n,
 			 flags | BRIDGE_VLAN_INFO_RANGE_END);
 }
 
-static struct nlmsghdr *vlan_msg_start(void *buf, size_t size,
-				       uint16_t type, int ifindex,
-				       struct nlattr **ret_nest)
+static struct nlmsghdr *vlan_msg_start(void *buf, size_t size, uint16_t type,
+				       int ifindex, struct nlattr **ret_nest)
 {
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
@@ -467,8 +463,7 @@ static bool put_run(struct nlmsghdr *nlh, size_t size, unsigned int *n,
 		return put_range(nlh, size, n, first, last, flags);
 	if (pvid > first)
 		ok = put_range(nlh, size, n, first, pvid - 1, flags);
-	ok = ok && put_vinfo(nlh, size, n, pvid,
-			     flags | BRIDGE_VLAN_INFO_PVID);
+	ok = ok && put_vinfo(nlh, size, n, pvid, flags | BRIDGE_VLAN_INFO_PVID);
 	if (ok && pvid < last)
 		ok = put_range(nlh, size, n, pvid + 1, last, flags);
 	return ok;
@@ -499,7 +494,8 @@ struct nlmsghdr *xhp_bridge_vlan_msg(void *buf, size_t size, uint16_t type,
 		for (v = r->first; ok && v <= r->last; v += r->step)
 			ok = put_vinfo(nlh, size, &n, (uint16_t)v,
 				       f | (v == spec->pvid ?
-					    BRIDGE_VLAN_INFO_PVID : 0));
+						    BRIDGE_VLAN_INFO_PVID :
+						    0));
 	}
 	if (!ok)
 		return NULL;
@@ -507,9 +503,9 @@ struct nlmsghdr *xhp_bridge_vlan_msg(void *buf, size_t size, uint16_t type,
 	return nlh;
 }
 
-struct nlmsghdr *xhp_bridge_vlan_msg_one(void *buf, size_t size,
-					 uint16_t type, int ifindex,
-					 uint16_t vid, uint16_t flags)
+struct nlmsghdr *xhp_bridge_vlan_msg_one(void *buf, size_t size, uint16_t type,
+					 int ifindex, uint16_t vid,
+					 uint16_t flags)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *nest;

@@ -18,18 +18,18 @@
 #include "nl.h"
 
 /* Bring @l up or down (IFF_UP only; other flags untouched). */
-int xhp_link_set_up(xhp_ctx *ctx, struct xhp_nl *nl,
-		    const struct xhp_link *l, bool up);
+int xhp_link_set_up(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		    bool up);
 
-int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl,
-		     const struct xhp_link *l, const uint8_t mac[6]);
+int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		     const uint8_t mac[6]);
 
-int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl,
-		     const struct xhp_link *l, unsigned int mtu);
+int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		     unsigned int mtu);
 
 /* Rename @l to @name (the kernel refuses while the link is up). */
-int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl,
-		    const struct xhp_link *l, const char *name);
+int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
+		    const char *name);
 
 /* Enslave @l to the link with index @master; 0 releases it (nomaster). */
 int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,
@@ -40,7 +40,7 @@ struct xhp_addr_list {
 	size_t n;
 	struct {
 		uint8_t msg[256]; /* the RTM_NEWADDR message */
-	} *a;
+	} * a;
 };
 
 /*
@@ -69,14 +69,13 @@ int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl,
 
 /* A bridge's VLAN settings (IFLA_INFO_DATA of kind "bridge"). */
 struct xhp_bridge_info {
-	bool vlan_filtering;  /* IFLA_BR_VLAN_FILTERING */
+	bool vlan_filtering; /* IFLA_BR_VLAN_FILTERING */
 	uint16_t default_pvid; /* IFLA_BR_VLAN_DEFAULT_PVID, 0 if absent */
 };
 
 /* Read @br's VLAN settings (-ENODEV if gone, -EINVAL if not a bridge). */
 int xhp_bridge_info_get(xhp_ctx *ctx, struct xhp_nl *nl,
-			const struct xhp_link *br,
-			struct xhp_bridge_info *ret);
+			const struct xhp_link *br, struct xhp_bridge_info *ret);
 
 /* At most this many IFLA_BRIDGE_VLAN_INFO entries per message (every
  * VLAN once, plus a split range around the PVID), and a buffer they fit
@@ -106,9 +105,9 @@ struct nlmsghdr *xhp_bridge_vlan_msg(void *buf, size_t size, uint16_t type,
 				     const struct xhp_vlan_spec *spec);
 
 /* The same for one VLAN @vid with @flags (BRIDGE_VLAN_INFO_*). */
-struct nlmsghdr *xhp_bridge_vlan_msg_one(void *buf, size_t size,
-					 uint16_t type, int ifindex,
-					 uint16_t vid, uint16_t flags);
+struct nlmsghdr *xhp_bridge_vlan_msg_one(void *buf, size_t size, uint16_t type,
+					 int ifindex, uint16_t vid,
+					 uint16_t flags);
 
 /*
  * Give port @l the VLANs of @spec and drop the bridge's default PVID

@@ -20,19 +20,19 @@
 #include "util.h"
 
 #define RBUF_MIN 4096
-#define MSG_MAX (64u << 20)	/* refuse absurd messages */
-#define NO_DEADLINE_MS 10000	/* neither the context nor we set one */
+#define MSG_MAX (64u << 20) /* refuse absurd messages */
+#define NO_DEADLINE_MS 10000 /* neither the context nor we set one */
 
 struct xhp_ovsdb {
 	int fd;
 	char *path;
-	uint64_t deadline_us;	/* 0: none of our own */
+	uint64_t deadline_us; /* 0: none of our own */
 	json_int_t next_id;
 	/* Input not yet parsed, and the bracket scanner's state over it. */
 	char *rbuf;
 	size_t rlen, rcap;
-	size_t scan;		/* bytes of rbuf already scanned */
-	size_t start;		/* where the message under scan starts */
+	size_t scan; /* bytes of rbuf already scanned */
+	size_t start; /* where the message under scan starts */
 	unsigned int depth;
 	bool in_str, esc;
 	/* The cur_cfg monitor. */
@@ -54,7 +54,8 @@ int xhp_ovsdb_socket_path(xhp_ctx *ctx, const char *override, char *buf,
 		if (!strncmp(p, "unix:", 5))
 			p += 5;
 		if (p[0] != '/')
-			return xhp_err(ctx, EINVAL, "bad ovsdb_socket '%s': "
+			return xhp_err(ctx, EINVAL,
+				       "bad ovsdb_socket '%s': "
 				       "expected an absolute path or "
 				       "unix:<absolute path>",
 				       xhp_quote(q, override));
@@ -67,8 +68,10 @@ int xhp_ovsdb_socket_path(xhp_ctx *ctx, const char *override, char *buf,
 	}
 	if (n < 0 || (size_t)n >= len ||
 	    (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
-		return xhp_err(ctx, ENAMETOOLONG, "OVSDB socket path too "
-			       "long: '%s'", xhp_quote(q, buf));
+		return xhp_err(ctx, ENAMETOOLONG,
+			       "OVSDB socket path too "
+			       "long: '%s'",
+			       xhp_quote(q, buf));
 	return 0;
 }
 
@@ -84,8 +87,9 @@ static int left_ms(xhp_ctx *ctx, const struct xhp_ovsdb *db)
 
 	if (db->deadline_us) {
 		uint64_t now = xhp_now_us();
-		int own = now >= db->deadline_us ? 0 :
-			  (int)((db->deadline_us - now + 999) / 1000);
+		int own = now >= db->deadline_us ?
+				  0 :
+				  (int)((db->deadline_us - now + 999) / 1000);
 
 		if (left < 0 || own < left)
 			left = own;
@@ -121,8 +125,10 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 	int r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return xhp_err(ctx, ENAMETOOLONG, "OVSDB socket path too "
-			       "long: '%s'", xhp_quote(q, path));
+		return xhp_err(ctx, ENAMETOOLONG,
+			       "OVSDB socket path too "
+			       "long: '%s'",
+			       xhp_quote(q, path));
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	db = calloc(1, sizeof(*db));
 	if (!db)
@@ -133,8 +139,7 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 		r = xhp_err(ctx, ENOMEM, "out of memory");
 		goto free_db;
 	}
-	db->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-			0);
+	db->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (db->fd < 0) {
 		r = xhp_err(ctx, errno, "cannot make a unix socket: %s",
 			    strerror(errno));
@@ -154,20 +159,25 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 				e = -r;
 		}
 		if (e == ENOENT) {
-			r = xhp_err(ctx, ENOENT, "OVSDB socket '%s' does not "
+			r = xhp_err(ctx, ENOENT,
+				    "OVSDB socket '%s' does not "
 				    "exist: is ovsdb-server running?",
 				    xhp_quote(q, path));
 			goto close_fd;
 		}
 		if (e == ECONNREFUSED) {
-			r = xhp_err(ctx, ECONNREFUSED, "OVSDB socket '%s': "
+			r = xhp_err(ctx, ECONNREFUSED,
+				    "OVSDB socket '%s': "
 				    "connection refused: is ovsdb-server "
-				    "running?", xhp_quote(q, path));
+				    "running?",
+				    xhp_quote(q, path));
 			goto close_fd;
 		}
 		if (e) {
-			r = xhp_err(ctx, e, "cannot connect to OVSDB at '%s': "
-				    "%s", xhp_quote(q, path), strerror(e));
+			r = xhp_err(ctx, e,
+				    "cannot connect to OVSDB at '%s': "
+				    "%s",
+				    xhp_quote(q, path), strerror(e));
 			goto close_fd;
 		}
 	}
@@ -207,7 +217,8 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 		if (n < 0 && errno == EAGAIN) {
 			r = wait_fd(ctx, db, POLLOUT);
 			if (r == -ETIMEDOUT)
-				return xhp_err(ctx, ETIMEDOUT, "timed out "
+				return xhp_err(ctx, ETIMEDOUT,
+					       "timed out "
 					       "writing to OVSDB at '%s'",
 					       xhp_quote(q, db->path));
 			if (r < 0)
@@ -216,9 +227,10 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 			continue;
 		}
 		if (n < 0)
-			return xhp_err(ctx, errno, "cannot write to OVSDB at "
-				       "'%s': %s", xhp_quote(q, db->path),
-				       strerror(errno));
+			return xhp_err(ctx, errno,
+				       "cannot write to OVSDB at "
+				       "'%s': %s",
+				       xhp_quote(q, db->path), strerror(errno));
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -300,14 +312,17 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	for (;;) {
 		len = frame(db);
 		if (len < 0)
-			return xhp_err(ctx, EPROTO, "OVSDB at '%s' sent "
+			return xhp_err(ctx, EPROTO,
+				       "OVSDB at '%s' sent "
 				       "something that is not JSON-RPC",
 				       xhp_quote(q, db->path));
 		if (len > 0)
 			break;
 		if (db->rlen - db->start > MSG_MAX)
-			return xhp_err(ctx, EMSGSIZE, "OVSDB message over "
-				       "%u bytes", MSG_MAX);
+			return xhp_err(ctx, EMSGSIZE,
+				       "OVSDB message over "
+				       "%u bytes",
+				       MSG_MAX);
 		if (db->rcap - db->rlen < RBUF_MIN) {
 			size_t cap = db->rcap ? db->rcap * 2 : 4 * RBUF_MIN;
 			char *b = realloc(db->rbuf, cap);
@@ -323,17 +338,20 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 		if (n < 0 && errno == EAGAIN) {
 			r = wait_fd(ctx, db, POLLIN);
 			if (r < 0)
-				return r == -ETIMEDOUT ? r :
-				       xhp_err(ctx, r, "poll: %s",
-					       strerror(-r));
+				return r == -ETIMEDOUT ?
+					       r :
+					       xhp_err(ctx, r, "poll: %s",
+						       strerror(-r));
 			continue;
 		}
 		if (n < 0)
-			return xhp_err(ctx, errno, "cannot read from OVSDB at "
-				       "'%s': %s", xhp_quote(q, db->path),
-				       strerror(errno));
+			return xhp_err(ctx, errno,
+				       "cannot read from OVSDB at "
+				       "'%s': %s",
+				       xhp_quote(q, db->path), strerror(errno));
 		if (n == 0)
-			return xhp_err(ctx, ECONNRESET, "OVSDB at '%s' closed "
+			return xhp_err(ctx, ECONNRESET,
+				       "OVSDB at '%s' closed "
 				       "the connection",
 				       xhp_quote(q, db->path));
 		db->rlen += (size_t)n;
@@ -354,8 +372,8 @@ static void note_cfg(struct xhp_ovsdb *db, json_t *updates)
 	const char *uuid;
 
 	json_object_foreach(rows, uuid, row) {
-		json_t *v = json_object_get(json_object_get(row, "new"),
-					    "cur_cfg");
+		json_t *v =
+			json_object_get(json_object_get(row, "new"), "cur_cfg");
 
 		if (json_is_integer(v)) {
 			db->cur_cfg = (int64_t)json_integer_value(v);
@@ -375,8 +393,7 @@ static int on_request(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *msg)
 
 	if (!strcmp(method, "update") && json_is_array(params) &&
 	    json_is_string(json_array_get(params, 0)) &&
-	    !strcmp(json_string_value(json_array_get(params, 0)),
-		    db->mon_id)) {
+	    !strcmp(json_string_value(json_array_get(params, 0)), db->mon_id)) {
 		note_cfg(db, json_array_get(params, 1));
 		return 0;
 	}
@@ -445,8 +462,8 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 	json_t *req, *reply = NULL, *err, *result;
 	int r;
 
-	req = json_pack("{sssosI}", "method", method, "params", params,
-			"id", id);
+	req = json_pack("{sssosI}", "method", method, "params", params, "id",
+			id);
 	if (!req)
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	r = send_json(ctx, db, req);
@@ -455,8 +472,10 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		return r;
 	r = await_reply(ctx, db, id, &reply);
 	if (r == -ETIMEDOUT)
-		return xhp_err(ctx, ETIMEDOUT, "OVSDB at '%s' did not answer "
-			       "'%s' in time", xhp_quote(q, db->path), method);
+		return xhp_err(ctx, ETIMEDOUT,
+			       "OVSDB at '%s' did not answer "
+			       "'%s' in time",
+			       xhp_quote(q, db->path), method);
 	if (r < 0)
 		return r;
 	err = json_object_get(reply, "error");
@@ -489,8 +508,10 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 
 	if (!json_is_array(ops)) {
 		json_decref(ops);
-		return xhp_err(ctx, EINVAL, "OVSDB transaction (%s): no "
-			       "operations", what);
+		return xhp_err(ctx, EINVAL,
+			       "OVSDB transaction (%s): no "
+			       "operations",
+			       what);
 	}
 	n_ops = json_array_size(ops);
 	params = json_pack("[s]", XHP_OVSDB_DB);
@@ -503,8 +524,10 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 	if (r < 0)
 		goto out;
 	if (!json_is_array(res) || json_array_size(res) < n_ops) {
-		r = xhp_err(ctx, EPROTO, "OVSDB transaction (%s): malformed "
-			    "result", what);
+		r = xhp_err(ctx, EPROTO,
+			    "OVSDB transaction (%s): malformed "
+			    "result",
+			    what);
 		goto out;
 	}
 	/* RFC 7047 4.1.3: an error in operation i, or one more element
@@ -523,18 +546,23 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 		    !strcmp(json_string_value(e) ? json_string_value(e) : "",
 			    "timed out")) {
 			r = -EAGAIN; /* the database changed under us */
-			xhp_debug(ctx, "OVSDB transaction (%s): a wait on %s "
-				  "failed", what, t ? t : "?");
+			xhp_debug(ctx,
+				  "OVSDB transaction (%s): a wait on %s "
+				  "failed",
+				  what, t ? t : "?");
 			goto out;
 		}
 		if (i < n_ops)
-			r = xhp_err(ctx, EPROTO, "OVSDB transaction (%s) "
-				    "failed at %s on %s: %s", what,
-				    o ? o : "?", t ? t : "?",
+			r = xhp_err(ctx, EPROTO,
+				    "OVSDB transaction (%s) "
+				    "failed at %s on %s: %s",
+				    what, o ? o : "?", t ? t : "?",
 				    error_text(whole, ebuf, sizeof(ebuf)));
 		else
-			r = xhp_err(ctx, EPROTO, "OVSDB transaction (%s) "
-				    "failed to commit: %s", what,
+			r = xhp_err(ctx, EPROTO,
+				    "OVSDB transaction (%s) "
+				    "failed to commit: %s",
+				    what,
 				    error_text(whole, ebuf, sizeof(ebuf)));
 		goto out;
 	}
@@ -547,15 +575,14 @@ out:
 	return r;
 }
 
-int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db,
-			   int64_t next_cfg)
+int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 {
 	json_t *params, *initial = NULL, *msg;
 	uint64_t t0 = xhp_now_us();
 	int r;
 
-	snprintf(db->mon_id, sizeof(db->mon_id), "xhp-cfg-%" JSON_INTEGER_FORMAT,
-		 db->next_id);
+	snprintf(db->mon_id, sizeof(db->mon_id),
+		 "xhp-cfg-%" JSON_INTEGER_FORMAT, db->next_id);
 	db->have_cur_cfg = false;
 	params = json_pack("[ss{s{s[s]}}]", XHP_OVSDB_DB, db->mon_id,
 			   "Open_vSwitch", "columns", "cur_cfg");
@@ -569,12 +596,14 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db,
 	while (!db->have_cur_cfg || db->cur_cfg < next_cfg) {
 		r = read_msg(ctx, db, &msg);
 		if (r == -ETIMEDOUT)
-			return xhp_err(ctx, ETIMEDOUT, "ovs-vswitchd did not "
+			return xhp_err(ctx, ETIMEDOUT,
+				       "ovs-vswitchd did not "
 				       "apply the configuration within %" PRIu64
-				       " ms (cur_cfg %" PRId64 " < next_cfg %"
-				       PRId64 "): is ovs-vswitchd running?",
-				       (xhp_now_us() - t0) / 1000,
-				       db->cur_cfg, next_cfg);
+				       " ms (cur_cfg %" PRId64
+				       " < next_cfg %" PRId64
+				       "): is ovs-vswitchd running?",
+				       (xhp_now_us() - t0) / 1000, db->cur_cfg,
+				       next_cfg);
 		if (r < 0)
 			return r;
 		if (json_is_string(json_object_get(msg, "method")))
@@ -583,8 +612,9 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db,
 		if (r < 0)
 			return r;
 	}
-	xhp_debug(ctx, "ovs-vswitchd reached cur_cfg %" PRId64 " in %" PRIu64
-		  " us", db->cur_cfg, xhp_now_us() - t0);
+	xhp_debug(ctx,
+		  "ovs-vswitchd reached cur_cfg %" PRId64 " in %" PRIu64 " us",
+		  db->cur_cfg, xhp_now_us() - t0);
 	return 0;
 }
 

@@ -35,7 +35,8 @@ int xhp_rt_open(xhp_ctx *ctx, struct xhp_rt **ret)
 				  sizeof(one)) < 0) {
 		r = -errno;
 		xhp_rt_close(rt);
-		return xhp_err(ctx, r, "cannot enable strict netlink dumps "
+		return xhp_err(ctx, r,
+			       "cannot enable strict netlink dumps "
 			       "(kernel 4.20 or later needed): %s",
 			       strerror(-r));
 	}
@@ -136,8 +137,7 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 	uint32_t flags;
 	int rank = 0;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
-	    ifa->ifa_family != s->family ||
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != s->family ||
 	    (int)ifa->ifa_index != s->ifindex)
 		return MNL_CB_OK;
 	addr_attrs(nlh, &local, &address, &flags);
@@ -191,10 +191,10 @@ static int addr_dump(struct xhp_rt *rt, struct addr_scan *s)
 	return talk(rt, nlh, addr_cb, s);
 }
 
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex,
-			 struct xhp_rt_ip *ret)
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 {
-	struct addr_scan s = { .family = AF_INET, .ifindex = ifindex,
+	struct addr_scan s = { .family = AF_INET,
+			       .ifindex = ifindex,
 			       .mode = SCAN_PRIMARY4 };
 	int r = addr_dump(rt, &s);
 
@@ -206,10 +206,10 @@ int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex,
 	return 0;
 }
 
-int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex,
-			struct xhp_rt_ip *ret)
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 {
-	struct addr_scan s = { .family = AF_INET6, .ifindex = ifindex,
+	struct addr_scan s = { .family = AF_INET6,
+			       .ifindex = ifindex,
 			       .mode = SCAN_GLOBAL6 };
 	int r = addr_dump(rt, &s);
 
@@ -221,11 +221,12 @@ int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex,
 	return 0;
 }
 
-int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex,
-		    const struct xhp_rt_ip *ip)
+int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 {
-	struct addr_scan s = { .family = ip->family, .ifindex = ifindex,
-			       .mode = SCAN_HAS, .want = ip };
+	struct addr_scan s = { .family = ip->family,
+			       .ifindex = ifindex,
+			       .mode = SCAN_HAS,
+			       .want = ip };
 	int r = addr_dump(rt, &s);
 
 	return r < 0 ? r : s.rank > 0;
@@ -249,19 +250,16 @@ static struct nlmsghdr *addr_msg(struct xhp_rt *rt, uint16_t type,
 	return nlh;
 }
 
-int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex,
-		    const struct xhp_rt_ip *ip)
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 {
 	struct nlmsghdr *nlh = addr_msg(rt, RTM_NEWADDR,
-					NLM_F_CREATE | NLM_F_EXCL, ifindex,
-					ip);
+					NLM_F_CREATE | NLM_F_EXCL, ifindex, ip);
 	int r = talk(rt, nlh, NULL, NULL);
 
 	return r == -EEXIST ? 1 : r;
 }
 
-int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex,
-		    const struct xhp_rt_ip *ip)
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 {
 	struct nlmsghdr *nlh = addr_msg(rt, RTM_DELADDR, 0, ifindex, ip);
 	int r = talk(rt, nlh, NULL, NULL);
@@ -272,8 +270,8 @@ int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex,
 /* ---- routes ---- */
 
 static struct nlmsghdr *route_msg(struct xhp_rt *rt, uint16_t type,
-				  uint16_t flags,
-				  const struct xhp_rt_route *r, bool add)
+				  uint16_t flags, const struct xhp_rt_route *r,
+				  bool add)
 {
 	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, type, flags);
 	uint32_t table = r->table ? r->table : RT_TABLE_MAIN;
@@ -288,8 +286,8 @@ static struct nlmsghdr *route_msg(struct xhp_rt *rt, uint16_t type,
 	if (add) {
 		/* As `ip route add X dev D` makes them. */
 		rtm->rtm_protocol = RTPROT_BOOT;
-		rtm->rtm_scope = family == AF_INET ? RT_SCOPE_LINK
-						   : RT_SCOPE_UNIVERSE;
+		rtm->rtm_scope = family == AF_INET ? RT_SCOPE_LINK :
+						     RT_SCOPE_UNIVERSE;
 	} else {
 		rtm->rtm_scope = RT_SCOPE_NOWHERE;
 	}
@@ -322,15 +320,13 @@ static int route_parse_cb(const struct nlmsghdr *nlh, void *data)
 		switch (mnl_attr_get_type(a)) {
 		case RTA_DST:
 			if (mnl_attr_get_payload_len(a) == l)
-				memcpy(r->dst.addr, mnl_attr_get_payload(a),
-				       l);
+				memcpy(r->dst.addr, mnl_attr_get_payload(a), l);
 			break;
 		case RTA_PREFSRC:
 			if (mnl_attr_get_payload_len(a) == l) {
 				r->src.family = rtm->rtm_family;
 				r->src.prefix = full_len(rtm->rtm_family);
-				memcpy(r->src.addr, mnl_attr_get_payload(a),
-				       l);
+				memcpy(r->src.addr, mnl_attr_get_payload(a), l);
 			}
 			break;
 		case RTA_OIF:
@@ -350,8 +346,8 @@ static int route_parse_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst,
-			int oif, struct xhp_rt_route *ret)
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst, int oif,
+			struct xhp_rt_route *ret)
 {
 	struct xhp_rt_route found = { 0 };
 	int family = dst->family;
@@ -389,8 +385,7 @@ static int route_is_there(struct xhp_rt *rt, const struct xhp_rt_route *r)
 		return 0;
 	if (e < 0)
 		return e;
-	return f.dst.family == r->dst.family &&
-	       f.dst.prefix == r->dst.prefix &&
+	return f.dst.family == r->dst.family && f.dst.prefix == r->dst.prefix &&
 	       !memcmp(f.dst.addr, r->dst.addr, l) && f.oif == r->oif &&
 	       f.metric == r->metric &&
 	       f.table == (r->table ? r->table : RT_TABLE_MAIN) &&
@@ -400,8 +395,8 @@ static int route_is_there(struct xhp_rt *rt, const struct xhp_rt_route *r)
 
 int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r)
 {
-	struct nlmsghdr *nlh = route_msg(rt, RTM_NEWROUTE,
-					 NLM_F_CREATE | NLM_F_EXCL, r, true);
+	struct nlmsghdr *nlh =
+		route_msg(rt, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r, true);
 	char ext[sizeof(rt->ext)];
 	int e = talk(rt, nlh, NULL, NULL), same;
 
@@ -442,8 +437,7 @@ static struct nlmsghdr *proxy_msg(struct xhp_rt *rt, uint16_t type,
 	return nlh;
 }
 
-int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex,
-		     const struct xhp_rt_ip *ip)
+int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 {
 	struct nlmsghdr *nlh = proxy_msg(rt, RTM_GETNEIGH, 0, ifindex, ip);
 	int e = talk(rt, nlh, NULL, NULL);
@@ -453,21 +447,19 @@ int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex,
 	return e < 0 ? e : 1;
 }
 
-int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex,
-		     const struct xhp_rt_ip *ip)
+int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 {
 	struct nlmsghdr *nlh;
 	int e = xhp_rt_proxy_has(rt, ifindex, ip);
 
 	if (e != 0)
 		return e;
-	nlh = proxy_msg(rt, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL,
-			ifindex, ip);
+	nlh = proxy_msg(rt, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+			ip);
 	return talk(rt, nlh, NULL, NULL);
 }
 
-int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex,
-		     const struct xhp_rt_ip *ip)
+int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 {
 	struct nlmsghdr *nlh = proxy_msg(rt, RTM_DELNEIGH, 0, ifindex, ip);
 	int e = talk(rt, nlh, NULL, NULL);
@@ -504,8 +496,8 @@ int xhp_rt_link_rename(struct xhp_rt *rt, int ifindex, const char *name)
 
 /* ---- sysctls ---- */
 
-static int sysctl_path(int family, const char *dev, const char *name,
-		       char *buf, size_t size)
+static int sysctl_path(int family, const char *dev, const char *name, char *buf,
+		       size_t size)
 {
 	int n;
 
@@ -517,8 +509,7 @@ static int sysctl_path(int family, const char *dev, const char *name,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int xhp_rt_sysctl_get(int family, const char *dev, const char *name,
-		      int *ret)
+int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
 {
 	char path[128], buf[32];
 	ssize_t n;
@@ -547,8 +538,7 @@ int xhp_rt_sysctl_get(int family, const char *dev, const char *name,
 	return 0;
 }
 
-int xhp_rt_sysctl_set(int family, const char *dev, const char *name,
-		      int value)
+int xhp_rt_sysctl_set(int family, const char *dev, const char *name, int value)
 {
 	char path[128], buf[16];
 	ssize_t n;

@@ -31,8 +31,8 @@ struct xhp_rt *xhp_rt_close(struct xhp_rt *rt);
 
 /* An address or prefix of either family, network byte order. */
 struct xhp_rt_ip {
-	int family;		/* AF_INET or AF_INET6 */
-	uint8_t addr[16];	/* 4 bytes used for AF_INET */
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* 4 bytes used for AF_INET */
 	int prefix;
 };
 
@@ -45,35 +45,30 @@ const char *xhp_rt_ip_str(const struct xhp_rt_ip *ip, bool with_prefix,
  * The first primary (not secondary) IPv4 address of @ifindex, as
  * `ip -4 addr show primary dev X` lists it first. -ENOENT if none.
  */
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex,
-			 struct xhp_rt_ip *ret);
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
 /*
  * A global-scope IPv6 address of @ifindex that is not tentative or
  * failed DAD, preferring one that is not deprecated. -ENOENT if none.
  */
-int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex,
-			struct xhp_rt_ip *ret);
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
 /*
  * Whether @ifindex has exactly @ip (address and prefix): 1 yes, 0 no.
  * With @ip->prefix < 0 any prefix matches; for AF_INET only prefix 32
  * addresses are looked at then (what vif-route adds).
  */
-int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex,
-		    const struct xhp_rt_ip *ip);
+int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
 /* Add @ip to @ifindex: 0 added, 1 it was there already. */
-int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex,
-		    const struct xhp_rt_ip *ip);
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
 /* Delete @ip from @ifindex: 0 deleted, -ENOENT it was not there. */
-int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex,
-		    const struct xhp_rt_ip *ip);
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
 
 /* A unicast route through a device, as vif-route makes them. */
 struct xhp_rt_route {
-	struct xhp_rt_ip dst;	/* dst.prefix is the prefix length */
+	struct xhp_rt_ip dst; /* dst.prefix is the prefix length */
 	int oif;
-	struct xhp_rt_ip src;	/* preferred source; family 0: none */
+	struct xhp_rt_ip src; /* preferred source; family 0: none */
 	uint32_t metric;
-	uint32_t table;		/* 0: main */
+	uint32_t table; /* 0: main */
 };
 
 /*
@@ -86,8 +81,8 @@ int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r);
  * The fib entry the kernel matches for @dst (out of @oif unless 0) by
  * RTM_F_FIB_MATCH: a lookup, not a dump. -ENOENT if none.
  */
-int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst,
-			int oif, struct xhp_rt_route *ret);
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst, int oif,
+			struct xhp_rt_route *ret);
 /*
  * Delete the route to r->dst through r->oif with r->metric in r->table
  * (any source): 0 deleted, -ENOENT it was not there.
@@ -118,9 +113,7 @@ int xhp_rt_link_rename(struct xhp_rt *rt, int ifindex, const char *name);
  * @family AF_INET or AF_INET6. -ENOENT when the device (or the family on
  * it) does not exist.
  */
-int xhp_rt_sysctl_get(int family, const char *dev, const char *name,
-		      int *ret);
-int xhp_rt_sysctl_set(int family, const char *dev, const char *name,
-		      int value);
+int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret);
+int xhp_rt_sysctl_set(int family, const char *dev, const char *name, int value);
 
 #endif /* XHP_ROUTE_NL_H */

@@ -38,9 +38,9 @@ struct vb {
 	const xhp_request *req;
 	struct xhp_nl *nl;
 	bool tap;
-	char want[IFNAMSIZ];    /* the name the device ends up with */
-	struct xhp_link dev;    /* the device, as it is now */
-	struct xhp_link orig;   /* the device, as found */
+	char want[IFNAMSIZ]; /* the name the device ends up with */
+	struct xhp_link dev; /* the device, as it is now */
+	struct xhp_link orig; /* the device, as found */
 	struct xhp_link br;
 	unsigned int mtu;
 	char *vlan_text;
@@ -126,7 +126,8 @@ static int find_device(struct vb *vb)
 			return xhp_err(vb->ctx, EEXIST,
 				       "Cannot rename interface %s. An "
 				       "interface with name %s already "
-				       "exists.", dev, vb->want);
+				       "exists.",
+				       dev, vb->want);
 		if (r != -ENODEV)
 			return xhp_err(vb->ctx, r, "cannot look up %s: %s",
 				       vb->want, strerror(-r));
@@ -169,8 +170,8 @@ static int find_bridge_by_name(struct vb *vb, const char *name)
 		return xhp_err(vb->ctx, ENODEV,
 			       "Could not find bridge device %s", name);
 	if (r < 0)
-		return xhp_err(vb->ctx, r, "cannot look up bridge %s: %s",
-			       name, strerror(-r));
+		return xhp_err(vb->ctx, r, "cannot look up bridge %s: %s", name,
+			       strerror(-r));
 	return 0;
 }
 
@@ -186,7 +187,8 @@ static int find_bridge(struct vb *vb)
 	if (r == -ENOENT || !name[0]) {
 		r = xhp_link_first_bridge(vb->ctx, vb->nl, &vb->br);
 		if (r == -ENODEV)
-			return xhp_err(vb->ctx, ENODEV, "Could not find "
+			return xhp_err(vb->ctx, ENODEV,
+				       "Could not find "
 				       "bridge, and none was specified");
 		if (r < 0)
 			return r;
@@ -355,8 +357,8 @@ static int plumb_bridge(struct vb *vb)
 			return r;
 		vb->enslaved = true;
 	}
-	if (vb->vlan && !dry(vb, "give %s the VLANs %s", d->name,
-			     vb->vlan_text)) {
+	if (vb->vlan &&
+	    !dry(vb, "give %s the VLANs %s", d->name, vb->vlan_text)) {
 		r = xhp_bridge_port_set_vlans(vb->ctx, vb->nl, d, vb->vlan,
 					      vb->bi.default_pvid);
 		if (r < 0)
@@ -400,7 +402,8 @@ static int vb_init(struct vb *vb, struct xhp_op *op)
 		.tap = op->req->kind == XHP_KIND_TAP,
 	};
 	if (!op->req->device || !op->req->backend_path)
-		return xhp_err(op->ctx, EINVAL, "vif-bridge needs the device "
+		return xhp_err(op->ctx, EINVAL,
+			       "vif-bridge needs the device "
 			       "name and XENBUS_PATH");
 	/* Connect first: a missing key and a missing xenstore differ. */
 	return xhp_xs_open(op->ctx);
@@ -434,8 +437,7 @@ static int vif_bridge_add(struct xhp_op *op)
 	r = resolve_vlan(&vb);
 	if (r < 0)
 		goto out;
-	xhp_debug(vb.ctx, "%s: bridge %s, mtu %u", vb.want, vb.br.name,
-		  vb.mtu);
+	xhp_debug(vb.ctx, "%s: bridge %s, mtu %u", vb.want, vb.br.name, vb.mtu);
 	r = plumb_link(&vb);
 	if (r >= 0)
 		r = plumb_bridge(&vb);
@@ -471,8 +473,7 @@ static int vif_bridge_remove(struct xhp_op *op)
 	r = xhp_nl_link_get(vb.ctx, vb.nl, vb.want, 0, &vb.dev);
 	/* Not renamed (a half-done online was undone): the device's name. */
 	if (r == -ENODEV && strcmp(vb.want, vb.req->device))
-		r = xhp_nl_link_get(vb.ctx, vb.nl, vb.req->device, 0,
-				    &vb.dev);
+		r = xhp_nl_link_get(vb.ctx, vb.nl, vb.req->device, 0, &vb.dev);
 	if (r == -ENODEV) {
 		xhp_debug(vb.ctx, "%s is gone already", vb.want);
 		r = 0;

@@ -40,14 +40,14 @@ static const uint8_t dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 /* Everything one run decided before touching anything. */
 struct plan {
 	char dev[IFNAMSIZ];
-	char orig_dev[IFNAMSIZ];	/* before a vifname rename */
-	bool rename;			/* to do */
-	bool renamed;			/* done by this run: undo on failure */
+	char orig_dev[IFNAMSIZ]; /* before a vifname rename */
+	bool rename; /* to do */
+	bool renamed; /* done by this run: undo on failure */
 	struct xhp_bridge_spec br;
 	unsigned int tag;
-	uint8_t trunks[(XHP_VLAN_MAX + 8) / 8];	/* bitmap */
+	uint8_t trunks[(XHP_VLAN_MAX + 8) / 8]; /* bitmap */
 	unsigned int n_trunks;
-	const char *vlan_mode;		/* NULL: OVS's default */
+	const char *vlan_mode; /* NULL: OVS's default */
 	char *vm_name, *vm_uuid, *mac;
 	char *iface_id;
 	char sock[108];
@@ -102,12 +102,15 @@ static int plan_vlans(struct xhp_op *op, struct plan *p)
 	if (r < 0)
 		return r;
 	if (!bridge)
-		return xhp_err(ctx, EINVAL, "No valid bridge was specified: "
-			       "no bridge key for %s", p->dev);
+		return xhp_err(ctx, EINVAL,
+			       "No valid bridge was specified: "
+			       "no bridge key for %s",
+			       p->dev);
 	if (xhp_parse_bridge_spec(bridge, &p->br, &why) < 0)
-		return xhp_err(ctx, EINVAL, "No valid bridge was specified: "
-			       "bad bridge '%s': %s", xhp_quote(q, bridge),
-			       why);
+		return xhp_err(ctx, EINVAL,
+			       "No valid bridge was specified: "
+			       "bad bridge '%s': %s",
+			       xhp_quote(q, bridge), why);
 	p->tag = p->br.tag;
 	for (i = 0; i < p->br.n_trunks; i++)
 		trunk_add(p, p->br.trunks[i]);
@@ -118,8 +121,10 @@ static int plan_vlans(struct xhp_op *op, struct plan *p)
 		return xhp_err(ctx, EINVAL, "bad vlan '%s': %s",
 			       xhp_quote(q, vlan), why);
 	if (p->tag && p->tag != vs.pvid)
-		return xhp_err(ctx, EINVAL, "bridge tag %u and vlan PVID %u "
-			       "disagree", p->tag, vs.pvid);
+		return xhp_err(ctx, EINVAL,
+			       "bridge tag %u and vlan PVID %u "
+			       "disagree",
+			       p->tag, vs.pvid);
 	p->tag = vs.pvid;
 	for (i = 0; i < vs.n_ranges; i++) {
 		const struct xhp_vlan_range *rg = &vs.ranges[i];
@@ -128,7 +133,8 @@ static int plan_vlans(struct xhp_op *op, struct plan *p)
 			if (v == vs.pvid)
 				continue;
 			if (rg->untagged)
-				return xhp_err(ctx, EINVAL, "bad vlan '%s': "
+				return xhp_err(ctx, EINVAL,
+					       "bad vlan '%s': "
 					       "Open vSwitch sends only the "
 					       "PVID untagged, not VLAN %u",
 					       xhp_quote(q, vlan), v);
@@ -184,7 +190,8 @@ static int plan_db(struct xhp_op *op, struct plan *p)
 	if (r < 0)
 		return r;
 	if (tmo && (xhp_parse_uint(tmo, OVS_WAIT_MAX_S, &s) < 0 || s == 0))
-		return xhp_err(op->ctx, EINVAL, "bad ovsdb_timeout '%s': "
+		return xhp_err(op->ctx, EINVAL,
+			       "bad ovsdb_timeout '%s': "
 			       "expected seconds, 1..%u",
 			       xhp_quote(q, tmo), OVS_WAIT_MAX_S);
 	p->wait_s = (unsigned int)s;
@@ -235,41 +242,43 @@ static json_t *where_eq(const char *column, json_t *value)
 }
 
 /* First round trip: the bridge's and any old port's uuids. */
-static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db,
-		      const struct plan *p, char **ret_bridge,
-		      char **ret_port)
+static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
+		      char **ret_bridge, char **ret_port)
 {
 	json_t *ops, *res = NULL, *rows;
 	const char *b, *port;
 	char q[XHP_QUOTE_MAX];
 	int r;
 
-	ops = json_pack("[{sssssos[s]}{sssssos[s]}]",
-			"op", "select", "table", "Bridge",
-			"where", where_eq("name", json_string(p->br.name)),
-			"columns", "_uuid",
-			"op", "select", "table", "Port",
-			"where", where_eq("name", json_string(p->dev)),
-			"columns", "_uuid");
+	ops = json_pack("[{sssssos[s]}{sssssos[s]}]", "op", "select", "table",
+			"Bridge", "where",
+			where_eq("name", json_string(p->br.name)), "columns",
+			"_uuid", "op", "select", "table", "Port", "where",
+			where_eq("name", json_string(p->dev)), "columns",
+			"_uuid");
 	r = xhp_ovsdb_transact(ctx, db, ops, "look up the bridge", &res);
 	if (r < 0)
-		return r == -EAGAIN ? xhp_err(ctx, EPROTO, "OVSDB: unexpected"
-					      " wait failure") : r;
+		return r == -EAGAIN ? xhp_err(ctx, EPROTO,
+					      "OVSDB: unexpected"
+					      " wait failure") :
+				      r;
 	rows = json_object_get(json_array_get(res, 0), "rows");
-	b = json_string_value(json_array_get(json_object_get(
-		json_array_get(rows, 0), "_uuid"), 1));
+	b = json_string_value(json_array_get(
+		json_object_get(json_array_get(rows, 0), "_uuid"), 1));
 	if (!b) {
-		r = xhp_err(ctx, ENODEV, "bridge '%s' not found in OVSDB at '%s'",
+		r = xhp_err(ctx, ENODEV,
+			    "bridge '%s' not found in OVSDB at '%s'",
 			    xhp_quote(q, p->br.name), p->sock);
 		goto out;
 	}
 	rows = json_object_get(json_array_get(res, 1), "rows");
-	port = json_string_value(json_array_get(json_object_get(
-		json_array_get(rows, 0), "_uuid"), 1));
+	port = json_string_value(json_array_get(
+		json_object_get(json_array_get(rows, 0), "_uuid"), 1));
 	*ret_bridge = strdup(b);
 	*ret_port = port ? strdup(port) : NULL;
-	r = *ret_bridge && (!port || *ret_port) ? 0 :
-	    xhp_err(ctx, ENOMEM, "out of memory");
+	r = *ret_bridge && (!port || *ret_port) ?
+		    0 :
+		    xhp_err(ctx, ENOMEM, "out of memory");
 out:
 	json_decref(res);
 	return r;
@@ -281,40 +290,45 @@ static int add_port_removal(json_t *ops, const char *dev, const char *port)
 	json_t *rows = port ? json_pack("[{s[ss]}]", "_uuid", "uuid", port) :
 			      json_array();
 
-	if (json_array_append_new(ops, json_pack(
-		    "{sssisssos[s]sssO}", "op", "wait", "timeout", 0,
-		    "table", "Port", "where",
-		    where_eq("name", json_string(dev)), "columns", "_uuid",
-		    "until", "==", "rows", rows)) < 0) {
+	if (json_array_append_new(
+		    ops,
+		    json_pack("{sssisssos[s]sssO}", "op", "wait", "timeout", 0,
+			      "table", "Port", "where",
+			      where_eq("name", json_string(dev)), "columns",
+			      "_uuid", "until", "==", "rows", rows)) < 0) {
 		json_decref(rows);
 		return -ENOMEM;
 	}
 	json_decref(rows);
 	if (!port)
 		return 0;
-	if (json_array_append_new(ops, json_pack(
-		    "{sssss[[sso]]s[[sso]]}", "op", "mutate",
-		    "table", "Bridge",
-		    "where", "ports", "includes", xhp_ovsdb_uuid(port),
-		    "mutations", "ports", "delete", xhp_ovsdb_uuid(port))) < 0)
+	if (json_array_append_new(ops, json_pack("{sssss[[sso]]s[[sso]]}", "op",
+						 "mutate", "table", "Bridge",
+						 "where", "ports", "includes",
+						 xhp_ovsdb_uuid(port),
+						 "mutations", "ports", "delete",
+						 xhp_ovsdb_uuid(port))) < 0)
 		return -ENOMEM;
-	if (json_array_append_new(ops, json_pack(
-		    "{ssssso}", "op", "delete", "table", "Port", "where",
-		    where_eq("_uuid", xhp_ovsdb_uuid(port)))) < 0)
+	if (json_array_append_new(
+		    ops, json_pack("{ssssso}", "op", "delete", "table", "Port",
+				   "where",
+				   where_eq("_uuid", xhp_ovsdb_uuid(port)))) <
+	    0)
 		return -ENOMEM;
 	return 0;
 }
 
 static int add_cfg_bump(json_t *ops)
 {
-	if (json_array_append_new(ops, json_pack(
-		    "{sssss[]s[[ssi]]}", "op", "mutate",
-		    "table", "Open_vSwitch", "where",
-		    "mutations", "next_cfg", "+=", 1)) < 0)
+	if (json_array_append_new(
+		    ops, json_pack("{sssss[]s[[ssi]]}", "op", "mutate", "table",
+				   "Open_vSwitch", "where", "mutations",
+				   "next_cfg", "+=", 1)) < 0)
 		return -ENOMEM;
-	if (json_array_append_new(ops, json_pack(
-		    "{sssss[]s[s]}", "op", "select", "table", "Open_vSwitch",
-		    "where", "columns", "next_cfg")) < 0)
+	if (json_array_append_new(ops,
+				  json_pack("{sssss[]s[s]}", "op", "select",
+					    "table", "Open_vSwitch", "where",
+					    "columns", "next_cfg")) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -324,13 +338,11 @@ static json_t *port_row(const struct plan *p)
 	json_t *row, *trunks, *oc = xhp_ovsdb_map();
 	unsigned int v;
 
-	row = json_pack("{sss[ss]so}", "name", p->dev,
-			"interfaces", "named-uuid", "xhp_iface",
-			"other_config", oc);
+	row = json_pack("{sss[ss]so}", "name", p->dev, "interfaces",
+			"named-uuid", "xhp_iface", "other_config", oc);
 	if (!row || !oc || xhp_ovsdb_map_put(oc, "transient", "true") < 0)
 		goto fail;
-	if (p->tag && json_object_set_new(row, "tag",
-					  json_integer(p->tag)) < 0)
+	if (p->tag && json_object_set_new(row, "tag", json_integer(p->tag)) < 0)
 		goto fail;
 	if (p->vlan_mode && json_object_set_new(row, "vlan_mode",
 						json_string(p->vlan_mode)) < 0)
@@ -338,11 +350,11 @@ static json_t *port_row(const struct plan *p)
 	if (p->n_trunks) {
 		trunks = json_array();
 		for (v = XHP_VLAN_MIN; trunks && v <= XHP_VLAN_MAX; v++)
-			if (trunk_has(p, v) && json_array_append_new(
-				    trunks, json_integer(v)) < 0)
+			if (trunk_has(p, v) &&
+			    json_array_append_new(trunks, json_integer(v)) < 0)
 				goto fail;
 		if (!trunks || json_object_set_new(row, "trunks",
-					 xhp_ovsdb_set(trunks)) < 0)
+						   xhp_ovsdb_set(trunks)) < 0)
 			goto fail;
 	}
 	return row;
@@ -382,8 +394,10 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 	char comment[128];
 	int attempt, r = 0;
 
-	snprintf(comment, sizeof(comment), "xhp-hotplug: vif-openvswitch "
-		 "%s %s", xhp_action_name(op->req->action), p->dev);
+	snprintf(comment, sizeof(comment),
+		 "xhp-hotplug: vif-openvswitch "
+		 "%s %s",
+		 xhp_action_name(op->req->action), p->dev);
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
 		_cleanup_free_ char *bridge = TAKE_PTR(bridge0);
 		_cleanup_free_ char *old = TAKE_PTR(old0);
@@ -398,36 +412,40 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 			return r;
 		}
 		r = -ENOMEM;
-		if (!ops || json_array_append_new(ops, json_pack(
-				    "{ssss}", "op", "comment", "comment",
-				    comment)) < 0)
+		if (!ops || json_array_append_new(
+				    ops, json_pack("{ssss}", "op", "comment",
+						   "comment", comment)) < 0)
 			goto oom;
-		if (json_array_append_new(ops, json_pack(
-			    "{sssisssos[s]sss[{ss}]}", "op", "wait",
-			    "timeout", 0, "table", "Bridge", "where",
-			    where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
-			    "columns", "name", "until", "==", "rows",
-			    "name", p->br.name)) < 0)
+		if (json_array_append_new(
+			    ops,
+			    json_pack("{sssisssos[s]sss[{ss}]}", "op", "wait",
+				      "timeout", 0, "table", "Bridge", "where",
+				      where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
+				      "columns", "name", "until", "==", "rows",
+				      "name", p->br.name)) < 0)
 			goto oom;
 		if (add_port_removal(ops, p->dev, old) < 0)
 			goto oom;
 		i_iface = json_array_size(ops);
-		if (json_array_append_new(ops, json_pack(
-			    "{sssssoss}", "op", "insert", "table", "Interface",
-			    "row", iface_row(op, p),
-			    "uuid-name", "xhp_iface")) < 0)
+		if (json_array_append_new(
+			    ops,
+			    json_pack("{sssssoss}", "op", "insert", "table",
+				      "Interface", "row", iface_row(op, p),
+				      "uuid-name", "xhp_iface")) < 0)
 			goto oom;
 		i_port = json_array_size(ops);
-		if (json_array_append_new(ops, json_pack(
-			    "{sssssoss}", "op", "insert", "table", "Port",
-			    "row", port_row(p), "uuid-name", "xhp_port")) < 0)
+		if (json_array_append_new(
+			    ops, json_pack("{sssssoss}", "op", "insert",
+					   "table", "Port", "row", port_row(p),
+					   "uuid-name", "xhp_port")) < 0)
 			goto oom;
-		if (json_array_append_new(ops, json_pack(
-			    "{sssssos[[sso]]}", "op", "mutate",
-			    "table", "Bridge", "where",
-			    where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
-			    "mutations", "ports", "insert",
-			    xhp_ovsdb_named_uuid("xhp_port"))) < 0)
+		if (json_array_append_new(
+			    ops,
+			    json_pack("{sssssos[[sso]]}", "op", "mutate",
+				      "table", "Bridge", "where",
+				      where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
+				      "mutations", "ports", "insert",
+				      xhp_ovsdb_named_uuid("xhp_port"))) < 0)
 			goto oom;
 		if (add_cfg_bump(ops) < 0)
 			goto oom;
@@ -440,15 +458,20 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 			return r;
 		r = -EPROTO;
 		{
-			json_t *nc = json_array_get(json_object_get(
-				json_array_get(res, json_array_size(res) - 1),
-				"rows"), 0);
+			json_t *nc = json_array_get(
+				json_object_get(
+					json_array_get(
+						res, json_array_size(res) - 1),
+					"rows"),
+				0);
 			const char *pu = json_string_value(json_array_get(
 				json_object_get(json_array_get(res, i_port),
-						"uuid"), 1));
+						"uuid"),
+				1));
 			const char *iu = json_string_value(json_array_get(
 				json_object_get(json_array_get(res, i_iface),
-						"uuid"), 1));
+						"uuid"),
+				1));
 			json_t *ncv = json_object_get(nc, "next_cfg");
 
 			if (pu && iu && json_is_integer(ncv)) {
@@ -460,7 +483,8 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 		}
 		json_decref(res);
 		if (r < 0)
-			return xhp_err(ctx, EPROTO, "OVSDB: malformed result "
+			return xhp_err(ctx, EPROTO,
+				       "OVSDB: malformed result "
 				       "of the transaction");
 		if (!*ret_port || !*ret_iface)
 			return xhp_err(ctx, ENOMEM, "out of memory");
@@ -469,21 +493,22 @@ oom:
 		json_decref(ops);
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	}
-	return xhp_err(ctx, EBUSY, "OVSDB kept changing under us: gave up "
-		       "adding %s after %d attempts", p->dev, OVS_TX_RETRIES);
+	return xhp_err(ctx, EBUSY,
+		       "OVSDB kept changing under us: gave up "
+		       "adding %s after %d attempts",
+		       p->dev, OVS_TX_RETRIES);
 }
 
 /* ovs-vsctl's check: a new Interface without an ofport failed. */
-static int check_iface(xhp_ctx *ctx, struct xhp_ovsdb *db,
-		       const struct plan *p, const char *iface)
+static int check_iface(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
+		       const char *iface)
 {
 	json_t *ops, *res = NULL, *row, *ofport;
 	const char *err;
 	int r;
 
-	ops = json_pack("[{sssssos[ss]}]", "op", "select",
-			"table", "Interface", "where",
-			where_eq("_uuid", xhp_ovsdb_uuid(iface)),
+	ops = json_pack("[{sssssos[ss]}]", "op", "select", "table", "Interface",
+			"where", where_eq("_uuid", xhp_ovsdb_uuid(iface)),
 			"columns", "ofport", "error");
 	r = xhp_ovsdb_transact(ctx, db, ops, "check the interface", &res);
 	if (r < 0)
@@ -493,14 +518,18 @@ static int check_iface(xhp_ctx *ctx, struct xhp_ovsdb *db,
 	ofport = json_object_get(row, "ofport");
 	err = json_string_value(json_object_get(row, "error"));
 	if (!row)
-		r = xhp_err(ctx, EIO, "Error detected while setting up '%s': "
-			    "the Interface is gone", p->dev);
-	else if (!json_is_integer(ofport) ||
-		 json_integer_value(ofport) == -1)
-		r = err ? xhp_err(ctx, EIO, "Error detected while setting up "
+		r = xhp_err(ctx, EIO,
+			    "Error detected while setting up '%s': "
+			    "the Interface is gone",
+			    p->dev);
+	else if (!json_is_integer(ofport) || json_integer_value(ofport) == -1)
+		r = err ? xhp_err(ctx, EIO,
+				  "Error detected while setting up "
 				  "'%s': %s.  See ovs-vswitchd log for "
-				  "details.", p->dev, err) :
-			  xhp_err(ctx, EIO, "Error detected while setting up "
+				  "details.",
+				  p->dev, err) :
+			  xhp_err(ctx, EIO,
+				  "Error detected while setting up "
 				  "'%s'.  See ovs-vswitchd log for details.",
 				  p->dev);
 	else
@@ -522,25 +551,31 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 	char comment[128];
 	int attempt, r;
 
-	snprintf(comment, sizeof(comment), "xhp-hotplug: vif-openvswitch "
-		 "%s %s", action, dev);
+	snprintf(comment, sizeof(comment),
+		 "xhp-hotplug: vif-openvswitch "
+		 "%s %s",
+		 action, dev);
 	*ret_next_cfg = -1;
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
 		json_t *ops, *res = NULL, *last;
 		const char *port;
 		char *copy;
 
-		ops = json_pack("[{sssssos[s]}]", "op", "select",
-				"table", "Port", "where",
-				where_eq("name", json_string(dev)),
-				"columns", "_uuid");
+		ops = json_pack("[{sssssos[s]}]", "op", "select", "table",
+				"Port", "where",
+				where_eq("name", json_string(dev)), "columns",
+				"_uuid");
 		r = xhp_ovsdb_transact(ctx, db, ops, "look up the port", &res);
 		if (r < 0)
 			return r == -EAGAIN ? -EPROTO : r;
-		port = json_string_value(json_array_get(json_object_get(
-			json_array_get(json_object_get(json_array_get(res, 0),
-						       "rows"), 0),
-			"_uuid"), 1));
+		port = json_string_value(json_array_get(
+			json_object_get(
+				json_array_get(
+					json_object_get(json_array_get(res, 0),
+							"rows"),
+					0),
+				"_uuid"),
+			1));
 		copy = port ? strdup(port) : NULL;
 		json_decref(res);
 		if (!port)
@@ -566,21 +601,26 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 			continue;
 		if (r < 0)
 			return r;
-		last = json_array_get(json_object_get(json_array_get(
-			res, json_array_size(res) - 1), "rows"), 0);
+		last = json_array_get(
+			json_object_get(
+				json_array_get(res, json_array_size(res) - 1),
+				"rows"),
+			0);
 		if (json_is_integer(json_object_get(last, "next_cfg")))
 			*ret_next_cfg = json_integer_value(
 				json_object_get(last, "next_cfg"));
 		json_decref(res);
 		return 0;
 	}
-	return xhp_err(ctx, EBUSY, "OVSDB kept changing under us: gave up "
-		       "removing %s after %d attempts", dev, OVS_TX_RETRIES);
+	return xhp_err(ctx, EBUSY,
+		       "OVSDB kept changing under us: gave up "
+		       "removing %s after %d attempts",
+		       dev, OVS_TX_RETRIES);
 }
 
 /* Undo of a failed add: remove our port again, keep the first error. */
-static void undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db,
-		      const struct plan *p, const char *port)
+static void undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
+		      const char *port)
 {
 	char saved[XHP_ERR_MAX];
 	int64_t nc;
@@ -610,20 +650,22 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 			return xhp_err(ctx, r, "cannot look up %s: %s",
 				       p->orig_dev, strerror(-r));
 		} else if (xhp_nl_link_get(ctx, nl, p->dev, 0, &other) == 0) {
-			return xhp_err(ctx, EEXIST, "Cannot rename interface "
+			return xhp_err(ctx, EEXIST,
+				       "Cannot rename interface "
 				       "%s. An interface with name %s already "
-				       "exists.", p->orig_dev,
-				       xhp_quote(q, p->dev));
+				       "exists.",
+				       p->orig_dev, xhp_quote(q, p->dev));
 		}
 	}
 	if (!p->rename) {
 		r = xhp_nl_link_get(ctx, nl, p->dev, 0, l);
 		if (r == -ENODEV)
-			return xhp_err(ctx, ENODEV, "device '%s' does not exist",
+			return xhp_err(ctx, ENODEV,
+				       "device '%s' does not exist",
 				       xhp_quote(q, p->dev));
 		if (r < 0)
-			return xhp_err(ctx, r, "cannot look up %s: %s",
-				       p->dev, strerror(-r));
+			return xhp_err(ctx, r, "cannot look up %s: %s", p->dev,
+				       strerror(-r));
 	}
 	r = xhp_ovs_link_set_up(ctx, nl, l->ifindex, l->name, false);
 	if (r < 0)
@@ -637,8 +679,10 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	}
 	r = xhp_ovs_link_set_mac(ctx, nl, l->ifindex, dummy_mac);
 	if (r < 0)
-		xhp_debug(ctx, "cannot set the dummy MAC of %s: %s (as Xen, "
-			  "carrying on)", p->dev, strerror(-r));
+		xhp_debug(ctx,
+			  "cannot set the dummy MAC of %s: %s (as Xen, "
+			  "carrying on)",
+			  p->dev, strerror(-r));
 	return xhp_ovs_link_flush_addrs(ctx, nl, l->ifindex, p->dev);
 }
 
@@ -649,11 +693,14 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 
 	for (v = XHP_VLAN_MIN; v <= XHP_VLAN_MAX && n < 8; v++)
 		if (trunk_has(p, v))
-			n += (unsigned int)snprintf(trunks + strlen(trunks),
-				sizeof(trunks) - strlen(trunks), "%s%u",
-				n ? "," : "", v) > 0;
-	xhp_info(op->ctx, "%sport %s%s on bridge %s tag %u trunks [%s%s] "
-		 "via %s", op->dry_run ? "dry run: would add " : "", p->dev,
+			n += (unsigned int)snprintf(
+				     trunks + strlen(trunks),
+				     sizeof(trunks) - strlen(trunks), "%s%u",
+				     n ? "," : "", v) > 0;
+	xhp_info(op->ctx,
+		 "%sport %s%s on bridge %s tag %u trunks [%s%s] "
+		 "via %s",
+		 op->dry_run ? "dry run: would add " : "", p->dev,
 		 p->rename ? " (renamed)" : "", p->br.name, p->tag, trunks,
 		 p->n_trunks > n ? ",..." : "", p->sock);
 }
@@ -773,8 +820,10 @@ static int ovs_remove(struct xhp_op *op)
 	} else if (next_cfg >= 0) {
 		xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
 		if (xhp_ovsdb_wait_cur_cfg(ctx, db, next_cfg) < 0)
-			xhp_log(ctx, LOG_WARNING, "port %s removed from OVSDB "
-				"but %s", p->dev, ctx->err);
+			xhp_log(ctx, LOG_WARNING,
+				"port %s removed from OVSDB "
+				"but %s",
+				p->dev, ctx->err);
 	}
 	xhp_clear_error(ctx);
 	r = xhp_nl_open(ctx, &nl);

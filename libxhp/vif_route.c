@@ -43,10 +43,10 @@ enum undo_kind {
 
 struct undo {
 	enum undo_kind kind;
-	int family;		/* UNDO_SYSCTL */
-	const char *name;	/* UNDO_SYSCTL */
-	int old;		/* UNDO_SYSCTL */
-	size_t entry;		/* UNDO_ROUTE, UNDO_PROXY: index in ips */
+	int family; /* UNDO_SYSCTL */
+	const char *name; /* UNDO_SYSCTL */
+	int old; /* UNDO_SYSCTL */
+	size_t entry; /* UNDO_ROUTE, UNDO_PROXY: index in ips */
 };
 
 /* What one run works on. */
@@ -56,15 +56,15 @@ struct vr {
 	struct xhp_rt *rt;
 	bool add;
 	/* the vif */
-	char orig[IFNAMSIZ];	/* name given by the toolstack */
-	char want[IFNAMSIZ];	/* vifname (+ "-emu"), or orig */
-	char vif[IFNAMSIZ];	/* current name; "" if there is none */
+	char orig[IFNAMSIZ]; /* name given by the toolstack */
+	char want[IFNAMSIZ]; /* vifname (+ "-emu"), or orig */
+	char vif[IFNAMSIZ]; /* current name; "" if there is none */
 	int vif_index;
 	unsigned int vif_flags;
 	uint32_t metric;
 	/* the gateway */
 	char gw[IFNAMSIZ];
-	int gw_index;		/* 0 if there is none */
+	int gw_index; /* 0 if there is none */
 	struct xhp_rt_ip gw4, gw6;
 	bool has_gw4, has_gw6;
 	/* the ip key */
@@ -182,10 +182,12 @@ static int load_names(struct vr *v)
 	if (!xhp_ifname_valid(gw))
 		return xhp_err(v->ctx, EINVAL,
 			       "bad gateway device netdev='%s': not an "
-			       "interface name", xhp_quote(q, gw));
+			       "interface name",
+			       xhp_quote(q, gw));
 	snprintf(v->gw, sizeof(v->gw), "%s", gw);
 	if (!req->device)
-		return xhp_err(v->ctx, EINVAL, "vif-route needs the device "
+		return xhp_err(v->ctx, EINVAL,
+			       "vif-route needs the device "
 			       "name (vif or INTERFACE)");
 	snprintf(v->orig, sizeof(v->orig), "%s", req->device);
 	snprintf(v->want, sizeof(v->want), "%s", req->device);
@@ -200,8 +202,7 @@ static int load_names(struct vr *v)
 	if (xhp_parse_vifname(vifname, tap, &w) < 0)
 		return xhp_err(v->ctx, EINVAL, "bad vifname '%s': %s",
 			       xhp_quote(q, vifname), w);
-	snprintf(v->want, sizeof(v->want), "%s%s", vifname,
-		 tap ? "-emu" : "");
+	snprintf(v->want, sizeof(v->want), "%s%s", vifname, tap ? "-emu" : "");
 	return 0;
 }
 
@@ -216,8 +217,8 @@ static int find_link(struct vr *v, const char *name, struct xhp_link *l)
 	r = xhp_nl_link_get(v->ctx, v->rt->nl, name, 0, l);
 
 	if (r < 0 && r != -ENODEV)
-		return xhp_err(v->ctx, r, "cannot look up device %s: %s",
-			       name, why(v, r, b, sizeof(b)));
+		return xhp_err(v->ctx, r, "cannot look up device %s: %s", name,
+			       why(v, r, b, sizeof(b)));
 	return r;
 }
 
@@ -243,7 +244,7 @@ static int vif_prepare(struct vr *v)
 	if (rt < 0 && rt != -ENODEV)
 		return rt;
 	if (r == -ENODEV) {
-		if (rt == 0) {	/* renamed by an earlier run */
+		if (rt == 0) { /* renamed by an earlier run */
 			use_vif(v, &tgt);
 			return 0;
 		}
@@ -254,17 +255,19 @@ static int vif_prepare(struct vr *v)
 	if (!renamed)
 		return 0;
 	if (rt == 0)
-		return xhp_err(v->ctx, EEXIST, "cannot rename interface %s to "
+		return xhp_err(v->ctx, EEXIST,
+			       "cannot rename interface %s to "
 			       "%s: an interface with that name already "
-			       "exists", v->orig, v->want);
+			       "exists",
+			       v->orig, v->want);
 	if (v->op->dry_run) {
 		xhp_info(v->ctx, "would rename %s to %s", v->orig, v->want);
 		return 0;
 	}
 	r = xhp_rt_link_rename(v->rt, v->vif_index, v->want);
 	if (r < 0)
-		return xhp_err(v->ctx, r, "cannot rename %s to %s: %s",
-			       v->orig, v->want, why(v, r, b, sizeof(b)));
+		return xhp_err(v->ctx, r, "cannot rename %s to %s: %s", v->orig,
+			       v->want, why(v, r, b, sizeof(b)));
 	journal(v, (struct undo){ .kind = UNDO_RENAME });
 	snprintf(v->vif, sizeof(v->vif), "%s", v->want);
 	return 0;
@@ -295,7 +298,8 @@ static int gateway_find(struct vr *v, bool required)
 	if (r == -ENODEV) {
 		if (!required)
 			return 0;
-		return xhp_err(v->ctx, ENODEV, "gateway device %s does not "
+		return xhp_err(v->ctx, ENODEV,
+			       "gateway device %s does not "
 			       "exist; set gatewaydev= in the vif spec",
 			       v->gw);
 	}
@@ -304,27 +308,35 @@ static int gateway_find(struct vr *v, bool required)
 	v->gw_index = l.ifindex;
 	r = xhp_rt_addr_primary4(v->rt, v->gw_index, &v->gw4);
 	if (r < 0 && r != -ENOENT)
-		return xhp_err(v->ctx, r, "cannot read the addresses of %s: "
-			       "%s", v->gw, why(v, r, b, sizeof(b)));
+		return xhp_err(v->ctx, r,
+			       "cannot read the addresses of %s: "
+			       "%s",
+			       v->gw, why(v, r, b, sizeof(b)));
 	v->has_gw4 = r == 0;
 	v->gw4.prefix = 32;
 	/* IPv4 is needed, unless ip lists IPv6 entries only. */
 	if (required && !v->has_gw4 && (v->n_v4 || !v->n_v6))
-		return xhp_err(v->ctx, EADDRNOTAVAIL, "gateway device %s has "
+		return xhp_err(v->ctx, EADDRNOTAVAIL,
+			       "gateway device %s has "
 			       "no IPv4 address; set gatewaydev= in the vif "
-			       "spec", v->gw);
+			       "spec",
+			       v->gw);
 	if (!v->n_v6)
 		return 0;
 	r = xhp_rt_addr_global6(v->rt, v->gw_index, &v->gw6);
 	if (r < 0 && r != -ENOENT)
-		return xhp_err(v->ctx, r, "cannot read the addresses of %s: "
-			       "%s", v->gw, why(v, r, b, sizeof(b)));
+		return xhp_err(v->ctx, r,
+			       "cannot read the addresses of %s: "
+			       "%s",
+			       v->gw, why(v, r, b, sizeof(b)));
 	v->has_gw6 = r == 0;
 	if (required && !v->has_gw6)
-		return xhp_err(v->ctx, EADDRNOTAVAIL, "gateway device %s has "
+		return xhp_err(v->ctx, EADDRNOTAVAIL,
+			       "gateway device %s has "
 			       "no global IPv6 address for the IPv6 entries "
 			       "of ip; add one or set gatewaydev= in the vif "
-			       "spec", v->gw);
+			       "spec",
+			       v->gw);
 	return 0;
 }
 
@@ -373,11 +385,15 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 	if (r == 0)
 		r = xhp_rt_sysctl_set(family, v->vif, name, 1);
 	if (r < 0)
-		return xhp_err(v->ctx, r, "cannot set net.ipv%c.conf.%s.%s=1: "
-			       "%s", family == AF_INET ? '4' : '6', v->vif,
-			       name, strerror(-r));
-	journal(v, (struct undo){ .kind = UNDO_SYSCTL, .family = family,
-				  .name = name, .old = old });
+		return xhp_err(v->ctx, r,
+			       "cannot set net.ipv%c.conf.%s.%s=1: "
+			       "%s",
+			       family == AF_INET ? '4' : '6', v->vif, name,
+			       strerror(-r));
+	journal(v, (struct undo){ .kind = UNDO_SYSCTL,
+				  .family = family,
+				  .name = name,
+				  .old = old });
 	return 0;
 }
 
@@ -395,9 +411,10 @@ static int add_address(struct vr *v)
 	}
 	r = xhp_rt_addr_add(v->rt, v->vif_index, &v->gw4);
 	if (r < 0)
-		return xhp_err(v->ctx, r, "cannot add address %s (of %s) to "
-			       "%s: %s", s, v->gw, v->vif,
-			       why(v, r, b, sizeof(b)));
+		return xhp_err(v->ctx, r,
+			       "cannot add address %s (of %s) to "
+			       "%s: %s",
+			       s, v->gw, v->vif, why(v, r, b, sizeof(b)));
 	if (r == 0)
 		journal(v, (struct undo){ .kind = UNDO_ADDR });
 	return 0;
@@ -441,13 +458,17 @@ static int add_route(struct vr *v, size_t i)
 	}
 	r = xhp_rt_route_add(v->rt, &rt);
 	if (r == -EEXIST)
-		return xhp_err(v->ctx, r, "cannot add route %s dev %s metric "
+		return xhp_err(v->ctx, r,
+			       "cannot add route %s dev %s metric "
 			       "%u: another route to %s with metric %u is in "
 			       "the way (is the address used by another "
-			       "guest?)", d, v->vif, rt.metric, d, rt.metric);
+			       "guest?)",
+			       d, v->vif, rt.metric, d, rt.metric);
 	if (r < 0)
-		return xhp_err(v->ctx, r, "cannot add route %s dev %s src %s "
-			       "metric %u: %s", d, v->vif, s, rt.metric,
+		return xhp_err(v->ctx, r,
+			       "cannot add route %s dev %s src %s "
+			       "metric %u: %s",
+			       d, v->vif, s, rt.metric,
 			       why(v, r, b, sizeof(b)));
 	if (r == 0)
 		journal(v, (struct undo){ .kind = UNDO_ROUTE, .entry = i });
@@ -470,8 +491,10 @@ static int add_proxy(struct vr *v, size_t i)
 	}
 	r = xhp_rt_proxy_add(v->rt, v->gw_index, &ip);
 	if (r < 0)
-		return xhp_err(v->ctx, r, "cannot add proxy neighbour %s on "
-			       "%s: %s", a, v->gw, why(v, r, b, sizeof(b)));
+		return xhp_err(v->ctx, r,
+			       "cannot add proxy neighbour %s on "
+			       "%s: %s",
+			       a, v->gw, why(v, r, b, sizeof(b)));
 	if (r == 0)
 		journal(v, (struct undo){ .kind = UNDO_PROXY, .entry = i });
 	return 0;
@@ -603,20 +626,25 @@ static int remove_proxies(struct vr *v)
 			continue;
 		xhp_rt_ip_str(&ip, false, a);
 		if (still_routed(v, i, &ip)) {
-			xhp_debug(v->ctx, "proxy neighbour %s on %s stays: "
-				  "another device routes it", a, v->gw);
+			xhp_debug(v->ctx,
+				  "proxy neighbour %s on %s stays: "
+				  "another device routes it",
+				  a, v->gw);
 			continue;
 		}
 		if (v->op->dry_run) {
-			xhp_info(v->ctx, "would delete proxy neighbour %s "
-				 "on %s", a, v->gw);
+			xhp_info(v->ctx,
+				 "would delete proxy neighbour %s "
+				 "on %s",
+				 a, v->gw);
 			continue;
 		}
 		r = xhp_rt_proxy_del(v->rt, v->gw_index, &ip);
 		if (r < 0 && r != -ENOENT)
-			xhp_err(v->ctx, r, "cannot delete proxy neighbour %s "
-				"on %s: %s", a, v->gw,
-				why(v, r, b, sizeof(b)));
+			xhp_err(v->ctx, r,
+				"cannot delete proxy neighbour %s "
+				"on %s: %s",
+				a, v->gw, why(v, r, b, sizeof(b)));
 		keep_first(&first, r);
 	}
 	return first;
@@ -633,15 +661,18 @@ static int remove_routes(struct vr *v)
 		route_of(v, i, &rt);
 		xhp_rt_ip_str(&rt.dst, true, a);
 		if (v->op->dry_run) {
-			xhp_info(v->ctx, "would delete route %s dev %s "
-				 "metric %u", a, v->vif, rt.metric);
+			xhp_info(v->ctx,
+				 "would delete route %s dev %s "
+				 "metric %u",
+				 a, v->vif, rt.metric);
 			continue;
 		}
 		r = xhp_rt_route_del(v->rt, &rt);
 		if (r < 0 && r != -ENOENT)
-			xhp_err(v->ctx, r, "cannot delete route %s dev %s "
-				"metric %u: %s", a, v->vif, rt.metric,
-				why(v, r, b, sizeof(b)));
+			xhp_err(v->ctx, r,
+				"cannot delete route %s dev %s "
+				"metric %u: %s",
+				a, v->vif, rt.metric, why(v, r, b, sizeof(b)));
 		keep_first(&first, r);
 	}
 	if (!v->has_gw4)
@@ -665,8 +696,10 @@ static int link_down(struct vr *v)
 	int first = 0, r;
 
 	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would reset proxy_arp/proxy_ndp of %s and "
-			 "bring it down", v->vif);
+		xhp_info(v->ctx,
+			 "would reset proxy_arp/proxy_ndp of %s and "
+			 "bring it down",
+			 v->vif);
 		return 0;
 	}
 	/* The device may vanish under us: a missing sysctl is success. */

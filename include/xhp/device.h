@@ -35,8 +35,7 @@ XHP_BEGIN_DECLS
  * Since: 1.0
  */
 XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
-			      const xhp_request *req,
-			      xhp_result **ret_result);
+			      const xhp_request *req, xhp_result **ret_result);
 
 /*
  * xhp_device_personality_at: the name of the @index-th personality, or

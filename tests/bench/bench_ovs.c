@@ -99,8 +99,8 @@ static int run_exec(enum impl impl, const char *command)
 
 	r = tu_run(impl == XEN ? xen : cli, env, 60000, &out);
 	if (r != 0)
-		fprintf(stderr, "%s %s: %d: %s\n", impl_names[impl], command,
-			r, out);
+		fprintf(stderr, "%s %s: %d: %s\n", impl_names[impl], command, r,
+			out);
 	free(out);
 	tu_env_free(env);
 	return r;
@@ -167,9 +167,9 @@ static void measure(xhp_ctx *ctx, int ports, enum impl impl, int iters)
 	if (impl == OURS_LIB)
 		snprintf(own50, sizeof(own50), "%.2f", pct(own, iters, 0.5));
 	printf("| %5d | %-14s | %4d | %8.2f | %8.2f | %8.2f | %8.2f | "
-	       "%8.2f | %8.2f | %8s |\n", ports, impl_names[impl], iters,
-	       pct(on, iters, 0.5), pct(on, iters, 0.9),
-	       pct(off, iters, 0.5), pct(off, iters, 0.9),
+	       "%8.2f | %8.2f | %8s |\n",
+	       ports, impl_names[impl], iters, pct(on, iters, 0.5),
+	       pct(on, iters, 0.9), pct(off, iters, 0.5), pct(off, iters, 0.9),
 	       pct(both, iters, 0.5), pct(both, iters, 0.9), own50);
 	fflush(stdout);
 }
@@ -201,7 +201,8 @@ int main(int argc, char **argv)
 	xs = xs_open(0);
 	if (!xs)
 		goto fail;
-	xs_put(xs, "/local/domain/1/vm", "/vm/0bd3e1a4-1111-2222-3333-444455556666");
+	xs_put(xs, "/local/domain/1/vm",
+	       "/vm/0bd3e1a4-1111-2222-3333-444455556666");
 	xs_put(xs, "/vm/0bd3e1a4-1111-2222-3333-444455556666/name", "bench");
 	xs_put(xs, "/vm/0bd3e1a4-1111-2222-3333-444455556666/uuid",
 	       "0bd3e1a4-1111-2222-3333-444455556666");
@@ -209,8 +210,9 @@ int main(int argc, char **argv)
 	xs_put(xs, BE "/mac", "00:16:3e:00:00:01");
 	xs_put(xs, BE "/bridge", "br0.10");
 	xs_close(xs);
-	if (tu_runl(NULL, "ip", "tuntap", "add", "dev", "vif1.0", "mode",
-		    "tap", NULL) != 0 || xhp_ctx_new(&ctx) < 0)
+	if (tu_runl(NULL, "ip", "tuntap", "add", "dev", "vif1.0", "mode", "tap",
+		    NULL) != 0 ||
+	    xhp_ctx_new(&ctx) < 0)
 		goto fail;
 	xhp_ctx_set_log_fn(ctx, log_fn, NULL);
 	xhp_ctx_set_log_priority(ctx, LOG_DEBUG);

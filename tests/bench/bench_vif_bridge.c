@@ -127,13 +127,13 @@ static void measure(xhp_ctx *ctx, int way, int runs, double out[4])
 	for (i = 0; i < runs; i++) {
 		uint64_t t0 = xhp_now_us(), t1, t2;
 
-		r = way == LIB ? run_lib(ctx, XHP_ACTION_ONLINE)
-			       : run_process(way, "online");
+		r = way == LIB ? run_lib(ctx, XHP_ACTION_ONLINE) :
+				 run_process(way, "online");
 		t1 = xhp_now_us();
 		if (r != 0)
 			die("online");
-		r = way == LIB ? run_lib(ctx, XHP_ACTION_OFFLINE)
-			       : run_process(way, "offline");
+		r = way == LIB ? run_lib(ctx, XHP_ACTION_OFFLINE) :
+				 run_process(way, "offline");
 		t2 = xhp_now_us();
 		if (r != 0)
 			die("offline");
@@ -176,14 +176,15 @@ int main(int argc, char **argv)
 	for (p = 0; p < 4; p++) {
 		grow_ports(&have, ports[p]);
 		for (w = CLI; w <= XEN; w++)
-			measure(ctx, w, w == XEN ? (runs / 10 > 2 ? runs / 10
-							    : 2)
-						 : runs, res[p][w]);
+			measure(ctx, w,
+				w == XEN ? (runs / 10 > 2 ? runs / 10 : 2) :
+					   runs,
+				res[p][w]);
 		fprintf(stderr, "%d ports done\n", ports[p]);
 	}
 	printf("vif-bridge online/offline wall time, microseconds "
-	       "(%d runs per cell; Xen's script %d)\n\n", runs,
-	       runs / 10 > 2 ? runs / 10 : 2);
+	       "(%d runs per cell; Xen's script %d)\n\n",
+	       runs, runs / 10 > 2 ? runs / 10 : 2);
 	printf("%-22s %6s %10s %10s %10s %10s\n", "", "ports", "online p50",
 	       "online p90", "offl. p50", "offl. p90");
 	for (w = CLI; w <= XEN; w++)
@@ -193,8 +194,7 @@ int main(int argc, char **argv)
 			       res[p][w][1], res[p][w][2], res[p][w][3]);
 	printf("\nXen/process (online p50, 10 ports): %.1fx; process "
 	       "1000/10 ports: %.2fx; library 1000/10 ports: %.2fx\n",
-	       res[1][XEN][0] / res[1][CLI][0],
-	       res[3][CLI][0] / res[1][CLI][0],
+	       res[1][XEN][0] / res[1][CLI][0], res[3][CLI][0] / res[1][CLI][0],
 	       res[3][LIB][0] / res[1][LIB][0]);
 	xhp_ctx_unref(ctx);
 	xs_close(xs);

@@ -139,8 +139,8 @@ int bt_count_addrs(const char *dev)
 	char *out = NULL;
 	int n;
 
-	assert_int_equal(tu_runl(&out, "ip", "-o", "addr", "show", "dev",
-				 dev, NULL), 0);
+	assert_int_equal(
+		tu_runl(&out, "ip", "-o", "addr", "show", "dev", dev, NULL), 0);
 	n = count_lines(out);
 	free(out);
 	return n;

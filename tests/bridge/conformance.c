@@ -50,8 +50,7 @@ static void reset(void)
 	for (char *p = out; p && *p;) {
 		char *nl = strchr(p, '\n'), name[32];
 
-		if (sscanf(p, "%*d: %31[^:@]", name) == 1 &&
-		    strcmp(name, "lo"))
+		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
 			tu_runl(NULL, "ip", "link", "del", name, NULL);
 		p = nl ? nl + 1 : NULL;
 	}
@@ -68,8 +67,7 @@ static void reset(void)
 }
 
 /* Run one step, by Xen's script or ours. */
-static int run(bool xen, const char *action, const char *type,
-	       const char *dev)
+static int run(bool xen, const char *action, const char *type, const char *dev)
 {
 	char tif[16], devenv[48];
 	const char *xargv[] = { XEN_SCRIPT, action, tif, NULL };
@@ -100,7 +98,7 @@ static void take(struct snap *s, const char *name, int rc)
 	s->error = bt_xs_read(&T, BE "/hotplug-error");
 	s->fe_mtu = bt_xs_read(&T, "/local/domain/1/device/vif/0/mtu");
 	s->fe_mtu_xen_path = bt_xs_read(&T, "/local/domain/guest0/device/"
-					"vif/guest0/mtu");
+					    "vif/guest0/mtu");
 	if (bt_link(&T, name, &l) < 0)
 		return;
 	s->exists = true;
@@ -118,8 +116,7 @@ static void streq_or_null(const char *what, const char *a, const char *b)
 			 b ? b : "(none)");
 }
 
-static void compare(const struct snap *x, const struct snap *o,
-		    bool renamed)
+static void compare(const struct snap *x, const struct snap *o, bool renamed)
 {
 	assert_int_equal(x->rc, o->rc);
 	streq_or_null("hotplug-status", x->status, o->status);
@@ -158,8 +155,7 @@ static void both(prep_fn prep, const char *const steps[][3], size_t n,
 		if (prep)
 			prep();
 		for (k = 0; k < n; k++)
-			rc = run(i == 0, steps[k][0], steps[k][1],
-				 steps[k][2]);
+			rc = run(i == 0, steps[k][0], steps[k][1], steps[k][2]);
 		take(&s[i], final_name, rc);
 	}
 	compare(&s[0], &s[1], renamed);
@@ -169,16 +165,19 @@ static void both(prep_fn prep, const char *const steps[][3], size_t n,
 
 static const char *const ONLINE[][3] = { { "online", "vif", "vif1.0" } };
 static const char *const ON_OFF[][3] = {
-	{ "online", "vif", "vif1.0" }, { "offline", "vif", "vif1.0" },
+	{ "online", "vif", "vif1.0" },
+	{ "offline", "vif", "vif1.0" },
 };
 static const char *const OFF_OFF[][3] = {
-	{ "offline", "vif", "vif1.0" }, { "offline", "vif", "vif1.0" },
+	{ "offline", "vif", "vif1.0" },
+	{ "offline", "vif", "vif1.0" },
 };
 static const char *const TAP_ADD[][3] = {
 	{ "add", "tap", "vif1.0-emu" },
 };
 static const char *const TAP_ADD_REMOVE[][3] = {
-	{ "add", "tap", "vif1.0-emu" }, { "remove", "tap", "vif1.0-emu" },
+	{ "add", "tap", "vif1.0-emu" },
+	{ "remove", "tap", "vif1.0-emu" },
 };
 
 static void prep_bridge_key(void)

@@ -79,8 +79,9 @@ static void expect(const char *text, uint16_t type,
 		if (got.v[k].vid != want[k].vid ||
 		    got.v[k].flags != want[k].flags)
 			fail_msg("%s: entry %u is vid %u flags %#x, expected "
-				 "vid %u flags %#x", text, k, got.v[k].vid,
-				 got.v[k].flags, want[k].vid, want[k].flags);
+				 "vid %u flags %#x",
+				 text, k, got.v[k].vid, got.v[k].flags,
+				 want[k].vid, want[k].flags);
 	}
 }
 
@@ -109,8 +110,8 @@ static void test_vlan_single(void **state)
 static void test_vlan_pvid_and_ranges(void **state)
 {
 	const struct bridge_vlan_info w[] = {
-		{ P | U, 10 }, { RB, 20 }, { RE, 30 }, { U, 40 },
-		{ U | RB, 50 }, { U | RE, 60 },
+		{ P | U, 10 }, { RB, 20 },     { RE, 30 },
+		{ U, 40 },     { U | RB, 50 }, { U | RE, 60 },
 	};
 
 	expect("10p/20-30/40u/50-60u", RTM_SETLINK, w, ARRAY_SIZE(w));
@@ -119,14 +120,16 @@ static void test_vlan_pvid_and_ranges(void **state)
 static void test_vlan_stride(void **state)
 {
 	const struct bridge_vlan_info w[] = {
-		{ 0, 100 }, { 0, 110 }, { 0, 120 }, { P | U, 5 },
+		{ 0, 100 },
+		{ 0, 110 },
+		{ 0, 120 },
+		{ P | U, 5 },
 	};
 	struct xhp_vlan_spec spec;
 	const char *why;
 	unsigned int n;
 
-	assert_int_equal(xhp_parse_vlan_spec("100+10x2/5p", &spec, &why),
-			 0);
+	assert_int_equal(xhp_parse_vlan_spec("100+10x2/5p", &spec, &why), 0);
 	n = (spec.ranges[0].last - spec.ranges[0].first) / 10 + 1;
 	/* The parser decides how many VLANs a stride names. */
 	assert_true(n == 2 || n == 3);
@@ -134,7 +137,9 @@ static void test_vlan_stride(void **state)
 		expect("100+10x2/5p", RTM_SETLINK, w, 4);
 	} else {
 		const struct bridge_vlan_info w2[] = {
-			{ 0, 100 }, { 0, 110 }, { P | U, 5 },
+			{ 0, 100 },
+			{ 0, 110 },
+			{ P | U, 5 },
 		};
 
 		expect("100+10x2/5p", RTM_SETLINK, w2, 3);
@@ -180,8 +185,8 @@ static void test_vlan_one_and_overflow(void **state)
 	assert_int_equal(got.v[0].vid, 1);
 	assert_int_equal(got.v[0].flags, 0);
 	assert_int_equal(xhp_parse_vlan_spec("10p/20-30", &spec, &why), 0);
-	assert_null(xhp_bridge_vlan_msg(tiny, sizeof(tiny), RTM_SETLINK, 9,
-					&spec));
+	assert_null(
+		xhp_bridge_vlan_msg(tiny, sizeof(tiny), RTM_SETLINK, 9, &spec));
 }
 
 /* Real links, in this process's namespace. */
@@ -275,8 +280,7 @@ static void test_first_bridge_and_info(void **state)
 	assert_int_equal(xhp_bridge_info_get(T.ctx, T.nl, &br, &bi), 0);
 	assert_false(bi.vlan_filtering);
 	assert_int_equal(bt_link(&T, "aaa", &tap), 0);
-	assert_int_equal(xhp_bridge_info_get(T.ctx, T.nl, &tap, &bi),
-			 -EINVAL);
+	assert_int_equal(xhp_bridge_info_get(T.ctx, T.nl, &tap, &bi), -EINVAL);
 	bt_sh("ip", "link", "del", "zbr");
 	bt_sh("ip", "link", "del", "abr");
 	bt_sh("ip", "link", "del", "aaa");

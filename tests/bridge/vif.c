@@ -45,8 +45,7 @@ static int teardown(void **state)
 	for (char *p = out; p && *p;) {
 		char *nl = strchr(p, '\n'), name[32];
 
-		if (sscanf(p, "%*d: %31[^:@]", name) == 1 &&
-		    strcmp(name, "lo"))
+		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
 			tu_runl(NULL, "ip", "link", "del", name, NULL);
 		p = nl ? nl + 1 : NULL;
 	}
@@ -137,7 +136,8 @@ static void assert_failed(int rc, char **outp, const char *msg)
 
 	if (rc != 1 || !e || !strstr(e, msg))
 		fail_msg("rc %d, hotplug-error '%s', output '%s'; expected "
-			 "'%s'", rc, e ? e : "(none)", out ? out : "", msg);
+			 "'%s'",
+			 rc, e ? e : "(none)", out ? out : "", msg);
 	assert_non_null(out);
 	assert_non_null(strstr(out, msg));
 	free(e);
@@ -209,7 +209,8 @@ static void test_vifname_clash(void **state)
 
 	bt_sh("ip", "tuntap", "add", "guest0", "mode", "tap");
 	bt_xs_write(&T, BE "/vifname", "guest0");
-	assert_failed(online(&out), &out, "An interface with name guest0 "
+	assert_failed(online(&out), &out,
+		      "An interface with name guest0 "
 		      "already exists");
 	free(out);
 	assert_untouched();
@@ -329,8 +330,7 @@ static void test_xenstore_down(void **state)
 	const char *argv[] = { XHP_CLI, "vif-bridge", "online", "type_if=vif",
 			       NULL };
 	const char *env[] = { "vif=vif1.0", "XENBUS_PATH=backend/vif/1/0",
-			      "XENSTORED_PATH=/nonexistent/xenstored",
-			      NULL };
+			      "XENSTORED_PATH=/nonexistent/xenstored", NULL };
 	char *out = NULL;
 
 	assert_int_equal(bt_run(argv, env, &out), 1);
@@ -345,9 +345,9 @@ static void test_dry_run(void **state)
 	xhp_result *res = NULL;
 
 	bt_xs_write(&T, BE "/vifname", "guest0");
-	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ONLINE,
-					 XHP_KIND_VIF, "backend/vif/1/0",
-					 "vif1.0", &req), 0);
+	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
+					 "backend/vif/1/0", "vif1.0", &req),
+			 0);
 	assert_int_equal(xhp_ctx_set_dry_run(T.ctx, 1), 0);
 	assert_int_equal(xhp_device_run(T.ctx, "vif-bridge", req, &res), 0);
 	assert_int_equal(xhp_ctx_set_dry_run(T.ctx, 0), 0);
@@ -362,9 +362,9 @@ static void test_library_in_process(void **state)
 {
 	xhp_request *req;
 
-	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ONLINE,
-					 XHP_KIND_VIF, "backend/vif/1/0",
-					 "vif1.0", &req), 0);
+	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
+					 "backend/vif/1/0", "vif1.0", &req),
+			 0);
 	assert_int_equal(xhp_device_run(T.ctx, "vif-bridge", req, NULL), 0);
 	xhp_request_free(req);
 	assert_plumbed("vif1.0", 1500);

@@ -32,7 +32,8 @@ static void test_vlan_filtering_bridge(void **state)
 	free(out);
 	out = NULL;
 	assert_int_equal(tu_runl(&out, "bridge", "-j", "vlan", "show", "dev",
-				 "vif1.0", NULL), 0);
+				 "vif1.0", NULL),
+			 0);
 	/* PVID 10 untagged; 20..22 tagged; the default PVID 1 gone. */
 	assert_non_null(strstr(out, "\"vlan\":10,\"flags\":[\"PVID\","
 				    "\"Egress Untagged\"]"));
@@ -50,8 +51,8 @@ int main(void)
 	int r;
 
 	bt_init(&T);
-	if (tu_runl(NULL, "ip", "link", "add", "br0", "type", "bridge",
-		    NULL) != 0 ||
+	if (tu_runl(NULL, "ip", "link", "add", "br0", "type", "bridge", NULL) !=
+		    0 ||
 	    tu_runl(NULL, "ip", "tuntap", "add", "vif1.0", "mode", "tap",
 		    NULL) != 0) {
 		bt_fini(&T);

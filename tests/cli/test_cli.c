@@ -32,9 +32,12 @@ static int run(char **out, const char *const add[], const char *arg0, ...)
 }
 
 static const char *const libxl_env[] = {
-	"XENBUS_PATH=backend/vif/3/1", "XENBUS_TYPE=vif",
-	"XENBUS_BASE_PATH=backend", "vif=vif3.1",
-	"script=/etc/xen/scripts/vif-bridge", "XENSTORED_PATH=/nonexistent",
+	"XENBUS_PATH=backend/vif/3/1",
+	"XENBUS_TYPE=vif",
+	"XENBUS_BASE_PATH=backend",
+	"vif=vif3.1",
+	"script=/etc/xen/scripts/vif-bridge",
+	"XENSTORED_PATH=/nonexistent",
 	NULL,
 };
 
@@ -107,9 +110,8 @@ static void test_dispatch_by_name_and_noop(void **state)
 			 0);
 	free(out);
 	/* a real run needs xenstore: a clear error and exit 1 */
-	assert_int_equal(run(&out, libxl_env, path, "online", "type_if=vif",
-			     NULL),
-			 1);
+	assert_int_equal(
+		run(&out, libxl_env, path, "online", "type_if=vif", NULL), 1);
 	assert_non_null(strstr(out, "xenstore"));
 	free(out);
 	/* block does not serve vif devices */

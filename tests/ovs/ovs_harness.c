@@ -146,7 +146,8 @@ void ovsd_stop_vswitchd(struct ovsd *o)
 int ovsd_start(struct ovsd *o, bool vswitchd)
 {
 	char db[PATH_MAX + 16], pid[PATH_MAX + 24], log[PATH_MAX + 24];
-	char ctl[PATH_MAX + 24], err[PATH_MAX + 24], remote[PATH_MAX + 48], pidarg[PATH_MAX + 48];
+	char ctl[PATH_MAX + 24], err[PATH_MAX + 24], remote[PATH_MAX + 48],
+		pidarg[PATH_MAX + 48];
 	char logarg[PATH_MAX + 48], ctlarg[PATH_MAX + 48];
 	char *argv[16];
 	int i, r;
@@ -208,8 +209,8 @@ int ovsd_start(struct ovsd *o, bool vswitchd)
 	}
 	return 0;
 fail:
-	fprintf(stderr, "ovsd_start failed: %s (logs in %s)\n",
-		strerror(-r), o->dir);
+	fprintf(stderr, "ovsd_start failed: %s (logs in %s)\n", strerror(-r),
+		o->dir);
 	ovsd_stop(o);
 	return r;
 }
@@ -231,8 +232,10 @@ int ovsd_add_bridge(struct ovsd *o, const char *name)
 	char dp[64];
 
 	snprintf(dp, sizeof(dp), "datapath_type=netdev");
-	return ovsd_vsctl(o, NULL, "add-br", name, "--", "set", "bridge",
-			  name, dp, NULL) == 0 ? 0 : -EIO;
+	return ovsd_vsctl(o, NULL, "add-br", name, "--", "set", "bridge", name,
+			  dp, NULL) == 0 ?
+		       0 :
+		       -EIO;
 }
 
 char *ovsd_get(struct ovsd *o, const char *table, const char *record,

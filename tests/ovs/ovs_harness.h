@@ -19,10 +19,10 @@
 
 struct ovsd {
 	char *dir;
-	char sock[PATH_MAX];	/* <dir>/db.sock */
-	char db_arg[PATH_MAX + 16];	/* --db=unix:<sock> */
-	pid_t db_pid;		/* ovsdb-server */
-	pid_t vs_pid;		/* ovs-vswitchd, 0 if not running */
+	char sock[PATH_MAX]; /* <dir>/db.sock */
+	char db_arg[PATH_MAX + 16]; /* --db=unix:<sock> */
+	pid_t db_pid; /* ovsdb-server */
+	pid_t vs_pid; /* ovs-vswitchd, 0 if not running */
 };
 
 /* Start ovsdb-server (and ovs-vswitchd when @vswitchd). 0 or -errno. */

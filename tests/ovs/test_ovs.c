@@ -86,9 +86,11 @@ static int tap_setup(void **state)
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
 	tu_runl(NULL, "ip", "link", "del", "guestnic", NULL);
 	assert_int_equal(tu_runl(NULL, "ip", "tuntap", "add", "dev", "vif1.0",
-				 "mode", "tap", NULL), 0);
+				 "mode", "tap", NULL),
+			 0);
 	assert_int_equal(tu_runl(NULL, "ip", "addr", "add", "192.0.2.7/24",
-				 "dev", "vif1.0", NULL), 0);
+				 "dev", "vif1.0", NULL),
+			 0);
 	be_put("bridge", "br0");
 	be_put("vlan", NULL);
 	be_put("vifname", NULL);
@@ -108,8 +110,8 @@ static int tap_teardown(void **state)
 }
 
 /* Run our personality in-process; returns its result code. */
-static int ours_v(int action, const char *dev, bool dry_run,
-		  char **ret_msg, va_list ap)
+static int ours_v(int action, const char *dev, bool dry_run, char **ret_msg,
+		  va_list ap)
 {
 	xhp_ctx *ctx;
 	xhp_request *req;
@@ -119,10 +121,11 @@ static int ours_v(int action, const char *dev, bool dry_run,
 
 	assert_int_equal(xhp_ctx_new(&ctx), 0);
 	assert_int_equal(xhp_request_new(ctx, action, XHP_KIND_VIF,
-					 "backend/vif/1/0", dev, &req), 0);
+					 "backend/vif/1/0", dev, &req),
+			 0);
 	while ((k = va_arg(ap, const char *)))
-		assert_int_equal(xhp_request_set(req, k,
-						 va_arg(ap, const char *)), 0);
+		assert_int_equal(
+			xhp_request_set(req, k, va_arg(ap, const char *)), 0);
 	xhp_ctx_set_dry_run(ctx, dry_run);
 	r = xhp_device_run(ctx, "vif-openvswitch", req, &res);
 	xhp_ctx_set_dry_run(ctx, 0);
@@ -136,8 +139,7 @@ static int ours_v(int action, const char *dev, bool dry_run,
 	return r;
 }
 
-static int ours(int action, char **ret_msg, ...)
-	__attribute__((sentinel));
+static int ours(int action, char **ret_msg, ...) __attribute__((sentinel));
 static int ours(int action, char **ret_msg, ...)
 {
 	va_list ap;
@@ -215,8 +217,9 @@ static bool has_ipv4(const char *dev)
 	char *out = NULL;
 	bool has;
 
-	assert_int_equal(tu_runl(&out, "ip", "-4", "-o", "addr", "show",
-				 "dev", dev, NULL), 0);
+	assert_int_equal(tu_runl(&out, "ip", "-4", "-o", "addr", "show", "dev",
+				 dev, NULL),
+			 0);
 	has = strstr(out, "inet ") != NULL;
 	free(out);
 	return has;
@@ -286,8 +289,8 @@ static void t_argv_bridge(void **state)
 	(void)state;
 	/* xenstore wins over argv, as in Xen; without the key argv counts */
 	be_put("bridge", NULL);
-	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, "bridge", "br1.7",
-			      NULL), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, "bridge", "br1.7", NULL),
+			 0);
 	assert_port_on("vif1.0", "br1");
 	assert_col("Port", "vif1.0", "tag", "7");
 }
@@ -303,8 +306,7 @@ static void t_move(void **state)
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_port_on("vif1.0", "br1");
 	assert_col("Port", "vif1.0", "tag", "5");
-	assert_int_equal(ovsd_vsctl(&ovs, &out, "list-ports", "br0", NULL),
-			 0);
+	assert_int_equal(ovsd_vsctl(&ovs, &out, "list-ports", "br0", NULL), 0);
 	assert_null(strstr(out, "vif1.0"));
 	free(out);
 	assert_plumbed("vif1.0");
@@ -317,8 +319,7 @@ static void t_idempotent(void **state)
 	(void)state;
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
-	assert_int_equal(ovsd_vsctl(&ovs, &out, "list-ports", "br0", NULL),
-			 0);
+	assert_int_equal(ovsd_vsctl(&ovs, &out, "list-ports", "br0", NULL), 0);
 	assert_string_equal(out, "vif1.0\n");
 	free(out);
 	assert_plumbed("vif1.0");
@@ -367,13 +368,13 @@ static void t_others_untouched(void **state)
 		snprintf(name, sizeof(name), "other%d", i);
 		assert_int_equal(ovsd_vsctl(&ovs, NULL, "--no-wait", "add-port",
 					    "br0", name, "--", "set",
-					    "interface", name,
-					    "type=internal", NULL), 0);
+					    "interface", name, "type=internal",
+					    NULL),
+				 0);
 	}
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_int_equal(ours(XHP_ACTION_OFFLINE, NULL, NULL), 0);
-	assert_int_equal(ovsd_vsctl(&ovs, &out, "list-ports", "br0", NULL),
-			 0);
+	assert_int_equal(ovsd_vsctl(&ovs, &out, "list-ports", "br0", NULL), 0);
 	for (int i = 0; i < 20; i++) {
 		char name[16];
 
@@ -420,8 +421,8 @@ static void t_err_no_bridge(void **state)
 
 static void t_err_bad_spec(void **state)
 {
-	static const char *const bad[] = { "br0.5000", "br0.", "br0:x",
-					   ".10", "br0..1", "" };
+	static const char *const bad[] = { "br0.5000", "br0.",	 "br0:x",
+					   ".10",      "br0..1", "" };
 	size_t i;
 
 	(void)state;
@@ -463,12 +464,13 @@ static void t_err_no_socket(void **state)
 	assert_true(ours(XHP_ACTION_ONLINE, &msg, "ovsdb_socket",
 			 "unix:/nonexistent/db.sock", NULL) < 0);
 	assert_failed(msg, "OVSDB socket '/nonexistent/db.sock' does not "
-		      "exist");
+			   "exist");
 	free(msg);
 	assert_true(has_ipv4("vif1.0"));
 	/* Offline without a database: as Xen, not an error. */
 	assert_int_equal(ours(XHP_ACTION_OFFLINE, NULL, "ovsdb_socket",
-			      "/nonexistent/db.sock", NULL), 0);
+			      "/nonexistent/db.sock", NULL),
+			 0);
 }
 
 static void t_err_no_device(void **state)
@@ -511,12 +513,13 @@ static void t_err_vifname_taken(void **state)
 	char *msg = NULL;
 
 	(void)state;
-	assert_int_equal(tu_runl(NULL, "ip", "tuntap", "add", "dev",
-				 "guestnic", "mode", "tap", NULL), 0);
+	assert_int_equal(tu_runl(NULL, "ip", "tuntap", "add", "dev", "guestnic",
+				 "mode", "tap", NULL),
+			 0);
 	be_put("vifname", "guestnic");
 	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
 	assert_failed(msg, "Cannot rename interface vif1.0. An interface "
-		      "with name guestnic already exists.");
+			   "with name guestnic already exists.");
 	free(msg);
 	/* Both links as they were. */
 	assert_true(has_ipv4("vif1.0"));
@@ -541,7 +544,7 @@ static void t_cli(void **state)
 	r = tu_run(argv, env, 30000, &out);
 	assert_int_equal(r, 1);
 	assert_failed("bridge 'nosuchbr' not found", "bridge 'nosuchbr' not "
-		      "found");
+						     "found");
 	free(out);
 	be_put("bridge", "br0.3");
 	r = tu_run(argv, env, 30000, &out);
@@ -562,8 +565,8 @@ static void t_err_no_vswitchd(void **state)
 
 	(void)state;
 	ovsd_stop_vswitchd(&ovs);
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, "ovsdb_timeout", "1",
-			 NULL) < 0);
+	assert_true(ours(XHP_ACTION_ONLINE, &msg, "ovsdb_timeout", "1", NULL) <
+		    0);
 	assert_failed(msg, "ovs-vswitchd did not apply the configuration");
 	free(msg);
 	/* Undone: no port left in the database. */
@@ -580,22 +583,30 @@ static void t_err_no_vswitchd(void **state)
 static char *snapshot(const char *dev, bool strip_ours)
 {
 	static const char *const cols[][2] = {
-		{ "Port", "tag" }, { "Port", "trunks" },
-		{ "Port", "vlan_mode" }, { "Port", "other_config" },
-		{ "Port", "external_ids" }, { "Interface", "type" },
-		{ "Interface", "options" }, { "Interface", "external_ids" },
-		{ "Interface", "other_config" }, { "Interface", "error" },
+		{ "Port", "tag" },
+		{ "Port", "trunks" },
+		{ "Port", "vlan_mode" },
+		{ "Port", "other_config" },
+		{ "Port", "external_ids" },
+		{ "Interface", "type" },
+		{ "Interface", "options" },
+		{ "Interface", "external_ids" },
+		{ "Interface", "other_config" },
+		{ "Interface", "error" },
 	};
 	char *snap = NULL, *br;
 	size_t i;
 
 	if (strip_ours)
-		assert_int_equal(ovsd_vsctl(&ovs, NULL, "--",
-			"remove", "Interface", dev, "external_ids", "iface-id",
-			"--", "remove", "Interface", dev, "external_ids",
-			"iface-status", "--", "remove", "Interface", dev,
-			"other_config", "transient", "--", "remove", "Port",
-			dev, "other_config", "transient", NULL), 0);
+		assert_int_equal(
+			ovsd_vsctl(&ovs, NULL, "--", "remove", "Interface", dev,
+				   "external_ids", "iface-id", "--", "remove",
+				   "Interface", dev, "external_ids",
+				   "iface-status", "--", "remove", "Interface",
+				   dev, "other_config", "transient", "--",
+				   "remove", "Port", dev, "other_config",
+				   "transient", NULL),
+			0);
 	br = port_bridge(dev);
 	if (asprintf(&snap, "bridge=%s\n", br ? br : "(none)") < 0)
 		fail();
@@ -768,19 +779,19 @@ int main(int argc, char **argv)
 {
 	static const struct CMUnitTest online[] = {
 		T(t_online_basic), T(t_tag_trunks), T(t_vlan_key),
-		T(t_argv_bridge), T(t_move), T(t_idempotent), T(t_offline),
-		T(t_vifname), T(t_others_untouched),
+		T(t_argv_bridge),  T(t_move),	    T(t_idempotent),
+		T(t_offline),	   T(t_vifname),    T(t_others_untouched),
 	};
 	static const struct CMUnitTest errors[] = {
-		T(t_err_no_bridge), T(t_err_bad_spec), T(t_err_bad_vlan),
-		T(t_err_no_socket), T(t_err_no_device), T(t_cli),
-		T(t_dry_run), T(t_err_vifname_taken),
+		T(t_err_no_bridge), T(t_err_bad_spec),	    T(t_err_bad_vlan),
+		T(t_err_no_socket), T(t_err_no_device),	    T(t_cli),
+		T(t_dry_run),	    T(t_err_vifname_taken),
 	};
 	static const struct CMUnitTest vswitchd[] = {
 		T(t_err_no_vswitchd),
 	};
 	static const struct CMUnitTest conformance[] = {
-		T(t_conf_plain), T(t_conf_tag), T(t_conf_tag_trunks),
+		T(t_conf_plain),  T(t_conf_tag),  T(t_conf_tag_trunks),
 		T(t_conf_trunks), T(t_conf_move), T(t_conf_bad),
 	};
 	const char *g = argc > 1 ? argv[1] : "online";
@@ -788,16 +799,13 @@ int main(int argc, char **argv)
 	tu_require_root("network namespaces, taps and Open vSwitch daemons");
 	if (!strcmp(g, "online"))
 		return cmocka_run_group_tests_name("ovs-online", online,
-						   group_setup,
-						   group_teardown);
+						   group_setup, group_teardown);
 	if (!strcmp(g, "errors"))
 		return cmocka_run_group_tests_name("ovs-errors", errors,
-						   group_setup,
-						   group_teardown);
+						   group_setup, group_teardown);
 	if (!strcmp(g, "vswitchd"))
 		return cmocka_run_group_tests_name("ovs-vswitchd", vswitchd,
-						   group_setup,
-						   group_teardown);
+						   group_setup, group_teardown);
 	if (!strcmp(g, "conformance"))
 		return cmocka_run_group_tests_name("ovs-conformance",
 						   conformance, group_setup,

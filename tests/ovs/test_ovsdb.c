@@ -32,7 +32,7 @@ struct fake {
 	const char *const *script; /* messages to send; "%ID%" = its id */
 	bool byte_by_byte;
 	bool close_after;
-	char got[8192];		   /* everything the client sent */
+	char got[8192]; /* everything the client sent */
 	size_t n_got;
 };
 
@@ -152,10 +152,16 @@ static void t_framing_and_echo(void **state)
 	fake_start(&f, script);
 	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
 	xhp_ovsdb_set_timeout(db, 5000);
-	assert_int_equal(xhp_ovsdb_transact(ctx, db, json_pack("[{ss}]", "op",
-					    "select"), "test", &res), 0);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(
-		json_object_get(json_array_get(res, 0), "rows"), 0), "name")),
+	assert_int_equal(xhp_ovsdb_transact(ctx, db,
+					    json_pack("[{ss}]", "op", "select"),
+					    "test", &res),
+			 0);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_array_get(json_object_get(json_array_get(res, 0),
+						       "rows"),
+				       0),
+			"name")),
 		"a\"}]b");
 	json_decref(res);
 	xhp_ovsdb_close(db);
@@ -182,8 +188,8 @@ static void t_glued(void **state)
 	(void)state;
 	fake_start(&f, script);
 	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	assert_int_equal(xhp_ovsdb_call(ctx, db, "list_dbs", json_array(),
-					&res), 0);
+	assert_int_equal(
+		xhp_ovsdb_call(ctx, db, "list_dbs", json_array(), &res), 0);
 	assert_true(json_is_array(res));
 	json_decref(res);
 	xhp_ovsdb_close(db);
@@ -205,10 +211,14 @@ static void t_op_error(void **state)
 	(void)state;
 	fake_start(&f, script);
 	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	assert_int_equal(xhp_ovsdb_transact(ctx, db, json_pack(
-		"[{ss}{ssss}]", "op", "comment", "op", "insert", "table",
-		"Port"), "add", NULL), -EPROTO);
-	assert_non_null(strstr(xhp_ctx_last_error(ctx), "insert on Port: "
+	assert_int_equal(xhp_ovsdb_transact(ctx, db,
+					    json_pack("[{ss}{ssss}]", "op",
+						      "comment", "op", "insert",
+						      "table", "Port"),
+					    "add", NULL),
+			 -EPROTO);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx),
+			       "insert on Port: "
 			       "constraint violation: dup name"));
 	xhp_ovsdb_close(db);
 	fake_stop(&f);
@@ -229,9 +239,11 @@ static void t_wait_timed_out(void **state)
 	(void)state;
 	fake_start(&f, script);
 	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	assert_int_equal(xhp_ovsdb_transact(ctx, db, json_pack(
-		"[{ssss}]", "op", "wait", "table", "Port"), "w", NULL),
-		-EAGAIN);
+	assert_int_equal(xhp_ovsdb_transact(ctx, db,
+					    json_pack("[{ssss}]", "op", "wait",
+						      "table", "Port"),
+					    "w", NULL),
+			 -EAGAIN);
 	xhp_ovsdb_close(db);
 	fake_stop(&f);
 	xhp_ctx_unref(ctx);
@@ -248,7 +260,8 @@ static void t_closed(void **state)
 	fake_start(&f, script);
 	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
 	assert_int_equal(xhp_ovsdb_call(ctx, db, "list_dbs", json_array(),
-					NULL), -ECONNRESET);
+					NULL),
+			 -ECONNRESET);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx), "closed"));
 	xhp_ovsdb_close(db);
 	fake_stop(&f);
@@ -266,7 +279,8 @@ static void t_silent(void **state)
 	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
 	xhp_ovsdb_set_timeout(db, 200);
 	assert_int_equal(xhp_ovsdb_call(ctx, db, "list_dbs", json_array(),
-					NULL), -ETIMEDOUT);
+					NULL),
+			 -ETIMEDOUT);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx), "did not answer"));
 	xhp_ovsdb_close(db);
 	fake_stop(&f);
@@ -284,7 +298,8 @@ static void t_not_json(void **state)
 	fake_start(&f, script);
 	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
 	assert_int_equal(xhp_ovsdb_call(ctx, db, "list_dbs", json_array(),
-					NULL), -EPROTO);
+					NULL),
+			 -EPROTO);
 	xhp_ovsdb_close(db);
 	fake_stop(&f);
 	xhp_ctx_unref(ctx);
@@ -297,23 +312,24 @@ static void t_socket_path(void **state)
 
 	(void)state;
 	unsetenv("OVS_RUNDIR");
-	assert_int_equal(xhp_ovsdb_socket_path(ctx, NULL, buf, sizeof(buf)),
-			 0);
+	assert_int_equal(xhp_ovsdb_socket_path(ctx, NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/var/run/openvswitch/db.sock");
 	setenv("OVS_RUNDIR", "/tmp/x", 1);
-	assert_int_equal(xhp_ovsdb_socket_path(ctx, NULL, buf, sizeof(buf)),
-			 0);
+	assert_int_equal(xhp_ovsdb_socket_path(ctx, NULL, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/tmp/x/db.sock");
 	assert_int_equal(xhp_ovsdb_socket_path(ctx, "unix:/a/b.sock", buf,
-					       sizeof(buf)), 0);
+					       sizeof(buf)),
+			 0);
 	assert_string_equal(buf, "/a/b.sock");
-	assert_int_equal(xhp_ovsdb_socket_path(ctx, "/c.sock", buf,
-					       sizeof(buf)), 0);
+	assert_int_equal(
+		xhp_ovsdb_socket_path(ctx, "/c.sock", buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "/c.sock");
 	assert_int_equal(xhp_ovsdb_socket_path(ctx, "tcp:1.2.3.4:6640", buf,
-					       sizeof(buf)), -EINVAL);
+					       sizeof(buf)),
+			 -EINVAL);
 	assert_int_equal(xhp_ovsdb_socket_path(ctx, "rel.sock", buf,
-					       sizeof(buf)), -EINVAL);
+					       sizeof(buf)),
+			 -EINVAL);
 	unsetenv("OVS_RUNDIR");
 	/* Missing socket: the specific message. */
 	assert_int_equal(xhp_ovsdb_open(ctx, "/nonexistent/db.sock",

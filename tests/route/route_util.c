@@ -41,13 +41,13 @@ int ru_setup(struct ru_env *e, bool gw4, bool gw6)
 		return -1;
 	}
 	if (SH("ip", "link", "add", RU_GW, "type", "veth", "peer", "name",
-	       "eth0p") || SH("ip", "link", "set", RU_GW, "up") ||
+	       "eth0p") ||
+	    SH("ip", "link", "set", RU_GW, "up") ||
 	    SH("ip", "link", "set", "eth0p", "up"))
 		return -1;
 	if (gw4 && SH("ip", "addr", "add", RU_GW4 "/24", "dev", RU_GW))
 		return -1;
-	if (gw6 && SH("ip", "addr", "add", RU_GW6 "/64", "dev", RU_GW,
-		      "nodad"))
+	if (gw6 && SH("ip", "addr", "add", RU_GW6 "/64", "dev", RU_GW, "nodad"))
 		return -1;
 	if (stat("/var/log/xen", &st) < 0) {
 		if (mkdir("/var/log/xen", 0755) < 0)
@@ -144,8 +144,8 @@ static int ours(const char *action, bool tap, const char *const extra[],
 	if (r == 0)
 		r = xhp_device_run(ctx, "vif-route", req, &res);
 	if (msg)
-		*msg = strdup(xhp_ctx_last_error(ctx) ?
-			      xhp_ctx_last_error(ctx) : "");
+		*msg = strdup(
+			xhp_ctx_last_error(ctx) ? xhp_ctx_last_error(ctx) : "");
 	r = res ? xhp_result_exit_code(res) : 1;
 	xhp_result_free(res);
 	xhp_request_free(req);
@@ -154,8 +154,7 @@ static int ours(const char *action, bool tap, const char *const extra[],
 	return r;
 }
 
-int ru_ours(const char *action, bool tap, const char *const extra[],
-	    char **msg)
+int ru_ours(const char *action, bool tap, const char *const extra[], char **msg)
 {
 	return ours(action, tap, extra, msg, false);
 }
@@ -176,8 +175,8 @@ static int run_script(const char *prog, const char *first, const char *action,
 
 	if (!env)
 		return -1;
-	r = first ? tu_run(argv, env, 60000, &out)
-		  : tu_run((char *[]){ argv[0], argv[2], argv[3], NULL }, env,
+	r = first ? tu_run(argv, env, 60000, &out) :
+		    tu_run((char *[]){ argv[0], argv[2], argv[3], NULL }, env,
 			   60000, &out);
 	if (r != 0 && getenv("RU_VERBOSE"))
 		fprintf(stderr, "%s %s: %d: %s\n", prog, action, r, out);
@@ -244,8 +243,8 @@ json_t *ru_find_route(json_t *routes, const char *dst)
 
 int ru_proxy_count(const char *dev, const char *dst)
 {
-	json_t *j = ru_ip_json((const char *const[]){ "-6", "neigh", "show",
-						      "proxy", NULL });
+	json_t *j = ru_ip_json(
+		(const char *const[]){ "-6", "neigh", "show", "proxy", NULL });
 	size_t i;
 	json_t *e;
 	int n = 0;
@@ -262,8 +261,8 @@ int ru_proxy_count(const char *dev, const char *dst)
 
 static json_t *link_json(const char *dev)
 {
-	json_t *j = ru_ip_json((const char *const[]){ "addr", "show", "dev",
-						      dev, NULL });
+	json_t *j = ru_ip_json(
+		(const char *const[]){ "addr", "show", "dev", dev, NULL });
 	json_t *l;
 
 	if (!j)
@@ -339,8 +338,8 @@ int ru_sysctl(int family, const char *dev, const char *name)
 	char path[256], *v;
 	int n;
 
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv%d/conf/%s/%s",
-		 family, dev, name);
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv%d/conf/%s/%s", family,
+		 dev, name);
 	v = tu_read_file(path);
 	if (!v)
 		return -1;
@@ -373,7 +372,7 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static const char *or(const char *s)
+static const char * or (const char *s)
 {
 	return s ? s : "-";
 }
@@ -396,9 +395,8 @@ char *ru_state(const char *dev)
 		if (!loc || !strncmp(loc, "fe80:", 5))
 			continue;
 		if (asprintf(&s, "addr %s/%lld scope %s", loc,
-			     json_integer_value(json_object_get(a,
-								"prefixlen")),
-			     or(jstr(a, "scope"))) >= 0)
+			     json_integer_value(json_object_get(a, "prefixlen")),
+			     or (jstr(a, "scope"))) >= 0)
 			add_line(&l, s);
 	}
 	json_decref(link);
@@ -410,12 +408,14 @@ char *ru_state(const char *dev)
 			continue;
 		if (d && !strncmp(d, "ff00:", 5))
 			continue;
-		if (asprintf(&s, "route %s table %s type %s proto %s scope %s "
-			     "src %s metric %lld", or(d), or(jstr(a, "table")),
-			     or(jstr(a, "type")), or(jstr(a, "protocol")),
-			     or(jstr(a, "scope")), or(jstr(a, "prefsrc")),
-			     json_integer_value(json_object_get(a, "metric")))
-		    >= 0)
+		if (asprintf(&s,
+			     "route %s table %s type %s proto %s scope %s "
+			     "src %s metric %lld",
+			     or (d), or (jstr(a, "table")),
+			     or (jstr(a, "type")), or (jstr(a, "protocol")),
+			     or (jstr(a, "scope")), or (jstr(a, "prefsrc")),
+			     json_integer_value(
+				     json_object_get(a, "metric"))) >= 0)
 			add_line(&l, s);
 	}
 	json_decref(routes);

@@ -23,29 +23,26 @@ static struct ru_env env;
 static int setup_both(void **state)
 {
 	(void)state;
-	return ru_setup(&env, true, true) == 0 && ru_tap(RU_VIF) == 0 ? 0
-									: -1;
+	return ru_setup(&env, true, true) == 0 && ru_tap(RU_VIF) == 0 ? 0 : -1;
 }
 
 static int setup_v4(void **state)
 {
 	(void)state;
-	return ru_setup(&env, true, false) == 0 && ru_tap(RU_VIF) == 0 ? 0
-									 : -1;
+	return ru_setup(&env, true, false) == 0 && ru_tap(RU_VIF) == 0 ? 0 : -1;
 }
 
 static int setup_v6(void **state)
 {
 	(void)state;
-	return ru_setup(&env, false, true) == 0 && ru_tap(RU_VIF) == 0 ? 0
-									 : -1;
+	return ru_setup(&env, false, true) == 0 && ru_tap(RU_VIF) == 0 ? 0 : -1;
 }
 
 static int setup_none(void **state)
 {
 	(void)state;
-	return ru_setup(&env, false, false) == 0 && ru_tap(RU_VIF) == 0 ? 0
-									  : -1;
+	return ru_setup(&env, false, false) == 0 && ru_tap(RU_VIF) == 0 ? 0 :
+									  -1;
 }
 
 static int teardown(void **state)
@@ -329,8 +326,8 @@ static void test_gateway_without_address(void **state)
 		       "gatewaydev= in the vif spec");
 	/* an empty ip list needs the IPv4 address too */
 	expect_failure("", NULL, "gateway device eth0 has no IPv4 address");
-	expect_failure("10.0.0.5", (const char *const[]){ "netdev=nosuch0",
-							  NULL },
+	expect_failure("10.0.0.5",
+		       (const char *const[]){ "netdev=nosuch0", NULL },
 		       "gateway device nosuch0 does not exist; set "
 		       "gatewaydev= in the vif spec");
 }
@@ -368,8 +365,9 @@ static void test_malformed_ip(void **state)
 static void test_rollback(void **state)
 {
 	(void)state;
-	assert_int_equal(tu_runl(NULL, "ip", "route", "add", "10.0.0.7",
-				 "dev", RU_GW, "metric", "2", NULL), 0);
+	assert_int_equal(tu_runl(NULL, "ip", "route", "add", "10.0.0.7", "dev",
+				 RU_GW, "metric", "2", NULL),
+			 0);
 	expect_failure("10.0.0.5 2001:db8:1::5 10.0.0.7", NULL,
 		       "another route to 10.0.0.7/32 with metric 2 is in "
 		       "the way");
@@ -402,16 +400,20 @@ static void test_netdev(void **state)
 				 "veth", "peer", "name", "uplink0p", NULL),
 			 0);
 	assert_int_equal(tu_runl(NULL, "ip", "addr", "add", "172.16.0.1/16",
-				 "dev", "uplink0", NULL), 0);
+				 "dev", "uplink0", NULL),
+			 0);
 	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
-	assert_int_equal(ru_ours("online", false,
-				 (const char *const[]){ "netdev=uplink0",
-							NULL }, NULL), 0);
+	assert_int_equal(
+		ru_ours("online", false,
+			(const char *const[]){ "netdev=uplink0", NULL }, NULL),
+		0);
 	check_route(RU_VIF, "10.0.0.5", "172.16.0.1", 2);
 	assert_true(ru_has_addr(RU_VIF, "172.16.0.1", 32));
-	assert_int_equal(ru_ours("offline", false,
-				 (const char *const[]){ "gatewaydev=uplink0",
-							NULL }, NULL), 0);
+	assert_int_equal(
+		ru_ours("offline", false,
+			(const char *const[]){ "gatewaydev=uplink0", NULL },
+			NULL),
+		0);
 	check_clean(RU_VIF);
 }
 
@@ -484,8 +486,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup_both,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_cli, setup_both,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_cli, setup_both, teardown),
 	};
 
 	tu_require_root("network namespaces, links, routes");

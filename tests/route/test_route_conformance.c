@@ -62,7 +62,8 @@ static void fresh(const char *renamed)
 	for (i = 0; i < 3; i++)
 		if (names[i] && ru_link_exists(names[i]))
 			assert_int_equal(tu_runl(NULL, "ip", "link", "del",
-						 names[i], NULL), 0);
+						 names[i], NULL),
+					 0);
 	assert_int_equal(ru_tap(RU_VIF), 0);
 	assert_int_equal(ru_tap(RU_TAP), 0);
 	assert_int_equal(ru_xs_put("hotplug-status", NULL), 0);
@@ -107,8 +108,8 @@ static char *main_routes(const char *st)
 }
 
 struct outcome {
-	int rc;		/* of the last action */
-	char *status;	/* hotplug-status, NULL if absent */
+	int rc; /* of the last action */
+	char *status; /* hotplug-status, NULL if absent */
 	char *state;
 };
 
@@ -126,8 +127,8 @@ static void run(bool xen, const char *const actions[], bool tap,
 
 	fresh(renamed);
 	for (i = 0; actions[i]; i++)
-		o->rc = xen ? ru_xen(actions[i], tap, NULL)
-			    : ru_ours(actions[i], tap, NULL, NULL);
+		o->rc = xen ? ru_xen(actions[i], tap, NULL) :
+			      ru_ours(actions[i], tap, NULL, NULL);
 	o->status = ru_xs_get("hotplug-status");
 	o->state = state(dev);
 }
@@ -209,7 +210,7 @@ static void conf_offline(void **state)
 {
 	static const char *const seq[] = { "online", "offline", NULL };
 	struct outcome x = { 0 }, o = { 0 };
-	char *xr, *or;
+	char *xr, * or ;
 
 	(void)state;
 	assert_int_equal(ru_xs_put("ip", "10.0.0.5 10.1.0.0/24"), 0);
@@ -316,7 +317,8 @@ int main(void)
 	tu_require_root("network namespaces, links, routes");
 	if (access(XEN_VIF_ROUTE, X_OK) < 0 ||
 	    tu_runl(NULL, "ifconfig", "lo", NULL) != 0) {
-		fprintf(stderr, "%s or net-tools' ifconfig is missing "
+		fprintf(stderr,
+			"%s or net-tools' ifconfig is missing "
 			"(apt-get install xen-utils-common net-tools)\n",
 			XEN_VIF_ROUTE);
 		return 1;
