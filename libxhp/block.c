@@ -1,15 +1,584 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The block personality: not implemented yet (placeholder). */
-#include "personality.h"
+/*
+ * The block personality: what Xen's block and block-common.sh do on
+ * Linux, in-process. params names a block device (path, /dev-relative
+ * name, symlink, libblkid tag) or a regular file (attached to a loop
+ * device); the sharing checks and the attach run under the "block" lock,
+ * which stays held until device.c has written physical-device and
+ * hotplug-status (Xen holds it across write_dev).
+ */
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
-static int not_implemented(struct xhp_op *op)
+#include "block_helper.h"
+#include "blockdev.h"
+#include "keys.h"
+#include "loop.h"
+#include "personality.h"
+#include "util.h"
+
+#define MAX_FILE_LOOPS 64
+
+/* What add and remove read from the backend directory. */
+struct vbd {
+	char *type;     /* "MISSING" when absent, as Xen */
+	char *params;
+	char *mode_s;
+	char mode;      /* canonical: r, w or ! */
+};
+
+static void vbd_clear(struct vbd *v)
 {
-	return xhp_err(op->ctx, ENOSYS, "block is not implemented yet");
+	free(v->type);
+	free(v->params);
+	free(v->mode_s);
+}
+
+/* A required key: missing or empty is Xen's "xenstore-read ... failed". */
+static int read_required(struct xhp_op *op, const char *key, char **ret)
+{
+	const char *bp = op->req->backend_path;
+	char *v = NULL;
+	int r;
+
+	r = xhp_xs_read_key(op->ctx, bp, key, &v);
+	if (r == -ENOENT || (r == 0 && !v[0])) {
+		free(v);
+		return xhp_err(op->ctx, EINVAL, "%s/%s is missing", bp, key);
+	}
+	if (r < 0)
+		return r;
+	*ret = v;
+	return 0;
+}
+
+static int read_optional(struct xhp_op *op, const char *key, const char *def,
+			 char **ret)
+{
+	int r = xhp_xs_read_key(op->ctx, op->req->backend_path, key, ret);
+
+	if (r == -ENOENT) {
+		*ret = def ? strdup(def) : NULL;
+		if (def && !*ret)
+			return xhp_err(op->ctx, ENOMEM, "out of memory");
+		return 0;
+	}
+	return r;
+}
+
+static int read_vbd(struct xhp_op *op, struct vbd *v, bool need_mode)
+{
+	char q[XHP_QUOTE_MAX];
+	const char *why;
+	int r;
+
+	if (!op->req->backend_path)
+		return xhp_err(op->ctx, EINVAL, "block needs XENBUS_PATH");
+	r = read_optional(op, "type", "MISSING", &v->type);
+	if (r < 0)
+		return r;
+	r = read_required(op, "params", &v->params);
+	if (r < 0)
+		return r;
+	if (xhp_parse_params(v->params, &why) < 0)
+		return xhp_err(op->ctx, EINVAL, "bad params '%s': %s",
+			       xhp_quote(q, v->params), why);
+	if (!need_mode)
+		return 0;
+	r = read_required(op, "mode", &v->mode_s);
+	if (r < 0)
+		return r;
+	if (xhp_parse_mode(v->mode_s, &v->mode, &why) < 0)
+		return xhp_err(op->ctx, EINVAL, "bad mode '%s': %s",
+			       xhp_quote(q, v->mode_s), why);
+	return 0;
+}
+
+static bool is_xen_type(const char *type)
+{
+	return !strcmp(type, "phy") || !strcmp(type, "file") ||
+	       !strcmp(type, "MISSING");
+}
+
+/*
+ * params names neither a device nor a file: a block-<type> helper may
+ * know it. Returns 1 when there is none (the caller reports its error).
+ */
+static int run_helper(struct xhp_op *op, const struct vbd *v,
+		      const char *command)
+{
+	char helper[4096];
+
+	if (is_xen_type(v->type) ||
+	    xhp_block_helper_find(op->req, v->type, helper,
+				  sizeof(helper)) < 0)
+		return 1;
+	if (op->dry_run) {
+		xhp_info(op->ctx, "dry run: would run %s %s", helper, command);
+		return 0;
+	}
+	xhp_clear_error(op->ctx);
+	return xhp_block_helper_run(op->ctx, op->req, helper, command);
+}
+
+static const char *mode_word(char mode)
+{
+	return mode == 'w' ? "read-write" : "read-only";
+}
+
+/* "Device X" or "File X is loopback-mounted through /dev/loopN, which" */
+static void subject(char *buf, size_t size, const struct xhp_bdev *b,
+		    const dev_t *devs, const unsigned int *loops, size_t n,
+		    dev_t dev)
+{
+	size_t i;
+
+	if (b->kind == XHP_BDEV_PHY) {
+		snprintf(buf, size, "Device %s (%x:%x)", b->path, major(dev),
+			 minor(dev));
+		return;
+	}
+	for (i = 0; i < n && devs[i] != dev; i++)
+		;
+	snprintf(buf, size, "File %s is loopback-mounted through "
+		 "/dev/loop%u (%x:%x), which", b->path,
+		 i < n ? loops[i] : minor(dev), major(dev), minor(dev));
+}
+
+/*
+ * Xen's check_sharing for @devs (the device, or the file's loop devices):
+ * mounts here, then other backends. 0 ok; -EBUSY with fail_status busy.
+ */
+static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
+			 const dev_t *devs, const unsigned int *loops,
+			 size_t n, char mode, unsigned int frontend_id)
+{
+	char where[256], who[512];
+	struct xhp_share_hit hit;
+	bool ro;
+	dev_t d;
+	int r;
+
+	r = xhp_mount_conflict(op->ctx, NULL, devs, n, mode, &d, where,
+			       sizeof(where), &ro);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		subject(who, sizeof(who), b, devs, loops, n, d);
+		op->fail_status = XHP_STATUS_BUSY;
+		return xhp_err(op->ctx, EBUSY, "%s is mounted %s in the "
+			       "privileged domain (on %s), and so cannot be "
+			       "used %s by a guest", who, mode_word(!ro ? 'w'
+								   : 'r'),
+			       where, mode_word(mode));
+	}
+	r = xhp_backend_conflict(op->ctx, op->req->backend_path, frontend_id,
+				 devs, n, mode, &hit);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		subject(who, sizeof(who), b, devs, loops, n, hit.dev);
+		op->fail_status = XHP_STATUS_BUSY;
+		return xhp_err(op->ctx, EBUSY, "%s is in use by a guest "
+			       "(domain %u, %s, mode %s), and so cannot be "
+			       "used %s now", who, hit.domid, hit.path,
+			       mode_word(hit.mode), mode_word(mode));
+	}
+	return 0;
+}
+
+static int frontend_id(struct xhp_op *op, unsigned int *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	char q[XHP_QUOTE_MAX];
+	const char *why;
+	int r;
+
+	r = read_required(op, "frontend-id", &s);
+	if (r < 0)
+		return r;
+	if (xhp_parse_domid(s, ret, &why) < 0)
+		return xhp_err(op->ctx, EINVAL, "bad frontend-id '%s': %s",
+			       xhp_quote(q, s), why);
+	return 0;
+}
+
+static int put_dev(struct xhp_op *op, dev_t dev, const char *path)
+{
+	char mm[32];
+	int r;
+
+	snprintf(mm, sizeof(mm), "%x:%x", major(dev), minor(dev));
+	r = xhp_op_put(op, "physical-device", mm);
+	if (r >= 0)
+		r = xhp_op_put(op, "physical-device-path", path);
+	if (r < 0)
+		return xhp_err(op->ctx, r, "out of memory");
+	return 0;
+}
+
+/*
+ * diskseq of the device (0: none), read through an fd that must still be
+ * the device that was resolved.
+ */
+static int phy_diskseq(struct xhp_op *op, const struct xhp_bdev *b,
+		       uint64_t *ret)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	*ret = 0;
+	fd = open(b->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return xhp_err(op->ctx, errno, "cannot open %s: %s", b->path,
+			       strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) ||
+	    st.st_rdev != b->rdev)
+		r = xhp_err(op->ctx, ESTALE, "%s changed while being added",
+			    b->path);
+#ifdef BLKGETDISKSEQ
+	else if (ioctl(fd, BLKGETDISKSEQ, ret) < 0)
+		*ret = 0;
+#endif
+	close(fd);
+	return r;
+}
+
+static int put_diskseq(struct xhp_op *op, uint64_t diskseq)
+{
+	char seq[32];
+	int r;
+
+	if (!diskseq)
+		return 0;
+	/* hex, as the blkback diskseq patches parse it */
+	snprintf(seq, sizeof(seq), "%llx", (unsigned long long)diskseq);
+	r = xhp_op_put(op, "diskseq", seq);
+	return r < 0 ? xhp_err(op->ctx, r, "out of memory") : 0;
+}
+
+static int add_phy(struct xhp_op *op, const struct vbd *v,
+		   const struct xhp_bdev *b, unsigned int fe)
+{
+	xhp_lock *lock = NULL;
+	uint64_t seq;
+	int r;
+
+	if (op->dry_run) {
+		xhp_info(op->ctx, "dry run: would check the sharing of %s "
+			 "(mode %c) and write physical-device %x:%x", b->path,
+			 v->mode, major(b->rdev), minor(b->rdev));
+		return 0;
+	}
+	r = xhp_lock_acquire(op->ctx, "block", &lock);
+	if (r < 0)
+		return r;
+	if (v->mode != '!') {
+		r = check_sharing(op, b, &b->rdev, NULL, 1, v->mode, fe);
+		if (r < 0)
+			goto release_lock;
+	}
+	r = phy_diskseq(op, b, &seq);
+	if (r >= 0)
+		r = put_dev(op, b->rdev, b->path);
+	if (r >= 0)
+		r = put_diskseq(op, seq);
+	if (r < 0)
+		goto release_lock;
+	op->status = XHP_STATUS_CONNECTED;
+	op->lock = lock; /* held until device.c has written the keys */
+	return 0;
+release_lock:
+	xhp_lock_release(lock);
+	return r;
+}
+
+/* The state guard of Xen's script: the backend must still be InitWait. */
+static int check_state(struct xhp_op *op)
+{
+	_cleanup_free_ char *s = NULL;
+	char q[XHP_QUOTE_MAX];
+	int r;
+
+	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "state", &s);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (r == 0 && !strcmp(s, "2"))
+		return 0;
+	return xhp_err(op->ctx, EINVAL, "Path closed or removed during "
+		       "hotplug add: %s state: %s", op->req->backend_path,
+		       r == 0 ? xhp_quote(q, s) : "unknown");
+}
+
+static int refuse_read_only(struct xhp_op *op, const struct xhp_bdev *b)
+{
+	op->fail_status = XHP_STATUS_BUSY;
+	return xhp_err(op->ctx, EBUSY, "File %s is read-only, and so I will "
+		       "not mount it read-write in a guest domain", b->path);
+}
+
+/* The sharing check of a file: through its existing loop devices. */
+static int check_file_sharing(struct xhp_op *op, const struct xhp_bdev *b,
+			      char mode, unsigned int fe)
+{
+	unsigned int idx[MAX_FILE_LOOPS];
+	dev_t devs[MAX_FILE_LOOPS];
+	char path[32];
+	struct stat st;
+	size_t n, i, k = 0;
+	int r;
+
+	r = xhp_loop_find(op->ctx, NULL, b->dev, b->ino, b->path, idx,
+			  MAX_FILE_LOOPS, &n);
+	if (r < 0)
+		return r;
+	if (n > MAX_FILE_LOOPS)
+		n = MAX_FILE_LOOPS;
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/dev/loop%u", idx[i]);
+		if (stat(path, &st) == 0 && S_ISBLK(st.st_mode)) {
+			idx[k] = idx[i];
+			devs[k++] = st.st_rdev;
+		}
+	}
+	if (k == 0)
+		return 0; /* Xen: no loop device, nothing shares it */
+	return check_sharing(op, b, devs, idx, k, mode, fe);
+}
+
+static int put_file_keys(struct xhp_op *op, const struct xhp_loop *l)
+{
+	int r;
+
+	r = xhp_op_put(op, "node", l->path);
+	if (r < 0)
+		return xhp_err(op->ctx, r, "out of memory");
+	r = put_dev(op, l->rdev, l->path);
+	if (r < 0)
+		return r;
+	return put_diskseq(op, l->diskseq);
+}
+
+static bool direct_io_safe(struct xhp_op *op)
+{
+	_cleanup_free_ char *s = NULL;
+
+	return xhp_xs_read_key(op->ctx, op->req->backend_path,
+			       "direct-io-safe", &s) == 0 &&
+	       !strcmp(s, "1");
+}
+
+static int add_file(struct xhp_op *op, const struct vbd *v,
+		    const struct xhp_bdev *b, unsigned int fe)
+{
+	bool ro = v->mode == 'r', dio = direct_io_safe(op);
+	struct xhp_loop l;
+	xhp_lock *lock = NULL;
+	int r;
+
+	if (op->dry_run) {
+		xhp_info(op->ctx, "dry run: would attach %s to a loop device "
+			 "(%s%s) after the state and sharing checks", b->path,
+			 mode_word(v->mode), dio ? ", direct I/O" : "");
+		return 0;
+	}
+	r = xhp_lock_acquire(op->ctx, "block", &lock);
+	if (r < 0)
+		return r;
+	r = check_state(op);
+	if (r < 0)
+		goto release_lock;
+	if (v->mode == 'w' && !(b->perm & 0222)) {
+		r = refuse_read_only(op, b);
+		goto release_lock;
+	}
+	if (v->mode != '!') {
+		r = check_file_sharing(op, b, v->mode, fe);
+		if (r < 0)
+			goto release_lock;
+	}
+	r = xhp_loop_attach(op->ctx, b->path, ro, dio, &l);
+	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ETXTBSY) {
+		if (!ro)
+			r = refuse_read_only(op, b);
+		else
+			r = xhp_err(op->ctx, r, "cannot open %s: %s",
+				    b->path, strerror(-r));
+	}
+	if (r < 0)
+		goto release_lock;
+	xhp_info(op->ctx, "attached %s to %s (%s%s)", b->path, l.path,
+		 l.read_only ? "read-only" : "read-write",
+		 l.direct_io ? ", direct I/O" : "");
+	r = put_file_keys(op, &l);
+	if (r < 0)
+		goto detach_loop;
+	op->status = XHP_STATUS_CONNECTED;
+	op->lock = lock; /* held until device.c has written the keys */
+	return 0;
+detach_loop:
+	xhp_loop_detach(op->ctx, l.index, b->dev, b->ino, b->path);
+release_lock:
+	xhp_lock_release(lock);
+	return r;
+}
+
+static int block_add(struct xhp_op *op)
+{
+	_cleanup_free_ char *phys = NULL;
+	struct vbd v = { 0 };
+	struct xhp_bdev b;
+	unsigned int fe;
+	int r;
+
+	r = read_vbd(op, &v, true);
+	if (r < 0)
+		goto clear_vbd;
+	r = xhp_xs_read_key(op->ctx, op->req->backend_path,
+			    "physical-device", &phys);
+	if (r == 0) {
+		/* The script may run twice: nothing more to do. */
+		xhp_debug(op->ctx, "%s: physical-device is already %s",
+			  op->req->backend_path, phys);
+		goto clear_vbd;
+	}
+	if (r != -ENOENT)
+		goto clear_vbd;
+	r = frontend_id(op, &fe);
+	if (r < 0)
+		goto clear_vbd;
+	r = xhp_bdev_resolve(op->ctx, v.params, &b);
+	if (r < 0) {
+		if (r == -ENOENT || r == -ENOTBLK) {
+			int h = run_helper(op, &v, "add");
+
+			if (h <= 0)
+				r = h;
+		}
+		goto clear_bdev;
+	}
+	if (b.kind == XHP_BDEV_PHY)
+		r = add_phy(op, &v, &b, fe);
+	else
+		r = add_file(op, &v, &b, fe);
+clear_bdev:
+	xhp_bdev_clear(&b);
+clear_vbd:
+	vbd_clear(&v);
+	return r;
+}
+
+/* The node to detach: this run's own (undoing its add), else <bp>/node. */
+static int node_of(struct xhp_op *op, char **ret)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < op->n_keys; i++)
+		if (!strcmp(op->keys[i].key, "node")) {
+			*ret = strdup(op->keys[i].value);
+			return *ret ? 0 : xhp_err(op->ctx, ENOMEM,
+						  "out of memory");
+		}
+	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "node", ret);
+	return r;
+}
+
+static int remove_loop(struct xhp_op *op, const struct vbd *v,
+		       const char *node)
+{
+	char q[XHP_QUOTE_MAX];
+	unsigned int idx;
+	xhp_lock *lock = NULL;
+	struct xhp_bdev b;
+	int r;
+
+	if (xhp_loop_parse_node(node, &idx) < 0)
+		return xhp_err(op->ctx, EINVAL, "node '%s' is not a loop "
+			       "device", xhp_quote(q, node));
+	r = xhp_bdev_resolve(op->ctx, v->params, &b);
+	if (r == -ENOENT && v->params[0] == '/') {
+		/* The file is gone: match the loop's backing name. */
+		xhp_clear_error(op->ctx);
+		b.path = strdup(v->params);
+		if (!b.path)
+			return xhp_err(op->ctx, ENOMEM, "out of memory");
+		b.kind = XHP_BDEV_FILE;
+		r = 0;
+	}
+	if (r < 0)
+		goto clear_bdev;
+	if (b.kind != XHP_BDEV_FILE) {
+		r = xhp_err(op->ctx, EINVAL, "%s names a loop device but "
+			    "params %s is not a file", node, b.path);
+		goto clear_bdev;
+	}
+	if (op->dry_run) {
+		xhp_info(op->ctx, "dry run: would detach %s from %s", node,
+			 b.path);
+		r = 0;
+		goto clear_bdev;
+	}
+	r = xhp_lock_acquire(op->ctx, "block", &lock);
+	if (r < 0)
+		goto clear_bdev;
+	r = xhp_loop_detach(op->ctx, idx, b.dev, b.ino, b.path);
+	if (r == 1)
+		xhp_info(op->ctx, "%s is already detached", node);
+	else if (r == 0)
+		xhp_info(op->ctx, "detached %s from %s", node, b.path);
+	if (r == -ESTALE) {
+		/* Ours is gone and the number reused: nothing of ours left. */
+		xhp_log(op->ctx, LOG_WARNING, "%s", op->ctx->err);
+		xhp_clear_error(op->ctx);
+		r = 0;
+	}
+	xhp_lock_release(lock);
+clear_bdev:
+	xhp_bdev_clear(&b);
+	return r < 0 ? r : 0;
+}
+
+static int block_remove(struct xhp_op *op)
+{
+	_cleanup_free_ char *node = NULL;
+	struct vbd v = { 0 };
+	int r;
+
+	r = read_vbd(op, &v, false);
+	if (r < 0)
+		goto clear_vbd;
+	r = node_of(op, &node);
+	if (r == 0) {
+		r = remove_loop(op, &v, node);
+	} else if (r == -ENOENT) {
+		/* A device: nothing to undo. Else another type's helper. */
+		struct xhp_bdev b = { 0 };
+
+		r = 0;
+		if (!is_xen_type(v.type) &&
+		    xhp_bdev_resolve(op->ctx, v.params, &b) < 0) {
+			xhp_clear_error(op->ctx);
+			r = run_helper(op, &v, "remove");
+			if (r == 1)
+				r = 0;
+		}
+		xhp_bdev_clear(&b);
+	}
+clear_vbd:
+	vbd_clear(&v);
+	return r;
 }
 
 const struct xhp_personality xhp_personality_block = {
 	.name = "block",
 	.kinds = (1u << XHP_KIND_VBD) | (1u << XHP_KIND_VBD3),
-	.add = not_implemented,
-	.remove = not_implemented,
+	.add = block_add,
+	.remove = block_remove,
 };

@@ -114,6 +114,7 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 	r = add ? p->add(op) : p->remove(op);
 	if (r >= 0 && add && !op->dry_run) {
 		r = report_success(op, res);
+		op->lock = xhp_lock_release(op->lock);
 		if (r < 0) {
 			/* Nothing may stay half-done: undo the plumbing. */
 			char saved[XHP_ERR_MAX];
@@ -126,6 +127,7 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 			memcpy(op->ctx->err, saved, sizeof(saved));
 		}
 	}
+	op->lock = xhp_lock_release(op->lock);
 	if (r >= 0) {
 		res->status = add ? op->status : XHP_STATUS_NONE;
 		return 0;

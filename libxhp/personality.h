@@ -25,6 +25,12 @@ struct xhp_op {
 	/* Set by a failing step: the status to report (ERROR or BUSY). */
 	int fail_status;
 	bool dry_run; /* from the context: log the steps, touch nothing */
+	/*
+	 * A lock the add still holds when it returns (block: "block", held
+	 * across the report as Xen's script holds it across write_dev).
+	 * device.c releases it once the report is written, before any undo.
+	 */
+	xhp_lock *lock;
 };
 
 /*

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* Loop devices through the kernel's interfaces, no losetup (see loop.h). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/loop.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "util.h"
+
+#define LOOP_ATTACH_TRIES 64
+#define LOOP_OPEN_TRIES 50 /* 1 ms apart: devtmpfs may lag behind */
+
+static const char *root_of(const char *sysfs_root)
+{
+	return sysfs_root ? sysfs_root : "/sys";
+}
+
+int xhp_loop_parse_node(const char *node, unsigned int *ret_index)
+{
+	uint64_t v;
+
+	if (strncmp(node, "/dev/loop", 9) != 0 ||
+	    xhp_parse_uint(node + 9, 1u << 20, &v) < 0)
+		return -EINVAL;
+	*ret_index = (unsigned int)v;
+	return 0;
+}
+
+int xhp_loop_backing_file(const char *sysfs_root, unsigned int index,
+			  char *buf, size_t size)
+{
+	char path[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/block/loop%u/loop/backing_file",
+		 root_of(sysfs_root), index);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* The kernel's huge_encode_dev() layout of loop_info64.lo_device. */
+static bool kdev_is(uint64_t kdev, dev_t dev)
+{
+	unsigned int ma = (unsigned int)((kdev >> 8) & 0xfff);
+	unsigned int mi = (unsigned int)((kdev & 0xff) |
+					 ((kdev >> 12) & 0xfff00));
+
+	return ma == major(dev) && mi == minor(dev);
+}
+
+static int open_loop(unsigned int index, int flags)
+{
+	char path[32];
+	int fd, i;
+
+	snprintf(path, sizeof(path), "/dev/loop%u", index);
+	for (i = 0; i < LOOP_OPEN_TRIES; i++) {
+		fd = open(path, flags | O_CLOEXEC);
+		if (fd >= 0 || errno != ENOENT)
+			return fd < 0 ? -errno : fd;
+		poll(NULL, 0, 1);
+	}
+	return -ENOENT;
+}
+
+/* Configure one free device; -EBUSY when someone else took it first. */
+static int configure(int lfd, int ffd, const char *file, bool read_only,
+		     bool direct_io)
+{
+	struct loop_config cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.fd = (__u32)ffd;
+	if (read_only)
+		cfg.info.lo_flags |= LO_FLAGS_READ_ONLY;
+	if (direct_io)
+		cfg.info.lo_flags |= LO_FLAGS_DIRECT_IO;
+	strncpy((char *)cfg.info.lo_file_name, file, LO_NAME_SIZE - 1);
+	if (ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0)
+		return -errno;
+	return 0;
+}
+
+static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
+		      bool read_only, bool direct_io, struct xhp_loop *ret)
+{
+	struct loop_info64 info;
+	struct stat st;
+	int idx, lfd, r;
+
+	idx = ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (idx < 0)
+		return xhp_err(ctx, errno, "no free loop device "
+			       "(LOOP_CTL_GET_FREE): %s", strerror(errno));
+	lfd = open_loop((unsigned int)idx, O_RDWR);
+	if (lfd == -EROFS || lfd == -EACCES)
+		lfd = open_loop((unsigned int)idx, O_RDONLY);
+	if (lfd < 0)
+		return xhp_err(ctx, lfd, "cannot open /dev/loop%d: %s", idx,
+			       strerror(-lfd));
+	r = configure(lfd, ffd, file, read_only, direct_io);
+	if (r == -EINVAL && direct_io) {
+		xhp_debug(ctx, "/dev/loop%d: no direct I/O for %s, "
+			  "buffered instead", idx, file);
+		r = configure(lfd, ffd, file, read_only, false);
+	}
+	if (r == -EBUSY) {
+		close(lfd);
+		return -EBUSY;
+	}
+	if (r < 0) {
+		close(lfd);
+		return xhp_err(ctx, r, "cannot attach %s to /dev/loop%d "
+			       "(LOOP_CONFIGURE): %s", file, idx,
+			       strerror(-r));
+	}
+	memset(ret, 0, sizeof(*ret));
+	ret->index = (unsigned int)idx;
+	snprintf(ret->path, sizeof(ret->path), "/dev/loop%d", idx);
+	if (fstat(lfd, &st) == 0)
+		ret->rdev = st.st_rdev;
+	if (ioctl(lfd, LOOP_GET_STATUS64, &info) == 0) {
+		ret->read_only = info.lo_flags & LO_FLAGS_READ_ONLY;
+		ret->direct_io = info.lo_flags & LO_FLAGS_DIRECT_IO;
+	}
+#ifdef BLKGETDISKSEQ
+	if (ioctl(lfd, BLKGETDISKSEQ, &ret->diskseq) < 0)
+		ret->diskseq = 0;
+#endif
+	close(lfd);
+	return 0;
+}
+
+int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
+		    bool direct_io, struct xhp_loop *ret)
+{
+	int ffd, ctl, r = -EBUSY, i;
+
+	ffd = open(file, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (ffd < 0) {
+		int e = errno;
+
+		if (e == EROFS || e == EACCES || e == EPERM || e == ETXTBSY)
+			return -e;
+		return xhp_err(ctx, e, "cannot open %s: %s", file,
+			       strerror(e));
+	}
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	if (ctl < 0) {
+		r = xhp_err(ctx, errno, "cannot open /dev/loop-control: %s",
+			    strerror(errno));
+		goto close_file;
+	}
+	for (i = 0; i < LOOP_ATTACH_TRIES && r == -EBUSY; i++)
+		r = attach_one(ctx, ctl, ffd, file, read_only, direct_io, ret);
+	if (r == -EBUSY)
+		r = xhp_err(ctx, EBUSY, "cannot attach %s: every free loop "
+			    "device was taken by someone else (%d tries)",
+			    file, LOOP_ATTACH_TRIES);
+	close(ctl);
+close_file:
+	close(ffd);
+	return r;
+}
+
+/* Is attached loopN backed by (dev, ino)? 1 yes, 0 no, <0 cannot tell. */
+static int loop_backs(unsigned int index, dev_t dev, ino_t ino)
+{
+	struct loop_info64 info;
+	int fd, r;
+
+	fd = open_loop(index, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	r = ioctl(fd, LOOP_GET_STATUS64, &info) < 0 ? -errno : 0;
+	close(fd);
+	if (r == -ENXIO)
+		return 0;
+	if (r < 0)
+		return r;
+	return kdev_is(info.lo_device, dev) && info.lo_inode == (uint64_t)ino;
+}
+
+static bool loop_index_of(const char *name, unsigned int *ret)
+{
+	uint64_t v;
+
+	if (strncmp(name, "loop", 4) != 0 ||
+	    xhp_parse_uint(name + 4, 1u << 20, &v) < 0)
+		return false;
+	*ret = (unsigned int)v;
+	return true;
+}
+
+int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev,
+		  ino_t ino, const char *path, unsigned int *ret,
+		  size_t max, size_t *ret_n)
+{
+	char dir[4096], backing[4096];
+	struct dirent *de;
+	unsigned int idx;
+	size_t n = 0;
+	DIR *d;
+	int r;
+
+	snprintf(dir, sizeof(dir), "%s/block", root_of(sysfs_root));
+	d = opendir(dir);
+	if (!d)
+		return xhp_err(ctx, errno, "cannot list %s: %s", dir,
+			       strerror(errno));
+	while ((de = readdir(d))) {
+		if (!loop_index_of(de->d_name, &idx))
+			continue;
+		if (xhp_loop_backing_file(sysfs_root, idx, backing,
+					  sizeof(backing)) < 0)
+			continue; /* not attached */
+		if (sysfs_root)
+			r = path && !strcmp(backing, path);
+		else
+			r = loop_backs(idx, dev, ino);
+		if (r == -ENOENT)
+			r = path && !strcmp(backing, path);
+		if (r <= 0)
+			continue; /* detached meanwhile, or another file */
+		if (n < max)
+			ret[n] = idx;
+		n++;
+	}
+	closedir(d);
+	*ret_n = n;
+	return 0;
+}
+
+static bool backing_name_is(unsigned int index, const char *path)
+{
+	char b[4096];
+	size_t n = strlen(path);
+
+	if (xhp_loop_backing_file(NULL, index, b, sizeof(b)) < 0)
+		return false;
+	return !strncmp(b, path, n) &&
+	       (b[n] == '\0' || !strcmp(b + n, " (deleted)"));
+}
+
+int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
+		    const char *path)
+{
+	char b[4096] = "";
+	int fd, r;
+
+	fd = open_loop(index, O_RDONLY);
+	if (fd == -ENOENT || fd == -ENXIO)
+		return 1;
+	if (fd < 0)
+		return xhp_err(ctx, fd, "cannot open /dev/loop%u: %s", index,
+			       strerror(-fd));
+	if (dev) {
+		struct loop_info64 info;
+
+		if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
+			r = errno == ENXIO ? 1 : -errno;
+			if (r < 0)
+				xhp_err(ctx, r, "cannot read the status of "
+					"/dev/loop%u: %s", index,
+					strerror(-r));
+			goto close_loop;
+		}
+		r = kdev_is(info.lo_device, dev) &&
+		    info.lo_inode == (uint64_t)ino;
+	} else {
+		r = backing_name_is(index, path);
+	}
+	if (!r) {
+		if (xhp_loop_backing_file(NULL, index, b, sizeof(b)) < 0) {
+			r = 1; /* detached meanwhile */
+			goto close_loop;
+		}
+		r = xhp_err(ctx, ESTALE, "/dev/loop%u is attached to %s, "
+			    "not to %s: left alone", index, b, path);
+		goto close_loop;
+	}
+	if (ioctl(fd, LOOP_CLR_FD, 0) < 0) {
+		r = errno == ENXIO ? 1 : -errno;
+		if (r < 0)
+			xhp_err(ctx, r, "cannot detach /dev/loop%u from %s: %s",
+				index, path, strerror(-r));
+		goto close_loop;
+	}
+	r = 0;
+close_loop:
+	close(fd);
+	return r;
+}

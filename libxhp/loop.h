@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Loop devices without losetup: /dev/loop-control (LOOP_CTL_GET_FREE),
+ * LOOP_CONFIGURE, LOOP_GET_STATUS64, LOOP_CLR_FD, BLKGETDISKSEQ, and the
+ * sysfs view (/sys/block/loopN/loop/backing_file).
+ *
+ * @sysfs_root arguments: NULL means "/sys"; tests pass a captured tree.
+ */
+#ifndef XHP_LOOP_H
+#define XHP_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "internal.h"
+
+/* A loop device this run attached. */
+struct xhp_loop {
+	unsigned int index;   /* N of /dev/loopN */
+	dev_t rdev;           /* its device number */
+	uint64_t diskseq;     /* 0 when the kernel has no BLKGETDISKSEQ */
+	bool read_only;
+	bool direct_io;       /* direct I/O is in effect */
+	char path[32];        /* "/dev/loopN" */
+};
+
+/*
+ * Attach @file to a free loop device: read-only when @read_only, with
+ * LO_FLAGS_DIRECT_IO when @direct_io and the file system allows it (else
+ * without). Another process grabbing the same free device (EBUSY) makes
+ * it ask for another one.
+ * Returns 0 and fills *ret; -EROFS/-EACCES/-EPERM when @file cannot be
+ * opened as asked; another negative errno with a message on @ctx.
+ */
+int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
+		    bool direct_io, struct xhp_loop *ret);
+
+/*
+ * The loop devices backed by the file (@dev, @ino): their indices into
+ * @ret (up to @max), count into *ret_n (may exceed @max: then call again
+ * with more room). Candidates come from sysfs; each is confirmed with
+ * LOOP_GET_STATUS64 (device and inode). When /dev/loopN cannot be opened
+ * (a captured sysfs tree), the sysfs backing_file is compared with
+ * @path instead.
+ * Returns 0 or a negative errno (message on @ctx).
+ */
+int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev,
+		  ino_t ino, const char *path, unsigned int *ret,
+		  size_t max, size_t *ret_n);
+
+/*
+ * Read /sys/block/loopN/loop/backing_file into @buf (newline cut).
+ * Returns 0, -ENOENT when loopN is not attached (or does not exist).
+ */
+int xhp_loop_backing_file(const char *sysfs_root, unsigned int index,
+			  char *buf, size_t size);
+
+/* "/dev/loopN" -> N. Returns 0 or -EINVAL (anything else). */
+int xhp_loop_parse_node(const char *node, unsigned int *ret_index);
+
+/*
+ * Detach /dev/loopN, but only when it is attached to the file (@dev,
+ * @ino); with @dev == 0 (the file is gone) its sysfs backing_file must
+ * read "@path (deleted)" or "@path".
+ * Returns 0 when detached, 1 when it was not attached (nothing to do),
+ * -ESTALE when it backs another file (left alone, message on @ctx), or
+ * another negative errno.
+ */
+int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
+		    const char *path);
+
+#endif /* XHP_LOOP_H */

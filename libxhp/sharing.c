@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Other block backends using a device, with the rules of Xen's
+ * check_sharing and same_vm: one pass over <home>/backend/vbd{,3} in one
+ * transaction, reading each backend's physical-device and, only for a
+ * match, its mode and the domains' vm and target.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+#include "blockdev.h"
+#include "keys.h"
+#include "util.h"
+#include "xs.h"
+
+#define FRONTEND_UUID_DEFAULT "unknown"
+
+struct scan {
+	const char *self;           /* our backend, absolute or relative */
+	unsigned int frontend_id;
+	const dev_t *devs;
+	size_t n;
+	char mode;
+	char homes[2][64];          /* where to look: "" is our own home */
+	size_t n_homes;
+	/* per attempt */
+	char *frontend_vm;          /* Xen's FRONTEND_UUID */
+	char *frontend_uuid;        /* the same without a "-1" suffix */
+	char *target_vm;            /* vm of the frontend's target */
+	bool have_frontend;
+	struct xhp_share_hit *hit;
+	int found;
+};
+
+/* Read a key or give a copy of @def; NULL only when out of memory. */
+static char *read_default(xhp_ctx *ctx, xs_transaction_t t,
+			  const char *path, const char *def)
+{
+	unsigned int len;
+	char *v = xs_read(ctx->xs, t, path, &len);
+
+	if (v && strlen(v) == len)
+		return v;
+	free(v);
+	return strdup(def);
+}
+
+static char *dom_key(xhp_ctx *ctx, xs_transaction_t t, const char *dom,
+		     const char *key, const char *def)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/local/domain/%s/%s", dom, key);
+	return read_default(ctx, t, path, def);
+}
+
+/* The frontend's side of same_vm, read once per attempt. */
+static int frontend_info(xhp_ctx *ctx, xs_transaction_t t, struct scan *s)
+{
+	char dom[16];
+	_cleanup_free_ char *target = NULL;
+	size_t l;
+
+	if (s->have_frontend)
+		return 0;
+	snprintf(dom, sizeof(dom), "%u", s->frontend_id);
+	s->frontend_vm = dom_key(ctx, t, dom, "vm", FRONTEND_UUID_DEFAULT);
+	s->frontend_uuid = s->frontend_vm ? strdup(s->frontend_vm) : NULL;
+	target = dom_key(ctx, t, dom, "target", "-1");
+	if (!s->frontend_uuid || !target)
+		return -ENOMEM;
+	s->target_vm = dom_key(ctx, t, target, "vm", "No Target");
+	if (!s->target_vm)
+		return -ENOMEM;
+	/* Xen: frontend_uuid=${FRONTEND_UUID%-1} */
+	l = strlen(s->frontend_uuid);
+	if (l >= 2 && !strcmp(s->frontend_uuid + l - 2, "-1"))
+		s->frontend_uuid[l - 2] = '\0';
+	s->have_frontend = true;
+	return 0;
+}
+
+/* Xen's same_vm for the other backend's frontend domain @dom. */
+static int same_vm(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
+		   const char *dom)
+{
+	_cleanup_free_ char *othervm = NULL, *otarget = NULL, *otvm = NULL;
+	int r;
+
+	r = frontend_info(ctx, t, s);
+	if (r < 0)
+		return r;
+	/* Xen defaults othervm to the unstripped FRONTEND_UUID. */
+	othervm = dom_key(ctx, t, dom, "vm", s->frontend_vm);
+	otarget = dom_key(ctx, t, dom, "target", "-1");
+	otvm = otarget ? dom_key(ctx, t, otarget, "vm", "No Other Target")
+		       : NULL;
+	if (!othervm || !otvm)
+		return -ENOMEM;
+	return !strcmp(s->frontend_uuid, othervm) ||
+	       !strcmp(s->target_vm, othervm) ||
+	       !strcmp(s->frontend_uuid, otvm) ||
+	       !strcmp(s->target_vm, otvm);
+}
+
+static bool matches(const struct scan *s, const char *pd, dev_t *ret)
+{
+	unsigned int ma, mi;
+	const char *why;
+	size_t i;
+
+	if (xhp_parse_physical_device(pd, &ma, &mi, &why) < 0)
+		return false;
+	for (i = 0; i < s->n; i++)
+		if (major(s->devs[i]) == ma && minor(s->devs[i]) == mi) {
+			*ret = s->devs[i];
+			return true;
+		}
+	return false;
+}
+
+/* One backend directory <dir> (= <base>/<dom>/<dev>). 1: conflict. */
+static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
+			 const char *dir, const char *dom)
+{
+	_cleanup_free_ char *pd = NULL, *m = NULL;
+	char path[320];
+	unsigned int len;
+	dev_t d;
+	char mode;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/physical-device", dir);
+	pd = xs_read(ctx->xs, t, path, &len);
+	if (!pd)
+		return errno == EAGAIN ? -EAGAIN : 0;
+	if (!matches(s, pd, &d))
+		return 0;
+	mode = 'w';
+	if (s->mode != 'w') {
+		snprintf(path, sizeof(path), "%s/mode", dir);
+		m = read_default(ctx, t, path, "");
+		if (!m)
+			return -ENOMEM;
+		mode = xhp_bdev_mode(m);
+		if (mode != 'w')
+			return 0;
+	}
+	r = same_vm(ctx, t, s, dom);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	snprintf(s->hit->path, sizeof(s->hit->path), "%s", dir);
+	s->hit->dev = d;
+	s->hit->mode = mode;
+	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
+	return 1;
+}
+
+/* Is @dir (under @home) our own backend? */
+static bool is_self(const struct scan *s, const char *home, const char *dir)
+{
+	if (s->self[0] == '/' && home[0])
+		return !strcmp(dir, s->self);
+	if (s->self[0] != '/' && !home[0])
+		return !strcmp(dir, s->self);
+	return false;
+}
+
+static int scan_base(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
+		     const char *home, const char *type)
+{
+	char base[128], sub[192], dir[320];
+	unsigned int nd, nv, i, j;
+	char **doms, **devs;
+	int r = 0;
+
+	snprintf(base, sizeof(base), "%s%sbackend/%s", home,
+		 home[0] ? "/" : "", type);
+	doms = xs_directory(ctx->xs, t, base, &nd);
+	if (!doms)
+		return errno == EAGAIN ? -EAGAIN : 0;
+	for (i = 0; i < nd && r == 0; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", base, doms[i]);
+		devs = xs_directory(ctx->xs, t, sub, &nv);
+		if (!devs) {
+			if (errno == EAGAIN)
+				r = -EAGAIN;
+			continue;
+		}
+		for (j = 0; j < nv && r == 0; j++) {
+			snprintf(dir, sizeof(dir), "%s/%s", sub, devs[j]);
+			if (is_self(s, home, dir))
+				continue;
+			r = check_backend(ctx, t, s, dir, doms[i]);
+		}
+		free(devs);
+	}
+	free(doms);
+	return r;
+}
+
+static void scan_reset(struct scan *s)
+{
+	free(s->frontend_vm);
+	free(s->frontend_uuid);
+	free(s->target_vm);
+	s->frontend_vm = s->frontend_uuid = s->target_vm = NULL;
+	s->have_frontend = false;
+	s->found = 0;
+}
+
+static int scan_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	static const char *const types[] = { "vbd", "vbd3" };
+	struct scan *s = ud;
+	size_t h, k;
+	int r;
+
+	scan_reset(s);
+	for (h = 0; h < s->n_homes; h++)
+		for (k = 0; k < ARRAY_SIZE(types); k++) {
+			r = scan_base(ctx, t, s, s->homes[h], types[k]);
+			if (r < 0)
+				return r;
+			if (r > 0) {
+				s->found = 1;
+				return 0;
+			}
+		}
+	return 0;
+}
+
+/* Which homes to scan: the backend's own domain, and dom0's. */
+static void pick_homes(struct scan *s, const char *backend_path)
+{
+	unsigned int d;
+
+	s->n_homes = 0;
+	if (backend_path[0] != '/') {
+		snprintf(s->homes[s->n_homes++], sizeof(s->homes[0]), "%s", "");
+		return;
+	}
+	if (sscanf(backend_path, "/local/domain/%u/", &d) == 1) {
+		snprintf(s->homes[s->n_homes++], sizeof(s->homes[0]),
+			 "/local/domain/%u", d);
+		if (d != 0)
+			snprintf(s->homes[s->n_homes++], sizeof(s->homes[0]),
+				 "%s", "/local/domain/0");
+	}
+}
+
+int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
+			 unsigned int frontend_id, const dev_t *devs,
+			 size_t n, char mode, struct xhp_share_hit *ret)
+{
+	struct xhp_share_hit hit;
+	struct scan s = {
+		.self = backend_path, .frontend_id = frontend_id,
+		.devs = devs, .n = n, .mode = mode, .hit = &hit,
+	};
+	int r;
+
+	memset(&hit, 0, sizeof(hit));
+	pick_homes(&s, backend_path);
+	r = xhp_xs_transact(ctx, scan_tx, &s);
+	if (r == -ENOMEM)
+		r = xhp_err(ctx, ENOMEM, "out of memory");
+	if (r >= 0 && s.found) {
+		*ret = hit;
+		r = 1;
+	}
+	scan_reset(&s);
+	return r;
+}

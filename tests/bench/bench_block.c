@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Block add+remove latency with 0, 50, 200 and 500 other vbd backends in
+ * xenstore (4 disks per domain, none sharing our device): Xen's
+ * /etc/xen/scripts/block, our xhp-hotplug CLI (a process per run, as libxl
+ * runs scripts) and the library in-process. Medians in milliseconds.
+ * Needs root (loop devices). Usage: bench_block [reps-ours [reps-xen]]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <xenstore.h>
+#include <xhp/xhp.h>
+
+#include "blocktest.h"
+
+typedef int (*tool_fn)(const char *cmd, const char *bp);
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int lib(const char *cmd, const char *bp)
+{
+	return bt_ours(cmd, bp, NULL, NULL) < 0 ? 1 : 0;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* N other backends: domains 100.., 4 disks each, state 4 (connected). */
+static void populate(struct xs_handle *xs, int n)
+{
+	char bp[128], v[64];
+	int i;
+
+	xs_rm(xs, XBT_NULL, "/local/domain/0/backend/vbd");
+	for (i = 0; i < n; i++) {
+		unsigned int dom = 100 + (unsigned int)i / 4;
+
+		snprintf(bp, sizeof(bp), "backend/vbd/%u/%d", dom,
+			 51712 + (i % 4) * 16);
+		snprintf(v, sizeof(v), "/dev/vg0/disk%d", i);
+		bt_write(bp, "params", v);
+		bt_write(bp, "type", "phy");
+		bt_write(bp, "mode", "w");
+		snprintf(v, sizeof(v), "%u", dom);
+		bt_write(bp, "frontend-id", v);
+		bt_write(bp, "state", "4");
+		snprintf(v, sizeof(v), "fd:%x", i);
+		bt_write(bp, "physical-device", v);
+		bt_write(bp, "hotplug-status", "connected");
+		snprintf(bp, sizeof(bp), "/local/domain/%u", dom);
+		snprintf(v, sizeof(v), "/vm/" BT_VM_FMT, dom);
+		bt_write(bp, "vm", v);
+	}
+}
+
+/* Median add and remove times of @reps runs; -1 when a run failed. */
+static void measure(tool_fn tool, const char *params, const char *type,
+		    int reps, double *add, double *rm)
+{
+	double a[64], r[64], t0, t1, t2;
+	char bp[128], *st;
+	int i;
+
+	for (i = 0; i < reps; i++) {
+		bt_backend(bp, sizeof(bp), 1, 51712, params, "w", type, NULL);
+		t0 = now_ms();
+		if (tool("add", bp) != 0)
+			goto failed;
+		t1 = now_ms();
+		if (tool("remove", bp) != 0)
+			goto failed;
+		t2 = now_ms();
+		st = bt_read(bp, "hotplug-status");
+		if (!st || strcmp(st, "connected")) {
+			free(st);
+			goto failed;
+		}
+		free(st);
+		a[i] = t1 - t0;
+		r[i] = t2 - t1;
+	}
+	*add = median(a, reps);
+	*rm = median(r, reps);
+	return;
+failed:
+	fprintf(stderr, "bench: %s run %d failed\n", type, i);
+	*add = *rm = -1;
+}
+
+int main(int argc, char **argv)
+{
+	static const int sizes[] = { 0, 50, 200, 500 };
+	int reps = argc > 1 ? atoi(argv[1]) : 21;
+	int xreps = argc > 2 ? atoi(argv[2]) : 3;
+	struct xs_handle *xs;
+	char *img, *phy_img, *node;
+	size_t s;
+	int k;
+
+	if (reps < 1 || reps > 64 || xreps < 1 || xreps > 64) {
+		fprintf(stderr, "usage: bench_block [reps 1..64 [xen-reps]]\n");
+		return 2;
+	}
+	bt_init("xhp-bench-block");
+	xs = xs_open(0);
+	img = bt_image("file.img", 16, NULL, NULL);
+	phy_img = bt_image("phy.img", 16, NULL, NULL);
+	node = bt_losetup(phy_img, false);
+	printf("block add / remove, median ms (ours: %d runs, Xen: %d runs)"
+	       "\n\n", reps, xreps);
+	printf("%-9s %-5s | %14s | %14s | %14s\n", "backends", "kind",
+	       "Xen's script", "xhp-hotplug", "libxhp");
+	printf("%-9s %-5s | %6s %7s | %6s %7s | %6s %7s\n", "", "", "add",
+	       "remove", "add", "remove", "add", "remove");
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		populate(xs, sizes[s]);
+		for (k = 0; k < 2; k++) {
+			const char *params = k ? node : img;
+			const char *type = k ? "phy" : "file";
+			double xa, xr, ca, cr, la, lr;
+
+			measure(bt_xen, params, type, xreps, &xa, &xr);
+			measure(bt_cli, params, type, reps, &ca, &cr);
+			measure(lib, params, type, reps, &la, &lr);
+			if (bt_loops_of(img) != 0)
+				fprintf(stderr, "bench: %s left a loop device"
+					"\n", type);
+			printf("%-9d %-5s | %6.1f %7.1f | %6.1f %7.1f | "
+			       "%6.2f %7.2f\n", sizes[s], type, xa, xr, ca,
+			       cr, la, lr);
+			fflush(stdout);
+		}
+	}
+	free(node);
+	free(phy_img);
+	free(img);
+	xs_close(xs);
+	bt_fini();
+	return 0;
+}

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The block personality on real loop devices and the test xenstored:
+ * devices by path, /dev-relative name, symlink, UUID= and LABEL=; files
+ * read-write and read-only; re-add, remove, remove twice; every refusal
+ * with its status, its message and no loop device left behind.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <xhp/xhp.h>
+
+#include "blocktest.h"
+#include "testutil.h"
+
+static int teardown(void **state)
+{
+	bt_detach_all();
+	bt_rm("/local/domain/0/backend/vbd");
+	return 0;
+}
+
+static void assert_key(const char *bp, const char *key, const char *want)
+{
+	char *v = bt_read(bp, key);
+
+	if (!want) {
+		if (v)
+			fail_msg("%s/%s is '%s', expected none", bp, key, v);
+		return;
+	}
+	if (!v)
+		fail_msg("%s/%s missing, expected '%s'", bp, key, want);
+	assert_string_equal(v, want);
+	free(v);
+}
+
+static void assert_contains(const char *s, const char *part)
+{
+	if (!s || !strstr(s, part))
+		fail_msg("'%s' does not contain '%s'", s ? s : "(null)", part);
+}
+
+/* add succeeds on a device; the keys name it. */
+static void add_phy_ok(const char *params, const char *node, unsigned int fe)
+{
+	char bp[128], *mm = bt_majmin(node), *seq, want_seq[32], p[64];
+	char *dec;
+	int st;
+
+	/* sysfs says it in decimal, the key in hex */
+	snprintf(p, sizeof(p), "/sys/block/%s/diskseq", node + 5);
+	dec = tu_read_file(p);
+	assert_non_null(dec);
+	snprintf(want_seq, sizeof(want_seq), "%llx", strtoull(dec, NULL, 10));
+	free(dec);
+
+	bt_backend(bp, sizeof(bp), fe, 51712, params, "w", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	assert_int_equal(st, XHP_STATUS_CONNECTED);
+	assert_key(bp, "physical-device", mm);
+	assert_key(bp, "physical-device-path", node);
+	assert_key(bp, "hotplug-status", "connected");
+	assert_key(bp, "node", NULL);
+	seq = bt_read(bp, "diskseq");
+	assert_non_null(seq);
+	assert_string_equal(seq, want_seq);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(seq);
+	free(mm);
+}
+
+static void test_phy_path(void **state)
+{
+	char *img = bt_image("phy.img", 8, NULL, NULL);
+	char *node = bt_losetup(img, false);
+
+	add_phy_ok(node, node, 1);
+	free(node);
+	free(img);
+}
+
+static void test_phy_relative(void **state)
+{
+	char *img = bt_image("rel.img", 8, NULL, NULL);
+	char *node = bt_losetup(img, false);
+
+	add_phy_ok(node + 5, node, 1); /* "loopN" */
+	free(node);
+	free(img);
+}
+
+static void test_phy_symlink(void **state)
+{
+	char *img = bt_image("sym.img", 8, NULL, NULL);
+	char *node = bt_losetup(img, false), link[512];
+
+	snprintf(link, sizeof(link), "%s/disk-link", bt_dir());
+	assert_int_equal(symlink(node, link), 0);
+	add_phy_ok(link, node, 1);
+	free(node);
+	free(img);
+}
+
+static void test_phy_uuid_label(void **state)
+{
+	char label[16], uuid[64], tag[96];
+	char *img, *node;
+
+	snprintf(label, sizeof(label), "xhp%u", (unsigned int)getpid());
+	snprintf(uuid, sizeof(uuid), "6c1a0e2e-0000-4000-8000-%012x",
+		 (unsigned int)getpid());
+	img = bt_image("tag.img", 8, label, uuid);
+	node = bt_losetup(img, false);
+	snprintf(tag, sizeof(tag), "UUID=%s", uuid);
+	add_phy_ok(tag, node, 1);
+	snprintf(tag, sizeof(tag), "LABEL=%s", label);
+	add_phy_ok(tag, node, 1);
+	free(node);
+	free(img);
+}
+
+/* A file: attached to a loop device with the keys to match. */
+static char *add_file_ok(char *bp, size_t size, const char *img,
+			 const char *mode, unsigned int fe, int want_ro)
+{
+	char *node, *mm, *b, *seq;
+	int st;
+
+	bt_backend(bp, size, fe, 51712, img, mode, "file", NULL);
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	assert_int_equal(st, XHP_STATUS_CONNECTED);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	mm = bt_majmin(node);
+	assert_key(bp, "physical-device", mm);
+	assert_key(bp, "physical-device-path", node);
+	assert_key(bp, "hotplug-status", "connected");
+	b = bt_loop_backing(node);
+	assert_non_null(b);
+	assert_string_equal(b, img);
+	assert_int_equal(bt_loop_ro(node), want_ro);
+	seq = bt_read(bp, "diskseq");
+	assert_non_null(seq); /* this kernel has BLKGETDISKSEQ */
+	assert_true(strtoull(seq, NULL, 16) > 0);
+	assert_true(seq[0] != '0');
+	free(seq);
+	free(b);
+	free(mm);
+	return node;
+}
+
+static void test_file_rw_readd_remove(void **state)
+{
+	char *img = bt_image("rw.img", 8, NULL, NULL), bp[128];
+	char *node = add_file_ok(bp, sizeof(bp), img, "w", 1, 0);
+	char *again;
+	int st;
+
+	/* re-add: nothing more, same keys, still one loop device */
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	again = bt_read(bp, "node");
+	assert_string_equal(again, node);
+	assert_int_equal(bt_wait_loops(img, 1), 1);
+	/* remove, then remove again */
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	assert_null(bt_loop_backing(node));
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	free(again);
+	free(node);
+	free(img);
+}
+
+static void test_file_ro(void **state)
+{
+	char *img = bt_image("ro.img", 8, NULL, NULL), bp[128];
+	char *node = add_file_ok(bp, sizeof(bp), img, "r", 1, 1);
+
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	free(node);
+	free(img);
+}
+
+/* remove leaves alone a loop device that now backs another file. */
+static void test_remove_checks_backing(void **state)
+{
+	char *a = bt_image("a.img", 8, NULL, NULL);
+	char *b = bt_image("b.img", 8, NULL, NULL);
+	char *node = bt_losetup(b, false), bp[128];
+
+	bt_backend(bp, sizeof(bp), 1, 51712, a, "w", "file", NULL);
+	bt_write(bp, "node", node);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(b, 1), 1);
+	free(node);
+	free(a);
+	free(b);
+}
+
+/* A refused add: status, message, and no loop device of ours left. */
+static void refused(const char *bp, int want_status, const char *want_msg,
+		    int loops_before)
+{
+	char *msg = NULL, *err;
+	int st;
+
+	assert_true(bt_ours("add", bp, &st, &msg) < 0);
+	assert_int_equal(st, want_status);
+	assert_contains(msg, want_msg);
+	err = bt_read(bp, "hotplug-error");
+	assert_contains(err, want_msg);
+	assert_key(bp, "hotplug-status", want_status == XHP_STATUS_BUSY
+						 ? "busy" : "error");
+	assert_key(bp, "physical-device", NULL);
+	assert_key(bp, "node", NULL);
+	assert_int_equal(bt_wait_our_loops(loops_before), loops_before);
+	print_message("  refused: %s\n", msg);
+	free(err);
+	free(msg);
+}
+
+static void test_refuse_file_mounted_here(void **state)
+{
+	char *img = bt_image("mnt.img", 16, "xhpmnt", NULL), bp[128];
+	char *node = bt_losetup(img, false), mnt[512];
+
+	snprintf(mnt, sizeof(mnt), "%s/mnt", bt_dir());
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	assert_int_equal(mount(node, mnt, "ext4", 0, NULL), 0);
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	refused(bp, XHP_STATUS_BUSY,
+		"mounted read-write in the privileged domain", 1);
+	/* read-only is refused too: the mount is read-write */
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "r", "file", NULL);
+	refused(bp, XHP_STATUS_BUSY,
+		"mounted read-write in the privileged domain", 1);
+	/* "!" skips the checks */
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w!", "file", NULL);
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 2), 2);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 1), 1);
+	umount2(mnt, MNT_DETACH);
+	free(node);
+	free(img);
+}
+
+static void test_refuse_file_used_by_guest(void **state)
+{
+	char *img = bt_image("shared.img", 8, NULL, NULL), bp[128], bp2[128];
+	char vm[64];
+	char *node = add_file_ok(bp, sizeof(bp), img, "w", 1, 0);
+
+	bt_backend(bp2, sizeof(bp2), 2, 51712, img, "w", "file", NULL);
+	refused(bp2, XHP_STATUS_BUSY, "in use by a guest", 1);
+	bt_backend(bp2, sizeof(bp2), 2, 51712, img, "r", "file", NULL);
+	refused(bp2, XHP_STATUS_BUSY, "in use by a guest", 1);
+	/* the same VM (Xen's same_vm) may share it */
+	snprintf(vm, sizeof(vm), BT_VM_FMT, 1u);
+	bt_backend(bp2, sizeof(bp2), 3, 51712, img, "w", "file", vm);
+	assert_int_equal(bt_ours("add", bp2, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 2), 2);
+	assert_int_equal(bt_ours("remove", bp2, NULL, NULL), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	free(node);
+	free(img);
+}
+
+static void test_refuse_phy_used_by_guest(void **state)
+{
+	char *img = bt_image("physhared.img", 8, NULL, NULL);
+	char *node = bt_losetup(img, false), bp[128], bp2[128];
+	int st;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	bt_backend(bp2, sizeof(bp2), 2, 51728, node, "w", "phy", NULL);
+	refused(bp2, XHP_STATUS_BUSY, "in use by a guest", 1);
+	/* read-only beside read-only is fine */
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "r", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	bt_backend(bp2, sizeof(bp2), 2, 51728, node, "r", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp2, &st, NULL), 0);
+	free(node);
+	free(img);
+}
+
+static void test_refuse_unwritable_file(void **state)
+{
+	char *img = bt_image("readonly.img", 8, NULL, NULL), bp[128];
+
+	assert_int_equal(chmod(img, 0444), 0);
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	refused(bp, XHP_STATUS_BUSY, "is read-only", 0);
+	free(img);
+}
+
+static void test_refuse_wrong_state(void **state)
+{
+	char *img = bt_image("state.img", 8, NULL, NULL), bp[128];
+
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	bt_write(bp, "state", "4");
+	refused(bp, XHP_STATUS_ERROR,
+		"Path closed or removed during hotplug add", 0);
+	free(img);
+}
+
+static void test_refuse_missing_params(void **state)
+{
+	char bp[128];
+
+	bt_backend(bp, sizeof(bp), 1, 51712, NULL, "w", "file", NULL);
+	refused(bp, XHP_STATUS_ERROR, "params is missing", 0);
+}
+
+static void test_refuse_missing_device(void **state)
+{
+	char bp[128], p[512];
+
+	snprintf(p, sizeof(p), "%s/nothing", bt_dir());
+	bt_backend(bp, sizeof(bp), 1, 51712, p, "w", "phy", NULL);
+	refused(bp, XHP_STATUS_ERROR, "does not exist", 0);
+	bt_backend(bp, sizeof(bp), 1, 51712, "LABEL=xhp-no-such-label", "w",
+		   "phy", NULL);
+	refused(bp, XHP_STATUS_ERROR, "no block device has", 0);
+	bt_backend(bp, sizeof(bp), 1, 51712, "/dev/null", "w", "phy", NULL);
+	refused(bp, XHP_STATUS_ERROR, "is not a block device", 0);
+}
+
+/* type=<t> with an executable block-<t> beside the script. */
+static void test_type_helper(void **state)
+{
+	char helper[512], out[512], bp[128], *log, env[600];
+	FILE *f;
+
+	snprintf(helper, sizeof(helper), "%s/block-xhptest", bt_dir());
+	snprintf(out, sizeof(out), "%s/helper.log", bt_dir());
+	f = fopen(helper, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho \"$1 $XENBUS_PATH\" >> %s\n", out);
+	fclose(f);
+	assert_int_equal(chmod(helper, 0755), 0);
+	snprintf(env, sizeof(env), "%s/block", bt_dir());
+	setenv("script", env, 1); /* the request reads it from environ */
+	bt_backend(bp, sizeof(bp), 1, 51712, "iqn.x:target", "w", "xhptest",
+		   NULL);
+	assert_int_equal(bt_cli("add", bp), 0);
+	assert_int_equal(bt_cli("remove", bp), 0);
+	unsetenv("script");
+	log = tu_read_file(out);
+	assert_non_null(log);
+	assert_string_equal(log, "add backend/vbd/1/51712\n"
+				 "remove backend/vbd/1/51712");
+	free(log);
+}
+
+static int loop_dio(const char *node)
+{
+	char p[128], *v;
+	int r;
+
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/dio", node + 5);
+	v = tu_read_file(p);
+	r = v ? atoi(v) : -1;
+	free(v);
+	return r;
+}
+
+/* direct-io-safe=1: direct I/O where the file system allows it. */
+static void test_direct_io(void **state)
+{
+	char *img = bt_image("dio.img", 8, NULL, NULL), bp[128], *node;
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	bt_write(bp, "direct-io-safe", "1");
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	assert_int_equal(loop_dio(node), 1);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(node);
+	/* without the key: buffered */
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	node = bt_read(bp, "node");
+	assert_int_equal(loop_dio(node), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(node);
+	free(img);
+}
+
+/* Dry run: everything read and checked, nothing attached or written. */
+static void test_dry_run(void **state)
+{
+	char *img = bt_image("dry.img", 8, NULL, NULL), bp[128];
+	int st;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	bt_dry_run = 1;
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	bt_dry_run = 0;
+	assert_key(bp, "node", NULL);
+	assert_key(bp, "physical-device", NULL);
+	assert_key(bp, "hotplug-status", NULL);
+	assert_int_equal(bt_loops_of(img), 0);
+	free(img);
+}
+
+/* An absolute backend path sees relative ones (the same dom0 home). */
+static void test_absolute_path(void **state)
+{
+	char *img = bt_image("abs.img", 8, NULL, NULL), bp[128], abs[160];
+	char *node = bt_losetup(img, false), *mm = bt_majmin(node);
+	int st;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
+	bt_backend(bp, sizeof(bp), 2, 51712, node, "w", "phy", NULL);
+	snprintf(abs, sizeof(abs), "/local/domain/0/%s", bp);
+	refused(abs, XHP_STATUS_BUSY, "in use by a guest", 1);
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	snprintf(abs, sizeof(abs), "/local/domain/0/%s", bp);
+	assert_int_equal(bt_ours("add", abs, &st, NULL), 0);
+	assert_key(bp, "physical-device", mm);
+	free(mm);
+	free(node);
+	free(img);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_phy_path, teardown),
+		cmocka_unit_test_teardown(test_phy_relative, teardown),
+		cmocka_unit_test_teardown(test_phy_symlink, teardown),
+		cmocka_unit_test_teardown(test_phy_uuid_label, teardown),
+		cmocka_unit_test_teardown(test_file_rw_readd_remove, teardown),
+		cmocka_unit_test_teardown(test_file_ro, teardown),
+		cmocka_unit_test_teardown(test_remove_checks_backing,
+					  teardown),
+		cmocka_unit_test_teardown(test_refuse_file_mounted_here,
+					  teardown),
+		cmocka_unit_test_teardown(test_refuse_file_used_by_guest,
+					  teardown),
+		cmocka_unit_test_teardown(test_refuse_phy_used_by_guest,
+					  teardown),
+		cmocka_unit_test_teardown(test_refuse_unwritable_file,
+					  teardown),
+		cmocka_unit_test_teardown(test_refuse_wrong_state, teardown),
+		cmocka_unit_test_teardown(test_refuse_missing_params,
+					  teardown),
+		cmocka_unit_test_teardown(test_refuse_missing_device,
+					  teardown),
+		cmocka_unit_test_teardown(test_type_helper, teardown),
+		cmocka_unit_test_teardown(test_direct_io, teardown),
+		cmocka_unit_test_teardown(test_dry_run, teardown),
+		cmocka_unit_test_teardown(test_absolute_path, teardown),
+	};
+	int r;
+
+	bt_init("xhp-block");
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	bt_fini();
+	return r;
+}
