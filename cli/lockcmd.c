@@ -25,7 +25,7 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 
 	if (argc < 2) {
 		cli_log(LOG_ERR, "usage: xhp-hotplug lock NAME "
-			"[--timeout SECONDS] -- COMMAND [ARGS...]");
+				 "[--timeout SECONDS] -- COMMAND [ARGS...]");
 		return 2;
 	}
 	name = argv[i++];

@@ -82,18 +82,16 @@ static int report_success(struct xhp_op *op, xhp_result *res)
 static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
 			   const char *message)
 {
-	struct xhp_kv kv[2] = {
-		{ "hotplug-error", message },
-		{ "hotplug-status", xhp_status_name(status) },
-	};
 	char saved[XHP_ERR_MAX];
 
 	if (!req->backend_path)
 		return;
 	memcpy(saved, ctx->err, sizeof(saved));
-	if (xhp_xs_write_keys(ctx, req->backend_path, kv, 2) < 0)
-		xhp_log(ctx, LOG_ERR, "could not report the failure to "
-			"xenstore: %s", ctx->err);
+	if (xhp_backend_report(ctx, req->backend_path, status, message) < 0)
+		xhp_log(ctx, LOG_ERR,
+			"could not report the failure to "
+			"xenstore: %s",
+			ctx->err);
 	memcpy(ctx->err, saved, sizeof(saved));
 }
 
@@ -141,8 +139,7 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 }
 
 XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
-			      const xhp_request *req,
-			      xhp_result **ret_result)
+			      const xhp_request *req, xhp_result **ret_result)
 {
 	const struct xhp_personality *p;
 	struct xhp_op op = { .ctx = ctx, .req = req };

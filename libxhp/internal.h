@@ -65,11 +65,11 @@ static inline void xhp_freep(void *p)
 #define _cleanup_free_ __attribute__((cleanup(xhp_freep)))
 
 /* Hand a pointer over: return it and clear the variable. */
-#define TAKE_PTR(p)                            \
-	({                                     \
-		__typeof__(p) _tp_ = (p);      \
-		(p) = NULL;                    \
-		_tp_;                          \
+#define TAKE_PTR(p)                       \
+	({                                \
+		__typeof__(p) _tp_ = (p); \
+		(p) = NULL;               \
+		_tp_;                     \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -19,6 +19,7 @@
 #define PARAMS_MAX 4096
 #define IP_LIST_MAX 256
 #define VLAN_BITMAP_BYTES ((XHP_VLAN_MAX + 8) / 8)
+#define MAC_FORM "expected six hex octets aa:bb:cc:dd:ee:ff"
 
 /* Set *why (when asked for) and return -EINVAL. */
 static int refuse(const char **why, const char *phrase)
@@ -57,15 +58,14 @@ int xhp_parse_mac(const char *s, uint8_t mac[6], const char **why)
 	if (!s || !s[0])
 		return refuse(why, "empty");
 	if (strlen(s) != 17)
-		return refuse(why, "expected six hex octets aa:bb:cc:dd:ee:ff");
+		return refuse(why, MAC_FORM);
 	for (i = 0; i < 6; i++) {
 		const char *p = s + 3 * i;
 
 		hi = hexval(p[0]);
 		lo = hexval(p[1]);
 		if (hi < 0 || lo < 0 || (i < 5 && p[2] != ':'))
-			return refuse(why,
-				      "expected six hex octets aa:bb:cc:dd:ee:ff");
+			return refuse(why, MAC_FORM);
 		m[i] = (uint8_t)(hi << 4 | lo);
 	}
 	memcpy(mac, m, sizeof(m));
@@ -98,16 +98,17 @@ static int parse_ip_entry(const char *s, size_t len, struct xhp_ip *ip,
 	ip->family = memchr(buf, ':', alen) ? AF_INET6 : AF_INET;
 	if (inet_pton(ip->family, buf, ip->addr) != 1)
 		return refuse(why, ip->family == AF_INET6 ?
-				   "not an IPv6 address" :
-				   "not an IPv4 address (dotted quad)");
+					   "not an IPv6 address" :
+					   "not an IPv4 address (dotted quad)");
 	ip->prefix = ip->family == AF_INET6 ? 128 : 32;
 	if (!slash)
 		return 0;
 	if (xhp_parse_uint_n(slash + 1, len - alen - 1, (uint64_t)ip->prefix,
 			     &v) < 0)
-		return refuse(why, ip->family == AF_INET6 ?
-				   "bad prefix length: expected 0..128" :
-				   "bad prefix length: expected 0..32");
+		return refuse(why,
+			      ip->family == AF_INET6 ?
+				      "bad prefix length: expected 0..128" :
+				      "bad prefix length: expected 0..32");
 	ip->prefix = (int)v;
 	ip->has_prefix = true;
 	return 0;
@@ -229,8 +230,7 @@ static int parse_vid(const char *s, size_t len, unsigned int *ret)
 {
 	uint64_t v;
 
-	if (xhp_parse_uint_n(s, len, XHP_VLAN_MAX, &v) < 0 ||
-	    v < XHP_VLAN_MIN)
+	if (xhp_parse_uint_n(s, len, XHP_VLAN_MAX, &v) < 0 || v < XHP_VLAN_MIN)
 		return -EINVAL;
 	*ret = (unsigned int)v;
 	return 0;
@@ -285,9 +285,8 @@ int xhp_parse_bridge_spec(const char *s, struct xhp_bridge_spec *ret,
 }
 
 /* One '/'-separated entry of a vlan spec; see keys.h for the forms. */
-static int parse_vlan_entry(const char *s, size_t len,
-			    struct xhp_vlan_range *r, bool *pvid,
-			    const char **why)
+static int parse_vlan_entry(const char *s, size_t len, struct xhp_vlan_range *r,
+			    bool *pvid, const char **why)
 {
 	const char *dash, *plus, *x;
 	unsigned int a, b, step = 1;
@@ -385,8 +384,7 @@ int xhp_parse_vlan_spec(const char *s, struct xhp_vlan_spec *ret,
 	}
 	/* "10" (or "10u") alone is the PVID, untagged. */
 	if (!spec.pvid && spec.n_ranges == 1 &&
-	    spec.ranges[0].first == spec.ranges[0].last &&
-	    !strpbrk(s, "-+")) {
+	    spec.ranges[0].first == spec.ranges[0].last && !strpbrk(s, "-+")) {
 		spec.pvid = spec.ranges[0].first;
 		spec.ranges[0].untagged = true;
 	}

@@ -20,9 +20,9 @@ int xhp_parse_mac(const char *s, uint8_t mac[6], const char **why);
 
 /* One entry of the ip key: an address with an optional /prefix. */
 struct xhp_ip {
-	int family;        /* AF_INET or AF_INET6 */
-	uint8_t addr[16];  /* network byte order; 4 bytes used for AF_INET */
-	int prefix;        /* 0..32 or 0..128; the full length when absent */
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network byte order; 4 bytes used for AF_INET */
+	int prefix; /* 0..32 or 0..128; the full length when absent */
 	bool has_prefix;
 };
 
@@ -96,11 +96,11 @@ int xhp_parse_bridge_spec(const char *s, struct xhp_bridge_spec *ret,
 struct xhp_vlan_range {
 	uint16_t first;
 	uint16_t last;
-	uint16_t step;     /* >= 1 */
+	uint16_t step; /* >= 1 */
 	bool untagged;
 };
 struct xhp_vlan_spec {
-	uint16_t pvid;     /* 1..4094, also in one untagged range */
+	uint16_t pvid; /* 1..4094, also in one untagged range */
 	unsigned int n_ranges;
 	struct xhp_vlan_range ranges[XHP_VLAN_RANGES_MAX];
 };

@@ -71,11 +71,13 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return xhp_err(ctx, ENAMETOOLONG, "lock path too long");
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return xhp_err(ctx, errno, "cannot create lock directory %s: "
-			       "%s", dir, strerror(errno));
+		return xhp_err(ctx, errno,
+			       "cannot create lock directory %s: "
+			       "%s",
+			       dir, strerror(errno));
 	/* An operation's deadline if one is under way, else the timeout. */
-	deadline = ctx->deadline_us ? ctx->deadline_us
-				    : xhp_now_us() + ctx->timeout_ms * 1000u;
+	deadline = ctx->deadline_us ? ctx->deadline_us :
+				      xhp_now_us() + ctx->timeout_ms * 1000u;
 	for (;;) {
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 			  0644);

@@ -40,8 +40,8 @@ void xhp_lock_holder(int fd, char *buf, size_t size)
 		/* "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" */
 		if (!strstr(line, "FLOCK") || strstr(line, "->"))
 			continue;
-		if (sscanf(line, "%*d: FLOCK %*s %*s %lu %x:%x:%lu", &pid,
-			   &maj, &min, &ino) != 4)
+		if (sscanf(line, "%*d: FLOCK %*s %*s %lu %x:%x:%lu", &pid, &maj,
+			   &min, &ino) != 4)
 			continue;
 		if (ino != st.st_ino || maj != major(st.st_dev) ||
 		    min != minor(st.st_dev))

@@ -55,8 +55,7 @@ struct xhp_nl *xhp_nl_close(struct xhp_nl *nl)
 	return NULL;
 }
 
-struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type,
-			    uint16_t flags)
+struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
 
@@ -116,8 +115,8 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 			return -errno;
 		len = (int)n;
 		/* Find an error message to read its extended ack first. */
-		for (h = (const struct nlmsghdr *)nl->buf;
-		     mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
+		for (h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, len);
+		     h = mnl_nlmsg_next(h, &len)) {
 			if (h->nlmsg_type == NLMSG_ERROR &&
 			    h->nlmsg_seq == seq) {
 				const struct nlmsgerr *e =

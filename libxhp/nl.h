@@ -25,8 +25,7 @@ int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret);
 struct xhp_nl *xhp_nl_close(struct xhp_nl *nl);
 
 /* Start a request in nl->buf; the caller adds the family header. */
-struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type,
-			    uint16_t flags);
+struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags);
 
 /*
  * Send @nlh (NLM_F_ACK is added) and wait for the answer within the
@@ -42,12 +41,12 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 struct xhp_link {
 	int ifindex;
 	char name[IFNAMSIZ];
-	unsigned int flags;  /* IFF_* */
+	unsigned int flags; /* IFF_* */
 	unsigned int mtu;
-	int master;          /* ifindex, 0 if none */
+	int master; /* ifindex, 0 if none */
 	uint8_t addr[6];
 	bool has_addr;
-	char kind[16];       /* IFLA_INFO_KIND: "bridge", "tun", "veth" */
+	char kind[16]; /* IFLA_INFO_KIND: "bridge", "tun", "veth" */
 };
 
 /* Look a link up by name (or by index when @name is NULL). -ENODEV if

@@ -18,9 +18,9 @@ struct xhp_op {
 	xhp_ctx *ctx;
 	const xhp_request *req;
 	/* Set by the personality's add on success: */
-	int status;                       /* XHP_STATUS_CONNECTED or NONE */
+	int status; /* XHP_STATUS_CONNECTED or NONE */
 	struct xhp_kv keys[XHP_OP_KEYS_MAX]; /* more keys for the report */
-	char *key_values[XHP_OP_KEYS_MAX];   /* owned copies of values */
+	char *key_values[XHP_OP_KEYS_MAX]; /* owned copies of values */
 	size_t n_keys;
 	/* Set by a failing step: the status to report (ERROR or BUSY). */
 	int fail_status;

@@ -14,9 +14,10 @@
 
 /* Environment variables a device script reads, besides argv settings. */
 static const char *const env_names[] = {
-	"XENBUS_PATH", "XENBUS_TYPE", "XENBUS_BASE_PATH", "script", "vif",
-	"INTERFACE", "netdev", "gatewaydev", "type_if", "bridge", "ip", "mac",
-	"vifname", "mtu", "rate", "vlan",
+	"XENBUS_PATH", "XENBUS_TYPE", "XENBUS_BASE_PATH", "script",  "vif",
+	"INTERFACE",   "netdev",      "gatewaydev",	  "type_if", "bridge",
+	"ip",	       "mac",	      "vifname",	  "mtu",     "rate",
+	"vlan",
 };
 
 static const char *const action_names[] = {
@@ -85,8 +86,8 @@ XHP_EXPORT xhp_request *xhp_request_free(xhp_request *req)
 	return NULL;
 }
 
-static struct xhp_setting *find_setting(const xhp_request *req,
-					const char *key, size_t klen)
+static struct xhp_setting *find_setting(const xhp_request *req, const char *key,
+					size_t klen)
 {
 	size_t i;
 
@@ -103,9 +104,10 @@ static int check_value(xhp_ctx *ctx, const char *key, const char *value)
 	size_t i, n = strlen(value);
 
 	if (n > XHP_VALUE_MAX)
-		return xhp_err(ctx, EINVAL,
-			       "value of %s is too long (%zu bytes, at most %d)",
-			       key, n, XHP_VALUE_MAX);
+		return xhp_err(
+			ctx, EINVAL,
+			"value of %s is too long (%zu bytes, at most %d)", key,
+			n, XHP_VALUE_MAX);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)value[i];
 
@@ -129,6 +131,10 @@ static int put_setting(xhp_ctx *ctx, xhp_request *req, const char *key,
 	s = find_setting(req, key, klen);
 	if (s && s->from_argv && from_argv)
 		return xhp_err(ctx, EINVAL, "argument %.*s= given twice",
+			       (int)klen, key);
+	if (s && !s->from_argv && !from_argv)
+		return xhp_err(ctx, EINVAL,
+			       "environment variable %.*s given twice",
 			       (int)klen, key);
 	if (s && s->from_argv && !from_argv)
 		return 0;
@@ -177,8 +183,7 @@ XHP_EXPORT const char *xhp_request_setting(const xhp_request *req,
 }
 
 XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
-				      unsigned int index,
-				      const char **ret_key,
+				      unsigned int index, const char **ret_key,
 				      const char **ret_value)
 {
 	if (!req)
@@ -231,7 +236,7 @@ static size_t split_path(const char *p, const char *comp[], size_t len[],
 int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 			   unsigned int *domid, unsigned int *devid)
 {
-	char q[XHP_QUOTE_MAX];
+	char q[XHP_QUOTE_MAX], qt[XHP_QUOTE_MAX];
 	const char *c[8];
 	size_t l[8], n, b;
 	uint64_t v;
@@ -259,15 +264,13 @@ int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 		return xhp_err(ctx, EINVAL,
 			       "XENBUS_PATH '%s' has device type '%s'; "
 			       "expected vif, vbd or vbd3",
-			       xhp_quote(q, path), type);
+			       xhp_quote(q, path), xhp_quote(qt, type));
 	if (xhp_parse_uint_n(c[b + 2], l[b + 2], DOMID_MAX, &v) < 0)
-		return xhp_err(ctx, EINVAL,
-			       "XENBUS_PATH '%s': bad domain id",
+		return xhp_err(ctx, EINVAL, "XENBUS_PATH '%s': bad domain id",
 			       xhp_quote(q, path));
 	*domid = (unsigned int)v;
 	if (xhp_parse_uint_n(c[b + 3], l[b + 3], DEVID_MAX, &v) < 0)
-		return xhp_err(ctx, EINVAL,
-			       "XENBUS_PATH '%s': bad device id",
+		return xhp_err(ctx, EINVAL, "XENBUS_PATH '%s': bad device id",
 			       xhp_quote(q, path));
 	*devid = (unsigned int)v;
 	return 0;
@@ -300,8 +303,8 @@ static int parse_vif_name(const char *name, bool emu, unsigned int *domid,
 		return -EINVAL;
 	if (xhp_parse_uint_n(name + 3, (size_t)(dot - name - 3), DOMID_MAX,
 			     &d) < 0 ||
-	    xhp_parse_uint_n(dot + 1, (size_t)(end - dot - 1), DEVID_MAX,
-			     &i) < 0)
+	    xhp_parse_uint_n(dot + 1, (size_t)(end - dot - 1), DEVID_MAX, &i) <
+		    0)
 		return -EINVAL;
 	*domid = (unsigned int)d;
 	*devid = (unsigned int)i;
@@ -397,8 +400,7 @@ static int resolve_kind(xhp_ctx *ctx, xhp_request *req, const char *postype)
 	if (tif && !strcmp(tif, "tap")) {
 		if (xk && xk != XHP_KIND_VIF)
 			return xhp_err(ctx, EINVAL,
-				       "type_if=tap with XENBUS_TYPE=%s",
-				       xbt);
+				       "type_if=tap with XENBUS_TYPE=%s", xbt);
 		req->kind = XHP_KIND_TAP;
 	} else if (tif && xk && xk != XHP_KIND_VIF) {
 		return xhp_err(ctx, EINVAL, "type_if=vif with XENBUS_TYPE=%s",
@@ -432,9 +434,10 @@ static int resolve_device(xhp_ctx *ctx, xhp_request *req)
 	if (!dev || !dev[0]) {
 		if (req->noop)
 			return 0;
-		return xhp_err(ctx, EINVAL, "missing %s: the name of the %s "
-			       "device", var,
-			       req->kind == XHP_KIND_TAP ? "tap" : "vif");
+		return xhp_err(ctx, EINVAL,
+			       "missing %s: the name of the %s "
+			       "device",
+			       var, req->kind == XHP_KIND_TAP ? "tap" : "vif");
 	}
 	if (!xhp_ifname_valid(dev))
 		return xhp_err(ctx, EINVAL,
@@ -456,8 +459,10 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 		r = xhp_backend_path_parse(ctx, path, type, &domid, &devid);
 		if (r < 0)
 			return r;
-		if (req->kind && kind_from_xenbus_type(type) !=
-		    (req->kind == XHP_KIND_TAP ? XHP_KIND_VIF : req->kind))
+		if (req->kind &&
+		    kind_from_xenbus_type(type) != (req->kind == XHP_KIND_TAP ?
+							    XHP_KIND_VIF :
+							    req->kind))
 			return xhp_err(ctx, EINVAL,
 				       "XENBUS_PATH is a %s backend but the "
 				       "device is a %s",
@@ -507,6 +512,9 @@ static int finish(xhp_ctx *ctx, xhp_request *req)
 			       "cannot tell the device type: no XENBUS_TYPE, "
 			       "XENBUS_PATH or type_if");
 	req->noop = is_noop(req->kind, req->action);
+	/* The kind may come from XENBUS_PATH alone: the device, now. */
+	if (!req->device)
+		return resolve_device(ctx, req);
 	return 0;
 }
 
@@ -522,14 +530,16 @@ XHP_EXPORT int xhp_request_parse(xhp_ctx *ctx, int argc, char *const argv[],
 		return -EINVAL;
 	xhp_clear_error(ctx);
 	if (argc < 1 || !argv[0] || !argv[0][0])
-		return xhp_err(ctx, EINVAL, "missing command: expected add, "
+		return xhp_err(ctx, EINVAL,
+			       "missing command: expected add, "
 			       "remove, online or offline");
 	req = calloc(1, sizeof(*req));
 	if (!req)
 		return -ENOMEM;
 	req->action = action_from_name(argv[0]);
 	if (!req->action) {
-		r = xhp_err(ctx, EINVAL, "unknown command '%s': expected add, "
+		r = xhp_err(ctx, EINVAL,
+			    "unknown command '%s': expected add, "
 			    "remove, online or offline",
 			    xhp_quote(q, argv[0]));
 		goto fail;

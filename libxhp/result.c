@@ -71,8 +71,7 @@ XHP_EXPORT const char *xhp_result_message(const xhp_result *res)
 	return res ? res->message : NULL;
 }
 
-XHP_EXPORT const char *xhp_result_value(const xhp_result *res,
-					const char *key)
+XHP_EXPORT const char *xhp_result_value(const xhp_result *res, const char *key)
 {
 	size_t i;
 

@@ -29,23 +29,23 @@ struct xhp_script {
 	char *backend_path;
 	pid_t pid;
 	int pidfd;
-	int errfd;  /* read end of the script's stderr */
+	int errfd; /* read end of the script's stderr */
 	int epfd;
 	uint64_t start_us;
 	uint64_t deadline_us;
 	bool done;
 	bool timed_out;
-	int status;    /* waitpid status */
-	char *err;     /* ring of the last STDERR_MAX bytes */
+	int status; /* waitpid status */
+	char *err; /* ring of the last STDERR_MAX bytes */
 	size_t err_len;
 };
 
-static int build_env(const xhp_request *req, const char *path,
-		     char ***ret_env)
+static int build_env(const xhp_request *req, const char *path, char ***ret_env)
 {
 	const char *netdev = xhp_request_setting(req, "netdev");
-	const char *own[] = { "script", "XENBUS_TYPE", "XENBUS_PATH",
-			      "XENBUS_BASE_PATH", "vif", "INTERFACE",
+	const char *own[] = { "script",	     "XENBUS_TYPE",
+			      "XENBUS_PATH", "XENBUS_BASE_PATH",
+			      "vif",	     "INTERFACE",
 			      "netdev" };
 	size_t n = 0, i, j, k;
 	char **env;
@@ -134,8 +134,8 @@ static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-					POSIX_SPAWN_SETSIGMASK |
-					POSIX_SPAWN_SETSIGDEF);
+						POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setpgroup(&attr, 0);
 	{
 		sigset_t none, all;
@@ -176,8 +176,7 @@ static int watch_fds(xhp_script *s)
 }
 
 XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
-				const xhp_request *req,
-				xhp_script **ret_script)
+				const xhp_request *req, xhp_script **ret_script)
 {
 	char q[XHP_QUOTE_MAX];
 	xhp_script *s;
@@ -217,8 +216,8 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, r, "cannot watch %s: %s",
 			       xhp_quote(q, path), strerror(-r));
 	}
-	xhp_debug(ctx, "ran %s %s (pid %d)", path,
-		  xhp_action_name(req->action), (int)s->pid);
+	xhp_debug(ctx, "ran %s %s (pid %d)", path, xhp_action_name(req->action),
+		  (int)s->pid);
 	*ret_script = s;
 	return 0;
 }
@@ -236,9 +235,9 @@ XHP_EXPORT int xhp_script_timeout_ms(const xhp_script *s)
 		return -EINVAL;
 	if (s->done)
 		return 0;
-	return now >= s->deadline_us
-		       ? 0
-		       : (int)((s->deadline_us - now + 999) / 1000);
+	return now >= s->deadline_us ?
+		       0 :
+		       (int)((s->deadline_us - now + 999) / 1000);
 }
 
 /* Keep the last STDERR_MAX bytes. */
@@ -298,8 +297,10 @@ XHP_EXPORT int xhp_script_dispatch(xhp_script *s)
 	if (p < 0 && errno != EINTR)
 		return -errno;
 	if (xhp_now_us() >= s->deadline_us) {
-		xhp_log(s->ctx, LOG_ERR, "script pid %d ran past its "
-			"deadline: killing its process group", (int)s->pid);
+		xhp_log(s->ctx, LOG_ERR,
+			"script pid %d ran past its "
+			"deadline: killing its process group",
+			(int)s->pid);
 		s->timed_out = true;
 		kill_group(s);
 		while (waitpid(s->pid, &s->status, 0) < 0 && errno == EINTR)
@@ -313,8 +314,7 @@ XHP_EXPORT int xhp_script_dispatch(xhp_script *s)
 
 static int read_back(xhp_script *s, xhp_result *res)
 {
-	static const char *const names[] = { "", "connected", "error",
-					     "busy" };
+	static const char *const names[] = { "", "connected", "error", "busy" };
 	char *v = NULL;
 	int r, i;
 
@@ -370,14 +370,17 @@ XHP_EXPORT int xhp_script_wait(xhp_script *s, xhp_result **ret_result)
 	res->stderr_text = strndup(s->err, s->err_len);
 	r = read_back(s, res);
 	if (r < 0)
-		xhp_log(s->ctx, LOG_WARNING, "cannot read the script's "
-			"report: %s", s->ctx->err);
+		xhp_log(s->ctx, LOG_WARNING,
+			"cannot read the script's "
+			"report: %s",
+			s->ctx->err);
 	if (ret_result)
 		*ret_result = res;
 	else
 		xhp_result_free(res);
 	if (s->timed_out)
-		return xhp_err(s->ctx, ETIMEDOUT, "script timed out after %llu "
+		return xhp_err(s->ctx, ETIMEDOUT,
+			       "script timed out after %llu "
 			       "ms and was killed with its process group",
 			       (unsigned long long)s->ctx->timeout_ms);
 	if (res->signal)
@@ -413,8 +416,7 @@ XHP_EXPORT xhp_script *xhp_script_free(xhp_script *s)
 }
 
 XHP_EXPORT int xhp_script_run(xhp_ctx *ctx, const char *path,
-			      const xhp_request *req,
-			      xhp_result **ret_result)
+			      const xhp_request *req, xhp_result **ret_result)
 {
 	xhp_script *s;
 	int r;

@@ -17,13 +17,15 @@ int xhp_xs_open(xhp_ctx *ctx)
 		return 0;
 	ctx->xs = xs_open(0);
 	if (!ctx->xs) {
-		int e = errno ? errno : EIO;
+		int e0 = errno ? errno : EIO;
+		/* Not -ENOENT: callers take that for "key missing". */
+		int e = e0 == ENOENT ? ECONNREFUSED : e0;
 
 		sock = secure_getenv("XENSTORED_PATH");
 		return xhp_err(ctx, e, "cannot connect to xenstore%s%s%s: %s",
 			       sock ? " at " : "", sock ? sock : "",
 			       sock ? "" : " (is xenstored running?)",
-			       strerror(e));
+			       strerror(e0));
 	}
 	return 0;
 }
@@ -36,8 +38,7 @@ void xhp_xs_close(xhp_ctx *ctx)
 	}
 }
 
-int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
-		char **ret)
+int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret)
 {
 	char q[XHP_QUOTE_MAX];
 	unsigned int len;
@@ -58,8 +59,8 @@ int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 	}
 	if (strlen(v) != len) {
 		free(v);
-		return xhp_err(ctx, EINVAL,
-			       "xenstore %s holds a NUL byte", path);
+		return xhp_err(ctx, EINVAL, "xenstore %s holds a NUL byte",
+			       path);
 	}
 	*ret = v;
 	return 0;
@@ -110,7 +111,8 @@ int xhp_xs_transact(xhp_ctx *ctx,
 		if (t == XBT_NULL)
 			return xhp_err(ctx, errno ? errno : EIO,
 				       "cannot start a xenstore transaction: "
-				       "%s", strerror(errno ? errno : EIO));
+				       "%s",
+				       strerror(errno ? errno : EIO));
 		r = fn(ctx, t, ud);
 		if (r < 0) {
 			xs_transaction_end(ctx->xs, t, true);
@@ -171,8 +173,8 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 	return 0;
 }
 
-int xhp_xs_write_keys(xhp_ctx *ctx, const char *base,
-		      const struct xhp_kv *kv, size_t n)
+int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
+		      size_t n)
 {
 	struct write_keys w = { base, kv, n };
 

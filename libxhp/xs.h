@@ -24,8 +24,7 @@ void xhp_xs_close(xhp_ctx *ctx);
  * copy, caller frees. Returns -ENOENT when the node is missing, -EINVAL if
  * the value holds a NUL byte, or another negative errno (with a message).
  */
-int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
-		char **ret);
+int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret);
 
 /* Read <backend>/<key>; -ENOENT when missing. */
 int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
@@ -49,8 +48,8 @@ struct xhp_kv {
  * Write the keys in ONE transaction, retried on EAGAIN (bounded).
  * @base: directory the keys are relative to.
  */
-int xhp_xs_write_keys(xhp_ctx *ctx, const char *base,
-		      const struct xhp_kv *kv, size_t n);
+int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
+		      size_t n);
 
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);

@@ -55,8 +55,7 @@ XHP_EXPORT const char *xhp_ctx_last_error(const xhp_ctx *ctx);
  * priority (default LOG_INFO, LOG_DEBUG with XHP_DEBUG=1) to @fn.
  * @fn NULL silences the library. Since: 1.0
  */
-XHP_EXPORT void xhp_ctx_set_log_fn(xhp_ctx *ctx, xhp_log_fn fn,
-				   void *userdata);
+XHP_EXPORT void xhp_ctx_set_log_fn(xhp_ctx *ctx, xhp_log_fn fn, void *userdata);
 
 /*
  * xhp_ctx_set_log_priority: the highest syslog priority passed to the log

@@ -106,8 +106,7 @@ XHP_EXPORT const char *xhp_request_setting(const xhp_request *req,
  * Returns: 0, or -ENOENT past the end. Since: 1.0
  */
 XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
-				      unsigned int index,
-				      const char **ret_key,
+				      unsigned int index, const char **ret_key,
 				      const char **ret_value);
 
 /* Names: "add", "online", ...; "vif", "tap", "vbd", "vbd3"; NULL if bad. */

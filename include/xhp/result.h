@@ -15,10 +15,10 @@ typedef struct xhp_result xhp_result;
 
 /* What <backend>/hotplug-status says after the operation. */
 enum xhp_status {
-	XHP_STATUS_NONE = 0,      /* nothing written (remove, no-op) */
+	XHP_STATUS_NONE = 0, /* nothing written (remove, no-op) */
 	XHP_STATUS_CONNECTED = 1, /* "connected" */
-	XHP_STATUS_ERROR = 2,     /* "error" */
-	XHP_STATUS_BUSY = 3       /* "busy" */
+	XHP_STATUS_ERROR = 2, /* "error" */
+	XHP_STATUS_BUSY = 3 /* "busy" */
 };
 
 /* xhp_result_status: an enum xhp_status value. Since: 1.0 */
@@ -35,8 +35,7 @@ XHP_EXPORT const char *xhp_result_message(const xhp_result *res);
  * ("physical-device", "physical-device-path", "node", ...) or read back
  * from it after a script; NULL if none. Borrowed. Since: 1.0
  */
-XHP_EXPORT const char *xhp_result_value(const xhp_result *res,
-					const char *key);
+XHP_EXPORT const char *xhp_result_value(const xhp_result *res, const char *key);
 
 /*
  * xhp_result_exit_code: the exit status (0 success, 1 failure); -1 when a

@@ -85,8 +85,7 @@ XHP_EXPORT xhp_script *xhp_script_free(xhp_script *s);
  * returns. Since: 1.0
  */
 XHP_EXPORT int xhp_script_run(xhp_ctx *ctx, const char *path,
-			      const xhp_request *req,
-			      xhp_result **ret_result);
+			      const xhp_request *req, xhp_result **ret_result);
 
 XHP_END_DECLS
 

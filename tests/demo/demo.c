@@ -41,18 +41,22 @@ static void show(const char *title, const char *arg0, ...)
 static int hotplug(const char *command)
 {
 	static const char *const add[] = {
-		"script=/usr/libexec/xhp/vif-bridge", "XENBUS_TYPE=vif",
-		"XENBUS_PATH=backend/vif/1/0", "XENBUS_BASE_PATH=backend",
-		"vif=vif1.0", NULL,
+		"script=/usr/libexec/xhp/vif-bridge",
+		"XENBUS_TYPE=vif",
+		"XENBUS_PATH=backend/vif/1/0",
+		"XENBUS_BASE_PATH=backend",
+		"vif=vif1.0",
+		NULL,
 	};
-	char *argv[] = { XHP_CLI, "vif-bridge", (char *)command,
-			 "type_if=vif", NULL };
+	char *argv[] = { XHP_CLI, "vif-bridge", (char *)command, "type_if=vif",
+			 NULL };
 	char **env = tu_env(NULL, add);
 	char *out = NULL;
 	int r;
 
 	printf("\n=== xhp-hotplug vif-bridge %s type_if=vif "
-	       "(XENBUS_PATH=backend/vif/1/0 vif=vif1.0)\n", command);
+	       "(XENBUS_PATH=backend/vif/1/0 vif=vif1.0)\n",
+	       command);
 	r = tu_run(argv, env, 40000, &out);
 	printf("exit status %d%s%s", r, out && *out ? ", output:\n" : "\n",
 	       out ? out : "");
@@ -73,7 +77,8 @@ static int write_backend(void)
 		{ BACKEND "/bridge", "xenbr0" },
 		{ BACKEND "/handle", "0" },
 		{ BACKEND "/hotplug-status", "" },
-		{ "/local/domain/1/vm", "/vm/00000000-0000-0000-0000-000000000001" },
+		{ "/local/domain/1/vm",
+		  "/vm/00000000-0000-0000-0000-000000000001" },
 		{ "/local/domain/1/name", "demo-guest" },
 	};
 	struct xs_handle *xs = xs_open(0);
@@ -131,7 +136,7 @@ int main(void)
 out:
 	xsd_stop(&xsd);
 	printf("\ndemo: online %s, offline %s; the namespace goes with this "
-	       "process\n", r_on == 0 ? "ok" : "FAILED",
-	       r_off == 0 ? "ok" : "FAILED");
+	       "process\n",
+	       r_on == 0 ? "ok" : "FAILED", r_off == 0 ? "ok" : "FAILED");
 	return r_on == 0 && r_off == 0 ? 0 : 1;
 }

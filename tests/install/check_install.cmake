@@ -26,7 +26,7 @@ set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig)
 run(pkg-config --cflags --libs libxhp)
 string(STRIP "${out}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
-run(${CC} -Wall -Wextra -Werror ${SOURCE_DIR}/examples/version.c ${flags}
+run(${CC} -Wall -Wextra -Werror ${EXTRA_FLAGS} ${SOURCE_DIR}/examples/version.c ${flags}
 	-Wl,-rpath,${prefix}/lib -o ${BINARY_DIR}/install-test/pc-version)
 run(${BINARY_DIR}/install-test/pc-version)
 if(NOT out MATCHES "^libxhp [0-9.]+: online vif3.0 backend/vif/3/0")
@@ -36,6 +36,7 @@ endif()
 # find_package(xhp)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples -B ${BINARY_DIR}/install-test/ex
 	-DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CC}
+	"-DCMAKE_C_FLAGS=${EXTRA_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXTRA_FLAGS}"
 	-DCMAKE_BUILD_RPATH=${prefix}/lib)
 run(${CMAKE_COMMAND} --build ${BINARY_DIR}/install-test/ex)
 run(${BINARY_DIR}/install-test/ex/xhp-example-version)

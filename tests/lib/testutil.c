@@ -30,8 +30,8 @@ int tu_netns_enter(void)
 {
 	if (unshare(CLONE_NEWNET) < 0)
 		return -errno;
-	return tu_runl(NULL, "ip", "link", "set", "lo", "up", NULL) == 0
-		       ? 0 : -EIO;
+	return tu_runl(NULL, "ip", "link", "set", "lo", "up", NULL) == 0 ? 0 :
+									   -EIO;
 }
 
 static long long now_ms(void)
@@ -42,8 +42,7 @@ static long long now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-int tu_run(char *const argv[], char *const envp[], int timeout_ms,
-	   char **out)
+int tu_run(char *const argv[], char *const envp[], int timeout_ms, char **out)
 {
 	size_t len = 0, cap = 4096;
 	long long deadline = now_ms() + timeout_ms;

@@ -27,12 +27,10 @@ int tu_netns_enter(void);
  * may be NULL to discard), killed after @timeout_ms. Returns the exit
  * status (0..255), 128+signal, or -errno if it could not run.
  */
-int tu_run(char *const argv[], char *const envp[], int timeout_ms,
-	   char **out);
+int tu_run(char *const argv[], char *const envp[], int timeout_ms, char **out);
 
 /* tu_run with a NULL-terminated list; output discarded unless @out. */
-int tu_runl(char **out, const char *arg0, ...)
-	__attribute__((sentinel));
+int tu_runl(char **out, const char *arg0, ...) __attribute__((sentinel));
 
 /* Make a fresh directory under /tmp; caller frees the path. */
 char *tu_mkdtemp(const char *tag);

@@ -44,8 +44,8 @@ static xhp_ctx *new_ctx(uint64_t timeout_ms)
 
 static void test_bad_names(void **state)
 {
-	static const char *const bad[] = { "", ".", "..", "a/b", "../x",
-					   "a b", "x\n", "$(id)" };
+	static const char *const bad[] = { "",	   ".",	  "..",	 "a/b",
+					   "../x", "a b", "x\n", "$(id)" };
 	xhp_ctx *ctx = new_ctx(100);
 	xhp_lock *l = NULL;
 	size_t i;

@@ -26,15 +26,14 @@
 #define WORKERS 4 /* of each kind */
 #define ROUNDS 40
 
-static const char bash_worker[] =
-	". " LOCKING_SH "\n"
-	"LOCK_BASEDIR=$1; out=$2; n=$3; me=xen$$\n"
-	"for ((i = 0; i < n; i++)); do\n"
-	"  claim_lock block\n"
-	"  echo \"$me start\" >> \"$out\"\n"
-	"  echo \"$me end\" >> \"$out\"\n"
-	"  release_lock block\n"
-	"done\n";
+static const char bash_worker[] = ". " LOCKING_SH "\n"
+				  "LOCK_BASEDIR=$1; out=$2; n=$3; me=xen$$\n"
+				  "for ((i = 0; i < n; i++)); do\n"
+				  "  claim_lock block\n"
+				  "  echo \"$me start\" >> \"$out\"\n"
+				  "  echo \"$me end\" >> \"$out\"\n"
+				  "  release_lock block\n"
+				  "done\n";
 
 static void append(const char *out, const char *line)
 {
@@ -138,8 +137,10 @@ int main(void)
 	};
 
 	if (access(LOCKING_SH, R_OK) < 0) {
-		fprintf(stderr, "%s missing: apt-get install "
-			"xen-utils-common\n", LOCKING_SH);
+		fprintf(stderr,
+			"%s missing: apt-get install "
+			"xen-utils-common\n",
+			LOCKING_SH);
 		return 1;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,9 +42,8 @@ static xhp_request *vif_request(xhp_ctx *ctx, int action, int devid)
 
 	snprintf(path, sizeof(path), "backend/vif/3/%d", devid);
 	snprintf(dev, sizeof(dev), "vif3.%d", devid);
-	assert_int_equal(xhp_request_new(ctx, action, XHP_KIND_VIF, path, dev,
-					 &req),
-			 0);
+	assert_int_equal(
+		xhp_request_new(ctx, action, XHP_KIND_VIF, path, dev, &req), 0);
 	return req;
 }
 
@@ -58,9 +57,8 @@ static void test_success_protocol(void **state)
 	assert_int_equal(xhp_ctx_new(&ctx), 0);
 	req = vif_request(ctx, XHP_ACTION_ONLINE, 0);
 	assert_int_equal(xhp_request_set(req, "netdev", "eth9"), 0);
-	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/report-ok", req,
-					&res),
-			 0);
+	assert_int_equal(
+		xhp_script_run(ctx, SCRIPTS_DIR "/report-ok", req, &res), 0);
 	assert_int_equal(xhp_result_exit_code(res), 0);
 	assert_int_equal(xhp_result_status(res), XHP_STATUS_CONNECTED);
 	assert_null(xhp_result_message(res));
@@ -90,9 +88,8 @@ static void test_block_argv_and_error_report(void **state)
 	assert_int_equal(xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_VBD,
 					 "backend/vbd/3/51712", NULL, &req),
 			 0);
-	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/report-ok", req,
-					&res),
-			 0);
+	assert_int_equal(
+		xhp_script_run(ctx, SCRIPTS_DIR "/report-ok", req, &res), 0);
 	assert_non_null(strstr(xhp_result_stderr(res), "argv: add\n"));
 	assert_non_null(strstr(xhp_result_stderr(res), "XENBUS_TYPE=vbd "));
 	xhp_result_free(res);

@@ -79,7 +79,8 @@ static void test_ip_ok(void **state)
 
 	assert_int_equal(xhp_parse_ip_list(" 10.0.0.1  192.168.1.0/24\t"
 					   "fe80::1/64 ::1 0.0.0.0/0",
-					   &ips, &n, NULL), 0);
+					   &ips, &n, NULL),
+			 0);
 	assert_int_equal(n, 5);
 	assert_int_equal(ips[0].family, AF_INET);
 	assert_memory_equal(ips[0].addr, "\x0a\x00\x00\x01", 4);
@@ -99,8 +100,9 @@ static void test_ip_ok(void **state)
 	free(ips);
 
 	/* Host bits are kept; boundaries of the prefix. */
-	assert_int_equal(xhp_parse_ip_list("10.1.2.3/32 ::/128 ::/0",
-					   &ips, &n, NULL), 0);
+	assert_int_equal(xhp_parse_ip_list("10.1.2.3/32 ::/128 ::/0", &ips, &n,
+					   NULL),
+			 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(ips[1].prefix, 128);
 	free(ips);
@@ -150,7 +152,8 @@ static void test_ip_bad(void **state)
 		{ "10.0.0.1 /24", "no address" },
 		{ "10.0.0.1\n10.0.0.2", "control" },
 		{ "10.0.0.1\r", "control" },
-		{ "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa", "too long" },
+		{ "1111:2222:3333:4444:5555:6666:7777:8888:9999:aaaa",
+		  "too long" },
 		{ "1.2.3.4 ok 5.6.7.8", "IPv4" },
 	};
 	struct xhp_ip *ips;
@@ -200,7 +203,8 @@ static void test_rate(void **state)
 	assert_int_equal(b, 20000);
 	assert_int_equal(u, 20000);
 	assert_int_equal(xhp_parse_rate("18446744073709551615,4294967295", &b,
-					&u, NULL), 0);
+					&u, NULL),
+			 0);
 	assert_true(b == UINT64_MAX);
 	assert_true(u == UINT32_MAX);
 	assert_int_equal(xhp_parse_rate("0,0", &b, &u, NULL), 0);
@@ -219,9 +223,10 @@ static void test_rate(void **state)
 static void test_mtu(void **state)
 {
 	static const char *const bad[] = {
-		"", "0", "67", "65536", "4294967364", "01500", "+1500",
-		"-1500", " 1500", "1500 ", "1500\n", "15 00", "1500.0",
-		"0x5dc", LONG_DIGITS, NON_ASCII,
+		"",	      "0",     "67",	    "65536",
+		"4294967364", "01500", "+1500",	    "-1500",
+		" 1500",      "1500 ", "1500\n",    "15 00",
+		"1500.0",     "0x5dc", LONG_DIGITS, NON_ASCII,
 	};
 	unsigned int mtu = 7;
 	const char *why;
@@ -249,19 +254,16 @@ static void test_mode(void **state)
 		const char *in;
 		char out;
 	} ok[] = {
-		{ "r", 'r' }, { "ro", 'r' }, { "w", 'w' }, { "rw", 'w' },
-		{ "w!", '!' }, { "rw!", '!' }, { "!w", '!' }, { "!", 'r' },
-		{ "o", 'r' }, { "wr", 'w' }, { "rrrrrrrw", 'w' },
+		{ "r", 'r' },  { "ro", 'r' },	    { "w", 'w' },
+		{ "rw", 'w' }, { "w!", '!' },	    { "rw!", '!' },
+		{ "!w", '!' }, { "!", 'r' },	    { "o", 'r' },
+		{ "wr", 'w' }, { "rrrrrrrw", 'w' },
 	};
 	static const struct bad bad[] = {
-		{ "", "empty" },
-		{ "x", "expected" },
-		{ "R", "expected" },
-		{ "W", "expected" },
-		{ " w", "expected" },
-		{ "w ", "expected" },
-		{ "rw,", "expected" },
-		{ "w" NON_ASCII, "expected" },
+		{ "", "empty" },       { "x", "expected" },
+		{ "R", "expected" },   { "W", "expected" },
+		{ " w", "expected" },  { "w ", "expected" },
+		{ "rw,", "expected" }, { "w" NON_ASCII, "expected" },
 		{ "rrrrrrrrw", "8" },
 	};
 	const char *why;
@@ -298,8 +300,8 @@ static void test_bridge_ok(void **state)
 	assert_string_equal(b->name, "ovsbr");
 	assert_int_equal(b->tag, 10);
 
-	assert_int_equal(xhp_parse_bridge_spec("br-x_1.4094:30:1:20:30",
-					       b, NULL), 0);
+	assert_int_equal(
+		xhp_parse_bridge_spec("br-x_1.4094:30:1:20:30", b, NULL), 0);
 	assert_string_equal(b->name, "br-x_1");
 	assert_int_equal(b->tag, 4094);
 	assert_int_equal(b->n_trunks, 3);
@@ -307,8 +309,8 @@ static void test_bridge_ok(void **state)
 	assert_int_equal(b->trunks[1], 20);
 	assert_int_equal(b->trunks[2], 30);
 
-	assert_int_equal(xhp_parse_bridge_spec("abcdefghijklmno:4094", b,
-					       NULL), 0);
+	assert_int_equal(xhp_parse_bridge_spec("abcdefghijklmno:4094", b, NULL),
+			 0);
 	assert_string_equal(b->name, "abcdefghijklmno");
 	assert_int_equal(b->tag, 0);
 	assert_int_equal(b->n_trunks, 1);
@@ -539,11 +541,10 @@ static void test_physical_device(void **state)
 
 	assert_int_equal(xhp_parse_physical_device("7:0", &ma, &mi, NULL), 0);
 	assert_true(ma == 7 && mi == 0);
-	assert_int_equal(xhp_parse_physical_device("fe:1a", &ma, &mi, NULL),
-			 0);
+	assert_int_equal(xhp_parse_physical_device("fe:1a", &ma, &mi, NULL), 0);
 	assert_true(ma == 0xfe && mi == 0x1a);
-	assert_int_equal(xhp_parse_physical_device("FFF:FFFFF", &ma, &mi,
-						   NULL), 0);
+	assert_int_equal(xhp_parse_physical_device("FFF:FFFFF", &ma, &mi, NULL),
+			 0);
 	assert_true(ma == 0xfff && mi == 0xfffff);
 	assert_int_equal(xhp_parse_physical_device("0:0", &ma, &mi, NULL), 0);
 	assert_true(ma == 0 && mi == 0);
@@ -551,7 +552,8 @@ static void test_physical_device(void **state)
 		ma = mi = 9;
 		why = NULL;
 		assert_int_equal(xhp_parse_physical_device(bad[i].in, &ma, &mi,
-							   &why), -EINVAL);
+							   &why),
+				 -EINVAL);
 		assert_why(bad[i].in, why, bad[i].why);
 		assert_true(ma == 9 && mi == 9);
 	}
@@ -560,8 +562,20 @@ static void test_physical_device(void **state)
 static void test_domid(void **state)
 {
 	static const char *const bad[] = {
-		"", "32752", "65535", "-1", "+1", "01", "00", " 1", "1 ",
-		"1a", "0x10", LONG_DIGITS, "18446744073709551617", NON_ASCII,
+		"",
+		"32752",
+		"65535",
+		"-1",
+		"+1",
+		"01",
+		"00",
+		" 1",
+		"1 ",
+		"1a",
+		"0x10",
+		LONG_DIGITS,
+		"18446744073709551617",
+		NON_ASCII,
 	};
 	unsigned int d = 7;
 	const char *why;
@@ -583,8 +597,8 @@ static void test_domid(void **state)
 static void test_state(void **state)
 {
 	static const char *const bad[] = {
-		"", "9", "10", "-1", "+1", "01", " 4", "4 ", "4\n", "x",
-		LONG_DIGITS, NON_ASCII,
+		"",   "9",  "10",  "-1", "+1",	      "01",
+		" 4", "4 ", "4\n", "x",	 LONG_DIGITS, NON_ASCII,
 	};
 	const char *why;
 	char in[2] = "0";
@@ -625,8 +639,7 @@ static void test_vifname(void **state)
 
 	assert_int_equal(xhp_parse_vifname("vif1.0", false, NULL), 0);
 	assert_int_equal(xhp_parse_vifname("...", false, NULL), 0);
-	assert_int_equal(xhp_parse_vifname("abcdefghijklmno", false, NULL),
-			 0);
+	assert_int_equal(xhp_parse_vifname("abcdefghijklmno", false, NULL), 0);
 	assert_int_equal(xhp_parse_vifname("abcdefghijk", true, NULL), 0);
 	why = NULL;
 	assert_int_equal(xhp_parse_vifname("abcdefghijkl", true, &why),
@@ -648,8 +661,8 @@ static void test_params(void **state)
 
 	assert_non_null(big);
 	assert_int_equal(xhp_parse_params("/dev/vg0/guest-disk", NULL), 0);
-	assert_int_equal(xhp_parse_params("/srv/img/" NON_ASCII " a b.img",
-					  NULL), 0);
+	assert_int_equal(
+		xhp_parse_params("/srv/img/" NON_ASCII " a b.img", NULL), 0);
 	assert_int_equal(xhp_parse_params("UUID=1234-5678", NULL), 0);
 	memset(big, 'a', 4096);
 	big[4096] = '\0';

@@ -50,7 +50,10 @@ void conn_send(struct xsd_conn *c, uint32_t type, uint32_t req_id,
 	       uint32_t tx_id, const void *data, uint32_t len)
 {
 	struct xsd_sockmsg hdr = {
-		.type = type, .req_id = req_id, .tx_id = tx_id, .len = len,
+		.type = type,
+		.req_id = req_id,
+		.tx_id = tx_id,
+		.len = len,
 	};
 
 	xsd_buf_append(&c->out, &hdr, sizeof(hdr));

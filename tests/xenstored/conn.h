@@ -26,15 +26,15 @@ struct xsd_conn_tx {
 
 struct xsd_conn {
 	int fd;
-	unsigned int serial;		/* for log messages */
-	bool dead;			/* close after this poll round */
-	bool eof;			/* peer shut down; close once flushed */
+	unsigned int serial; /* for log messages */
+	bool dead; /* close after this poll round */
+	bool eof; /* peer shut down; close once flushed */
 
 	/* Input state machine: header, then hdr.len payload bytes. */
 	struct xsd_sockmsg hdr;
-	size_t in_used;			/* bytes of header or payload */
+	size_t in_used; /* bytes of header or payload */
 	bool in_hdr;
-	char payload[XENSTORE_PAYLOAD_MAX + 1];	/* +1: NUL */
+	char payload[XENSTORE_PAYLOAD_MAX + 1]; /* +1: NUL */
 
 	struct xsd_buf out;
 

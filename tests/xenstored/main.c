@@ -48,7 +48,8 @@ static void fire_cb(void *opaque, const char *path, bool exact)
 static void usage(FILE *f)
 {
 	fputs("usage: xhp-test-xenstored --socket PATH [--pidfile FILE]"
-	      " [--verbose]\n", f);
+	      " [--verbose]\n",
+	      f);
 }
 
 static int listen_on(const char *path)

@@ -61,8 +61,7 @@ static const char *type_name(uint32_t type)
 	return "UNKNOWN";
 }
 
-static void reply(struct req *r, uint32_t type, const void *data,
-		  uint32_t len);
+static void reply(struct req *r, uint32_t type, const void *data, uint32_t len);
 
 static int reply_error(struct req *r, int err)
 {
@@ -82,8 +81,7 @@ static int reply_error(struct req *r, int err)
 	return 0;
 }
 
-static void reply(struct req *r, uint32_t type, const void *data,
-		  uint32_t len)
+static void reply(struct req *r, uint32_t type, const void *data, uint32_t len)
 {
 	if (len > XENSTORE_PAYLOAD_MAX) {
 		reply_error(r, E2BIG);
@@ -117,7 +115,7 @@ static unsigned int get_strings(const struct req *r, const char **vec,
 	while (off < r->len) {
 		len = strnlen(r->payload + off, r->len - off);
 		if (off + len == r->len)
-			break;		/* not terminated */
+			break; /* not terminated */
 		if (i < num)
 			vec[i] = r->payload + off;
 		i++;
@@ -270,7 +268,8 @@ static int do_directory_part(struct req *r)
 
 	off = (uint32_t)atoi(r->payload + strlen(r->payload) + 1);
 	genlen = snprintf(gen, sizeof(gen), "%llu",
-			  (unsigned long long)generation) + 1;
+			  (unsigned long long)generation) +
+		 1;
 	if (off >= childlen) {
 		char empty[sizeof(gen) + 1];
 
@@ -339,7 +338,8 @@ static int do_set_perms(struct req *r)
 		if (!strchr("nrwb", p[0]) || !p[0])
 			goto out;
 		plen += sprintf(perms + plen, "%c%u", p[0],
-				(unsigned int)strtol(p + 1, NULL, 0)) + 1;
+				(unsigned int)strtol(p + 1, NULL, 0)) +
+			1;
 	}
 
 	if (r->payload[0] == '@') {
@@ -518,7 +518,7 @@ typedef int (*handler_fn)(struct req *r);
 
 static const struct {
 	handler_fn fn;
-	bool notid;		/* ignores the transaction id */
+	bool notid; /* ignores the transaction id */
 } handlers[XS_TYPE_COUNT] = {
 	[XS_CONTROL] = { do_control, false },
 	[XS_DIRECTORY] = { do_directory, false },
@@ -542,8 +542,12 @@ void proto_handle(struct xsd_server *srv, struct xsd_conn *c,
 		  const struct xsd_sockmsg *hdr, const char *payload)
 {
 	struct req r = {
-		.srv = srv, .c = c, .hdr = hdr, .payload = payload,
-		.len = hdr->len, .tx = NULL,
+		.srv = srv,
+		.c = c,
+		.hdr = hdr,
+		.payload = payload,
+		.len = hdr->len,
+		.tx = NULL,
 	};
 	struct xsd_conn_tx *t;
 	int ret;

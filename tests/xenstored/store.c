@@ -19,18 +19,18 @@ struct node {
 	char *path;
 	uint8_t *data;
 	uint32_t datalen;
-	char *children;		/* child names, each NUL-terminated */
+	char *children; /* child names, each NUL-terminated */
 	uint32_t childlen;
-	char *perms;		/* NUL-terminated permission strings */
+	char *perms; /* NUL-terminated permission strings */
 	uint32_t permslen;
 	uint64_t generation;
 };
 
 /* A node accessed in a transaction. */
 struct txent {
-	struct node *node;	/* private copy, NULL if absent */
-	uint64_t generation;	/* main store generation at first read */
-	bool check_gen;		/* first access was a read */
+	struct node *node; /* private copy, NULL if absent */
+	uint64_t generation; /* main store generation at first read */
+	bool check_gen; /* first access was a read */
 	bool modified;
 };
 
@@ -40,13 +40,13 @@ struct txevent {
 };
 
 struct xs_tx {
-	struct xsd_hmap acc;	/* path -> struct txent */
+	struct xsd_hmap acc; /* path -> struct txent */
 	struct txevent *events;
 	size_t nevents;
 };
 
 struct xs_store {
-	struct xsd_hmap nodes;	/* path -> struct node */
+	struct xsd_hmap nodes; /* path -> struct node */
 	uint64_t generation;
 	xs_fire_fn fire;
 	void *opaque;
@@ -82,8 +82,8 @@ static struct node *node_new(const char *path, const void *data,
 
 static struct node *node_dup(const struct node *o)
 {
-	struct node *n = node_new(o->path, o->data, o->datalen, o->perms,
-				  o->permslen);
+	struct node *n =
+		node_new(o->path, o->data, o->datalen, o->perms, o->permslen);
 
 	free(n->children);
 	n->children = xsd_memdup(o->children, o->childlen);
@@ -145,8 +145,7 @@ static const char *base_of(const char *path)
  * Node lookup through the transaction overlay.  A first access inside a
  * transaction records the main store generation for conflict checking.
  */
-static struct node *get(struct xs_store *s, struct xs_tx *tx,
-			const char *path)
+static struct node *get(struct xs_store *s, struct xs_tx *tx, const char *path)
 {
 	struct node *n;
 	struct txent *e;
@@ -242,8 +241,8 @@ static void add_child(struct node *parent, const char *name)
 {
 	uint32_t len = strlen(name) + 1;
 
-	parent->children = xsd_realloc(parent->children,
-				       parent->childlen + len);
+	parent->children =
+		xsd_realloc(parent->children, parent->childlen + len);
 	memcpy(parent->children + parent->childlen, name, len);
 	parent->childlen += len;
 }
@@ -265,8 +264,7 @@ static void remove_child(struct node *parent, const char *name)
 
 /* Creates path and any missing ancestors; new nodes inherit perms. */
 static struct node *construct(struct xs_store *s, struct xs_tx *tx,
-			      const char *path, const void *data,
-			      uint32_t len)
+			      const char *path, const void *data, uint32_t len)
 {
 	char *ppath = parent_of(path);
 	struct node *parent, *n;
@@ -340,7 +338,7 @@ static void apply_one(const char *path, void *val, void *arg)
 		return;
 	if (e->node) {
 		put(c->s, NULL, e->node);
-		e->node = NULL;		/* now owned by the main store */
+		e->node = NULL; /* now owned by the main store */
 	} else {
 		del(c->s, NULL, path);
 	}
@@ -464,9 +462,9 @@ int xs_store_rm(struct xs_store *s, struct xs_tx *tx, const char *path)
 	return 0;
 }
 
-int xs_store_directory(struct xs_store *s, struct xs_tx *tx,
-		       const char *path, const char **children,
-		       uint32_t *len, uint64_t *generation)
+int xs_store_directory(struct xs_store *s, struct xs_tx *tx, const char *path,
+		       const char **children, uint32_t *len,
+		       uint64_t *generation)
 {
 	struct node *n = get(s, tx, path);
 
@@ -479,8 +477,8 @@ int xs_store_directory(struct xs_store *s, struct xs_tx *tx,
 	return 0;
 }
 
-int xs_store_get_perms(struct xs_store *s, struct xs_tx *tx,
-		       const char *path, const char **perms, uint32_t *len)
+int xs_store_get_perms(struct xs_store *s, struct xs_tx *tx, const char *path,
+		       const char **perms, uint32_t *len)
 {
 	struct node *n = get(s, tx, path);
 
@@ -491,8 +489,8 @@ int xs_store_get_perms(struct xs_store *s, struct xs_tx *tx,
 	return 0;
 }
 
-int xs_store_set_perms(struct xs_store *s, struct xs_tx *tx,
-		       const char *path, const char *perms, uint32_t len)
+int xs_store_set_perms(struct xs_store *s, struct xs_tx *tx, const char *path,
+		       const char *perms, uint32_t len)
 {
 	struct node *n = get(s, tx, path);
 

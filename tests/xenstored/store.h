@@ -42,13 +42,13 @@ int xs_store_write(struct xs_store *s, struct xs_tx *tx, const char *path,
 		   const void *data, uint32_t len);
 int xs_store_mkdir(struct xs_store *s, struct xs_tx *tx, const char *path);
 int xs_store_rm(struct xs_store *s, struct xs_tx *tx, const char *path);
-int xs_store_directory(struct xs_store *s, struct xs_tx *tx,
-		       const char *path, const char **children,
-		       uint32_t *len, uint64_t *generation);
-int xs_store_get_perms(struct xs_store *s, struct xs_tx *tx,
-		       const char *path, const char **perms, uint32_t *len);
+int xs_store_directory(struct xs_store *s, struct xs_tx *tx, const char *path,
+		       const char **children, uint32_t *len,
+		       uint64_t *generation);
+int xs_store_get_perms(struct xs_store *s, struct xs_tx *tx, const char *path,
+		       const char **perms, uint32_t *len);
 /* perms: NUL-terminated permission strings ("n0\0r5\0"), count >= 1. */
-int xs_store_set_perms(struct xs_store *s, struct xs_tx *tx,
-		       const char *path, const char *perms, uint32_t len);
+int xs_store_set_perms(struct xs_store *s, struct xs_tx *tx, const char *path,
+		       const char *perms, uint32_t len);
 
 #endif /* XSD_STORE_H */

@@ -565,13 +565,12 @@ static int raw_connect(const struct fixture *f)
 
 	assert_true(fd >= 0);
 	strcpy(sun.sun_path, f->xsd.socket);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)),
-			 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
 	return fd;
 }
 
-static void raw_send(int fd, uint32_t type, uint32_t req_id,
-		     uint32_t tx_id, const void *p, uint32_t len)
+static void raw_send(int fd, uint32_t type, uint32_t req_id, uint32_t tx_id,
+		     const void *p, uint32_t len)
 {
 	struct xsd_sockmsg m = { type, req_id, tx_id, len };
 	const uint8_t *b = (const uint8_t *)&m;
@@ -598,8 +597,8 @@ static bool read_full(int fd, void *p, size_t len)
 	return true;
 }
 
-static void raw_expect(int fd, uint32_t type, uint32_t req_id,
-		       const void *p, uint32_t len)
+static void raw_expect(int fd, uint32_t type, uint32_t req_id, const void *p,
+		       uint32_t len)
 {
 	struct xsd_sockmsg m;
 	char buf[XENSTORE_PAYLOAD_MAX];
@@ -621,9 +620,9 @@ static void test_raw_protocol(void **state)
 	/* Replies echo req_id; errors are errno names. */
 	raw_send(fd, XS_READ, 42, 0, "/nope", 6);
 	raw_expect(fd, XS_ERROR, 42, "ENOENT", 7);
-	raw_send(fd, XS_READ, 43, 0, "/nope", 5);	/* no NUL */
+	raw_send(fd, XS_READ, 43, 0, "/nope", 5); /* no NUL */
 	raw_expect(fd, XS_ERROR, 43, "EINVAL", 7);
-	raw_send(fd, XS_WRITE, 44, 0, "/x\0v\0w", 6);	/* value "v\0w" */
+	raw_send(fd, XS_WRITE, 44, 0, "/x\0v\0w", 6); /* value "v\0w" */
 	raw_expect(fd, XS_WRITE, 44, "OK", 3);
 	raw_send(fd, XS_READ, 45, 0, "/x", 3);
 	raw_expect(fd, XS_READ, 45, "v\0w", 3);
@@ -653,7 +652,10 @@ static void test_raw_protocol(void **state)
 	/* DIRECTORY_PART: generation, names, empty string at the end. */
 	raw_send(fd, XS_MKDIR, 54, 0, "/d/e", 5);
 	raw_expect(fd, XS_MKDIR, 54, "OK", 3);
-	raw_send(fd, XS_DIRECTORY_PART, 55, 0, "/d\0" "0", 5);
+	raw_send(fd, XS_DIRECTORY_PART, 55, 0,
+		 "/d\0"
+		 "0",
+		 5);
 	{
 		struct xsd_sockmsg m;
 		size_t glen;
@@ -759,18 +761,12 @@ static void test_many_clients(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_read_write),
-		T(test_mkdir_rm),
-		T(test_relative_and_domain),
-		T(test_perms),
-		T(test_invalid_paths),
-		T(test_directory_part),
-		T(test_transaction_commit),
-		T(test_transaction_abort),
-		T(test_transaction_conflict),
-		T(test_watches),
-		T(test_raw_protocol),
-		T(test_slow_watcher),
+		T(test_read_write),	      T(test_mkdir_rm),
+		T(test_relative_and_domain),  T(test_perms),
+		T(test_invalid_paths),	      T(test_directory_part),
+		T(test_transaction_commit),   T(test_transaction_abort),
+		T(test_transaction_conflict), T(test_watches),
+		T(test_raw_protocol),	      T(test_slow_watcher),
 		T(test_many_clients),
 	};
 

@@ -29,7 +29,7 @@
 
 struct proc {
 	pid_t pid;
-	int out;		/* child's stdout */
+	int out; /* child's stdout */
 	char buf[OUT_MAX];
 	size_t len;
 };
@@ -142,11 +142,11 @@ static void test_write_read(void **state)
 
 	(void)state;
 	assert_int_equal(RUN(&p, "xenstore-write", "/tool/a", "alpha",
-			     "/tool/b/c", "gamma"), 0);
+			     "/tool/b/c", "gamma"),
+			 0);
 	assert_int_equal(RUN(&p, "xenstore-read", "/tool/a"), 0);
 	assert_string_equal(p.buf, "alpha\n");
-	assert_int_equal(RUN(&p, "xenstore-read", "/tool/a", "/tool/b/c"),
-			 0);
+	assert_int_equal(RUN(&p, "xenstore-read", "/tool/a", "/tool/b/c"), 0);
 	assert_string_equal(p.buf, "alpha\ngamma\n");
 	/* Parents were created with empty values. */
 	assert_int_equal(RUN(&p, "xenstore-read", "/tool/b"), 0);
@@ -154,8 +154,8 @@ static void test_write_read(void **state)
 
 	/* Relative paths are below /local/domain/0. */
 	assert_int_equal(RUN(&p, "xenstore-write", "relnode", "r"), 0);
-	assert_int_equal(RUN(&p, "xenstore-read",
-			     "/local/domain/0/relnode"), 0);
+	assert_int_equal(RUN(&p, "xenstore-read", "/local/domain/0/relnode"),
+			 0);
 	assert_string_equal(p.buf, "r\n");
 
 	assert_int_equal(RUN(&p, "xenstore-read", "/tool/missing"), 1);
@@ -169,19 +169,18 @@ static void test_ls_list(void **state)
 
 	(void)state;
 	assert_int_equal(RUN(&p, "xenstore-write", "/ls/one", "1",
-			     "/ls/two/three", "3"), 0);
+			     "/ls/two/three", "3"),
+			 0);
 	assert_int_equal(RUN(&p, "xenstore-list", "/ls"), 0);
 	assert_string_equal(p.buf, "one\ntwo\n");
 	assert_int_equal(RUN(&p, "xenstore-ls", "/ls"), 0);
-	assert_string_equal(p.buf,
-			    "one = \"1\"\n"
-			    "two = \"\"\n"
-			    " three = \"3\"\n");
+	assert_string_equal(p.buf, "one = \"1\"\n"
+				   "two = \"\"\n"
+				   " three = \"3\"\n");
 	assert_int_equal(RUN(&p, "xenstore-ls", "-f", "/ls"), 0);
-	assert_string_equal(p.buf,
-			    "/ls/one = \"1\"\n"
-			    "/ls/two = \"\"\n"
-			    "/ls/two/three = \"3\"\n");
+	assert_string_equal(p.buf, "/ls/one = \"1\"\n"
+				   "/ls/two = \"\"\n"
+				   "/ls/two/three = \"3\"\n");
 	assert_int_equal(RUN(&p, "xenstore-ls", "/"), 0);
 	assert_non_null(strstr(p.buf, "local = \"\"\n domain = \"\"\n"
 				      "  0 = \"\"\n"));
@@ -193,8 +192,8 @@ static void test_exists_rm(void **state)
 	struct proc p;
 
 	(void)state;
-	assert_int_equal(RUN(&p, "xenstore-write", "/rm/a/b", "1",
-			     "/rm/c", "2"), 0);
+	assert_int_equal(
+		RUN(&p, "xenstore-write", "/rm/a/b", "1", "/rm/c", "2"), 0);
 	assert_int_equal(RUN(&p, "xenstore-exists", "/rm/a/b"), 0);
 	assert_int_equal(RUN(&p, "xenstore-exists", "/rm/zz"), 1);
 
@@ -214,8 +213,7 @@ static void test_watch(void **state)
 	struct proc w, p;
 
 	(void)state;
-	spawn(&w, (char *const[]){ "xenstore-watch", "-n", "3", "/wt",
-				   NULL });
+	spawn(&w, (char *const[]){ "xenstore-watch", "-n", "3", "/wt", NULL });
 	/* The initial event proves the watch is registered. */
 	read_out(&w, 1, 5000);
 	assert_string_equal(w.buf, "/wt\n");

@@ -13,7 +13,7 @@
 #include "util.h"
 
 struct xsd_watch {
-	char *node;		/* canonical path or "@special" */
+	char *node; /* canonical path or "@special" */
 	char *token;
 	bool relative;
 	struct xsd_watch *next;
@@ -32,8 +32,7 @@ static const char *event_path(const struct xsd_watch *w, const char *path)
 	return path;
 }
 
-static void send_event(struct xsd_conn *c, const char *path,
-		       const char *token)
+static void send_event(struct xsd_conn *c, const char *path, const char *token)
 {
 	size_t plen = strlen(path) + 1, tlen = strlen(token) + 1;
 	char *buf;
@@ -128,8 +127,7 @@ void watch_fire(struct xsd_server *srv, const char *path, bool exact)
 	}
 }
 
-void watch_send_initial(struct xsd_conn *c, const char *path,
-			const char *token)
+void watch_send_initial(struct xsd_conn *c, const char *path, const char *token)
 {
 	struct xsd_watch *w;
 

@@ -59,10 +59,9 @@ static int build_path(char *dst, const char *dir, const char *name)
 static void child_exec(const struct xsd *x, pid_t parent)
 {
 	char *argv[] = {
-		(char *)XHP_TEST_XENSTORED,
-		(char *)"--socket", (char *)x->socket,
-		(char *)"--pidfile", (char *)x->pidfile,
-		NULL,
+		(char *)XHP_TEST_XENSTORED, (char *)"--socket",
+		(char *)x->socket,	    (char *)"--pidfile",
+		(char *)x->pidfile,	    NULL,
 	};
 	int fd;
 
@@ -77,8 +76,7 @@ static void child_exec(const struct xsd *x, pid_t parent)
 		close(fd);
 	}
 	execv(argv[0], argv);
-	fprintf(stderr, "xsd_harness: exec %s: %s\n", argv[0],
-		strerror(errno));
+	fprintf(stderr, "xsd_harness: exec %s: %s\n", argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -90,7 +88,7 @@ int xsd_start(struct xsd *x)
 	int status, saved;
 
 	if (x->pid > 0) {
-		errno = EBUSY;		/* already running */
+		errno = EBUSY; /* already running */
 		return -1;
 	}
 	x->pid = 0;
@@ -121,8 +119,10 @@ int xsd_start(struct xsd *x)
 	deadline = now_ms() + START_TIMEOUT_MS;
 	while (access(x->pidfile, F_OK) < 0) {
 		if (waitpid(x->pid, &status, WNOHANG) == x->pid) {
-			fprintf(stderr, "xsd_harness: daemon died (status "
-				"0x%x)\n", status);
+			fprintf(stderr,
+				"xsd_harness: daemon died (status "
+				"0x%x)\n",
+				status);
 			x->pid = 0;
 			x->exit_status = status;
 			errno = ECHILD;
@@ -162,10 +162,10 @@ static void reap(struct xsd *x)
 			break;
 		}
 		if (r < 0 && errno != EINTR)
-			break;		/* not our child any more */
+			break; /* not our child any more */
 		if (!killed && now_ms() > deadline) {
 			fprintf(stderr, "xsd_harness: daemon ignores SIGTERM, "
-				"killing it\n");
+					"killing it\n");
 			kill(x->pid, SIGKILL);
 			killed = true;
 		}

@@ -24,15 +24,18 @@
 #include <sys/types.h>
 
 struct xsd {
-	char dir[PATH_MAX];	/* temporary directory, "" if none */
-	char socket[PATH_MAX];	/* daemon socket */
+	char dir[PATH_MAX]; /* temporary directory, "" if none */
+	char socket[PATH_MAX]; /* daemon socket */
 	char pidfile[PATH_MAX];
-	pid_t pid;		/* daemon pid, 0 if not running */
-	int exit_status;	/* wait status after xsd_stop(), -1 before */
+	pid_t pid; /* daemon pid, 0 if not running */
+	int exit_status; /* wait status after xsd_stop(), -1 before */
 };
 
-#define XSD_INIT { .dir = "", .socket = "", .pidfile = "", .pid = 0, \
-		   .exit_status = -1 }
+#define XSD_INIT                                                  \
+	{                                                         \
+		.dir = "", .socket = "", .pidfile = "", .pid = 0, \
+		.exit_status = -1                                 \
+	}
 
 /* Returns 0, or -1 with errno set (and everything cleaned up). */
 int xsd_start(struct xsd *x);

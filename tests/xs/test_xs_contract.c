@@ -65,7 +65,8 @@ static void test_write_keys_one_transaction(void **state)
 	char *v;
 
 	assert_int_equal(xhp_xs_write(ctx, "backend/vbd/1/51712/hotplug-error",
-				      "old"), 0);
+				      "old"),
+			 0);
 	assert_int_equal(xhp_xs_write_keys(ctx, "backend/vbd/1/51712", kv, 4),
 			 0);
 	v = raw_read("/local/domain/0/backend/vbd/1/51712/physical-device");
@@ -143,8 +144,11 @@ static void test_precedence(void **state)
 {
 	char *argv[] = { "online", "type_if=vif", "bridge=br-argv",
 			 "ip=10.0.0.1", NULL };
-	char *envp[] = { "XENBUS_PATH=backend/vif/4/0", "vif=vif4.0",
-			 "bridge=br-env", "ip=10.9.9.9", "mac=00:16:3e:0:0:1",
+	char *envp[] = { "XENBUS_PATH=backend/vif/4/0",
+			 "vif=vif4.0",
+			 "bridge=br-env",
+			 "ip=10.9.9.9",
+			 "mac=00:16:3e:0:0:1",
 			 NULL };
 	xhp_ctx *ctx = ctx_new();
 	xhp_request *req;
@@ -179,13 +183,11 @@ static void test_nul_byte_refused(void **state)
 	assert_true(xs_write(xs, XBT_NULL, "backend/vif/5/0/bridge",
 			     "br0\0evil", 8));
 	xs_close(xs);
-	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/5/0", "bridge",
-					 &v),
+	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/5/0", "bridge", &v),
 			 -EINVAL);
 	assert_null(v);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx), "NUL"));
-	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/5/0", "nothing",
-					 &v),
+	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/5/0", "nothing", &v),
 			 -ENOENT);
 	xhp_ctx_unref(ctx);
 }

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A small OVSDB client (RFC 7047 JSON-RPC) over the server's unix socket:
+ * non-blocking I/O bounded by the context's deadline and the handle's own
+ * timeout, incremental framing of the JSON stream, answers to the
+ * server's "echo", and "transact" with per-operation error reporting.
+ *
+ * The socket, in order of precedence:
+ *   1. the `ovsdb_socket` setting (argv key=value or the backend's
+ *      xenstore key): "/path" or "unix:/path";
+ *   2. $OVS_RUNDIR/db.sock, as OVS's own tools do;
+ *   3. /var/run/openvswitch/db.sock.
+ */
+#ifndef XHP_OVSDB_H
+#define XHP_OVSDB_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define XHP_OVSDB_DEFAULT_RUNDIR "/var/run/openvswitch"
+#define XHP_OVSDB_DB "Open_vSwitch"
+
+struct xhp_ovsdb;
+
+/*
+ * Resolve the socket path from @override (the setting, may be NULL) and
+ * the environment into @buf. Returns 0, or -EINVAL (bad override) or
+ * -ENAMETOOLONG, with a message.
+ */
+int xhp_ovsdb_socket_path(xhp_ctx *ctx, const char *override, char *buf,
+			  size_t len);
+
+/*
+ * Connect to the server at @path. Returns 0 with *ret (free with
+ * xhp_ovsdb_close), -ENOENT when the socket is missing, -ECONNREFUSED when
+ * no server listens, other negative errno, each with a message.
+ */
+int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret);
+struct xhp_ovsdb *xhp_ovsdb_close(struct xhp_ovsdb *db);
+
+/*
+ * An extra bound on every wait of this handle, @ms from now (0: none).
+ * The context's operation deadline applies as well; the earlier wins.
+ */
+void xhp_ovsdb_set_timeout(struct xhp_ovsdb *db, unsigned int ms);
+
+/*
+ * Call @method with @params (reference stolen) and wait for the answer.
+ * Echo requests are answered and notifications passed to the handle's
+ * notification hook meanwhile. Returns 0 with *ret_result (caller
+ * json_decref()s; may be NULL to discard), -ETIMEDOUT, -ECONNRESET,
+ * -EPROTO (malformed answer or an error reply), each with a message.
+ */
+int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
+		   json_t *params, json_t **ret_result);
+
+/*
+ * Run one "transact" of @ops (a JSON array, reference stolen) on the
+ * Open_vSwitch database. An operation's error fails the whole call with
+ * -EPROTO and a message naming @what and the operation; a "wait" that
+ * timed out (the rows changed under us) gives -EAGAIN without a message,
+ * so that the caller can read again and retry. Returns 0 with
+ * *ret_results, the array of per-operation results (caller
+ * json_decref()s; may be NULL).
+ */
+int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
+		       const char *what, json_t **ret_results);
+
+/*
+ * Wait until ovs-vswitchd reports Open_vSwitch cur_cfg >= @next_cfg
+ * (a "monitor" of that column). Returns 0, or -ETIMEDOUT with a message
+ * saying ovs-vswitchd did not apply the change.
+ */
+int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db,
+			   int64_t next_cfg);
+
+/* JSON helpers for building operations: ["uuid", s], ["named-uuid", s],
+ * ["set", [...]], ["map", [[k, v]...]]. Each returns a new reference
+ * or NULL on allocation failure. */
+json_t *xhp_ovsdb_uuid(const char *uuid);
+json_t *xhp_ovsdb_named_uuid(const char *name);
+json_t *xhp_ovsdb_set(json_t *array);
+json_t *xhp_ovsdb_map(void);
+/* Add k=v to a map made by xhp_ovsdb_map(). Returns 0 or -ENOMEM. */
+int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value);
+
+#endif /* XHP_OVSDB_H */

@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Routed plumbing over rtnetlink: per-link address dumps (strict, one
+ * ifindex), addresses, routes, proxy neighbours, link up/down/rename and
+ * the proxy sysctls.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_addr.h>
+#include <linux/neighbour.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "route_nl.h"
+
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
+int xhp_rt_open(xhp_ctx *ctx, struct xhp_rt **ret)
+{
+	struct xhp_rt *rt;
+	int one = 1, r;
+
+	rt = calloc(1, sizeof(*rt));
+	if (!rt)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	r = xhp_nl_open(ctx, &rt->nl);
+	if (r < 0) {
+		free(rt);
+		return r;
+	}
+	if (mnl_socket_setsockopt(rt->nl->sock, NETLINK_GET_STRICT_CHK, &one,
+				  sizeof(one)) < 0) {
+		r = -errno;
+		xhp_rt_close(rt);
+		return xhp_err(ctx, r,
+			       "cannot enable strict netlink dumps "
+			       "(kernel 4.20 or later needed): %s",
+			       strerror(-r));
+	}
+	rt->ctx = ctx;
+	*ret = rt;
+	return 0;
+}
+
+struct xhp_rt *xhp_rt_close(struct xhp_rt *rt)
+{
+	if (rt) {
+		xhp_nl_close(rt->nl);
+		free(rt);
+	}
+	return NULL;
+}
+
+static int alen(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+static int full_len(int family)
+{
+	return family == AF_INET ? 32 : 128;
+}
+
+const char *xhp_rt_ip_str(const struct xhp_rt_ip *ip, bool with_prefix,
+			  char buf[XHP_RT_IP_STR])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(ip->family, ip->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (with_prefix)
+		snprintf(buf, XHP_RT_IP_STR, "%s/%d", a, ip->prefix);
+	else
+		snprintf(buf, XHP_RT_IP_STR, "%s", a);
+	return buf;
+}
+
+/* Send, wait, and keep the extended-ack text on @rt. */
+static int talk(struct xhp_rt *rt, struct nlmsghdr *nlh, mnl_cb_t cb,
+		void *data)
+{
+	const char *ext = NULL;
+	int r;
+
+	r = xhp_nl_talk(rt->ctx, rt->nl, nlh, cb, data, &ext);
+	snprintf(rt->ext, sizeof(rt->ext), "%s", r < 0 && ext ? ext : "");
+	return r;
+}
+
+/* ---- addresses ---- */
+
+struct addr_scan {
+	int family;
+	int ifindex;
+	/* what to look for */
+	enum { SCAN_PRIMARY4, SCAN_GLOBAL6, SCAN_HAS } mode;
+	const struct xhp_rt_ip *want;
+	/* result */
+	struct xhp_rt_ip found;
+	int rank; /* 0: nothing yet; higher is better */
+};
+
+static void addr_attrs(const struct nlmsghdr *nlh, const void **local,
+		       const void **address, uint32_t *flags)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	size_t l = (size_t)alen(ifa->ifa_family);
+
+	*flags = ifa->ifa_flags;
+	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
+		switch (mnl_attr_get_type(a)) {
+		case IFA_LOCAL:
+			if (mnl_attr_get_payload_len(a) == l)
+				*local = mnl_attr_get_payload(a);
+			break;
+		case IFA_ADDRESS:
+			if (mnl_attr_get_payload_len(a) == l)
+				*address = mnl_attr_get_payload(a);
+			break;
+		case IFA_FLAGS:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				*flags = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+}
+
+static int addr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_scan *s = data;
+	const void *local = NULL, *address = NULL, *p;
+	uint32_t flags;
+	int rank = 0;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != s->family ||
+	    (int)ifa->ifa_index != s->ifindex)
+		return MNL_CB_OK;
+	addr_attrs(nlh, &local, &address, &flags);
+	/* IPv4: IFA_LOCAL is the address (IFA_ADDRESS the peer on p2p). */
+	p = local ? local : address;
+	if (!p)
+		return MNL_CB_OK;
+	switch (s->mode) {
+	case SCAN_PRIMARY4:
+		if (!(flags & IFA_F_SECONDARY) && !s->rank)
+			rank = 1;
+		break;
+	case SCAN_GLOBAL6:
+		if (ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+		    (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+			break;
+		rank = flags & IFA_F_DEPRECATED ? 1 : 2;
+		break;
+	case SCAN_HAS:
+		if (memcmp(p, s->want->addr, (size_t)alen(s->family)))
+			break;
+		if (s->want->prefix >= 0 &&
+		    ifa->ifa_prefixlen != s->want->prefix)
+			break;
+		if (s->want->prefix < 0 && s->family == AF_INET &&
+		    ifa->ifa_prefixlen != 32)
+			break;
+		rank = 1;
+		break;
+	}
+	if (rank > s->rank) {
+		s->rank = rank;
+		s->found.family = s->family;
+		memset(s->found.addr, 0, sizeof(s->found.addr));
+		memcpy(s->found.addr, p, (size_t)alen(s->family));
+		s->found.prefix = ifa->ifa_prefixlen;
+	}
+	return MNL_CB_OK;
+}
+
+/* RTM_GETADDR dump of one link only (strict check: the kernel filters). */
+static int addr_dump(struct xhp_rt *rt, struct addr_scan *s)
+{
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+
+	nlh = xhp_nl_msg(rt->nl, RTM_GETADDR, NLM_F_DUMP);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)s->family;
+	ifa->ifa_index = (uint32_t)s->ifindex;
+	return talk(rt, nlh, addr_cb, s);
+}
+
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+{
+	struct addr_scan s = { .family = AF_INET,
+			       .ifindex = ifindex,
+			       .mode = SCAN_PRIMARY4 };
+	int r = addr_dump(rt, &s);
+
+	if (r < 0)
+		return r;
+	if (!s.rank)
+		return -ENOENT;
+	*ret = s.found;
+	return 0;
+}
+
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+{
+	struct addr_scan s = { .family = AF_INET6,
+			       .ifindex = ifindex,
+			       .mode = SCAN_GLOBAL6 };
+	int r = addr_dump(rt, &s);
+
+	if (r < 0)
+		return r;
+	if (!s.rank)
+		return -ENOENT;
+	*ret = s.found;
+	return 0;
+}
+
+int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+{
+	struct addr_scan s = { .family = ip->family,
+			       .ifindex = ifindex,
+			       .mode = SCAN_HAS,
+			       .want = ip };
+	int r = addr_dump(rt, &s);
+
+	return r < 0 ? r : s.rank > 0;
+}
+
+static struct nlmsghdr *addr_msg(struct xhp_rt *rt, uint16_t type,
+				 uint16_t flags, int ifindex,
+				 const struct xhp_rt_ip *ip)
+{
+	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, type, flags);
+	struct ifaddrmsg *ifa;
+	size_t l = (size_t)alen(ip->family);
+
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (uint8_t)ip->family;
+	ifa->ifa_prefixlen = (uint8_t)ip->prefix;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (uint32_t)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, l, ip->addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, l, ip->addr);
+	return nlh;
+}
+
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+{
+	struct nlmsghdr *nlh = addr_msg(rt, RTM_NEWADDR,
+					NLM_F_CREATE | NLM_F_EXCL, ifindex, ip);
+	int r = talk(rt, nlh, NULL, NULL);
+
+	return r == -EEXIST ? 1 : r;
+}
+
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+{
+	struct nlmsghdr *nlh = addr_msg(rt, RTM_DELADDR, 0, ifindex, ip);
+	int r = talk(rt, nlh, NULL, NULL);
+
+	return r == -EADDRNOTAVAIL || r == -ENODEV ? -ENOENT : r;
+}
+
+/* ---- routes ---- */
+
+static struct nlmsghdr *route_msg(struct xhp_rt *rt, uint16_t type,
+				  uint16_t flags, const struct xhp_rt_route *r,
+				  bool add)
+{
+	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, type, flags);
+	uint32_t table = r->table ? r->table : RT_TABLE_MAIN;
+	int family = r->dst.family;
+	struct rtmsg *rtm;
+
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_dst_len = (uint8_t)r->dst.prefix;
+	rtm->rtm_table = table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+	rtm->rtm_type = RTN_UNICAST;
+	if (add) {
+		/* As `ip route add X dev D` makes them. */
+		rtm->rtm_protocol = RTPROT_BOOT;
+		rtm->rtm_scope = family == AF_INET ? RT_SCOPE_LINK :
+						     RT_SCOPE_UNIVERSE;
+	} else {
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	}
+	mnl_attr_put(nlh, RTA_DST, (size_t)alen(family), r->dst.addr);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	if (add && r->src.family == family)
+		mnl_attr_put(nlh, RTA_PREFSRC, (size_t)alen(family),
+			     r->src.addr);
+	return nlh;
+}
+
+/* Parse the fib entry of an RTM_NEWROUTE answer into a route. */
+static int route_parse_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	struct xhp_rt_route *r = data;
+	size_t l = (size_t)alen(rtm->rtm_family);
+	const struct nlattr *a;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+		return MNL_CB_OK;
+	memset(r, 0, sizeof(*r));
+	r->dst.family = rtm->rtm_family;
+	r->dst.prefix = rtm->rtm_dst_len;
+	r->table = rtm->rtm_table;
+	mnl_attr_for_each(a, nlh, sizeof(*rtm)) {
+		switch (mnl_attr_get_type(a)) {
+		case RTA_DST:
+			if (mnl_attr_get_payload_len(a) == l)
+				memcpy(r->dst.addr, mnl_attr_get_payload(a), l);
+			break;
+		case RTA_PREFSRC:
+			if (mnl_attr_get_payload_len(a) == l) {
+				r->src.family = rtm->rtm_family;
+				r->src.prefix = full_len(rtm->rtm_family);
+				memcpy(r->src.addr, mnl_attr_get_payload(a), l);
+			}
+			break;
+		case RTA_OIF:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				r->oif = (int)mnl_attr_get_u32(a);
+			break;
+		case RTA_PRIORITY:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				r->metric = mnl_attr_get_u32(a);
+			break;
+		case RTA_TABLE:
+			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
+				r->table = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst, int oif,
+			struct xhp_rt_route *ret)
+{
+	struct xhp_rt_route found = { 0 };
+	int family = dst->family;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int e;
+
+	nlh = xhp_nl_msg(rt->nl, RTM_GETROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_dst_len = (uint8_t)full_len(family);
+	rtm->rtm_flags = RTM_F_FIB_MATCH;
+	mnl_attr_put(nlh, RTA_DST, (size_t)alen(family), dst->addr);
+	if (oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
+	e = talk(rt, nlh, route_parse_cb, &found);
+	if (e == -ENETUNREACH || e == -EHOSTUNREACH || e == -ENOENT ||
+	    e == -ESRCH || (e == 0 && !found.dst.family))
+		return -ENOENT;
+	if (e < 0)
+		return e;
+	*ret = found;
+	return 0;
+}
+
+/* Is exactly @r (dst, prefix, device, metric, table, source) there? */
+static int route_is_there(struct xhp_rt *rt, const struct xhp_rt_route *r)
+{
+	size_t l = (size_t)alen(r->dst.family);
+	struct xhp_rt_route f;
+	int e;
+
+	e = xhp_rt_route_lookup(rt, &r->dst, r->oif, &f);
+	if (e == -ENOENT)
+		return 0;
+	if (e < 0)
+		return e;
+	return f.dst.family == r->dst.family && f.dst.prefix == r->dst.prefix &&
+	       !memcmp(f.dst.addr, r->dst.addr, l) && f.oif == r->oif &&
+	       f.metric == r->metric &&
+	       f.table == (r->table ? r->table : RT_TABLE_MAIN) &&
+	       (r->src.family != r->dst.family ||
+		(f.src.family && !memcmp(f.src.addr, r->src.addr, l)));
+}
+
+int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r)
+{
+	struct nlmsghdr *nlh =
+		route_msg(rt, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r, true);
+	char ext[sizeof(rt->ext)];
+	int e = talk(rt, nlh, NULL, NULL), same;
+
+	if (e != -EEXIST)
+		return e;
+	memcpy(ext, rt->ext, sizeof(ext));
+	same = route_is_there(rt, r);
+	if (same < 0)
+		return same;
+	memcpy(rt->ext, ext, sizeof(ext));
+	return same ? 1 : -EEXIST;
+}
+
+int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r)
+{
+	struct nlmsghdr *nlh = route_msg(rt, RTM_DELROUTE, 0, r, false);
+	int e = talk(rt, nlh, NULL, NULL);
+
+	return e == -ESRCH || e == -ENODEV ? -ENOENT : e;
+}
+
+/* ---- proxy neighbours ---- */
+
+static struct nlmsghdr *proxy_msg(struct xhp_rt *rt, uint16_t type,
+				  uint16_t flags, int ifindex,
+				  const struct xhp_rt_ip *ip)
+{
+	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, type, flags);
+	struct ndmsg *ndm;
+
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	ndm->ndm_family = (uint8_t)ip->family;
+	ndm->ndm_ifindex = ifindex;
+	ndm->ndm_flags = NTF_PROXY;
+	if (type == RTM_NEWNEIGH)
+		ndm->ndm_state = NUD_PERMANENT;
+	mnl_attr_put(nlh, NDA_DST, (size_t)alen(ip->family), ip->addr);
+	return nlh;
+}
+
+int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+{
+	struct nlmsghdr *nlh = proxy_msg(rt, RTM_GETNEIGH, 0, ifindex, ip);
+	int e = talk(rt, nlh, NULL, NULL);
+
+	if (e == -ENOENT)
+		return 0;
+	return e < 0 ? e : 1;
+}
+
+int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+{
+	struct nlmsghdr *nlh;
+	int e = xhp_rt_proxy_has(rt, ifindex, ip);
+
+	if (e != 0)
+		return e;
+	nlh = proxy_msg(rt, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+			ip);
+	return talk(rt, nlh, NULL, NULL);
+}
+
+int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+{
+	struct nlmsghdr *nlh = proxy_msg(rt, RTM_DELNEIGH, 0, ifindex, ip);
+	int e = talk(rt, nlh, NULL, NULL);
+
+	return e == -ENODEV ? -ENOENT : e;
+}
+
+/* ---- links (local helpers; link.c has the general ones) ---- */
+
+int xhp_rt_link_set_up(struct xhp_rt *rt, int ifindex, bool up)
+{
+	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi;
+
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	return talk(rt, nlh, NULL, NULL);
+}
+
+int xhp_rt_link_rename(struct xhp_rt *rt, int ifindex, const char *name)
+{
+	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi;
+
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return talk(rt, nlh, NULL, NULL);
+}
+
+/* ---- sysctls ---- */
+
+static int sysctl_path(int family, const char *dev, const char *name, char *buf,
+		       size_t size)
+{
+	int n;
+
+	if (!dev[0] || strchr(dev, '/') || !strcmp(dev, ".") ||
+	    !strcmp(dev, "..") || strchr(name, '/'))
+		return -EINVAL;
+	n = snprintf(buf, size, "/proc/sys/net/ipv%c/conf/%s/%s",
+		     family == AF_INET ? '4' : '6', dev, name);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	char *end;
+	long v;
+	int fd, r;
+
+	r = sysctl_path(family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return r;
+	buf[n] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v < INT32_MIN ||
+	    v > INT32_MAX)
+		return -EIO;
+	*ret = (int)v;
+	return 0;
+}
+
+int xhp_rt_sysctl_set(int family, const char *dev, const char *name, int value)
+{
+	char path[128], buf[16];
+	ssize_t n;
+	int fd, r, len;
+
+	r = sysctl_path(family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	len = snprintf(buf, sizeof(buf), "%d\n", value);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, (size_t)len);
+	r = n < 0 ? -errno : n != len ? -EIO : 0;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	return r;
+}

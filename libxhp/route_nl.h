@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Routed plumbing over rtnetlink (on nl.h): a link's addresses (a dump
+ * restricted to one ifindex with NETLINK_GET_STRICT_CHK, so the cost does
+ * not grow with the links or addresses on the host), addresses, routes,
+ * proxy neighbour entries, link up/down and rename, and the proxy_arp /
+ * proxy_ndp sysctls under /proc/sys/net.
+ *
+ * Every call returns >= 0 or a negative errno; the kernel's extended-ack
+ * text of the last failure is in rt->ext ("" if none). Nothing here logs
+ * an error: the caller says which step failed on which device.
+ */
+#ifndef XHP_ROUTE_NL_H
+#define XHP_ROUTE_NL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "nl.h"
+
+struct xhp_rt {
+	xhp_ctx *ctx;
+	struct xhp_nl *nl;
+	char ext[256];
+};
+
+/* Open the rtnetlink socket with strict dump checking. Caller frees the
+ * result with xhp_rt_close() (NULL-safe, returns NULL). */
+int xhp_rt_open(xhp_ctx *ctx, struct xhp_rt **ret);
+struct xhp_rt *xhp_rt_close(struct xhp_rt *rt);
+
+/* An address or prefix of either family, network byte order. */
+struct xhp_rt_ip {
+	int family; /* AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* 4 bytes used for AF_INET */
+	int prefix;
+};
+
+/* Render @ip as "addr/prefix" (or "addr" with @with_prefix false). */
+#define XHP_RT_IP_STR 64
+const char *xhp_rt_ip_str(const struct xhp_rt_ip *ip, bool with_prefix,
+			  char buf[XHP_RT_IP_STR]);
+
+/*
+ * The first primary (not secondary) IPv4 address of @ifindex, as
+ * `ip -4 addr show primary dev X` lists it first. -ENOENT if none.
+ */
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
+/*
+ * A global-scope IPv6 address of @ifindex that is not tentative or
+ * failed DAD, preferring one that is not deprecated. -ENOENT if none.
+ */
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
+/*
+ * Whether @ifindex has exactly @ip (address and prefix): 1 yes, 0 no.
+ * With @ip->prefix < 0 any prefix matches; for AF_INET only prefix 32
+ * addresses are looked at then (what vif-route adds).
+ */
+int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
+/* Add @ip to @ifindex: 0 added, 1 it was there already. */
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
+/* Delete @ip from @ifindex: 0 deleted, -ENOENT it was not there. */
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
+
+/* A unicast route through a device, as vif-route makes them. */
+struct xhp_rt_route {
+	struct xhp_rt_ip dst; /* dst.prefix is the prefix length */
+	int oif;
+	struct xhp_rt_ip src; /* preferred source; family 0: none */
+	uint32_t metric;
+	uint32_t table; /* 0: main */
+};
+
+/*
+ * Add @r (NLM_F_EXCL): 0 added; 1 an identical route (same dst, prefix,
+ * device, metric, table and source) was there already; -EEXIST another
+ * route to the same destination with the same metric is in the way.
+ */
+int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r);
+/*
+ * The fib entry the kernel matches for @dst (out of @oif unless 0) by
+ * RTM_F_FIB_MATCH: a lookup, not a dump. -ENOENT if none.
+ */
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst, int oif,
+			struct xhp_rt_route *ret);
+/*
+ * Delete the route to r->dst through r->oif with r->metric in r->table
+ * (any source): 0 deleted, -ENOENT it was not there.
+ */
+int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r);
+
+/* Proxy neighbour (NTF_PROXY) entries for @ip on @ifindex. */
+/* 1 present, 0 absent. */
+int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex,
+		     const struct xhp_rt_ip *ip);
+/* 0 added, 1 it was there already. */
+int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex,
+		     const struct xhp_rt_ip *ip);
+/* 0 deleted, -ENOENT it was not there. */
+int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex,
+		     const struct xhp_rt_ip *ip);
+
+/*
+ * Link up or down (IFF_UP only). A tiny local helper: the general link
+ * module (link.c) may replace it.
+ */
+int xhp_rt_link_set_up(struct xhp_rt *rt, int ifindex, bool up);
+/* Rename the (down) link @ifindex to @name. */
+int xhp_rt_link_rename(struct xhp_rt *rt, int ifindex, const char *name);
+
+/*
+ * /proc/sys/net/ipv{4,6}/conf/<dev>/<name> as a small integer.
+ * @family AF_INET or AF_INET6. -ENOENT when the device (or the family on
+ * it) does not exist.
+ */
+int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret);
+int xhp_rt_sysctl_set(int family, const char *dev, const char *name, int value);
+
+#endif /* XHP_ROUTE_NL_H */

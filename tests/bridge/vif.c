@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * vif-bridge end to end: the CLI as libxl runs it, on a real bridge and
+ * tap in a throwaway namespace, with the test xenstore daemon. Asserts
+ * kernel state and xenstore keys, including after every failure.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bt.h"
+#include "personality.h"
+#include "testutil.h"
+
+static struct bt T;
+
+#define BE "/local/domain/0/backend/vif/1/0"
+#define FE_MTU "/local/domain/1/device/vif/0/mtu"
+
+static const uint8_t dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t tap_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
+
+static int setup(void **state)
+{
+	bt_sh("ip", "link", "add", "br0", "type", "bridge");
+	bt_sh("ip", "link", "set", "br0", "up");
+	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
+	bt_sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
+	bt_sh("ip", "addr", "add", "10.5.0.1/24", "dev", "vif1.0");
+	bt_xs_write(&T, BE "/bridge", "br0");
+	bt_xs_write(&T, BE "/hotplug-status", "");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char *out = NULL;
+
+	/* Delete every link but lo: nothing leaks into the next test. */
+	tu_runl(&out, "ip", "-o", "link", "show", NULL);
+	for (char *p = out; p && *p;) {
+		char *nl = strchr(p, '\n'), name[32];
+
+		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
+			tu_runl(NULL, "ip", "link", "del", name, NULL);
+		p = nl ? nl + 1 : NULL;
+	}
+	free(out);
+	bt_xs_rm(&T, "/local/domain/0/backend");
+	bt_xs_rm(&T, "/local/domain/1");
+	return 0;
+}
+
+/* xhp-hotplug vif-bridge <action> type_if=<type> with libxl's env. */
+static int cli(const char *action, const char *type, const char *dev,
+	       char **out)
+{
+	const char *argv[] = { XHP_CLI, "vif-bridge", action, NULL, NULL };
+	char tif[16], devenv[48];
+	const char *env[] = { devenv, "XENBUS_PATH=backend/vif/1/0",
+			      "XENBUS_TYPE=vif", NULL };
+
+	snprintf(tif, sizeof(tif), "type_if=%s", type);
+	argv[3] = tif;
+	snprintf(devenv, sizeof(devenv), "%s=%s",
+		 strcmp(type, "tap") ? "vif" : "INTERFACE", dev);
+	return bt_run(argv, env, out);
+}
+
+static int online(char **out)
+{
+	return cli("online", "vif", "vif1.0", out);
+}
+
+static int offline(char **out)
+{
+	return cli("offline", "vif", "vif1.0", out);
+}
+
+static void assert_plumbed(const char *name, unsigned int mtu)
+{
+	struct xhp_link l;
+
+	assert_int_equal(bt_link(&T, name, &l), 0);
+	assert_string_equal(bt_master(&T, &l), "br0");
+	assert_true(l.flags & IFF_UP);
+	assert_memory_equal(l.addr, dummy_mac, 6);
+	assert_int_equal(l.mtu, mtu);
+	assert_int_equal(bt_count_addrs(name), 0);
+}
+
+static void assert_released(const char *name)
+{
+	struct xhp_link l;
+
+	assert_int_equal(bt_link(&T, name, &l), 0);
+	assert_int_equal(l.master, 0);
+	assert_false(l.flags & IFF_UP);
+}
+
+/* The tap exactly as set up: no residue of a failed run. */
+static void assert_untouched(void)
+{
+	struct xhp_link l;
+
+	assert_int_equal(bt_link(&T, "vif1.0", &l), 0);
+	assert_int_equal(l.master, 0);
+	assert_false(l.flags & IFF_UP);
+	assert_memory_equal(l.addr, tap_mac, 6);
+	assert_int_equal(l.mtu, 1500);
+	assert_int_equal(bt_count_addrs("vif1.0"), 1);
+}
+
+static void assert_key(const char *path, const char *want)
+{
+	char *v = bt_xs_read(&T, path);
+
+	if (!want) {
+		assert_null(v);
+		return;
+	}
+	assert_non_null(v);
+	assert_string_equal(v, want);
+	free(v);
+}
+
+/* A failed online: exit 1, status error, hotplug-error holds @msg. */
+static void assert_failed(int rc, char **outp, const char *msg)
+{
+	char *e = bt_xs_read(&T, BE "/hotplug-error");
+	char *out = *outp;
+
+	if (rc != 1 || !e || !strstr(e, msg))
+		fail_msg("rc %d, hotplug-error '%s', output '%s'; expected "
+			 "'%s'",
+			 rc, e ? e : "(none)", out ? out : "", msg);
+	assert_non_null(out);
+	assert_non_null(strstr(out, msg));
+	free(e);
+	free(out);
+	*outp = NULL;
+	assert_key(BE "/hotplug-status", "error");
+}
+
+static void test_online_offline(void **state)
+{
+	char *out = NULL;
+
+	assert_int_equal(online(&out), 0);
+	free(out);
+	assert_plumbed("vif1.0", 1500);
+	assert_key(BE "/hotplug-status", "connected");
+	assert_key(FE_MTU, "1500");
+	assert_int_equal(offline(NULL), 0);
+	assert_released("vif1.0");
+	assert_key(BE "/hotplug-status", "connected");
+}
+
+static void test_online_twice_offline_twice(void **state)
+{
+	bt_xs_write(&T, BE "/mtu", "1400");
+	assert_int_equal(online(NULL), 0);
+	assert_int_equal(online(NULL), 0);
+	assert_plumbed("vif1.0", 1400);
+	assert_key(FE_MTU, "1400");
+	assert_int_equal(offline(NULL), 0);
+	assert_int_equal(offline(NULL), 0);
+	assert_released("vif1.0");
+}
+
+static void test_offline_half_done(void **state)
+{
+	/* An online that stopped after enslaving, before up. */
+	bt_sh("ip", "link", "set", "vif1.0", "address", "fe:ff:ff:ff:ff:ff");
+	bt_sh("ip", "link", "set", "vif1.0", "master", "br0");
+	assert_int_equal(offline(NULL), 0);
+	assert_released("vif1.0");
+	/* And a device that is gone. */
+	bt_sh("ip", "link", "del", "vif1.0");
+	assert_int_equal(offline(NULL), 0);
+}
+
+static void test_vifname(void **state)
+{
+	struct xhp_link l;
+
+	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(online(NULL), 0);
+	assert_int_equal(bt_link(&T, "vif1.0", &l), -ENODEV);
+	assert_plumbed("guest0", 1500);
+	/* The frontend's path, not one made from the name. */
+	assert_key(FE_MTU, "1500");
+	assert_int_equal(online(NULL), 0);
+	assert_plumbed("guest0", 1500);
+	assert_int_equal(offline(NULL), 0);
+	assert_released("guest0");
+	assert_int_equal(offline(NULL), 0);
+}
+
+static void test_vifname_clash(void **state)
+{
+	char *out = NULL;
+	struct xhp_link l;
+	int links = bt_count_links();
+
+	bt_sh("ip", "tuntap", "add", "guest0", "mode", "tap");
+	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_failed(online(&out), &out,
+		      "An interface with name guest0 "
+		      "already exists");
+	free(out);
+	assert_untouched();
+	assert_int_equal(bt_link(&T, "guest0", &l), 0);
+	assert_int_equal(l.master, 0);
+	assert_int_equal(bt_count_links(), links + 1);
+}
+
+static void test_tap_emu(void **state)
+{
+	struct xhp_link l;
+
+	bt_sh("ip", "tuntap", "add", "vif1.0-emu", "mode", "tap");
+	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(cli("add", "tap", "vif1.0-emu", NULL), 0);
+	assert_int_equal(bt_link(&T, "vif1.0-emu", &l), -ENODEV);
+	assert_plumbed("guest0-emu", 1500);
+	/* Xen writes no status for taps; the vif is untouched. */
+	assert_key(BE "/hotplug-status", "");
+	assert_untouched();
+	assert_int_equal(cli("remove", "tap", "vif1.0-emu", NULL), 0);
+	assert_released("guest0-emu");
+	assert_int_equal(cli("remove", "tap", "vif1.0-emu", NULL), 0);
+	/* Without vifname the name stays. */
+	bt_xs_rm(&T, BE "/vifname");
+	bt_sh("ip", "link", "set", "guest0-emu", "name", "vif1.0-emu");
+	assert_int_equal(cli("add", "tap", "vif1.0-emu", NULL), 0);
+	assert_plumbed("vif1.0-emu", 1500);
+}
+
+static void test_missing_bridge(void **state)
+{
+	char *out = NULL;
+
+	bt_xs_write(&T, BE "/bridge", "nobr0");
+	assert_failed(online(&out), &out, "Could not find bridge device nobr0");
+	free(out);
+	assert_untouched();
+	assert_key(FE_MTU, NULL);
+}
+
+static void test_default_and_xenbr_bridge(void **state)
+{
+	bt_sh("ip", "link", "add", "eth7", "type", "bridge");
+	bt_xs_write(&T, BE "/bridge", "xenbr7");
+	assert_int_equal(online(NULL), 0);
+	{
+		struct xhp_link l;
+
+		assert_int_equal(bt_link(&T, "vif1.0", &l), 0);
+		assert_string_equal(bt_master(&T, &l), "eth7");
+	}
+	assert_int_equal(offline(NULL), 0);
+	/* No bridge key: the first bridge by name (br0 < eth7). */
+	bt_xs_rm(&T, BE "/bridge");
+	assert_int_equal(online(NULL), 0);
+	assert_plumbed("vif1.0", 1500);
+}
+
+static void test_missing_device(void **state)
+{
+	char *out = NULL;
+	int links = bt_count_links();
+
+	assert_failed(cli("online", "vif", "vif9.0", &out), &out,
+		      "Could not find device vif9.0");
+	free(out);
+	assert_int_equal(bt_count_links(), links);
+	assert_untouched();
+}
+
+static void test_bad_mtu(void **state)
+{
+	char *out = NULL;
+
+	bt_xs_write(&T, BE "/mtu", "abc");
+	assert_failed(online(&out), &out, "bad mtu 'abc' for vif1.0");
+	free(out);
+	assert_untouched();
+	/* Valid for the parser, refused by the kernel (tap max 65521), with
+	 * a rename before it: everything is undone. */
+	bt_xs_write(&T, BE "/mtu", "65535");
+	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_failed(online(&out), &out, "set MTU 65535 on guest0");
+	free(out);
+	assert_untouched();
+	{
+		struct xhp_link l;
+
+		assert_int_equal(bt_link(&T, "guest0", &l), -ENODEV);
+	}
+}
+
+static void test_bad_vlan(void **state)
+{
+	char *out = NULL;
+
+	bt_xs_write(&T, BE "/vlan", "10p/20p");
+	assert_failed(online(&out), &out, "bad vlan '10p/20p' for vif1.0");
+	free(out);
+	assert_untouched();
+}
+
+static void test_vlan_not_filtering(void **state)
+{
+	char *out = NULL;
+
+	bt_xs_write(&T, BE "/vlan", "10");
+	assert_failed(online(&out), &out, "bridge br0 does not filter VLANs");
+	free(out);
+	assert_untouched();
+	assert_key(FE_MTU, NULL);
+}
+
+static void test_xenstore_down(void **state)
+{
+	const char *argv[] = { XHP_CLI, "vif-bridge", "online", "type_if=vif",
+			       NULL };
+	const char *env[] = { "vif=vif1.0", "XENBUS_PATH=backend/vif/1/0",
+			      "XENSTORED_PATH=/nonexistent/xenstored", NULL };
+	char *out = NULL;
+
+	assert_int_equal(bt_run(argv, env, &out), 1);
+	assert_non_null(strstr(out, "cannot connect to xenstore"));
+	free(out);
+	assert_untouched();
+}
+
+static void test_dry_run(void **state)
+{
+	xhp_request *req;
+	xhp_result *res = NULL;
+
+	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
+					 "backend/vif/1/0", "vif1.0", &req),
+			 0);
+	assert_int_equal(xhp_ctx_set_dry_run(T.ctx, 1), 0);
+	assert_int_equal(xhp_device_run(T.ctx, "vif-bridge", req, &res), 0);
+	assert_int_equal(xhp_ctx_set_dry_run(T.ctx, 0), 0);
+	xhp_result_free(res);
+	xhp_request_free(req);
+	assert_untouched();
+	assert_key(BE "/hotplug-status", "");
+	assert_key(FE_MTU, NULL);
+}
+
+static void test_library_in_process(void **state)
+{
+	xhp_request *req;
+
+	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
+					 "backend/vif/1/0", "vif1.0", &req),
+			 0);
+	assert_int_equal(xhp_device_run(T.ctx, "vif-bridge", req, NULL), 0);
+	xhp_request_free(req);
+	assert_plumbed("vif1.0", 1500);
+	assert_key(BE "/hotplug-status", "connected");
+}
+
+#define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T_(test_online_offline),
+		T_(test_online_twice_offline_twice),
+		T_(test_offline_half_done),
+		T_(test_vifname),
+		T_(test_vifname_clash),
+		T_(test_tap_emu),
+		T_(test_missing_bridge),
+		T_(test_default_and_xenbr_bridge),
+		T_(test_missing_device),
+		T_(test_bad_mtu),
+		T_(test_bad_vlan),
+		T_(test_vlan_not_filtering),
+		T_(test_xenstore_down),
+		T_(test_dry_run),
+		T_(test_library_in_process),
+	};
+	int r;
+
+	bt_init(&T);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	bt_fini(&T);
+	return r;
+}

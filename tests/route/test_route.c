@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * vif-route against the kernel: each test in its own network namespace
+ * with a veth pair as the gateway device (eth0), taps as the vif
+ * (vif3.0) and the emulated NIC (vif3.0-emu), and a private test
+ * xenstored. Kernel state is read back with `ip -d -j` and /proc/sys.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "route_util.h"
+#include "testutil.h"
+
+static struct ru_env env;
+
+static int setup_both(void **state)
+{
+	(void)state;
+	return ru_setup(&env, true, true) == 0 && ru_tap(RU_VIF) == 0 ? 0 : -1;
+}
+
+static int setup_v4(void **state)
+{
+	(void)state;
+	return ru_setup(&env, true, false) == 0 && ru_tap(RU_VIF) == 0 ? 0 : -1;
+}
+
+static int setup_v6(void **state)
+{
+	(void)state;
+	return ru_setup(&env, false, true) == 0 && ru_tap(RU_VIF) == 0 ? 0 : -1;
+}
+
+static int setup_none(void **state)
+{
+	(void)state;
+	return ru_setup(&env, false, false) == 0 && ru_tap(RU_VIF) == 0 ? 0 :
+									  -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	ru_teardown(&env);
+	return 0;
+}
+
+/* Assert one route in table main through @dev. */
+static void check_route(const char *dev, const char *dst, const char *src,
+			int metric)
+{
+	json_t *routes = ru_routes(dev), *r;
+
+	assert_non_null(routes);
+	r = ru_find_route(routes, dst);
+	if (!r)
+		fail_msg("no route to %s in table main via %s", dst, dev);
+	assert_string_equal(json_string_value(json_object_get(r, "type")),
+			    "unicast");
+	if (src)
+		assert_string_equal(
+			json_string_value(json_object_get(r, "prefsrc")), src);
+	assert_int_equal(json_integer_value(json_object_get(r, "metric")),
+			 metric);
+	json_decref(routes);
+}
+
+/* Number of main-table routes through @dev (link-local ones aside). */
+static int main_routes(const char *dev)
+{
+	json_t *routes = ru_routes(dev), *r;
+	size_t i;
+	int n = 0;
+
+	json_array_foreach(routes, i, r) {
+		const char *t = json_string_value(json_object_get(r, "table"));
+		const char *d = json_string_value(json_object_get(r, "dst"));
+
+		if (t && !strcmp(t, "main") && d && strncmp(d, "fe80:", 5))
+			n++;
+	}
+	json_decref(routes);
+	return n;
+}
+
+static void check_connected(void)
+{
+	char *s = ru_xs_get("hotplug-status");
+
+	assert_non_null(s);
+	assert_string_equal(s, "connected");
+	free(s);
+}
+
+/* Nothing of vif-route's left on the vif or the gateway. */
+static void check_clean(const char *dev)
+{
+	assert_int_equal(main_routes(dev), 0);
+	assert_int_equal(ru_addr_count(dev, 4), 0);
+	assert_false(ru_link_up(dev));
+	assert_int_equal(ru_sysctl(4, dev, "proxy_arp"), 0);
+	assert_int_equal(ru_sysctl(6, dev, "proxy_ndp"), 0);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 0);
+}
+
+static void online_ok(const char *ip)
+{
+	char *msg = NULL;
+
+	if (ip)
+		assert_int_equal(ru_xs_put("ip", ip), 0);
+	if (ru_ours("online", false, NULL, &msg) != 0)
+		fail_msg("online failed: %s", msg);
+	free(msg);
+}
+
+static void test_ipv4_only(void **state)
+{
+	(void)state;
+	online_ok("10.0.0.5 10.1.0.0/24");
+	check_connected();
+	assert_true(ru_has_addr(RU_VIF, RU_GW4, 32));
+	assert_int_equal(ru_addr_count(RU_VIF, 4), 1);
+	assert_true(ru_link_up(RU_VIF));
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 1);
+	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 0);
+	check_route(RU_VIF, "10.0.0.5", RU_GW4, 2);
+	check_route(RU_VIF, "10.1.0.0/24", RU_GW4, 2);
+	assert_int_equal(main_routes(RU_VIF), 2);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 0);
+}
+
+static void test_ipv6_only(void **state)
+{
+	(void)state;
+	online_ok("2001:db8:1::5 2001:db8:2::/64 2001:db8:3::7/64");
+	check_connected();
+	check_route(RU_VIF, "2001:db8:1::5", RU_GW6, 2);
+	check_route(RU_VIF, "2001:db8:2::/64", RU_GW6, 2);
+	/* host bits under an IPv6 prefix: the route is the prefix */
+	check_route(RU_VIF, "2001:db8:3::/64", RU_GW6, 2);
+	assert_int_equal(main_routes(RU_VIF), 3);
+	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 1);
+	/* proxies for addresses, not for bare prefixes */
+	assert_int_equal(ru_proxy_count(RU_GW, "2001:db8:1::5"), 1);
+	assert_int_equal(ru_proxy_count(RU_GW, "2001:db8:3::7"), 1);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 2);
+	/* the gateway has IPv4 too: the vif gets it, as Xen does */
+	assert_true(ru_has_addr(RU_VIF, RU_GW4, 32));
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 1);
+}
+
+/* An IPv6-only gateway serves IPv6-only ip lists. */
+static void test_ipv6_only_gateway(void **state)
+{
+	(void)state;
+	online_ok("2001:db8:1::5");
+	check_connected();
+	check_route(RU_VIF, "2001:db8:1::5", RU_GW6, 2);
+	assert_int_equal(ru_addr_count(RU_VIF, 4), 0);
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 0);
+	assert_int_equal(ru_proxy_count(RU_GW, "2001:db8:1::5"), 1);
+	assert_true(ru_link_up(RU_VIF));
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	check_clean(RU_VIF);
+}
+
+static void test_mixed(void **state)
+{
+	(void)state;
+	online_ok("10.0.0.5 2001:db8:1::5 10.2.0.0/16 2001:db8:2::/48");
+	check_connected();
+	check_route(RU_VIF, "10.0.0.5", RU_GW4, 2);
+	check_route(RU_VIF, "10.2.0.0/16", RU_GW4, 2);
+	check_route(RU_VIF, "2001:db8:1::5", RU_GW6, 2);
+	check_route(RU_VIF, "2001:db8:2::/48", RU_GW6, 2);
+	assert_int_equal(main_routes(RU_VIF), 4);
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 1);
+	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 1);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 1);
+}
+
+static void test_several(void **state)
+{
+	char ip[4096] = "", dst[64];
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 40; i++) {
+		snprintf(dst, sizeof(dst), "%s10.0.%d.%d", i > 1 ? " " : "",
+			 i / 8, i);
+		strcat(ip, dst);
+	}
+	for (i = 1; i <= 24; i++) {
+		snprintf(dst, sizeof(dst), " 2001:db8:5::%x", i);
+		strcat(ip, dst);
+	}
+	online_ok(ip);
+	check_connected();
+	assert_int_equal(main_routes(RU_VIF), 64);
+	check_route(RU_VIF, "10.0.5.40", RU_GW4, 2);
+	check_route(RU_VIF, "2001:db8:5::18", RU_GW6, 2);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 24);
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	check_clean(RU_VIF);
+}
+
+/* vif: metric 2; the emulated NIC's tap: metric 1 (Xen's priorities). */
+static void test_tap_vs_vif(void **state)
+{
+	char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(ru_tap(RU_TAP), 0);
+	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	if (ru_ours("add", true, NULL, &msg) != 0)
+		fail_msg("tap add failed: %s", msg);
+	free(msg);
+	/* no hotplug-status for a tap: Xen's script calls success only
+	 * for vif online */
+	assert_null(ru_xs_get("hotplug-status"));
+	online_ok(NULL);
+	check_route(RU_TAP, "10.0.0.5", RU_GW4, 1);
+	check_route(RU_TAP, "2001:db8:1::5", RU_GW6, 1);
+	check_route(RU_VIF, "10.0.0.5", RU_GW4, 2);
+	check_route(RU_VIF, "2001:db8:1::5", RU_GW6, 2);
+	assert_true(ru_has_addr(RU_TAP, RU_GW4, 32));
+	/* the emulated NIC unplugged: the vif's routes stay */
+	assert_int_equal(ru_ours("remove", true, NULL, NULL), 0);
+	assert_int_equal(main_routes(RU_TAP), 0);
+	check_route(RU_VIF, "10.0.0.5", RU_GW4, 2);
+	/* and so does the proxy entry the vif still needs */
+	assert_int_equal(ru_proxy_count(RU_GW, "2001:db8:1::5"), 1);
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	check_clean(RU_VIF);
+	check_clean(RU_TAP);
+	/* the tap's online and the vif's add are no-ops */
+	assert_int_equal(ru_ours("online", true, NULL, NULL), 0);
+	assert_int_equal(ru_ours("add", false, NULL, NULL), 0);
+	check_clean(RU_TAP);
+	check_clean(RU_VIF);
+}
+
+static void test_offline(void **state)
+{
+	(void)state;
+	online_ok("10.0.0.5 10.1.0.0/24 2001:db8:1::5");
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	check_clean(RU_VIF);
+	/* the gateway is untouched */
+	assert_true(ru_has_addr(RU_GW, RU_GW4, 24));
+	assert_true(ru_link_up(RU_GW));
+	/* again: what is gone is success */
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	check_clean(RU_VIF);
+}
+
+/* The guest destroyed first: the vif is gone, the gateway's proxy entries
+ * (which would outlive it) still go. */
+static void test_offline_vif_gone(void **state)
+{
+	(void)state;
+	online_ok("10.0.0.5 2001:db8:1::5");
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 1);
+	assert_int_equal(tu_runl(NULL, "ip", "link", "del", RU_VIF, NULL), 0);
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 0);
+}
+
+static void test_double_online(void **state)
+{
+	char *before, *after;
+
+	(void)state;
+	online_ok("10.0.0.5 10.1.0.0/24 2001:db8:1::5");
+	before = ru_state(RU_VIF);
+	assert_int_equal(ru_xs_put("hotplug-status", ""), 0);
+	online_ok(NULL);
+	check_connected();
+	after = ru_state(RU_VIF);
+	assert_string_equal(before, after);
+	assert_int_equal(main_routes(RU_VIF), 3);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 1);
+	free(before);
+	free(after);
+	/* one offline undoes it all */
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	check_clean(RU_VIF);
+}
+
+static void expect_failure(const char *ip, const char *const extra[],
+			   const char *want)
+{
+	char *msg = NULL, *s;
+
+	if (ip)
+		assert_int_equal(ru_xs_put("ip", ip), 0);
+	assert_int_equal(ru_ours("online", false, extra, &msg), 1);
+	assert_non_null(msg);
+	if (!strstr(msg, want))
+		fail_msg("message '%s' lacks '%s'", msg, want);
+	s = ru_xs_get("hotplug-status");
+	assert_non_null(s);
+	assert_string_equal(s, "error");
+	free(s);
+	s = ru_xs_get("hotplug-error");
+	assert_non_null(s);
+	assert_string_equal(s, msg);
+	free(s);
+	free(msg);
+	check_clean(RU_VIF);
+}
+
+static void test_gateway_without_address(void **state)
+{
+	(void)state;
+	expect_failure("10.0.0.5", NULL,
+		       "gateway device eth0 has no IPv4 address; set "
+		       "gatewaydev= in the vif spec");
+	/* an empty ip list needs the IPv4 address too */
+	expect_failure("", NULL, "gateway device eth0 has no IPv4 address");
+	expect_failure("10.0.0.5",
+		       (const char *const[]){ "netdev=nosuch0", NULL },
+		       "gateway device nosuch0 does not exist; set "
+		       "gatewaydev= in the vif spec");
+}
+
+/* IPv6 entries and a gateway with IPv4 only. */
+static void test_gateway_without_ipv6(void **state)
+{
+	(void)state;
+	expect_failure("10.0.0.5 2001:db8:1::5", NULL,
+		       "gateway device eth0 has no global IPv6 address");
+}
+
+static void test_malformed_ip(void **state)
+{
+	static const struct {
+		const char *ip, *why;
+	} bad[] = {
+		{ "10.0.0.300", "bad ip '10.0.0.300'" },
+		{ "10.0.0.5/33", "bad ip '10.0.0.5/33'" },
+		{ "10.0.0.5 nonsense", "bad ip '10.0.0.5 nonsense'" },
+		{ "2001:db8::1/129", "bad ip" },
+		{ "10.0.0.5/24", "host bits set" },
+		{ "0.0.0.0/0", "a /0 route" },
+		{ "10.0.0.5,10.0.0.6", "bad ip" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_failure(bad[i].ip, NULL, bad[i].why);
+}
+
+/* A route in the way half-way through: everything this run did is
+ * undone, what was there before stays. */
+static void test_rollback(void **state)
+{
+	(void)state;
+	assert_int_equal(tu_runl(NULL, "ip", "route", "add", "10.0.0.7", "dev",
+				 RU_GW, "metric", "2", NULL),
+			 0);
+	expect_failure("10.0.0.5 2001:db8:1::5 10.0.0.7", NULL,
+		       "another route to 10.0.0.7/32 with metric 2 is in "
+		       "the way");
+	check_route(RU_GW, "10.0.0.7", NULL, 2);
+	/* and a vifname rename is undone too */
+	assert_int_equal(ru_xs_put("vifname", "guest3"), 0);
+	expect_failure(NULL, NULL, "is in the way");
+	assert_true(ru_link_exists(RU_VIF));
+	assert_false(ru_link_exists("guest3"));
+}
+
+static void test_vifname(void **state)
+{
+	(void)state;
+	assert_int_equal(ru_xs_put("vifname", "guest3"), 0);
+	online_ok("10.0.0.5");
+	assert_false(ru_link_exists(RU_VIF));
+	check_route("guest3", "10.0.0.5", RU_GW4, 2);
+	assert_int_equal(ru_sysctl(4, "guest3", "proxy_arp"), 1);
+	online_ok(NULL); /* already renamed: still fine */
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	check_clean("guest3");
+}
+
+/* The gateway named by netdev (libxl's gatewaydev), or gatewaydev. */
+static void test_netdev(void **state)
+{
+	(void)state;
+	assert_int_equal(tu_runl(NULL, "ip", "link", "add", "uplink0", "type",
+				 "veth", "peer", "name", "uplink0p", NULL),
+			 0);
+	assert_int_equal(tu_runl(NULL, "ip", "addr", "add", "172.16.0.1/16",
+				 "dev", "uplink0", NULL),
+			 0);
+	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(
+		ru_ours("online", false,
+			(const char *const[]){ "netdev=uplink0", NULL }, NULL),
+		0);
+	check_route(RU_VIF, "10.0.0.5", "172.16.0.1", 2);
+	assert_true(ru_has_addr(RU_VIF, "172.16.0.1", 32));
+	assert_int_equal(
+		ru_ours("offline", false,
+			(const char *const[]){ "gatewaydev=uplink0", NULL },
+			NULL),
+		0);
+	check_clean(RU_VIF);
+}
+
+static void test_dry_run(void **state)
+{
+	char *before, *after;
+
+	(void)state;
+	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	before = ru_state(RU_VIF);
+	assert_int_equal(ru_ours_dry("online", false, NULL), 0);
+	after = ru_state(RU_VIF);
+	assert_string_equal(before, after);
+	assert_null(ru_xs_get("hotplug-status"));
+	free(after);
+	online_ok(NULL);
+	after = ru_state(RU_VIF);
+	assert_int_equal(ru_ours_dry("offline", false, NULL), 0);
+	free(before);
+	before = ru_state(RU_VIF);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+}
+
+/* The CLI binary end to end. */
+static void test_cli(void **state)
+{
+	(void)state;
+	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	assert_int_equal(ru_ours_cli("online", false, NULL), 0);
+	check_connected();
+	check_route(RU_VIF, "10.0.0.5", RU_GW4, 2);
+	assert_int_equal(ru_ours_cli("offline", false, NULL), 0);
+	check_clean(RU_VIF);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ipv4_only, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_only, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_only_gateway,
+						setup_v6, teardown),
+		cmocka_unit_test_setup_teardown(test_mixed, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_several, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tap_vs_vif, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_offline, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_offline_vif_gone,
+						setup_both, teardown),
+		cmocka_unit_test_setup_teardown(test_double_online, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_gateway_without_address,
+						setup_none, teardown),
+		cmocka_unit_test_setup_teardown(test_gateway_without_ipv6,
+						setup_v4, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_ip, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_vifname, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_netdev, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dry_run, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cli, setup_both, teardown),
+	};
+
+	tu_require_root("network namespaces, links, routes");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
