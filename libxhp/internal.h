@@ -20,7 +20,7 @@
 #define XHP_DEFAULT_LOCK_DIR "/var/run/xen-hotplug"
 
 struct xs_handle;
-struct xhp_sys_ops;
+struct xhp_fault;
 
 struct xhp_ctx {
 	unsigned int n_ref;
@@ -32,7 +32,7 @@ struct xhp_ctx {
 	uint64_t deadline_us; /* of the operation under way; 0: none */
 	char *lock_dir;
 	struct xs_handle *xs; /* opened on first use */
-	const struct xhp_sys_ops *ops; /* fault injection seam (tests) */
+	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
 	char err[XHP_ERR_MAX];
 };
 

@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "loop.h"
 #include "util.h"
 
@@ -66,12 +67,15 @@ static bool kdev_is(uint64_t kdev, dev_t dev)
 	return ma == major(dev) && mi == minor(dev);
 }
 
-static int open_loop(unsigned int index, int flags)
+static int open_loop(xhp_ctx *ctx, unsigned int index, int flags)
 {
 	char path[32];
 	int fd, i;
 
 	snprintf(path, sizeof(path), "/dev/loop%u", index);
+	fd = xhp_fault(ctx, XHP_FAULT_LOOP, "open /dev/loopN");
+	if (fd < 0)
+		return fd;
 	for (i = 0; i < LOOP_OPEN_TRIES; i++) {
 		fd = open(path, flags | O_CLOEXEC);
 		if (fd >= 0 || errno != ENOENT)
@@ -82,8 +86,8 @@ static int open_loop(unsigned int index, int flags)
 }
 
 /* Configure one free device; -EBUSY when someone else took it first. */
-static int configure(int lfd, int ffd, const char *file, bool read_only,
-		     bool direct_io)
+static int configure(xhp_ctx *ctx, int lfd, int ffd, const char *file,
+		     bool read_only, bool direct_io)
 {
 	struct loop_config cfg;
 
@@ -94,6 +98,8 @@ static int configure(int lfd, int ffd, const char *file, bool read_only,
 	if (direct_io)
 		cfg.info.lo_flags |= LO_FLAGS_DIRECT_IO;
 	strncpy((char *)cfg.info.lo_file_name, file, LO_NAME_SIZE - 1);
+	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CONFIGURE") < 0)
+		return -errno;
 	if (ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0)
 		return -errno;
 	return 0;
@@ -106,25 +112,27 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	struct stat st;
 	int idx, lfd, r;
 
-	idx = ioctl(ctl, LOOP_CTL_GET_FREE);
+	idx = xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CTL_GET_FREE");
+	if (idx == 0)
+		idx = ioctl(ctl, LOOP_CTL_GET_FREE);
 	if (idx < 0)
 		return xhp_err(ctx, errno,
 			       "no free loop device "
 			       "(LOOP_CTL_GET_FREE): %s",
 			       strerror(errno));
-	lfd = open_loop((unsigned int)idx, O_RDWR);
+	lfd = open_loop(ctx, (unsigned int)idx, O_RDWR);
 	if (lfd == -EROFS || lfd == -EACCES)
-		lfd = open_loop((unsigned int)idx, O_RDONLY);
+		lfd = open_loop(ctx, (unsigned int)idx, O_RDONLY);
 	if (lfd < 0)
 		return xhp_err(ctx, lfd, "cannot open /dev/loop%d: %s", idx,
 			       strerror(-lfd));
-	r = configure(lfd, ffd, file, read_only, direct_io);
+	r = configure(ctx, lfd, ffd, file, read_only, direct_io);
 	if (r == -EINVAL && direct_io) {
 		xhp_debug(ctx,
 			  "/dev/loop%d: no direct I/O for %s, "
 			  "buffered instead",
 			  idx, file);
-		r = configure(lfd, ffd, file, read_only, false);
+		r = configure(ctx, lfd, ffd, file, read_only, false);
 	}
 	if (r == -EBUSY) {
 		close(lfd);
@@ -159,7 +167,9 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
 {
 	int ffd, ctl, r = -EBUSY, i;
 
-	ffd = open(file, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	ffd = xhp_fault(ctx, XHP_FAULT_LOOP, "open backing file");
+	if (ffd == 0)
+		ffd = open(file, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (ffd < 0) {
 		int e = errno;
 
@@ -167,7 +177,9 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
 			return -e;
 		return xhp_err(ctx, e, "cannot open %s: %s", file, strerror(e));
 	}
-	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	ctl = xhp_fault(ctx, XHP_FAULT_LOOP, "open /dev/loop-control");
+	if (ctl == 0)
+		ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0) {
 		r = xhp_err(ctx, errno, "cannot open /dev/loop-control: %s",
 			    strerror(errno));
@@ -187,15 +199,17 @@ close_file:
 }
 
 /* Is attached loopN backed by (dev, ino)? 1 yes, 0 no, <0 cannot tell. */
-static int loop_backs(unsigned int index, dev_t dev, ino_t ino)
+static int loop_backs(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino)
 {
 	struct loop_info64 info;
 	int fd, r;
 
-	fd = open_loop(index, O_RDONLY);
+	fd = open_loop(ctx, index, O_RDONLY);
 	if (fd < 0)
 		return fd;
-	r = ioctl(fd, LOOP_GET_STATUS64, &info) < 0 ? -errno : 0;
+	r = xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_GET_STATUS64");
+	if (r == 0)
+		r = ioctl(fd, LOOP_GET_STATUS64, &info) < 0 ? -errno : 0;
 	close(fd);
 	if (r == -ENXIO)
 		return 0;
@@ -240,7 +254,7 @@ int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev, ino_t ino,
 		if (sysfs_root)
 			r = path && !strcmp(backing, path);
 		else
-			r = loop_backs(idx, dev, ino);
+			r = loop_backs(ctx, idx, dev, ino);
 		if (r == -ENOENT)
 			r = path && !strcmp(backing, path);
 		if (r <= 0)
@@ -271,7 +285,7 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 	char b[4096] = "";
 	int fd, r;
 
-	fd = open_loop(index, O_RDONLY);
+	fd = open_loop(ctx, index, O_RDONLY);
 	if (fd == -ENOENT || fd == -ENXIO)
 		return 1;
 	if (fd < 0)
@@ -280,7 +294,8 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 	if (dev) {
 		struct loop_info64 info;
 
-		if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
+		if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_GET_STATUS64") < 0 ||
+		    ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
 			r = errno == ENXIO ? 1 : -errno;
 			if (r < 0)
 				xhp_err(ctx, r,
@@ -305,7 +320,8 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 			    index, b, path);
 		goto close_loop;
 	}
-	if (ioctl(fd, LOOP_CLR_FD, 0) < 0) {
+	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CLR_FD") < 0 ||
+	    ioctl(fd, LOOP_CLR_FD, 0) < 0) {
 		r = errno == ENXIO ? 1 : -errno;
 		if (r < 0)
 			xhp_err(ctx, r, "cannot detach /dev/loop%u from %s: %s",

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault.h"
 #include "nl.h"
 
 #ifndef NETLINK_EXT_ACK
@@ -22,7 +23,10 @@ int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret)
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return xhp_err(ctx, ENOMEM, "out of memory");
-	nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (xhp_fault(ctx, XHP_FAULT_NL, "rtnetlink socket") < 0)
+		nl->sock = NULL;
+	else
+		nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!nl->sock) {
 		int e = errno;
 
@@ -87,6 +91,41 @@ static void parse_ext_ack(const struct nlmsghdr *nlh)
 	}
 }
 
+/* The step name of a request, for the fault seam. */
+static const char *nl_type_name(uint16_t type)
+{
+	switch (type) {
+	case RTM_NEWLINK:
+		return "RTM_NEWLINK";
+	case RTM_DELLINK:
+		return "RTM_DELLINK";
+	case RTM_GETLINK:
+		return "RTM_GETLINK";
+	case RTM_SETLINK:
+		return "RTM_SETLINK";
+	case RTM_NEWADDR:
+		return "RTM_NEWADDR";
+	case RTM_DELADDR:
+		return "RTM_DELADDR";
+	case RTM_GETADDR:
+		return "RTM_GETADDR";
+	case RTM_NEWROUTE:
+		return "RTM_NEWROUTE";
+	case RTM_DELROUTE:
+		return "RTM_DELROUTE";
+	case RTM_GETROUTE:
+		return "RTM_GETROUTE";
+	case RTM_NEWNEIGH:
+		return "RTM_NEWNEIGH";
+	case RTM_DELNEIGH:
+		return "RTM_DELNEIGH";
+	case RTM_GETNEIGH:
+		return "RTM_GETNEIGH";
+	default:
+		return "rtnetlink request";
+	}
+}
+
 int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		mnl_cb_t cb, void *data, const char **ret_ext)
 {
@@ -98,6 +137,9 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 	if (ret_ext)
 		*ret_ext = ext_msg;
 	nlh->nlmsg_flags |= NLM_F_ACK;
+	r = xhp_fault(ctx, XHP_FAULT_NL, nl_type_name(nlh->nlmsg_type));
+	if (r < 0)
+		return r;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {

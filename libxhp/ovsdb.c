@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "ovsdb.h"
 #include "util.h"
 
@@ -145,7 +146,8 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 			    strerror(errno));
 		goto free_db;
 	}
-	if (connect(db->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	if (xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb connect") < 0 ||
+	    connect(db->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		int e = errno;
 
 		if (e == EINPROGRESS || e == EAGAIN) {
@@ -240,12 +242,18 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 static int send_json(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *msg)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);
+	char q[XHP_QUOTE_MAX];
 	int r;
 
 	if (!s)
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	xhp_debug(ctx, "ovsdb send: %.900s", s);
-	r = send_all(ctx, db, s, strlen(s));
+	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb send");
+	if (r < 0)
+		r = xhp_err(ctx, r, "cannot write to OVSDB at '%s': %s",
+			    xhp_quote(q, db->path), strerror(-r));
+	else
+		r = send_all(ctx, db, s, strlen(s));
 	free(s);
 	return r;
 }
@@ -309,6 +317,10 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	json_t *msg;
 	int r;
 
+	/* One seam call per message: recv() counts depend on timing. */
+	if (xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv") < 0)
+		return xhp_err(ctx, errno, "cannot read from OVSDB at '%s': %s",
+			       xhp_quote(q, db->path), strerror(errno));
 	for (;;) {
 		len = frame(db);
 		if (len < 0)

@@ -38,7 +38,7 @@ static char *read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 			  const char *def)
 {
 	unsigned int len;
-	char *v = xs_read(ctx->xs, t, path, &len);
+	char *v = xhp_xs_raw_read(ctx, t, path, &len);
 
 	if (v && strlen(v) == len)
 		return v;
@@ -131,7 +131,7 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	int r;
 
 	snprintf(path, sizeof(path), "%s/physical-device", dir);
-	pd = xs_read(ctx->xs, t, path, &len);
+	pd = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!pd)
 		return errno == EAGAIN ? -EAGAIN : 0;
 	if (!matches(s, pd, &d))
@@ -176,12 +176,12 @@ static int scan_base(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 
 	snprintf(base, sizeof(base), "%s%sbackend/%s", home, home[0] ? "/" : "",
 		 type);
-	doms = xs_directory(ctx->xs, t, base, &nd);
+	doms = xhp_xs_raw_directory(ctx, t, base, &nd);
 	if (!doms)
 		return errno == EAGAIN ? -EAGAIN : 0;
 	for (i = 0; i < nd && r == 0; i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", base, doms[i]);
-		devs = xs_directory(ctx->xs, t, sub, &nv);
+		devs = xhp_xs_raw_directory(ctx, t, sub, &nv);
 		if (!devs) {
 			if (errno == EAGAIN)
 				r = -EAGAIN;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fault.h"
 #include "request.h"
 #include "util.h"
 #include "xs.h"
@@ -15,7 +16,8 @@ int xhp_xs_open(xhp_ctx *ctx)
 
 	if (ctx->xs)
 		return 0;
-	ctx->xs = xs_open(0);
+	if (xhp_fault(ctx, XHP_FAULT_XS, "xs_open") == 0)
+		ctx->xs = xs_open(0);
 	if (!ctx->xs) {
 		int e0 = errno ? errno : EIO;
 		/* Not -ENOENT: callers take that for "key missing". */
@@ -38,6 +40,70 @@ void xhp_xs_close(xhp_ctx *ctx)
 	}
 }
 
+/* Ask the seam about "<call> <last path component>". */
+static int seam(xhp_ctx *ctx, xs_transaction_t t, const char *call,
+		const char *path)
+{
+	const char *base;
+	char step[64];
+
+	if (__builtin_expect(!ctx->fault, 1))
+		return 0;
+	base = path ? strrchr(path, '/') : NULL;
+	snprintf(step, sizeof(step), "%s%s%s", call, path ? " " : "",
+		 base ? base + 1 :
+		 path ? path :
+			"");
+	return xhp_fault_check(
+		ctx, t == XBT_NULL ? XHP_FAULT_XS : XHP_FAULT_XS_TX, step);
+}
+
+char *xhp_xs_raw_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      unsigned int *len)
+{
+	if (seam(ctx, t, "xs_read", path) < 0)
+		return NULL;
+	return xs_read(ctx->xs, t, path, len);
+}
+
+bool xhp_xs_raw_write(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      const char *value, unsigned int len)
+{
+	if (seam(ctx, t, "xs_write", path) < 0)
+		return false;
+	return xs_write(ctx->xs, t, path, value, len);
+}
+
+bool xhp_xs_raw_rm(xhp_ctx *ctx, xs_transaction_t t, const char *path)
+{
+	if (seam(ctx, t, "xs_rm", path) < 0)
+		return false;
+	return xs_rm(ctx->xs, t, path);
+}
+
+char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+			    unsigned int *num)
+{
+	if (seam(ctx, t, "xs_directory", path) < 0)
+		return NULL;
+	return xs_directory(ctx->xs, t, path, num);
+}
+
+xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx)
+{
+	if (seam(ctx, XBT_NULL, "xs_transaction_start", NULL) < 0)
+		return XBT_NULL;
+	return xs_transaction_start(ctx->xs);
+}
+
+bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort)
+{
+	/* An abort's outcome is never looked at: not a step. */
+	if (!abort && seam(ctx, t, "xs_transaction_end", NULL) < 0)
+		return false;
+	return xs_transaction_end(ctx->xs, t, abort);
+}
+
 int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret)
 {
 	char q[XHP_QUOTE_MAX];
@@ -48,7 +114,7 @@ int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret)
 	r = xhp_xs_open(ctx);
 	if (r < 0)
 		return r;
-	v = xs_read(ctx->xs, t, path, &len);
+	v = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!v) {
 		int e = errno ? errno : EIO;
 
@@ -106,7 +172,7 @@ int xhp_xs_transact(xhp_ctx *ctx,
 	if (r < 0)
 		return r;
 	for (attempt = 0; attempt < XS_TX_RETRIES; attempt++) {
-		xs_transaction_t t = xs_transaction_start(ctx->xs);
+		xs_transaction_t t = xhp_xs_raw_tx_start(ctx);
 
 		if (t == XBT_NULL)
 			return xhp_err(ctx, errno ? errno : EIO,
@@ -115,12 +181,12 @@ int xhp_xs_transact(xhp_ctx *ctx,
 				       strerror(errno ? errno : EIO));
 		r = fn(ctx, t, ud);
 		if (r < 0) {
-			xs_transaction_end(ctx->xs, t, true);
+			xhp_xs_raw_tx_end(ctx, t, true);
 			if (r != -EAGAIN)
 				return r;
 			continue;
 		}
-		if (xs_transaction_end(ctx->xs, t, false))
+		if (xhp_xs_raw_tx_end(ctx, t, false))
 			return 0;
 		if (errno != EAGAIN)
 			return xhp_err(ctx, errno ? errno : EIO,
@@ -157,10 +223,11 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 			return xhp_err(ctx, ENAMETOOLONG,
 				       "xenstore path too long");
 		if (w->kv[i].value)
-			ok = xs_write(ctx->xs, t, path, w->kv[i].value,
-				      (unsigned int)strlen(w->kv[i].value));
+			ok = xhp_xs_raw_write(
+				ctx, t, path, w->kv[i].value,
+				(unsigned int)strlen(w->kv[i].value));
 		else
-			ok = xs_rm(ctx->xs, t, path) || errno == ENOENT;
+			ok = xhp_xs_raw_rm(ctx, t, path) || errno == ENOENT;
 		if (!ok) {
 			int e = errno ? errno : EIO;
 
@@ -187,8 +254,8 @@ int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value)
 
 	if (r < 0)
 		return r;
-	if (!xs_write(ctx->xs, XBT_NULL, path, value,
-		      (unsigned int)strlen(value)))
+	if (!xhp_xs_raw_write(ctx, XBT_NULL, path, value,
+			      (unsigned int)strlen(value)))
 		return xhp_err(ctx, errno ? errno : EIO,
 			       "cannot write xenstore %s: %s", path,
 			       strerror(errno ? errno : EIO));

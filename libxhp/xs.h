@@ -62,6 +62,21 @@ int xhp_xs_transact(xhp_ctx *ctx,
 		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
 		    void *ud);
 
+/*
+ * The raw libxenstore calls on the context's connection (open first),
+ * through the fault seam (fault.h); same results as xs_read() etc.:
+ * NULL/false/XBT_NULL with errno set. Use these, never xs_*() directly.
+ */
+char *xhp_xs_raw_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      unsigned int *len);
+bool xhp_xs_raw_write(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      const char *value, unsigned int len);
+bool xhp_xs_raw_rm(xhp_ctx *ctx, xs_transaction_t t, const char *path);
+char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+			    unsigned int *num);
+xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx);
+bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort);
+
 /* /local/domain/<domid>/vm -> <vm>/name and <vm>/uuid (NULL if absent). */
 int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
 		   char **ret_uuid);
