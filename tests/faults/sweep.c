@@ -1,0 +1,440 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The fault sweep driver (see sweep.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include <xhp/xhp.h>
+
+#include "fault.h"
+#include "sweep.h"
+#include "testutil.h"
+
+#define SWEEP_MAX 500
+
+/* The realistic errno of a failing call, per layer. */
+static const int hard_err[XHP_FAULT_LAYERS] = {
+	[XHP_FAULT_NL] = ENOBUFS,	[XHP_FAULT_XS] = EIO,
+	[XHP_FAULT_XS_TX] = EIO,	[XHP_FAULT_LOOP] = EIO,
+	[XHP_FAULT_OVSDB] = ECONNRESET,
+};
+
+/* What a caller is expected to retry: a conflicting transaction, a loop
+ * device someone else took. */
+static const int retry_err[XHP_FAULT_LAYERS] = {
+	[XHP_FAULT_NL] = ENOBUFS,	[XHP_FAULT_XS] = EIO,
+	[XHP_FAULT_XS_TX] = EAGAIN,	[XHP_FAULT_LOOP] = EBUSY,
+	[XHP_FAULT_OVSDB] = ECONNRESET,
+};
+
+static const char *const layer_names[XHP_FAULT_LAYERS] = {
+	"netlink", "xenstore", "xenstore-tx", "loop", "ovsdb",
+};
+
+static char *lock_dir;
+static struct xs_handle *xs;
+static bool verbose;
+
+void sw_append(char **buf, const char *fmt, ...)
+{
+	size_t old = *buf ? strlen(*buf) : 0;
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	*buf = realloc(*buf, old + (size_t)n + 1);
+	if (!*buf)
+		abort();
+	memcpy(*buf + old, s, (size_t)n + 1);
+	free(s);
+}
+
+/* Drop " qdisc X": a link gets its default qdisc the first time it goes
+ * up and keeps it; that is the kernel's doing, not a residue. */
+static void drop_qdisc(char *s)
+{
+	char *p;
+
+	while ((p = strstr(s, " qdisc "))) {
+		char *e = strchr(p + 7, ' ');
+
+		if (!e)
+			e = p + strlen(p);
+		memmove(p, e, strlen(e) + 1);
+	}
+}
+
+void sw_cmd(char **buf, const char *const argv[])
+{
+	char *out = NULL;
+	int r;
+
+	r = tu_run((char *const *)argv, NULL, 20000, &out);
+	sw_append(buf, "## %s %s %s (%d)\n%s", argv[0], argv[1],
+		  argv[2] ? argv[2] : "", r, out ? out : "");
+	free(out);
+}
+
+#define CMD(buf, ...) sw_cmd(buf, (const char *const[]){ __VA_ARGS__, NULL })
+
+static void xs_dump(char **buf, const char *path)
+{
+	unsigned int n, i, len;
+	char **ents, *v, sub[1024];
+
+	v = xs_read(xs, XBT_NULL, path, &len);
+	if (v) {
+		const char *base = strrchr(path, '/') + 1;
+
+		if (strcmp(base, "hotplug-status") &&
+		    strcmp(base, "hotplug-error"))
+			sw_append(buf, "%s=%s\n", path, v);
+		free(v);
+	}
+	ents = xs_directory(xs, XBT_NULL, path, &n);
+	for (i = 0; ents && i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", path, ents[i]);
+		xs_dump(buf, sub);
+	}
+	free(ents);
+}
+
+static void sysctl(char **buf, const char *fam, const char *dev,
+		   const char *name)
+{
+	char path[256], *v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, dev,
+		 name);
+	v = tu_read_file(path);
+	sw_append(buf, "%s=%s", path, v ? v : "-\n");
+	free(v);
+}
+
+/* Loop devices backed by files under @prefix (other tests run too). */
+static void loops(char **buf, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d = opendir("/sys/block");
+	char path[512], *v;
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "loop", 4))
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file",
+			 de->d_name);
+		v = tu_read_file(path);
+		if (v && !strncmp(v, prefix, strlen(prefix)))
+			sw_append(buf, "%s -> %s", de->d_name, v);
+		free(v);
+	}
+	if (d)
+		closedir(d);
+}
+
+static char *snapshot(const struct sweep *s)
+{
+	char *buf = NULL;
+	struct dirent *de;
+	DIR *d;
+
+	if (s->dev) {
+		CMD(&buf, "ip", "-o", "link", "show");
+		drop_qdisc(buf);
+		CMD(&buf, "ip", "-o", "addr", "show");
+		CMD(&buf, "ip", "-4", "route", "show", "table", "all");
+		CMD(&buf, "ip", "-6", "route", "show", "table", "all");
+		CMD(&buf, "ip", "-4", "neigh", "show", "proxy");
+		CMD(&buf, "ip", "-6", "neigh", "show", "proxy");
+		sysctl(&buf, "ipv4", s->dev, "proxy_arp");
+		sysctl(&buf, "ipv4", s->dev, "forwarding");
+		sysctl(&buf, "ipv6", s->dev, "proxy_ndp");
+		sysctl(&buf, "ipv6", s->dev, "forwarding");
+		sysctl(&buf, "ipv6", s->dev, "disable_ipv6");
+	}
+	if (s->loop_prefix)
+		loops(&buf, s->loop_prefix);
+	sw_append(&buf, "## locks\n");
+	d = opendir(lock_dir);
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			sw_append(&buf, "lock %s\n", de->d_name);
+	if (d)
+		closedir(d);
+	sw_append(&buf, "## xenstore\n");
+	xs_dump(&buf, "/local/domain");
+	if (s->snapshot)
+		s->snapshot(&buf);
+	return buf;
+}
+
+/* Print the lines of @a missing from @b ("-") and the other way ("+"). */
+static void diff(const char *a, const char *b)
+{
+	const char *p, *e;
+
+	for (int pass = 0; pass < 2; pass++) {
+		const char *x = pass ? b : a, *y = pass ? a : b;
+
+		for (p = x; *p; p = *e ? e + 1 : e) {
+			size_t n;
+			const char *q, *qe;
+			bool found = false;
+
+			e = strchr(p, '\n');
+			if (!e)
+				e = p + strlen(p);
+			n = (size_t)(e - p);
+			for (q = y; *q; q = *qe ? qe + 1 : qe) {
+				qe = strchr(q, '\n');
+				if (!qe)
+					qe = q + strlen(q);
+				if ((size_t)(qe - q) == n &&
+				    !strncmp(q, p, n)) {
+					found = true;
+					break;
+				}
+			}
+			if (!found)
+				fprintf(stderr, "#   %c %.*s\n",
+					pass ? '+' : '-', (int)n, p);
+		}
+	}
+}
+
+static char *be_read(const struct sweep *s, const char *key)
+{
+	char path[512];
+	unsigned int len;
+
+	snprintf(path, sizeof(path), "%s/%s", s->backend, key);
+	return xs_read(xs, XBT_NULL, path, &len);
+}
+
+static void be_reset(const struct sweep *s)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/hotplug-status", s->backend);
+	xs_rm(xs, XBT_NULL, path);
+	snprintf(path, sizeof(path), "%s/hotplug-error", s->backend);
+	xs_rm(xs, XBT_NULL, path);
+}
+
+/* One in-process run; *msg gets the context's last error (free()). */
+static int run(const struct sweep *s, const char *action,
+	       struct xhp_fault *plan, char **msg)
+{
+	char *argv[16];
+	char **env = tu_env(NULL, (const char *const *)s->env);
+	xhp_request *req = NULL;
+	xhp_ctx *ctx = NULL;
+	int argc = 0, r;
+
+	argv[argc++] = (char *)action;
+	for (size_t i = 0; s->argv_extra && s->argv_extra[i]; i++)
+		argv[argc++] = (char *)s->argv_extra[i];
+	argv[argc] = NULL;
+	if (!env || xhp_ctx_new(&ctx) < 0 ||
+	    xhp_ctx_set_lock_dir(ctx, lock_dir) < 0)
+		abort();
+	if (!verbose)
+		xhp_ctx_set_log_priority(ctx, LOG_CRIT);
+	r = xhp_request_parse(ctx, argc, argv, env, &req);
+	if (r == 0) {
+		ctx->fault = plan;
+		r = xhp_device_run(ctx, s->personality, req, NULL);
+		ctx->fault = NULL;
+	}
+	if (msg)
+		*msg = strdup(xhp_ctx_last_error(ctx));
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+	tu_env_free(env);
+	return r;
+}
+
+struct tally {
+	int problems;
+	int steps[XHP_FAULT_LAYERS];
+	int retried; /* faults a retry absorbed: the add succeeded */
+	int sticky;
+};
+
+#define PROBLEM(t, n, step, ...)                                               \
+	do {                                                                   \
+		fprintf(stderr, "# FAIL %s call %u (%s): ", s->personality, n, \
+			step);                                                 \
+		fprintf(stderr, __VA_ARGS__);                                  \
+		fprintf(stderr, "\n");                                         \
+		(t)->problems++;                                               \
+	} while (0)
+
+/* Remove without faults; the host must be back to @base. */
+static void reset(const struct sweep *s, struct tally *t, unsigned int n,
+		  const char *step, const char *base)
+{
+	char *msg = NULL, *now;
+
+	if (run(s, s->remove_action, NULL, &msg) < 0)
+		PROBLEM(t, n, step, "remove failed: %s", msg);
+	free(msg);
+	be_reset(s);
+	now = snapshot(s);
+	if (strcmp(now, base)) {
+		PROBLEM(t, n, step, "not clean after remove:");
+		diff(base, now);
+	}
+	free(now);
+}
+
+/* A successful add: connected and plumbed; then remove. */
+static void check_success(const struct sweep *s, struct tally *t,
+			  unsigned int n, const char *step, const char *base)
+{
+	char *st = be_read(s, "hotplug-status"), *now = snapshot(s);
+
+	if (!st || strcmp(st, "connected"))
+		PROBLEM(t, n, step, "add succeeded, hotplug-status '%s'",
+			st ? st : "(none)");
+	if (!strcmp(now, base))
+		PROBLEM(t, n, step, "add succeeded but changed nothing");
+	free(st);
+	free(now);
+	reset(s, t, n, step, base);
+}
+
+/* A failed add: error reported, nothing left behind. */
+static void check_failure(const struct sweep *s, struct tally *t,
+			  unsigned int n, const struct xhp_fault *plan,
+			  const char *msg, bool reported, const char *base)
+{
+	char *st = be_read(s, "hotplug-status");
+	char *err = be_read(s, "hotplug-error");
+	const char *why = strerror(plan->hit_err);
+	char *now = snapshot(s);
+
+	if (reported) {
+		if (!st || strcmp(st, "error"))
+			PROBLEM(t, n, plan->step, "hotplug-status '%s'",
+				st ? st : "(none)");
+		if (!err || strcmp(err, msg))
+			PROBLEM(t, n, plan->step,
+				"hotplug-error '%s' is not the error '%s'",
+				err ? err : "(none)", msg);
+	} else if (st || err) {
+		/* xenstore is gone: nothing can be written, and nothing
+		 * that was there may be left claiming success. */
+		PROBLEM(t, n, plan->step,
+			"xenstore unreachable, yet hotplug-status '%s'",
+			st ? st : "(none)");
+	}
+	/* The message must say what failed, with the system's reason. */
+	if (!strstr(msg, why) ||
+	    !strncmp(msg, s->personality, strlen(s->personality)))
+		PROBLEM(t, n, plan->step,
+			"message '%s' does not name the step and '%s'", msg,
+			why);
+	if (strcmp(now, base)) {
+		PROBLEM(t, n, plan->step, "residue after the failed add:");
+		diff(base, now);
+	}
+	if (verbose)
+		fprintf(stderr, "#   %u %-28s %s\n", n, plan->step, msg);
+	free(st);
+	free(err);
+	free(now);
+	reset(s, t, n, plan->step, base);
+}
+
+/* Add with call @n failing per @errs; returns false once no fault hit. */
+static bool one(const struct sweep *s, struct tally *t, unsigned int n,
+		const int *errs, bool sticky, const char *base,
+		struct xhp_fault *ret_plan)
+{
+	struct xhp_fault plan = { .fail_at = n, .sticky_xs = sticky };
+	char *msg = NULL;
+	int r;
+
+	memcpy(plan.err, errs, sizeof(plan.err));
+	be_reset(s);
+	r = run(s, s->add_action, &plan, &msg);
+	*ret_plan = plan;
+	if (plan.hits == 0) {
+		if (r < 0)
+			PROBLEM(t, n, "-", "add failed with no fault: %s", msg);
+		else
+			check_success(s, t, n, "-", base);
+		free(msg);
+		return false;
+	}
+	if (r >= 0) {
+		if (errs == retry_err &&
+		    plan.hit_err != hard_err[plan.hit_layer])
+			t->retried++;
+		else
+			PROBLEM(t, n, plan.step,
+				"%s failure swallowed: the add succeeded",
+				strerror(plan.hit_err));
+		check_success(s, t, n, plan.step, base);
+	} else {
+		check_failure(s, t, n, &plan, msg, !sticky, base);
+	}
+	free(msg);
+	return true;
+}
+
+int sweep_run(const struct sweep *s)
+{
+	struct tally t = { 0 };
+	struct xhp_fault plan;
+	unsigned int n, total = 0;
+	char *base;
+
+	verbose = getenv("SWEEP_VERBOSE") != NULL;
+	lock_dir = tu_mkdtemp("xhp-faults-lock");
+	xs = xs_open(0);
+	if (!lock_dir || !xs) {
+		fprintf(stderr, "sweep set-up failed\n");
+		return 1;
+	}
+	be_reset(s);
+	base = snapshot(s);
+	for (n = 1; n <= SWEEP_MAX; n++) {
+		if (!one(s, &t, n, hard_err, false, base, &plan))
+			break;
+		total++;
+		t.steps[plan.hit_layer]++;
+		if (retry_err[plan.hit_layer] != hard_err[plan.hit_layer])
+			one(s, &t, n, retry_err, false, base, &plan);
+		if (plan.hit_layer == XHP_FAULT_XS ||
+		    plan.hit_layer == XHP_FAULT_XS_TX) {
+			one(s, &t, n, hard_err, true, base, &plan);
+			t.sticky++;
+		}
+	}
+	if (n > SWEEP_MAX)
+		PROBLEM(&t, n, "-", "the add never ran without a fault");
+	printf("%s: %u steps covered (", s->personality, total);
+	for (int l = 0; l < XHP_FAULT_LAYERS; l++)
+		printf("%s%s %d", l ? ", " : "", layer_names[l], t.steps[l]);
+	printf("); %d absorbed by a retry, %d with xenstore gone; "
+	       "%d problems\n",
+	       t.retried, t.sticky, t.problems);
+	fflush(stdout);
+	free(base);
+	xs_close(xs);
+	tu_rmtree(lock_dir);
+	free(lock_dir);
+	return t.problems;
+}

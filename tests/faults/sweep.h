@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The fault sweep of one personality: run its add in-process with the
+ * 1st, 2nd, ... seam call failing (libxhp/fault.h) until an add hits no
+ * fault, and check each failing run against a snapshot of everything the
+ * personality may touch (kernel links, addresses, routes, proxy
+ * neighbours, sysctls, loop devices, OVS rows, xenstore, lock files).
+ */
+#ifndef XHP_FAULTS_SWEEP_H
+#define XHP_FAULTS_SWEEP_H
+
+#include <stdbool.h>
+
+struct sweep {
+	const char *personality;
+	const char *backend; /* absolute backend path */
+	const char *add_action; /* "online" or "add" */
+	const char *remove_action;
+	const char *const *argv_extra; /* after the action; NULL-terminated */
+	const char *const *env; /* the protocol's environment */
+	const char *dev; /* the vif's kernel name, NULL for block */
+	const char *loop_prefix; /* block: the image directory */
+	/* Append the personality's own state (OVS rows...) to *buf. */
+	void (*snapshot)(char **buf);
+};
+
+/* Text helpers for snapshots. */
+void sw_append(char **buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Append a command's output (NULL-terminated argv). */
+void sw_cmd(char **buf, const char *const argv[]);
+
+/*
+ * Run the sweep. Prints one line per failing step and a summary.
+ * Returns the number of problems found (0: pass).
+ */
+int sweep_run(const struct sweep *s);
+
+#endif

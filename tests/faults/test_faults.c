@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Fault injection sweep of every personality's add (sweep.h):
+ *
+ *   test-faults PERSONALITY    vif-bridge, vif-route, vif-openvswitch,
+ *                              block
+ *
+ * Each runs in its own process: a throwaway network namespace (and mount
+ * namespace), the test xenstored, real bridges and taps, the private OVS
+ * daemons, real loop devices on image files (always detached).
+ * SWEEP_VERBOSE=1 prints every step and its message.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <xenstore.h>
+
+#include "blocktest.h"
+#include "ovs_harness.h"
+#include "route_util.h"
+#include "sweep.h"
+#include "testutil.h"
+#include "xsd_harness.h"
+
+static struct xsd xsd = XSD_INIT;
+static struct ovsd ovs;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "set-up: %s: %s\n", what, strerror(errno));
+	ovsd_stop(&ovs);
+	xsd_stop(&xsd);
+	exit(1);
+}
+
+static void sh_(const char *const argv[])
+{
+	char *out = NULL;
+
+	if (tu_run((char *const *)argv, NULL, 20000, &out) != 0) {
+		fprintf(stderr, "set-up: %s %s: %s\n", argv[0], argv[1],
+			out ? out : "");
+		errno = EIO;
+		die(argv[0]);
+	}
+	free(out);
+}
+
+#define SH(...) sh_((const char *const[]){ __VA_ARGS__, NULL })
+
+static void xs_put(const char *path, const char *value)
+{
+	struct xs_handle *h = xs_open(0);
+
+	if (!h || !xs_write(h, XBT_NULL, path, value, strlen(value)))
+		die(path);
+	xs_close(h);
+}
+
+/* A network namespace with this namespace's /sys, and the xenstored. */
+static void net_init(void)
+{
+	if (tu_netns_enter() < 0)
+		die("network namespace");
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+		die("mount namespace with a fresh /sys");
+	if (xsd_start(&xsd) < 0)
+		die("xsd_start");
+}
+
+/* The tap netback would make, with an address for the add to flush. */
+static void tap(const char *name)
+{
+	SH("ip", "tuntap", "add", "dev", name, "mode", "tap");
+	SH("ip", "link", "set", name, "address", "02:11:22:33:44:55");
+	SH("ip", "addr", "add", "192.0.2.7/24", "dev", name);
+}
+
+#define VIF_BE "/local/domain/0/backend/vif/1/0"
+#define VM_UUID "4b1c2f5e-0d7a-4e4c-9a35-8d1f0c2b7e11"
+
+static void vif_keys(void)
+{
+	xs_put(VIF_BE "/frontend-id", "1");
+	xs_put(VIF_BE "/mac", "00:16:3e:12:34:56");
+	xs_put(VIF_BE "/online", "1");
+	xs_put(VIF_BE "/vifname", "guest0");
+	xs_put("/local/domain/1/vm", "/vm/" VM_UUID);
+	xs_put("/vm/" VM_UUID "/name", "guest1");
+	xs_put("/vm/" VM_UUID "/uuid", VM_UUID);
+	xs_put("/local/domain/1/device/vif/0/state", "1");
+}
+
+static const char *const vif_argv[] = { "type_if=vif", NULL };
+
+static int sweep_bridge(void)
+{
+	static const char *const env[] = {
+		"vif=vif1.0",
+		"XENBUS_PATH=backend/vif/1/0",
+		"XENBUS_TYPE=vif",
+		"XENBUS_BASE_PATH=backend",
+		"script=/etc/xen/scripts/vif-bridge",
+		NULL,
+	};
+	const struct sweep s = {
+		.personality = "vif-bridge",
+		.backend = VIF_BE,
+		.add_action = "online",
+		.remove_action = "offline",
+		.argv_extra = vif_argv,
+		.env = env,
+		.dev = "vif1.0",
+	};
+	int r;
+
+	net_init();
+	SH("ip", "link", "add", "br0", "type", "bridge");
+	/* A set address: the bridge's own would follow its ports. */
+	SH("ip", "link", "set", "br0", "address", "02:00:00:00:00:01");
+	SH("ip", "link", "set", "br0", "up");
+	tap("vif1.0");
+	vif_keys();
+	xs_put(VIF_BE "/bridge", "br0");
+	xs_put(VIF_BE "/mtu", "1400");
+	r = sweep_run(&s);
+	xsd_stop(&xsd);
+	return r;
+}
+
+static int sweep_route(void)
+{
+	static const char *const env[] = {
+		"vif=" RU_VIF,	    "XENBUS_PATH=" RU_BACKEND,
+		"XENBUS_TYPE=vif",  "XENBUS_BASE_PATH=backend",
+		"script=vif-route", NULL,
+	};
+	const struct sweep s = {
+		.personality = "vif-route",
+		.backend = RU_BACKEND_ABS,
+		.add_action = "online",
+		.remove_action = "offline",
+		.argv_extra = vif_argv,
+		.env = env,
+		.dev = RU_VIF,
+	};
+	struct ru_env e;
+	int r;
+
+	if (ru_setup(&e, true, true) < 0 || ru_tap(RU_VIF) < 0 ||
+	    ru_xs_put("ip", "10.0.0.5 2001:db8:1::5") < 0)
+		die("vif-route set-up");
+	r = sweep_run(&s);
+	ru_teardown(&e);
+	return r;
+}
+
+static void ovs_snapshot(char **buf)
+{
+	static const char *const q[][6] = {
+		{ "--format=csv",
+		  "--columns=name,tag,trunks,vlan_mode,"
+		  "external_ids,other_config",
+		  "list", "Port", NULL },
+		{ "--format=csv", "--columns=name,external_ids,other_config",
+		  "list", "Interface", NULL },
+		{ "list-ports", "br0", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		char *out = NULL;
+		int r = ovsd_vsctl(&ovs, &out, q[i][0], q[i][1], q[i][2],
+				   q[i][3], q[i][4], NULL);
+
+		sw_append(buf, "## ovs %s (%d)\n%s", q[i][0], r,
+			  out ? out : "");
+		free(out);
+	}
+}
+
+static int sweep_ovs(void)
+{
+	static const char *const env[] = {
+		"vif=vif1.0",
+		"XENBUS_PATH=backend/vif/1/0",
+		"XENBUS_TYPE=vif",
+		"XENBUS_BASE_PATH=backend",
+		"script=/etc/xen/scripts/vif-openvswitch",
+		NULL,
+	};
+	const struct sweep s = {
+		.personality = "vif-openvswitch",
+		.backend = VIF_BE,
+		.add_action = "online",
+		.remove_action = "offline",
+		.argv_extra = vif_argv,
+		.env = env,
+		.dev = "vif1.0",
+		.snapshot = ovs_snapshot,
+	};
+	int r;
+
+	net_init();
+	if (ovsd_start(&ovs, true) < 0 || ovsd_add_bridge(&ovs, "br0") < 0)
+		die("ovs daemons");
+	tap("vif1.0");
+	vif_keys();
+	xs_put(VIF_BE "/bridge", "br0.5");
+	xs_put(VIF_BE "/vlan", "5p/7-8");
+	r = sweep_run(&s);
+	ovsd_stop(&ovs);
+	xsd_stop(&xsd);
+	return r;
+}
+
+static int sweep_block(void)
+{
+	static char xp[160];
+	static const char *env[] = {
+		xp,
+		"XENBUS_TYPE=vbd",
+		"XENBUS_BASE_PATH=backend",
+		"script=/etc/xen/scripts/block",
+		NULL,
+	};
+	static const char *const no_argv[] = { NULL };
+	char bp[128], be[192], other[128], *img, *img2;
+	struct sweep s = {
+		.personality = "block",
+		.add_action = "add",
+		.remove_action = "remove",
+		.argv_extra = no_argv,
+		.env = env,
+	};
+	int r;
+
+	bt_init("faults");
+	img = bt_image("vbd.img", 8, NULL, NULL);
+	img2 = bt_image("other.img", 8, NULL, NULL);
+	/* Another domain's vbd for the sharing scan to read. */
+	bt_backend(other, sizeof(other), 2, 51712, img2, "w", "file", NULL);
+	bt_write(other, "physical-device", "7:1f3");
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	snprintf(xp, sizeof(xp), "XENBUS_PATH=%s", bp);
+	snprintf(be, sizeof(be), "/local/domain/0/%s", bp);
+	s.backend = be;
+	s.loop_prefix = bt_dir();
+	r = sweep_run(&s);
+	free(img);
+	free(img2);
+	bt_fini();
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	const char *p = argc > 1 ? argv[1] : "";
+	int r;
+
+	tu_require_root("network namespaces, loop devices, OVS daemons");
+	if (!strcmp(p, "vif-bridge"))
+		r = sweep_bridge();
+	else if (!strcmp(p, "vif-route"))
+		r = sweep_route();
+	else if (!strcmp(p, "vif-openvswitch"))
+		r = sweep_ovs();
+	else if (!strcmp(p, "block"))
+		r = sweep_block();
+	else {
+		fprintf(stderr, "usage: test-faults PERSONALITY\n");
+		return 2;
+	}
+	return r ? 1 : 0;
+}
