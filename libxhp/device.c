@@ -78,6 +78,18 @@ static int report_success(struct xhp_op *op, xhp_result *res)
 	return xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
 }
 
+int xhp_op_report(struct xhp_op *op)
+{
+	int r;
+
+	if (op->dry_run || op->reported)
+		return 0;
+	r = report_success(op, op->res);
+	if (r >= 0)
+		op->reported = true;
+	return r;
+}
+
 /* Failure: hotplug-error and hotplug-status in one transaction. */
 static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
 			   const char *message)
@@ -107,8 +119,9 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 		 xhp_action_name(req->action),
 		 req->device ? req->device : xhp_kind_name(req->kind),
 		 req->backend_path);
+	op->res = res;
 	r = add ? p->add(op) : p->remove(op);
-	if (r >= 0 && add && !op->dry_run) {
+	if (r >= 0 && add && !op->dry_run && !op->reported) {
 		r = report_success(op, res);
 		op->lock = xhp_lock_release(op->lock);
 		if (r < 0) {

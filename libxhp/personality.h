@@ -31,6 +31,8 @@ struct xhp_op {
 	 * device.c releases it once the report is written, before any undo.
 	 */
 	xhp_lock *lock;
+	xhp_result *res; /* the run's result (device.c) */
+	bool reported; /* xhp_op_report() wrote the outcome */
 };
 
 /*
@@ -38,6 +40,18 @@ struct xhp_op {
  * Returns 0 or -ENOMEM/-E2BIG.
  */
 int xhp_op_put(struct xhp_op *op, const char *key, const char *value);
+
+/*
+ * Report a successful add from inside the add, as its last step: the
+ * op's keys and, when op->status is XHP_STATUS_CONNECTED,
+ * hotplug-status=connected, in one transaction. A failure to write them
+ * is then a failure of the add, undone by the add's own undo, which
+ * knows exactly what this run changed (a remove afterwards would have to
+ * guess it from keys that were never written: the renamed device, the
+ * loop device's node). Nothing in a dry run.
+ * Returns 0 or a negative errno (message on the context).
+ */
+int xhp_op_report(struct xhp_op *op);
 
 struct xhp_personality {
 	const char *name;
