@@ -49,6 +49,8 @@ struct vb {
 	struct xhp_addr_list addrs; /* flushed, for the undo */
 	/* What this run changed, for the undo. */
 	bool renamed, mac_set, mtu_set, enslaved, brought_up;
+	bool fe_mtu_set; /* wrote the frontend's mtu key, which held: */
+	char *fe_mtu_old; /* NULL: none */
 };
 
 /* In a dry run, log the step and return true: the caller skips it. */
@@ -288,6 +290,15 @@ static void undo(struct vb *vb)
 	if (vb->addrs.n &&
 	    xhp_link_restore_addrs(ctx, vb->nl, &vb->dev, &vb->addrs) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	if (vb->fe_mtu_set) {
+		struct xhp_kv kv = { "mtu", vb->fe_mtu_old };
+		char dir[96];
+
+		snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/%u",
+			 vb->req->domid, vb->req->devid);
+		if (xhp_xs_write_keys(ctx, dir, &kv, 1) < 0)
+			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	}
 	if (vb->renamed) {
 		if (xhp_link_rename(ctx, vb->nl, &vb->dev, vb->orig.name) < 0)
 			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
@@ -370,10 +381,12 @@ static int plumb_bridge(struct vb *vb)
 	return r;
 }
 
-/* The frontend's mtu key, at the device's real path (not the name's). */
+/* The frontend's mtu key, at the device's real path (not the name's);
+ * its old value is kept for the undo. */
 static int write_frontend_mtu(struct vb *vb)
 {
 	char path[96], v[16];
+	int r;
 
 	if (vb->tap)
 		return 0;
@@ -382,13 +395,20 @@ static int write_frontend_mtu(struct vb *vb)
 	snprintf(v, sizeof(v), "%u", vb->mtu);
 	if (dry(vb, "write %s = %s", path, v))
 		return 0;
-	return xhp_xs_write(vb->ctx, path, v);
+	r = xhp_xs_read(vb->ctx, XBT_NULL, path, &vb->fe_mtu_old);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	r = xhp_xs_write(vb->ctx, path, v);
+	if (r == 0)
+		vb->fe_mtu_set = true;
+	return r;
 }
 
 static void vb_done(struct vb *vb)
 {
 	xhp_nl_close(vb->nl);
 	xhp_addr_list_clear(&vb->addrs);
+	free(vb->fe_mtu_old);
 	free(vb->vlan_text);
 	free(vb->vlan);
 }
@@ -443,12 +463,15 @@ static int vif_bridge_add(struct xhp_op *op)
 		r = plumb_bridge(&vb);
 	if (r >= 0)
 		r = write_frontend_mtu(&vb);
+	if (r >= 0 && !vb.tap)
+		op->status = XHP_STATUS_CONNECTED;
+	/* The report is the last step: its failure is undone here too. */
+	if (r >= 0)
+		r = xhp_op_report(op);
 	if (r < 0) {
 		undo(&vb);
 		goto out;
 	}
-	if (!vb.tap)
-		op->status = XHP_STATUS_CONNECTED;
 	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s, bridge %s.",
 		  xhp_action_name(vb.req->action), vb.dev.name, vb.br.name);
 out:
