@@ -20,6 +20,12 @@ struct sweep {
 	const char *const *env; /* the protocol's environment */
 	const char *dev; /* the vif's kernel name, NULL for block */
 	const char *loop_prefix; /* block: the image directory */
+	/*
+	 * After a successful add and its remove: put the fixture back as it
+	 * was (netback deletes the vif, and makes a fresh one next time;
+	 * Xen's offline leaves the name, MAC and MTU). NULL: nothing.
+	 */
+	void (*restore)(void);
 	/* Append the personality's own state (OVS rows...) to *buf. */
 	void (*snapshot)(char **buf);
 };

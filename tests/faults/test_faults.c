@@ -97,6 +97,20 @@ static void vif_keys(void)
 	xs_put("/local/domain/1/device/vif/0/state", "1");
 }
 
+/* netback's part: the vif goes away with the domain, a fresh one comes. */
+static void vif_restore(void)
+{
+	struct xs_handle *h = xs_open(0);
+
+	tu_runl(NULL, "ip", "link", "del", "guest0", NULL);
+	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
+	tap("vif1.0");
+	if (h)
+		xs_rm(h, XBT_NULL, "/local/domain/1/device/vif/0/mtu");
+	if (h)
+		xs_close(h);
+}
+
 static const char *const vif_argv[] = { "type_if=vif", NULL };
 
 static int sweep_bridge(void)
@@ -117,6 +131,7 @@ static int sweep_bridge(void)
 		.argv_extra = vif_argv,
 		.env = env,
 		.dev = "vif1.0",
+		.restore = vif_restore,
 	};
 	int r;
 
@@ -202,6 +217,7 @@ static int sweep_ovs(void)
 		.argv_extra = vif_argv,
 		.env = env,
 		.dev = "vif1.0",
+		.restore = vif_restore,
 		.snapshot = ovs_snapshot,
 	};
 	int r;
