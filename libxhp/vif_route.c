@@ -783,6 +783,10 @@ static int route_add(struct xhp_op *op)
 		goto out;
 	if (op->req->action == XHP_ACTION_ONLINE)
 		op->status = XHP_STATUS_CONNECTED;
+	/* The report is the last step: its failure is rolled back too. */
+	r = xhp_op_report(op);
+	if (r < 0)
+		goto out;
 	xhp_debug(v.ctx, "vif-route %s of %s done: %zu route(s) through %s",
 		  xhp_action_name(op->req->action), v.vif, v.n_ips, v.gw);
 out:
