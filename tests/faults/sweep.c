@@ -92,7 +92,8 @@ void sw_cmd(char **buf, const char *const argv[])
 			*e = '\0';
 		while (*q >= '0' && *q <= '9')
 			q++;
-		sw_append(buf, "%s\n", q > p && q[0] == ':' ? q + 2 : p);
+		sw_append(buf, "%s\n",
+			  q > p && q[0] == ':' && q[1] == ' ' ? q + 2 : p);
 		p = e ? e + 1 : NULL;
 	}
 	free(out);
