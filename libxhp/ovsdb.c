@@ -242,18 +242,12 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 static int send_json(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *msg)
 {
 	char *s = json_dumps(msg, JSON_COMPACT);
-	char q[XHP_QUOTE_MAX];
 	int r;
 
 	if (!s)
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	xhp_debug(ctx, "ovsdb send: %.900s", s);
-	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb send");
-	if (r < 0)
-		r = xhp_err(ctx, r, "cannot write to OVSDB at '%s': %s",
-			    xhp_quote(q, db->path), strerror(-r));
-	else
-		r = send_all(ctx, db, s, strlen(s));
+	r = send_all(ctx, db, s, strlen(s));
 	free(s);
 	return r;
 }
@@ -317,10 +311,6 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	json_t *msg;
 	int r;
 
-	/* One seam call per message: recv() counts depend on timing. */
-	if (xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv") < 0)
-		return xhp_err(ctx, errno, "cannot read from OVSDB at '%s': %s",
-			       xhp_quote(q, db->path), strerror(errno));
 	for (;;) {
 		len = frame(db);
 		if (len < 0)
@@ -478,10 +468,21 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 			id);
 	if (!req)
 		return xhp_err(ctx, ENOMEM, "out of memory");
-	r = send_json(ctx, db, req);
+	/* The seam: once before the request and once before its answer
+	 * (not per message: how many come depends on timing). */
+	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb send");
+	if (r < 0)
+		r = xhp_err(ctx, r, "cannot write to OVSDB at '%s': %s",
+			    xhp_quote(q, db->path), strerror(-r));
+	else
+		r = send_json(ctx, db, req);
 	json_decref(req);
 	if (r < 0)
 		return r;
+	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv");
+	if (r < 0)
+		return xhp_err(ctx, r, "cannot read from OVSDB at '%s': %s",
+			       xhp_quote(q, db->path), strerror(-r));
 	r = await_reply(ctx, db, id, &reply);
 	if (r == -ETIMEDOUT)
 		return xhp_err(ctx, ETIMEDOUT,
@@ -605,6 +606,10 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 		return r;
 	note_cfg(db, initial);
 	json_decref(initial);
+	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv update");
+	if (r < 0)
+		return xhp_err(ctx, r, "cannot read from OVSDB at '%s': %s",
+			       db->path, strerror(-r));
 	while (!db->have_cur_cfg || db->cur_cfg < next_cfg) {
 		r = read_msg(ctx, db, &msg);
 		if (r == -ETIMEDOUT)
