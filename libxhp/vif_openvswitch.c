@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "link.h"
 #include "nl.h"
 #include "ovs_link.h"
 #include "ovsdb.h"
@@ -43,6 +44,10 @@ struct plan {
 	char orig_dev[IFNAMSIZ]; /* before a vifname rename */
 	bool rename; /* to do */
 	bool renamed; /* done by this run: undo on failure */
+	/* The link as found, and what else this run changed on it. */
+	struct xhp_link orig;
+	bool mac_set, brought_up;
+	struct xhp_addr_list addrs; /* flushed */
 	struct xhp_bridge_spec br;
 	unsigned int tag;
 	uint8_t trunks[(XHP_VLAN_MAX + 8) / 8]; /* bitmap */
@@ -60,6 +65,7 @@ static void plan_free(struct plan *p)
 	free(p->vm_uuid);
 	free(p->mac);
 	free(p->iface_id);
+	xhp_addr_list_clear(&p->addrs);
 }
 
 static void trunk_add(struct plan *p, unsigned int v)
@@ -630,6 +636,58 @@ static void undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 	if (del_txn(ctx, db, p->dev, "undo", port, &nc) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: could not remove port %s: %s",
 			p->dev, ctx->err);
+	/* As ovs-vsctl del-port: until ovs-vswitchd let go of the link. */
+	else if (nc >= 0 && xhp_ovsdb_wait_cur_cfg(ctx, db, nc) < 0)
+		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	memcpy(ctx->err, saved, sizeof(saved));
+}
+
+/*
+ * The add's transaction failed without a definite answer (the connection
+ * broke, the answer never came): it may have been committed. On a fresh
+ * connection, remove a port named after the device unless it is the one
+ * that was there before (@old).
+ */
+static void undo_maybe_port(xhp_ctx *ctx, const struct plan *p, const char *old)
+{
+	_cleanup_free_ char *bridge = NULL, *now = NULL;
+	struct xhp_ovsdb *db = NULL;
+	char saved[XHP_ERR_MAX];
+
+	memcpy(saved, ctx->err, sizeof(saved));
+	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0 ||
+	    (xhp_ovsdb_set_timeout(db, OVS_UNDO_MS),
+	     read_state(ctx, db, p, &bridge, &now) < 0))
+		xhp_log(ctx, LOG_ERR, "undo: cannot check for port %s: %s",
+			p->dev, ctx->err);
+	else if (now && (!old || strcmp(now, old)))
+		undo_port(ctx, db, p, now);
+	xhp_ovsdb_close(db);
+	memcpy(ctx->err, saved, sizeof(saved));
+}
+
+/* Undo of a failed add: the link as it was found. */
+static void undo_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
+		      const struct xhp_link *l)
+{
+	char saved[XHP_ERR_MAX];
+
+	memcpy(saved, ctx->err, sizeof(saved));
+	if ((p->brought_up || p->renamed) &&
+	    xhp_ovs_link_set_up(ctx, nl, l->ifindex, p->dev, false) < 0)
+		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	if (p->mac_set &&
+	    xhp_ovs_link_set_mac(ctx, nl, l->ifindex, p->orig.addr) < 0)
+		xhp_log(ctx, LOG_ERR, "undo: cannot restore the MAC of %s",
+			p->dev);
+	if (p->addrs.n && xhp_link_restore_addrs(ctx, nl, l, &p->addrs) < 0)
+		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	if (p->renamed &&
+	    xhp_ovs_link_rename(ctx, nl, l->ifindex, p->dev, p->orig_dev) < 0)
+		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	if ((p->orig.flags & IFF_UP) &&
+	    xhp_ovs_link_set_up(ctx, nl, l->ifindex, p->orig.name, true) < 0)
+		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 	memcpy(ctx->err, saved, sizeof(saved));
 }
 
@@ -649,12 +707,19 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 		} else if (r < 0) {
 			return xhp_err(ctx, r, "cannot look up %s: %s",
 				       p->orig_dev, strerror(-r));
-		} else if (xhp_nl_link_get(ctx, nl, p->dev, 0, &other) == 0) {
-			return xhp_err(ctx, EEXIST,
-				       "Cannot rename interface "
-				       "%s. An interface with name %s already "
-				       "exists.",
-				       p->orig_dev, xhp_quote(q, p->dev));
+		} else {
+			r = xhp_nl_link_get(ctx, nl, p->dev, 0, &other);
+			if (r == 0)
+				return xhp_err(ctx, EEXIST,
+					       "Cannot rename interface "
+					       "%s. An interface with name %s "
+					       "already exists.",
+					       p->orig_dev,
+					       xhp_quote(q, p->dev));
+			if (r != -ENODEV)
+				return xhp_err(ctx, r, "cannot look up %s: %s",
+					       xhp_quote(q, p->dev),
+					       strerror(-r));
 		}
 	}
 	if (!p->rename) {
@@ -667,6 +732,7 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 			return xhp_err(ctx, r, "cannot look up %s: %s", p->dev,
 				       strerror(-r));
 	}
+	p->orig = *l;
 	r = xhp_ovs_link_set_up(ctx, nl, l->ifindex, l->name, false);
 	if (r < 0)
 		return r;
@@ -676,6 +742,7 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 		if (r < 0)
 			return r;
 		p->renamed = true;
+		memcpy(l->name, p->dev, sizeof(l->name));
 	}
 	r = xhp_ovs_link_set_mac(ctx, nl, l->ifindex, dummy_mac);
 	if (r < 0)
@@ -683,7 +750,10 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 			  "cannot set the dummy MAC of %s: %s (as Xen, "
 			  "carrying on)",
 			  p->dev, strerror(-r));
-	return xhp_ovs_link_flush_addrs(ctx, nl, l->ifindex, p->dev);
+	else
+		p->mac_set = p->orig.has_addr;
+	/* The addresses are kept for the undo. */
+	return xhp_link_flush_addrs(ctx, nl, l, &p->addrs);
 }
 
 static void log_plan(struct xhp_op *op, const struct plan *p)
@@ -746,35 +816,45 @@ static int ovs_add(struct xhp_op *op)
 		goto close_nl;
 	r = prepare_link(ctx, nl, p, &l);
 	if (r < 0)
-		goto unrename;
-	r = add_txn(op, db, p, TAKE_PTR(bridge), TAKE_PTR(old), &port, &iface,
-		    &next_cfg);
-	if (r < 0)
-		goto unrename;
+		goto undo_link;
+	{
+		_cleanup_free_ char *was = old ? strdup(old) : NULL;
+
+		if (old && !was) {
+			r = xhp_err(ctx, ENOMEM, "out of memory");
+			goto undo_link;
+		}
+		r = add_txn(op, db, p, TAKE_PTR(bridge), TAKE_PTR(old), &port,
+			    &iface, &next_cfg);
+		if (r < 0) {
+			/* An OVSDB error reply refused it: nothing was done.
+			 * Anything else may have been committed. */
+			if (r != -EPROTO && r != -EBUSY && r != -ENOMEM)
+				undo_maybe_port(ctx, p, was);
+			goto undo_link;
+		}
+	}
 	xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
 	r = xhp_ovsdb_wait_cur_cfg(ctx, db, next_cfg);
 	if (r >= 0)
 		r = check_iface(ctx, db, p, iface);
 	if (r >= 0)
 		r = xhp_ovs_link_set_up(ctx, nl, l.ifindex, p->dev, true);
+	if (r >= 0)
+		p->brought_up = true;
+	if (r >= 0 && op->req->kind == XHP_KIND_VIF)
+		op->status = XHP_STATUS_CONNECTED;
+	/* The report is the last step: its failure is undone too. */
+	if (r >= 0)
+		r = xhp_op_report(op);
 	if (r < 0)
 		goto undo_port;
-	if (op->req->kind == XHP_KIND_VIF)
-		op->status = XHP_STATUS_CONNECTED;
 	goto close_nl;
 
 undo_port:
 	undo_port(ctx, db, p, port);
-unrename:
-	if (p->renamed) {
-		char saved[XHP_ERR_MAX];
-
-		memcpy(saved, ctx->err, sizeof(saved));
-		if (xhp_ovs_link_rename(ctx, nl, l.ifindex, p->dev,
-					p->orig_dev) < 0)
-			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-		memcpy(ctx->err, saved, sizeof(saved));
-	}
+undo_link:
+	undo_link(ctx, nl, p, &l);
 close_nl:
 	xhp_nl_close(nl);
 close_db:
