@@ -26,6 +26,13 @@ struct sweep {
 	 * Xen's offline leaves the name, MAC and MTU). NULL: nothing.
 	 */
 	void (*restore)(void);
+	/*
+	 * Steps whose failure the add deliberately carries on after, as
+	 * Xen's script does ("STEP#K": the K-th call named STEP), e.g. the
+	 * dummy MAC of vif-openvswitch (`ip link set address ... || true`).
+	 * NULL-terminated; may be NULL.
+	 */
+	const char *const *tolerated;
 	/* Append the personality's own state (OVS rows...) to *buf. */
 	void (*snapshot)(char **buf);
 };

@@ -201,6 +201,8 @@ static void ovs_snapshot(char **buf)
 
 static int sweep_ovs(void)
 {
+	/* down, rename to vifname, dummy MAC: Xen's `... || true`. */
+	static const char *const tolerated[] = { "RTM_SETLINK#3", NULL };
 	static const char *const env[] = {
 		"vif=vif1.0",
 		"XENBUS_PATH=backend/vif/1/0",
@@ -218,6 +220,7 @@ static int sweep_ovs(void)
 		.env = env,
 		.dev = "vif1.0",
 		.restore = vif_restore,
+		.tolerated = tolerated,
 		.snapshot = ovs_snapshot,
 	};
 	int r;
