@@ -33,26 +33,53 @@ struct scan {
 	int found;
 };
 
-/* Read a key or give a copy of @def; NULL only when out of memory. */
-static char *read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
-			  const char *def)
+/*
+ * A node the scan may find missing: ENOENT, or EACCES (another domain's
+ * keys seen from a driver domain), as Xen's xenstore_read_default. Any
+ * other failure fails the check: a conflict it cannot see is no answer.
+ */
+static int scan_error(xhp_ctx *ctx, const char *what, const char *path)
+{
+	int e = errno ? errno : EIO;
+	char q[XHP_QUOTE_MAX];
+
+	if (e == ENOENT || e == EACCES)
+		return 0;
+	if (e == EAGAIN)
+		return -EAGAIN;
+	return xhp_err(ctx, e, "sharing check: cannot %s xenstore %s: %s", what,
+		       xhp_quote(q, path), strerror(e));
+}
+
+/* Read a key or give a copy of @def. Returns 0 or a negative errno. */
+static int read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+			const char *def, char **ret)
 {
 	unsigned int len;
 	char *v = xhp_xs_raw_read(ctx, t, path, &len);
+	int r;
 
-	if (v && strlen(v) == len)
-		return v;
+	if (v && strlen(v) == len) {
+		*ret = v;
+		return 0;
+	}
 	free(v);
-	return strdup(def);
+	if (!v) {
+		r = scan_error(ctx, "read", path);
+		if (r < 0)
+			return r;
+	}
+	*ret = strdup(def);
+	return *ret ? 0 : -ENOMEM;
 }
 
-static char *dom_key(xhp_ctx *ctx, xs_transaction_t t, const char *dom,
-		     const char *key, const char *def)
+static int dom_key(xhp_ctx *ctx, xs_transaction_t t, const char *dom,
+		   const char *key, const char *def, char **ret)
 {
 	char path[128];
 
 	snprintf(path, sizeof(path), "/local/domain/%s/%s", dom, key);
-	return read_default(ctx, t, path, def);
+	return read_default(ctx, t, path, def, ret);
 }
 
 /* The frontend's side of same_vm, read once per attempt. */
@@ -61,18 +88,23 @@ static int frontend_info(xhp_ctx *ctx, xs_transaction_t t, struct scan *s)
 	char dom[16];
 	_cleanup_free_ char *target = NULL;
 	size_t l;
+	int r;
 
 	if (s->have_frontend)
 		return 0;
 	snprintf(dom, sizeof(dom), "%u", s->frontend_id);
-	s->frontend_vm = dom_key(ctx, t, dom, "vm", FRONTEND_UUID_DEFAULT);
-	s->frontend_uuid = s->frontend_vm ? strdup(s->frontend_vm) : NULL;
-	target = dom_key(ctx, t, dom, "target", "-1");
-	if (!s->frontend_uuid || !target)
+	r = dom_key(ctx, t, dom, "vm", FRONTEND_UUID_DEFAULT, &s->frontend_vm);
+	if (r < 0)
+		return r;
+	s->frontend_uuid = strdup(s->frontend_vm);
+	if (!s->frontend_uuid)
 		return -ENOMEM;
-	s->target_vm = dom_key(ctx, t, target, "vm", "No Target");
-	if (!s->target_vm)
-		return -ENOMEM;
+	r = dom_key(ctx, t, dom, "target", "-1", &target);
+	if (r < 0)
+		return r;
+	r = dom_key(ctx, t, target, "vm", "No Target", &s->target_vm);
+	if (r < 0)
+		return r;
 	/* Xen: frontend_uuid=${FRONTEND_UUID%-1} */
 	l = strlen(s->frontend_uuid);
 	if (l >= 2 && !strcmp(s->frontend_uuid + l - 2, "-1"))
@@ -92,12 +124,13 @@ static int same_vm(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	if (r < 0)
 		return r;
 	/* Xen defaults othervm to the unstripped FRONTEND_UUID. */
-	othervm = dom_key(ctx, t, dom, "vm", s->frontend_vm);
-	otarget = dom_key(ctx, t, dom, "target", "-1");
-	otvm = otarget ? dom_key(ctx, t, otarget, "vm", "No Other Target") :
-			 NULL;
-	if (!othervm || !otvm)
-		return -ENOMEM;
+	r = dom_key(ctx, t, dom, "vm", s->frontend_vm, &othervm);
+	if (r >= 0)
+		r = dom_key(ctx, t, dom, "target", "-1", &otarget);
+	if (r >= 0)
+		r = dom_key(ctx, t, otarget, "vm", "No Other Target", &otvm);
+	if (r < 0)
+		return r;
 	return !strcmp(s->frontend_uuid, othervm) ||
 	       !strcmp(s->target_vm, othervm) ||
 	       !strcmp(s->frontend_uuid, otvm) || !strcmp(s->target_vm, otvm);
@@ -133,15 +166,15 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	snprintf(path, sizeof(path), "%s/physical-device", dir);
 	pd = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!pd)
-		return errno == EAGAIN ? -EAGAIN : 0;
+		return scan_error(ctx, "read", path);
 	if (!matches(s, pd, &d))
 		return 0;
 	mode = 'w';
 	if (s->mode != 'w') {
 		snprintf(path, sizeof(path), "%s/mode", dir);
-		m = read_default(ctx, t, path, "");
-		if (!m)
-			return -ENOMEM;
+		r = read_default(ctx, t, path, "", &m);
+		if (r < 0)
+			return r;
 		mode = xhp_bdev_mode(m);
 		if (mode != 'w')
 			return 0;
@@ -178,13 +211,12 @@ static int scan_base(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 		 type);
 	doms = xhp_xs_raw_directory(ctx, t, base, &nd);
 	if (!doms)
-		return errno == EAGAIN ? -EAGAIN : 0;
+		return scan_error(ctx, "list", base);
 	for (i = 0; i < nd && r == 0; i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", base, doms[i]);
 		devs = xhp_xs_raw_directory(ctx, t, sub, &nv);
 		if (!devs) {
-			if (errno == EAGAIN)
-				r = -EAGAIN;
+			r = scan_error(ctx, "list", sub);
 			continue;
 		}
 		for (j = 0; j < nv && r == 0; j++) {
