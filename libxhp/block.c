@@ -296,7 +296,11 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 	if (r < 0)
 		goto release_lock;
 	op->status = XHP_STATUS_CONNECTED;
-	op->lock = lock; /* held until device.c has written the keys */
+	/* The report, under the lock as Xen's write_dev. */
+	r = xhp_op_report(op);
+	if (r < 0)
+		goto release_lock;
+	op->lock = lock; /* device.c releases it */
 	return 0;
 release_lock:
 	xhp_lock_release(lock);
@@ -430,7 +434,15 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	if (r < 0)
 		goto detach_loop;
 	op->status = XHP_STATUS_CONNECTED;
-	op->lock = lock; /* held until device.c has written the keys */
+	/*
+	 * The report, under the lock as Xen's write_dev. Its failure is
+	 * undone here: nothing else knows this loop device (its node key
+	 * is part of the report).
+	 */
+	r = xhp_op_report(op);
+	if (r < 0)
+		goto detach_loop;
+	op->lock = lock; /* device.c releases it */
 	return 0;
 detach_loop:
 	xhp_loop_detach(op->ctx, l.index, b->dev, b->ino, b->path);
