@@ -150,8 +150,10 @@ static void loops(char **buf, const char *prefix)
 		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file",
 			 de->d_name);
 		v = tu_read_file(path);
+		if (v && strchr(v, '\n'))
+			*strchr(v, '\n') = '\0';
 		if (v && !strncmp(v, prefix, strlen(prefix)))
-			sw_append(buf, "%s -> %s", de->d_name, v);
+			sw_append(buf, "%s -> %s\n", de->d_name, v);
 		free(v);
 	}
 	if (d)

@@ -238,8 +238,27 @@ static int sweep_ovs(void)
 	return r;
 }
 
+static char block_bp[128];
+
+/* The toolstack's part: the keys of the report go with the backend. */
+static void block_restore(void)
+{
+	static const char *const keys[] = { "node", "physical-device",
+					    "physical-device-path", "diskseq",
+					    NULL };
+	char path[256];
+
+	for (size_t i = 0; keys[i]; i++) {
+		snprintf(path, sizeof(path), "%s/%s", block_bp, keys[i]);
+		bt_rm(path);
+	}
+}
+
 static int sweep_block(void)
 {
+	/* An unreadable direct-io-safe means buffered I/O, the safe way. */
+	static const char *const tolerated[] = { "xs_read direct-io-safe#1",
+						 NULL };
 	static char xp[160];
 	static const char *env[] = {
 		xp,
@@ -249,28 +268,42 @@ static int sweep_block(void)
 		NULL,
 	};
 	static const char *const no_argv[] = { NULL };
-	char bp[128], be[192], other[128], *img, *img2;
+	char bp[128], be[192], other[128], *img, *img2, *node, *mm;
 	struct sweep s = {
 		.personality = "block",
 		.add_action = "add",
 		.remove_action = "remove",
 		.argv_extra = no_argv,
 		.env = env,
+		.restore = block_restore,
+		.tolerated = tolerated,
 	};
 	int r;
 
 	bt_init("faults");
 	img = bt_image("vbd.img", 8, NULL, NULL);
 	img2 = bt_image("other.img", 8, NULL, NULL);
-	/* Another domain's vbd for the sharing scan to read. */
-	bt_backend(other, sizeof(other), 2, 51712, img2, "w", "file", NULL);
+	/*
+	 * Another domain's vbd has the image attached read-only: the
+	 * sharing check finds its loop device and reads that backend (read
+	 * and read: allowed). And a vbd of another file.
+	 */
+	node = bt_losetup(img, true);
+	mm = bt_majmin(node);
+	bt_backend(other, sizeof(other), 2, 51712, img, "r", "file", NULL);
+	bt_write(other, "physical-device", mm);
+	bt_write(other, "node", node);
+	bt_backend(other, sizeof(other), 3, 51712, img2, "w", "file", NULL);
 	bt_write(other, "physical-device", "7:1f3");
-	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "r", "file", NULL);
 	snprintf(xp, sizeof(xp), "XENBUS_PATH=%s", bp);
+	snprintf(block_bp, sizeof(block_bp), "%s", bp);
 	snprintf(be, sizeof(be), "/local/domain/0/%s", bp);
 	s.backend = be;
 	s.loop_prefix = bt_dir();
 	r = sweep_run(&s);
+	free(node);
+	free(mm);
 	free(img);
 	free(img2);
 	bt_fini();
