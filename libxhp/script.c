@@ -323,8 +323,10 @@ static int read_back(xhp_script *s, xhp_result *res)
 		for (i = 1; i < 4; i++)
 			if (!strcmp(v, names[i]))
 				res->status = i;
-		xhp_result_put(res, "hotplug-status", v);
+		r = xhp_result_put(res, "hotplug-status", v);
 		free(v);
+		if (r < 0)
+			return r;
 	} else if (r != -ENOENT) {
 		return r;
 	}
@@ -368,7 +370,15 @@ XHP_EXPORT int xhp_script_wait(xhp_script *s, xhp_result **ret_result)
 	}
 	s->err[s->err_len] = '\0';
 	res->stderr_text = strndup(s->err, s->err_len);
-	r = read_back(s, res);
+	r = res->stderr_text ? read_back(s, res) : -ENOMEM;
+	if (r == -ENOMEM) {
+		/* A result without the script's status would be wrong. */
+		xhp_result_free(res);
+		return xhp_err(s->ctx, ENOMEM,
+			       "out of memory reading back the report of "
+			       "script pid %d",
+			       (int)s->pid);
+	}
 	if (r < 0)
 		xhp_log(s->ctx, LOG_WARNING,
 			"cannot read the script's "
