@@ -7,6 +7,7 @@
  *   xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,20 +76,42 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Arguments that do not parse still fail visibly: if the environment names
+ * a valid backend, the message goes to its hotplug-error.
+ */
+static void report_parse_failure(xhp_ctx *ctx)
+{
+	const char *path = getenv("XENBUS_PATH");
+	char msg[1024];
+
+	if (!path)
+		return;
+	snprintf(msg, sizeof(msg), "%s", xhp_ctx_last_error(ctx));
+	if (xhp_backend_report(ctx, path, XHP_STATUS_ERROR, msg) < 0)
+		cli_log(LOG_ERR, "could not report the failure to xenstore: %s",
+			xhp_ctx_last_error(ctx));
+}
+
 static int cmd_run(xhp_ctx *ctx, const char *personality, int argc, char **argv)
 {
+	bool dry_run = false;
 	xhp_request *req;
 	int r;
 
 	if (argc > 0 && !strcmp(argv[0], "--dry-run")) {
+		dry_run = true;
 		cli_log_dry_run();
 		xhp_ctx_set_dry_run(ctx, 1);
 		argc--;
 		argv++;
 	}
 	r = xhp_request_parse(ctx, argc, argv, environ, &req);
-	if (r < 0)
+	if (r < 0) {
+		if (!dry_run)
+			report_parse_failure(ctx);
 		return 1;
+	}
 	r = xhp_device_run(ctx, personality, req, NULL);
 	xhp_request_free(req);
 	return r < 0 ? 1 : 0;

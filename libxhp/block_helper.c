@@ -34,8 +34,8 @@ static bool type_valid(const char *t)
 	return t[0] != '.';
 }
 
-int xhp_block_helper_find(const xhp_request *req, const char *type,
-			  char *buf, size_t size)
+int xhp_block_helper_find(const xhp_request *req, const char *type, char *buf,
+			  size_t size)
 {
 	const char *script = xhp_request_setting(req, "script");
 	const char *slash;
@@ -69,10 +69,13 @@ int xhp_block_helper_run(xhp_ctx *ctx, const xhp_request *req,
 				    helper, command, xhp_result_exit_code(res),
 				    xhp_result_message(res) ? ": " : "",
 				    xhp_result_message(res) ?
-					    xhp_result_message(res) : "");
+					    xhp_result_message(res) :
+					    "");
 	} else if (r == -ETIMEDOUT) {
-		r = xhp_err(ctx, ETIMEDOUT, "%s %s did not finish in time: "
-			    "killed", helper, command);
+		r = xhp_err(ctx, ETIMEDOUT,
+			    "%s %s did not finish in time: "
+			    "killed",
+			    helper, command);
 	} else if (r < 0 && !ctx->err[0]) {
 		r = xhp_err(ctx, r, "cannot run %s %s: %s", helper, command,
 			    strerror(-r));

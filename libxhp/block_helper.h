@@ -10,8 +10,8 @@
  * setting, else in /etc/xen/scripts. Writes its path into @buf.
  * Returns 0, -ENOENT (none), -EINVAL (@type is not a plain name).
  */
-int xhp_block_helper_find(const xhp_request *req, const char *type,
-			  char *buf, size_t size);
+int xhp_block_helper_find(const xhp_request *req, const char *type, char *buf,
+			  size_t size);
 
 /*
  * Run @helper @command (argv array; the caller's environment with

@@ -88,7 +88,8 @@ int xhp_bdev_resolve(xhp_ctx *ctx, const char *params, struct xhp_bdev *ret)
 		given = strdup(params);
 	} else {
 		if (has_dotdot(params))
-			return xhp_err(ctx, EINVAL, "device name %s has a "
+			return xhp_err(ctx, EINVAL,
+				       "device name %s has a "
 				       "'..' component",
 				       xhp_quote(q, params));
 		relative = true;

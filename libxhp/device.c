@@ -82,16 +82,12 @@ static int report_success(struct xhp_op *op, xhp_result *res)
 static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
 			   const char *message)
 {
-	struct xhp_kv kv[2] = {
-		{ "hotplug-error", message },
-		{ "hotplug-status", xhp_status_name(status) },
-	};
 	char saved[XHP_ERR_MAX];
 
 	if (!req->backend_path)
 		return;
 	memcpy(saved, ctx->err, sizeof(saved));
-	if (xhp_xs_write_keys(ctx, req->backend_path, kv, 2) < 0)
+	if (xhp_backend_report(ctx, req->backend_path, status, message) < 0)
 		xhp_log(ctx, LOG_ERR,
 			"could not report the failure to "
 			"xenstore: %s",

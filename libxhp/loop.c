@@ -34,8 +34,8 @@ int xhp_loop_parse_node(const char *node, unsigned int *ret_index)
 	return 0;
 }
 
-int xhp_loop_backing_file(const char *sysfs_root, unsigned int index,
-			  char *buf, size_t size)
+int xhp_loop_backing_file(const char *sysfs_root, unsigned int index, char *buf,
+			  size_t size)
 {
 	char path[4096];
 	ssize_t n;
@@ -60,8 +60,8 @@ int xhp_loop_backing_file(const char *sysfs_root, unsigned int index,
 static bool kdev_is(uint64_t kdev, dev_t dev)
 {
 	unsigned int ma = (unsigned int)((kdev >> 8) & 0xfff);
-	unsigned int mi = (unsigned int)((kdev & 0xff) |
-					 ((kdev >> 12) & 0xfff00));
+	unsigned int mi =
+		(unsigned int)((kdev & 0xff) | ((kdev >> 12) & 0xfff00));
 
 	return ma == major(dev) && mi == minor(dev);
 }
@@ -108,8 +108,10 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 
 	idx = ioctl(ctl, LOOP_CTL_GET_FREE);
 	if (idx < 0)
-		return xhp_err(ctx, errno, "no free loop device "
-			       "(LOOP_CTL_GET_FREE): %s", strerror(errno));
+		return xhp_err(ctx, errno,
+			       "no free loop device "
+			       "(LOOP_CTL_GET_FREE): %s",
+			       strerror(errno));
 	lfd = open_loop((unsigned int)idx, O_RDWR);
 	if (lfd == -EROFS || lfd == -EACCES)
 		lfd = open_loop((unsigned int)idx, O_RDONLY);
@@ -118,8 +120,10 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 			       strerror(-lfd));
 	r = configure(lfd, ffd, file, read_only, direct_io);
 	if (r == -EINVAL && direct_io) {
-		xhp_debug(ctx, "/dev/loop%d: no direct I/O for %s, "
-			  "buffered instead", idx, file);
+		xhp_debug(ctx,
+			  "/dev/loop%d: no direct I/O for %s, "
+			  "buffered instead",
+			  idx, file);
 		r = configure(lfd, ffd, file, read_only, false);
 	}
 	if (r == -EBUSY) {
@@ -128,9 +132,10 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	}
 	if (r < 0) {
 		close(lfd);
-		return xhp_err(ctx, r, "cannot attach %s to /dev/loop%d "
-			       "(LOOP_CONFIGURE): %s", file, idx,
-			       strerror(-r));
+		return xhp_err(ctx, r,
+			       "cannot attach %s to /dev/loop%d "
+			       "(LOOP_CONFIGURE): %s",
+			       file, idx, strerror(-r));
 	}
 	memset(ret, 0, sizeof(*ret));
 	ret->index = (unsigned int)idx;
@@ -160,8 +165,7 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
 
 		if (e == EROFS || e == EACCES || e == EPERM || e == ETXTBSY)
 			return -e;
-		return xhp_err(ctx, e, "cannot open %s: %s", file,
-			       strerror(e));
+		return xhp_err(ctx, e, "cannot open %s: %s", file, strerror(e));
 	}
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0) {
@@ -172,7 +176,8 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
 	for (i = 0; i < LOOP_ATTACH_TRIES && r == -EBUSY; i++)
 		r = attach_one(ctx, ctl, ffd, file, read_only, direct_io, ret);
 	if (r == -EBUSY)
-		r = xhp_err(ctx, EBUSY, "cannot attach %s: every free loop "
+		r = xhp_err(ctx, EBUSY,
+			    "cannot attach %s: every free loop "
 			    "device was taken by someone else (%d tries)",
 			    file, LOOP_ATTACH_TRIES);
 	close(ctl);
@@ -210,9 +215,9 @@ static bool loop_index_of(const char *name, unsigned int *ret)
 	return true;
 }
 
-int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev,
-		  ino_t ino, const char *path, unsigned int *ret,
-		  size_t max, size_t *ret_n)
+int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev, ino_t ino,
+		  const char *path, unsigned int *ret, size_t max,
+		  size_t *ret_n)
 {
 	char dir[4096], backing[4096];
 	struct dirent *de;
@@ -278,9 +283,10 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 		if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0) {
 			r = errno == ENXIO ? 1 : -errno;
 			if (r < 0)
-				xhp_err(ctx, r, "cannot read the status of "
-					"/dev/loop%u: %s", index,
-					strerror(-r));
+				xhp_err(ctx, r,
+					"cannot read the status of "
+					"/dev/loop%u: %s",
+					index, strerror(-r));
 			goto close_loop;
 		}
 		r = kdev_is(info.lo_device, dev) &&
@@ -293,8 +299,10 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 			r = 1; /* detached meanwhile */
 			goto close_loop;
 		}
-		r = xhp_err(ctx, ESTALE, "/dev/loop%u is attached to %s, "
-			    "not to %s: left alone", index, b, path);
+		r = xhp_err(ctx, ESTALE,
+			    "/dev/loop%u is attached to %s, "
+			    "not to %s: left alone",
+			    index, b, path);
 		goto close_loop;
 	}
 	if (ioctl(fd, LOOP_CLR_FD, 0) < 0) {

@@ -17,12 +17,12 @@
 
 /* A loop device this run attached. */
 struct xhp_loop {
-	unsigned int index;   /* N of /dev/loopN */
-	dev_t rdev;           /* its device number */
-	uint64_t diskseq;     /* 0 when the kernel has no BLKGETDISKSEQ */
+	unsigned int index; /* N of /dev/loopN */
+	dev_t rdev; /* its device number */
+	uint64_t diskseq; /* 0 when the kernel has no BLKGETDISKSEQ */
 	bool read_only;
-	bool direct_io;       /* direct I/O is in effect */
-	char path[32];        /* "/dev/loopN" */
+	bool direct_io; /* direct I/O is in effect */
+	char path[32]; /* "/dev/loopN" */
 };
 
 /*
@@ -45,16 +45,16 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
  * @path instead.
  * Returns 0 or a negative errno (message on @ctx).
  */
-int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev,
-		  ino_t ino, const char *path, unsigned int *ret,
-		  size_t max, size_t *ret_n);
+int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev, ino_t ino,
+		  const char *path, unsigned int *ret, size_t max,
+		  size_t *ret_n);
 
 /*
  * Read /sys/block/loopN/loop/backing_file into @buf (newline cut).
  * Returns 0, -ENOENT when loopN is not attached (or does not exist).
  */
-int xhp_loop_backing_file(const char *sysfs_root, unsigned int index,
-			  char *buf, size_t size);
+int xhp_loop_backing_file(const char *sysfs_root, unsigned int index, char *buf,
+			  size_t size);
 
 /* "/dev/loopN" -> N. Returns 0 or -EINVAL (anything else). */
 int xhp_loop_parse_node(const char *node, unsigned int *ret_index);

@@ -16,8 +16,8 @@ static void unescape(char *s)
 	char *w = s;
 
 	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
-		    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
+		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
 			*w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 +
 				      (s[3] - '0'));
 			s += 4;
@@ -70,7 +70,7 @@ static bool parse_line(char *line, struct mount_line *m)
 	if (!sep)
 		return false;
 	/* after "- ": fstype source superopts */
-	tok = strtok_r(sep + 2, " ", &save);          /* fstype */
+	tok = strtok_r(sep + 2, " ", &save); /* fstype */
 	m->source = tok ? strtok_r(NULL, " ", &save) : NULL;
 	super = m->source ? strtok_r(NULL, " \n", &save) : NULL;
 	if (!m->source)
@@ -83,10 +83,9 @@ static bool parse_line(char *line, struct mount_line *m)
 	return true;
 }
 
-int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root,
-		       const dev_t *devs, size_t n, char mode,
-		       dev_t *ret_dev, char *where, size_t where_size,
-		       bool *ret_ro)
+int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root, const dev_t *devs,
+		       size_t n, char mode, dev_t *ret_dev, char *where,
+		       size_t where_size, bool *ret_ro)
 {
 	char path[4096], *line = NULL;
 	struct mount_line m;

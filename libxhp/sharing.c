@@ -17,25 +17,25 @@
 #define FRONTEND_UUID_DEFAULT "unknown"
 
 struct scan {
-	const char *self;           /* our backend, absolute or relative */
+	const char *self; /* our backend, absolute or relative */
 	unsigned int frontend_id;
 	const dev_t *devs;
 	size_t n;
 	char mode;
-	char homes[2][64];          /* where to look: "" is our own home */
+	char homes[2][64]; /* where to look: "" is our own home */
 	size_t n_homes;
 	/* per attempt */
-	char *frontend_vm;          /* Xen's FRONTEND_UUID */
-	char *frontend_uuid;        /* the same without a "-1" suffix */
-	char *target_vm;            /* vm of the frontend's target */
+	char *frontend_vm; /* Xen's FRONTEND_UUID */
+	char *frontend_uuid; /* the same without a "-1" suffix */
+	char *target_vm; /* vm of the frontend's target */
 	bool have_frontend;
 	struct xhp_share_hit *hit;
 	int found;
 };
 
 /* Read a key or give a copy of @def; NULL only when out of memory. */
-static char *read_default(xhp_ctx *ctx, xs_transaction_t t,
-			  const char *path, const char *def)
+static char *read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+			  const char *def)
 {
 	unsigned int len;
 	char *v = xs_read(ctx->xs, t, path, &len);
@@ -94,14 +94,13 @@ static int same_vm(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	/* Xen defaults othervm to the unstripped FRONTEND_UUID. */
 	othervm = dom_key(ctx, t, dom, "vm", s->frontend_vm);
 	otarget = dom_key(ctx, t, dom, "target", "-1");
-	otvm = otarget ? dom_key(ctx, t, otarget, "vm", "No Other Target")
-		       : NULL;
+	otvm = otarget ? dom_key(ctx, t, otarget, "vm", "No Other Target") :
+			 NULL;
 	if (!othervm || !otvm)
 		return -ENOMEM;
 	return !strcmp(s->frontend_uuid, othervm) ||
 	       !strcmp(s->target_vm, othervm) ||
-	       !strcmp(s->frontend_uuid, otvm) ||
-	       !strcmp(s->target_vm, otvm);
+	       !strcmp(s->frontend_uuid, otvm) || !strcmp(s->target_vm, otvm);
 }
 
 static bool matches(const struct scan *s, const char *pd, dev_t *ret)
@@ -175,8 +174,8 @@ static int scan_base(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	char **doms, **devs;
 	int r = 0;
 
-	snprintf(base, sizeof(base), "%s%sbackend/%s", home,
-		 home[0] ? "/" : "", type);
+	snprintf(base, sizeof(base), "%s%sbackend/%s", home, home[0] ? "/" : "",
+		 type);
 	doms = xs_directory(ctx->xs, t, base, &nd);
 	if (!doms)
 		return errno == EAGAIN ? -EAGAIN : 0;
@@ -251,13 +250,17 @@ static void pick_homes(struct scan *s, const char *backend_path)
 }
 
 int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
-			 unsigned int frontend_id, const dev_t *devs,
-			 size_t n, char mode, struct xhp_share_hit *ret)
+			 unsigned int frontend_id, const dev_t *devs, size_t n,
+			 char mode, struct xhp_share_hit *ret)
 {
 	struct xhp_share_hit hit;
 	struct scan s = {
-		.self = backend_path, .frontend_id = frontend_id,
-		.devs = devs, .n = n, .mode = mode, .hit = &hit,
+		.self = backend_path,
+		.frontend_id = frontend_id,
+		.devs = devs,
+		.n = n,
+		.mode = mode,
+		.hit = &hit,
 	};
 	int r;
 

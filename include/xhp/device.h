@@ -43,6 +43,22 @@ XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
  */
 XHP_EXPORT const char *xhp_device_personality_at(unsigned int index);
 
+/*
+ * xhp_backend_report: write an outcome under @backend_path in ONE
+ * transaction (retried on conflicts): XHP_STATUS_CONNECTED writes
+ * hotplug-status=connected and removes hotplug-error (@message NULL);
+ * XHP_STATUS_ERROR and XHP_STATUS_BUSY write hotplug-error=@message and
+ * hotplug-status; XHP_STATUS_NONE removes both (before a retry).
+ * For callers that fail before a request exists (a CLI whose arguments do
+ * not parse) and toolstacks resetting a backend.
+ * @backend_path: as in XENBUS_PATH; validated.
+ * Returns: 0, or -EINVAL (bad path, status or message), -ECONNREFUSED
+ *   (no xenstore), or the errno of the failing xenstore call.
+ * Since: 1.0
+ */
+XHP_EXPORT int xhp_backend_report(xhp_ctx *ctx, const char *backend_path,
+				  int status, const char *message);
+
 XHP_END_DECLS
 
 #endif /* XHP_DEVICE_H */

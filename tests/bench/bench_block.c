@@ -126,7 +126,8 @@ int main(int argc, char **argv)
 	phy_img = bt_image("phy.img", 16, NULL, NULL);
 	node = bt_losetup(phy_img, false);
 	printf("block add / remove, median ms (ours: %d runs, Xen: %d runs)"
-	       "\n\n", reps, xreps);
+	       "\n\n",
+	       reps, xreps);
 	printf("%-9s %-5s | %14s | %14s | %14s\n", "backends", "kind",
 	       "Xen's script", "xhp-hotplug", "libxhp");
 	printf("%-9s %-5s | %6s %7s | %6s %7s | %6s %7s\n", "", "", "add",
@@ -142,11 +143,13 @@ int main(int argc, char **argv)
 			measure(bt_cli, params, type, reps, &ca, &cr);
 			measure(lib, params, type, reps, &la, &lr);
 			if (bt_loops_of(img) != 0)
-				fprintf(stderr, "bench: %s left a loop device"
-					"\n", type);
+				fprintf(stderr,
+					"bench: %s left a loop device"
+					"\n",
+					type);
 			printf("%-9d %-5s | %6.1f %7.1f | %6.1f %7.1f | "
-			       "%6.2f %7.2f\n", sizes[s], type, xa, xr, ca,
-			       cr, la, lr);
+			       "%6.2f %7.2f\n",
+			       sizes[s], type, xa, xr, ca, cr, la, lr);
 			fflush(stdout);
 		}
 	}

@@ -120,6 +120,7 @@ static int each_ours(void (*fn)(unsigned int idx))
 
 static void clr(unsigned int idx)
 {
+	struct loop_info64 info;
 	char p[32];
 	int fd;
 
@@ -127,6 +128,15 @@ static void clr(unsigned int idx)
 	fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
+	/*
+	 * Re-check right before the detach: the device may have been
+	 * released meanwhile and taken by another test (or test suite).
+	 */
+	if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0 ||
+	    strncmp((char *)info.lo_file_name, dir, strlen(dir)) != 0) {
+		close(fd);
+		return;
+	}
 	if (ioctl(fd, LOOP_CLR_FD, 0) < 0 && errno != ENXIO)
 		fprintf(stderr, "cleanup: cannot detach %s: %s\n", p,
 			strerror(errno));
@@ -193,8 +203,8 @@ char *bt_image(const char *name, unsigned int mb, const char *label,
 	close(fd);
 	if (label) {
 		int r = uuid ? tu_runl(NULL, "mkfs.ext4", "-q", "-F", "-L",
-				       label, "-U", uuid, path, NULL)
-			     : tu_runl(NULL, "mkfs.ext4", "-q", "-F", "-L",
+				       label, "-U", uuid, path, NULL) :
+			       tu_runl(NULL, "mkfs.ext4", "-q", "-F", "-L",
 				       label, path, NULL);
 
 		if (r != 0) {
@@ -207,12 +217,22 @@ char *bt_image(const char *name, unsigned int mb, const char *label,
 
 char *bt_losetup(const char *file, bool ro)
 {
+	xhp_lock *lock = NULL;
 	char *out = NULL;
+	xhp_ctx *ctx;
 	int r;
 
+	/*
+	 * Under the "block" lock: Xen's script finds a free device and
+	 * attaches it in two steps, trusting the lock to keep others out.
+	 */
+	if (xhp_ctx_new(&ctx) < 0 || xhp_lock_acquire(ctx, "block", &lock) < 0)
+		die("block lock");
 	r = ro ? tu_runl(&out, "losetup", "--find", "--show", "-r", file,
-			 NULL)
-	       : tu_runl(&out, "losetup", "--find", "--show", file, NULL);
+			 NULL) :
+		 tu_runl(&out, "losetup", "--find", "--show", file, NULL);
+	xhp_lock_release(lock);
+	xhp_ctx_unref(ctx);
 	if (r != 0) {
 		fprintf(stderr, "losetup: %s\n", out ? out : "");
 		errno = EIO;
@@ -360,16 +380,17 @@ int bt_ours(const char *cmd, const char *bp, int *status, char **msg)
 	if (xhp_ctx_new(&ctx) < 0)
 		die("xhp_ctx_new");
 	xhp_ctx_set_dry_run(ctx, bt_dry_run);
-	r = xhp_request_new(ctx, !strcmp(cmd, "add") ? XHP_ACTION_ADD
-						     : XHP_ACTION_REMOVE,
-			    XHP_KIND_VBD, bp, NULL, &req);
+	r = xhp_request_new(
+		ctx, !strcmp(cmd, "add") ? XHP_ACTION_ADD : XHP_ACTION_REMOVE,
+		XHP_KIND_VBD, bp, NULL, &req);
 	if (r == 0)
 		r = xhp_device_run(ctx, "block", req, &res);
 	if (status)
 		*status = res ? xhp_result_status(res) : -1;
 	if (msg)
-		*msg = res && xhp_result_message(res)
-			       ? strdup(xhp_result_message(res)) : NULL;
+		*msg = res && xhp_result_message(res) ?
+			       strdup(xhp_result_message(res)) :
+			       NULL;
 	xhp_result_free(res);
 	xhp_request_free(req);
 	xhp_ctx_unref(ctx);

@@ -222,8 +222,8 @@ static void refused(const char *bp, int want_status, const char *want_msg,
 	assert_contains(msg, want_msg);
 	err = bt_read(bp, "hotplug-error");
 	assert_contains(err, want_msg);
-	assert_key(bp, "hotplug-status", want_status == XHP_STATUS_BUSY
-						 ? "busy" : "error");
+	assert_key(bp, "hotplug-status",
+		   want_status == XHP_STATUS_BUSY ? "busy" : "error");
 	assert_key(bp, "physical-device", NULL);
 	assert_key(bp, "node", NULL);
 	assert_int_equal(bt_wait_our_loops(loops_before), loops_before);
@@ -450,8 +450,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_phy_uuid_label, teardown),
 		cmocka_unit_test_teardown(test_file_rw_readd_remove, teardown),
 		cmocka_unit_test_teardown(test_file_ro, teardown),
-		cmocka_unit_test_teardown(test_remove_checks_backing,
-					  teardown),
+		cmocka_unit_test_teardown(test_remove_checks_backing, teardown),
 		cmocka_unit_test_teardown(test_refuse_file_mounted_here,
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_file_used_by_guest,
@@ -461,10 +460,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_refuse_unwritable_file,
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_wrong_state, teardown),
-		cmocka_unit_test_teardown(test_refuse_missing_params,
-					  teardown),
-		cmocka_unit_test_teardown(test_refuse_missing_device,
-					  teardown),
+		cmocka_unit_test_teardown(test_refuse_missing_params, teardown),
+		cmocka_unit_test_teardown(test_refuse_missing_device, teardown),
 		cmocka_unit_test_teardown(test_type_helper, teardown),
 		cmocka_unit_test_teardown(test_direct_io, teardown),
 		cmocka_unit_test_teardown(test_dry_run, teardown),

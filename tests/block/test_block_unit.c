@@ -55,8 +55,7 @@ static void test_parse_node(void **s)
 	assert_int_equal(xhp_loop_parse_node("/dev/loop01", &i), -EINVAL);
 	assert_int_equal(xhp_loop_parse_node("/dev/loop1p1", &i), -EINVAL);
 	assert_int_equal(xhp_loop_parse_node("/dev/sda", &i), -EINVAL);
-	assert_int_equal(xhp_loop_parse_node("/tmp/../dev/loop1", &i),
-			 -EINVAL);
+	assert_int_equal(xhp_loop_parse_node("/tmp/../dev/loop1", &i), -EINVAL);
 }
 
 static void test_loop_find_captured(void **s)
@@ -71,18 +70,17 @@ static void test_loop_find_captured(void **s)
 	put("sys/block/loop3/loop/backing_file", "/images/a.img\n");
 	put("sys/block/sda/dev", "8:0\n");
 	snprintf(root, sizeof(root), "%s/sys", dir);
-	assert_int_equal(xhp_loop_find(ctx, root, 0, 0, "/images/a.img", idx,
-				       4, &n), 0);
+	assert_int_equal(
+		xhp_loop_find(ctx, root, 0, 0, "/images/a.img", idx, 4, &n), 0);
 	assert_int_equal(n, 2);
 	assert_true((idx[0] == 0 && idx[1] == 3) ||
 		    (idx[0] == 3 && idx[1] == 0));
-	assert_int_equal(xhp_loop_find(ctx, root, 0, 0, "/images/c.img", idx,
-				       4, &n), 0);
+	assert_int_equal(
+		xhp_loop_find(ctx, root, 0, 0, "/images/c.img", idx, 4, &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(xhp_loop_backing_file(root, 2, b, sizeof(b)), 0);
 	assert_string_equal(b, "/images/b.img");
-	assert_int_equal(xhp_loop_backing_file(root, 1, b, sizeof(b)),
-			 -ENOENT);
+	assert_int_equal(xhp_loop_backing_file(root, 1, b, sizeof(b)), -ENOENT);
 }
 
 static void test_mountinfo(void **s)
@@ -99,17 +97,20 @@ static void test_mountinfo(void **s)
 	    "garbage line\n");
 	snprintf(root, sizeof(root), "%s/proc", dir);
 	/* mode w: any mount conflicts, the first one found */
-	assert_int_equal(xhp_mount_conflict(ctx, root, devs, 2, 'w', &d,
-					    where, sizeof(where), &ro), 1);
+	assert_int_equal(xhp_mount_conflict(ctx, root, devs, 2, 'w', &d, where,
+					    sizeof(where), &ro),
+			 1);
 	assert_true(d == makedev(7, 3));
 	assert_string_equal(where, "/mnt/with space");
 	assert_true(ro);
 	/* mode r: read-only mounts (per mount, or per super block) do not */
-	assert_int_equal(xhp_mount_conflict(ctx, root, devs, 2, 'r', &d,
-					    where, sizeof(where), &ro), 0);
+	assert_int_equal(xhp_mount_conflict(ctx, root, devs, 2, 'r', &d, where,
+					    sizeof(where), &ro),
+			 0);
 	devs[0] = makedev(253, 0);
-	assert_int_equal(xhp_mount_conflict(ctx, root, devs, 1, 'r', &d,
-					    where, sizeof(where), &ro), 1);
+	assert_int_equal(xhp_mount_conflict(ctx, root, devs, 1, 'r', &d, where,
+					    sizeof(where), &ro),
+			 1);
 	assert_string_equal(where, "/");
 	assert_false(ro);
 }
@@ -123,8 +124,7 @@ static void test_resolve_errors(void **s)
 	assert_int_equal(xhp_bdev_resolve(ctx, "../etc/passwd", &b), -EINVAL);
 	assert_int_equal(xhp_bdev_resolve(ctx, "mapper/../../etc", &b),
 			 -EINVAL);
-	assert_int_equal(xhp_bdev_resolve(ctx, "xhp-no-such-dev", &b),
-			 -ENOENT);
+	assert_int_equal(xhp_bdev_resolve(ctx, "xhp-no-such-dev", &b), -ENOENT);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx),
 			       "/dev/xhp-no-such-dev does not exist"));
 	assert_int_equal(xhp_bdev_resolve(ctx, "null", &b), -ENOTBLK);

@@ -12,6 +12,9 @@
 #include <cmocka.h>
 
 #include "testutil.h"
+#include "xsd_harness.h"
+
+#include <xenstore.h>
 
 static int run(char **out, const char *const add[], const char *arg0, ...)
 {
@@ -121,6 +124,42 @@ static void test_dispatch_by_name_and_noop(void **state)
 	free(out);
 }
 
+static char *xs_get(const char *path)
+{
+	struct xs_handle *xs = xs_open(0);
+	unsigned int len;
+	char *v;
+
+	assert_non_null(xs);
+	v = xs_read(xs, XBT_NULL, path, &len);
+	xs_close(xs);
+	return v;
+}
+
+/* A run whose arguments do not parse still reports to its backend. */
+static void test_parse_failure_is_reported(void **state)
+{
+	static const char *const env[] = { "XENBUS_PATH=backend/vif/3/1",
+					   "XENBUS_TYPE=vif", NULL };
+	struct xsd xsd = XSD_INIT;
+	char *out, *v;
+
+	assert_int_equal(xsd_start(&xsd), 0);
+	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
+			     "type_if=vif", NULL),
+			 1);
+	assert_non_null(strstr(out, "missing vif"));
+	free(out);
+	v = xs_get("backend/vif/3/1/hotplug-status");
+	assert_string_equal(v, "error");
+	free(v);
+	v = xs_get("backend/vif/3/1/hotplug-error");
+	assert_non_null(strstr(v, "missing vif"));
+	free(v);
+	xsd_stop(&xsd);
+	assert_true(xsd_exited_cleanly(&xsd));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -128,6 +167,7 @@ int main(void)
 		cmocka_unit_test(test_parse_output),
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_dispatch_by_name_and_noop),
+		cmocka_unit_test(test_parse_failure_is_reported),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
