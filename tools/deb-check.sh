@@ -38,7 +38,18 @@ ldd /usr/sbin/xhp-hotplug | grep -Eq "libxhp\.so\.1 => (/usr)?/lib/" || {
 	ldd /usr/sbin/xhp-hotplug
 	exit 1
 }
-pkg-config --modversion libxhp
+# A consumer of the installed package, through its .pc file alone (no
+# other .pc needed) and through find_package(xhp).
+PKG_CONFIG_LIBDIR=$(dirname /usr/lib/*/pkgconfig/libxhp.pc) \
+	pkg-config --modversion libxhp
+# shellcheck disable=SC2046
+cc -Wall -Werror examples/inprocess-vif.c $(PKG_CONFIG_LIBDIR=$(dirname \
+	/usr/lib/*/pkgconfig/libxhp.pc) pkg-config --cflags --libs libxhp) \
+	-o "$build/pc-inprocess-vif"
+"$build/pc-inprocess-vif" -h
+cmake -S examples -B "$build/examples" >/dev/null
+cmake --build "$build/examples" >/dev/null
+"$build/examples/xhp-example-run-script" --help
 "$build/tests/demo/xhp-demo" /usr/libexec/xhp/vif-bridge
 
 dpkg --purge $pkg
