@@ -12,8 +12,8 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${prefix})
-foreach(f lib/libxhp.so.1 include/xhp/xhp.h include/xhp/version.h
-	lib/pkgconfig/libxhp.pc lib/cmake/xhp/xhpConfig.cmake
+foreach(f ${LIBDIR}/libxhp.so.1 include/xhp/xhp.h include/xhp/version.h
+	${LIBDIR}/pkgconfig/libxhp.pc ${LIBDIR}/cmake/xhp/xhpConfig.cmake
 	sbin/xhp-hotplug libexec/xhp/vif-bridge libexec/xhp/block)
 	if(NOT EXISTS ${prefix}/${f})
 		file(GLOB_RECURSE all RELATIVE ${prefix} ${prefix}/*)
@@ -23,20 +23,20 @@ endforeach()
 
 # Every example, twice: through pkg-config and through find_package(xhp).
 file(GLOB examples ${SOURCE_DIR}/examples/*.c)
-set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig)
+set(ENV{PKG_CONFIG_PATH} ${prefix}/${LIBDIR}/pkgconfig)
 run(pkg-config --cflags --libs libxhp)
 string(STRIP "${out}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
 foreach(src IN LISTS examples)
 	get_filename_component(name ${src} NAME_WE)
 	run(${CC} -Wall -Wextra -Werror ${EXTRA_FLAGS} ${src} ${flags}
-		-Wl,-rpath,${prefix}/lib -o ${BINARY_DIR}/install-test/pc-${name})
+		-Wl,-rpath,${prefix}/${LIBDIR} -o ${BINARY_DIR}/install-test/pc-${name})
 endforeach()
 
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples -B ${BINARY_DIR}/install-test/ex
 	-DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CC}
 	"-DCMAKE_C_FLAGS=${EXTRA_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXTRA_FLAGS}"
-	-DCMAKE_BUILD_RPATH=${prefix}/lib)
+	-DCMAKE_BUILD_RPATH=${prefix}/${LIBDIR})
 run(${CMAKE_COMMAND} --build ${BINARY_DIR}/install-test/ex)
 
 # Run both builds of each. No xenstore here (the toolstack test runs the
