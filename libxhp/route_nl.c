@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Routed plumbing over rtnetlink: per-link address dumps (strict, one
- * ifindex), addresses, routes, proxy neighbours, link up/down/rename and
- * the proxy sysctls.
+ * ifindex), addresses, routes, proxy neighbours and the proxy sysctls.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -465,33 +464,6 @@ int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 	int e = talk(rt, nlh, NULL, NULL);
 
 	return e == -ENODEV ? -ENOENT : e;
-}
-
-/* ---- links (local helpers; link.c has the general ones) ---- */
-
-int xhp_rt_link_set_up(struct xhp_rt *rt, int ifindex, bool up)
-{
-	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi;
-
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	ifi->ifi_change = IFF_UP;
-	ifi->ifi_flags = up ? IFF_UP : 0;
-	return talk(rt, nlh, NULL, NULL);
-}
-
-int xhp_rt_link_rename(struct xhp_rt *rt, int ifindex, const char *name)
-{
-	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi;
-
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return talk(rt, nlh, NULL, NULL);
 }
 
 /* ---- sysctls ---- */
