@@ -362,8 +362,11 @@ static void vb_done(struct vb *vb)
 	free(vb->vlan);
 }
 
+/* The names and the netlink socket; vb_done() undoes it, also on failure. */
 static int vb_init(struct vb *vb, struct xhp_op *op)
 {
+	int r;
+
 	*vb = (struct vb){
 		.op = op,
 		.ctx = op->ctx,
@@ -375,7 +378,13 @@ static int vb_init(struct vb *vb, struct xhp_op *op)
 			       "vif-bridge needs the device "
 			       "name and XENBUS_PATH");
 	/* Connect first: a missing key and a missing xenstore differ. */
-	return xhp_xs_open(op->ctx);
+	r = xhp_xs_open(op->ctx);
+	if (r < 0)
+		return r;
+	r = resolve_name(vb);
+	if (r < 0)
+		return r;
+	return xhp_nl_open(vb->ctx, &vb->nl);
 }
 
 static int vif_bridge_add(struct xhp_op *op)
@@ -383,14 +392,8 @@ static int vif_bridge_add(struct xhp_op *op)
 	struct vb vb;
 	int r;
 
-	r = vb_init(&vb, op);
-	if (r < 0)
-		return r;
 	/* Read and check everything before changing anything. */
-	r = resolve_name(&vb);
-	if (r < 0)
-		goto out;
-	r = xhp_nl_open(vb.ctx, &vb.nl);
+	r = vb_init(&vb, op);
 	if (r < 0)
 		goto out;
 	r = find_device(&vb);
@@ -432,27 +435,15 @@ static int vif_bridge_remove(struct xhp_op *op)
 
 	r = vb_init(&vb, op);
 	if (r < 0)
-		return r;
-	r = resolve_name(&vb);
-	if (r < 0)
 		goto out;
-	r = xhp_nl_open(vb.ctx, &vb.nl);
-	if (r < 0)
-		goto out;
-	r = xhp_nl_link_get(vb.ctx, vb.nl, vb.want, 0, &vb.dev);
-	/* Not renamed (a half-done online was undone): the device's name. */
-	if (r == -ENODEV && strcmp(vb.want, vb.req->device))
-		r = xhp_nl_link_get(vb.ctx, vb.nl, vb.req->device, 0, &vb.dev);
+	r = xhp_vifname_lookup(vb.ctx, vb.nl, vb.req->device, vb.want, &vb.dev);
 	if (r == -ENODEV) {
 		xhp_debug(vb.ctx, "%s is gone already", vb.want);
 		r = 0;
 		goto out;
 	}
-	if (r < 0) {
-		r = xhp_err(vb.ctx, r, "cannot look up %s: %s", vb.want,
-			    strerror(-r));
+	if (r < 0)
 		goto out;
-	}
 	if (vb.dev.flags & IFF_UP) {
 		r = set_up(&vb, false);
 		if (r < 0)

@@ -246,9 +246,7 @@ static int vif_find(struct vr *v)
 	struct xhp_link l;
 	int r;
 
-	r = find_link(v, v->want, &l);
-	if (r == -ENODEV && strcmp(v->want, v->orig))
-		r = find_link(v, v->orig, &l);
+	r = xhp_vifname_lookup(v->ctx, v->rt->nl, v->orig, v->want, &l);
 	if (r == 0)
 		v->vif = l;
 	return r == -ENODEV ? 0 : r;

@@ -69,3 +69,13 @@ int xhp_vifname_find(xhp_ctx *ctx, struct xhp_nl *nl, const char *device,
 	*ret_rename = rename;
 	return 0;
 }
+
+int xhp_vifname_lookup(xhp_ctx *ctx, struct xhp_nl *nl, const char *device,
+		       const char *want, struct xhp_link *ret)
+{
+	int r = lookup(ctx, nl, want, ret);
+
+	if (r == -ENODEV && strcmp(device, want))
+		r = lookup(ctx, nl, device, ret);
+	return r;
+}

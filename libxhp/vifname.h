@@ -33,4 +33,13 @@ int xhp_vifname_resolve(xhp_ctx *ctx, const char *device, const char *vifname,
 int xhp_vifname_find(xhp_ctx *ctx, struct xhp_nl *nl, const char *device,
 		     const char *want, struct xhp_link *ret, bool *ret_rename);
 
+/*
+ * The vif @device to take down again: the link @want, else the link
+ * @device (not renamed, or a failed online undid the rename). -ENODEV,
+ * without a message, when there is neither; another negative errno, with
+ * a message, when a lookup fails.
+ */
+int xhp_vifname_lookup(xhp_ctx *ctx, struct xhp_nl *nl, const char *device,
+		       const char *want, struct xhp_link *ret);
+
 #endif /* XHP_VIFNAME_H */
