@@ -95,7 +95,7 @@ struct addr_scan {
 	int family;
 	int ifindex;
 	/* what to look for */
-	enum { SCAN_PRIMARY4, SCAN_GLOBAL6, SCAN_HAS } mode;
+	enum scan_mode { SCAN_PRIMARY4, SCAN_GLOBAL6, SCAN_HAS } mode;
 	const struct xhp_rt_ip *want;
 	/* result */
 	struct xhp_rt_ip found;
@@ -190,11 +190,13 @@ static int addr_dump(struct xhp_rt *rt, struct addr_scan *s)
 	return talk(rt, nlh, addr_cb, s);
 }
 
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+/* The best address of @ifindex for @mode, -ENOENT if none fits. */
+static int addr_best(struct xhp_rt *rt, int ifindex, int family,
+		     enum scan_mode mode, struct xhp_rt_ip *ret)
 {
-	struct addr_scan s = { .family = AF_INET,
+	struct addr_scan s = { .family = family,
 			       .ifindex = ifindex,
-			       .mode = SCAN_PRIMARY4 };
+			       .mode = mode };
 	int r = addr_dump(rt, &s);
 
 	if (r < 0)
@@ -205,19 +207,14 @@ int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 	return 0;
 }
 
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+{
+	return addr_best(rt, ifindex, AF_INET, SCAN_PRIMARY4, ret);
+}
+
 int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 {
-	struct addr_scan s = { .family = AF_INET6,
-			       .ifindex = ifindex,
-			       .mode = SCAN_GLOBAL6 };
-	int r = addr_dump(rt, &s);
-
-	if (r < 0)
-		return r;
-	if (!s.rank)
-		return -ENOENT;
-	*ret = s.found;
-	return 0;
+	return addr_best(rt, ifindex, AF_INET6, SCAN_GLOBAL6, ret);
 }
 
 int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
