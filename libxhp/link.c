@@ -326,15 +326,11 @@ int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl, struct xhp_link *ret)
 {
 	struct first_bridge fb = { .found = false };
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	struct nlattr *nest;
 	const char *ext;
 	int r;
 
-	nlh = xhp_nl_msg(nl, RTM_GETLINK, NLM_F_DUMP);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nlh = xhp_nl_getlink_msg(nl, NLM_F_DUMP, NULL, 0);
 	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, nest);
@@ -399,15 +395,10 @@ int xhp_bridge_info_get(xhp_ctx *ctx, struct xhp_nl *nl,
 {
 	struct br_info_req bir = { .is_bridge = false };
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	const char *ext;
 	int r;
 
-	nlh = xhp_nl_msg(nl, RTM_GETLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = br->ifindex;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nlh = xhp_nl_getlink_msg(nl, 0, NULL, br->ifindex);
 	r = xhp_nl_talk(ctx, nl, nlh, br_info_cb, &bir, &ext);
 	if (r < 0)
 		return link_fail(ctx, r, ext, "read the settings of bridge",
