@@ -56,10 +56,13 @@ struct plan {
 
 static void plan_free(struct plan *p)
 {
+	if (!p)
+		return;
 	free(p->vm_name);
 	free(p->vm_uuid);
 	free(p->mac);
 	free(p->iface_id);
+	free(p);
 }
 
 static void trunk_add(struct plan *p, unsigned int v)
@@ -663,6 +666,30 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	return xhp_link_flush_addrs(ctx, nl, l, NULL);
 }
 
+/* Read and check the settings of an add (@add) or a remove; caller frees
+ * the plan with plan_free(). */
+static int plan_make(struct xhp_op *op, bool add, struct plan **ret)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	r = plan_dev(op, p);
+	if (r >= 0 && add)
+		r = plan_vlans(op, p);
+	if (r >= 0)
+		r = plan_db(op, p);
+	if (r >= 0 && add)
+		r = plan_ids(op, p);
+	if (r < 0) {
+		plan_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
 static void log_plan(struct xhp_op *op, const struct plan *p)
 {
 	unsigned int v, n = 0;
@@ -694,18 +721,9 @@ static int ovs_add(struct xhp_op *op)
 	int64_t next_cfg = 0;
 	int r;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	r = plan_dev(op, p);
-	if (r >= 0)
-		r = plan_vlans(op, p);
-	if (r >= 0)
-		r = plan_db(op, p);
-	if (r >= 0)
-		r = plan_ids(op, p);
+	r = plan_make(op, true, &p);
 	if (r < 0)
-		goto free_plan;
+		return r;
 	log_plan(op, p);
 	if (op->dry_run)
 		goto free_plan;
@@ -757,7 +775,6 @@ close_db:
 	xhp_ovsdb_close(db);
 free_plan:
 	plan_free(p);
-	free(p);
 	return r;
 }
 
@@ -773,14 +790,9 @@ static int ovs_remove(struct xhp_op *op)
 	int64_t next_cfg;
 	int r;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	r = plan_dev(op, p);
-	if (r >= 0)
-		r = plan_db(op, p);
+	r = plan_make(op, false, &p);
 	if (r < 0)
-		goto free_plan;
+		return r;
 	if (op->dry_run) {
 		xhp_info(ctx, "dry run: would remove port %s via %s", p->dev,
 			 p->sock);
@@ -819,7 +831,6 @@ close_db:
 	xhp_ovsdb_close(db);
 free_plan:
 	plan_free(p);
-	free(p);
 	return r;
 }
 
