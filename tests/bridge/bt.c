@@ -123,6 +123,21 @@ static int count_lines(const char *s)
 	return n;
 }
 
+void bt_del_links(void)
+{
+	char *out = NULL;
+
+	tu_runl(&out, "ip", "-o", "link", "show", NULL);
+	for (char *p = out; p && *p;) {
+		char *nl = strchr(p, '\n'), name[32];
+
+		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
+			tu_runl(NULL, "ip", "link", "del", name, NULL);
+		p = nl ? nl + 1 : NULL;
+	}
+	free(out);
+}
+
 int bt_count_links(void)
 {
 	char *out = NULL;

@@ -41,6 +41,8 @@ void bt_xs_rm(struct bt *t, const char *path);
 int bt_link(struct bt *t, const char *name, struct xhp_link *ret);
 /* The name of @l's master, "" if none. */
 const char *bt_master(struct bt *t, const struct xhp_link *l);
+/* Delete every link of the namespace but lo. */
+void bt_del_links(void);
 /* Number of links in the namespace (for residue checks). */
 int bt_count_links(void);
 /* Number of addresses on @dev. */

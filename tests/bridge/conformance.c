@@ -44,17 +44,7 @@ static void snap_free(struct snap *s)
 
 static void reset(void)
 {
-	char *out = NULL;
-
-	tu_runl(&out, "ip", "-o", "link", "show", NULL);
-	for (char *p = out; p && *p;) {
-		char *nl = strchr(p, '\n'), name[32];
-
-		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
-			tu_runl(NULL, "ip", "link", "del", name, NULL);
-		p = nl ? nl + 1 : NULL;
-	}
-	free(out);
+	bt_del_links();
 	bt_xs_rm(&T, "/local/domain/0/backend");
 	bt_xs_rm(&T, "/local/domain/1");
 	bt_xs_rm(&T, "/local/domain/guest0");

@@ -38,18 +38,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *out = NULL;
-
-	/* Delete every link but lo: nothing leaks into the next test. */
-	tu_runl(&out, "ip", "-o", "link", "show", NULL);
-	for (char *p = out; p && *p;) {
-		char *nl = strchr(p, '\n'), name[32];
-
-		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
-			tu_runl(NULL, "ip", "link", "del", name, NULL);
-		p = nl ? nl + 1 : NULL;
-	}
-	free(out);
+	/* Nothing leaks into the next test. */
+	bt_del_links();
 	bt_xs_rm(&T, "/local/domain/0/backend");
 	bt_xs_rm(&T, "/local/domain/1");
 	return 0;
