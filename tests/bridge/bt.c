@@ -60,18 +60,13 @@ void bt_fini(struct bt *t)
 
 void bt_sh_(const char *file, int line, const char *arg0, ...)
 {
-	const char *argv[32];
 	char *out = NULL;
 	va_list ap;
-	int n = 0, r;
+	int r;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	r = tu_runv(&out, NULL, 20000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	r = tu_run((char *const *)argv, NULL, 20000, &out);
 	if (r != 0) {
 		fprintf(stderr, "%s:%d: %s ... exited %d: %s\n", file, line,
 			arg0, r, out ? out : "");

@@ -82,19 +82,14 @@ static bool can_connect(const char *path)
 
 int ovsd_vsctl(struct ovsd *o, char **out, ...)
 {
-	char *argv[64];
+	const char *head[] = { "ovs-vsctl", o->db_arg, "--timeout=20", NULL };
 	va_list ap;
-	int n = 0;
+	int r;
 
-	argv[n++] = "ovs-vsctl";
-	argv[n++] = o->db_arg;
-	argv[n++] = "--timeout=20";
 	va_start(ap, out);
-	while (n < 63 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	r = tu_runv(out, NULL, 30000, head, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return tu_run(argv, NULL, 30000, out);
+	return r;
 }
 
 int ovsd_start_vswitchd(struct ovsd *o)
