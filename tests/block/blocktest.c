@@ -193,8 +193,8 @@ char *bt_image(const char *name, unsigned int mb, const char *label,
 	close(fd);
 	if (label) {
 		int r = uuid ? tu_runl(NULL, "mkfs.ext4", "-q", "-F", "-L",
-				       label, "-U", uuid, path, NULL)
-			     : tu_runl(NULL, "mkfs.ext4", "-q", "-F", "-L",
+				       label, "-U", uuid, path, NULL) :
+			       tu_runl(NULL, "mkfs.ext4", "-q", "-F", "-L",
 				       label, path, NULL);
 
 		if (r != 0) {
@@ -211,8 +211,8 @@ char *bt_losetup(const char *file, bool ro)
 	int r;
 
 	r = ro ? tu_runl(&out, "losetup", "--find", "--show", "-r", file,
-			 NULL)
-	       : tu_runl(&out, "losetup", "--find", "--show", file, NULL);
+			 NULL) :
+		 tu_runl(&out, "losetup", "--find", "--show", file, NULL);
 	if (r != 0) {
 		fprintf(stderr, "losetup: %s\n", out ? out : "");
 		errno = EIO;
@@ -360,16 +360,17 @@ int bt_ours(const char *cmd, const char *bp, int *status, char **msg)
 	if (xhp_ctx_new(&ctx) < 0)
 		die("xhp_ctx_new");
 	xhp_ctx_set_dry_run(ctx, bt_dry_run);
-	r = xhp_request_new(ctx, !strcmp(cmd, "add") ? XHP_ACTION_ADD
-						     : XHP_ACTION_REMOVE,
-			    XHP_KIND_VBD, bp, NULL, &req);
+	r = xhp_request_new(
+		ctx, !strcmp(cmd, "add") ? XHP_ACTION_ADD : XHP_ACTION_REMOVE,
+		XHP_KIND_VBD, bp, NULL, &req);
 	if (r == 0)
 		r = xhp_device_run(ctx, "block", req, &res);
 	if (status)
 		*status = res ? xhp_result_status(res) : -1;
 	if (msg)
-		*msg = res && xhp_result_message(res)
-			       ? strdup(xhp_result_message(res)) : NULL;
+		*msg = res && xhp_result_message(res) ?
+			       strdup(xhp_result_message(res)) :
+			       NULL;
 	xhp_result_free(res);
 	xhp_request_free(req);
 	xhp_ctx_unref(ctx);

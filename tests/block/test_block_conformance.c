@@ -32,12 +32,12 @@ struct outcome {
 	int rc;
 	char status[32];
 	bool has_error;
-	char pdev[32];     /* as is for devices; "loop" for files */
+	char pdev[32]; /* as is for devices; "loop" for files */
 	char pdev_path[256];
 	char node[64];
 	char backing[512]; /* the loop device's backing file */
 	int ro;
-	int loops;         /* loop devices backing the scenario's file */
+	int loops; /* loop devices backing the scenario's file */
 };
 
 static void key_into(const char *bp, const char *key, char *buf, size_t n)
@@ -121,11 +121,9 @@ static void normalise_phy(struct outcome *o)
  * A scenario: @prep builds the state (with @tool for any backend that
  * must exist first), then `@tool add` (twice when @twice) runs on bp.
  */
-typedef void (*prep_fn)(tool_fn tool, char *bp, size_t size,
-			const char **file);
+typedef void (*prep_fn)(tool_fn tool, char *bp, size_t size, const char **file);
 
-static void run_add(prep_fn prep, tool_fn tool, bool twice,
-		    struct outcome *o)
+static void run_add(prep_fn prep, tool_fn tool, bool twice, struct outcome *o)
 {
 	const char *file = NULL;
 	char bp[128];
@@ -164,10 +162,9 @@ static void compare_file_refusal(prep_fn prep, const char *what)
 
 	run_add(prep, bt_xen, false, &x);
 	run_add(prep, bt_cli, false, &o);
-	print_message("  %-28s xen: rc=%d status=%s loops=%d%s\n", what,
-		      x.rc, x.status, x.loops,
-		      x.rc == 0 ? " (Xen's check missed the loop device)"
-				: "");
+	print_message("  %-28s xen: rc=%d status=%s loops=%d%s\n", what, x.rc,
+		      x.status, x.loops,
+		      x.rc == 0 ? " (Xen's check missed the loop device)" : "");
 	if (x.rc != 0) {
 		assert_same(&x, &o, what);
 		return;
@@ -230,8 +227,7 @@ static void prep_wrong_state(tool_fn tool, char *bp, size_t size,
 	bt_write(bp, "state", "4");
 }
 
-static void prep_unwritable(tool_fn tool, char *bp, size_t size,
-			    const char **f)
+static void prep_unwritable(tool_fn tool, char *bp, size_t size, const char **f)
 {
 	prep_file(tool, bp, size, f, "w");
 	assert_int_equal(chmod(img_path, 0444), 0);
@@ -250,20 +246,17 @@ static void prep_file_shared(tool_fn tool, char *bp, size_t size,
 	char other[128];
 
 	prep_file(tool, other, sizeof(other), f, "w");
-	bt_backend(other, sizeof(other), 2, 51712, img_path, "w", "file",
-		   NULL);
+	bt_backend(other, sizeof(other), 2, 51712, img_path, "w", "file", NULL);
 	assert_int_equal(tool("add", other), 0);
 	bt_backend(bp, size, 1, 51712, img_path, "w", "file", NULL);
 }
 
-static void prep_phy_shared(tool_fn tool, char *bp, size_t size,
-			    const char **f)
+static void prep_phy_shared(tool_fn tool, char *bp, size_t size, const char **f)
 {
 	char other[128];
 
 	prep_phy(tool, other, sizeof(other), f);
-	bt_backend(other, sizeof(other), 2, 51712, node_path, "w", "phy",
-		   NULL);
+	bt_backend(other, sizeof(other), 2, 51712, node_path, "w", "phy", NULL);
 	assert_int_equal(tool("add", other), 0);
 	bt_backend(bp, size, 1, 51712, node_path, "r", "phy", NULL);
 }
@@ -284,7 +277,10 @@ static void prep_file_mounted(tool_fn tool, char *bp, size_t size,
 	free(img);
 }
 
-static void test_phy(void **s) { compare_add(prep_phy, false, "phy"); }
+static void test_phy(void **s)
+{
+	compare_add(prep_phy, false, "phy");
+}
 static void test_phy_symlink(void **s)
 {
 	compare_add(prep_phy_symlink, false, "phy symlink");
@@ -377,8 +373,10 @@ int main(void)
 	int r;
 
 	if (access(XEN_BLOCK, X_OK) < 0) {
-		fprintf(stderr, "%s missing: apt-get install "
-			"xen-utils-common\n", XEN_BLOCK);
+		fprintf(stderr,
+			"%s missing: apt-get install "
+			"xen-utils-common\n",
+			XEN_BLOCK);
 		return 1;
 	}
 	bt_init("xhp-block-conf");

@@ -88,8 +88,8 @@ static void test_different_files(void **state)
 		assert_int_equal(bt_wait_our_loops(0), 0);
 	}
 	print_message("  %d rounds of %d Xen and %d libxhp adds and removes "
-		      "at once: no loop device shared\n", ROUNDS, PER_TOOL,
-		      PER_TOOL);
+		      "at once: no loop device shared\n",
+		      ROUNDS, PER_TOOL, PER_TOOL);
 	for (i = 0; i < n; i++)
 		free(img[i]);
 }
@@ -128,7 +128,8 @@ static void test_same_device_race(void **state)
 		free(st1);
 	}
 	print_message("  %d races for one device: Xen won %d, libxhp %d, "
-		      "never both\n", RACE_ROUNDS, xen_won, ours_won);
+		      "never both\n",
+		      RACE_ROUNDS, xen_won, ours_won);
 	free(node);
 	free(img);
 }
@@ -149,8 +150,10 @@ int main(void)
 	int r;
 
 	if (access(XEN_BLOCK, X_OK) < 0) {
-		fprintf(stderr, "%s missing: apt-get install "
-			"xen-utils-common\n", XEN_BLOCK);
+		fprintf(stderr,
+			"%s missing: apt-get install "
+			"xen-utils-common\n",
+			XEN_BLOCK);
 		return 1;
 	}
 	bt_init("xhp-block-lock");
