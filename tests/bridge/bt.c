@@ -118,6 +118,15 @@ static int count_lines(const char *s)
 	return n;
 }
 
+void bt_add_br0_vif(void)
+{
+	bt_sh("ip", "link", "add", "br0", "type", "bridge");
+	bt_sh("ip", "link", "set", "br0", "up");
+	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
+	bt_sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
+	bt_sh("ip", "addr", "add", "10.5.0.1/24", "dev", "vif1.0");
+}
+
 void bt_del_links(void)
 {
 	char *out = NULL;

@@ -26,11 +26,7 @@ static const uint8_t tap_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
 
 static int setup(void **state)
 {
-	bt_sh("ip", "link", "add", "br0", "type", "bridge");
-	bt_sh("ip", "link", "set", "br0", "up");
-	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
-	bt_sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
-	bt_sh("ip", "addr", "add", "10.5.0.1/24", "dev", "vif1.0");
+	bt_add_br0_vif();
 	bt_xs_write(&T, BE "/bridge", "br0");
 	bt_xs_write(&T, BE "/hotplug-status", "");
 	return 0;
