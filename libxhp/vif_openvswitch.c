@@ -162,7 +162,6 @@ static int plan_dev(struct xhp_op *op, struct plan *p)
 	if (!req->device || !xhp_ifname_valid(req->device))
 		return xhp_err(op->ctx, EINVAL, "bad device name '%s'",
 			       xhp_quote(q, req->device ? req->device : ""));
-	snprintf(p->dev, sizeof(p->dev), "%s", req->device);
 	snprintf(p->orig_dev, sizeof(p->orig_dev), "%s", req->device);
 	r = setting(op, "vifname", &vifname);
 	if (r < 0)
