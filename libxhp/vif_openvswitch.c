@@ -24,11 +24,11 @@
 #include <string.h>
 
 #include "keys.h"
-#include "nl.h"
-#include "ovs_link.h"
+#include "link.h"
 #include "ovsdb.h"
 #include "personality.h"
 #include "util.h"
+#include "vifname.h"
 
 #define OVS_WAIT_DEFAULT_S 10
 #define OVS_WAIT_MAX_S 3600
@@ -56,10 +56,13 @@ struct plan {
 
 static void plan_free(struct plan *p)
 {
+	if (!p)
+		return;
 	free(p->vm_name);
 	free(p->vm_uuid);
 	free(p->mac);
 	free(p->iface_id);
+	free(p);
 }
 
 static void trunk_add(struct plan *p, unsigned int v)
@@ -154,21 +157,18 @@ static int plan_dev(struct xhp_op *op, struct plan *p)
 	_cleanup_free_ char *vifname = NULL;
 	bool tap = req->kind == XHP_KIND_TAP;
 	char q[XHP_QUOTE_MAX];
-	const char *why;
 	int r;
 
 	if (!req->device || !xhp_ifname_valid(req->device))
 		return xhp_err(op->ctx, EINVAL, "bad device name '%s'",
 			       xhp_quote(q, req->device ? req->device : ""));
-	snprintf(p->dev, sizeof(p->dev), "%s", req->device);
 	snprintf(p->orig_dev, sizeof(p->orig_dev), "%s", req->device);
 	r = setting(op, "vifname", &vifname);
-	if (r < 0 || !vifname || !vifname[0])
+	if (r < 0)
 		return r;
-	if (xhp_parse_vifname(vifname, tap, &why) < 0)
-		return xhp_err(op->ctx, EINVAL, "bad vifname '%s': %s",
-			       xhp_quote(q, vifname), why);
-	snprintf(p->dev, sizeof(p->dev), "%s%s", vifname, tap ? "-emu" : "");
+	r = xhp_vifname_resolve(op->ctx, req->device, vifname, tap, p->dev);
+	if (r < 0)
+		return r;
 	p->rename = strcmp(p->dev, p->orig_dev) != 0;
 	return 0;
 }
@@ -637,53 +637,56 @@ static void undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 			struct xhp_link *l)
 {
-	char q[XHP_QUOTE_MAX];
-	struct xhp_link other;
+	char q[XHP_QUOTE_MAX], saved[XHP_ERR_MAX];
 	int r;
 
-	if (p->rename) {
-		r = xhp_nl_link_get(ctx, nl, p->orig_dev, 0, l);
-		if (r == -ENODEV) {
-			/* Renamed by an earlier run. */
-			p->rename = false;
-		} else if (r < 0) {
-			return xhp_err(ctx, r, "cannot look up %s: %s",
-				       p->orig_dev, strerror(-r));
-		} else if (xhp_nl_link_get(ctx, nl, p->dev, 0, &other) == 0) {
-			return xhp_err(ctx, EEXIST,
-				       "Cannot rename interface "
-				       "%s. An interface with name %s already "
-				       "exists.",
-				       p->orig_dev, xhp_quote(q, p->dev));
-		}
-	}
-	if (!p->rename) {
-		r = xhp_nl_link_get(ctx, nl, p->dev, 0, l);
-		if (r == -ENODEV)
-			return xhp_err(ctx, ENODEV,
-				       "device '%s' does not exist",
-				       xhp_quote(q, p->dev));
-		if (r < 0)
-			return xhp_err(ctx, r, "cannot look up %s: %s", p->dev,
-				       strerror(-r));
-	}
-	r = xhp_ovs_link_set_up(ctx, nl, l->ifindex, l->name, false);
+	r = xhp_vifname_find(ctx, nl, p->orig_dev, p->dev, l, &p->rename);
+	if (r == -ENODEV)
+		return xhp_err(ctx, ENODEV, "device '%s' does not exist",
+			       xhp_quote(q, p->dev));
+	if (r < 0)
+		return r;
+	r = xhp_link_set_up(ctx, nl, l, false);
 	if (r < 0)
 		return r;
 	if (p->rename) {
-		r = xhp_ovs_link_rename(ctx, nl, l->ifindex, p->orig_dev,
-					p->dev);
+		r = xhp_link_rename(ctx, nl, l, p->dev);
 		if (r < 0)
 			return r;
+		snprintf(l->name, sizeof(l->name), "%s", p->dev);
 		p->renamed = true;
 	}
-	r = xhp_ovs_link_set_mac(ctx, nl, l->ifindex, dummy_mac);
-	if (r < 0)
-		xhp_debug(ctx,
-			  "cannot set the dummy MAC of %s: %s (as Xen, "
-			  "carrying on)",
-			  p->dev, strerror(-r));
-	return xhp_ovs_link_flush_addrs(ctx, nl, l->ifindex, p->dev);
+	memcpy(saved, ctx->err, sizeof(saved));
+	r = xhp_link_set_mac(ctx, nl, l, dummy_mac);
+	if (r < 0) {
+		xhp_debug(ctx, "%s (as Xen, carrying on)", ctx->err);
+		memcpy(ctx->err, saved, sizeof(saved));
+	}
+	return xhp_link_flush_addrs(ctx, nl, l, NULL);
+}
+
+/* Read and check the settings of an add (@add) or a remove; caller frees
+ * the plan with plan_free(). */
+static int plan_make(struct xhp_op *op, bool add, struct plan **ret)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	r = plan_dev(op, p);
+	if (r >= 0 && add)
+		r = plan_vlans(op, p);
+	if (r >= 0)
+		r = plan_db(op, p);
+	if (r >= 0 && add)
+		r = plan_ids(op, p);
+	if (r < 0) {
+		plan_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
 }
 
 static void log_plan(struct xhp_op *op, const struct plan *p)
@@ -717,18 +720,9 @@ static int ovs_add(struct xhp_op *op)
 	int64_t next_cfg = 0;
 	int r;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	r = plan_dev(op, p);
-	if (r >= 0)
-		r = plan_vlans(op, p);
-	if (r >= 0)
-		r = plan_db(op, p);
-	if (r >= 0)
-		r = plan_ids(op, p);
+	r = plan_make(op, true, &p);
 	if (r < 0)
-		goto free_plan;
+		return r;
 	log_plan(op, p);
 	if (op->dry_run)
 		goto free_plan;
@@ -756,7 +750,7 @@ static int ovs_add(struct xhp_op *op)
 	if (r >= 0)
 		r = check_iface(ctx, db, p, iface);
 	if (r >= 0)
-		r = xhp_ovs_link_set_up(ctx, nl, l.ifindex, p->dev, true);
+		r = xhp_link_set_up(ctx, nl, &l, true);
 	if (r < 0)
 		goto undo_port;
 	if (op->req->kind == XHP_KIND_VIF)
@@ -770,8 +764,7 @@ unrename:
 		char saved[XHP_ERR_MAX];
 
 		memcpy(saved, ctx->err, sizeof(saved));
-		if (xhp_ovs_link_rename(ctx, nl, l.ifindex, p->dev,
-					p->orig_dev) < 0)
+		if (xhp_link_rename(ctx, nl, &l, p->orig_dev) < 0)
 			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 		memcpy(ctx->err, saved, sizeof(saved));
 	}
@@ -781,7 +774,6 @@ close_db:
 	xhp_ovsdb_close(db);
 free_plan:
 	plan_free(p);
-	free(p);
 	return r;
 }
 
@@ -797,14 +789,9 @@ static int ovs_remove(struct xhp_op *op)
 	int64_t next_cfg;
 	int r;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	r = plan_dev(op, p);
-	if (r >= 0)
-		r = plan_db(op, p);
+	r = plan_make(op, false, &p);
 	if (r < 0)
-		goto free_plan;
+		return r;
 	if (op->dry_run) {
 		xhp_info(ctx, "dry run: would remove port %s via %s", p->dev,
 			 p->sock);
@@ -831,7 +818,7 @@ static int ovs_remove(struct xhp_op *op)
 		goto close_db;
 	r = xhp_nl_link_get(ctx, nl, p->dev, 0, &l);
 	if (r == 0)
-		r = xhp_ovs_link_set_up(ctx, nl, l.ifindex, p->dev, false);
+		r = xhp_link_set_up(ctx, nl, &l, false);
 	if (r < 0) {
 		/* Gone already, as netback removes it: fine. */
 		xhp_debug(ctx, "link %s: %s", p->dev, strerror(-r));
@@ -843,7 +830,6 @@ close_db:
 	xhp_ovsdb_close(db);
 free_plan:
 	plan_free(p);
-	free(p);
 	return r;
 }
 

@@ -29,18 +29,12 @@
 
 static void show(const char *title, const char *arg0, ...)
 {
-	const char *argv[16];
 	char *out = NULL;
 	va_list ap;
-	int n = 0;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	tu_runv(&out, NULL, 10000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	tu_run((char *const *)argv, NULL, 10000, &out);
 	printf("--- %s\n%s", title, out ? out : "");
 	free(out);
 }
