@@ -62,7 +62,7 @@ int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root, const dev_t *devs,
 /* A conflicting backend found by xhp_backend_conflict(). */
 struct xhp_share_hit {
 	dev_t dev;
-	char path[256]; /* its backend directory */
+	char path[320]; /* its backend directory (as scanned) */
 	unsigned int domid;
 	char mode; /* its canonical mode */
 };

@@ -7,18 +7,26 @@
 #include <string.h>
 
 #include "link.h"
+#include "util.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
 #endif
 
-/* The kernel's answer, for a message: "errno text (kernel: ext ack)". */
+/*
+ * "cannot <what> <name>[ to <to>]: errno text (kernel: ext ack)", the
+ * names rendered with xhp_quote (a kernel name may hold any byte).
+ */
 static int link_fail(xhp_ctx *ctx, int r, const char *ext, const char *what,
-		     const char *name)
+		     const char *name, const char *to)
 {
-	return xhp_err(ctx, r, "cannot %s %s: %s%s%s%s", what, name,
-		       strerror(-r), ext && ext[0] ? " (kernel: " : "",
-		       ext ? ext : "", ext && ext[0] ? ")" : "");
+	char q[XHP_QUOTE_MAX], q2[XHP_QUOTE_MAX];
+
+	return xhp_err(ctx, r, "cannot %s %s%s%s: %s%s%s%s", what,
+		       xhp_quote(q, name), to ? " to " : "",
+		       to ? xhp_quote(q2, to) : "", strerror(-r),
+		       ext && ext[0] ? " (kernel: " : "", ext ? ext : "",
+		       ext && ext[0] ? ")" : "");
 }
 
 /* Start an RTM_SETLINK for @ifindex; the caller adds attributes. */
@@ -37,14 +45,14 @@ static struct nlmsghdr *setlink_msg(struct xhp_nl *nl, int ifindex,
 }
 
 static int setlink_send(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
-			const char *what, const char *name)
+			const char *what, const char *name, const char *to)
 {
 	const char *ext;
 	int r;
 
 	r = xhp_nl_talk(ctx, nl, nlh, NULL, NULL, &ext);
 	if (r < 0)
-		return link_fail(ctx, r, ext, what, name);
+		return link_fail(ctx, r, ext, what, name, to);
 	return 0;
 }
 
@@ -57,7 +65,7 @@ int xhp_link_set_up(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = up ? IFF_UP : 0;
 	return setlink_send(ctx, nl, nlh, up ? "bring up" : "bring down",
-			    l->name);
+			    l->name, NULL);
 }
 
 int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
@@ -66,7 +74,8 @@ int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, NULL);
 
 	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
-	return setlink_send(ctx, nl, nlh, "set the MAC address of", l->name);
+	return setlink_send(ctx, nl, nlh, "set the MAC address of", l->name,
+			    NULL);
 }
 
 int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
@@ -77,18 +86,16 @@ int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 
 	mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	snprintf(what, sizeof(what), "set MTU %u on", mtu);
-	return setlink_send(ctx, nl, nlh, what, l->name);
+	return setlink_send(ctx, nl, nlh, what, l->name, NULL);
 }
 
 int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 		    const char *name)
 {
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, NULL);
-	char what[IFNAMSIZ + 32];
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	snprintf(what, sizeof(what), "rename to %s the interface", name);
-	return setlink_send(ctx, nl, nlh, what, l->name);
+	return setlink_send(ctx, nl, nlh, "rename", l->name, name);
 }
 
 int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,
@@ -100,7 +107,7 @@ int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,
 	return setlink_send(ctx, nl, nlh,
 			    master ? "enslave to the bridge the interface" :
 				     "release from its bridge the interface",
-			    l->name);
+			    l->name, NULL);
 }
 
 /* Addresses found by one filtered dump, deleted after it. */
@@ -183,7 +190,7 @@ static int flush_family(xhp_ctx *ctx, struct xhp_nl *nl,
 		r = xhp_nl_talk(ctx, nl, nlh, addr_cb, b, &ext);
 		if (r < 0) {
 			r = link_fail(ctx, r, ext, "list the addresses of",
-				      l->name);
+				      l->name, NULL);
 			break;
 		}
 		for (i = 0; i < b->n; i++) {
@@ -197,12 +204,14 @@ static int flush_family(xhp_ctx *ctx, struct xhp_nl *nl,
 				r = 0;
 			if (r < 0) {
 				char a[INET6_ADDRSTRLEN] = "?";
+				char q[XHP_QUOTE_MAX];
 
 				inet_ntop(family, b->a[i].addr, a, sizeof(a));
 				r = xhp_err(ctx, r,
 					    "cannot delete address "
 					    "%s from %s: %s%s%s%s",
-					    a, l->name, strerror(-r),
+					    a, xhp_quote(q, l->name),
+					    strerror(-r),
 					    ext[0] ? " (kernel: " : "", ext,
 					    ext[0] ? ")" : "");
 				goto out;
@@ -252,7 +261,7 @@ int xhp_link_restore_addrs(xhp_ctx *ctx, struct xhp_nl *nl,
 		r = xhp_nl_talk(ctx, nl, nlh, NULL, NULL, &ext);
 		if (r < 0 && !first)
 			first = link_fail(ctx, r, ext, "restore an address of",
-					  l->name);
+					  l->name, NULL);
 	}
 	return first;
 }
@@ -317,21 +326,18 @@ int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl, struct xhp_link *ret)
 {
 	struct first_bridge fb = { .found = false };
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	struct nlattr *nest;
 	const char *ext;
 	int r;
 
-	nlh = xhp_nl_msg(nl, RTM_GETLINK, NLM_F_DUMP);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nlh = xhp_nl_getlink_msg(nl, NLM_F_DUMP, NULL, 0);
 	nest = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	mnl_attr_nest_end(nlh, nest);
 	r = xhp_nl_talk(ctx, nl, nlh, bridge_cb, &fb, &ext);
 	if (r < 0)
-		return link_fail(ctx, r, ext, "list the bridges:", "dump");
+		return link_fail(ctx, r, ext, "list the bridges:", "dump",
+				 NULL);
 	if (!fb.found)
 		return -ENODEV;
 	/* The dump's view lacks the master etc.: read it properly. */
@@ -389,19 +395,14 @@ int xhp_bridge_info_get(xhp_ctx *ctx, struct xhp_nl *nl,
 {
 	struct br_info_req bir = { .is_bridge = false };
 	struct nlmsghdr *nlh;
-	struct ifinfomsg *ifi;
 	const char *ext;
 	int r;
 
-	nlh = xhp_nl_msg(nl, RTM_GETLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = br->ifindex;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	nlh = xhp_nl_getlink_msg(nl, 0, NULL, br->ifindex);
 	r = xhp_nl_talk(ctx, nl, nlh, br_info_cb, &bir, &ext);
 	if (r < 0)
 		return link_fail(ctx, r, ext, "read the settings of bridge",
-				 br->name);
+				 br->name, NULL);
 	if (!bir.is_bridge)
 		return xhp_err(ctx, EINVAL, "%s is not a bridge", br->name);
 	*ret = bir.info;
@@ -539,7 +540,7 @@ static int vlan_send(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		     const char *what, const char *name)
 {
 	nlh->nlmsg_seq = ++nl->seq;
-	return setlink_send(ctx, nl, nlh, what, name);
+	return setlink_send(ctx, nl, nlh, what, name, NULL);
 }
 
 int xhp_bridge_port_set_vlans(xhp_ctx *ctx, struct xhp_nl *nl,

@@ -7,7 +7,8 @@
  * except xhp_link_first_bridge(), which is the fallback when no bridge is
  * configured). Each returns 0 or a negative errno, and on failure sets
  * the context's error to a message naming the step, the link and the
- * kernel's answer (errno text and extended-ack message).
+ * kernel's answer (errno text and extended-ack message). Shared by the
+ * network personalities (vif-bridge, vif-route, vif-openvswitch).
  */
 #ifndef XHP_LINK_H
 #define XHP_LINK_H
@@ -27,7 +28,10 @@ int xhp_link_set_mac(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 		     unsigned int mtu);
 
-/* Rename @l to @name (the kernel refuses while the link is up). */
+/*
+ * Rename @l to @name (the kernel refuses while the link is up). @l->name
+ * is left as it was: the caller updates it once the rename is kept.
+ */
 int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 		    const char *name);
 

@@ -227,21 +227,29 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr, l);
 }
 
-int xhp_nl_link_get(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,
-		    int ifindex, struct xhp_link *ret)
+struct nlmsghdr *xhp_nl_getlink_msg(struct xhp_nl *nl, uint16_t flags,
+				    const char *name, int ifindex)
 {
-	struct xhp_link l = { 0 };
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = xhp_nl_msg(nl, RTM_GETLINK, flags);
 	struct ifinfomsg *ifi;
-	int r;
 
-	nlh = xhp_nl_msg(nl, RTM_GETLINK, 0);
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	ifi->ifi_index = name ? 0 : ifindex;
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return nlh;
+}
+
+int xhp_nl_link_get(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,
+		    int ifindex, struct xhp_link *ret)
+{
+	struct xhp_link l = { 0 };
+	struct nlmsghdr *nlh;
+	int r;
+
+	nlh = xhp_nl_getlink_msg(nl, 0, name, ifindex);
 	r = xhp_nl_talk(ctx, nl, nlh, link_cb, &l, NULL);
 	if (r == -ENODEV || (r == 0 && l.ifindex == 0))
 		return -ENODEV;

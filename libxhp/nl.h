@@ -49,6 +49,13 @@ struct xhp_link {
 	char kind[16]; /* IFLA_INFO_KIND: "bridge", "tun", "veth" */
 };
 
+/*
+ * Start an RTM_GETLINK in nl->buf for @name, or @ifindex when @name is
+ * NULL (a dump with NLM_F_DUMP in @flags: neither), without statistics.
+ */
+struct nlmsghdr *xhp_nl_getlink_msg(struct xhp_nl *nl, uint16_t flags,
+				    const char *name, int ifindex);
+
 /* Look a link up by name (or by index when @name is NULL). -ENODEV if
  * there is none. */
 int xhp_nl_link_get(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,

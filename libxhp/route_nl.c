@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Routed plumbing over rtnetlink: per-link address dumps (strict, one
- * ifindex), addresses, routes, proxy neighbours, link up/down/rename and
- * the proxy sysctls.
+ * ifindex), addresses, routes, proxy neighbours and the proxy sysctls.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -96,7 +95,7 @@ struct addr_scan {
 	int family;
 	int ifindex;
 	/* what to look for */
-	enum { SCAN_PRIMARY4, SCAN_GLOBAL6, SCAN_HAS } mode;
+	enum scan_mode { SCAN_PRIMARY4, SCAN_GLOBAL6, SCAN_HAS } mode;
 	const struct xhp_rt_ip *want;
 	/* result */
 	struct xhp_rt_ip found;
@@ -191,11 +190,13 @@ static int addr_dump(struct xhp_rt *rt, struct addr_scan *s)
 	return talk(rt, nlh, addr_cb, s);
 }
 
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+/* The best address of @ifindex for @mode, -ENOENT if none fits. */
+static int addr_best(struct xhp_rt *rt, int ifindex, int family,
+		     enum scan_mode mode, struct xhp_rt_ip *ret)
 {
-	struct addr_scan s = { .family = AF_INET,
+	struct addr_scan s = { .family = family,
 			       .ifindex = ifindex,
-			       .mode = SCAN_PRIMARY4 };
+			       .mode = mode };
 	int r = addr_dump(rt, &s);
 
 	if (r < 0)
@@ -206,19 +207,14 @@ int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 	return 0;
 }
 
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+{
+	return addr_best(rt, ifindex, AF_INET, SCAN_PRIMARY4, ret);
+}
+
 int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 {
-	struct addr_scan s = { .family = AF_INET6,
-			       .ifindex = ifindex,
-			       .mode = SCAN_GLOBAL6 };
-	int r = addr_dump(rt, &s);
-
-	if (r < 0)
-		return r;
-	if (!s.rank)
-		return -ENOENT;
-	*ret = s.found;
-	return 0;
+	return addr_best(rt, ifindex, AF_INET6, SCAN_GLOBAL6, ret);
 }
 
 int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
@@ -465,33 +461,6 @@ int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 	int e = talk(rt, nlh, NULL, NULL);
 
 	return e == -ENODEV ? -ENOENT : e;
-}
-
-/* ---- links (local helpers; link.c has the general ones) ---- */
-
-int xhp_rt_link_set_up(struct xhp_rt *rt, int ifindex, bool up)
-{
-	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi;
-
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	ifi->ifi_change = IFF_UP;
-	ifi->ifi_flags = up ? IFF_UP : 0;
-	return talk(rt, nlh, NULL, NULL);
-}
-
-int xhp_rt_link_rename(struct xhp_rt *rt, int ifindex, const char *name)
-{
-	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, RTM_NEWLINK, 0);
-	struct ifinfomsg *ifi;
-
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return talk(rt, nlh, NULL, NULL);
 }
 
 /* ---- sysctls ---- */

@@ -3,8 +3,8 @@
  * Routed plumbing over rtnetlink (on nl.h): a link's addresses (a dump
  * restricted to one ifindex with NETLINK_GET_STRICT_CHK, so the cost does
  * not grow with the links or addresses on the host), addresses, routes,
- * proxy neighbour entries, link up/down and rename, and the proxy_arp /
- * proxy_ndp sysctls under /proc/sys/net.
+ * proxy neighbour entries, and the proxy_arp / proxy_ndp sysctls under
+ * /proc/sys/net. Link operations are link.h's (on rt->nl).
  *
  * Every call returns >= 0 or a negative errno; the kernel's extended-ack
  * text of the last failure is in rt->ext ("" if none). Nothing here logs
@@ -99,14 +99,6 @@ int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex,
 /* 0 deleted, -ENOENT it was not there. */
 int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex,
 		     const struct xhp_rt_ip *ip);
-
-/*
- * Link up or down (IFF_UP only). A tiny local helper: the general link
- * module (link.c) may replace it.
- */
-int xhp_rt_link_set_up(struct xhp_rt *rt, int ifindex, bool up);
-/* Rename the (down) link @ifindex to @name. */
-int xhp_rt_link_rename(struct xhp_rt *rt, int ifindex, const char *name);
 
 /*
  * /proc/sys/net/ipv{4,6}/conf/<dev>/<name> as a small integer.

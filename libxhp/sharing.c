@@ -157,7 +157,7 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 			 const char *dir, const char *dom)
 {
 	_cleanup_free_ char *pd = NULL, *m = NULL;
-	char path[320];
+	char path[352]; /* dir (< 320) + "/physical-device" */
 	unsigned int len;
 	dev_t d;
 	char mode;

@@ -28,6 +28,7 @@
 #include "link.h"
 #include "personality.h"
 #include "util.h"
+#include "vifname.h"
 
 /* Xen's dummy MAC: the numerically largest non-broadcast address. */
 static const uint8_t dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -94,60 +95,28 @@ static int read_key(struct vb *vb, const char *key, char **ret)
 static int resolve_name(struct vb *vb)
 {
 	_cleanup_free_ char *vifname = NULL;
-	char q[XHP_QUOTE_MAX];
-	const char *why;
 	int r;
 
 	r = read_key(vb, "vifname", &vifname);
 	if (r < 0)
 		return r;
-	if (!vifname) {
-		snprintf(vb->want, sizeof(vb->want), "%s", vb->req->device);
-		return 0;
-	}
-	if (xhp_parse_vifname(vifname, vb->tap, &why) < 0)
-		return xhp_err(vb->ctx, EINVAL, "bad vifname '%s' for %s: %s",
-			       xhp_quote(q, vifname), vb->req->device, why);
-	snprintf(vb->want, sizeof(vb->want), "%s%s", vifname,
-		 vb->tap ? "-emu" : "");
-	return 0;
+	return xhp_vifname_resolve(vb->ctx, vb->req->device, vifname, vb->tap,
+				   vb->want);
 }
 
 /* Find the device to plumb: by its name, or renamed by an earlier run. */
 static int find_device(struct vb *vb)
 {
-	const char *dev = vb->req->device;
-	struct xhp_link other;
-	bool rename = strcmp(vb->want, dev) != 0;
+	char q[XHP_QUOTE_MAX];
+	bool rename;
 	int r;
 
-	r = xhp_nl_link_get(vb->ctx, vb->nl, dev, 0, &vb->dev);
-	if (r == 0 && rename) {
-		r = xhp_nl_link_get(vb->ctx, vb->nl, vb->want, 0, &other);
-		if (r == 0)
-			return xhp_err(vb->ctx, EEXIST,
-				       "Cannot rename interface %s. An "
-				       "interface with name %s already "
-				       "exists.",
-				       dev, vb->want);
-		if (r != -ENODEV)
-			return xhp_err(vb->ctx, r, "cannot look up %s: %s",
-				       vb->want, strerror(-r));
-		return 0;
-	}
-	if (r == -ENODEV && rename) {
-		r = xhp_nl_link_get(vb->ctx, vb->nl, vb->want, 0, &vb->dev);
-		if (r == 0)
-			xhp_debug(vb->ctx, "%s is already named %s", dev,
-				  vb->want);
-	}
+	r = xhp_vifname_find(vb->ctx, vb->nl, vb->req->device, vb->want,
+			     &vb->dev, &rename);
 	if (r == -ENODEV)
 		return xhp_err(vb->ctx, ENODEV, "Could not find device %s",
-			       dev);
-	if (r < 0)
-		return xhp_err(vb->ctx, r, "cannot look up %s: %s", dev,
-			       strerror(-r));
-	return 0;
+			       xhp_quote(q, vb->req->device));
+	return r;
 }
 
 /* Xen: xenbrN that does not exist, and ethN that is a bridge: ethN. */
@@ -413,8 +382,11 @@ static void vb_done(struct vb *vb)
 	free(vb->vlan);
 }
 
+/* The names and the netlink socket; vb_done() undoes it, also on failure. */
 static int vb_init(struct vb *vb, struct xhp_op *op)
 {
+	int r;
+
 	*vb = (struct vb){
 		.op = op,
 		.ctx = op->ctx,
@@ -426,7 +398,13 @@ static int vb_init(struct vb *vb, struct xhp_op *op)
 			       "vif-bridge needs the device "
 			       "name and XENBUS_PATH");
 	/* Connect first: a missing key and a missing xenstore differ. */
-	return xhp_xs_open(op->ctx);
+	r = xhp_xs_open(op->ctx);
+	if (r < 0)
+		return r;
+	r = resolve_name(vb);
+	if (r < 0)
+		return r;
+	return xhp_nl_open(vb->ctx, &vb->nl);
 }
 
 static int vif_bridge_add(struct xhp_op *op)
@@ -434,14 +412,8 @@ static int vif_bridge_add(struct xhp_op *op)
 	struct vb vb;
 	int r;
 
-	r = vb_init(&vb, op);
-	if (r < 0)
-		return r;
 	/* Read and check everything before changing anything. */
-	r = resolve_name(&vb);
-	if (r < 0)
-		goto out;
-	r = xhp_nl_open(vb.ctx, &vb.nl);
+	r = vb_init(&vb, op);
 	if (r < 0)
 		goto out;
 	r = find_device(&vb);
@@ -486,27 +458,15 @@ static int vif_bridge_remove(struct xhp_op *op)
 
 	r = vb_init(&vb, op);
 	if (r < 0)
-		return r;
-	r = resolve_name(&vb);
-	if (r < 0)
 		goto out;
-	r = xhp_nl_open(vb.ctx, &vb.nl);
-	if (r < 0)
-		goto out;
-	r = xhp_nl_link_get(vb.ctx, vb.nl, vb.want, 0, &vb.dev);
-	/* Not renamed (a half-done online was undone): the device's name. */
-	if (r == -ENODEV && strcmp(vb.want, vb.req->device))
-		r = xhp_nl_link_get(vb.ctx, vb.nl, vb.req->device, 0, &vb.dev);
+	r = xhp_vifname_lookup(vb.ctx, vb.nl, vb.req->device, vb.want, &vb.dev);
 	if (r == -ENODEV) {
 		xhp_debug(vb.ctx, "%s is gone already", vb.want);
 		r = 0;
 		goto out;
 	}
-	if (r < 0) {
-		r = xhp_err(vb.ctx, r, "cannot look up %s: %s", vb.want,
-			    strerror(-r));
+	if (r < 0)
 		goto out;
-	}
 	if (vb.dev.flags & IFF_UP) {
 		r = set_up(&vb, false);
 		if (r < 0)

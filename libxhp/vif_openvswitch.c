@@ -25,11 +25,10 @@
 
 #include "keys.h"
 #include "link.h"
-#include "nl.h"
-#include "ovs_link.h"
 #include "ovsdb.h"
 #include "personality.h"
 #include "util.h"
+#include "vifname.h"
 
 #define OVS_WAIT_DEFAULT_S 10
 #define OVS_WAIT_MAX_S 3600
@@ -61,11 +60,14 @@ struct plan {
 
 static void plan_free(struct plan *p)
 {
+	if (!p)
+		return;
 	free(p->vm_name);
 	free(p->vm_uuid);
 	free(p->mac);
 	free(p->iface_id);
 	xhp_addr_list_clear(&p->addrs);
+	free(p);
 }
 
 static void trunk_add(struct plan *p, unsigned int v)
@@ -160,21 +162,18 @@ static int plan_dev(struct xhp_op *op, struct plan *p)
 	_cleanup_free_ char *vifname = NULL;
 	bool tap = req->kind == XHP_KIND_TAP;
 	char q[XHP_QUOTE_MAX];
-	const char *why;
 	int r;
 
 	if (!req->device || !xhp_ifname_valid(req->device))
 		return xhp_err(op->ctx, EINVAL, "bad device name '%s'",
 			       xhp_quote(q, req->device ? req->device : ""));
-	snprintf(p->dev, sizeof(p->dev), "%s", req->device);
 	snprintf(p->orig_dev, sizeof(p->orig_dev), "%s", req->device);
 	r = setting(op, "vifname", &vifname);
-	if (r < 0 || !vifname || !vifname[0])
+	if (r < 0)
 		return r;
-	if (xhp_parse_vifname(vifname, tap, &why) < 0)
-		return xhp_err(op->ctx, EINVAL, "bad vifname '%s': %s",
-			       xhp_quote(q, vifname), why);
-	snprintf(p->dev, sizeof(p->dev), "%s%s", vifname, tap ? "-emu" : "");
+	r = xhp_vifname_resolve(op->ctx, req->device, vifname, tap, p->dev);
+	if (r < 0)
+		return r;
 	p->rename = strcmp(p->dev, p->orig_dev) != 0;
 	return 0;
 }
@@ -668,25 +667,26 @@ static void undo_maybe_port(xhp_ctx *ctx, const struct plan *p, const char *old)
 
 /* Undo of a failed add: the link as it was found. */
 static void undo_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
-		      const struct xhp_link *l)
+		      const struct xhp_link *now)
 {
+	struct xhp_link l = *now;
 	char saved[XHP_ERR_MAX];
 
 	memcpy(saved, ctx->err, sizeof(saved));
 	if ((p->brought_up || p->renamed) &&
-	    xhp_ovs_link_set_up(ctx, nl, l->ifindex, p->dev, false) < 0)
+	    xhp_link_set_up(ctx, nl, &l, false) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (p->mac_set &&
-	    xhp_ovs_link_set_mac(ctx, nl, l->ifindex, p->orig.addr) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: cannot restore the MAC of %s",
-			p->dev);
-	if (p->addrs.n && xhp_link_restore_addrs(ctx, nl, l, &p->addrs) < 0)
+	if (p->mac_set && xhp_link_set_mac(ctx, nl, &l, p->orig.addr) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (p->renamed &&
-	    xhp_ovs_link_rename(ctx, nl, l->ifindex, p->dev, p->orig_dev) < 0)
+	if (p->addrs.n && xhp_link_restore_addrs(ctx, nl, &l, &p->addrs) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if ((p->orig.flags & IFF_UP) &&
-	    xhp_ovs_link_set_up(ctx, nl, l->ifindex, p->orig.name, true) < 0)
+	if (p->renamed) {
+		if (xhp_link_rename(ctx, nl, &l, p->orig_dev) < 0)
+			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+		else
+			snprintf(l.name, sizeof(l.name), "%s", p->orig_dev);
+	}
+	if ((p->orig.flags & IFF_UP) && xhp_link_set_up(ctx, nl, &l, true) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 	memcpy(ctx->err, saved, sizeof(saved));
 }
@@ -695,65 +695,60 @@ static void undo_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 			struct xhp_link *l)
 {
-	char q[XHP_QUOTE_MAX];
-	struct xhp_link other;
+	char q[XHP_QUOTE_MAX], saved[XHP_ERR_MAX];
 	int r;
 
-	if (p->rename) {
-		r = xhp_nl_link_get(ctx, nl, p->orig_dev, 0, l);
-		if (r == -ENODEV) {
-			/* Renamed by an earlier run. */
-			p->rename = false;
-		} else if (r < 0) {
-			return xhp_err(ctx, r, "cannot look up %s: %s",
-				       p->orig_dev, strerror(-r));
-		} else {
-			r = xhp_nl_link_get(ctx, nl, p->dev, 0, &other);
-			if (r == 0)
-				return xhp_err(ctx, EEXIST,
-					       "Cannot rename interface "
-					       "%s. An interface with name %s "
-					       "already exists.",
-					       p->orig_dev,
-					       xhp_quote(q, p->dev));
-			if (r != -ENODEV)
-				return xhp_err(ctx, r, "cannot look up %s: %s",
-					       xhp_quote(q, p->dev),
-					       strerror(-r));
-		}
-	}
-	if (!p->rename) {
-		r = xhp_nl_link_get(ctx, nl, p->dev, 0, l);
-		if (r == -ENODEV)
-			return xhp_err(ctx, ENODEV,
-				       "device '%s' does not exist",
-				       xhp_quote(q, p->dev));
-		if (r < 0)
-			return xhp_err(ctx, r, "cannot look up %s: %s", p->dev,
-				       strerror(-r));
-	}
+	r = xhp_vifname_find(ctx, nl, p->orig_dev, p->dev, l, &p->rename);
+	if (r == -ENODEV)
+		return xhp_err(ctx, ENODEV, "device '%s' does not exist",
+			       xhp_quote(q, p->dev));
+	if (r < 0)
+		return r;
 	p->orig = *l;
-	r = xhp_ovs_link_set_up(ctx, nl, l->ifindex, l->name, false);
+	r = xhp_link_set_up(ctx, nl, l, false);
 	if (r < 0)
 		return r;
 	if (p->rename) {
-		r = xhp_ovs_link_rename(ctx, nl, l->ifindex, p->orig_dev,
-					p->dev);
+		r = xhp_link_rename(ctx, nl, l, p->dev);
 		if (r < 0)
 			return r;
+		snprintf(l->name, sizeof(l->name), "%s", p->dev);
 		p->renamed = true;
-		memcpy(l->name, p->dev, sizeof(l->name));
 	}
-	r = xhp_ovs_link_set_mac(ctx, nl, l->ifindex, dummy_mac);
-	if (r < 0)
-		xhp_debug(ctx,
-			  "cannot set the dummy MAC of %s: %s (as Xen, "
-			  "carrying on)",
-			  p->dev, strerror(-r));
-	else
+	memcpy(saved, ctx->err, sizeof(saved));
+	r = xhp_link_set_mac(ctx, nl, l, dummy_mac);
+	if (r < 0) {
+		xhp_debug(ctx, "%s (as Xen, carrying on)", ctx->err);
+		memcpy(ctx->err, saved, sizeof(saved));
+	} else {
 		p->mac_set = p->orig.has_addr;
+	}
 	/* The addresses are kept for the undo. */
 	return xhp_link_flush_addrs(ctx, nl, l, &p->addrs);
+}
+
+/* Read and check the settings of an add (@add) or a remove; caller frees
+ * the plan with plan_free(). */
+static int plan_make(struct xhp_op *op, bool add, struct plan **ret)
+{
+	struct plan *p = calloc(1, sizeof(*p));
+	int r;
+
+	if (!p)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	r = plan_dev(op, p);
+	if (r >= 0 && add)
+		r = plan_vlans(op, p);
+	if (r >= 0)
+		r = plan_db(op, p);
+	if (r >= 0 && add)
+		r = plan_ids(op, p);
+	if (r < 0) {
+		plan_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
 }
 
 static void log_plan(struct xhp_op *op, const struct plan *p)
@@ -787,18 +782,9 @@ static int ovs_add(struct xhp_op *op)
 	int64_t next_cfg = 0;
 	int r;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	r = plan_dev(op, p);
-	if (r >= 0)
-		r = plan_vlans(op, p);
-	if (r >= 0)
-		r = plan_db(op, p);
-	if (r >= 0)
-		r = plan_ids(op, p);
+	r = plan_make(op, true, &p);
 	if (r < 0)
-		goto free_plan;
+		return r;
 	log_plan(op, p);
 	if (op->dry_run)
 		goto free_plan;
@@ -839,7 +825,7 @@ static int ovs_add(struct xhp_op *op)
 	if (r >= 0)
 		r = check_iface(ctx, db, p, iface);
 	if (r >= 0)
-		r = xhp_ovs_link_set_up(ctx, nl, l.ifindex, p->dev, true);
+		r = xhp_link_set_up(ctx, nl, &l, true);
 	if (r >= 0)
 		p->brought_up = true;
 	if (r >= 0 && op->req->kind == XHP_KIND_VIF)
@@ -861,7 +847,6 @@ close_db:
 	xhp_ovsdb_close(db);
 free_plan:
 	plan_free(p);
-	free(p);
 	return r;
 }
 
@@ -877,14 +862,9 @@ static int ovs_remove(struct xhp_op *op)
 	int64_t next_cfg;
 	int r;
 
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	r = plan_dev(op, p);
-	if (r >= 0)
-		r = plan_db(op, p);
+	r = plan_make(op, false, &p);
 	if (r < 0)
-		goto free_plan;
+		return r;
 	if (op->dry_run) {
 		xhp_info(ctx, "dry run: would remove port %s via %s", p->dev,
 			 p->sock);
@@ -911,7 +891,7 @@ static int ovs_remove(struct xhp_op *op)
 		goto close_db;
 	r = xhp_nl_link_get(ctx, nl, p->dev, 0, &l);
 	if (r == 0)
-		r = xhp_ovs_link_set_up(ctx, nl, l.ifindex, p->dev, false);
+		r = xhp_link_set_up(ctx, nl, &l, false);
 	if (r < 0) {
 		/* Gone already, as netback removes it: fine. */
 		xhp_debug(ctx, "link %s: %s", p->dev, strerror(-r));
@@ -923,7 +903,6 @@ close_db:
 	xhp_ovsdb_close(db);
 free_plan:
 	plan_free(p);
-	free(p);
 	return r;
 }
 

@@ -23,9 +23,11 @@
 #include <string.h>
 
 #include "keys.h"
+#include "link.h"
 #include "personality.h"
 #include "route_nl.h"
 #include "util.h"
+#include "vifname.h"
 
 #define DEFAULT_GATEWAY "eth0"
 #define METRIC_VIF 2
@@ -58,9 +60,7 @@ struct vr {
 	/* the vif */
 	char orig[IFNAMSIZ]; /* name given by the toolstack */
 	char want[IFNAMSIZ]; /* vifname (+ "-emu"), or orig */
-	char vif[IFNAMSIZ]; /* current name; "" if there is none */
-	int vif_index;
-	unsigned int vif_flags;
+	struct xhp_link vif; /* as found; ifindex 0 and name "" if none */
 	uint32_t metric;
 	/* the gateway */
 	char gw[IFNAMSIZ];
@@ -168,10 +168,10 @@ static int load_ip(struct vr *v)
 static int load_names(struct vr *v)
 {
 	const xhp_request *req = v->op->req;
-	const char *gw, *w = "";
-	char q[XHP_QUOTE_MAX];
 	_cleanup_free_ char *vifname = NULL;
 	bool tap = req->kind == XHP_KIND_TAP;
+	char q[XHP_QUOTE_MAX];
+	const char *gw;
 	int r;
 
 	gw = xhp_request_setting(req, "netdev");
@@ -190,20 +190,13 @@ static int load_names(struct vr *v)
 			       "vif-route needs the device "
 			       "name (vif or INTERFACE)");
 	snprintf(v->orig, sizeof(v->orig), "%s", req->device);
-	snprintf(v->want, sizeof(v->want), "%s", req->device);
 	v->metric = tap ? METRIC_TAP : METRIC_VIF;
 
 	/* vif-common.sh: <backend>/vifname, with "-emu" for the tap. */
 	r = xhp_xs_read_key(v->ctx, req->backend_path, "vifname", &vifname);
-	if (r == -ENOENT || (r == 0 && !vifname[0]))
-		return 0;
-	if (r < 0)
+	if (r < 0 && r != -ENOENT)
 		return r;
-	if (xhp_parse_vifname(vifname, tap, &w) < 0)
-		return xhp_err(v->ctx, EINVAL, "bad vifname '%s': %s",
-			       xhp_quote(q, vifname), w);
-	snprintf(v->want, sizeof(v->want), "%s%s", vifname, tap ? "-emu" : "");
-	return 0;
+	return xhp_vifname_resolve(v->ctx, req->device, vifname, tap, v->want);
 }
 
 /* ---- the vif and the gateway ---- */
@@ -222,54 +215,28 @@ static int find_link(struct vr *v, const char *name, struct xhp_link *l)
 	return r;
 }
 
-static void use_vif(struct vr *v, const struct xhp_link *l)
-{
-	snprintf(v->vif, sizeof(v->vif), "%s", l->name);
-	v->vif_index = l->ifindex;
-	v->vif_flags = l->flags;
-}
-
 /* online/add: find the vif, renamed to vifname as vif-common.sh does. */
 static int vif_prepare(struct vr *v)
 {
-	struct xhp_link cur, tgt;
-	bool renamed = strcmp(v->orig, v->want) != 0;
-	char b[320];
-	int r, rt;
+	bool rename;
+	int r;
 
-	r = find_link(v, v->orig, &cur);
-	if (r < 0 && r != -ENODEV)
-		return r;
-	rt = renamed ? find_link(v, v->want, &tgt) : -ENODEV;
-	if (rt < 0 && rt != -ENODEV)
-		return rt;
-	if (r == -ENODEV) {
-		if (rt == 0) { /* renamed by an earlier run */
-			use_vif(v, &tgt);
-			return 0;
-		}
+	r = xhp_vifname_find(v->ctx, v->rt->nl, v->orig, v->want, &v->vif,
+			     &rename);
+	if (r == -ENODEV)
 		return xhp_err(v->ctx, ENODEV, "device %s does not exist",
 			       v->orig);
-	}
-	use_vif(v, &cur);
-	if (!renamed)
-		return 0;
-	if (rt == 0)
-		return xhp_err(v->ctx, EEXIST,
-			       "cannot rename interface %s to "
-			       "%s: an interface with that name already "
-			       "exists",
-			       v->orig, v->want);
+	if (r < 0 || !rename)
+		return r;
 	if (v->op->dry_run) {
 		xhp_info(v->ctx, "would rename %s to %s", v->orig, v->want);
 		return 0;
 	}
-	r = xhp_rt_link_rename(v->rt, v->vif_index, v->want);
+	r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->want);
 	if (r < 0)
-		return xhp_err(v->ctx, r, "cannot rename %s to %s: %s", v->orig,
-			       v->want, why(v, r, b, sizeof(b)));
+		return r;
 	journal(v, (struct undo){ .kind = UNDO_RENAME });
-	snprintf(v->vif, sizeof(v->vif), "%s", v->want);
+	snprintf(v->vif.name, sizeof(v->vif.name), "%s", v->want);
 	return 0;
 }
 
@@ -279,11 +246,9 @@ static int vif_find(struct vr *v)
 	struct xhp_link l;
 	int r;
 
-	r = find_link(v, v->want, &l);
-	if (r == -ENODEV && strcmp(v->want, v->orig))
-		r = find_link(v, v->orig, &l);
+	r = xhp_vifname_lookup(v->ctx, v->rt->nl, v->orig, v->want, &l);
 	if (r == 0)
-		use_vif(v, &l);
+		v->vif = l;
 	return r == -ENODEV ? 0 : r;
 }
 
@@ -348,7 +313,7 @@ static void route_of(const struct vr *v, size_t i, struct xhp_rt_route *rt)
 
 	memset(rt, 0, sizeof(*rt));
 	route_dst(e, &rt->dst);
-	rt->oif = v->vif_index;
+	rt->oif = v->vif.ifindex;
 	rt->metric = v->metric;
 	rt->table = RT_TABLE_MAIN;
 	if (e->family == AF_INET && v->has_gw4)
@@ -376,19 +341,19 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 
 	if (v->op->dry_run) {
 		xhp_info(v->ctx, "would set net.ipv%c.conf.%s.%s=1",
-			 family == AF_INET ? '4' : '6', v->vif, name);
+			 family == AF_INET ? '4' : '6', v->vif.name, name);
 		return 0;
 	}
-	r = xhp_rt_sysctl_get(family, v->vif, name, &old);
+	r = xhp_rt_sysctl_get(family, v->vif.name, name, &old);
 	if (r == 0 && old == 1)
 		return 0;
 	if (r == 0)
-		r = xhp_rt_sysctl_set(family, v->vif, name, 1);
+		r = xhp_rt_sysctl_set(family, v->vif.name, name, 1);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
 			       "cannot set net.ipv%c.conf.%s.%s=1: "
 			       "%s",
-			       family == AF_INET ? '4' : '6', v->vif, name,
+			       family == AF_INET ? '4' : '6', v->vif.name, name,
 			       strerror(-r));
 	journal(v, (struct undo){ .kind = UNDO_SYSCTL,
 				  .family = family,
@@ -406,15 +371,15 @@ static int add_address(struct vr *v)
 		return 0;
 	xhp_rt_ip_str(&v->gw4, true, s);
 	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would add address %s to %s", s, v->vif);
+		xhp_info(v->ctx, "would add address %s to %s", s, v->vif.name);
 		return 0;
 	}
-	r = xhp_rt_addr_add(v->rt, v->vif_index, &v->gw4);
+	r = xhp_rt_addr_add(v->rt, v->vif.ifindex, &v->gw4);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
 			       "cannot add address %s (of %s) to "
 			       "%s: %s",
-			       s, v->gw, v->vif, why(v, r, b, sizeof(b)));
+			       s, v->gw, v->vif.name, why(v, r, b, sizeof(b)));
 	if (r == 0)
 		journal(v, (struct undo){ .kind = UNDO_ADDR });
 	return 0;
@@ -422,19 +387,17 @@ static int add_address(struct vr *v)
 
 static int link_up(struct vr *v)
 {
-	char b[320];
 	int r;
 
-	if (v->vif_flags & IFF_UP)
+	if (v->vif.flags & IFF_UP)
 		return 0;
 	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would bring %s up", v->vif);
+		xhp_info(v->ctx, "would bring %s up", v->vif.name);
 		return 0;
 	}
-	r = xhp_rt_link_set_up(v->rt, v->vif_index, true);
+	r = xhp_link_set_up(v->ctx, v->rt->nl, &v->vif, true);
 	if (r < 0)
-		return xhp_err(v->ctx, r, "cannot bring %s up: %s", v->vif,
-			       why(v, r, b, sizeof(b)));
+		return r;
 	journal(v, (struct undo){ .kind = UNDO_UP });
 	return 0;
 }
@@ -453,7 +416,7 @@ static int add_route(struct vr *v, size_t i)
 		snprintf(s, sizeof(s), "none");
 	if (v->op->dry_run) {
 		xhp_info(v->ctx, "would add route %s dev %s src %s metric %u",
-			 d, v->vif, s, rt.metric);
+			 d, v->vif.name, s, rt.metric);
 		return 0;
 	}
 	r = xhp_rt_route_add(v->rt, &rt);
@@ -463,12 +426,12 @@ static int add_route(struct vr *v, size_t i)
 			       "%u: another route to %s with metric %u is in "
 			       "the way (is the address used by another "
 			       "guest?)",
-			       d, v->vif, rt.metric, d, rt.metric);
+			       d, v->vif.name, rt.metric, d, rt.metric);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
 			       "cannot add route %s dev %s src %s "
 			       "metric %u: %s",
-			       d, v->vif, s, rt.metric,
+			       d, v->vif.name, s, rt.metric,
 			       why(v, r, b, sizeof(b)));
 	if (r == 0)
 		journal(v, (struct undo){ .kind = UNDO_ROUTE, .entry = i });
@@ -509,16 +472,16 @@ static void undo_one(struct vr *v, const struct undo *u)
 
 	switch (u->kind) {
 	case UNDO_RENAME:
-		r = xhp_rt_link_rename(v->rt, v->vif_index, v->orig);
+		r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->orig);
 		break;
 	case UNDO_ADDR:
-		r = xhp_rt_addr_del(v->rt, v->vif_index, &v->gw4);
+		r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
 		break;
 	case UNDO_UP:
-		r = xhp_rt_link_set_up(v->rt, v->vif_index, false);
+		r = xhp_link_set_up(v->ctx, v->rt->nl, &v->vif, false);
 		break;
 	case UNDO_SYSCTL:
-		r = xhp_rt_sysctl_set(u->family, v->vif, u->name, u->old);
+		r = xhp_rt_sysctl_set(u->family, v->vif.name, u->name, u->old);
 		break;
 	case UNDO_ROUTE:
 		route_of(v, u->entry, &rt);
@@ -531,7 +494,7 @@ static void undo_one(struct vr *v, const struct undo *u)
 	}
 	if (r < 0 && r != -ENOENT)
 		xhp_log(v->ctx, LOG_ERR, "undo on %s (step %d) failed: %s",
-			v->vif, (int)u->kind, strerror(-r));
+			v->vif.name, (int)u->kind, strerror(-r));
 }
 
 static void rollback(struct vr *v)
@@ -588,11 +551,11 @@ static void keep_first(int *first, int r)
 
 static int reset_sysctl(struct vr *v, int family, const char *name)
 {
-	int r = xhp_rt_sysctl_set(family, v->vif, name, 0);
+	int r = xhp_rt_sysctl_set(family, v->vif.name, name, 0);
 
 	if (r < 0 && r != -ENOENT)
 		xhp_err(v->ctx, r, "cannot set net.ipv%c.conf.%s.%s=0: %s",
-			family == AF_INET ? '4' : '6', v->vif, name,
+			family == AF_INET ? '4' : '6', v->vif.name, name,
 			strerror(-r));
 	return r;
 }
@@ -608,7 +571,7 @@ static bool still_routed(struct vr *v, size_t i, const struct xhp_rt_ip *ip)
 	route_of(v, i, &want);
 	if (xhp_rt_route_lookup(v->rt, ip, 0, &f) < 0)
 		return false;
-	return f.oif && f.oif != v->gw_index && f.oif != v->vif_index &&
+	return f.oif && f.oif != v->gw_index && f.oif != v->vif.ifindex &&
 	       f.dst.prefix == want.dst.prefix &&
 	       !memcmp(f.dst.addr, want.dst.addr, sizeof(f.dst.addr)) &&
 	       (f.metric == METRIC_VIF || f.metric == METRIC_TAP);
@@ -664,7 +627,7 @@ static int remove_routes(struct vr *v)
 			xhp_info(v->ctx,
 				 "would delete route %s dev %s "
 				 "metric %u",
-				 a, v->vif, rt.metric);
+				 a, v->vif.name, rt.metric);
 			continue;
 		}
 		r = xhp_rt_route_del(v->rt, &rt);
@@ -672,48 +635,51 @@ static int remove_routes(struct vr *v)
 			xhp_err(v->ctx, r,
 				"cannot delete route %s dev %s "
 				"metric %u: %s",
-				a, v->vif, rt.metric, why(v, r, b, sizeof(b)));
+				a, v->vif.name, rt.metric,
+				why(v, r, b, sizeof(b)));
 		keep_first(&first, r);
 	}
 	if (!v->has_gw4)
 		return first;
 	xhp_rt_ip_str(&v->gw4, true, a);
 	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would delete address %s from %s", a, v->vif);
+		xhp_info(v->ctx, "would delete address %s from %s", a,
+			 v->vif.name);
 		return first;
 	}
-	r = xhp_rt_addr_del(v->rt, v->vif_index, &v->gw4);
+	r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
 	if (r < 0 && r != -ENOENT)
 		xhp_err(v->ctx, r, "cannot delete address %s from %s: %s", a,
-			v->vif, why(v, r, b, sizeof(b)));
+			v->vif.name, why(v, r, b, sizeof(b)));
 	keep_first(&first, r);
 	return first;
 }
 
 static int link_down(struct vr *v)
 {
-	char b[320];
+	char saved[XHP_ERR_MAX];
 	int first = 0, r;
 
 	if (v->op->dry_run) {
 		xhp_info(v->ctx,
 			 "would reset proxy_arp/proxy_ndp of %s and "
 			 "bring it down",
-			 v->vif);
+			 v->vif.name);
 		return 0;
 	}
 	/* The device may vanish under us: a missing sysctl is success. */
 	keep_first(&first, reset_sysctl(v, AF_INET, "proxy_arp"));
 	if (v->n_v6)
 		keep_first(&first, reset_sysctl(v, AF_INET6, "proxy_ndp"));
-	if (!(v->vif_flags & IFF_UP))
+	if (!(v->vif.flags & IFF_UP))
 		return first;
-	r = xhp_rt_link_set_up(v->rt, v->vif_index, false);
-	if (r == -ENODEV)
+	memcpy(saved, v->ctx->err, sizeof(saved));
+	r = xhp_link_set_up(v->ctx, v->rt->nl, &v->vif, false);
+	if (r == -ENODEV) {
+		/* Gone with the device: not an error. */
+		memcpy(v->ctx->err, saved, sizeof(saved));
 		r = 0;
-	if (r < 0)
-		xhp_err(v->ctx, r, "cannot bring %s down: %s", v->vif,
-			why(v, r, b, sizeof(b)));
+	}
 	keep_first(&first, r);
 	return first;
 }
@@ -723,12 +689,12 @@ static int unplumb(struct vr *v)
 {
 	int first = 0;
 
-	if (v->vif_index)
+	if (v->vif.ifindex)
 		keep_first(&first, remove_routes(v));
 	else
 		xhp_debug(v->ctx, "%s is gone with its routes", v->want);
 	keep_first(&first, remove_proxies(v));
-	if (v->vif_index)
+	if (v->vif.ifindex)
 		keep_first(&first, link_down(v));
 	return first;
 }
@@ -788,7 +754,7 @@ static int route_add(struct xhp_op *op)
 	if (r < 0)
 		goto out;
 	xhp_debug(v.ctx, "vif-route %s of %s done: %zu route(s) through %s",
-		  xhp_action_name(op->req->action), v.vif, v.n_ips, v.gw);
+		  xhp_action_name(op->req->action), v.vif.name, v.n_ips, v.gw);
 out:
 	if (r < 0)
 		rollback(&v);

@@ -47,17 +47,13 @@ static void die(const char *what)
 static void sh(const char *arg0, ...) __attribute__((sentinel));
 static void sh(const char *arg0, ...)
 {
-	const char *argv[16];
 	va_list ap;
-	int n = 0;
+	int r;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	r = tu_runv(NULL, NULL, 60000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	if (tu_run((char *const *)argv, NULL, 60000, NULL) != 0)
+	if (r != 0)
 		die(arg0);
 }
 

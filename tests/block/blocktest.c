@@ -44,6 +44,16 @@ static void at_exit(void)
 		bt_fini();
 }
 
+void bt_require_xen_block(void)
+{
+	if (access(XEN_BLOCK, X_OK) < 0) {
+		fprintf(stderr,
+			"%s missing: apt-get install xen-utils-common\n",
+			XEN_BLOCK);
+		exit(1);
+	}
+}
+
 void bt_init(const char *tag)
 {
 	tu_require_root("loop devices and mounts");

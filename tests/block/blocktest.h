@@ -14,6 +14,8 @@
 
 #define XEN_BLOCK "/etc/xen/scripts/block"
 
+/* Exit 1 with a hint when Xen's block script is not installed. */
+void bt_require_xen_block(void);
 /* Start: root check, mount namespace, xenstored, temp dir, atexit. */
 void bt_init(const char *tag);
 /* Detach our loop devices, stop xenstored, remove the temp dir. */

@@ -152,13 +152,7 @@ int main(void)
 	};
 	int r;
 
-	if (access(XEN_BLOCK, X_OK) < 0) {
-		fprintf(stderr,
-			"%s missing: apt-get install "
-			"xen-utils-common\n",
-			XEN_BLOCK);
-		return 1;
-	}
+	bt_require_xen_block();
 	bt_init("xhp-block-lock");
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	bt_fini();

@@ -60,18 +60,13 @@ void bt_fini(struct bt *t)
 
 void bt_sh_(const char *file, int line, const char *arg0, ...)
 {
-	const char *argv[32];
 	char *out = NULL;
 	va_list ap;
-	int n = 0, r;
+	int r;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	r = tu_runv(&out, NULL, 20000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	r = tu_run((char *const *)argv, NULL, 20000, &out);
 	if (r != 0) {
 		fprintf(stderr, "%s:%d: %s ... exited %d: %s\n", file, line,
 			arg0, r, out ? out : "");
@@ -121,6 +116,30 @@ static int count_lines(const char *s)
 		if (*s == '\n')
 			n++;
 	return n;
+}
+
+void bt_add_br0_vif(void)
+{
+	bt_sh("ip", "link", "add", "br0", "type", "bridge");
+	bt_sh("ip", "link", "set", "br0", "up");
+	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
+	bt_sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
+	bt_sh("ip", "addr", "add", "10.5.0.1/24", "dev", "vif1.0");
+}
+
+void bt_del_links(void)
+{
+	char *out = NULL;
+
+	tu_runl(&out, "ip", "-o", "link", "show", NULL);
+	for (char *p = out; p && *p;) {
+		char *nl = strchr(p, '\n'), name[32];
+
+		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
+			tu_runl(NULL, "ip", "link", "del", name, NULL);
+		p = nl ? nl + 1 : NULL;
+	}
+	free(out);
 }
 
 int bt_count_links(void)

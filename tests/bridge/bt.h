@@ -41,6 +41,10 @@ void bt_xs_rm(struct bt *t, const char *path);
 int bt_link(struct bt *t, const char *name, struct xhp_link *ret);
 /* The name of @l's master, "" if none. */
 const char *bt_master(struct bt *t, const struct xhp_link *l);
+/* br0 (up) and a tap vif1.0 with MAC 02:11:22:33:44:55 and 10.5.0.1/24. */
+void bt_add_br0_vif(void);
+/* Delete every link of the namespace but lo. */
+void bt_del_links(void);
 /* Number of links in the namespace (for residue checks). */
 int bt_count_links(void);
 /* Number of addresses on @dev. */

@@ -26,11 +26,7 @@ static const uint8_t tap_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
 
 static int setup(void **state)
 {
-	bt_sh("ip", "link", "add", "br0", "type", "bridge");
-	bt_sh("ip", "link", "set", "br0", "up");
-	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
-	bt_sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
-	bt_sh("ip", "addr", "add", "10.5.0.1/24", "dev", "vif1.0");
+	bt_add_br0_vif();
 	bt_xs_write(&T, BE "/bridge", "br0");
 	bt_xs_write(&T, BE "/hotplug-status", "");
 	return 0;
@@ -38,18 +34,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *out = NULL;
-
-	/* Delete every link but lo: nothing leaks into the next test. */
-	tu_runl(&out, "ip", "-o", "link", "show", NULL);
-	for (char *p = out; p && *p;) {
-		char *nl = strchr(p, '\n'), name[32];
-
-		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
-			tu_runl(NULL, "ip", "link", "del", name, NULL);
-		p = nl ? nl + 1 : NULL;
-	}
-	free(out);
+	/* Nothing leaks into the next test. */
+	bt_del_links();
 	bt_xs_rm(&T, "/local/domain/0/backend");
 	bt_xs_rm(&T, "/local/domain/1");
 	return 0;

@@ -18,18 +18,13 @@
 
 static int run(char **out, const char *const add[], const char *arg0, ...)
 {
-	const char *argv[16];
 	char **env = tu_env(NULL, add);
 	va_list ap;
-	int n = 0, r;
+	int r;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	r = tu_runv(out, env, 10000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	r = tu_run((char *const *)argv, env, 10000, out);
 	tu_env_free(env);
 	return r;
 }

@@ -6,7 +6,14 @@
  * daemon, writes the backend keys as libxl does, runs
  * `xhp-hotplug vif-bridge online` and `offline` with libxl's argv and
  * environment, and shows the kernel's and xenstore's state after each.
+ *
+ *   xhp-demo [SCRIPT]
+ *
+ * SCRIPT: run this device script instead of the built xhp-hotplug, with
+ * exactly libxl's argv (e.g. the installed /usr/libexec/xhp/vif-bridge,
+ * as tools/deb-check.sh does after installing the .deb).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,40 +29,45 @@
 
 static void show(const char *title, const char *arg0, ...)
 {
-	const char *argv[16];
 	char *out = NULL;
 	va_list ap;
-	int n = 0;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	tu_runv(&out, NULL, 10000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	tu_run((char *const *)argv, NULL, 10000, &out);
 	printf("--- %s\n%s", title, out ? out : "");
 	free(out);
 }
 
+/* The device script, or NULL for the built `xhp-hotplug vif-bridge`. */
+static const char *script;
+
 static int hotplug(const char *command)
 {
-	static const char *const add[] = {
-		"script=/usr/libexec/xhp/vif-bridge",
+	char script_env[4096];
+	const char *const add[] = {
+		script_env,
 		"XENBUS_TYPE=vif",
 		"XENBUS_PATH=backend/vif/1/0",
 		"XENBUS_BASE_PATH=backend",
 		"vif=vif1.0",
 		NULL,
 	};
-	char *argv[] = { XHP_CLI, "vif-bridge", (char *)command, "type_if=vif",
-			 NULL };
-	char **env = tu_env(NULL, add);
+	char *cli_argv[] = { XHP_CLI, "vif-bridge", (char *)command,
+			     "type_if=vif", NULL };
+	char *script_argv[] = { (char *)script, (char *)command, "type_if=vif",
+				NULL };
+	char **argv = script ? script_argv : cli_argv;
+	char **env;
 	char *out = NULL;
 	int r;
 
-	printf("\n=== xhp-hotplug vif-bridge %s type_if=vif "
+	snprintf(script_env, sizeof(script_env), "script=%s",
+		 script ? script : "/usr/libexec/xhp/vif-bridge");
+	env = tu_env(NULL, add);
+	printf("\n=== %s%s %s type_if=vif "
 	       "(XENBUS_PATH=backend/vif/1/0 vif=vif1.0)\n",
+	       script ? script : "xhp-hotplug", script ? "" : " vif-bridge",
 	       command);
 	r = tu_run(argv, env, 40000, &out);
 	printf("exit status %d%s%s", r, out && *out ? ", output:\n" : "\n",
@@ -96,10 +108,17 @@ static int write_backend(void)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char *argv[])
 {
 	struct xsd xsd = XSD_INIT;
 	int r_on = -1, r_off = -1;
+
+	if (argc > 1)
+		script = argv[1];
+	if (script && access(script, X_OK) < 0) {
+		fprintf(stderr, "demo: %s: %s\n", script, strerror(errno));
+		return 1;
+	}
 
 	tu_require_root("network namespaces and links");
 	if (tu_netns_enter() < 0) {

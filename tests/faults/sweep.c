@@ -160,6 +160,22 @@ static void loops(char **buf, const char *prefix)
 		closedir(d);
 }
 
+/* The file locks this process holds (/proc/locks): none between runs. */
+static void held_locks(char **buf)
+{
+	char *all = tu_read_file("/proc/locks"), *line, *save = NULL;
+	int pid = (int)getpid();
+
+	for (line = all ? strtok_r(all, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int p = 0;
+
+		if (sscanf(line, "%*s %*s %*s %*s %d", &p) == 1 && p == pid)
+			sw_append(buf, "held: %s\n", line);
+	}
+	free(all);
+}
+
 static char *snapshot(const struct sweep *s)
 {
 	char *buf = NULL;
@@ -183,6 +199,7 @@ static char *snapshot(const struct sweep *s)
 	if (s->loop_prefix)
 		loops(&buf, s->loop_prefix);
 	sw_append(&buf, "## locks\n");
+	held_locks(&buf);
 	d = opendir(lock_dir);
 	while (d && (de = readdir(d)))
 		if (de->d_name[0] != '.')
@@ -264,7 +281,7 @@ static int run(const struct sweep *s, const char *action,
 		argv[argc++] = (char *)s->argv_extra[i];
 	argv[argc] = NULL;
 	if (!env || xhp_ctx_new(&ctx) < 0 ||
-	    xhp_ctx_set_lock_dir(ctx, lock_dir) < 0)
+	    (!s->system_locks && xhp_ctx_set_lock_dir(ctx, lock_dir) < 0))
 		abort();
 	if (!verbose)
 		xhp_ctx_set_log_priority(ctx, LOG_CRIT);

@@ -21,6 +21,12 @@ struct sweep {
 	const char *dev; /* the vif's kernel name, NULL for block */
 	const char *loop_prefix; /* block: the image directory */
 	/*
+	 * Take the locks in the system's lock directory: Xen's block script
+	 * relies on the "block" lock against every other attacher (tests
+	 * running at the same time). Else a private one, checked empty.
+	 */
+	bool system_locks;
+	/*
 	 * After a successful add and its remove: put the fixture back as it
 	 * was (netback deletes the vif, and makes a fresh one next time;
 	 * Xen's offline leaves the name, MAC and MTU). NULL: nothing.

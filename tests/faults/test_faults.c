@@ -277,6 +277,7 @@ static int sweep_block(void)
 		.env = env,
 		.restore = block_restore,
 		.tolerated = tolerated,
+		.system_locks = true,
 	};
 	int r;
 

@@ -15,18 +15,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "fuzz.h"
 #include "keys.h"
 #include "util.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			fprintf(stderr, "broken promise: %s\n", #cond); \
-			abort();                                        \
-		}                                                       \
-	} while (0)
 
 /* Accepted numbers are canonical: printing them gives the input back. */
 static void check_canonical(const char *s, const char *fmt, ...)

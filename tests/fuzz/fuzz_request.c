@@ -11,20 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "request.h"
 #include "util.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 #define ENTRIES_MAX 64
-
-#define CHECK(cond)                                                     \
-	do {                                                            \
-		if (!(cond)) {                                          \
-			fprintf(stderr, "broken promise: %s\n", #cond); \
-			abort();                                        \
-		}                                                       \
-	} while (0)
 
 static void check_request(xhp_request *req)
 {

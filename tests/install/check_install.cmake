@@ -12,8 +12,8 @@ function(run)
 endfunction()
 
 run(${CMAKE_COMMAND} --install ${BINARY_DIR} --prefix ${prefix})
-foreach(f lib/libxhp.so.1 include/xhp/xhp.h include/xhp/version.h
-	lib/pkgconfig/libxhp.pc lib/cmake/xhp/xhpConfig.cmake
+foreach(f ${LIBDIR}/libxhp.so.1 include/xhp/xhp.h include/xhp/version.h
+	${LIBDIR}/pkgconfig/libxhp.pc ${LIBDIR}/cmake/xhp/xhpConfig.cmake
 	sbin/xhp-hotplug libexec/xhp/vif-bridge libexec/xhp/block)
 	if(NOT EXISTS ${prefix}/${f})
 		file(GLOB_RECURSE all RELATIVE ${prefix} ${prefix}/*)
@@ -21,27 +21,53 @@ foreach(f lib/libxhp.so.1 include/xhp/xhp.h include/xhp/version.h
 	endif()
 endforeach()
 
-# pkg-config
-set(ENV{PKG_CONFIG_PATH} ${prefix}/lib/pkgconfig)
+# Every example, twice: through pkg-config and through find_package(xhp).
+file(GLOB examples ${SOURCE_DIR}/examples/*.c)
+set(ENV{PKG_CONFIG_PATH} ${prefix}/${LIBDIR}/pkgconfig)
 run(pkg-config --cflags --libs libxhp)
 string(STRIP "${out}" flags)
 separate_arguments(flags UNIX_COMMAND "${flags}")
-run(${CC} -Wall -Wextra -Werror ${EXTRA_FLAGS} ${SOURCE_DIR}/examples/version.c ${flags}
-	-Wl,-rpath,${prefix}/lib -o ${BINARY_DIR}/install-test/pc-version)
-run(${BINARY_DIR}/install-test/pc-version)
-if(NOT out MATCHES "^libxhp [0-9.]+: online vif3.0 backend/vif/3/0")
-	message(FATAL_ERROR "pkg-config build printed: ${out}")
-endif()
+foreach(src IN LISTS examples)
+	get_filename_component(name ${src} NAME_WE)
+	run(${CC} -Wall -Wextra -Werror ${EXTRA_FLAGS} ${src} ${flags}
+		-Wl,-rpath,${prefix}/${LIBDIR} -o ${BINARY_DIR}/install-test/pc-${name})
+endforeach()
 
-# find_package(xhp)
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR}/examples -B ${BINARY_DIR}/install-test/ex
 	-DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_C_COMPILER=${CC}
 	"-DCMAKE_C_FLAGS=${EXTRA_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${EXTRA_FLAGS}"
-	-DCMAKE_BUILD_RPATH=${prefix}/lib)
+	-DCMAKE_BUILD_RPATH=${prefix}/${LIBDIR})
 run(${CMAKE_COMMAND} --build ${BINARY_DIR}/install-test/ex)
-run(${BINARY_DIR}/install-test/ex/xhp-example-version)
-if(NOT out MATCHES "^libxhp [0-9.]+: online vif3.0")
-	message(FATAL_ERROR "find_package build printed: ${out}")
-endif()
+
+# Run both builds of each. No xenstore here (the toolstack test runs the
+# examples against the test xenstored): the scripts are fixtures, and the
+# in-process run must report xenstore being unreachable.
+set(ENV{XENSTORED_PATH} ${BINARY_DIR}/install-test/no-xenstored)
+set(fx ${BINARY_DIR}/install-test/fixture)
+file(WRITE ${fx} "#!/bin/sh\necho \"$XENBUS_PATH $vif: no bridge\" >&2\n"
+	"[ \"$vif\" = vif3.1 ] && sleep 30\nexit 1\n")
+file(CHMOD ${fx} PERMISSIONS OWNER_READ OWNER_WRITE OWNER_EXECUTE)
+function(expect prog regex)
+	execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc
+		OUTPUT_VARIABLE out ERROR_VARIABLE err)
+	if(NOT "${out}${err}" MATCHES "${regex}")
+		message(FATAL_ERROR "${prog} ${ARGN}: exit ${rc}, expected "
+			"/${regex}/, got:\n${out}${err}")
+	endif()
+endfunction()
+foreach(build pc-%s ex/xhp-example-%s)
+	string(REPLACE %s version p ${build})
+	expect(${p} "^libxhp [0-9.]+: online vif3.0 backend/vif/3/0"
+		${BINARY_DIR}/install-test/${p})
+	string(REPLACE %s run-script p ${build})
+	set(p ${BINARY_DIR}/install-test/${p})
+	expect(${p} "usage: run-script" ${p} --help)
+	expect(${p} "vif3.0: exit 1, hotplug-status \\(none\\), [0-9.]+ ms\n  stderr: backend/vif/3/0 vif3.0: no bridge\nvif3.1: timed out, killed with signal 9"
+		${p} -t 1000 ${fx} online 3.0 3.1)
+	string(REPLACE %s inprocess-vif p ${build})
+	set(p ${BINARY_DIR}/install-test/${p})
+	expect(${p} "usage: inprocess-vif" ${p} -h)
+	expect(${p} "vif3.0: failed .*xenstore" ${p} online 3.0 bridge=xenbr0)
+endforeach()
 file(REMOVE_RECURSE ${BINARY_DIR}/install-test)
 message(STATUS "install: pkg-config and find_package(xhp) consumers work")

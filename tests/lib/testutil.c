@@ -113,19 +113,31 @@ int tu_run(char *const argv[], char *const envp[], int timeout_ms, char **out)
 	return 128 + WTERMSIG(status);
 }
 
-int tu_runl(char **out, const char *arg0, ...)
+int tu_runv(char **out, char *const envp[], int timeout_ms,
+	    const char *const head[], va_list ap)
 {
 	const char *argv[64];
 	size_t n = 0;
-	va_list ap;
 
-	argv[n++] = arg0;
-	va_start(ap, arg0);
+	while (n < 63 && head[n]) {
+		argv[n] = head[n];
+		n++;
+	}
 	while (n < 63 && (argv[n] = va_arg(ap, const char *)))
 		n++;
-	va_end(ap);
 	argv[n] = NULL;
-	return tu_run((char *const *)argv, NULL, 60000, out);
+	return tu_run((char *const *)argv, envp, timeout_ms, out);
+}
+
+int tu_runl(char **out, const char *arg0, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, arg0);
+	r = tu_runv(out, NULL, 60000, (const char *const[]){ arg0, NULL }, ap);
+	va_end(ap);
+	return r;
 }
 
 char *tu_mkdtemp(const char *tag)

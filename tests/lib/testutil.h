@@ -6,6 +6,7 @@
 #ifndef XHP_TESTUTIL_H
 #define XHP_TESTUTIL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -31,6 +32,13 @@ int tu_run(char *const argv[], char *const envp[], int timeout_ms, char **out);
 
 /* tu_run with a NULL-terminated list; output discarded unless @out. */
 int tu_runl(char **out, const char *arg0, ...) __attribute__((sentinel));
+
+/*
+ * tu_run of the words of @head (NULL-terminated) followed by those of @ap
+ * (up to a NULL), 63 at most: for helpers taking a NULL-terminated list.
+ */
+int tu_runv(char **out, char *const envp[], int timeout_ms,
+	    const char *const head[], va_list ap);
 
 /* Make a fresh directory under /tmp; caller frees the path. */
 char *tu_mkdtemp(const char *tag);

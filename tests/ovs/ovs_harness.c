@@ -82,48 +82,61 @@ static bool can_connect(const char *path)
 
 int ovsd_vsctl(struct ovsd *o, char **out, ...)
 {
-	char *argv[64];
+	const char *head[] = { "ovs-vsctl", o->db_arg, "--timeout=20", NULL };
 	va_list ap;
-	int n = 0;
+	int r;
 
-	argv[n++] = "ovs-vsctl";
-	argv[n++] = o->db_arg;
-	argv[n++] = "--timeout=20";
 	va_start(ap, out);
-	while (n < 63 && (argv[n] = va_arg(ap, char *)))
-		n++;
+	r = tu_runv(out, NULL, 30000, head, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	return tu_run(argv, NULL, 30000, out);
+	return r;
 }
 
-int ovsd_start_vswitchd(struct ovsd *o)
-{
-	char pid[PATH_MAX + 24], log[PATH_MAX + 24], ctl[PATH_MAX + 24];
-	char err[PATH_MAX + 24], logarg[PATH_MAX + 48], pidarg[PATH_MAX + 48];
-	char ctlarg[PATH_MAX + 48], remote[PATH_MAX + 8];
-	char *argv[16];
-	int i;
+#define DAEMON_PATH_MAX (PATH_MAX + 32)
 
-	snprintf(pid, sizeof(pid), "%s/ovs-vswitchd.pid", o->dir);
-	snprintf(log, sizeof(log), "%s/ovs-vswitchd.log", o->dir);
-	snprintf(ctl, sizeof(ctl), "%s/ovs-vswitchd.ctl", o->dir);
-	snprintf(err, sizeof(err), "%s/ovs-vswitchd.stderr", o->dir);
-	snprintf(pidarg, sizeof(pidarg), "--pidfile=%s", pid);
+/*
+ * Start the daemon @prog with @args (NULL-terminated, at most 8) and its
+ * pid file, log, control socket and stderr in o->dir, named after @prog;
+ * @ret_pidfile gets the pid file's path.
+ */
+static pid_t spawn_daemon(const struct ovsd *o, const char *prog,
+			  const char *const args[],
+			  char ret_pidfile[DAEMON_PATH_MAX])
+{
+	char log[DAEMON_PATH_MAX], ctl[DAEMON_PATH_MAX], err[DAEMON_PATH_MAX];
+	char pidarg[DAEMON_PATH_MAX + 16], logarg[DAEMON_PATH_MAX + 16];
+	char ctlarg[DAEMON_PATH_MAX + 16];
+	const char *argv[16];
+	int i = 0;
+
+	snprintf(ret_pidfile, DAEMON_PATH_MAX, "%s/%s.pid", o->dir, prog);
+	snprintf(log, sizeof(log), "%s/%s.log", o->dir, prog);
+	snprintf(ctl, sizeof(ctl), "%s/%s.ctl", o->dir, prog);
+	snprintf(err, sizeof(err), "%s/%s.stderr", o->dir, prog);
+	snprintf(pidarg, sizeof(pidarg), "--pidfile=%s", ret_pidfile);
 	snprintf(logarg, sizeof(logarg), "--log-file=%s", log);
 	snprintf(ctlarg, sizeof(ctlarg), "--unixctl=%s", ctl);
-	snprintf(remote, sizeof(remote), "unix:%s", o->sock);
-	unlink(pid);
-	i = 0;
-	argv[i++] = "ovs-vswitchd";
-	argv[i++] = remote;
+	unlink(ret_pidfile);
+	argv[i++] = prog;
+	while (*args && i < 9)
+		argv[i++] = *args++;
 	argv[i++] = pidarg;
 	argv[i++] = logarg;
 	argv[i++] = ctlarg;
 	argv[i++] = "--no-chdir";
 	argv[i++] = "-vconsole:off";
 	argv[i] = NULL;
-	o->vs_pid = spawn(argv, err);
+	return spawn((char *const *)argv, err);
+}
+
+int ovsd_start_vswitchd(struct ovsd *o)
+{
+	char pid[DAEMON_PATH_MAX], remote[PATH_MAX + 8];
+	int i;
+
+	snprintf(remote, sizeof(remote), "unix:%s", o->sock);
+	o->vs_pid = spawn_daemon(o, "ovs-vswitchd",
+				 (const char *const[]){ remote, NULL }, pid);
 	if (o->vs_pid < 0)
 		return -errno;
 	for (i = 0; i < 1000; i++) {
@@ -145,11 +158,7 @@ void ovsd_stop_vswitchd(struct ovsd *o)
 
 int ovsd_start(struct ovsd *o, bool vswitchd)
 {
-	char db[PATH_MAX + 16], pid[PATH_MAX + 24], log[PATH_MAX + 24];
-	char ctl[PATH_MAX + 24], err[PATH_MAX + 24], remote[PATH_MAX + 48],
-		pidarg[PATH_MAX + 48];
-	char logarg[PATH_MAX + 48], ctlarg[PATH_MAX + 48];
-	char *argv[16];
+	char db[PATH_MAX + 16], pid[DAEMON_PATH_MAX], remote[PATH_MAX + 48];
 	int i, r;
 
 	memset(o, 0, sizeof(*o));
@@ -159,10 +168,6 @@ int ovsd_start(struct ovsd *o, bool vswitchd)
 	snprintf(o->sock, sizeof(o->sock), "%s/db.sock", o->dir);
 	snprintf(o->db_arg, sizeof(o->db_arg), "--db=unix:%s", o->sock);
 	snprintf(db, sizeof(db), "%s/conf.db", o->dir);
-	snprintf(pid, sizeof(pid), "%s/ovsdb-server.pid", o->dir);
-	snprintf(log, sizeof(log), "%s/ovsdb-server.log", o->dir);
-	snprintf(ctl, sizeof(ctl), "%s/ovsdb-server.ctl", o->dir);
-	snprintf(err, sizeof(err), "%s/ovsdb-server.stderr", o->dir);
 	setenv("OVS_RUNDIR", o->dir, 1);
 	setenv("OVS_DBDIR", o->dir, 1);
 	setenv("OVS_LOGDIR", o->dir, 1);
@@ -173,20 +178,9 @@ int ovsd_start(struct ovsd *o, bool vswitchd)
 		goto fail;
 	}
 	snprintf(remote, sizeof(remote), "--remote=punix:%s", o->sock);
-	snprintf(pidarg, sizeof(pidarg), "--pidfile=%s", pid);
-	snprintf(logarg, sizeof(logarg), "--log-file=%s", log);
-	snprintf(ctlarg, sizeof(ctlarg), "--unixctl=%s", ctl);
-	i = 0;
-	argv[i++] = "ovsdb-server";
-	argv[i++] = db;
-	argv[i++] = remote;
-	argv[i++] = pidarg;
-	argv[i++] = logarg;
-	argv[i++] = ctlarg;
-	argv[i++] = "--no-chdir";
-	argv[i++] = "-vconsole:off";
-	argv[i] = NULL;
-	o->db_pid = spawn(argv, err);
+	o->db_pid = spawn_daemon(o, "ovsdb-server",
+				 (const char *const[]){ db, remote, NULL },
+				 pid);
 	if (o->db_pid < 0) {
 		r = -errno;
 		o->db_pid = 0;

@@ -34,6 +34,9 @@ struct fake {
 	bool close_after;
 	char got[8192]; /* everything the client sent */
 	size_t n_got;
+	/* The client: a context and a connection to the fake server. */
+	xhp_ctx *ctx;
+	struct xhp_ovsdb *db;
 };
 
 static void send_str(int fd, const char *s, bool bytewise)
@@ -115,13 +118,18 @@ static void fake_start(struct fake *f, const char *const *script)
 	assert_int_equal(listen(f->lfd, 1), 0);
 	f->script = script;
 	assert_int_equal(pthread_create(&f->thread, NULL, serve, f), 0);
+	assert_int_equal(xhp_ctx_new(&f->ctx), 0);
+	assert_int_equal(xhp_ovsdb_open(f->ctx, f->path, &f->db), 0);
 }
 
+/* Hang up, wait for the server; f->got stays for the checks. */
 static void fake_stop(struct fake *f)
 {
+	xhp_ovsdb_close(f->db);
 	pthread_join(f->thread, NULL);
 	close(f->lfd);
 	tu_rmtree(f->dir);
+	xhp_ctx_unref(f->ctx);
 }
 
 static xhp_ctx *new_ctx(void)
@@ -144,15 +152,12 @@ static void t_framing_and_echo(void **state)
 		NULL,
 	};
 	struct fake f = { .byte_by_byte = true };
-	struct xhp_ovsdb *db;
 	json_t *res = NULL;
-	xhp_ctx *ctx = new_ctx();
 
 	(void)state;
 	fake_start(&f, script);
-	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	xhp_ovsdb_set_timeout(db, 5000);
-	assert_int_equal(xhp_ovsdb_transact(ctx, db,
+	xhp_ovsdb_set_timeout(f.db, 5000);
+	assert_int_equal(xhp_ovsdb_transact(f.ctx, f.db,
 					    json_pack("[{ss}]", "op", "select"),
 					    "test", &res),
 			 0);
@@ -164,13 +169,11 @@ static void t_framing_and_echo(void **state)
 			"name")),
 		"a\"}]b");
 	json_decref(res);
-	xhp_ovsdb_close(db);
 	fake_stop(&f);
 	/* The client answered the echo with its params and id. */
 	assert_non_null(strstr(f.got, "\"id\":\"e1\""));
 	assert_non_null(strstr(f.got, "\"result\":[\"x}{]\"]"));
 	assert_non_null(strstr(f.got, "\"method\":\"transact\""));
-	xhp_ctx_unref(ctx);
 }
 
 static void t_glued(void **state)
@@ -181,20 +184,15 @@ static void t_glued(void **state)
 		NULL,
 	};
 	struct fake f = { 0 };
-	struct xhp_ovsdb *db;
 	json_t *res = NULL;
-	xhp_ctx *ctx = new_ctx();
 
 	(void)state;
 	fake_start(&f, script);
-	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
 	assert_int_equal(
-		xhp_ovsdb_call(ctx, db, "list_dbs", json_array(), &res), 0);
+		xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(), &res), 0);
 	assert_true(json_is_array(res));
 	json_decref(res);
-	xhp_ovsdb_close(db);
 	fake_stop(&f);
-	xhp_ctx_unref(ctx);
 }
 
 static void t_op_error(void **state)
@@ -205,24 +203,19 @@ static void t_op_error(void **state)
 		NULL,
 	};
 	struct fake f = { 0 };
-	struct xhp_ovsdb *db;
-	xhp_ctx *ctx = new_ctx();
 
 	(void)state;
 	fake_start(&f, script);
-	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	assert_int_equal(xhp_ovsdb_transact(ctx, db,
+	assert_int_equal(xhp_ovsdb_transact(f.ctx, f.db,
 					    json_pack("[{ss}{ssss}]", "op",
 						      "comment", "op", "insert",
 						      "table", "Port"),
 					    "add", NULL),
 			 -EPROTO);
-	assert_non_null(strstr(xhp_ctx_last_error(ctx),
+	assert_non_null(strstr(xhp_ctx_last_error(f.ctx),
 			       "insert on Port: "
 			       "constraint violation: dup name"));
-	xhp_ovsdb_close(db);
 	fake_stop(&f);
-	xhp_ctx_unref(ctx);
 }
 
 static void t_wait_timed_out(void **state)
@@ -233,76 +226,56 @@ static void t_wait_timed_out(void **state)
 		NULL,
 	};
 	struct fake f = { 0 };
-	struct xhp_ovsdb *db;
-	xhp_ctx *ctx = new_ctx();
 
 	(void)state;
 	fake_start(&f, script);
-	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	assert_int_equal(xhp_ovsdb_transact(ctx, db,
+	assert_int_equal(xhp_ovsdb_transact(f.ctx, f.db,
 					    json_pack("[{ssss}]", "op", "wait",
 						      "table", "Port"),
 					    "w", NULL),
 			 -EAGAIN);
-	xhp_ovsdb_close(db);
 	fake_stop(&f);
-	xhp_ctx_unref(ctx);
 }
 
 static void t_closed(void **state)
 {
 	static const char *const script[] = { "{\"id\":1,", NULL };
 	struct fake f = { .close_after = true };
-	struct xhp_ovsdb *db;
-	xhp_ctx *ctx = new_ctx();
 
 	(void)state;
 	fake_start(&f, script);
-	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	assert_int_equal(xhp_ovsdb_call(ctx, db, "list_dbs", json_array(),
+	assert_int_equal(xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(),
 					NULL),
 			 -ECONNRESET);
-	assert_non_null(strstr(xhp_ctx_last_error(ctx), "closed"));
-	xhp_ovsdb_close(db);
+	assert_non_null(strstr(xhp_ctx_last_error(f.ctx), "closed"));
 	fake_stop(&f);
-	xhp_ctx_unref(ctx);
 }
 
 static void t_silent(void **state)
 {
 	struct fake f = { 0 };
-	struct xhp_ovsdb *db;
-	xhp_ctx *ctx = new_ctx();
 
 	(void)state;
 	fake_start(&f, NULL);
-	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	xhp_ovsdb_set_timeout(db, 200);
-	assert_int_equal(xhp_ovsdb_call(ctx, db, "list_dbs", json_array(),
+	xhp_ovsdb_set_timeout(f.db, 200);
+	assert_int_equal(xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(),
 					NULL),
 			 -ETIMEDOUT);
-	assert_non_null(strstr(xhp_ctx_last_error(ctx), "did not answer"));
-	xhp_ovsdb_close(db);
+	assert_non_null(strstr(xhp_ctx_last_error(f.ctx), "did not answer"));
 	fake_stop(&f);
-	xhp_ctx_unref(ctx);
 }
 
 static void t_not_json(void **state)
 {
 	static const char *const script[] = { "hello\n", NULL };
 	struct fake f = { 0 };
-	struct xhp_ovsdb *db;
-	xhp_ctx *ctx = new_ctx();
 
 	(void)state;
 	fake_start(&f, script);
-	assert_int_equal(xhp_ovsdb_open(ctx, f.path, &db), 0);
-	assert_int_equal(xhp_ovsdb_call(ctx, db, "list_dbs", json_array(),
+	assert_int_equal(xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(),
 					NULL),
 			 -EPROTO);
-	xhp_ovsdb_close(db);
 	fake_stop(&f);
-	xhp_ctx_unref(ctx);
 }
 
 static void t_socket_path(void **state)

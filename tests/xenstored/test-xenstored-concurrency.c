@@ -24,32 +24,6 @@
 #define NITER 100
 #define COUNTER "/conc/counter"
 
-static int setup(void **state)
-{
-	struct xsd *x = malloc(sizeof(*x));
-
-	if (!x)
-		return -1;
-	*x = (struct xsd)XSD_INIT;
-	if (xsd_start(x) < 0) {
-		free(x);
-		return -1;
-	}
-	*state = x;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct xsd *x = *state;
-	bool clean;
-
-	xsd_stop(x);
-	clean = xsd_exited_cleanly(x);
-	free(x);
-	return clean ? 0 : -1;
-}
-
 /*
  * One increment, retried until it commits.  Returns the number of EAGAIN
  * retries, or -1 on any other error.
@@ -151,7 +125,8 @@ static void test_counter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_counter, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counter, xsd_setup,
+						xsd_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

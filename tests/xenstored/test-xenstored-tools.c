@@ -110,32 +110,6 @@ static int run(struct proc *p, char *const argv[])
 
 #define RUN(p, ...) run(p, (char *const[]){ __VA_ARGS__, NULL })
 
-static int setup(void **state)
-{
-	struct xsd *x = malloc(sizeof(*x));
-
-	if (!x)
-		return -1;
-	*x = (struct xsd)XSD_INIT;
-	if (xsd_start(x) < 0) {
-		free(x);
-		return -1;
-	}
-	*state = x;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct xsd *x = *state;
-	bool clean;
-
-	xsd_stop(x);
-	clean = xsd_exited_cleanly(x);
-	free(x);
-	return clean ? 0 : -1;
-}
-
 static void test_write_read(void **state)
 {
 	struct proc p;
@@ -225,7 +199,7 @@ static void test_watch(void **state)
 	assert_string_equal(w.buf, "/wt\n/wt/x\n/wt\n");
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, xsd_setup, xsd_teardown)
 
 int main(void)
 {

@@ -211,3 +211,29 @@ bool xsd_exited_cleanly(const struct xsd *x)
 	return x->exit_status >= 0 && WIFEXITED(x->exit_status) &&
 	       WEXITSTATUS(x->exit_status) == 0;
 }
+
+int xsd_setup(void **state)
+{
+	struct xsd *x = malloc(sizeof(*x));
+
+	if (!x)
+		return -1;
+	*x = (struct xsd)XSD_INIT;
+	if (xsd_start(x) < 0) {
+		free(x);
+		return -1;
+	}
+	*state = x;
+	return 0;
+}
+
+int xsd_teardown(void **state)
+{
+	struct xsd *x = *state;
+	bool clean;
+
+	xsd_stop(x);
+	clean = xsd_exited_cleanly(x);
+	free(x);
+	return clean ? 0 : -1;
+}

@@ -49,6 +49,14 @@ void xsd_stop(struct xsd *x);
 /* True if xsd_stop() saw the daemon exit with status 0. */
 bool xsd_exited_cleanly(const struct xsd *x);
 
+/*
+ * A cmocka setup/teardown pair: *state becomes a started struct xsd
+ * (allocated); the teardown stops and frees it and fails (-1) unless the
+ * daemon exited cleanly.
+ */
+int xsd_setup(void **state);
+int xsd_teardown(void **state);
+
 /* Path of the daemon binary (XHP_TEST_XENSTORED, from the build). */
 const char *xsd_daemon_path(void);
 
