@@ -41,6 +41,7 @@ static const char *const layer_names[XHP_FAULT_LAYERS] = {
 static char *lock_dir;
 static struct xs_handle *xs;
 static bool verbose;
+static int exit_code_problems;
 
 void sw_append(char **buf, const char *fmt, ...)
 {
@@ -287,9 +288,19 @@ static int run(const struct sweep *s, const char *action,
 		xhp_ctx_set_log_priority(ctx, LOG_CRIT);
 	r = xhp_request_parse(ctx, argc, argv, env, &req);
 	if (r == 0) {
+		xhp_result *res = NULL;
+
 		ctx->fault = plan;
-		r = xhp_device_run(ctx, s->personality, req, NULL);
+		r = xhp_device_run(ctx, s->personality, req, &res);
 		ctx->fault = NULL;
+		/* What the CLI exits with: 1 on any failure. */
+		if (!res || xhp_result_exit_code(res) != (r < 0 ? 1 : 0)) {
+			fprintf(stderr, "# FAIL %s %s: exit code %d for %d\n",
+				s->personality, action,
+				res ? xhp_result_exit_code(res) : -1, r);
+			exit_code_problems++;
+		}
+		xhp_result_free(res);
 	}
 	if (msg)
 		*msg = strdup(xhp_ctx_last_error(ctx));
@@ -319,14 +330,13 @@ struct tally {
 
 /* Remove without faults; the host must be back to @base. */
 static void reset(const struct sweep *s, struct tally *t, unsigned int n,
-		  const char *step, const char *base, bool added)
+		  const char *step, const char *base)
 {
 	char *msg = NULL, *now;
 
 	if (run(s, s->remove_action, NULL, &msg) < 0)
 		PROBLEM(t, n, step, "remove failed: %s", msg);
 	free(msg);
-	(void)added;
 	if (s->restore)
 		s->restore();
 	be_reset(s);
@@ -351,7 +361,7 @@ static void check_success(const struct sweep *s, struct tally *t,
 		PROBLEM(t, n, step, "add succeeded but changed nothing");
 	free(st);
 	free(now);
-	reset(s, t, n, step, base, true);
+	reset(s, t, n, step, base);
 }
 
 /* A failed add: error reported, nothing left behind. */
@@ -409,7 +419,7 @@ static void check_failure(const struct sweep *s, struct tally *t,
 	free(st);
 	free(err);
 	free(now);
-	reset(s, t, n, plan->step, base, false);
+	reset(s, t, n, plan->step, base);
 }
 
 /* Is call @n a step the add may carry on after? */
@@ -512,11 +522,12 @@ int sweep_run(const struct sweep *s)
 		printf("%s%s %d", l ? ", " : "", layer_names[l], t.steps[l]);
 	printf("); %d absorbed by a retry, %d tolerated as by Xen, %d with "
 	       "xenstore gone; %d problems\n",
-	       t.retried, t.tolerated, t.sticky, t.problems);
+	       t.retried, t.tolerated, t.sticky,
+	       t.problems + exit_code_problems);
 	fflush(stdout);
 	free(base);
 	xs_close(xs);
 	tu_rmtree(lock_dir);
 	free(lock_dir);
-	return t.problems;
+	return t.problems + exit_code_problems;
 }
