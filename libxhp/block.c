@@ -27,10 +27,10 @@
 
 /* What add and remove read from the backend directory. */
 struct vbd {
-	char *type;     /* "MISSING" when absent, as Xen */
+	char *type; /* "MISSING" when absent, as Xen */
 	char *params;
 	char *mode_s;
-	char mode;      /* canonical: r, w or ! */
+	char mode; /* canonical: r, w or ! */
 };
 
 static void vbd_clear(struct vbd *v)
@@ -116,8 +116,7 @@ static int run_helper(struct xhp_op *op, const struct vbd *v,
 	char helper[4096];
 
 	if (is_xen_type(v->type) ||
-	    xhp_block_helper_find(op->req, v->type, helper,
-				  sizeof(helper)) < 0)
+	    xhp_block_helper_find(op->req, v->type, helper, sizeof(helper)) < 0)
 		return 1;
 	if (op->dry_run) {
 		xhp_info(op->ctx, "dry run: would run %s %s", helper, command);
@@ -146,9 +145,11 @@ static void subject(char *buf, size_t size, const struct xhp_bdev *b,
 	}
 	for (i = 0; i < n && devs[i] != dev; i++)
 		;
-	snprintf(buf, size, "File %s is loopback-mounted through "
-		 "/dev/loop%u (%x:%x), which", b->path,
-		 i < n ? loops[i] : minor(dev), major(dev), minor(dev));
+	snprintf(buf, size,
+		 "File %s is loopback-mounted through "
+		 "/dev/loop%u (%x:%x), which",
+		 b->path, i < n ? loops[i] : minor(dev), major(dev),
+		 minor(dev));
 }
 
 /*
@@ -156,8 +157,8 @@ static void subject(char *buf, size_t size, const struct xhp_bdev *b,
  * mounts here, then other backends. 0 ok; -EBUSY with fail_status busy.
  */
 static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
-			 const dev_t *devs, const unsigned int *loops,
-			 size_t n, char mode, unsigned int frontend_id)
+			 const dev_t *devs, const unsigned int *loops, size_t n,
+			 char mode, unsigned int frontend_id)
 {
 	char where[256], who[512];
 	struct xhp_share_hit hit;
@@ -172,11 +173,12 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 	if (r > 0) {
 		subject(who, sizeof(who), b, devs, loops, n, d);
 		op->fail_status = XHP_STATUS_BUSY;
-		return xhp_err(op->ctx, EBUSY, "%s is mounted %s in the "
+		return xhp_err(op->ctx, EBUSY,
+			       "%s is mounted %s in the "
 			       "privileged domain (on %s), and so cannot be "
-			       "used %s by a guest", who, mode_word(!ro ? 'w'
-								   : 'r'),
-			       where, mode_word(mode));
+			       "used %s by a guest",
+			       who, mode_word(!ro ? 'w' : 'r'), where,
+			       mode_word(mode));
 	}
 	r = xhp_backend_conflict(op->ctx, op->req->backend_path, frontend_id,
 				 devs, n, mode, &hit);
@@ -185,10 +187,12 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 	if (r > 0) {
 		subject(who, sizeof(who), b, devs, loops, n, hit.dev);
 		op->fail_status = XHP_STATUS_BUSY;
-		return xhp_err(op->ctx, EBUSY, "%s is in use by a guest "
+		return xhp_err(op->ctx, EBUSY,
+			       "%s is in use by a guest "
 			       "(domain %u, %s, mode %s), and so cannot be "
-			       "used %s now", who, hit.domid, hit.path,
-			       mode_word(hit.mode), mode_word(mode));
+			       "used %s now",
+			       who, hit.domid, hit.path, mode_word(hit.mode),
+			       mode_word(mode));
 	}
 	return 0;
 }
@@ -238,8 +242,7 @@ static int phy_diskseq(struct xhp_op *op, const struct xhp_bdev *b,
 	if (fd < 0)
 		return xhp_err(op->ctx, errno, "cannot open %s: %s", b->path,
 			       strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) ||
-	    st.st_rdev != b->rdev)
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != b->rdev)
 		r = xhp_err(op->ctx, ESTALE, "%s changed while being added",
 			    b->path);
 #ifdef BLKGETDISKSEQ
@@ -271,9 +274,10 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 	int r;
 
 	if (op->dry_run) {
-		xhp_info(op->ctx, "dry run: would check the sharing of %s "
-			 "(mode %c) and write physical-device %x:%x", b->path,
-			 v->mode, major(b->rdev), minor(b->rdev));
+		xhp_info(op->ctx,
+			 "dry run: would check the sharing of %s "
+			 "(mode %c) and write physical-device %x:%x",
+			 b->path, v->mode, major(b->rdev), minor(b->rdev));
 		return 0;
 	}
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
@@ -311,16 +315,20 @@ static int check_state(struct xhp_op *op)
 		return r;
 	if (r == 0 && !strcmp(s, "2"))
 		return 0;
-	return xhp_err(op->ctx, EINVAL, "Path closed or removed during "
-		       "hotplug add: %s state: %s", op->req->backend_path,
+	return xhp_err(op->ctx, EINVAL,
+		       "Path closed or removed during "
+		       "hotplug add: %s state: %s",
+		       op->req->backend_path,
 		       r == 0 ? xhp_quote(q, s) : "unknown");
 }
 
 static int refuse_read_only(struct xhp_op *op, const struct xhp_bdev *b)
 {
 	op->fail_status = XHP_STATUS_BUSY;
-	return xhp_err(op->ctx, EBUSY, "File %s is read-only, and so I will "
-		       "not mount it read-write in a guest domain", b->path);
+	return xhp_err(op->ctx, EBUSY,
+		       "File %s is read-only, and so I will "
+		       "not mount it read-write in a guest domain",
+		       b->path);
 }
 
 /* The sharing check of a file: through its existing loop devices. */
@@ -369,8 +377,8 @@ static bool direct_io_safe(struct xhp_op *op)
 {
 	_cleanup_free_ char *s = NULL;
 
-	return xhp_xs_read_key(op->ctx, op->req->backend_path,
-			       "direct-io-safe", &s) == 0 &&
+	return xhp_xs_read_key(op->ctx, op->req->backend_path, "direct-io-safe",
+			       &s) == 0 &&
 	       !strcmp(s, "1");
 }
 
@@ -383,9 +391,11 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	int r;
 
 	if (op->dry_run) {
-		xhp_info(op->ctx, "dry run: would attach %s to a loop device "
-			 "(%s%s) after the state and sharing checks", b->path,
-			 mode_word(v->mode), dio ? ", direct I/O" : "");
+		xhp_info(op->ctx,
+			 "dry run: would attach %s to a loop device "
+			 "(%s%s) after the state and sharing checks",
+			 b->path, mode_word(v->mode),
+			 dio ? ", direct I/O" : "");
 		return 0;
 	}
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
@@ -408,8 +418,8 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 		if (!ro)
 			r = refuse_read_only(op, b);
 		else
-			r = xhp_err(op->ctx, r, "cannot open %s: %s",
-				    b->path, strerror(-r));
+			r = xhp_err(op->ctx, r, "cannot open %s: %s", b->path,
+				    strerror(-r));
 	}
 	if (r < 0)
 		goto release_lock;
@@ -440,8 +450,8 @@ static int block_add(struct xhp_op *op)
 	r = read_vbd(op, &v, true);
 	if (r < 0)
 		goto clear_vbd;
-	r = xhp_xs_read_key(op->ctx, op->req->backend_path,
-			    "physical-device", &phys);
+	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "physical-device",
+			    &phys);
 	if (r == 0) {
 		/* The script may run twice: nothing more to do. */
 		xhp_debug(op->ctx, "%s: physical-device is already %s",
@@ -483,15 +493,14 @@ static int node_of(struct xhp_op *op, char **ret)
 	for (i = 0; i < op->n_keys; i++)
 		if (!strcmp(op->keys[i].key, "node")) {
 			*ret = strdup(op->keys[i].value);
-			return *ret ? 0 : xhp_err(op->ctx, ENOMEM,
-						  "out of memory");
+			return *ret ? 0 :
+				      xhp_err(op->ctx, ENOMEM, "out of memory");
 		}
 	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "node", ret);
 	return r;
 }
 
-static int remove_loop(struct xhp_op *op, const struct vbd *v,
-		       const char *node)
+static int remove_loop(struct xhp_op *op, const struct vbd *v, const char *node)
 {
 	char q[XHP_QUOTE_MAX];
 	unsigned int idx;
@@ -500,8 +509,10 @@ static int remove_loop(struct xhp_op *op, const struct vbd *v,
 	int r;
 
 	if (xhp_loop_parse_node(node, &idx) < 0)
-		return xhp_err(op->ctx, EINVAL, "node '%s' is not a loop "
-			       "device", xhp_quote(q, node));
+		return xhp_err(op->ctx, EINVAL,
+			       "node '%s' is not a loop "
+			       "device",
+			       xhp_quote(q, node));
 	r = xhp_bdev_resolve(op->ctx, v->params, &b);
 	if (r == -ENOENT && v->params[0] == '/') {
 		/* The file is gone: match the loop's backing name. */
@@ -515,8 +526,10 @@ static int remove_loop(struct xhp_op *op, const struct vbd *v,
 	if (r < 0)
 		goto clear_bdev;
 	if (b.kind != XHP_BDEV_FILE) {
-		r = xhp_err(op->ctx, EINVAL, "%s names a loop device but "
-			    "params %s is not a file", node, b.path);
+		r = xhp_err(op->ctx, EINVAL,
+			    "%s names a loop device but "
+			    "params %s is not a file",
+			    node, b.path);
 		goto clear_bdev;
 	}
 	if (op->dry_run) {
@@ -545,6 +558,81 @@ clear_bdev:
 	return r < 0 ? r : 0;
 }
 
+/*
+ * Is /dev/loopN a loop device that an add killed between its attach and
+ * its xenstore write left behind? No backend names it (node or
+ * physical-device) and nobody holds it exclusively (a mount, dm, md).
+ * 1 yes, 0 no, or -errno.
+ */
+static int is_orphan(struct xhp_op *op, unsigned int idx)
+{
+	struct xhp_share_hit hit;
+	char node[32];
+	struct stat st;
+	int fd, r;
+
+	snprintf(node, sizeof(node), "/dev/loop%u", idx);
+	fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENXIO || errno == EBUSY ?
+			       0 :
+			       xhp_err(op->ctx, errno, "cannot open %s: %s",
+				       node, strerror(errno));
+	r = fstat(fd, &st) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return xhp_err(op->ctx, r, "cannot stat %s: %s", node,
+			       strerror(-r));
+	r = xhp_backend_claims(op->ctx, op->req->backend_path, st.st_rdev, node,
+			       &hit);
+	if (r > 0)
+		xhp_debug(op->ctx, "%s is %s's", node, hit.path);
+	return r < 0 ? r : !r;
+}
+
+/*
+ * Remove without a node: an add of this file killed after LOOP_CONFIGURE
+ * and before the transaction that writes node and physical-device leaves
+ * an attached loop device that nothing names. Under the block lock (which
+ * every add holds from before its attach until its keys are written, ours
+ * and Xen's), detach the loop devices of the file that no backend claims.
+ */
+static int remove_orphans(struct xhp_op *op, const struct xhp_bdev *b)
+{
+	unsigned int idx[MAX_FILE_LOOPS];
+	xhp_lock *lock = NULL;
+	size_t i, n;
+	int r, o;
+
+	if (op->dry_run) {
+		xhp_info(op->ctx,
+			 "dry run: would detach the loop devices of "
+			 "%s that no backend names",
+			 b->path);
+		return 0;
+	}
+	r = xhp_lock_acquire(op->ctx, "block", &lock);
+	if (r < 0)
+		return r;
+	r = xhp_loop_find(op->ctx, NULL, b->dev, b->ino, b->path, idx,
+			  MAX_FILE_LOOPS, &n);
+	for (i = 0; r >= 0 && i < n && i < MAX_FILE_LOOPS; i++) {
+		o = is_orphan(op, idx[i]);
+		if (o <= 0) {
+			r = o;
+			continue;
+		}
+		r = xhp_loop_detach(op->ctx, idx[i], b->dev, b->ino, b->path);
+		if (r == 0)
+			xhp_info(op->ctx,
+				 "detached /dev/loop%u from %s, left "
+				 "by an interrupted add",
+				 idx[i], b->path);
+	}
+	xhp_lock_release(lock);
+	return r < 0 ? r : 0;
+}
+
 static int block_remove(struct xhp_op *op)
 {
 	_cleanup_free_ char *node = NULL;
@@ -562,12 +650,16 @@ static int block_remove(struct xhp_op *op)
 		struct xhp_bdev b = { 0 };
 
 		r = 0;
-		if (!is_xen_type(v.type) &&
-		    xhp_bdev_resolve(op->ctx, v.params, &b) < 0) {
+		/* Files (always absolute paths) may have a lost loop. */
+		if (v.params[0] != '/' && is_xen_type(v.type))
+			goto clear_vbd;
+		if (xhp_bdev_resolve(op->ctx, v.params, &b) < 0) {
 			xhp_clear_error(op->ctx);
 			r = run_helper(op, &v, "remove");
 			if (r == 1)
 				r = 0;
+		} else if (b.kind == XHP_BDEV_FILE) {
+			r = remove_orphans(op, &b);
 		}
 		xhp_bdev_clear(&b);
 	}

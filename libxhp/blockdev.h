@@ -22,11 +22,11 @@ enum xhp_bdev_kind {
 
 struct xhp_bdev {
 	int kind;
-	char *path;   /* canonical (realpath); caller frees */
-	dev_t rdev;   /* PHY: the device number */
-	dev_t dev;    /* FILE: the file's st_dev and st_ino */
+	char *path; /* canonical (realpath); caller frees */
+	dev_t rdev; /* PHY: the device number */
+	dev_t dev; /* FILE: the file's st_dev and st_ino */
 	ino_t ino;
-	mode_t perm;  /* FILE: permission bits */
+	mode_t perm; /* FILE: permission bits */
 };
 
 /*
@@ -55,17 +55,16 @@ bool xhp_bdev_is_tag(const char *params);
  * Returns 1 and fills ret_* (the matching device, the mount point in
  * @where, whether it is mounted read-only), 0 when none, or -errno.
  */
-int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root,
-		       const dev_t *devs, size_t n, char mode,
-		       dev_t *ret_dev, char *where, size_t where_size,
-		       bool *ret_ro);
+int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root, const dev_t *devs,
+		       size_t n, char mode, dev_t *ret_dev, char *where,
+		       size_t where_size, bool *ret_ro);
 
 /* A conflicting backend found by xhp_backend_conflict(). */
 struct xhp_share_hit {
 	dev_t dev;
-	char path[256];   /* its backend directory */
+	char path[256]; /* its backend directory */
 	unsigned int domid;
-	char mode;        /* its canonical mode */
+	char mode; /* its canonical mode */
 };
 
 /*
@@ -77,8 +76,17 @@ struct xhp_share_hit {
  * Returns 1 with *ret filled, 0 when none, or -errno.
  */
 int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
-			 unsigned int frontend_id, const dev_t *devs,
-			 size_t n, char mode, struct xhp_share_hit *ret);
+			 unsigned int frontend_id, const dev_t *devs, size_t n,
+			 char mode, struct xhp_share_hit *ret);
+
+/*
+ * Another vbd/vbd3 backend (same homes as xhp_backend_conflict) that
+ * names @dev as its physical-device or @node (may be NULL) as its node,
+ * whatever its mode and domain. *ret (may be NULL) gets it.
+ * Returns 1, 0 when none, or -errno.
+ */
+int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
+		       const char *node, struct xhp_share_hit *ret);
 
 /* Canonical mode as Xen's canonicalise_mode; unparsable -> 'r'. */
 char xhp_bdev_mode(const char *s);

@@ -17,25 +17,26 @@
 #define FRONTEND_UUID_DEFAULT "unknown"
 
 struct scan {
-	const char *self;           /* our backend, absolute or relative */
+	const char *self; /* our backend, absolute or relative */
 	unsigned int frontend_id;
 	const dev_t *devs;
 	size_t n;
-	char mode;
-	char homes[2][64];          /* where to look: "" is our own home */
+	char mode; /* 'c': any claim (node or device) */
+	const char *node; /* with mode 'c': "/dev/loopN" */
+	char homes[2][64]; /* where to look: "" is our own home */
 	size_t n_homes;
 	/* per attempt */
-	char *frontend_vm;          /* Xen's FRONTEND_UUID */
-	char *frontend_uuid;        /* the same without a "-1" suffix */
-	char *target_vm;            /* vm of the frontend's target */
+	char *frontend_vm; /* Xen's FRONTEND_UUID */
+	char *frontend_uuid; /* the same without a "-1" suffix */
+	char *target_vm; /* vm of the frontend's target */
 	bool have_frontend;
 	struct xhp_share_hit *hit;
 	int found;
 };
 
 /* Read a key or give a copy of @def; NULL only when out of memory. */
-static char *read_default(xhp_ctx *ctx, xs_transaction_t t,
-			  const char *path, const char *def)
+static char *read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+			  const char *def)
 {
 	unsigned int len;
 	char *v = xs_read(ctx->xs, t, path, &len);
@@ -94,14 +95,13 @@ static int same_vm(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	/* Xen defaults othervm to the unstripped FRONTEND_UUID. */
 	othervm = dom_key(ctx, t, dom, "vm", s->frontend_vm);
 	otarget = dom_key(ctx, t, dom, "target", "-1");
-	otvm = otarget ? dom_key(ctx, t, otarget, "vm", "No Other Target")
-		       : NULL;
+	otvm = otarget ? dom_key(ctx, t, otarget, "vm", "No Other Target") :
+			 NULL;
 	if (!othervm || !otvm)
 		return -ENOMEM;
 	return !strcmp(s->frontend_uuid, othervm) ||
 	       !strcmp(s->target_vm, othervm) ||
-	       !strcmp(s->frontend_uuid, otvm) ||
-	       !strcmp(s->target_vm, otvm);
+	       !strcmp(s->frontend_uuid, otvm) || !strcmp(s->target_vm, otvm);
 }
 
 static bool matches(const struct scan *s, const char *pd, dev_t *ret)
@@ -120,6 +120,43 @@ static bool matches(const struct scan *s, const char *pd, dev_t *ret)
 	return false;
 }
 
+static void hit(struct scan *s, const char *dir, const char *dom, dev_t d,
+		char mode)
+{
+	snprintf(s->hit->path, sizeof(s->hit->path), "%s", dir);
+	s->hit->dev = d;
+	s->hit->mode = mode;
+	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
+}
+
+/* Mode 'c': does <dir> name the device as physical-device or node? */
+static int check_claim(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
+		       const char *dir, const char *dom)
+{
+	_cleanup_free_ char *pd = NULL, *node = NULL;
+	char path[320];
+	unsigned int len;
+	dev_t d = s->devs[0];
+
+	snprintf(path, sizeof(path), "%s/physical-device", dir);
+	pd = xs_read(ctx->xs, t, path, &len);
+	if (!pd && errno == EAGAIN)
+		return -EAGAIN;
+	if (pd && matches(s, pd, &d)) {
+		hit(s, dir, dom, d, 'w');
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/node", dir);
+	node = xs_read(ctx->xs, t, path, &len);
+	if (!node)
+		return errno == EAGAIN ? -EAGAIN : 0;
+	if (s->node && !strcmp(node, s->node)) {
+		hit(s, dir, dom, d, 'w');
+		return 1;
+	}
+	return 0;
+}
+
 /* One backend directory <dir> (= <base>/<dom>/<dev>). 1: conflict. */
 static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 			 const char *dir, const char *dom)
@@ -131,6 +168,8 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	char mode;
 	int r;
 
+	if (s->mode == 'c')
+		return check_claim(ctx, t, s, dir, dom);
 	snprintf(path, sizeof(path), "%s/physical-device", dir);
 	pd = xs_read(ctx->xs, t, path, &len);
 	if (!pd)
@@ -150,10 +189,7 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	r = same_vm(ctx, t, s, dom);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	snprintf(s->hit->path, sizeof(s->hit->path), "%s", dir);
-	s->hit->dev = d;
-	s->hit->mode = mode;
-	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
+	hit(s, dir, dom, d, mode);
 	return 1;
 }
 
@@ -175,8 +211,8 @@ static int scan_base(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	char **doms, **devs;
 	int r = 0;
 
-	snprintf(base, sizeof(base), "%s%sbackend/%s", home,
-		 home[0] ? "/" : "", type);
+	snprintf(base, sizeof(base), "%s%sbackend/%s", home, home[0] ? "/" : "",
+		 type);
 	doms = xs_directory(ctx->xs, t, base, &nd);
 	if (!doms)
 		return errno == EAGAIN ? -EAGAIN : 0;
@@ -250,26 +286,51 @@ static void pick_homes(struct scan *s, const char *backend_path)
 	}
 }
 
-int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
-			 unsigned int frontend_id, const dev_t *devs,
-			 size_t n, char mode, struct xhp_share_hit *ret)
+static int scan(xhp_ctx *ctx, struct scan *s, struct xhp_share_hit *ret)
 {
-	struct xhp_share_hit hit;
-	struct scan s = {
-		.self = backend_path, .frontend_id = frontend_id,
-		.devs = devs, .n = n, .mode = mode, .hit = &hit,
-	};
+	struct xhp_share_hit h;
 	int r;
 
-	memset(&hit, 0, sizeof(hit));
-	pick_homes(&s, backend_path);
-	r = xhp_xs_transact(ctx, scan_tx, &s);
+	memset(&h, 0, sizeof(h));
+	s->hit = &h;
+	pick_homes(s, s->self);
+	r = xhp_xs_transact(ctx, scan_tx, s);
 	if (r == -ENOMEM)
 		r = xhp_err(ctx, ENOMEM, "out of memory");
-	if (r >= 0 && s.found) {
-		*ret = hit;
+	if (r >= 0 && s->found) {
+		if (ret)
+			*ret = h;
 		r = 1;
 	}
-	scan_reset(&s);
+	scan_reset(s);
 	return r;
+}
+
+int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
+		       const char *node, struct xhp_share_hit *ret)
+{
+	struct scan s = {
+		.self = backend_path,
+		.devs = &dev,
+		.n = 1,
+		.mode = 'c',
+		.node = node,
+	};
+
+	return scan(ctx, &s, ret);
+}
+
+int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
+			 unsigned int frontend_id, const dev_t *devs, size_t n,
+			 char mode, struct xhp_share_hit *ret)
+{
+	struct scan s = {
+		.self = backend_path,
+		.frontend_id = frontend_id,
+		.devs = devs,
+		.n = n,
+		.mode = mode,
+	};
+
+	return scan(ctx, &s, ret);
 }
