@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,6 +106,19 @@ int rel_private_lock_dir(void)
 	if (mount("tmpfs", REL_LOCK_DIR, "tmpfs", 0, "mode=0755") < 0)
 		return -errno;
 	return 0;
+}
+
+int rel_enter_namespaces(void)
+{
+	int r = tu_netns_enter();
+
+	if (r < 0)
+		return r;
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+		return -errno;
+	return rel_private_lock_dir();
 }
 
 int rel_count_dir(const char *dir)

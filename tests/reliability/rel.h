@@ -41,6 +41,13 @@ int rel_kill_after(const char *const argv[], const char *const add[],
  */
 int rel_private_lock_dir(void);
 
+/*
+ * A new network namespace, a private mount namespace with this
+ * namespace's /sys (Xen's scripts read /sys/class/net) and a private
+ * lock directory. 0 or -errno.
+ */
+int rel_enter_namespaces(void);
+
 /* Entries in @dir other than . and .., or -errno. */
 int rel_count_dir(const char *dir);
 
