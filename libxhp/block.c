@@ -442,6 +442,7 @@ release_lock:
 static int block_add(struct xhp_op *op)
 {
 	_cleanup_free_ char *phys = NULL;
+	char q[XHP_QUOTE_MAX];
 	struct vbd v = { 0 };
 	struct xhp_bdev b;
 	unsigned int fe;
@@ -463,6 +464,17 @@ static int block_add(struct xhp_op *op)
 	r = frontend_id(op, &fe);
 	if (r < 0)
 		goto clear_vbd;
+	/*
+	 * No path traversal: "/images/../etc/shadow" would give a guest
+	 * the host's files (Xen's script canonicalises it and does). A
+	 * symlink is an explicit choice and still works. Only add refuses:
+	 * remove must still undo what another script added.
+	 */
+	if (v.params[0] == '/' && xhp_bdev_has_dotdot(v.params)) {
+		r = xhp_err(op->ctx, EINVAL, "params %s has a '..' component",
+			    xhp_quote(q, v.params));
+		goto clear_vbd;
+	}
 	r = xhp_bdev_resolve(op->ctx, v.params, &b);
 	if (r < 0) {
 		if (r == -ENOENT || r == -ENOTBLK) {

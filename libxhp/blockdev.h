@@ -88,6 +88,9 @@ int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
 int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
 		       const char *node, struct xhp_share_hit *ret);
 
+/* Does the path @name have a ".." component? */
+bool xhp_bdev_has_dotdot(const char *name);
+
 /* Canonical mode as Xen's canonicalise_mode; unparsable -> 'r'. */
 char xhp_bdev_mode(const char *s);
 
