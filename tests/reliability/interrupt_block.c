@@ -104,8 +104,12 @@ int main(void)
 			killed++;
 		else if (st == 0)
 			completed++;
-		if (bt_our_loops() > 0)
-			orphans += bt_read(bp, "node") ? 0 : 1;
+		if (bt_our_loops() > 0) {
+			char *node = bt_read(bp, "node");
+
+			orphans += !node;
+			free(node);
+		}
 		if (rel_count_dir(REL_LOCK_DIR) > 0)
 			locks_left++;
 		r = run_cli("remove", bp);
