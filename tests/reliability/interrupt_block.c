@@ -123,9 +123,10 @@ int main(void)
 		bt_rm(bp);
 	}
 	printf("block: %u runs, %u killed, %u completed before the kill; "
-	       "%u left a loop device no key named, %u a lock file: all "
-	       "cleared by remove\n",
-	       runs, killed, completed, orphans, locks_left);
+	       "%u left a loop device no key named, %u a lock file: %s\n",
+	       runs, killed, completed, orphans, locks_left,
+	       failed ? "NOT all cleared by remove (see above)" :
+			"all cleared by remove");
 	bt_fini();
 	return failed ? 1 : 0;
 }
