@@ -122,6 +122,27 @@ int main(void)
 		      "run %u (kill at %u us): lock file left", i, delay);
 		bt_rm(bp);
 	}
+	/*
+	 * remove without node leaves alone a loop device of the same file
+	 * that another backend names (here: a read-only sharer).
+	 */
+	{
+		char other[128];
+
+		bt_backend(other, sizeof(other), 2, 51712, image, "r", NULL,
+			   NULL);
+		bt_backend(bp, sizeof(bp), 3, 51712, image, "r", NULL, NULL);
+		CHECK(run_cli("add", other) == 0, "sharer add");
+		CHECK(run_cli("remove", bp) == 0, "remove without node");
+		CHECK(bt_our_loops() == 1,
+		      "remove without node took another backend's loop: %d "
+		      "left",
+		      bt_our_loops());
+		CHECK(run_cli("remove", other) == 0, "sharer remove");
+		CHECK(bt_wait_our_loops(0) == 0, "sharer remove left a loop");
+		bt_rm(other);
+		bt_rm(bp);
+	}
 	printf("block: %u runs, %u killed, %u completed before the kill; "
 	       "%u left a loop device no key named, %u a lock file: %s\n",
 	       runs, killed, completed, orphans, locks_left,
