@@ -454,6 +454,7 @@ release_lock:
 static int block_add(struct xhp_op *op)
 {
 	_cleanup_free_ char *phys = NULL;
+	char q[XHP_QUOTE_MAX];
 	struct vbd v = { 0 };
 	struct xhp_bdev b;
 	unsigned int fe;
@@ -475,6 +476,17 @@ static int block_add(struct xhp_op *op)
 	r = frontend_id(op, &fe);
 	if (r < 0)
 		goto clear_vbd;
+	/*
+	 * No path traversal: "/images/../etc/shadow" would give a guest
+	 * the host's files (Xen's script canonicalises it and does). A
+	 * symlink is an explicit choice and still works. Only add refuses:
+	 * remove must still undo what another script added.
+	 */
+	if (v.params[0] == '/' && xhp_bdev_has_dotdot(v.params)) {
+		r = xhp_err(op->ctx, EINVAL, "params %s has a '..' component",
+			    xhp_quote(q, v.params));
+		goto clear_vbd;
+	}
 	r = xhp_bdev_resolve(op->ctx, v.params, &b);
 	if (r < 0) {
 		if (r == -ENOENT || r == -ENOTBLK) {
@@ -570,6 +582,81 @@ clear_bdev:
 	return r < 0 ? r : 0;
 }
 
+/*
+ * Is /dev/loopN a loop device that an add killed between its attach and
+ * its xenstore write left behind? No backend names it (node or
+ * physical-device) and nobody holds it exclusively (a mount, dm, md).
+ * 1 yes, 0 no, or -errno.
+ */
+static int is_orphan(struct xhp_op *op, unsigned int idx)
+{
+	struct xhp_share_hit hit;
+	char node[32];
+	struct stat st;
+	int fd, r;
+
+	snprintf(node, sizeof(node), "/dev/loop%u", idx);
+	fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENXIO || errno == EBUSY ?
+			       0 :
+			       xhp_err(op->ctx, errno, "cannot open %s: %s",
+				       node, strerror(errno));
+	r = fstat(fd, &st) < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		return xhp_err(op->ctx, r, "cannot stat %s: %s", node,
+			       strerror(-r));
+	r = xhp_backend_claims(op->ctx, op->req->backend_path, st.st_rdev, node,
+			       &hit);
+	if (r > 0)
+		xhp_debug(op->ctx, "%s is %s's", node, hit.path);
+	return r < 0 ? r : !r;
+}
+
+/*
+ * Remove without a node: an add of this file killed after LOOP_CONFIGURE
+ * and before the transaction that writes node and physical-device leaves
+ * an attached loop device that nothing names. Under the block lock (which
+ * every add holds from before its attach until its keys are written, ours
+ * and Xen's), detach the loop devices of the file that no backend claims.
+ */
+static int remove_orphans(struct xhp_op *op, const struct xhp_bdev *b)
+{
+	unsigned int idx[MAX_FILE_LOOPS];
+	xhp_lock *lock = NULL;
+	size_t i, n;
+	int r, o;
+
+	if (op->dry_run) {
+		xhp_info(op->ctx,
+			 "dry run: would detach the loop devices of "
+			 "%s that no backend names",
+			 b->path);
+		return 0;
+	}
+	r = xhp_lock_acquire(op->ctx, "block", &lock);
+	if (r < 0)
+		return r;
+	r = xhp_loop_find(op->ctx, NULL, b->dev, b->ino, b->path, idx,
+			  MAX_FILE_LOOPS, &n);
+	for (i = 0; r >= 0 && i < n && i < MAX_FILE_LOOPS; i++) {
+		o = is_orphan(op, idx[i]);
+		if (o <= 0) {
+			r = o;
+			continue;
+		}
+		r = xhp_loop_detach(op->ctx, idx[i], b->dev, b->ino, b->path);
+		if (r == 0)
+			xhp_info(op->ctx,
+				 "detached /dev/loop%u from %s, left "
+				 "by an interrupted add",
+				 idx[i], b->path);
+	}
+	xhp_lock_release(lock);
+	return r < 0 ? r : 0;
+}
+
 static int block_remove(struct xhp_op *op)
 {
 	_cleanup_free_ char *node = NULL;
@@ -587,12 +674,16 @@ static int block_remove(struct xhp_op *op)
 		struct xhp_bdev b = { 0 };
 
 		r = 0;
-		if (!is_xen_type(v.type) &&
-		    xhp_bdev_resolve(op->ctx, v.params, &b) < 0) {
+		/* Files (always absolute paths) may have a lost loop. */
+		if (v.params[0] != '/' && is_xen_type(v.type))
+			goto clear_vbd;
+		if (xhp_bdev_resolve(op->ctx, v.params, &b) < 0) {
 			xhp_clear_error(op->ctx);
 			r = run_helper(op, &v, "remove");
 			if (r == 1)
 				r = 0;
+		} else if (b.kind == XHP_BDEV_FILE) {
+			r = remove_orphans(op, &b);
 		}
 		xhp_bdev_clear(&b);
 	}

@@ -57,7 +57,7 @@ static int resolve_tag(xhp_ctx *ctx, const char *params, char **ret)
 	return 0;
 }
 
-static bool has_dotdot(const char *name)
+bool xhp_bdev_has_dotdot(const char *name)
 {
 	const char *p = name;
 
@@ -87,7 +87,7 @@ int xhp_bdev_resolve(xhp_ctx *ctx, const char *params, struct xhp_bdev *ret)
 	} else if (params[0] == '/') {
 		given = strdup(params);
 	} else {
-		if (has_dotdot(params))
+		if (xhp_bdev_has_dotdot(params))
 			return xhp_err(ctx, EINVAL,
 				       "device name %s has a "
 				       "'..' component",

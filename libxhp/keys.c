@@ -473,6 +473,13 @@ int xhp_parse_vifname(const char *s, bool for_tap, const char **why)
 	if (for_tap && strlen(s) > 15 - 4)
 		return refuse(why, "too long for a tap: the name with "
 				   "\"-emu\" must fit in 15 characters");
+	/*
+	 * Linux takes them, but the name goes on to shell scripts (Xen's
+	 * own, for the next event of this device) and into logs.
+	 */
+	if (strpbrk(s, "$`\\\"'|&;<>()*?[]{}!"))
+		return refuse(why, "a shell metacharacter ($ ` \\ \" ' | & ; "
+				   "< > ( ) * ? [ ] { } !)");
 	return 0;
 }
 

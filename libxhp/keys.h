@@ -123,7 +123,8 @@ int xhp_parse_xenbus_state(const char *s, int *state, const char **why);
 
 /*
  * vifname: a valid interface name (xhp_ifname_valid) that leaves room for
- * the "-emu" suffix when @for_tap: at most 15 bytes with it.
+ * the "-emu" suffix when @for_tap: at most 15 bytes with it; no shell
+ * metacharacters.
  */
 int xhp_parse_vifname(const char *s, bool for_tap, const char **why);
 

@@ -21,7 +21,8 @@ struct scan {
 	unsigned int frontend_id;
 	const dev_t *devs;
 	size_t n;
-	char mode;
+	char mode; /* 'c': any claim (node or device) */
+	const char *node; /* with mode 'c': "/dev/loopN" */
 	char homes[2][64]; /* where to look: "" is our own home */
 	size_t n_homes;
 	/* per attempt */
@@ -152,6 +153,48 @@ static bool matches(const struct scan *s, const char *pd, dev_t *ret)
 	return false;
 }
 
+static void hit(struct scan *s, const char *dir, const char *dom, dev_t d,
+		char mode)
+{
+	snprintf(s->hit->path, sizeof(s->hit->path), "%s", dir);
+	s->hit->dev = d;
+	s->hit->mode = mode;
+	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
+}
+
+/* Mode 'c': does <dir> name the device as physical-device or node? */
+static int check_claim(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
+		       const char *dir, const char *dom)
+{
+	_cleanup_free_ char *pd = NULL, *node = NULL;
+	char path[352]; /* dir (< 320) + "/physical-device" */
+	unsigned int len;
+	dev_t d = s->devs[0];
+
+	int r;
+
+	snprintf(path, sizeof(path), "%s/physical-device", dir);
+	pd = xhp_xs_raw_read(ctx, t, path, &len);
+	if (!pd) {
+		r = scan_error(ctx, "read", path);
+		if (r < 0)
+			return r;
+	}
+	if (pd && matches(s, pd, &d)) {
+		hit(s, dir, dom, d, 'w');
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/node", dir);
+	node = xhp_xs_raw_read(ctx, t, path, &len);
+	if (!node)
+		return scan_error(ctx, "read", path);
+	if (s->node && !strcmp(node, s->node)) {
+		hit(s, dir, dom, d, 'w');
+		return 1;
+	}
+	return 0;
+}
+
 /* One backend directory <dir> (= <base>/<dom>/<dev>). 1: conflict. */
 static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 			 const char *dir, const char *dom)
@@ -163,6 +206,8 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	char mode;
 	int r;
 
+	if (s->mode == 'c')
+		return check_claim(ctx, t, s, dir, dom);
 	snprintf(path, sizeof(path), "%s/physical-device", dir);
 	pd = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!pd)
@@ -182,10 +227,7 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	r = same_vm(ctx, t, s, dom);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	snprintf(s->hit->path, sizeof(s->hit->path), "%s", dir);
-	s->hit->dev = d;
-	s->hit->mode = mode;
-	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
+	hit(s, dir, dom, d, mode);
 	return 1;
 }
 
@@ -281,30 +323,51 @@ static void pick_homes(struct scan *s, const char *backend_path)
 	}
 }
 
+static int scan(xhp_ctx *ctx, struct scan *s, struct xhp_share_hit *ret)
+{
+	struct xhp_share_hit h;
+	int r;
+
+	memset(&h, 0, sizeof(h));
+	s->hit = &h;
+	pick_homes(s, s->self);
+	r = xhp_xs_transact(ctx, scan_tx, s);
+	if (r == -ENOMEM)
+		r = xhp_err(ctx, ENOMEM, "out of memory");
+	if (r >= 0 && s->found) {
+		if (ret)
+			*ret = h;
+		r = 1;
+	}
+	scan_reset(s);
+	return r;
+}
+
+int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
+		       const char *node, struct xhp_share_hit *ret)
+{
+	struct scan s = {
+		.self = backend_path,
+		.devs = &dev,
+		.n = 1,
+		.mode = 'c',
+		.node = node,
+	};
+
+	return scan(ctx, &s, ret);
+}
+
 int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
 			 unsigned int frontend_id, const dev_t *devs, size_t n,
 			 char mode, struct xhp_share_hit *ret)
 {
-	struct xhp_share_hit hit;
 	struct scan s = {
 		.self = backend_path,
 		.frontend_id = frontend_id,
 		.devs = devs,
 		.n = n,
 		.mode = mode,
-		.hit = &hit,
 	};
-	int r;
 
-	memset(&hit, 0, sizeof(hit));
-	pick_homes(&s, backend_path);
-	r = xhp_xs_transact(ctx, scan_tx, &s);
-	if (r == -ENOMEM)
-		r = xhp_err(ctx, ENOMEM, "out of memory");
-	if (r >= 0 && s.found) {
-		*ret = hit;
-		r = 1;
-	}
-	scan_reset(&s);
-	return r;
+	return scan(ctx, &s, ret);
 }

@@ -633,11 +633,18 @@ static void test_vifname(void **state)
 		{ "..", "not an interface name" },
 		{ "a\x7f", "not an interface name" },
 		{ "eth" NON_ASCII, "not an interface name" },
+		{ "a`id`", "shell metacharacter" },
+		{ "$(x)", "shell metacharacter" },
+		{ "a;b", "shell metacharacter" },
+		{ "a|b", "shell metacharacter" },
+		{ "a'b", "shell metacharacter" },
+		{ "a*", "shell metacharacter" },
 	};
 	const char *why;
 	size_t i;
 
 	assert_int_equal(xhp_parse_vifname("vif1.0", false, NULL), 0);
+	assert_int_equal(xhp_parse_vifname("guest_nic-1.2@x", false, NULL), 0);
 	assert_int_equal(xhp_parse_vifname("...", false, NULL), 0);
 	assert_int_equal(xhp_parse_vifname("abcdefghijklmno", false, NULL), 0);
 	assert_int_equal(xhp_parse_vifname("abcdefghijk", true, NULL), 0);
