@@ -13,8 +13,6 @@
 #define NETLINK_EXT_ACK 11
 #endif
 
-static char ext_msg[256];
-
 int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret)
 {
 	struct xhp_nl *nl;
@@ -70,13 +68,13 @@ struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags)
 }
 
 /* Pull NLMSGERR_ATTR_MSG out of an extended ack. */
-static void parse_ext_ack(const struct nlmsghdr *nlh)
+static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
 	unsigned int off = sizeof(*err);
 
-	ext_msg[0] = '\0';
+	nl->ext[0] = '\0';
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
@@ -84,7 +82,7 @@ static void parse_ext_ack(const struct nlmsghdr *nlh)
 	mnl_attr_for_each(attr, nlh, off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
-			snprintf(ext_msg, sizeof(ext_msg), "%s",
+			snprintf(nl->ext, sizeof(nl->ext), "%s",
 				 mnl_attr_get_str(attr));
 			return;
 		}
@@ -133,9 +131,9 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 	ssize_t n;
 	int r, len;
 
-	ext_msg[0] = '\0';
+	nl->ext[0] = '\0';
 	if (ret_ext)
-		*ret_ext = ext_msg;
+		*ret_ext = nl->ext;
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	r = xhp_fault(ctx, XHP_FAULT_NL, nl_type_name(nlh->nlmsg_type));
 	if (r < 0)
@@ -165,7 +163,7 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 					mnl_nlmsg_get_payload(h);
 
 				if (e->error)
-					parse_ext_ack(h);
+					parse_ext_ack(nl, h);
 				return e->error;
 			}
 			if (h->nlmsg_seq != seq)

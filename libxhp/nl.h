@@ -18,6 +18,7 @@ struct xhp_nl {
 	unsigned int portid;
 	unsigned int seq;
 	char buf[16384]; /* MNL_SOCKET_BUFFER_SIZE, aligned */
+	char ext[256]; /* the last extended-ack message */
 };
 
 /* Open the rtnetlink socket (NETLINK_ROUTE, extended acks on). */
@@ -31,7 +32,7 @@ struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags);
  * Send @nlh (NLM_F_ACK is added) and wait for the answer within the
  * context's deadline. @cb (may be NULL) sees each answer message.
  * Returns 0, or the kernel's negative errno; *ret_ext (may be NULL) gets
- * the extended-ack text, or "" (a static buffer in @nl, valid until the
+ * the extended-ack text, or "" (a buffer in @nl, valid until the
  * next call).
  */
 int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
