@@ -255,7 +255,9 @@ int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev, ino_t ino,
 			r = path && !strcmp(backing, path);
 		else
 			r = loop_backs(idx, dev, ino);
-		if (r == -ENOENT)
+		/* Cannot ask the device (no node, or an error): go by the
+		 * name sysfs gives, so that a sharing check fails closed. */
+		if (r < 0)
 			r = path && !strcmp(backing, path);
 		if (r <= 0)
 			continue; /* detached meanwhile, or another file */

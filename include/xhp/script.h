@@ -49,7 +49,10 @@ XHP_EXPORT int xhp_script_fd(const xhp_script *s);
 
 /*
  * xhp_script_timeout_ms: milliseconds until the deadline (0 when passed),
- * for the event loop's poll timeout. Since: 1.0
+ * for the event loop's poll timeout. On kernels without pidfd_open (before
+ * Linux 5.3) the fd does not signal the exit, and this returns at most
+ * 20 ms so that the loop calls xhp_script_dispatch() again soon.
+ * Since: 1.0
  */
 XHP_EXPORT int xhp_script_timeout_ms(const xhp_script *s);
 

@@ -30,6 +30,19 @@ static int sh(const char *const argv[])
 
 #define SH(...) sh((const char *const[]){ __VA_ARGS__, NULL })
 
+static int write_sysctl(const char *path, const char *value)
+{
+	FILE *f = fopen(path, "we");
+	int r;
+
+	if (!f)
+		return -1;
+	r = fputs(value, f) < 0 ? -1 : 0;
+	if (fclose(f) != 0)
+		r = -1;
+	return r;
+}
+
 int ru_setup(struct ru_env *e, bool gw4, bool gw6)
 {
 	struct stat st;
@@ -40,6 +53,12 @@ int ru_setup(struct ru_env *e, bool gw4, bool gw6)
 		fprintf(stderr, "cannot enter a new netns\n");
 		return -1;
 	}
+	/* No duplicate address detection here: link-local addresses that
+	 * turn from tentative to valid between two snapshots are not what
+	 * the tests look at. */
+	if (write_sysctl("/proc/sys/net/ipv6/conf/all/accept_dad", "0") < 0 ||
+	    write_sysctl("/proc/sys/net/ipv6/conf/default/accept_dad", "0") < 0)
+		return -1;
 	if (SH("ip", "link", "add", RU_GW, "type", "veth", "peer", "name",
 	       "eth0p") ||
 	    SH("ip", "link", "set", RU_GW, "up") ||
