@@ -4,6 +4,7 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "fault.h"
@@ -124,6 +125,33 @@ static const char *nl_type_name(uint16_t type)
 	}
 }
 
+/*
+ * Receive one datagram into nl->buf. Only the kernel's count: any local
+ * process may unicast to our port id, so a datagram from another sender
+ * is dropped (0). Returns its length, 0, or a negative errno.
+ */
+static ssize_t recv_kernel(struct xhp_nl *nl)
+{
+	struct sockaddr_nl sa;
+	struct iovec iov = { nl->buf, sizeof(nl->buf) };
+	struct msghdr msg = {
+		.msg_name = &sa,
+		.msg_namelen = sizeof(sa),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	ssize_t n;
+
+	n = recvmsg(mnl_socket_get_fd(nl->sock), &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	if (msg.msg_flags & MSG_TRUNC)
+		return -ENOSPC;
+	if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0)
+		return 0;
+	return n;
+}
+
 int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		mnl_cb_t cb, void *data, const char **ret_ext)
 {
@@ -150,9 +178,11 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 			continue;
 		if (r <= 0)
 			return -ETIMEDOUT;
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		n = recv_kernel(nl);
+		if (n == 0 || n == -EINTR || n == -EAGAIN)
+			continue; /* not from the kernel, or nothing after all */
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		len = (int)n;
 		/* Find an error message to read its extended ack first. */
 		for (h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, len);

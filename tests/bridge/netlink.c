@@ -286,6 +286,41 @@ static void test_first_bridge_and_info(void **state)
 	bt_sh("ip", "link", "del", "aaa");
 }
 
+/*
+ * An acknowledgement another process sends to our port (any local user
+ * can unicast to a netlink port id) must not pass for the kernel's.
+ */
+static void test_spoofed_ack(void **state)
+{
+	struct mnl_socket *evil = mnl_socket_open(NETLINK_ROUTE);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct xhp_link l = { .ifindex = 0x7ffffff0, .name = "nosuch" };
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *err;
+
+	(void)state;
+	assert_non_null(evil);
+	assert_int_equal(mnl_socket_bind(evil, 0, MNL_SOCKET_AUTOPID), 0);
+	/* "Success" for the next request of T.nl, queued before it. */
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = T.nl->seq + 1;
+	nlh->nlmsg_pid = T.nl->portid;
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	err->error = 0;
+	err->msg.nlmsg_len = sizeof(struct nlmsghdr);
+	err->msg.nlmsg_type = RTM_SETLINK;
+	err->msg.nlmsg_seq = nlh->nlmsg_seq;
+	to.nl_pid = T.nl->portid;
+	assert_int_equal(sendto(mnl_socket_get_fd(evil), nlh, nlh->nlmsg_len, 0,
+				(struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)nlh->nlmsg_len);
+	/* The link does not exist: the kernel says so, not the spoofer. */
+	assert_int_equal(xhp_link_set_up(T.ctx, T.nl, &l, true), -ENODEV);
+	mnl_socket_close(evil);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_link_ops),
 		cmocka_unit_test(test_flush_addrs),
 		cmocka_unit_test(test_first_bridge_and_info),
+		cmocka_unit_test(test_spoofed_ack),
 	};
 	int r;
 
