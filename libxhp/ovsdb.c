@@ -118,6 +118,34 @@ static int wait_fd(xhp_ctx *ctx, struct xhp_ovsdb *db, short events)
 	}
 }
 
+/*
+ * connect() a unix stream socket: it connects at once or not at all.
+ * EAGAIN (the server's listen queue is full) leaves nothing in progress
+ * to poll for, so try again every few milliseconds until the deadline.
+ * Returns 0, -ETIMEDOUT or the connect errno.
+ */
+static int connect_unix(xhp_ctx *ctx, struct xhp_ovsdb *db,
+			const struct sockaddr_un *sa)
+{
+	for (;;) {
+		int left;
+
+		if (xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb connect") < 0)
+			return -errno;
+		if (connect(db->fd, (const struct sockaddr *)sa, sizeof(*sa)) ==
+		    0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		left = left_ms(ctx, db);
+		if (left == 0)
+			return -ETIMEDOUT;
+		poll(NULL, 0, left < 10 ? left : 10);
+	}
+}
+
 int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -146,42 +174,33 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 			    strerror(errno));
 		goto free_db;
 	}
-	if (xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb connect") < 0 ||
-	    connect(db->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		if (e == EINPROGRESS || e == EAGAIN) {
-			socklen_t sl = sizeof(e);
-
-			r = wait_fd(ctx, db, POLLOUT);
-			if (r == 0 && getsockopt(db->fd, SOL_SOCKET, SO_ERROR,
-						 &e, &sl) < 0)
-				e = errno;
-			else if (r < 0)
-				e = -r;
-		}
-		if (e == ENOENT) {
-			r = xhp_err(ctx, ENOENT,
-				    "OVSDB socket '%s' does not "
-				    "exist: is ovsdb-server running?",
-				    xhp_quote(q, path));
-			goto close_fd;
-		}
-		if (e == ECONNREFUSED) {
-			r = xhp_err(ctx, ECONNREFUSED,
-				    "OVSDB socket '%s': "
-				    "connection refused: is ovsdb-server "
-				    "running?",
-				    xhp_quote(q, path));
-			goto close_fd;
-		}
-		if (e) {
-			r = xhp_err(ctx, e,
-				    "cannot connect to OVSDB at '%s': "
-				    "%s",
-				    xhp_quote(q, path), strerror(e));
-			goto close_fd;
-		}
+	r = connect_unix(ctx, db, &sa);
+	if (r == -ENOENT) {
+		r = xhp_err(ctx, ENOENT,
+			    "OVSDB socket '%s' does not "
+			    "exist: is ovsdb-server running?",
+			    xhp_quote(q, path));
+		goto close_fd;
+	}
+	if (r == -ECONNREFUSED) {
+		r = xhp_err(ctx, ECONNREFUSED,
+			    "OVSDB socket '%s': "
+			    "connection refused: is ovsdb-server "
+			    "running?",
+			    xhp_quote(q, path));
+		goto close_fd;
+	}
+	if (r == -ETIMEDOUT) {
+		r = xhp_err(ctx, ETIMEDOUT,
+			    "OVSDB at '%s' accepted no connection in time "
+			    "(its listen queue stayed full)",
+			    xhp_quote(q, path));
+		goto close_fd;
+	}
+	if (r < 0) {
+		r = xhp_err(ctx, r, "cannot connect to OVSDB at '%s': %s",
+			    xhp_quote(q, path), strerror(-r));
+		goto close_fd;
 	}
 	*ret = db;
 	return 0;

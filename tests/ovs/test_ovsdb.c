@@ -312,6 +312,58 @@ static void t_socket_path(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/*
+ * A server whose listen queue is full: connect() on a unix socket says
+ * EAGAIN and connects nothing (there is no connection in progress to
+ * wait for). Open must not hand back an unconnected socket; it tries
+ * again until the deadline, and succeeds once the queue has room.
+ */
+static void t_backlog_full(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct xhp_ovsdb *db = NULL;
+	int lfd, c[16], n = 0, fd;
+	char *dir = tu_mkdtemp("ovsdb");
+	xhp_ctx *ctx = new_ctx();
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/db.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	for (;;) {
+		assert_true(n < 16);
+		c[n] = socket(AF_UNIX,
+			      SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(c[n] >= 0);
+		if (connect(c[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			close(c[n]);
+			break;
+		}
+		n++;
+	}
+	xhp_ctx_set_timeout_ms(ctx, 300);
+	xhp_deadline_start(ctx);
+	assert_int_equal(xhp_ovsdb_open(ctx, sa.sun_path, &db), -ETIMEDOUT);
+	assert_null(db);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "db.sock"));
+	/* Room in the queue again: the same open connects. */
+	while ((fd = accept(lfd, NULL, NULL)) >= 0)
+		close(fd);
+	xhp_deadline_start(ctx);
+	assert_int_equal(xhp_ovsdb_open(ctx, sa.sun_path, &db), 0);
+	xhp_ovsdb_close(db);
+	while (n > 0)
+		close(c[--n]);
+	close(lfd);
+	tu_rmtree(dir);
+	free(dir);
+	xhp_ctx_unref(ctx);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -323,6 +375,7 @@ int main(void)
 		cmocka_unit_test(t_silent),
 		cmocka_unit_test(t_not_json),
 		cmocka_unit_test(t_socket_path),
+		cmocka_unit_test(t_backlog_full),
 	};
 
 	return cmocka_run_group_tests_name("ovsdb", tests, NULL, NULL);
