@@ -273,7 +273,7 @@ static int send_json(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *msg)
 
 /*
  * Scan new input for the end of one top-level JSON value. Returns the
- * length of the message at db->start (> 0), 0 if incomplete, -EPROTO if
+ * length of the message at db->start (> 0), 0 if incomplete, -EBADMSG if
  * the stream is not a sequence of objects/arrays.
  */
 static ssize_t frame(struct xhp_ovsdb *db)
@@ -287,7 +287,7 @@ static ssize_t frame(struct xhp_ovsdb *db)
 				continue;
 			}
 			if (c != '{' && c != '[')
-				return -EPROTO;
+				return -EBADMSG;
 		}
 		if (db->in_str) {
 			if (db->esc)
@@ -333,7 +333,7 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	for (;;) {
 		len = frame(db);
 		if (len < 0)
-			return xhp_err(ctx, EPROTO,
+			return xhp_err(ctx, EBADMSG,
 				       "OVSDB at '%s' sent "
 				       "something that is not JSON-RPC",
 				       xhp_quote(q, db->path));
@@ -380,7 +380,7 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	msg = json_loadb(db->rbuf + db->start, (size_t)len, 0, &jerr);
 	consume(db);
 	if (!msg)
-		return xhp_err(ctx, EPROTO, "bad JSON from OVSDB: %s",
+		return xhp_err(ctx, EBADMSG, "bad JSON from OVSDB: %s",
 			       jerr.text);
 	*ret = msg;
 	return 0;
@@ -518,7 +518,7 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 	}
 	result = json_object_get(reply, "result");
 	if (!result) {
-		r = xhp_err(ctx, EPROTO, "OVSDB reply to %s has no result",
+		r = xhp_err(ctx, EBADMSG, "OVSDB reply to %s has no result",
 			    method);
 		goto out;
 	}
@@ -556,7 +556,7 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 	if (r < 0)
 		goto out;
 	if (!json_is_array(res) || json_array_size(res) < n_ops) {
-		r = xhp_err(ctx, EPROTO,
+		r = xhp_err(ctx, EBADMSG,
 			    "OVSDB transaction (%s): malformed "
 			    "result",
 			    what);

@@ -51,7 +51,9 @@ void xhp_ovsdb_set_timeout(struct xhp_ovsdb *db, unsigned int ms);
  * Echo requests are answered and notifications passed to the handle's
  * notification hook meanwhile. Returns 0 with *ret_result (caller
  * json_decref()s; may be NULL to discard), -ETIMEDOUT, -ECONNRESET,
- * -EPROTO (malformed answer or an error reply), each with a message.
+ * -EPROTO (an error reply: the server refused the request), -EBADMSG
+ * (an answer that cannot be read: the request may have been carried
+ * out), each with a message.
  */
 int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		   json_t *params, json_t **ret_result);
@@ -59,11 +61,12 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 /*
  * Run one "transact" of @ops (a JSON array, reference stolen) on the
  * Open_vSwitch database. An operation's error fails the whole call with
- * -EPROTO and a message naming @what and the operation; a "wait" that
- * timed out (the rows changed under us) gives -EAGAIN without a message,
- * so that the caller can read again and retry. Returns 0 with
- * *ret_results, the array of per-operation results (caller
- * json_decref()s; may be NULL).
+ * -EPROTO (nothing was committed) and a message naming @what and the
+ * operation; a malformed result gives -EBADMSG (it may have been
+ * committed); a "wait" that timed out (the rows changed under us) gives
+ * -EAGAIN without a message, so that the caller can read again and
+ * retry. Returns 0 with *ret_results, the array of per-operation results
+ * (caller json_decref()s; may be NULL).
  */
 int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 		       const char *what, json_t **ret_results);

@@ -461,7 +461,7 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 		}
 		if (r < 0)
 			return r;
-		r = -EPROTO;
+		r = -EBADMSG;
 		{
 			json_t *nc = json_array_get(
 				json_object_get(
@@ -488,7 +488,7 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 		}
 		json_decref(res);
 		if (r < 0)
-			return xhp_err(ctx, EPROTO,
+			return xhp_err(ctx, EBADMSG,
 				       "OVSDB: malformed result "
 				       "of the transaction");
 		if (!*ret_port || !*ret_iface)
@@ -813,9 +813,11 @@ static int ovs_add(struct xhp_op *op)
 		r = add_txn(op, db, p, TAKE_PTR(bridge), TAKE_PTR(old), &port,
 			    &iface, &next_cfg);
 		if (r < 0) {
-			/* An OVSDB error reply refused it: nothing was done.
-			 * Anything else may have been committed. */
-			if (r != -EPROTO && r != -EBUSY && r != -ENOMEM)
+			/* An OVSDB error reply refused it (-EPROTO), or every
+			 * attempt's wait failed (-EBUSY): nothing was done.
+			 * Anything else (no answer, an unreadable one, no
+			 * memory for it) may follow a commit. */
+			if (r != -EPROTO && r != -EBUSY)
 				undo_maybe_port(ctx, p, was);
 			goto undo_link;
 		}

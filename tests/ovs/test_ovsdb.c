@@ -272,10 +272,40 @@ static void t_not_json(void **state)
 
 	(void)state;
 	fake_start(&f, script);
+	/* Not an error reply: a garbled answer (it may follow a commit). */
 	assert_int_equal(xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(),
 					NULL),
-			 -EPROTO);
+			 -EBADMSG);
 	fake_stop(&f);
+}
+
+/*
+ * A transaction whose answer cannot be read may have been committed:
+ * -EBADMSG, apart from -EPROTO (the server refused it), so that the
+ * caller knows to check.
+ */
+static void t_malformed_result(void **state)
+{
+	static const char *const no_result[] = { "{\"id\":1,\"error\":null}",
+						 NULL };
+	static const char *const short_result[] = {
+		"{\"id\":1,\"error\":null,\"result\":{}}",
+		NULL,
+	};
+	struct fake f = { 0 }, g = { 0 };
+
+	(void)state;
+	fake_start(&f, no_result);
+	assert_int_equal(xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(),
+					NULL),
+			 -EBADMSG);
+	fake_stop(&f);
+	fake_start(&g, short_result);
+	assert_int_equal(xhp_ovsdb_transact(g.ctx, g.db,
+					    json_pack("[{ss}]", "op", "select"),
+					    "test", NULL),
+			 -EBADMSG);
+	fake_stop(&g);
 }
 
 static void t_socket_path(void **state)
@@ -374,6 +404,7 @@ int main(void)
 		cmocka_unit_test(t_closed),
 		cmocka_unit_test(t_silent),
 		cmocka_unit_test(t_not_json),
+		cmocka_unit_test(t_malformed_result),
 		cmocka_unit_test(t_socket_path),
 		cmocka_unit_test(t_backlog_full),
 	};
