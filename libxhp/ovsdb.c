@@ -674,9 +674,47 @@ json_t *xhp_ovsdb_map(void)
 	return json_pack("[s[]]", "map");
 }
 
+bool xhp_ovsdb_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned int c = *p, n, i;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false; /* also the terminating NUL */
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
 int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value)
 {
-	json_t *pair = json_pack("[ss]", key, value);
+	json_t *pair;
+
+	if (!xhp_ovsdb_utf8_valid(key) || !xhp_ovsdb_utf8_valid(value))
+		return -EINVAL;
+	pair = json_pack("[ss]", key, value);
 
 	if (!pair || json_array_append_new(json_array_get(map, 1), pair) < 0)
 		return -ENOMEM;

@@ -15,6 +15,7 @@
 #define XHP_OVSDB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "internal.h"
@@ -86,7 +87,15 @@ json_t *xhp_ovsdb_uuid(const char *uuid);
 json_t *xhp_ovsdb_named_uuid(const char *name);
 json_t *xhp_ovsdb_set(json_t *array);
 json_t *xhp_ovsdb_map(void);
-/* Add k=v to a map made by xhp_ovsdb_map(). Returns 0 or -ENOMEM. */
+/* Add k=v to a map made by xhp_ovsdb_map(). Returns 0, -EINVAL when
+ * either is not UTF-8, or -ENOMEM. */
 int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value);
+
+/*
+ * Whether @s is UTF-8 (RFC 3629: no overlong forms, no surrogates, at
+ * most U+10FFFF), as every OVSDB and JSON string must be; jansson
+ * refuses other strings with no reason given.
+ */
+bool xhp_ovsdb_utf8_valid(const char *s);
 
 #endif /* XHP_OVSDB_H */

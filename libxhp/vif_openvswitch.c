@@ -203,6 +203,24 @@ static int plan_db(struct xhp_op *op, struct plan *p)
 	return 0;
 }
 
+/* OVSDB stores UTF-8 only (ovs-vsctl refuses the rest as well). */
+static int check_utf8(xhp_ctx *ctx, const struct plan *p)
+{
+	const char *const what[] = { "VM name", "VM uuid", "mac", "iface_id" };
+	const char *const val[] = { p->vm_name, p->vm_uuid, p->mac,
+				    p->iface_id };
+	char q[XHP_QUOTE_MAX];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(val); i++)
+		if (val[i] && !xhp_ovsdb_utf8_valid(val[i]))
+			return xhp_err(ctx, EINVAL,
+				       "%s '%s' is not valid UTF-8: OVSDB "
+				       "cannot store it in external_ids",
+				       what[i], xhp_quote(q, val[i]));
+	return 0;
+}
+
 /* Xen's external-ids: the VM's name and uuid, the guest's MAC. */
 static int plan_ids(struct xhp_op *op, struct plan *p)
 {
@@ -226,19 +244,22 @@ static int plan_ids(struct xhp_op *op, struct plan *p)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	r = setting(op, "iface_id", &p->iface_id);
-	if (r < 0 || p->iface_id)
+	if (r < 0)
 		return r;
 	/* As libvirt and OpenStack set theirs: an id SDN controllers can
 	 * map to the guest's NIC, stable across reboots of the VM. */
-	if (p->vm_uuid && p->vm_uuid[0])
-		r = asprintf(&p->iface_id, "%s-%u", p->vm_uuid, req->devid);
-	else
-		r = asprintf(&p->iface_id, "%s", p->dev);
-	if (r < 0) {
-		p->iface_id = NULL;
-		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	if (!p->iface_id) {
+		if (p->vm_uuid && p->vm_uuid[0])
+			r = asprintf(&p->iface_id, "%s-%u", p->vm_uuid,
+				     req->devid);
+		else
+			r = asprintf(&p->iface_id, "%s", p->dev);
+		if (r < 0) {
+			p->iface_id = NULL;
+			return xhp_err(op->ctx, ENOMEM, "out of memory");
+		}
 	}
-	return 0;
+	return check_utf8(op->ctx, p);
 }
 
 static json_t *where_eq(const char *column, json_t *value)

@@ -485,6 +485,27 @@ static void t_err_no_device(void **state)
 	assert_port_on("vif1.0", NULL);
 }
 
+/*
+ * OVSDB strings are UTF-8 (RFC 7047); a VM name in another encoding
+ * cannot be stored (ovs-vsctl fails on it as well). Say so, not "out of
+ * memory", and leave the link alone.
+ */
+static void t_err_vm_name_utf8(void **state)
+{
+	char path[128], *msg = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/vm/%s/name", VM_UUID);
+	xs_put(path, "caf\xe9");
+	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	xs_put(path, "guest1");
+	assert_failed(msg, "not valid UTF-8");
+	assert_failed(msg, "caf\\xe9");
+	assert_port_on("vif1.0", NULL);
+	assert_true(has_ipv4("vif1.0"));
+	free(msg);
+}
+
 static int ours_dry(int action, ...)
 {
 	va_list ap;
@@ -783,9 +804,11 @@ int main(int argc, char **argv)
 		T(t_offline),	   T(t_vifname),    T(t_others_untouched),
 	};
 	static const struct CMUnitTest errors[] = {
-		T(t_err_no_bridge), T(t_err_bad_spec),	    T(t_err_bad_vlan),
-		T(t_err_no_socket), T(t_err_no_device),	    T(t_cli),
-		T(t_dry_run),	    T(t_err_vifname_taken),
+		T(t_err_no_bridge),    T(t_err_bad_spec),
+		T(t_err_bad_vlan),     T(t_err_no_socket),
+		T(t_err_no_device),    T(t_cli),
+		T(t_dry_run),	       T(t_err_vifname_taken),
+		T(t_err_vm_name_utf8),
 	};
 	static const struct CMUnitTest vswitchd[] = {
 		T(t_err_no_vswitchd),

@@ -394,6 +394,23 @@ static void t_backlog_full(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/* JSON strings are UTF-8: a value that is not is refused as such. */
+static void t_map_utf8(void **state)
+{
+	json_t *map = xhp_ovsdb_map();
+
+	(void)state;
+	assert_non_null(map);
+	assert_int_equal(xhp_ovsdb_map_put(map, "k", "caf\xc3\xa9"), 0);
+	assert_int_equal(xhp_ovsdb_map_put(map, "k", "caf\xe9"), -EINVAL);
+	assert_int_equal(xhp_ovsdb_map_put(map, "\xc0\xaf", "v"), -EINVAL);
+	assert_true(xhp_ovsdb_utf8_valid("\xf0\x9f\x98\x80"));
+	assert_false(xhp_ovsdb_utf8_valid("\xed\xa0\x80")); /* surrogate */
+	assert_false(xhp_ovsdb_utf8_valid("\xf4\x90\x80\x80")); /* > 10ffff */
+	assert_false(xhp_ovsdb_utf8_valid("\xe2\x82")); /* cut short */
+	json_decref(map);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -407,6 +424,7 @@ int main(void)
 		cmocka_unit_test(t_malformed_result),
 		cmocka_unit_test(t_socket_path),
 		cmocka_unit_test(t_backlog_full),
+		cmocka_unit_test(t_map_utf8),
 	};
 
 	return cmocka_run_group_tests_name("ovsdb", tests, NULL, NULL);
