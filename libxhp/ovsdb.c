@@ -611,6 +611,7 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 {
 	json_t *params, *initial = NULL, *msg;
 	uint64_t t0 = xhp_now_us();
+	char q[XHP_QUOTE_MAX];
 	int r;
 
 	snprintf(db->mon_id, sizeof(db->mon_id),
@@ -628,7 +629,7 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv update");
 	if (r < 0)
 		return xhp_err(ctx, r, "cannot read from OVSDB at '%s': %s",
-			       db->path, strerror(-r));
+			       xhp_quote(q, db->path), strerror(-r));
 	while (!db->have_cur_cfg || db->cur_cfg < next_cfg) {
 		r = read_msg(ctx, db, &msg);
 		if (r == -ETIMEDOUT)

@@ -273,7 +273,7 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 {
 	json_t *ops, *res = NULL, *rows;
 	const char *b, *port;
-	char q[XHP_QUOTE_MAX];
+	char q[XHP_QUOTE_MAX], q2[XHP_QUOTE_MAX];
 	int r;
 
 	ops = json_pack("[{sssssos[s]}{sssssos[s]}]", "op", "select", "table",
@@ -294,7 +294,7 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 	if (!b) {
 		r = xhp_err(ctx, ENODEV,
 			    "bridge '%s' not found in OVSDB at '%s'",
-			    xhp_quote(q, p->br.name), p->sock);
+			    xhp_quote(q, p->br.name), xhp_quote(q2, p->sock));
 		goto out;
 	}
 	rows = json_object_get(json_array_get(res, 1), "rows");
@@ -775,7 +775,7 @@ static int plan_make(struct xhp_op *op, bool add, struct plan **ret)
 static void log_plan(struct xhp_op *op, const struct plan *p)
 {
 	unsigned int v, n = 0;
-	char trunks[64] = "";
+	char trunks[64] = "", q[XHP_QUOTE_MAX];
 
 	for (v = XHP_VLAN_MIN; v <= XHP_VLAN_MAX && n < 8; v++)
 		if (trunk_has(p, v))
@@ -788,7 +788,7 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 		 "via %s",
 		 op->dry_run ? "dry run: would add " : "", p->dev,
 		 p->rename ? " (renamed)" : "", p->br.name, p->tag, trunks,
-		 p->n_trunks > n ? ",..." : "", p->sock);
+		 p->n_trunks > n ? ",..." : "", xhp_quote(q, p->sock));
 }
 
 static int ovs_add(struct xhp_op *op)
@@ -882,6 +882,7 @@ static int ovs_remove(struct xhp_op *op)
 	struct xhp_nl *nl = NULL;
 	struct xhp_ovsdb *db = NULL;
 	struct xhp_link l;
+	char q[XHP_QUOTE_MAX];
 	int64_t next_cfg;
 	int r;
 
@@ -890,7 +891,7 @@ static int ovs_remove(struct xhp_op *op)
 		return r;
 	if (op->dry_run) {
 		xhp_info(ctx, "dry run: would remove port %s via %s", p->dev,
-			 p->sock);
+			 xhp_quote(q, p->sock));
 		goto free_plan;
 	}
 	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0) {

@@ -506,6 +506,28 @@ static void t_err_vm_name_utf8(void **state)
 	free(msg);
 }
 
+/*
+ * The backend's ovsdb_socket key is any string: messages show it
+ * quoted, here through a link whose name holds a newline.
+ */
+static void t_err_sock_quoted(void **state)
+{
+	char link[PATH_MAX + 8], *msg = NULL;
+
+	(void)state;
+	snprintf(link, sizeof(link), "%s/a\nb", ovs.dir);
+	assert_int_equal(symlink(ovs.sock, link), 0);
+	be_put("bridge", "nosuchbr");
+	be_put("ovsdb_socket", link);
+	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	be_put("ovsdb_socket", NULL);
+	unlink(link);
+	assert_failed(msg, "not found in OVSDB");
+	assert_failed(msg, "/a\\x0ab'");
+	assert_null(strchr(msg, '\n'));
+	free(msg);
+}
+
 static int ours_dry(int action, ...)
 {
 	va_list ap;
@@ -808,7 +830,7 @@ int main(int argc, char **argv)
 		T(t_err_bad_vlan),     T(t_err_no_socket),
 		T(t_err_no_device),    T(t_cli),
 		T(t_dry_run),	       T(t_err_vifname_taken),
-		T(t_err_vm_name_utf8),
+		T(t_err_vm_name_utf8), T(t_err_sock_quoted),
 	};
 	static const struct CMUnitTest vswitchd[] = {
 		T(t_err_no_vswitchd),
