@@ -243,16 +243,27 @@ static int link_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+int xhp_nl_link_parse(const struct nlmsghdr *nlh, struct xhp_link *ret)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct xhp_link *l = data;
+	struct xhp_link l = { 0 };
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
-	l->ifindex = ifi->ifi_index;
-	l->flags = ifi->ifi_flags;
-	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr, l);
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return -EBADMSG;
+	l.ifindex = ifi->ifi_index;
+	l.flags = ifi->ifi_flags;
+	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr, &l) < 0)
+		return -EBADMSG;
+	*ret = l;
+	return 0;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWLINK && xhp_nl_link_parse(nlh, data) < 0)
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
 }
 
 struct nlmsghdr *xhp_nl_getlink_msg(struct xhp_nl *nl, uint16_t flags,

@@ -57,6 +57,9 @@ struct xhp_link {
 struct nlmsghdr *xhp_nl_getlink_msg(struct xhp_nl *nl, uint16_t flags,
 				    const char *name, int ifindex);
 
+/* Parse an RTM_NEWLINK message (-EBADMSG if it is none or malformed). */
+int xhp_nl_link_parse(const struct nlmsghdr *nlh, struct xhp_link *ret);
+
 /* Look a link up by name (or by index when @name is NULL). -ENODEV if
  * there is none. */
 int xhp_nl_link_get(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,

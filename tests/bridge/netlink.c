@@ -276,6 +276,14 @@ static void test_first_bridge_and_info(void **state)
 	assert_int_equal(xhp_link_first_bridge(T.ctx, T.nl, &br), 0);
 	assert_string_equal(br.name, "abr");
 	assert_string_equal(br.kind, "bridge");
+	/* The dump's view is the whole link, as a lookup by name gives it. */
+	assert_int_equal(bt_link(&T, "abr", &tap), 0);
+	assert_int_equal(br.ifindex, tap.ifindex);
+	assert_int_equal(br.flags, tap.flags);
+	assert_int_equal(br.mtu, tap.mtu);
+	assert_int_equal(br.master, tap.master);
+	assert_true(br.has_addr && tap.has_addr);
+	assert_memory_equal(br.addr, tap.addr, 6);
 
 	assert_int_equal(xhp_bridge_info_get(T.ctx, T.nl, &br, &bi), 0);
 	assert_false(bi.vlan_filtering);
