@@ -913,7 +913,7 @@ static int ovs_remove(struct xhp_op *op)
 	r = xhp_nl_open(ctx, &nl);
 	if (r < 0)
 		goto close_db;
-	r = xhp_nl_link_get(ctx, nl, p->dev, 0, &l);
+	r = xhp_vifname_lookup(ctx, nl, p->orig_dev, p->dev, &l);
 	if (r == 0)
 		r = xhp_link_set_up(ctx, nl, &l, false);
 	if (r < 0) {

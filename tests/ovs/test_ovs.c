@@ -356,6 +356,24 @@ static void t_vifname(void **state)
 	assert_port_on("guestnic", NULL);
 }
 
+/*
+ * Offline with a vifname the link never took (an online that failed
+ * and renamed it back): the link under its own name goes down, as
+ * vif-bridge and vif-route do it.
+ */
+static void t_offline_not_renamed(void **state)
+{
+	struct xhp_link l;
+
+	(void)state;
+	be_put("vifname", "guestnic");
+	assert_int_equal(
+		tu_runl(NULL, "ip", "link", "set", "vif1.0", "up", NULL), 0);
+	assert_int_equal(ours(XHP_ACTION_OFFLINE, NULL, NULL), 0);
+	link_state("vif1.0", &l);
+	assert_false(l.flags & IFF_UP);
+}
+
 static void t_others_untouched(void **state)
 {
 	char *out = NULL;
@@ -821,9 +839,16 @@ static int group_teardown(void **state)
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest online[] = {
-		T(t_online_basic), T(t_tag_trunks), T(t_vlan_key),
-		T(t_argv_bridge),  T(t_move),	    T(t_idempotent),
-		T(t_offline),	   T(t_vifname),    T(t_others_untouched),
+		T(t_online_basic),
+		T(t_tag_trunks),
+		T(t_vlan_key),
+		T(t_argv_bridge),
+		T(t_move),
+		T(t_idempotent),
+		T(t_offline),
+		T(t_vifname),
+		T(t_others_untouched),
+		T(t_offline_not_renamed),
 	};
 	static const struct CMUnitTest errors[] = {
 		T(t_err_no_bridge),    T(t_err_bad_spec),
