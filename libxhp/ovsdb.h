@@ -49,12 +49,13 @@ void xhp_ovsdb_set_timeout(struct xhp_ovsdb *db, unsigned int ms);
 
 /*
  * Call @method with @params (reference stolen) and wait for the answer.
- * Echo requests are answered and notifications passed to the handle's
- * notification hook meanwhile. Returns 0 with *ret_result (caller
- * json_decref()s; may be NULL to discard), -ETIMEDOUT, -ECONNRESET,
- * -EPROTO (an error reply: the server refused the request), -EBADMSG
- * (an answer that cannot be read: the request may have been carried
- * out), each with a message.
+ * Meanwhile echo requests are answered, other requests get an error
+ * reply, updates of the cur_cfg monitor are noted and other
+ * notifications are dropped (there is no notification hook). Returns 0
+ * with *ret_result (caller json_decref()s; may be NULL to discard),
+ * -ETIMEDOUT, -ECONNRESET, -EPROTO (an error reply: the server refused
+ * the request), -EBADMSG (an answer that cannot be read: the request may
+ * have been carried out), each with a message.
  */
 int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		   json_t *params, json_t **ret_result);
