@@ -68,18 +68,19 @@ struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-/* Pull NLMSGERR_ATTR_MSG out of an extended ack. */
-static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh)
+/*
+ * Pull NLMSGERR_ATTR_MSG out of an extended ack: the TLVs that follow
+ * @off bytes of payload (an NLMSG_ERROR's nlmsgerr, an NLMSG_DONE's
+ * error code).
+ */
+static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh,
+			  unsigned int off)
 {
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
-	unsigned int off = sizeof(*err);
 
 	nl->ext[0] = '\0';
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	mnl_attr_for_each(attr, nlh, off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
@@ -88,6 +89,36 @@ static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh)
 			return;
 		}
 	}
+}
+
+/* An NLMSG_ERROR: 0 (the ack) or the kernel's negative errno. */
+static int ack_error(struct xhp_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EBADMSG;
+	if (e->error >= 0)
+		return e->error ? -EBADMSG : 0;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	parse_ext_ack(nl, nlh, off);
+	return e->error;
+}
+
+/* An NLMSG_DONE: 0, or the negative errno of a failed dump. */
+static int done_error(struct xhp_nl *nl, const struct nlmsghdr *nlh)
+{
+	int e;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(e))
+		return 0; /* no error code: nothing failed */
+	memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
+	if (e >= 0)
+		return 0;
+	parse_ext_ack(nl, nlh, sizeof(e));
+	return e;
 }
 
 /* The step name of a request, for the fault seam. */
@@ -187,19 +218,13 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		/* Find an error message to read its extended ack first. */
 		for (h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, len);
 		     h = mnl_nlmsg_next(h, &len)) {
-			if (h->nlmsg_type == NLMSG_ERROR &&
-			    h->nlmsg_seq == seq) {
-				const struct nlmsgerr *e =
-					mnl_nlmsg_get_payload(h);
-
-				if (e->error)
-					parse_ext_ack(nl, h);
-				return e->error;
-			}
 			if (h->nlmsg_seq != seq)
 				continue;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ack_error(nl, h);
+			/* A dump the kernel failed: the error is here. */
 			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
+				return done_error(nl, h);
 			if (cb && cb(h, data) < 0)
 				return -EIO;
 		}

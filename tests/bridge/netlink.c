@@ -329,6 +329,20 @@ static void test_spoofed_ack(void **state)
 	mnl_socket_close(evil);
 }
 
+/*
+ * A dump the kernel fails reports the error in NLMSG_DONE's payload:
+ * here the link is gone between its lookup and the flush of its
+ * addresses. That is an error, not "no addresses".
+ */
+static void test_dump_error(void **state)
+{
+	struct xhp_link l = { .ifindex = 0x7ffffff0, .name = "gone" };
+
+	(void)state;
+	assert_int_equal(xhp_link_flush_addrs(T.ctx, T.nl, &l, NULL), -ENODEV);
+	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), "gone"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_flush_addrs),
 		cmocka_unit_test(test_first_bridge_and_info),
 		cmocka_unit_test(test_spoofed_ack),
+		cmocka_unit_test(test_dump_error),
 	};
 	int r;
 
