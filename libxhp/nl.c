@@ -207,7 +207,9 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		r = poll(&p, 1, left < 0 ? 10000 : left);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (r < 0)
+			return -errno;
+		if (r == 0)
 			return -ETIMEDOUT;
 		n = recv_kernel(nl);
 		if (n == 0 || n == -EINTR || n == -EAGAIN)
