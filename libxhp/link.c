@@ -281,37 +281,12 @@ struct first_bridge {
 static int bridge_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct first_bridge *fb = data;
-	struct xhp_link l = { 0 };
-	struct nlattr *attr, *i;
-	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct xhp_link l;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK)
 		return MNL_CB_OK;
-	l.ifindex = ifi->ifi_index;
-	l.flags = ifi->ifi_flags;
-	mnl_attr_for_each(attr, nlh, sizeof(*ifi)) {
-		switch (mnl_attr_get_type(attr)) {
-		case IFLA_IFNAME:
-			if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				snprintf(l.name, sizeof(l.name), "%s",
-					 mnl_attr_get_str(attr));
-			break;
-		case IFLA_MTU:
-			if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				l.mtu = mnl_attr_get_u32(attr);
-			break;
-		case IFLA_LINKINFO:
-			mnl_attr_for_each_nested(i, attr)
-				if (mnl_attr_get_type(i) == IFLA_INFO_KIND)
-					snprintf(l.kind, sizeof(l.kind), "%.*s",
-						 (int)mnl_attr_get_payload_len(
-							 i),
-						 (const char *)
-							 mnl_attr_get_payload(
-								 i));
-			break;
-		}
-	}
+	if (xhp_nl_link_parse(nlh, &l) < 0)
+		return MNL_CB_ERROR;
 	/* Old kernels ignore the kind filter: check it here too. */
 	if (strcmp(l.kind, "bridge") || !l.name[0])
 		return MNL_CB_OK;
@@ -340,8 +315,8 @@ int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl, struct xhp_link *ret)
 				 NULL);
 	if (!fb.found)
 		return -ENODEV;
-	/* The dump's view lacks the master etc.: read it properly. */
-	return xhp_nl_link_get(ctx, nl, NULL, fb.best.ifindex, ret);
+	*ret = fb.best;
+	return 0;
 }
 
 static int br_data_cb(const struct nlattr *a, void *data)

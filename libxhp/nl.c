@@ -4,6 +4,7 @@
 #include <linux/netlink.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "fault.h"
@@ -67,18 +68,19 @@ struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-/* Pull NLMSGERR_ATTR_MSG out of an extended ack. */
-static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh)
+/*
+ * Pull NLMSGERR_ATTR_MSG out of an extended ack: the TLVs that follow
+ * @off bytes of payload (an NLMSG_ERROR's nlmsgerr, an NLMSG_DONE's
+ * error code).
+ */
+static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh,
+			  unsigned int off)
 {
-	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
-	unsigned int off = sizeof(*err);
 
 	nl->ext[0] = '\0';
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	mnl_attr_for_each(attr, nlh, off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
 		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
@@ -87,6 +89,36 @@ static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh)
 			return;
 		}
 	}
+}
+
+/* An NLMSG_ERROR: 0 (the ack) or the kernel's negative errno. */
+static int ack_error(struct xhp_nl *nl, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EBADMSG;
+	if (e->error >= 0)
+		return e->error ? -EBADMSG : 0;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+	parse_ext_ack(nl, nlh, off);
+	return e->error;
+}
+
+/* An NLMSG_DONE: 0, or the negative errno of a failed dump. */
+static int done_error(struct xhp_nl *nl, const struct nlmsghdr *nlh)
+{
+	int e;
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(e))
+		return 0; /* no error code: nothing failed */
+	memcpy(&e, mnl_nlmsg_get_payload(nlh), sizeof(e));
+	if (e >= 0)
+		return 0;
+	parse_ext_ack(nl, nlh, sizeof(e));
+	return e;
 }
 
 /* The step name of a request, for the fault seam. */
@@ -124,6 +156,33 @@ static const char *nl_type_name(uint16_t type)
 	}
 }
 
+/*
+ * Receive one datagram into nl->buf. Only the kernel's count: any local
+ * process may unicast to our port id, so a datagram from another sender
+ * is dropped (0). Returns its length, 0, or a negative errno.
+ */
+static ssize_t recv_kernel(struct xhp_nl *nl)
+{
+	struct sockaddr_nl sa;
+	struct iovec iov = { nl->buf, sizeof(nl->buf) };
+	struct msghdr msg = {
+		.msg_name = &sa,
+		.msg_namelen = sizeof(sa),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+	};
+	ssize_t n;
+
+	n = recvmsg(mnl_socket_get_fd(nl->sock), &msg, MSG_DONTWAIT);
+	if (n < 0)
+		return -errno;
+	if (msg.msg_flags & MSG_TRUNC)
+		return -ENOSPC;
+	if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0)
+		return 0;
+	return n;
+}
+
 int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		mnl_cb_t cb, void *data, const char **ret_ext)
 {
@@ -148,28 +207,26 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		r = poll(&p, 1, left < 0 ? 10000 : left);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
-			return -ETIMEDOUT;
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
-		if (n < 0)
+		if (r < 0)
 			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		n = recv_kernel(nl);
+		if (n == 0 || n == -EINTR || n == -EAGAIN)
+			continue; /* not from the kernel, or nothing after all */
+		if (n < 0)
+			return (int)n;
 		len = (int)n;
 		/* Find an error message to read its extended ack first. */
 		for (h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, len);
 		     h = mnl_nlmsg_next(h, &len)) {
-			if (h->nlmsg_type == NLMSG_ERROR &&
-			    h->nlmsg_seq == seq) {
-				const struct nlmsgerr *e =
-					mnl_nlmsg_get_payload(h);
-
-				if (e->error)
-					parse_ext_ack(nl, h);
-				return e->error;
-			}
 			if (h->nlmsg_seq != seq)
 				continue;
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ack_error(nl, h);
+			/* A dump the kernel failed: the error is here. */
 			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
+				return done_error(nl, h);
 			if (cb && cb(h, data) < 0)
 				return -EIO;
 		}
@@ -213,16 +270,27 @@ static int link_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
-static int link_cb(const struct nlmsghdr *nlh, void *data)
+int xhp_nl_link_parse(const struct nlmsghdr *nlh, struct xhp_link *ret)
 {
 	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-	struct xhp_link *l = data;
+	struct xhp_link l = { 0 };
 
-	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return MNL_CB_OK;
-	l->ifindex = ifi->ifi_index;
-	l->flags = ifi->ifi_flags;
-	return mnl_attr_parse(nlh, sizeof(*ifi), link_attr, l);
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return -EBADMSG;
+	l.ifindex = ifi->ifi_index;
+	l.flags = ifi->ifi_flags;
+	if (mnl_attr_parse(nlh, sizeof(*ifi), link_attr, &l) < 0)
+		return -EBADMSG;
+	*ret = l;
+	return 0;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (nlh->nlmsg_type == RTM_NEWLINK && xhp_nl_link_parse(nlh, data) < 0)
+		return MNL_CB_ERROR;
+	return MNL_CB_OK;
 }
 
 struct nlmsghdr *xhp_nl_getlink_msg(struct xhp_nl *nl, uint16_t flags,

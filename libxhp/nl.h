@@ -29,11 +29,11 @@ struct xhp_nl *xhp_nl_close(struct xhp_nl *nl);
 struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags);
 
 /*
- * Send @nlh (NLM_F_ACK is added) and wait for the answer within the
- * context's deadline. @cb (may be NULL) sees each answer message.
- * Returns 0, or the kernel's negative errno; *ret_ext (may be NULL) gets
- * the extended-ack text, or "" (a buffer in @nl, valid until the
- * next call).
+ * Send @nlh (NLM_F_ACK is added) and wait for the kernel's answer within
+ * the context's deadline; datagrams from other senders are dropped. @cb
+ * (may be NULL) sees each answer message. Returns 0, or the kernel's
+ * negative errno; *ret_ext (may be NULL) gets the extended-ack text, or
+ * "" (a buffer in @nl, valid until the next call).
  */
 int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		mnl_cb_t cb, void *data, const char **ret_ext);
@@ -56,6 +56,9 @@ struct xhp_link {
  */
 struct nlmsghdr *xhp_nl_getlink_msg(struct xhp_nl *nl, uint16_t flags,
 				    const char *name, int ifindex);
+
+/* Parse an RTM_NEWLINK message (-EBADMSG if it is none or malformed). */
+int xhp_nl_link_parse(const struct nlmsghdr *nlh, struct xhp_link *ret);
 
 /* Look a link up by name (or by index when @name is NULL). -ENODEV if
  * there is none. */

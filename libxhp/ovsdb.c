@@ -118,6 +118,34 @@ static int wait_fd(xhp_ctx *ctx, struct xhp_ovsdb *db, short events)
 	}
 }
 
+/*
+ * connect() a unix stream socket: it connects at once or not at all.
+ * EAGAIN (the server's listen queue is full) leaves nothing in progress
+ * to poll for, so try again every few milliseconds until the deadline.
+ * Returns 0, -ETIMEDOUT or the connect errno.
+ */
+static int connect_unix(xhp_ctx *ctx, struct xhp_ovsdb *db,
+			const struct sockaddr_un *sa)
+{
+	for (;;) {
+		int left;
+
+		if (xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb connect") < 0)
+			return -errno;
+		if (connect(db->fd, (const struct sockaddr *)sa, sizeof(*sa)) ==
+		    0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -errno;
+		left = left_ms(ctx, db);
+		if (left == 0)
+			return -ETIMEDOUT;
+		poll(NULL, 0, left < 10 ? left : 10);
+	}
+}
+
 int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -146,42 +174,33 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 			    strerror(errno));
 		goto free_db;
 	}
-	if (xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb connect") < 0 ||
-	    connect(db->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		if (e == EINPROGRESS || e == EAGAIN) {
-			socklen_t sl = sizeof(e);
-
-			r = wait_fd(ctx, db, POLLOUT);
-			if (r == 0 && getsockopt(db->fd, SOL_SOCKET, SO_ERROR,
-						 &e, &sl) < 0)
-				e = errno;
-			else if (r < 0)
-				e = -r;
-		}
-		if (e == ENOENT) {
-			r = xhp_err(ctx, ENOENT,
-				    "OVSDB socket '%s' does not "
-				    "exist: is ovsdb-server running?",
-				    xhp_quote(q, path));
-			goto close_fd;
-		}
-		if (e == ECONNREFUSED) {
-			r = xhp_err(ctx, ECONNREFUSED,
-				    "OVSDB socket '%s': "
-				    "connection refused: is ovsdb-server "
-				    "running?",
-				    xhp_quote(q, path));
-			goto close_fd;
-		}
-		if (e) {
-			r = xhp_err(ctx, e,
-				    "cannot connect to OVSDB at '%s': "
-				    "%s",
-				    xhp_quote(q, path), strerror(e));
-			goto close_fd;
-		}
+	r = connect_unix(ctx, db, &sa);
+	if (r == -ENOENT) {
+		r = xhp_err(ctx, ENOENT,
+			    "OVSDB socket '%s' does not "
+			    "exist: is ovsdb-server running?",
+			    xhp_quote(q, path));
+		goto close_fd;
+	}
+	if (r == -ECONNREFUSED) {
+		r = xhp_err(ctx, ECONNREFUSED,
+			    "OVSDB socket '%s': "
+			    "connection refused: is ovsdb-server "
+			    "running?",
+			    xhp_quote(q, path));
+		goto close_fd;
+	}
+	if (r == -ETIMEDOUT) {
+		r = xhp_err(ctx, ETIMEDOUT,
+			    "OVSDB at '%s' accepted no connection in time "
+			    "(its listen queue stayed full)",
+			    xhp_quote(q, path));
+		goto close_fd;
+	}
+	if (r < 0) {
+		r = xhp_err(ctx, r, "cannot connect to OVSDB at '%s': %s",
+			    xhp_quote(q, path), strerror(-r));
+		goto close_fd;
 	}
 	*ret = db;
 	return 0;
@@ -254,7 +273,7 @@ static int send_json(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *msg)
 
 /*
  * Scan new input for the end of one top-level JSON value. Returns the
- * length of the message at db->start (> 0), 0 if incomplete, -EPROTO if
+ * length of the message at db->start (> 0), 0 if incomplete, -EBADMSG if
  * the stream is not a sequence of objects/arrays.
  */
 static ssize_t frame(struct xhp_ovsdb *db)
@@ -268,7 +287,7 @@ static ssize_t frame(struct xhp_ovsdb *db)
 				continue;
 			}
 			if (c != '{' && c != '[')
-				return -EPROTO;
+				return -EBADMSG;
 		}
 		if (db->in_str) {
 			if (db->esc)
@@ -314,7 +333,7 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	for (;;) {
 		len = frame(db);
 		if (len < 0)
-			return xhp_err(ctx, EPROTO,
+			return xhp_err(ctx, EBADMSG,
 				       "OVSDB at '%s' sent "
 				       "something that is not JSON-RPC",
 				       xhp_quote(q, db->path));
@@ -361,7 +380,7 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	msg = json_loadb(db->rbuf + db->start, (size_t)len, 0, &jerr);
 	consume(db);
 	if (!msg)
-		return xhp_err(ctx, EPROTO, "bad JSON from OVSDB: %s",
+		return xhp_err(ctx, EBADMSG, "bad JSON from OVSDB: %s",
 			       jerr.text);
 	*ret = msg;
 	return 0;
@@ -499,7 +518,7 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 	}
 	result = json_object_get(reply, "result");
 	if (!result) {
-		r = xhp_err(ctx, EPROTO, "OVSDB reply to %s has no result",
+		r = xhp_err(ctx, EBADMSG, "OVSDB reply to %s has no result",
 			    method);
 		goto out;
 	}
@@ -537,7 +556,7 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 	if (r < 0)
 		goto out;
 	if (!json_is_array(res) || json_array_size(res) < n_ops) {
-		r = xhp_err(ctx, EPROTO,
+		r = xhp_err(ctx, EBADMSG,
 			    "OVSDB transaction (%s): malformed "
 			    "result",
 			    what);
@@ -592,6 +611,7 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 {
 	json_t *params, *initial = NULL, *msg;
 	uint64_t t0 = xhp_now_us();
+	char q[XHP_QUOTE_MAX];
 	int r;
 
 	snprintf(db->mon_id, sizeof(db->mon_id),
@@ -609,7 +629,7 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv update");
 	if (r < 0)
 		return xhp_err(ctx, r, "cannot read from OVSDB at '%s': %s",
-			       db->path, strerror(-r));
+			       xhp_quote(q, db->path), strerror(-r));
 	while (!db->have_cur_cfg || db->cur_cfg < next_cfg) {
 		r = read_msg(ctx, db, &msg);
 		if (r == -ETIMEDOUT)
@@ -655,9 +675,47 @@ json_t *xhp_ovsdb_map(void)
 	return json_pack("[s[]]", "map");
 }
 
+bool xhp_ovsdb_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned int c = *p, n, i;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return false;
+		for (i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false; /* also the terminating NUL */
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
 int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value)
 {
-	json_t *pair = json_pack("[ss]", key, value);
+	json_t *pair;
+
+	if (!xhp_ovsdb_utf8_valid(key) || !xhp_ovsdb_utf8_valid(value))
+		return -EINVAL;
+	pair = json_pack("[ss]", key, value);
 
 	if (!pair || json_array_append_new(json_array_get(map, 1), pair) < 0)
 		return -ENOMEM;

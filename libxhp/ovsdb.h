@@ -15,6 +15,7 @@
 #define XHP_OVSDB_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "internal.h"
@@ -48,10 +49,13 @@ void xhp_ovsdb_set_timeout(struct xhp_ovsdb *db, unsigned int ms);
 
 /*
  * Call @method with @params (reference stolen) and wait for the answer.
- * Echo requests are answered and notifications passed to the handle's
- * notification hook meanwhile. Returns 0 with *ret_result (caller
- * json_decref()s; may be NULL to discard), -ETIMEDOUT, -ECONNRESET,
- * -EPROTO (malformed answer or an error reply), each with a message.
+ * Meanwhile echo requests are answered, other requests get an error
+ * reply, updates of the cur_cfg monitor are noted and other
+ * notifications are dropped (there is no notification hook). Returns 0
+ * with *ret_result (caller json_decref()s; may be NULL to discard),
+ * -ETIMEDOUT, -ECONNRESET, -EPROTO (an error reply: the server refused
+ * the request), -EBADMSG (an answer that cannot be read: the request may
+ * have been carried out), each with a message.
  */
 int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		   json_t *params, json_t **ret_result);
@@ -59,11 +63,12 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 /*
  * Run one "transact" of @ops (a JSON array, reference stolen) on the
  * Open_vSwitch database. An operation's error fails the whole call with
- * -EPROTO and a message naming @what and the operation; a "wait" that
- * timed out (the rows changed under us) gives -EAGAIN without a message,
- * so that the caller can read again and retry. Returns 0 with
- * *ret_results, the array of per-operation results (caller
- * json_decref()s; may be NULL).
+ * -EPROTO (nothing was committed) and a message naming @what and the
+ * operation; a malformed result gives -EBADMSG (it may have been
+ * committed); a "wait" that timed out (the rows changed under us) gives
+ * -EAGAIN without a message, so that the caller can read again and
+ * retry. Returns 0 with *ret_results, the array of per-operation results
+ * (caller json_decref()s; may be NULL).
  */
 int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 		       const char *what, json_t **ret_results);
@@ -83,7 +88,15 @@ json_t *xhp_ovsdb_uuid(const char *uuid);
 json_t *xhp_ovsdb_named_uuid(const char *name);
 json_t *xhp_ovsdb_set(json_t *array);
 json_t *xhp_ovsdb_map(void);
-/* Add k=v to a map made by xhp_ovsdb_map(). Returns 0 or -ENOMEM. */
+/* Add k=v to a map made by xhp_ovsdb_map(). Returns 0, -EINVAL when
+ * either is not UTF-8, or -ENOMEM. */
 int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value);
+
+/*
+ * Whether @s is UTF-8 (RFC 3629: no overlong forms, no surrogates, at
+ * most U+10FFFF), as every OVSDB and JSON string must be; jansson
+ * refuses other strings with no reason given.
+ */
+bool xhp_ovsdb_utf8_valid(const char *s);
 
 #endif /* XHP_OVSDB_H */

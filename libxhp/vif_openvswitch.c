@@ -203,6 +203,24 @@ static int plan_db(struct xhp_op *op, struct plan *p)
 	return 0;
 }
 
+/* OVSDB stores UTF-8 only (ovs-vsctl refuses the rest as well). */
+static int check_utf8(xhp_ctx *ctx, const struct plan *p)
+{
+	const char *const what[] = { "VM name", "VM uuid", "mac", "iface_id" };
+	const char *const val[] = { p->vm_name, p->vm_uuid, p->mac,
+				    p->iface_id };
+	char q[XHP_QUOTE_MAX];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(val); i++)
+		if (val[i] && !xhp_ovsdb_utf8_valid(val[i]))
+			return xhp_err(ctx, EINVAL,
+				       "%s '%s' is not valid UTF-8: OVSDB "
+				       "cannot store it in external_ids",
+				       what[i], xhp_quote(q, val[i]));
+	return 0;
+}
+
 /* Xen's external-ids: the VM's name and uuid, the guest's MAC. */
 static int plan_ids(struct xhp_op *op, struct plan *p)
 {
@@ -226,19 +244,22 @@ static int plan_ids(struct xhp_op *op, struct plan *p)
 	if (r < 0 && r != -ENOENT)
 		return r;
 	r = setting(op, "iface_id", &p->iface_id);
-	if (r < 0 || p->iface_id)
+	if (r < 0)
 		return r;
 	/* As libvirt and OpenStack set theirs: an id SDN controllers can
 	 * map to the guest's NIC, stable across reboots of the VM. */
-	if (p->vm_uuid && p->vm_uuid[0])
-		r = asprintf(&p->iface_id, "%s-%u", p->vm_uuid, req->devid);
-	else
-		r = asprintf(&p->iface_id, "%s", p->dev);
-	if (r < 0) {
-		p->iface_id = NULL;
-		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	if (!p->iface_id) {
+		if (p->vm_uuid && p->vm_uuid[0])
+			r = asprintf(&p->iface_id, "%s-%u", p->vm_uuid,
+				     req->devid);
+		else
+			r = asprintf(&p->iface_id, "%s", p->dev);
+		if (r < 0) {
+			p->iface_id = NULL;
+			return xhp_err(op->ctx, ENOMEM, "out of memory");
+		}
 	}
-	return 0;
+	return check_utf8(op->ctx, p);
 }
 
 static json_t *where_eq(const char *column, json_t *value)
@@ -252,7 +273,7 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 {
 	json_t *ops, *res = NULL, *rows;
 	const char *b, *port;
-	char q[XHP_QUOTE_MAX];
+	char q[XHP_QUOTE_MAX], q2[XHP_QUOTE_MAX];
 	int r;
 
 	ops = json_pack("[{sssssos[s]}{sssssos[s]}]", "op", "select", "table",
@@ -273,7 +294,7 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 	if (!b) {
 		r = xhp_err(ctx, ENODEV,
 			    "bridge '%s' not found in OVSDB at '%s'",
-			    xhp_quote(q, p->br.name), p->sock);
+			    xhp_quote(q, p->br.name), xhp_quote(q2, p->sock));
 		goto out;
 	}
 	rows = json_object_get(json_array_get(res, 1), "rows");
@@ -461,7 +482,7 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 		}
 		if (r < 0)
 			return r;
-		r = -EPROTO;
+		r = -EBADMSG;
 		{
 			json_t *nc = json_array_get(
 				json_object_get(
@@ -488,7 +509,7 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 		}
 		json_decref(res);
 		if (r < 0)
-			return xhp_err(ctx, EPROTO,
+			return xhp_err(ctx, EBADMSG,
 				       "OVSDB: malformed result "
 				       "of the transaction");
 		if (!*ret_port || !*ret_iface)
@@ -754,7 +775,7 @@ static int plan_make(struct xhp_op *op, bool add, struct plan **ret)
 static void log_plan(struct xhp_op *op, const struct plan *p)
 {
 	unsigned int v, n = 0;
-	char trunks[64] = "";
+	char trunks[64] = "", q[XHP_QUOTE_MAX];
 
 	for (v = XHP_VLAN_MIN; v <= XHP_VLAN_MAX && n < 8; v++)
 		if (trunk_has(p, v))
@@ -767,7 +788,7 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 		 "via %s",
 		 op->dry_run ? "dry run: would add " : "", p->dev,
 		 p->rename ? " (renamed)" : "", p->br.name, p->tag, trunks,
-		 p->n_trunks > n ? ",..." : "", p->sock);
+		 p->n_trunks > n ? ",..." : "", xhp_quote(q, p->sock));
 }
 
 static int ovs_add(struct xhp_op *op)
@@ -813,9 +834,11 @@ static int ovs_add(struct xhp_op *op)
 		r = add_txn(op, db, p, TAKE_PTR(bridge), TAKE_PTR(old), &port,
 			    &iface, &next_cfg);
 		if (r < 0) {
-			/* An OVSDB error reply refused it: nothing was done.
-			 * Anything else may have been committed. */
-			if (r != -EPROTO && r != -EBUSY && r != -ENOMEM)
+			/* An OVSDB error reply refused it (-EPROTO), or every
+			 * attempt's wait failed (-EBUSY): nothing was done.
+			 * Anything else (no answer, an unreadable one, no
+			 * memory for it) may follow a commit. */
+			if (r != -EPROTO && r != -EBUSY)
 				undo_maybe_port(ctx, p, was);
 			goto undo_link;
 		}
@@ -859,6 +882,7 @@ static int ovs_remove(struct xhp_op *op)
 	struct xhp_nl *nl = NULL;
 	struct xhp_ovsdb *db = NULL;
 	struct xhp_link l;
+	char q[XHP_QUOTE_MAX];
 	int64_t next_cfg;
 	int r;
 
@@ -867,7 +891,7 @@ static int ovs_remove(struct xhp_op *op)
 		return r;
 	if (op->dry_run) {
 		xhp_info(ctx, "dry run: would remove port %s via %s", p->dev,
-			 p->sock);
+			 xhp_quote(q, p->sock));
 		goto free_plan;
 	}
 	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0) {
@@ -889,7 +913,7 @@ static int ovs_remove(struct xhp_op *op)
 	r = xhp_nl_open(ctx, &nl);
 	if (r < 0)
 		goto close_db;
-	r = xhp_nl_link_get(ctx, nl, p->dev, 0, &l);
+	r = xhp_vifname_lookup(ctx, nl, p->orig_dev, p->dev, &l);
 	if (r == 0)
 		r = xhp_link_set_up(ctx, nl, &l, false);
 	if (r < 0) {

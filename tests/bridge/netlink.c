@@ -276,6 +276,14 @@ static void test_first_bridge_and_info(void **state)
 	assert_int_equal(xhp_link_first_bridge(T.ctx, T.nl, &br), 0);
 	assert_string_equal(br.name, "abr");
 	assert_string_equal(br.kind, "bridge");
+	/* The dump's view is the whole link, as a lookup by name gives it. */
+	assert_int_equal(bt_link(&T, "abr", &tap), 0);
+	assert_int_equal(br.ifindex, tap.ifindex);
+	assert_int_equal(br.flags, tap.flags);
+	assert_int_equal(br.mtu, tap.mtu);
+	assert_int_equal(br.master, tap.master);
+	assert_true(br.has_addr && tap.has_addr);
+	assert_memory_equal(br.addr, tap.addr, 6);
 
 	assert_int_equal(xhp_bridge_info_get(T.ctx, T.nl, &br, &bi), 0);
 	assert_false(bi.vlan_filtering);
@@ -284,6 +292,55 @@ static void test_first_bridge_and_info(void **state)
 	bt_sh("ip", "link", "del", "zbr");
 	bt_sh("ip", "link", "del", "abr");
 	bt_sh("ip", "link", "del", "aaa");
+}
+
+/*
+ * An acknowledgement another process sends to our port (any local user
+ * can unicast to a netlink port id) must not pass for the kernel's.
+ */
+static void test_spoofed_ack(void **state)
+{
+	struct mnl_socket *evil = mnl_socket_open(NETLINK_ROUTE);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct sockaddr_nl to = { .nl_family = AF_NETLINK };
+	struct xhp_link l = { .ifindex = 0x7ffffff0, .name = "nosuch" };
+	struct nlmsghdr *nlh;
+	struct nlmsgerr *err;
+
+	(void)state;
+	assert_non_null(evil);
+	assert_int_equal(mnl_socket_bind(evil, 0, MNL_SOCKET_AUTOPID), 0);
+	/* "Success" for the next request of T.nl, queued before it. */
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = NLMSG_ERROR;
+	nlh->nlmsg_seq = T.nl->seq + 1;
+	nlh->nlmsg_pid = T.nl->portid;
+	err = mnl_nlmsg_put_extra_header(nlh, sizeof(*err));
+	err->error = 0;
+	err->msg.nlmsg_len = sizeof(struct nlmsghdr);
+	err->msg.nlmsg_type = RTM_SETLINK;
+	err->msg.nlmsg_seq = nlh->nlmsg_seq;
+	to.nl_pid = T.nl->portid;
+	assert_int_equal(sendto(mnl_socket_get_fd(evil), nlh, nlh->nlmsg_len, 0,
+				(struct sockaddr *)&to, sizeof(to)),
+			 (ssize_t)nlh->nlmsg_len);
+	/* The link does not exist: the kernel says so, not the spoofer. */
+	assert_int_equal(xhp_link_set_up(T.ctx, T.nl, &l, true), -ENODEV);
+	mnl_socket_close(evil);
+}
+
+/*
+ * A dump the kernel fails reports the error in NLMSG_DONE's payload:
+ * here the link is gone between its lookup and the flush of its
+ * addresses. That is an error, not "no addresses".
+ */
+static void test_dump_error(void **state)
+{
+	struct xhp_link l = { .ifindex = 0x7ffffff0, .name = "gone" };
+
+	(void)state;
+	assert_int_equal(xhp_link_flush_addrs(T.ctx, T.nl, &l, NULL), -ENODEV);
+	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), "gone"));
 }
 
 int main(void)
@@ -298,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_link_ops),
 		cmocka_unit_test(test_flush_addrs),
 		cmocka_unit_test(test_first_bridge_and_info),
+		cmocka_unit_test(test_spoofed_ack),
+		cmocka_unit_test(test_dump_error),
 	};
 	int r;
 

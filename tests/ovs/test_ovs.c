@@ -356,6 +356,24 @@ static void t_vifname(void **state)
 	assert_port_on("guestnic", NULL);
 }
 
+/*
+ * Offline with a vifname the link never took (an online that failed
+ * and renamed it back): the link under its own name goes down, as
+ * vif-bridge and vif-route do it.
+ */
+static void t_offline_not_renamed(void **state)
+{
+	struct xhp_link l;
+
+	(void)state;
+	be_put("vifname", "guestnic");
+	assert_int_equal(
+		tu_runl(NULL, "ip", "link", "set", "vif1.0", "up", NULL), 0);
+	assert_int_equal(ours(XHP_ACTION_OFFLINE, NULL, NULL), 0);
+	link_state("vif1.0", &l);
+	assert_false(l.flags & IFF_UP);
+}
+
 static void t_others_untouched(void **state)
 {
 	char *out = NULL;
@@ -483,6 +501,49 @@ static void t_err_no_device(void **state)
 	assert_failed(msg, "device 'vif1.0' does not exist");
 	free(msg);
 	assert_port_on("vif1.0", NULL);
+}
+
+/*
+ * OVSDB strings are UTF-8 (RFC 7047); a VM name in another encoding
+ * cannot be stored (ovs-vsctl fails on it as well). Say so, not "out of
+ * memory", and leave the link alone.
+ */
+static void t_err_vm_name_utf8(void **state)
+{
+	char path[128], *msg = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "/vm/%s/name", VM_UUID);
+	xs_put(path, "caf\xe9");
+	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	xs_put(path, "guest1");
+	assert_failed(msg, "not valid UTF-8");
+	assert_failed(msg, "caf\\xe9");
+	assert_port_on("vif1.0", NULL);
+	assert_true(has_ipv4("vif1.0"));
+	free(msg);
+}
+
+/*
+ * The backend's ovsdb_socket key is any string: messages show it
+ * quoted, here through a link whose name holds a newline.
+ */
+static void t_err_sock_quoted(void **state)
+{
+	char link[PATH_MAX + 8], *msg = NULL;
+
+	(void)state;
+	snprintf(link, sizeof(link), "%s/a\nb", ovs.dir);
+	assert_int_equal(symlink(ovs.sock, link), 0);
+	be_put("bridge", "nosuchbr");
+	be_put("ovsdb_socket", link);
+	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	be_put("ovsdb_socket", NULL);
+	unlink(link);
+	assert_failed(msg, "not found in OVSDB");
+	assert_failed(msg, "/a\\x0ab'");
+	assert_null(strchr(msg, '\n'));
+	free(msg);
 }
 
 static int ours_dry(int action, ...)
@@ -778,14 +839,23 @@ static int group_teardown(void **state)
 int main(int argc, char **argv)
 {
 	static const struct CMUnitTest online[] = {
-		T(t_online_basic), T(t_tag_trunks), T(t_vlan_key),
-		T(t_argv_bridge),  T(t_move),	    T(t_idempotent),
-		T(t_offline),	   T(t_vifname),    T(t_others_untouched),
+		T(t_online_basic),
+		T(t_tag_trunks),
+		T(t_vlan_key),
+		T(t_argv_bridge),
+		T(t_move),
+		T(t_idempotent),
+		T(t_offline),
+		T(t_vifname),
+		T(t_others_untouched),
+		T(t_offline_not_renamed),
 	};
 	static const struct CMUnitTest errors[] = {
-		T(t_err_no_bridge), T(t_err_bad_spec),	    T(t_err_bad_vlan),
-		T(t_err_no_socket), T(t_err_no_device),	    T(t_cli),
-		T(t_dry_run),	    T(t_err_vifname_taken),
+		T(t_err_no_bridge),    T(t_err_bad_spec),
+		T(t_err_bad_vlan),     T(t_err_no_socket),
+		T(t_err_no_device),    T(t_cli),
+		T(t_dry_run),	       T(t_err_vifname_taken),
+		T(t_err_vm_name_utf8), T(t_err_sock_quoted),
 	};
 	static const struct CMUnitTest vswitchd[] = {
 		T(t_err_no_vswitchd),

@@ -272,10 +272,40 @@ static void t_not_json(void **state)
 
 	(void)state;
 	fake_start(&f, script);
+	/* Not an error reply: a garbled answer (it may follow a commit). */
 	assert_int_equal(xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(),
 					NULL),
-			 -EPROTO);
+			 -EBADMSG);
 	fake_stop(&f);
+}
+
+/*
+ * A transaction whose answer cannot be read may have been committed:
+ * -EBADMSG, apart from -EPROTO (the server refused it), so that the
+ * caller knows to check.
+ */
+static void t_malformed_result(void **state)
+{
+	static const char *const no_result[] = { "{\"id\":1,\"error\":null}",
+						 NULL };
+	static const char *const short_result[] = {
+		"{\"id\":1,\"error\":null,\"result\":{}}",
+		NULL,
+	};
+	struct fake f = { 0 }, g = { 0 };
+
+	(void)state;
+	fake_start(&f, no_result);
+	assert_int_equal(xhp_ovsdb_call(f.ctx, f.db, "list_dbs", json_array(),
+					NULL),
+			 -EBADMSG);
+	fake_stop(&f);
+	fake_start(&g, short_result);
+	assert_int_equal(xhp_ovsdb_transact(g.ctx, g.db,
+					    json_pack("[{ss}]", "op", "select"),
+					    "test", NULL),
+			 -EBADMSG);
+	fake_stop(&g);
 }
 
 static void t_socket_path(void **state)
@@ -312,6 +342,75 @@ static void t_socket_path(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/*
+ * A server whose listen queue is full: connect() on a unix socket says
+ * EAGAIN and connects nothing (there is no connection in progress to
+ * wait for). Open must not hand back an unconnected socket; it tries
+ * again until the deadline, and succeeds once the queue has room.
+ */
+static void t_backlog_full(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct xhp_ovsdb *db = NULL;
+	int lfd, c[16], n = 0, fd;
+	char *dir = tu_mkdtemp("ovsdb");
+	xhp_ctx *ctx = new_ctx();
+
+	(void)state;
+	assert_non_null(dir);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/db.sock", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 0), 0);
+	for (;;) {
+		assert_true(n < 16);
+		c[n] = socket(AF_UNIX,
+			      SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		assert_true(c[n] >= 0);
+		if (connect(c[n], (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			close(c[n]);
+			break;
+		}
+		n++;
+	}
+	xhp_ctx_set_timeout_ms(ctx, 300);
+	xhp_deadline_start(ctx);
+	assert_int_equal(xhp_ovsdb_open(ctx, sa.sun_path, &db), -ETIMEDOUT);
+	assert_null(db);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "db.sock"));
+	/* Room in the queue again: the same open connects. */
+	while ((fd = accept(lfd, NULL, NULL)) >= 0)
+		close(fd);
+	xhp_deadline_start(ctx);
+	assert_int_equal(xhp_ovsdb_open(ctx, sa.sun_path, &db), 0);
+	xhp_ovsdb_close(db);
+	while (n > 0)
+		close(c[--n]);
+	close(lfd);
+	tu_rmtree(dir);
+	free(dir);
+	xhp_ctx_unref(ctx);
+}
+
+/* JSON strings are UTF-8: a value that is not is refused as such. */
+static void t_map_utf8(void **state)
+{
+	json_t *map = xhp_ovsdb_map();
+
+	(void)state;
+	assert_non_null(map);
+	assert_int_equal(xhp_ovsdb_map_put(map, "k", "caf\xc3\xa9"), 0);
+	assert_int_equal(xhp_ovsdb_map_put(map, "k", "caf\xe9"), -EINVAL);
+	assert_int_equal(xhp_ovsdb_map_put(map, "\xc0\xaf", "v"), -EINVAL);
+	assert_true(xhp_ovsdb_utf8_valid("\xf0\x9f\x98\x80"));
+	assert_false(xhp_ovsdb_utf8_valid("\xed\xa0\x80")); /* surrogate */
+	assert_false(xhp_ovsdb_utf8_valid("\xf4\x90\x80\x80")); /* > 10ffff */
+	assert_false(xhp_ovsdb_utf8_valid("\xe2\x82")); /* cut short */
+	json_decref(map);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -322,7 +421,10 @@ int main(void)
 		cmocka_unit_test(t_closed),
 		cmocka_unit_test(t_silent),
 		cmocka_unit_test(t_not_json),
+		cmocka_unit_test(t_malformed_result),
 		cmocka_unit_test(t_socket_path),
+		cmocka_unit_test(t_backlog_full),
+		cmocka_unit_test(t_map_utf8),
 	};
 
 	return cmocka_run_group_tests_name("ovsdb", tests, NULL, NULL);
