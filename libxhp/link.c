@@ -90,11 +90,14 @@ int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 }
 
 int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
-		    const char *name)
+		    const char *name, const char *alias)
 {
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, NULL);
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* In the same request: the name and its mark change together. */
+	if (alias)
+		mnl_attr_put(nlh, IFLA_IFALIAS, strlen(alias), alias);
 	return setlink_send(ctx, nl, nlh, "rename", l->name, name);
 }
 

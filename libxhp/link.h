@@ -29,11 +29,15 @@ int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 		     unsigned int mtu);
 
 /*
- * Rename @l to @name (the kernel refuses while the link is up). @l->name
- * is left as it was: the caller updates it once the rename is kept.
+ * Rename @l to @name (the kernel refuses while the link is up), setting
+ * its alias to @alias in the same request when @alias is not NULL ("":
+ * remove it). A vif renamed to its vifname carries its old name as alias,
+ * so that a later run can tell it from another guest's link of that name.
+ * @l->name is left as it was: the caller updates it once the rename is
+ * kept.
  */
 int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
-		    const char *name);
+		    const char *name, const char *alias);
 
 /* Enslave @l to the link with index @master; 0 releases it (nomaster). */
 int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,

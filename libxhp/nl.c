@@ -244,6 +244,11 @@ static int link_attr(const struct nlattr *a, void *data)
 			snprintf(l->name, sizeof(l->name), "%s",
 				 mnl_attr_get_str(a));
 		break;
+	case IFLA_IFALIAS:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+			snprintf(l->alias, sizeof(l->alias), "%s",
+				 mnl_attr_get_str(a));
+		break;
 	case IFLA_MTU:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
 			l->mtu = mnl_attr_get_u32(a);

@@ -48,6 +48,7 @@ struct xhp_link {
 	uint8_t addr[6];
 	bool has_addr;
 	char kind[16]; /* IFLA_INFO_KIND: "bridge", "tun", "veth" */
+	char alias[IFNAMSIZ]; /* IFLA_IFALIAS: a vif's name before rename */
 };
 
 /*

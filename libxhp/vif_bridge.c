@@ -269,7 +269,8 @@ static void undo(struct vb *vb)
 			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 	}
 	if (vb->renamed) {
-		if (xhp_link_rename(ctx, vb->nl, &vb->dev, vb->orig.name) < 0)
+		if (xhp_link_rename(ctx, vb->nl, &vb->dev, vb->orig.name, "") <
+		    0)
 			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 		else
 			memcpy(vb->dev.name, vb->orig.name, IFNAMSIZ);
@@ -292,7 +293,8 @@ static int plumb_link(struct vb *vb)
 	}
 	if (strcmp(d->name, vb->want)) {
 		if (!dry(vb, "rename %s to %s", d->name, vb->want)) {
-			r = xhp_link_rename(vb->ctx, vb->nl, d, vb->want);
+			r = xhp_link_rename(vb->ctx, vb->nl, d, vb->want,
+					    d->name);
 			if (r < 0)
 				return r;
 			vb->renamed = true;

@@ -702,7 +702,7 @@ static void undo_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	if (p->addrs.n && xhp_link_restore_addrs(ctx, nl, &l, &p->addrs) < 0)
 		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 	if (p->renamed) {
-		if (xhp_link_rename(ctx, nl, &l, p->orig_dev) < 0)
+		if (xhp_link_rename(ctx, nl, &l, p->orig_dev, "") < 0)
 			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 		else
 			snprintf(l.name, sizeof(l.name), "%s", p->orig_dev);
@@ -730,7 +730,7 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	if (r < 0)
 		return r;
 	if (p->rename) {
-		r = xhp_link_rename(ctx, nl, l, p->dev);
+		r = xhp_link_rename(ctx, nl, l, p->dev, l->name);
 		if (r < 0)
 			return r;
 		snprintf(l->name, sizeof(l->name), "%s", p->dev);

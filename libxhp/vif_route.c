@@ -232,7 +232,7 @@ static int vif_prepare(struct vr *v)
 		xhp_info(v->ctx, "would rename %s to %s", v->orig, v->want);
 		return 0;
 	}
-	r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->want);
+	r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->want, v->vif.name);
 	if (r < 0)
 		return r;
 	journal(v, (struct undo){ .kind = UNDO_RENAME });
@@ -472,7 +472,7 @@ static void undo_one(struct vr *v, const struct undo *u)
 
 	switch (u->kind) {
 	case UNDO_RENAME:
-		r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->orig);
+		r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->orig, "");
 		break;
 	case UNDO_ADDR:
 		r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);

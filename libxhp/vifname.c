@@ -49,6 +49,15 @@ int xhp_vifname_find(xhp_ctx *ctx, struct xhp_nl *nl, const char *device,
 	r = lookup(ctx, nl, device, &dev);
 	if (r == -ENODEV && rename) {
 		r = lookup(ctx, nl, want, &dev);
+		/* Ours only if an earlier run renamed it (alias: the old
+		 * name); else another guest's link, which Xen's rename_vif
+		 * refuses to touch too. */
+		if (r == 0 && strcmp(dev.alias, device))
+			return xhp_err(ctx, EEXIST,
+				       "Cannot rename interface %s. An "
+				       "interface with name %s already exists.",
+				       xhp_quote(q, device),
+				       xhp_quote(q2, want));
 		if (r == 0)
 			xhp_debug(ctx, "%s is already named %s", device, want);
 		rename = false;

@@ -24,8 +24,9 @@ int xhp_vifname_resolve(xhp_ctx *ctx, const char *device, const char *vifname,
  * Find the vif @device that is to be called @want. Either *ret is the
  * link @device and *ret_rename says whether it still is to be renamed,
  * or *ret is the link @want with *ret_rename false (an earlier run
- * renamed it). Returns 0; -EEXIST, with Xen's message, when @device is
- * to be renamed and another link is called @want already; -ENODEV,
+ * renamed it: its alias is @device). Returns 0; -EEXIST, with Xen's
+ * message, when another link is called @want already (@device present,
+ * or @want not marked as renamed from @device); -ENODEV,
  * without a message (the caller names the device its own way), when
  * there is neither; another negative errno, with a message, when a
  * lookup fails.

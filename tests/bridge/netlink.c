@@ -219,10 +219,17 @@ static void test_link_ops(void **state)
 	assert_int_equal(xhp_link_set_mtu(T.ctx, T.nl, &l, 70000), -EINVAL);
 	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), "tapn"));
 
-	assert_int_equal(xhp_link_rename(T.ctx, T.nl, &l, "tapm"), 0);
+	assert_int_equal(xhp_link_rename(T.ctx, T.nl, &l, "tapm", "tapn"), 0);
 	assert_int_equal(bt_link(&T, "tapn", &l2), -ENODEV);
 	assert_int_equal(bt_link(&T, "tapm", &l2), 0);
 	assert_int_equal(l2.ifindex, l.ifindex);
+	/* The old name rides along as the alias; "" removes it. */
+	assert_string_equal(l2.alias, "tapn");
+	assert_int_equal(xhp_link_rename(T.ctx, T.nl, &l2, "tapo", ""), 0);
+	assert_int_equal(bt_link(&T, "tapo", &l2), 0);
+	assert_string_equal(l2.alias, "");
+	assert_int_equal(xhp_link_rename(T.ctx, T.nl, &l2, "tapm", NULL), 0);
+	assert_int_equal(bt_link(&T, "tapm", &l2), 0);
 
 	assert_int_equal(xhp_link_set_master(T.ctx, T.nl, &l2, br.ifindex), 0);
 	assert_int_equal(bt_link(&T, "tapm", &l2), 0);

@@ -205,6 +205,31 @@ static void test_vifname_clash(void **state)
 	assert_int_equal(bt_count_links(), links + 1);
 }
 
+/*
+ * vif1.0 is gone (netback removed it) and another guest's link has the
+ * vifname: that link was not renamed from vif1.0, so it is not ours to
+ * plumb, even though an earlier run of ours may rename.
+ */
+static void test_vifname_foreign_link(void **state)
+{
+	char *out = NULL;
+	struct xhp_link l;
+
+	bt_sh("ip", "link", "del", "vif1.0");
+	bt_sh("ip", "tuntap", "add", "guest0", "mode", "tap");
+	bt_sh("ip", "link", "set", "guest0", "alias", "vif7.0");
+	bt_sh("ip", "link", "set", "guest0", "up");
+	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_failed(online(&out), &out,
+		      "An interface with name guest0 already exists");
+	free(out);
+	assert_int_equal(bt_link(&T, "guest0", &l), 0);
+	assert_int_equal(l.master, 0);
+	assert_true(l.flags & IFF_UP);
+	assert_string_equal(l.alias, "vif7.0");
+	bt_sh("ip", "link", "del", "guest0");
+}
+
 static void test_tap_emu(void **state)
 {
 	struct xhp_link l;
@@ -367,6 +392,7 @@ int main(void)
 		T_(test_offline_half_done),
 		T_(test_vifname),
 		T_(test_vifname_clash),
+		T_(test_vifname_foreign_link),
 		T_(test_tap_emu),
 		T_(test_missing_bridge),
 		T_(test_default_and_xenbr_bridge),
