@@ -348,6 +348,24 @@ static int read_back(xhp_script *s, xhp_result *res)
 	return r == -ENOENT ? 0 : r;
 }
 
+/* The return of xhp_script_wait() for @res, with its message. */
+static int outcome(xhp_script *s, const xhp_result *res)
+{
+	if (s->timed_out)
+		return xhp_err(s->ctx, ETIMEDOUT,
+			       "script timed out after %llu "
+			       "ms and was killed with its process group",
+			       (unsigned long long)s->ctx->timeout_ms);
+	if (res->signal)
+		return xhp_err(s->ctx, EIO, "script killed by signal %d",
+			       res->signal);
+	if (res->exit_code != 0)
+		return xhp_err(s->ctx, EIO, "script failed (exit %d)%s%s",
+			       res->exit_code, res->message ? ": " : "",
+			       res->message ? res->message : "");
+	return 0;
+}
+
 XHP_EXPORT int xhp_script_wait(xhp_script *s, xhp_result **ret_result)
 {
 	xhp_result *res;
@@ -393,23 +411,12 @@ XHP_EXPORT int xhp_script_wait(xhp_script *s, xhp_result **ret_result)
 			"cannot read the script's "
 			"report: %s",
 			s->ctx->err);
+	r = outcome(s, res);
 	if (ret_result)
 		*ret_result = res;
 	else
 		xhp_result_free(res);
-	if (s->timed_out)
-		return xhp_err(s->ctx, ETIMEDOUT,
-			       "script timed out after %llu "
-			       "ms and was killed with its process group",
-			       (unsigned long long)s->ctx->timeout_ms);
-	if (res->signal)
-		return xhp_err(s->ctx, EIO, "script killed by signal %d",
-			       res->signal);
-	if (res->exit_code != 0)
-		return xhp_err(s->ctx, EIO, "script failed (exit %d)%s%s",
-			       res->exit_code, res->message ? ": " : "",
-			       res->message ? res->message : "");
-	return 0;
+	return r;
 }
 
 XHP_EXPORT xhp_script *xhp_script_free(xhp_script *s)

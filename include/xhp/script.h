@@ -72,6 +72,7 @@ XHP_EXPORT int xhp_script_dispatch(xhp_script *s);
  *   (exit status or signal; the result says which), -ETIMEDOUT when the
  *   deadline killed it, or another negative errno. *ret_result is written
  *   whenever the script ran (also on -EIO and -ETIMEDOUT).
+ * @ret_result: may be NULL (the result is then freed).
  * Ownership: the caller owns *ret_result; free with xhp_result_free().
  * Since: 1.0
  */

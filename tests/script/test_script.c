@@ -183,6 +183,24 @@ static void test_deadline_kills_group(void **state)
 	free(dir);
 }
 
+/* The result is optional: without one, the outcome is still returned. */
+static void test_wait_without_result(void **state)
+{
+	xhp_ctx *ctx;
+	xhp_request *req;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 4);
+	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/report-error", req,
+					NULL),
+			 -EIO);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "frobnicate"));
+	assert_int_equal(
+		xhp_script_run(ctx, SCRIPTS_DIR "/report-ok", req, NULL), 0);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
 #define PARALLEL 6
 
 static void test_event_loop_many(void **state)
@@ -247,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_missing_script),
 		cmocka_unit_test(test_deadline_kills_group),
 		cmocka_unit_test(test_event_loop_many),
+		cmocka_unit_test(test_wait_without_result),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
