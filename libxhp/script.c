@@ -5,6 +5,7 @@
  * kills only the script's pid and leaves hung children behind).
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -207,7 +208,7 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	}
 	s->start_us = xhp_now_us();
-	s->deadline_us = s->start_us + ctx->timeout_ms * 1000u;
+	s->deadline_us = xhp_deadline_from(ctx, s->start_us);
 	r = spawn(s, path, req);
 	if (r < 0) {
 		xhp_script_free(s);
@@ -240,9 +241,12 @@ XHP_EXPORT int xhp_script_timeout_ms(const xhp_script *s)
 		return -EINVAL;
 	if (s->done)
 		return 0;
-	left = now >= s->deadline_us ?
-		       0 :
-		       (int)((s->deadline_us - now + 999) / 1000);
+	if (now >= s->deadline_us)
+		left = 0;
+	else if ((s->deadline_us - now) / 1000 >= INT_MAX)
+		left = INT_MAX;
+	else
+		left = (int)((s->deadline_us - now + 999) / 1000);
 	/* No pidfd: nothing wakes the caller at the exit; look often. */
 	if (s->pidfd < 0 && left > 20)
 		left = 20;

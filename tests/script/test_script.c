@@ -201,6 +201,25 @@ static void test_wait_without_result(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/* A timeout beyond INT_MAX ms is still a time left, not a negative int. */
+static void test_long_timeout(void **state)
+{
+	xhp_ctx *ctx;
+	xhp_request *req;
+	xhp_script *s;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_timeout_ms(ctx, 3000000000ull), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 5);
+	assert_int_equal(
+		xhp_script_spawn(ctx, SCRIPTS_DIR "/report-ok", req, &s), 0);
+	assert_true(xhp_script_timeout_ms(s) > 0);
+	assert_int_equal(xhp_script_wait(s, NULL), 0);
+	xhp_script_free(s);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
 #define PARALLEL 6
 
 static void test_event_loop_many(void **state)
@@ -266,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_deadline_kills_group),
 		cmocka_unit_test(test_event_loop_many),
 		cmocka_unit_test(test_wait_without_result),
+		cmocka_unit_test(test_long_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
