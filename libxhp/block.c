@@ -417,7 +417,7 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 		if (r < 0)
 			goto release_lock;
 	}
-	r = xhp_loop_attach(op->ctx, b->path, ro, dio, &l);
+	r = xhp_loop_attach(op->ctx, b->path, b->dev, b->ino, ro, dio, &l);
 	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ETXTBSY) {
 		if (!ro)
 			r = refuse_read_only(op, b);

@@ -162,21 +162,54 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	return 0;
 }
 
-int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
-		    bool direct_io, struct xhp_loop *ret)
+/*
+ * Open the backing file, which must be the checked one: the path may have
+ * been replaced since (O_NONBLOCK: a FIFO put there must not block us).
+ */
+static int open_backing(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
+			bool read_only)
 {
-	int ffd, ctl, r = -EBUSY, i;
+	struct stat st;
+	int fd, fl;
 
-	ffd = xhp_fault(ctx, XHP_FAULT_LOOP, "open backing file");
-	if (ffd == 0)
-		ffd = open(file, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (ffd < 0) {
+	fd = xhp_fault(ctx, XHP_FAULT_LOOP, "open backing file");
+	if (fd == 0)
+		fd = open(file, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK |
+					O_CLOEXEC);
+	if (fd < 0) {
 		int e = errno;
 
 		if (e == EROFS || e == EACCES || e == EPERM || e == ETXTBSY)
 			return -e;
 		return xhp_err(ctx, e, "cannot open %s: %s", file, strerror(e));
 	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != dev ||
+	    st.st_ino != ino) {
+		close(fd);
+		return xhp_err(ctx, ESTALE,
+			       "%s changed between its checks and its "
+			       "attach: left alone",
+			       file);
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		return xhp_err(ctx, e, "cannot set up %s: %s", file,
+			       strerror(e));
+	}
+	return fd;
+}
+
+int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
+		    bool read_only, bool direct_io, struct xhp_loop *ret)
+{
+	int ffd, ctl, r = -EBUSY, i;
+
+	ffd = open_backing(ctx, file, dev, ino, read_only);
+	if (ffd < 0)
+		return ffd;
 	ctl = xhp_fault(ctx, XHP_FAULT_LOOP, "open /dev/loop-control");
 	if (ctl == 0)
 		ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);

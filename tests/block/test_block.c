@@ -21,6 +21,7 @@
 #include <xhp/xhp.h>
 
 #include "blocktest.h"
+#include "loop.h"
 #include "testutil.h"
 
 static int teardown(void **state)
@@ -420,6 +421,49 @@ static void test_dry_run(void **state)
 	free(img);
 }
 
+/*
+ * The file attached is the file that was checked: a path that names
+ * another inode by the time of the attach (replaced after the sharing
+ * check), or something that is no regular file (a FIFO would block the
+ * open), is refused and nothing is attached.
+ */
+static void test_attach_checks_identity(void **state)
+{
+	char *a = bt_image("id-a.img", 8, NULL, NULL);
+	char *b = bt_image("id-b.img", 8, NULL, NULL), fifo[512];
+	struct xhp_loop l;
+	struct stat sa, sb;
+	xhp_ctx *ctx;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(stat(a, &sa), 0);
+	assert_int_equal(stat(b, &sb), 0);
+	/* a was checked, b is found at its path now */
+	assert_int_equal(xhp_loop_attach(ctx, b, sa.st_dev, sa.st_ino, false,
+					 false, &l),
+			 -ESTALE);
+	assert_contains(xhp_ctx_last_error(ctx), "changed");
+	assert_int_equal(bt_wait_loops(a, 0), 0);
+	assert_int_equal(bt_wait_loops(b, 0), 0);
+	snprintf(fifo, sizeof(fifo), "%s/id-fifo", bt_dir());
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(xhp_loop_attach(ctx, fifo, sa.st_dev, sa.st_ino, true,
+					 false, &l),
+			 -ESTALE);
+	/* the right one attaches */
+	assert_int_equal(xhp_loop_attach(ctx, a, sa.st_dev, sa.st_ino, false,
+					 false, &l),
+			 0);
+	assert_int_equal(bt_wait_loops(a, 1), 1);
+	assert_int_equal(xhp_loop_detach(ctx, l.index, sa.st_dev, sa.st_ino, a),
+			 0);
+	assert_int_equal(bt_wait_loops(a, 0), 0);
+	unlink(fifo);
+	xhp_ctx_unref(ctx);
+	free(a);
+	free(b);
+}
+
 /* An absolute backend path sees relative ones (the same dom0 home). */
 static void test_absolute_path(void **state)
 {
@@ -466,6 +510,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_direct_io, teardown),
 		cmocka_unit_test_teardown(test_dry_run, teardown),
 		cmocka_unit_test_teardown(test_absolute_path, teardown),
+		cmocka_unit_test_teardown(test_attach_checks_identity,
+					  teardown),
 	};
 	int r;
 
