@@ -209,6 +209,9 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 	}
 	s->start_us = xhp_now_us();
 	s->deadline_us = xhp_deadline_from(ctx, s->start_us);
+	/* Run from inside an operation: what is left of its deadline. */
+	if (ctx->deadline_us && ctx->deadline_us < s->deadline_us)
+		s->deadline_us = ctx->deadline_us;
 	r = spawn(s, path, req);
 	if (r < 0) {
 		xhp_script_free(s);

@@ -26,7 +26,8 @@ typedef struct xhp_script xhp_script;
 
 /*
  * xhp_script_spawn: start @path for @req. The deadline is the context's
- * timeout (set it to 40000 ms to match libxl) from now.
+ * timeout (set it to 40000 ms to match libxl) from now, or the end of
+ * the library operation under way if that comes first.
  * Returns: 0, or -EINVAL (bad arguments, no-op request), -ENOENT/-EACCES
  *   (cannot execute @path), -ENOMEM, -EMFILE.
  * Ownership: the caller owns *ret_script; free it with xhp_script_free().

@@ -220,6 +220,37 @@ static void test_long_timeout(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/*
+ * Inside an operation (a block-<type> helper run by the block
+ * personality), a script gets what is left of the operation's deadline,
+ * not a whole new timeout.
+ */
+static void test_operation_deadline(void **state)
+{
+	char *dir = tu_mkdtemp("script"), pidfile[512];
+	xhp_ctx *ctx;
+	xhp_request *req;
+	xhp_result *res = NULL;
+
+	assert_non_null(dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/child.pid", dir);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_timeout_ms(ctx, 20000), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 6);
+	ctx->deadline_us = xhp_now_us() + 300000; /* 0.3 s of it left */
+	setenv("XHP_HANG_PIDFILE", pidfile, 1);
+	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/hang-env", req,
+					&res),
+			 -ETIMEDOUT);
+	unsetenv("XHP_HANG_PIDFILE");
+	assert_true(xhp_result_elapsed_us(res) < 5000000);
+	xhp_result_free(res);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+	tu_rmtree(dir);
+	free(dir);
+}
+
 #define PARALLEL 6
 
 static void test_event_loop_many(void **state)
@@ -286,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_event_loop_many),
 		cmocka_unit_test(test_wait_without_result),
 		cmocka_unit_test(test_long_timeout),
+		cmocka_unit_test(test_operation_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
