@@ -113,7 +113,7 @@ static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 			  NULL, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	int pipefd[2], r, first;
+	int pipefd[2] = { -1, -1 }, r, first;
 	char **env;
 
 	if (req->kind == XHP_KIND_VIF || req->kind == XHP_KIND_TAP) {
@@ -124,8 +124,15 @@ static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 	first = build_env(req, path, &env);
 	if (first < 0)
 		return first;
-	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
+	/* Only our end is non-blocking: the script's stderr blocks when
+	 * full, as any pipe (O_NONBLOCK is shared with the child). */
+	if (pipe2(pipefd, O_CLOEXEC) < 0 ||
+	    fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
 		r = -errno;
+		if (pipefd[0] >= 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+		}
 		free_env(env, first);
 		return r;
 	}

@@ -251,6 +251,31 @@ static void test_operation_deadline(void **state)
 	free(dir);
 }
 
+/*
+ * The script's stderr blocks like any pipe: a caller that is slow to
+ * dispatch must not make the script's writes fail (EAGAIN).
+ */
+static void test_stderr_flood(void **state)
+{
+	xhp_ctx *ctx;
+	xhp_request *req;
+	xhp_result *res = NULL;
+	xhp_script *s;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 7);
+	assert_int_equal(
+		xhp_script_spawn(ctx, SCRIPTS_DIR "/stderr-flood", req, &s), 0);
+	usleep(500000); /* not dispatching: the pipe fills up */
+	assert_int_equal(xhp_script_wait(s, &res), 0);
+	assert_int_equal(xhp_result_exit_code(res), 0);
+	assert_int_equal(strlen(xhp_result_stderr(res)), 64 * 1024);
+	xhp_result_free(res);
+	xhp_script_free(s);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
 #define PARALLEL 6
 
 static void test_event_loop_many(void **state)
@@ -318,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_wait_without_result),
 		cmocka_unit_test(test_long_timeout),
 		cmocka_unit_test(test_operation_deadline),
+		cmocka_unit_test(test_stderr_flood),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
