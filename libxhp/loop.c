@@ -303,7 +303,10 @@ int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev, ino_t ino,
 	return 0;
 }
 
-static bool backing_name_is(unsigned int index, const char *path)
+/* Is loopN's sysfs backing_file "@path (deleted)", or with
+ * @or_present, also "@path"? */
+static bool backing_name_is(unsigned int index, const char *path,
+			    bool or_present)
 {
 	char b[4096];
 	size_t n = strlen(path);
@@ -311,7 +314,7 @@ static bool backing_name_is(unsigned int index, const char *path)
 	if (xhp_loop_backing_file(NULL, index, b, sizeof(b)) < 0)
 		return false;
 	return !strncmp(b, path, n) &&
-	       (b[n] == '\0' || !strcmp(b + n, " (deleted)"));
+	       ((or_present && b[n] == '\0') || !strcmp(b + n, " (deleted)"));
 }
 
 int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
@@ -341,8 +344,12 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 		}
 		r = kdev_is(info.lo_device, dev) &&
 		    info.lo_inode == (uint64_t)ino;
+		/* The file at @path was replaced: a deleted one of the same
+		 * name is still the one that was attached. */
+		if (!r)
+			r = backing_name_is(index, path, false);
 	} else {
-		r = backing_name_is(index, path);
+		r = backing_name_is(index, path, true);
 	}
 	if (!r) {
 		if (xhp_loop_backing_file(NULL, index, b, sizeof(b)) < 0) {

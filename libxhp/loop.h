@@ -64,8 +64,9 @@ int xhp_loop_parse_node(const char *node, unsigned int *ret_index);
 
 /*
  * Detach /dev/loopN, but only when it is attached to the file (@dev,
- * @ino); with @dev == 0 (the file is gone) its sysfs backing_file must
- * read "@path (deleted)" or "@path".
+ * @ino) or to a deleted file that was at @path (the file was replaced);
+ * with @dev == 0 (the file is gone) its sysfs backing_file must read
+ * "@path (deleted)" or "@path".
  * Returns 0 when detached, 1 when it was not attached (nothing to do),
  * -ESTALE when it backs another file (left alone, message on @ctx), or
  * another negative errno.

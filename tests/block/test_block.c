@@ -211,6 +211,31 @@ static void test_remove_checks_backing(void **state)
 	free(b);
 }
 
+/*
+ * The image was replaced while the guest ran (a new file renamed over
+ * it): remove still detaches the loop device of the old, deleted inode
+ * that this backend's add attached (Xen's script detaches its node).
+ */
+static void test_remove_after_file_replaced(void **state)
+{
+	char *img = bt_image("rep.img", 8, NULL, NULL), bp[128];
+	char *fresh = bt_image("rep-new.img", 8, NULL, NULL), *b;
+	char *node = add_file_ok(bp, sizeof(bp), img, "w", 1, 0);
+
+	assert_int_equal(rename(fresh, img), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	for (int i = 0; i < 100 && (b = bt_loop_backing(node)); i++) {
+		free(b); /* a deferred detach: poll a little */
+		usleep(20000);
+	}
+	b = bt_loop_backing(node);
+	if (b)
+		fail_msg("%s still backs %s", node, b);
+	free(node);
+	free(fresh);
+	free(img);
+}
+
 /* A refused add: status, message, and no loop device of ours left. */
 static void refused(const char *bp, int want_status, const char *want_msg,
 		    int loops_before)
@@ -495,6 +520,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_file_rw_readd_remove, teardown),
 		cmocka_unit_test_teardown(test_file_ro, teardown),
 		cmocka_unit_test_teardown(test_remove_checks_backing, teardown),
+		cmocka_unit_test_teardown(test_remove_after_file_replaced,
+					  teardown),
 		cmocka_unit_test_teardown(test_refuse_file_mounted_here,
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_file_used_by_guest,
