@@ -458,9 +458,12 @@ static void test_attach_checks_identity(void **state)
 	char *b = bt_image("id-b.img", 8, NULL, NULL), fifo[512];
 	struct xhp_loop l;
 	struct stat sa, sb;
+	xhp_lock *lock;
 	xhp_ctx *ctx;
 
 	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	/* Attaching: under the lock, as Xen's find-then-attach expects. */
+	assert_int_equal(xhp_lock_acquire(ctx, "block", &lock), 0);
 	assert_int_equal(stat(a, &sa), 0);
 	assert_int_equal(stat(b, &sb), 0);
 	/* a was checked, b is found at its path now */
@@ -483,6 +486,7 @@ static void test_attach_checks_identity(void **state)
 	assert_int_equal(xhp_loop_detach(ctx, l.index, sa.st_dev, sa.st_ino, a),
 			 0);
 	assert_int_equal(bt_wait_loops(a, 0), 0);
+	xhp_lock_release(lock);
 	unlink(fifo);
 	xhp_ctx_unref(ctx);
 	free(a);
