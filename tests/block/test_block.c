@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -233,6 +234,54 @@ static void test_remove_after_file_replaced(void **state)
 		fail_msg("%s still backs %s", node, b);
 	free(node);
 	free(fresh);
+	free(img);
+}
+
+/*
+ * The script may be called twice for one backend (Xen's comment on the
+ * physical-device check); two such adds at once attach one loop device,
+ * not two with the first one's left behind unnamed.
+ */
+static void test_double_add_at_once(void **state)
+{
+	char *img = bt_image("twice.img", 8, NULL, NULL), bp[128];
+	pid_t pid[2];
+	xhp_lock *lock;
+	xhp_ctx *ctx;
+	int i, s, go[2];
+	char c;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	/* Forked before the lock is taken: no child shares its flock. */
+	assert_int_equal(pipe(go), 0);
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(99);
+			_exit(bt_cli("add", bp));
+		}
+	}
+	close(go[0]);
+	/* Both get past the physical-device check, then queue on the lock. */
+	assert_int_equal(xhp_lock_acquire(ctx, "block", &lock), 0);
+	assert_int_equal(write(go[1], "xx", 2), 2);
+	close(go[1]);
+	usleep(500000);
+	xhp_lock_release(lock);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pid[i], &s, 0), pid[i]);
+		if (!WIFEXITED(s) || WEXITSTATUS(s) != 0)
+			fail_msg("add %d: %s", i, bt_read(bp, "hotplug-error"));
+	}
+	assert_key(bp, "hotplug-status", "connected");
+	assert_int_equal(bt_wait_loops(img, 1), 1);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	xhp_ctx_unref(ctx);
 	free(img);
 }
 
@@ -526,6 +575,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_remove_checks_backing, teardown),
 		cmocka_unit_test_teardown(test_remove_after_file_replaced,
 					  teardown),
+		cmocka_unit_test_teardown(test_double_add_at_once, teardown),
 		cmocka_unit_test_teardown(test_refuse_file_mounted_here,
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_file_used_by_guest,
