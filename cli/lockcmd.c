@@ -32,6 +32,7 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 	if (i < argc && !strcmp(argv[i], "--timeout")) {
 		char *end;
 		double s;
+		uint64_t ms;
 
 		if (i + 1 >= argc) {
 			cli_log(LOG_ERR, "--timeout needs a value");
@@ -43,7 +44,14 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 			cli_log(LOG_ERR, "bad --timeout '%s'", argv[i + 1]);
 			return 2;
 		}
-		xhp_ctx_set_timeout_ms(ctx, (uint64_t)(s * 1000 + 0.5));
+		/* Rounded up: a positive timeout never becomes 0 (refused). */
+		ms = (uint64_t)(s * 1000);
+		if ((double)ms < s * 1000)
+			ms++;
+		if (xhp_ctx_set_timeout_ms(ctx, ms) < 0) {
+			cli_log(LOG_ERR, "bad --timeout '%s'", argv[i + 1]);
+			return 2;
+		}
 		i += 2;
 	}
 	if (i >= argc || strcmp(argv[i], "--") || i + 1 >= argc) {

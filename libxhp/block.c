@@ -228,6 +228,30 @@ static int put_dev(struct xhp_op *op, dev_t dev, const char *path)
 }
 
 /*
+ * Has an add of this backend already written physical-device? Xen's
+ * script may be called twice ("just bail"). Asked before the lock, and
+ * again under it: two adds at once both pass the first check, and the
+ * second must not attach (and name) another device.
+ * 1 yes, 0 no, or -errno.
+ */
+static int already_added(struct xhp_op *op)
+{
+	_cleanup_free_ char *phys = NULL;
+	char q[XHP_QUOTE_MAX];
+	int r;
+
+	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "physical-device",
+			    &phys);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	xhp_debug(op->ctx, "%s: physical-device is already %s",
+		  op->req->backend_path, xhp_quote(q, phys));
+	return 1;
+}
+
+/*
  * diskseq of the device (0: none), read through an fd that must still be
  * the device that was resolved.
  */
@@ -283,6 +307,9 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
 	if (r < 0)
 		return r;
+	r = already_added(op);
+	if (r != 0)
+		goto release_lock;
 	if (v->mode != '!') {
 		r = check_sharing(op, b, &b->rdev, NULL, 1, v->mode, fe);
 		if (r < 0)
@@ -304,7 +331,7 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 	return 0;
 release_lock:
 	xhp_lock_release(lock);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 /* The state guard of Xen's script: the backend must still be InitWait. */
@@ -405,6 +432,9 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
 	if (r < 0)
 		return r;
+	r = already_added(op);
+	if (r != 0)
+		goto release_lock;
 	r = check_state(op);
 	if (r < 0)
 		goto release_lock;
@@ -417,7 +447,7 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 		if (r < 0)
 			goto release_lock;
 	}
-	r = xhp_loop_attach(op->ctx, b->path, ro, dio, &l);
+	r = xhp_loop_attach(op->ctx, b->path, b->dev, b->ino, ro, dio, &l);
 	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ETXTBSY) {
 		if (!ro)
 			r = refuse_read_only(op, b);
@@ -448,12 +478,11 @@ detach_loop:
 	xhp_loop_detach(op->ctx, l.index, b->dev, b->ino, b->path);
 release_lock:
 	xhp_lock_release(lock);
-	return r;
+	return r < 0 ? r : 0;
 }
 
 static int block_add(struct xhp_op *op)
 {
-	_cleanup_free_ char *phys = NULL;
 	char q[XHP_QUOTE_MAX];
 	struct vbd v = { 0 };
 	struct xhp_bdev b;
@@ -463,16 +492,11 @@ static int block_add(struct xhp_op *op)
 	r = read_vbd(op, &v, true);
 	if (r < 0)
 		goto clear_vbd;
-	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "physical-device",
-			    &phys);
-	if (r == 0) {
-		/* The script may run twice: nothing more to do. */
-		xhp_debug(op->ctx, "%s: physical-device is already %s",
-			  op->req->backend_path, phys);
+	r = already_added(op);
+	if (r != 0) {
+		r = r < 0 ? r : 0; /* called twice: nothing more to do */
 		goto clear_vbd;
 	}
-	if (r != -ENOENT)
-		goto clear_vbd;
 	r = frontend_id(op, &fe);
 	if (r < 0)
 		goto clear_vbd;

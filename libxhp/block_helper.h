@@ -16,7 +16,7 @@ int xhp_block_helper_find(const xhp_request *req, const char *type, char *buf,
 /*
  * Run @helper @command (argv array; the caller's environment with
  * XENBUS_PATH, XENBUS_TYPE, XENBUS_BASE_PATH from @req; stdin /dev/null;
- * own process group, SIGKILLed at the context's timeout: xhp_script_run).
+ * own process group, SIGKILLed at the operation's deadline: xhp_script_run).
  * Returns 0 on exit status 0, else a negative errno with a message.
  */
 int xhp_block_helper_run(xhp_ctx *ctx, const xhp_request *req,

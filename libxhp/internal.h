@@ -51,6 +51,8 @@ void xhp_clear_error(xhp_ctx *ctx);
 
 /* Monotonic clock in microseconds. */
 uint64_t xhp_now_us(void);
+/* The context's timeout from @now_us (saturating, never wrapping). */
+uint64_t xhp_deadline_from(const xhp_ctx *ctx, uint64_t now_us);
 /* Start an operation's deadline from the context's timeout. */
 void xhp_deadline_start(xhp_ctx *ctx);
 /* Milliseconds left (>= 0), or -1 when no operation deadline is set. */

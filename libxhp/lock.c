@@ -77,7 +77,7 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 			       dir, strerror(errno));
 	/* An operation's deadline if one is under way, else the timeout. */
 	deadline = ctx->deadline_us ? ctx->deadline_us :
-				      xhp_now_us() + ctx->timeout_ms * 1000u;
+				      xhp_deadline_from(ctx, xhp_now_us());
 	for (;;) {
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 			  0644);
@@ -103,7 +103,9 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 					       path, holder);
 			}
 			backoff(attempt++,
-				(int)((deadline - now + 999) / 1000));
+				(deadline - now) / 1000 > 20 ?
+					20 :
+					(int)((deadline - now + 999) / 1000));
 		}
 		if (fstat(fd, &fst) == 0 && stat(path, &pst) == 0 &&
 		    fst.st_dev == pst.st_dev && fst.st_ino == pst.st_ino)

@@ -56,9 +56,16 @@ uint64_t xhp_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+uint64_t xhp_deadline_from(const xhp_ctx *ctx, uint64_t now_us)
+{
+	uint64_t us = ctx->timeout_ms * 1000u; /* set_timeout bounds it */
+
+	return us > UINT64_MAX - now_us ? UINT64_MAX : now_us + us;
+}
+
 void xhp_deadline_start(xhp_ctx *ctx)
 {
-	ctx->deadline_us = xhp_now_us() + ctx->timeout_ms * 1000u;
+	ctx->deadline_us = xhp_deadline_from(ctx, xhp_now_us());
 }
 
 int xhp_deadline_left_ms(const xhp_ctx *ctx)

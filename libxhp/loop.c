@@ -162,21 +162,54 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	return 0;
 }
 
-int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
-		    bool direct_io, struct xhp_loop *ret)
+/*
+ * Open the backing file, which must be the checked one: the path may have
+ * been replaced since (O_NONBLOCK: a FIFO put there must not block us).
+ */
+static int open_backing(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
+			bool read_only)
 {
-	int ffd, ctl, r = -EBUSY, i;
+	struct stat st;
+	int fd, fl;
 
-	ffd = xhp_fault(ctx, XHP_FAULT_LOOP, "open backing file");
-	if (ffd == 0)
-		ffd = open(file, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-	if (ffd < 0) {
+	fd = xhp_fault(ctx, XHP_FAULT_LOOP, "open backing file");
+	if (fd == 0)
+		fd = open(file, (read_only ? O_RDONLY : O_RDWR) | O_NONBLOCK |
+					O_CLOEXEC);
+	if (fd < 0) {
 		int e = errno;
 
 		if (e == EROFS || e == EACCES || e == EPERM || e == ETXTBSY)
 			return -e;
 		return xhp_err(ctx, e, "cannot open %s: %s", file, strerror(e));
 	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != dev ||
+	    st.st_ino != ino) {
+		close(fd);
+		return xhp_err(ctx, ESTALE,
+			       "%s changed between its checks and its "
+			       "attach: left alone",
+			       file);
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		int e = errno;
+
+		close(fd);
+		return xhp_err(ctx, e, "cannot set up %s: %s", file,
+			       strerror(e));
+	}
+	return fd;
+}
+
+int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
+		    bool read_only, bool direct_io, struct xhp_loop *ret)
+{
+	int ffd, ctl, r = -EBUSY, i;
+
+	ffd = open_backing(ctx, file, dev, ino, read_only);
+	if (ffd < 0)
+		return ffd;
 	ctl = xhp_fault(ctx, XHP_FAULT_LOOP, "open /dev/loop-control");
 	if (ctl == 0)
 		ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
@@ -270,7 +303,10 @@ int xhp_loop_find(xhp_ctx *ctx, const char *sysfs_root, dev_t dev, ino_t ino,
 	return 0;
 }
 
-static bool backing_name_is(unsigned int index, const char *path)
+/* Is loopN's sysfs backing_file "@path (deleted)", or with
+ * @or_present, also "@path"? */
+static bool backing_name_is(unsigned int index, const char *path,
+			    bool or_present)
 {
 	char b[4096];
 	size_t n = strlen(path);
@@ -278,7 +314,7 @@ static bool backing_name_is(unsigned int index, const char *path)
 	if (xhp_loop_backing_file(NULL, index, b, sizeof(b)) < 0)
 		return false;
 	return !strncmp(b, path, n) &&
-	       (b[n] == '\0' || !strcmp(b + n, " (deleted)"));
+	       ((or_present && b[n] == '\0') || !strcmp(b + n, " (deleted)"));
 }
 
 int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
@@ -308,8 +344,12 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 		}
 		r = kdev_is(info.lo_device, dev) &&
 		    info.lo_inode == (uint64_t)ino;
+		/* The file at @path was replaced: a deleted one of the same
+		 * name is still the one that was attached. */
+		if (!r)
+			r = backing_name_is(index, path, false);
 	} else {
-		r = backing_name_is(index, path);
+		r = backing_name_is(index, path, true);
 	}
 	if (!r) {
 		if (xhp_loop_backing_file(NULL, index, b, sizeof(b)) < 0) {

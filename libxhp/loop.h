@@ -26,15 +26,18 @@ struct xhp_loop {
 };
 
 /*
- * Attach @file to a free loop device: read-only when @read_only, with
+ * Attach @file, which must still be the regular file (@dev, @ino) the
+ * caller checked, to a free loop device: read-only when @read_only, with
  * LO_FLAGS_DIRECT_IO when @direct_io and the file system allows it (else
  * without). Another process grabbing the same free device (EBUSY) makes
  * it ask for another one.
  * Returns 0 and fills *ret; -EROFS/-EACCES/-EPERM when @file cannot be
- * opened as asked; another negative errno with a message on @ctx.
+ * opened as asked; -ESTALE (message on @ctx) when the path now names
+ * another file or no regular file; another negative errno with a message
+ * on @ctx.
  */
-int xhp_loop_attach(xhp_ctx *ctx, const char *file, bool read_only,
-		    bool direct_io, struct xhp_loop *ret);
+int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
+		    bool read_only, bool direct_io, struct xhp_loop *ret);
 
 /*
  * The loop devices backed by the file (@dev, @ino): their indices into
@@ -61,8 +64,9 @@ int xhp_loop_parse_node(const char *node, unsigned int *ret_index);
 
 /*
  * Detach /dev/loopN, but only when it is attached to the file (@dev,
- * @ino); with @dev == 0 (the file is gone) its sysfs backing_file must
- * read "@path (deleted)" or "@path".
+ * @ino) or to a deleted file that was at @path (the file was replaced);
+ * with @dev == 0 (the file is gone) its sysfs backing_file must read
+ * "@path (deleted)" or "@path".
  * Returns 0 when detached, 1 when it was not attached (nothing to do),
  * -ESTALE when it backs another file (left alone, message on @ctx), or
  * another negative errno.

@@ -197,12 +197,26 @@ XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
 	return 0;
 }
 
+/* Settings the parse turned into the request's kind, path and device. */
+static bool is_identity(const char *key)
+{
+	static const char *const keys[] = { "XENBUS_PATH", "XENBUS_TYPE",
+					    "type_if", "vif", "INTERFACE" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(key, keys[i]))
+			return true;
+	return false;
+}
+
 XHP_EXPORT int xhp_request_set(xhp_request *req, const char *key,
 			       const char *value)
 {
 	struct xhp_setting *s;
 
-	if (!req || !key || !value || !xhp_varname_valid(key, strlen(key)))
+	if (!req || !key || !value || !xhp_varname_valid(key, strlen(key)) ||
+	    is_identity(key))
 		return -EINVAL;
 	s = find_setting(req, key, strlen(key));
 	if (s)

@@ -5,6 +5,7 @@
  * kills only the script's pid and leaves hung children behind).
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -112,7 +113,7 @@ static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 			  NULL, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	int pipefd[2], r, first;
+	int pipefd[2] = { -1, -1 }, r, first;
 	char **env;
 
 	if (req->kind == XHP_KIND_VIF || req->kind == XHP_KIND_TAP) {
@@ -123,8 +124,15 @@ static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 	first = build_env(req, path, &env);
 	if (first < 0)
 		return first;
-	if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
+	/* Only our end is non-blocking: the script's stderr blocks when
+	 * full, as any pipe (O_NONBLOCK is shared with the child). */
+	if (pipe2(pipefd, O_CLOEXEC) < 0 ||
+	    fcntl(pipefd[0], F_SETFL, O_NONBLOCK) < 0) {
 		r = -errno;
+		if (pipefd[0] >= 0) {
+			close(pipefd[0]);
+			close(pipefd[1]);
+		}
 		free_env(env, first);
 		return r;
 	}
@@ -207,7 +215,10 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	}
 	s->start_us = xhp_now_us();
-	s->deadline_us = s->start_us + ctx->timeout_ms * 1000u;
+	s->deadline_us = xhp_deadline_from(ctx, s->start_us);
+	/* Run from inside an operation: what is left of its deadline. */
+	if (ctx->deadline_us && ctx->deadline_us < s->deadline_us)
+		s->deadline_us = ctx->deadline_us;
 	r = spawn(s, path, req);
 	if (r < 0) {
 		xhp_script_free(s);
@@ -240,9 +251,12 @@ XHP_EXPORT int xhp_script_timeout_ms(const xhp_script *s)
 		return -EINVAL;
 	if (s->done)
 		return 0;
-	left = now >= s->deadline_us ?
-		       0 :
-		       (int)((s->deadline_us - now + 999) / 1000);
+	if (now >= s->deadline_us)
+		left = 0;
+	else if ((s->deadline_us - now) / 1000 >= INT_MAX)
+		left = INT_MAX;
+	else
+		left = (int)((s->deadline_us - now + 999) / 1000);
 	/* No pidfd: nothing wakes the caller at the exit; look often. */
 	if (s->pidfd < 0 && left > 20)
 		left = 20;
@@ -348,6 +362,24 @@ static int read_back(xhp_script *s, xhp_result *res)
 	return r == -ENOENT ? 0 : r;
 }
 
+/* The return of xhp_script_wait() for @res, with its message. */
+static int outcome(xhp_script *s, const xhp_result *res)
+{
+	if (s->timed_out)
+		return xhp_err(s->ctx, ETIMEDOUT,
+			       "script timed out after %llu "
+			       "ms and was killed with its process group",
+			       (unsigned long long)s->ctx->timeout_ms);
+	if (res->signal)
+		return xhp_err(s->ctx, EIO, "script killed by signal %d",
+			       res->signal);
+	if (res->exit_code != 0)
+		return xhp_err(s->ctx, EIO, "script failed (exit %d)%s%s",
+			       res->exit_code, res->message ? ": " : "",
+			       res->message ? res->message : "");
+	return 0;
+}
+
 XHP_EXPORT int xhp_script_wait(xhp_script *s, xhp_result **ret_result)
 {
 	xhp_result *res;
@@ -393,23 +425,12 @@ XHP_EXPORT int xhp_script_wait(xhp_script *s, xhp_result **ret_result)
 			"cannot read the script's "
 			"report: %s",
 			s->ctx->err);
+	r = outcome(s, res);
 	if (ret_result)
 		*ret_result = res;
 	else
 		xhp_result_free(res);
-	if (s->timed_out)
-		return xhp_err(s->ctx, ETIMEDOUT,
-			       "script timed out after %llu "
-			       "ms and was killed with its process group",
-			       (unsigned long long)s->ctx->timeout_ms);
-	if (res->signal)
-		return xhp_err(s->ctx, EIO, "script killed by signal %d",
-			       res->signal);
-	if (res->exit_code != 0)
-		return xhp_err(s->ctx, EIO, "script failed (exit %d)%s%s",
-			       res->exit_code, res->message ? ": " : "",
-			       res->message ? res->message : "");
-	return 0;
+	return r;
 }
 
 XHP_EXPORT xhp_script *xhp_script_free(xhp_script *s)

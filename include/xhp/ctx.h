@@ -66,7 +66,8 @@ XHP_EXPORT int xhp_ctx_set_log_priority(xhp_ctx *ctx, int priority);
 /*
  * xhp_ctx_set_timeout_ms: the deadline of one whole operation (a device
  * add or remove, a lock wait, a script run). Default 30000 ms: inside
- * libxl's 40 s. Returns: 0, or -EINVAL if @ms is 0. Since: 1.0
+ * libxl's 40 s. Returns: 0, or -EINVAL if @ms is 0 or above
+ * UINT64_MAX / 1000. Since: 1.0
  */
 XHP_EXPORT int xhp_ctx_set_timeout_ms(xhp_ctx *ctx, uint64_t ms);
 

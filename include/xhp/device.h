@@ -20,7 +20,8 @@ XHP_BEGIN_DECLS
 /*
  * xhp_device_run: run @personality for @req: read the backend keys from
  * xenstore, plumb, and report hotplug-status (and hotplug-error, and for
- * block physical-device, physical-device-path, node) in one transaction.
+ * block physical-device, physical-device-path, node for files, and
+ * diskseq where the kernel has one) in one transaction.
  * On failure everything this run did is undone before it returns.
  * @ret_result: may be NULL. Unlike other calls, it is written on failure
  *   too (when the operation got as far as running), so that the caller

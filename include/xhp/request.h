@@ -68,7 +68,11 @@ XHP_EXPORT int xhp_request_new(xhp_ctx *ctx, int action, int kind,
 
 /*
  * xhp_request_set: add or replace an argv-level setting (key=value).
- * Returns: 0, or -EINVAL (bad key or value), -ENOMEM. Since: 1.0
+ * The settings that make the request's kind, backend path and device
+ * (XENBUS_PATH, XENBUS_TYPE, type_if, vif, INTERFACE) are fixed once the
+ * request exists: build a new request to change them.
+ * Returns: 0, or -EINVAL (bad key or value, or one of those keys),
+ *   -ENOMEM. Since: 1.0
  */
 XHP_EXPORT int xhp_request_set(xhp_request *req, const char *key,
 			       const char *value);

@@ -38,8 +38,9 @@ XHP_EXPORT const char *xhp_result_message(const xhp_result *res);
 XHP_EXPORT const char *xhp_result_value(const xhp_result *res, const char *key);
 
 /*
- * xhp_result_exit_code: the exit status (0 success, 1 failure); -1 when a
- * script was killed by a signal (see xhp_result_signal). Since: 1.0
+ * xhp_result_exit_code: in-process runs: 0 success, 1 failure; scripts:
+ * their exit status, or -1 when killed by a signal (see
+ * xhp_result_signal). Since: 1.0
  */
 XHP_EXPORT int xhp_result_exit_code(const xhp_result *res);
 

@@ -26,7 +26,8 @@ typedef struct xhp_script xhp_script;
 
 /*
  * xhp_script_spawn: start @path for @req. The deadline is the context's
- * timeout (set it to 40000 ms to match libxl) from now.
+ * timeout (set it to 40000 ms to match libxl) from now, or the end of
+ * the library operation under way if that comes first.
  * Returns: 0, or -EINVAL (bad arguments, no-op request), -ENOENT/-EACCES
  *   (cannot execute @path), -ENOMEM, -EMFILE.
  * Ownership: the caller owns *ret_script; free it with xhp_script_free().
@@ -72,6 +73,7 @@ XHP_EXPORT int xhp_script_dispatch(xhp_script *s);
  *   (exit status or signal; the result says which), -ETIMEDOUT when the
  *   deadline killed it, or another negative errno. *ret_result is written
  *   whenever the script ran (also on -EIO and -ETIMEDOUT).
+ * @ret_result: may be NULL (the result is then freed).
  * Ownership: the caller owns *ret_result; free with xhp_result_free().
  * Since: 1.0
  */

@@ -15,12 +15,14 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <xhp/xhp.h>
 
 #include "blocktest.h"
+#include "loop.h"
 #include "testutil.h"
 
 static int teardown(void **state)
@@ -208,6 +210,79 @@ static void test_remove_checks_backing(void **state)
 	free(node);
 	free(a);
 	free(b);
+}
+
+/*
+ * The image was replaced while the guest ran (a new file renamed over
+ * it): remove still detaches the loop device of the old, deleted inode
+ * that this backend's add attached (Xen's script detaches its node).
+ */
+static void test_remove_after_file_replaced(void **state)
+{
+	char *img = bt_image("rep.img", 8, NULL, NULL), bp[128];
+	char *fresh = bt_image("rep-new.img", 8, NULL, NULL), *b;
+	char *node = add_file_ok(bp, sizeof(bp), img, "w", 1, 0);
+
+	assert_int_equal(rename(fresh, img), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	for (int i = 0; i < 100 && (b = bt_loop_backing(node)); i++) {
+		free(b); /* a deferred detach: poll a little */
+		usleep(20000);
+	}
+	b = bt_loop_backing(node);
+	if (b)
+		fail_msg("%s still backs %s", node, b);
+	free(node);
+	free(fresh);
+	free(img);
+}
+
+/*
+ * The script may be called twice for one backend (Xen's comment on the
+ * physical-device check); two such adds at once attach one loop device,
+ * not two with the first one's left behind unnamed.
+ */
+static void test_double_add_at_once(void **state)
+{
+	char *img = bt_image("twice.img", 8, NULL, NULL), bp[128];
+	pid_t pid[2];
+	xhp_lock *lock;
+	xhp_ctx *ctx;
+	int i, s, go[2];
+	char c;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	/* Forked before the lock is taken: no child shares its flock. */
+	assert_int_equal(pipe(go), 0);
+	for (i = 0; i < 2; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1)
+				_exit(99);
+			_exit(bt_cli("add", bp));
+		}
+	}
+	close(go[0]);
+	/* Both get past the physical-device check, then queue on the lock. */
+	assert_int_equal(xhp_lock_acquire(ctx, "block", &lock), 0);
+	assert_int_equal(write(go[1], "xx", 2), 2);
+	close(go[1]);
+	usleep(500000);
+	xhp_lock_release(lock);
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pid[i], &s, 0), pid[i]);
+		if (!WIFEXITED(s) || WEXITSTATUS(s) != 0)
+			fail_msg("add %d: %s", i, bt_read(bp, "hotplug-error"));
+	}
+	assert_key(bp, "hotplug-status", "connected");
+	assert_int_equal(bt_wait_loops(img, 1), 1);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	xhp_ctx_unref(ctx);
+	free(img);
 }
 
 /* A refused add: status, message, and no loop device of ours left. */
@@ -420,6 +495,53 @@ static void test_dry_run(void **state)
 	free(img);
 }
 
+/*
+ * The file attached is the file that was checked: a path that names
+ * another inode by the time of the attach (replaced after the sharing
+ * check), or something that is no regular file (a FIFO would block the
+ * open), is refused and nothing is attached.
+ */
+static void test_attach_checks_identity(void **state)
+{
+	char *a = bt_image("id-a.img", 8, NULL, NULL);
+	char *b = bt_image("id-b.img", 8, NULL, NULL), fifo[512];
+	struct xhp_loop l;
+	struct stat sa, sb;
+	xhp_lock *lock;
+	xhp_ctx *ctx;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	/* Attaching: under the lock, as Xen's find-then-attach expects. */
+	assert_int_equal(xhp_lock_acquire(ctx, "block", &lock), 0);
+	assert_int_equal(stat(a, &sa), 0);
+	assert_int_equal(stat(b, &sb), 0);
+	/* a was checked, b is found at its path now */
+	assert_int_equal(xhp_loop_attach(ctx, b, sa.st_dev, sa.st_ino, false,
+					 false, &l),
+			 -ESTALE);
+	assert_contains(xhp_ctx_last_error(ctx), "changed");
+	assert_int_equal(bt_wait_loops(a, 0), 0);
+	assert_int_equal(bt_wait_loops(b, 0), 0);
+	snprintf(fifo, sizeof(fifo), "%s/id-fifo", bt_dir());
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(xhp_loop_attach(ctx, fifo, sa.st_dev, sa.st_ino, true,
+					 false, &l),
+			 -ESTALE);
+	/* the right one attaches */
+	assert_int_equal(xhp_loop_attach(ctx, a, sa.st_dev, sa.st_ino, false,
+					 false, &l),
+			 0);
+	assert_int_equal(bt_wait_loops(a, 1), 1);
+	assert_int_equal(xhp_loop_detach(ctx, l.index, sa.st_dev, sa.st_ino, a),
+			 0);
+	assert_int_equal(bt_wait_loops(a, 0), 0);
+	xhp_lock_release(lock);
+	unlink(fifo);
+	xhp_ctx_unref(ctx);
+	free(a);
+	free(b);
+}
+
 /* An absolute backend path sees relative ones (the same dom0 home). */
 static void test_absolute_path(void **state)
 {
@@ -451,6 +573,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_file_rw_readd_remove, teardown),
 		cmocka_unit_test_teardown(test_file_ro, teardown),
 		cmocka_unit_test_teardown(test_remove_checks_backing, teardown),
+		cmocka_unit_test_teardown(test_remove_after_file_replaced,
+					  teardown),
+		cmocka_unit_test_teardown(test_double_add_at_once, teardown),
 		cmocka_unit_test_teardown(test_refuse_file_mounted_here,
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_file_used_by_guest,
@@ -466,6 +591,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_direct_io, teardown),
 		cmocka_unit_test_teardown(test_dry_run, teardown),
 		cmocka_unit_test_teardown(test_absolute_path, teardown),
+		cmocka_unit_test_teardown(test_attach_checks_identity,
+					  teardown),
 	};
 	int r;
 

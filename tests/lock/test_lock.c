@@ -81,8 +81,8 @@ static void test_file_lifecycle(void **state)
 	xhp_ctx_unref(ctx);
 }
 
-/* A child holds the lock until it is killed. */
-static pid_t hold_in_child(const char *name)
+/* A child holds the lock (in @lock_dir) until it is killed. */
+static pid_t hold_in_child(const char *lock_dir, const char *name)
 {
 	int p[2];
 	char c;
@@ -96,7 +96,8 @@ static pid_t hold_in_child(const char *name)
 		xhp_lock *l;
 
 		close(p[0]);
-		if (xhp_ctx_new(&ctx) < 0 || xhp_ctx_set_lock_dir(ctx, dir) ||
+		if (xhp_ctx_new(&ctx) < 0 ||
+		    xhp_ctx_set_lock_dir(ctx, lock_dir) ||
 		    xhp_lock_acquire(ctx, name, &l) < 0)
 			_exit(1);
 		if (write(p[1], "x", 1) != 1)
@@ -119,7 +120,7 @@ static void test_timeout_names_holder(void **state)
 	pid_t pid;
 	int st;
 
-	pid = hold_in_child("iptables");
+	pid = hold_in_child(dir, "iptables");
 	t0 = xhp_now_us();
 	assert_int_equal(xhp_lock_acquire(ctx, "iptables", &l), -ETIMEDOUT);
 	dt = xhp_now_us() - t0;
@@ -187,6 +188,27 @@ static void test_cli_lock(void **state)
 	free(out);
 }
 
+/* A --timeout below a millisecond is a short wait, not the default 30 s. */
+static void test_cli_lock_short_timeout(void **state)
+{
+	char *out = NULL;
+	uint64_t t0, dt;
+	pid_t pid;
+	int r, st;
+
+	pid = hold_in_child(XHP_DEFAULT_LOCK_DIR, "xhp-test-cli-short");
+	t0 = xhp_now_us();
+	r = tu_runl(&out, XHP_CLI, "lock", "xhp-test-cli-short", "--timeout",
+		    "0.0001", "--", "true", NULL);
+	dt = xhp_now_us() - t0;
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	assert_int_equal(r, 1);
+	assert_non_null(strstr(out, "timed out"));
+	assert_true(dt < 5000000);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_names_holder),
 		cmocka_unit_test(test_waiter_gets_lock_after_release),
 		cmocka_unit_test(test_cli_lock),
+		cmocka_unit_test(test_cli_lock_short_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

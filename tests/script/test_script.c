@@ -183,6 +183,99 @@ static void test_deadline_kills_group(void **state)
 	free(dir);
 }
 
+/* The result is optional: without one, the outcome is still returned. */
+static void test_wait_without_result(void **state)
+{
+	xhp_ctx *ctx;
+	xhp_request *req;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 4);
+	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/report-error", req,
+					NULL),
+			 -EIO);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "frobnicate"));
+	assert_int_equal(
+		xhp_script_run(ctx, SCRIPTS_DIR "/report-ok", req, NULL), 0);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
+/* A timeout beyond INT_MAX ms is still a time left, not a negative int. */
+static void test_long_timeout(void **state)
+{
+	xhp_ctx *ctx;
+	xhp_request *req;
+	xhp_script *s;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_timeout_ms(ctx, 3000000000ull), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 5);
+	assert_int_equal(
+		xhp_script_spawn(ctx, SCRIPTS_DIR "/report-ok", req, &s), 0);
+	assert_true(xhp_script_timeout_ms(s) > 0);
+	assert_int_equal(xhp_script_wait(s, NULL), 0);
+	xhp_script_free(s);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
+/*
+ * Inside an operation (a block-<type> helper run by the block
+ * personality), a script gets what is left of the operation's deadline,
+ * not a whole new timeout.
+ */
+static void test_operation_deadline(void **state)
+{
+	char *dir = tu_mkdtemp("script"), pidfile[512];
+	xhp_ctx *ctx;
+	xhp_request *req;
+	xhp_result *res = NULL;
+
+	assert_non_null(dir);
+	snprintf(pidfile, sizeof(pidfile), "%s/child.pid", dir);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_timeout_ms(ctx, 20000), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 6);
+	ctx->deadline_us = xhp_now_us() + 300000; /* 0.3 s of it left */
+	setenv("XHP_HANG_PIDFILE", pidfile, 1);
+	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/hang-env", req,
+					&res),
+			 -ETIMEDOUT);
+	unsetenv("XHP_HANG_PIDFILE");
+	assert_true(xhp_result_elapsed_us(res) < 5000000);
+	xhp_result_free(res);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/*
+ * The script's stderr blocks like any pipe: a caller that is slow to
+ * dispatch must not make the script's writes fail (EAGAIN).
+ */
+static void test_stderr_flood(void **state)
+{
+	xhp_ctx *ctx;
+	xhp_request *req;
+	xhp_result *res = NULL;
+	xhp_script *s;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 7);
+	assert_int_equal(
+		xhp_script_spawn(ctx, SCRIPTS_DIR "/stderr-flood", req, &s), 0);
+	usleep(500000); /* not dispatching: the pipe fills up */
+	assert_int_equal(xhp_script_wait(s, &res), 0);
+	assert_int_equal(xhp_result_exit_code(res), 0);
+	assert_int_equal(strlen(xhp_result_stderr(res)), 64 * 1024);
+	xhp_result_free(res);
+	xhp_script_free(s);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
 #define PARALLEL 6
 
 static void test_event_loop_many(void **state)
@@ -247,6 +340,10 @@ int main(void)
 		cmocka_unit_test(test_missing_script),
 		cmocka_unit_test(test_deadline_kills_group),
 		cmocka_unit_test(test_event_loop_many),
+		cmocka_unit_test(test_wait_without_result),
+		cmocka_unit_test(test_long_timeout),
+		cmocka_unit_test(test_operation_deadline),
+		cmocka_unit_test(test_stderr_flood),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -618,6 +618,19 @@ static void test_set(void **state)
 	assert_int_equal(xhp_request_set(NULL, "k", "v"), -EINVAL);
 	assert_int_equal(xhp_request_set(req, "bridge", "x\ny"), -EINVAL);
 	assert_string_equal(xhp_request_setting(req, "bridge"), "b");
+	/*
+	 * What the parse turned into the request's identity cannot be
+	 * changed behind it: the accessors and the script environment would
+	 * disagree with the settings.
+	 */
+	assert_int_equal(xhp_request_set(req, "XENBUS_PATH", "backend/vif/9/9"),
+			 -EINVAL);
+	assert_int_equal(xhp_request_set(req, "vif", "vif9.9"), -EINVAL);
+	assert_int_equal(xhp_request_set(req, "INTERFACE", "x"), -EINVAL);
+	assert_int_equal(xhp_request_set(req, "XENBUS_TYPE", "vbd"), -EINVAL);
+	assert_int_equal(xhp_request_set(req, "type_if", "tap"), -EINVAL);
+	assert_string_equal(xhp_request_setting(req, "vif"), "vif3.1");
+	assert_string_equal(xhp_request_device(req), "vif3.1");
 	xhp_request_free(req);
 }
 
