@@ -12,9 +12,12 @@
  * Where this differs from Xen's script (on purpose):
  * - the frontend mtu key goes to /local/domain/<domid>/device/vif/<devid>
  *   also when vifname is set (Xen derives the path from the name);
- * - a missing device, a refused MTU or enslave is an error (Xen ignores
- *   them and reports connected);
- * - online twice with vifname succeeds (Xen refuses its own rename);
+ * - a missing device, a refused MAC, MTU or enslave is an error (Xen
+ *   ignores them and reports connected; vif-openvswitch here keeps Xen's
+ *   tolerance of the MAC only, as Xen's vif-openvswitch does);
+ * - online twice with vifname succeeds (Xen refuses its own rename): a
+ *   renamed vif carries its old name as alias, and only such a link is
+ *   taken as renamed by an earlier run;
  * - offline does not need the bridge to exist any more;
  * - without a configured bridge the first bridge by name is used, also
  *   when it has no ports yet (brctl's choice; Xen's iproute2 fallback
