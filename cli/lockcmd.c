@@ -3,7 +3,10 @@
  * xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]
  * Run a command while holding a hotplug lock, as chiark-utils'
  * with-lock-ex does, so that operators' scripts interlock with Xen's and
- * ours. The command is exec'd from an argv array; no shell.
+ * ours. The command is exec'd from an argv array; no shell. It inherits a
+ * copy of the lock's file (as its fd 3 or above), so that the lock stays
+ * held while it runs even if this process is killed; this process unlinks
+ * the lock file when the command ends.
  */
 #include <errno.h>
 #include <signal.h>
@@ -69,6 +72,9 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 		return 1;
 	}
 	if (pid == 0) {
+		/* dup() drops close-on-exec: the command holds the lock too. */
+		if (dup(xhp_lock_fd(lock)) < 0)
+			_exit(127);
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "xhp-hotplug lock: %s: %s\n", argv[i],
 			strerror(errno));

@@ -127,6 +127,11 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 	return 0;
 }
 
+XHP_EXPORT int xhp_lock_fd(const xhp_lock *lock)
+{
+	return lock ? lock->fd : -EINVAL;
+}
+
 XHP_EXPORT xhp_lock *xhp_lock_release(xhp_lock *lock)
 {
 	if (!lock)

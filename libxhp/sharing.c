@@ -16,6 +16,26 @@
 
 #define FRONTEND_UUID_DEFAULT "unknown"
 
+/* Longer than any path xenstore accepts, plus a key. */
+#define SCAN_PATH_MAX (XENSTORE_ABS_PATH_MAX + 32)
+
+/*
+ * @a/@b into @buf. A path that does not fit is refused by xenstore
+ * anyway: fail the check rather than read a cut path.
+ */
+static int join(xhp_ctx *ctx, char buf[SCAN_PATH_MAX], const char *a,
+		const char *b)
+{
+	char q[XHP_QUOTE_MAX];
+	int n = snprintf(buf, SCAN_PATH_MAX, "%s/%s", a, b);
+
+	if (n < 0 || n >= SCAN_PATH_MAX)
+		return xhp_err(ctx, ENAMETOOLONG,
+			       "sharing check: xenstore path too long under %s",
+			       xhp_quote(q, a));
+	return 0;
+}
+
 struct scan {
 	const char *self; /* our backend, absolute or relative */
 	unsigned int frontend_id;
@@ -77,9 +97,14 @@ static int read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 static int dom_key(xhp_ctx *ctx, xs_transaction_t t, const char *dom,
 		   const char *key, const char *def, char **ret)
 {
-	char path[128];
+	char home[SCAN_PATH_MAX], path[SCAN_PATH_MAX];
+	int r;
 
-	snprintf(path, sizeof(path), "/local/domain/%s/%s", dom, key);
+	r = join(ctx, home, "/local/domain", dom);
+	if (r >= 0)
+		r = join(ctx, path, home, key);
+	if (r < 0)
+		return r;
 	return read_default(ctx, t, path, def, ret);
 }
 
@@ -156,7 +181,9 @@ static bool matches(const struct scan *s, const char *pd, dev_t *ret)
 static void hit(struct scan *s, const char *dir, const char *dom, dev_t d,
 		char mode)
 {
-	snprintf(s->hit->path, sizeof(s->hit->path), "%s", dir);
+	/* For the message only: a long path is cut. */
+	snprintf(s->hit->path, sizeof(s->hit->path), "%.*s",
+		 (int)sizeof(s->hit->path) - 1, dir);
 	s->hit->dev = d;
 	s->hit->mode = mode;
 	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
@@ -167,13 +194,14 @@ static int check_claim(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 		       const char *dir, const char *dom)
 {
 	_cleanup_free_ char *pd = NULL, *node = NULL;
-	char path[352]; /* dir (< 320) + "/physical-device" */
+	char path[SCAN_PATH_MAX];
 	unsigned int len;
 	dev_t d = s->devs[0];
-
 	int r;
 
-	snprintf(path, sizeof(path), "%s/physical-device", dir);
+	r = join(ctx, path, dir, "physical-device");
+	if (r < 0)
+		return r;
 	pd = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!pd) {
 		r = scan_error(ctx, "read", path);
@@ -184,7 +212,9 @@ static int check_claim(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 		hit(s, dir, dom, d, 'w');
 		return 1;
 	}
-	snprintf(path, sizeof(path), "%s/node", dir);
+	r = join(ctx, path, dir, "node");
+	if (r < 0)
+		return r;
 	node = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!node)
 		return scan_error(ctx, "read", path);
@@ -200,7 +230,7 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 			 const char *dir, const char *dom)
 {
 	_cleanup_free_ char *pd = NULL, *m = NULL;
-	char path[352]; /* dir (< 320) + "/physical-device" */
+	char path[SCAN_PATH_MAX];
 	unsigned int len;
 	dev_t d;
 	char mode;
@@ -208,7 +238,9 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 
 	if (s->mode == 'c')
 		return check_claim(ctx, t, s, dir, dom);
-	snprintf(path, sizeof(path), "%s/physical-device", dir);
+	r = join(ctx, path, dir, "physical-device");
+	if (r < 0)
+		return r;
 	pd = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!pd)
 		return scan_error(ctx, "read", path);
@@ -216,7 +248,9 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 		return 0;
 	mode = 'w';
 	if (s->mode != 'w') {
-		snprintf(path, sizeof(path), "%s/mode", dir);
+		r = join(ctx, path, dir, "mode");
+		if (r < 0)
+			return r;
 		r = read_default(ctx, t, path, "", &m);
 		if (r < 0)
 			return r;
@@ -244,7 +278,7 @@ static bool is_self(const struct scan *s, const char *home, const char *dir)
 static int scan_base(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 		     const char *home, const char *type)
 {
-	char base[128], sub[192], dir[320];
+	char base[128], sub[SCAN_PATH_MAX], dir[SCAN_PATH_MAX];
 	unsigned int nd, nv, i, j;
 	char **doms, **devs;
 	int r = 0;
@@ -255,14 +289,18 @@ static int scan_base(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	if (!doms)
 		return scan_error(ctx, "list", base);
 	for (i = 0; i < nd && r == 0; i++) {
-		snprintf(sub, sizeof(sub), "%s/%s", base, doms[i]);
+		r = join(ctx, sub, base, doms[i]);
+		if (r < 0)
+			break;
 		devs = xhp_xs_raw_directory(ctx, t, sub, &nv);
 		if (!devs) {
 			r = scan_error(ctx, "list", sub);
 			continue;
 		}
 		for (j = 0; j < nv && r == 0; j++) {
-			snprintf(dir, sizeof(dir), "%s/%s", sub, devs[j]);
+			r = join(ctx, dir, sub, devs[j]);
+			if (r < 0)
+				break;
 			if (is_self(s, home, dir))
 				continue;
 			r = check_backend(ctx, t, s, dir, doms[i]);

@@ -272,6 +272,11 @@ int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
 
 	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
 	r = xhp_xs_read(ctx, XBT_NULL, path, &vm);
+	if (r == 0 && vm[0] == '/' && strlen(vm) + 6 >= sizeof(path))
+		return xhp_err(ctx, ENAMETOOLONG,
+			       "/local/domain/%u/vm names a path that is too "
+			       "long",
+			       domid);
 	if (r == 0 && vm[0] == '/') {
 		snprintf(path, sizeof(path), "%s/name", vm);
 		r = xhp_xs_read(ctx, XBT_NULL, path, &name);

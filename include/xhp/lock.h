@@ -32,6 +32,15 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 				xhp_lock **ret_lock);
 
 /*
+ * xhp_lock_fd: the open file that holds the lock (close-on-exec). The
+ * flock lasts while any copy of it is open: a child process that must keep
+ * the lock should this process die can inherit a dup(2) of it. Borrowed:
+ * valid until xhp_lock_release(). Returns the fd, or -EINVAL.
+ * Since: 1.0
+ */
+XHP_EXPORT int xhp_lock_fd(const xhp_lock *lock);
+
+/*
  * xhp_lock_release: unlink the lock file, then close it. NULL-safe.
  * Returns NULL. Since: 1.0
  */

@@ -192,7 +192,9 @@ static void test_cli_lock(void **state)
 static void test_cli_lock_short_timeout(void **state)
 {
 	char *out = NULL;
+	xhp_lock *l = NULL;
 	uint64_t t0, dt;
+	xhp_ctx *ctx;
 	pid_t pid;
 	int r, st;
 
@@ -207,6 +209,65 @@ static void test_cli_lock_short_timeout(void **state)
 	assert_non_null(strstr(out, "timed out"));
 	assert_true(dt < 5000000);
 	free(out);
+	/* The killed holder left its file behind: take and release it. */
+	ctx = new_ctx(2000);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, XHP_DEFAULT_LOCK_DIR), 0);
+	assert_int_equal(xhp_lock_acquire(ctx, "xhp-test-cli-short", &l), 0);
+	xhp_lock_release(l);
+	xhp_ctx_unref(ctx);
+}
+
+/* Killing the CLI alone does not free the lock under its command. */
+static void test_cli_lock_survives_parent(void **state)
+{
+	char pidfile[600], *text = NULL;
+	char *argv[] = { XHP_CLI,
+			 "lock",
+			 "xhp-test-parent",
+			 "--",
+			 "bash",
+			 "-c",
+			 "echo $$ > \"$0\"; exec sleep 30",
+			 pidfile,
+			 NULL };
+	xhp_ctx *ctx = new_ctx(300);
+	xhp_lock *l = NULL;
+	pid_t cli, holder;
+	int st, i, r = -1;
+
+	snprintf(pidfile, sizeof(pidfile), "%s/holder.pid", dir);
+	cli = fork();
+	assert_true(cli >= 0);
+	if (cli == 0) {
+		execv(XHP_CLI, argv);
+		_exit(127);
+	}
+	/* The command writes its pid once it runs under the lock. */
+	for (i = 0; i < 500 && !(text && *text); i++) {
+		free(text);
+		usleep(10000);
+		text = tu_read_file(pidfile);
+	}
+	assert_non_null(text);
+	holder = (pid_t)atoi(text);
+	free(text);
+	assert_true(holder > 1);
+	kill(cli, SIGKILL);
+	waitpid(cli, &st, 0);
+	/* Still held, by the command. */
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, "/var/run/xen-hotplug"), 0);
+	assert_int_equal(xhp_lock_acquire(ctx, "xhp-test-parent", &l),
+			 -ETIMEDOUT);
+	kill(holder, SIGKILL);
+	/* Freed with its last holder; the stale file is harmless. */
+	for (i = 0; i < 100 && r != 0; i++) {
+		r = xhp_lock_acquire(ctx, "xhp-test-parent", &l);
+		if (r != 0)
+			usleep(10000);
+	}
+	assert_int_equal(r, 0);
+	xhp_lock_release(l);
+	xhp_ctx_unref(ctx);
 }
 
 int main(void)
@@ -217,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_timeout_names_holder),
 		cmocka_unit_test(test_waiter_gets_lock_after_release),
 		cmocka_unit_test(test_cli_lock),
+		cmocka_unit_test(test_cli_lock_survives_parent),
 		cmocka_unit_test(test_cli_lock_short_timeout),
 	};
 
