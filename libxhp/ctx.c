@@ -49,12 +49,13 @@ XHP_EXPORT const char *xhp_ctx_last_error(const xhp_ctx *ctx)
 	return ctx ? ctx->err : "";
 }
 
-XHP_EXPORT void xhp_ctx_set_log_fn(xhp_ctx *ctx, xhp_log_fn fn, void *userdata)
+XHP_EXPORT int xhp_ctx_set_log_fn(xhp_ctx *ctx, xhp_log_fn fn, void *userdata)
 {
 	if (!ctx)
-		return;
+		return -EINVAL;
 	ctx->log_fn = fn;
 	ctx->log_userdata = userdata;
+	return 0;
 }
 
 XHP_EXPORT int xhp_ctx_set_log_priority(xhp_ctx *ctx, int priority)

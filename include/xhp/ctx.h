@@ -53,9 +53,10 @@ XHP_EXPORT const char *xhp_ctx_last_error(const xhp_ctx *ctx);
 /*
  * xhp_ctx_set_log_fn: send log lines of priority <= the context's
  * priority (default LOG_INFO, LOG_DEBUG with XHP_DEBUG=1) to @fn.
- * @fn NULL silences the library. Since: 1.0
+ * @fn NULL silences the library. Returns: 0, or -EINVAL if @ctx is NULL.
+ * Since: 1.0
  */
-XHP_EXPORT void xhp_ctx_set_log_fn(xhp_ctx *ctx, xhp_log_fn fn, void *userdata);
+XHP_EXPORT int xhp_ctx_set_log_fn(xhp_ctx *ctx, xhp_log_fn fn, void *userdata);
 
 /*
  * xhp_ctx_set_log_priority: the highest syslog priority passed to the log
