@@ -9,7 +9,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build-deb}
 pkg=libxhp
 
-if dpkg-query -W -f='${Status}' $pkg 2>/dev/null | grep -q 'install ok installed'; then
+# Capture command output before matching it: under pipefail, `cmd | grep -q`
+# fails at random when grep exits first and cmd dies of SIGPIPE.
+status=$(dpkg-query -W -f='${Status}' $pkg 2>/dev/null || true)
+if [[ $status == *'install ok installed'* ]]; then
 	echo "deb-check: $pkg is already installed here; not touching it"
 	exit 1
 fi
@@ -33,7 +36,8 @@ dpkg-deb -f "$deb" Package Version Depends
 trap 'dpkg --purge $pkg >/dev/null 2>&1 || true' EXIT
 dpkg -i "$deb"
 test "$(readlink -f /usr/libexec/xhp/vif-bridge)" = /usr/sbin/xhp-hotplug
-ldd /usr/sbin/xhp-hotplug | grep -Eq "libxhp\.so\.1 => (/usr)?/lib/" || {
+libs=$(ldd /usr/sbin/xhp-hotplug)
+grep -Eq "libxhp\.so\.1 => (/usr)?/lib/" <<<"$libs" || {
 	echo "deb-check: xhp-hotplug does not load the installed libxhp:"
 	ldd /usr/sbin/xhp-hotplug
 	exit 1

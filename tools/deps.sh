@@ -12,8 +12,9 @@ test_pkgs=(iproute2 util-linux e2fsprogs kmod openvswitch-switch
 
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
-		grep -q "install ok installed" || missing+=("$p")
+	# No `| grep -q` under pipefail: an early grep exit is a SIGPIPE.
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[[ $st == *"install ok installed"* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}"
