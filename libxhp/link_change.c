@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* A vif's link changes and their exact undo (see link_change.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "link_change.h"
+
+const uint8_t xhp_link_dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+/* In a dry run, log the step and return true: the caller skips it. */
+static bool __attribute__((format(printf, 2, 3)))
+dry(struct xhp_link_change *lc, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (!lc->dry_run)
+		return false;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	xhp_info(lc->ctx, "dry run: would %s", msg);
+	return true;
+}
+
+void xhp_link_change_init(struct xhp_link_change *lc, xhp_ctx *ctx,
+			  struct xhp_nl *nl, struct xhp_link *dev, bool dry_run)
+{
+	*lc = (struct xhp_link_change){
+		.ctx = ctx,
+		.nl = nl,
+		.dry_run = dry_run,
+		.dev = dev,
+		.orig = *dev,
+	};
+}
+
+static int set_up(struct xhp_link_change *lc, bool up)
+{
+	struct xhp_link *d = lc->dev;
+	int r;
+
+	if (!!(d->flags & IFF_UP) == up)
+		return 0;
+	if (!dry(lc, "bring %s %s", d->name, up ? "up" : "down")) {
+		r = xhp_link_set_up(lc->ctx, lc->nl, d, up);
+		if (r < 0)
+			return r;
+		if (up)
+			lc->brought_up = true;
+		else
+			lc->downed = true;
+	}
+	if (up)
+		d->flags |= IFF_UP;
+	else
+		d->flags &= ~IFF_UP;
+	return 0;
+}
+
+int xhp_link_change_down(struct xhp_link_change *lc)
+{
+	return set_up(lc, false);
+}
+
+int xhp_link_change_up(struct xhp_link_change *lc)
+{
+	return set_up(lc, true);
+}
+
+int xhp_link_change_rename(struct xhp_link_change *lc, const char *name)
+{
+	struct xhp_link *d = lc->dev;
+	int r;
+
+	if (!strcmp(d->name, name))
+		return 0;
+	if (!dry(lc, "rename %s to %s", d->name, name)) {
+		r = xhp_link_rename(lc->ctx, lc->nl, d, name, d->name);
+		if (r < 0)
+			return r;
+		lc->renamed = true;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	return 0;
+}
+
+int xhp_link_change_set_mac(struct xhp_link_change *lc, const uint8_t mac[6])
+{
+	struct xhp_link *d = lc->dev;
+	int r;
+
+	if (d->has_addr && !memcmp(d->addr, mac, 6))
+		return 0;
+	if (!dry(lc, "set the MAC of %s to %02x:%02x:%02x:%02x:%02x:%02x",
+		 d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5])) {
+		r = xhp_link_set_mac(lc->ctx, lc->nl, d, mac);
+		if (r < 0)
+			return r;
+		/* Without an address before, there is none to put back. */
+		lc->mac_set = lc->orig.has_addr;
+	}
+	memcpy(d->addr, mac, 6);
+	d->has_addr = true;
+	return 0;
+}
+
+int xhp_link_change_flush_addrs(struct xhp_link_change *lc)
+{
+	if (dry(lc, "flush the addresses of %s", lc->dev->name))
+		return 0;
+	/* A second flush keeps adding to the list: all go back. */
+	return xhp_link_flush_addrs(lc->ctx, lc->nl, lc->dev, &lc->addrs);
+}
+
+int xhp_link_change_set_mtu(struct xhp_link_change *lc, unsigned int mtu)
+{
+	struct xhp_link *d = lc->dev;
+	int r;
+
+	if (d->mtu == mtu)
+		return 0;
+	if (!dry(lc, "set the MTU of %s to %u", d->name, mtu)) {
+		r = xhp_link_set_mtu(lc->ctx, lc->nl, d, mtu);
+		if (r < 0)
+			return r;
+		lc->mtu_set = true;
+	}
+	d->mtu = mtu;
+	return 0;
+}
+
+int xhp_link_change_set_master(struct xhp_link_change *lc, int master,
+			       const char *master_name)
+{
+	struct xhp_link *d = lc->dev;
+	int r;
+
+	if (d->master == master)
+		return 0;
+	if (!dry(lc, "add %s to bridge %s", d->name, master_name)) {
+		xhp_debug(lc->ctx, "adding %s to bridge %s", d->name,
+			  master_name);
+		r = xhp_link_set_master(lc->ctx, lc->nl, d, master);
+		if (r < 0)
+			return r;
+		lc->enslaved = true;
+	}
+	d->master = master;
+	return 0;
+}
+
+int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
+			    bool mac_best_effort)
+{
+	char saved[XHP_ERR_MAX];
+	int r;
+
+	r = xhp_link_change_down(lc);
+	if (r < 0)
+		return r;
+	r = xhp_link_change_rename(lc, name);
+	if (r < 0)
+		return r;
+	memcpy(saved, lc->ctx->err, sizeof(saved));
+	r = xhp_link_change_set_mac(lc, xhp_link_dummy_mac);
+	if (r < 0 && mac_best_effort) {
+		xhp_debug(lc->ctx, "%s (as Xen, carrying on)", lc->ctx->err);
+		memcpy(lc->ctx->err, saved, sizeof(saved));
+	} else if (r < 0) {
+		return r;
+	}
+	return xhp_link_change_flush_addrs(lc);
+}
+
+/* A failed undo step: logged, and the undo carries on. */
+static void undo_failed(xhp_ctx *ctx)
+{
+	xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+}
+
+static bool recorded(const struct xhp_link_change *lc)
+{
+	return lc->downed || lc->renamed || lc->mac_set || lc->mtu_set ||
+	       lc->enslaved || lc->brought_up || lc->addrs.n;
+}
+
+void xhp_link_change_undo(struct xhp_link_change *lc)
+{
+	struct xhp_link *d = lc->dev;
+	char saved[XHP_ERR_MAX];
+	xhp_ctx *ctx = lc->ctx;
+	struct xhp_nl *nl = lc->nl;
+
+	if (!recorded(lc))
+		return;
+	memcpy(saved, ctx->err, sizeof(saved));
+	/* Down first: the kernel renames only a link that is down. */
+	if (lc->brought_up || lc->renamed) {
+		if (xhp_link_set_up(ctx, nl, d, false) < 0)
+			undo_failed(ctx);
+		else
+			d->flags &= ~IFF_UP;
+	}
+	if (lc->enslaved) {
+		if (xhp_link_set_master(ctx, nl, d, lc->orig.master) < 0)
+			undo_failed(ctx);
+		else
+			d->master = lc->orig.master;
+	}
+	if (lc->mtu_set) {
+		if (xhp_link_set_mtu(ctx, nl, d, lc->orig.mtu) < 0)
+			undo_failed(ctx);
+		else
+			d->mtu = lc->orig.mtu;
+	}
+	if (lc->mac_set) {
+		if (xhp_link_set_mac(ctx, nl, d, lc->orig.addr) < 0)
+			undo_failed(ctx);
+		else
+			memcpy(d->addr, lc->orig.addr, 6);
+	}
+	if (lc->addrs.n && xhp_link_restore_addrs(ctx, nl, d, &lc->addrs) < 0)
+		undo_failed(ctx);
+	if (lc->renamed) {
+		if (xhp_link_rename(ctx, nl, d, lc->orig.name, "") < 0)
+			undo_failed(ctx);
+		else
+			memcpy(d->name, lc->orig.name, IFNAMSIZ);
+	}
+	if (lc->downed) {
+		if (xhp_link_set_up(ctx, nl, d, true) < 0)
+			undo_failed(ctx);
+		else
+			d->flags |= IFF_UP;
+	}
+	lc->downed = lc->renamed = lc->mac_set = lc->mtu_set = false;
+	lc->enslaved = lc->brought_up = false;
+	xhp_addr_list_clear(&lc->addrs);
+	memcpy(ctx->err, saved, sizeof(saved));
+}
+
+void xhp_link_change_clear(struct xhp_link_change *lc)
+{
+	xhp_addr_list_clear(&lc->addrs);
+}
