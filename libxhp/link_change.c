@@ -36,20 +36,22 @@ void xhp_link_change_init(struct xhp_link_change *lc, xhp_ctx *ctx,
 	};
 }
 
-static int set_up(struct xhp_link_change *lc, bool up)
+/* Bring the link up or down; @always: even if it is so already. */
+static int set_up(struct xhp_link_change *lc, bool up, bool always)
 {
 	struct xhp_link *d = lc->dev;
+	bool change = !!(d->flags & IFF_UP) != up;
 	int r;
 
-	if (!!(d->flags & IFF_UP) == up)
+	if (!change && !always)
 		return 0;
 	if (!dry(lc, "bring %s %s", d->name, up ? "up" : "down")) {
 		r = xhp_link_set_up(lc->ctx, lc->nl, d, up);
 		if (r < 0)
 			return r;
-		if (up)
+		if (change && up)
 			lc->brought_up = true;
-		else
+		else if (change)
 			lc->downed = true;
 	}
 	if (up)
@@ -61,12 +63,12 @@ static int set_up(struct xhp_link_change *lc, bool up)
 
 int xhp_link_change_down(struct xhp_link_change *lc)
 {
-	return set_up(lc, false);
+	return set_up(lc, false, false);
 }
 
 int xhp_link_change_up(struct xhp_link_change *lc)
 {
-	return set_up(lc, true);
+	return set_up(lc, true, false);
 }
 
 int xhp_link_change_rename(struct xhp_link_change *lc, const char *name)
@@ -152,12 +154,12 @@ int xhp_link_change_set_master(struct xhp_link_change *lc, int master,
 }
 
 int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
-			    bool mac_best_effort)
+			    unsigned int flags)
 {
 	char saved[XHP_ERR_MAX];
 	int r;
 
-	r = xhp_link_change_down(lc);
+	r = set_up(lc, false, flags & XHP_LINK_PREPARE_ALWAYS_DOWN);
 	if (r < 0)
 		return r;
 	r = xhp_link_change_rename(lc, name);
@@ -165,7 +167,7 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 		return r;
 	memcpy(saved, lc->ctx->err, sizeof(saved));
 	r = xhp_link_change_set_mac(lc, xhp_link_dummy_mac);
-	if (r < 0 && mac_best_effort) {
+	if (r < 0 && (flags & XHP_LINK_PREPARE_MAC_BEST_EFFORT)) {
 		xhp_debug(lc->ctx, "%s (as Xen, carrying on)", lc->ctx->err);
 		memcpy(lc->ctx->err, saved, sizeof(saved));
 	} else if (r < 0) {

@@ -5,7 +5,7 @@
  *
  * Shared by vif-bridge, vif-openvswitch and vif-route: each finds its vif
  * (vifname.h), hands the link to xhp_link_change_init() and then takes the
- * steps it needs, in this order:
+ * steps it needs:
  *
  *   down, rename (vifname, with the old name as alias), MAC, flush the
  *   addresses, MTU, master, up
@@ -13,7 +13,7 @@
  * (xhp_link_change_prepare() is the first four, as Xen's scripts do them
  * before they plug the vif in). Each step changes only what differs,
  * keeps the caller's link up to date and records what it changed.
- * xhp_link_change_undo() reverses exactly that, in reverse order.
+ * xhp_link_change_undo() reverses exactly that.
  *
  * Dry run: a step that would change something logs "dry run: would ..."
  * at LOG_INFO, updates the caller's link as if done and records nothing,
@@ -79,14 +79,23 @@ int xhp_link_change_set_master(struct xhp_link_change *lc, int master,
 /* Bring the link up, if it is down. */
 int xhp_link_change_up(struct xhp_link_change *lc);
 
+/* Ways of xhp_link_change_prepare(). */
+enum {
+	/* A refused MAC is logged at LOG_DEBUG and passed over, the
+	 * context's error left as it was (Xen's vif-openvswitch ignores
+	 * it). */
+	XHP_LINK_PREPARE_MAC_BEST_EFFORT = 1 << 0,
+	/* Send the down also when the link was found down (it may have
+	 * come up since); the undo still brings up only what was up. */
+	XHP_LINK_PREPARE_ALWAYS_DOWN = 1 << 1,
+};
+
 /*
  * Xen's preparation of a vif before it is plugged in: down, rename to
- * @name, the dummy MAC, flush the addresses. With @mac_best_effort a
- * refused MAC is logged at LOG_DEBUG and passed over (Xen's
- * vif-openvswitch ignores it), the context's error left as it was.
+ * @name, the dummy MAC, flush the addresses. @flags: XHP_LINK_PREPARE_*.
  */
 int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
-			    bool mac_best_effort);
+			    unsigned int flags);
 
 /*
  * Reverse what the steps recorded, in reverse order: down (if brought

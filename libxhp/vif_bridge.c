@@ -252,7 +252,7 @@ static int plumb(struct vb *vb)
 	struct xhp_link *d = &vb->dev;
 	int r;
 
-	r = xhp_link_change_prepare(lc, vb->want, false);
+	r = xhp_link_change_prepare(lc, vb->want, 0);
 	if (r >= 0)
 		r = xhp_link_change_set_mtu(lc, vb->mtu);
 	if (r >= 0)

@@ -693,7 +693,9 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	if (r < 0)
 		return r;
 	xhp_link_change_init(lc, ctx, nl, l, false);
-	return xhp_link_change_prepare(lc, p->dev, true);
+	return xhp_link_change_prepare(lc, p->dev,
+				       XHP_LINK_PREPARE_MAC_BEST_EFFORT |
+					       XHP_LINK_PREPARE_ALWAYS_DOWN);
 }
 
 /* Read and check the settings of an add (@add) or a remove; caller frees
