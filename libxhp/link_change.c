@@ -145,9 +145,12 @@ int xhp_link_change_set_master(struct xhp_link_change *lc, int master,
 		xhp_debug(lc->ctx, "adding %s to bridge %s", d->name,
 			  master_name);
 		r = xhp_link_set_master(lc->ctx, lc->nl, d, master);
+		/* The kernel releases the link from its master before it
+		 * looks for the new one: a refusal may have released it. */
+		if (r == 0 || d->master)
+			lc->enslaved = true;
 		if (r < 0)
 			return r;
-		lc->enslaved = true;
 	}
 	d->master = master;
 	return 0;
@@ -159,6 +162,11 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 	char saved[XHP_ERR_MAX];
 	int r;
 
+	/* Flushed while up: a down drops the IPv6 addresses (unless
+	 * keep_addr_on_down), and the undo could not put them back. */
+	r = xhp_link_change_flush_addrs(lc);
+	if (r < 0)
+		return r;
 	r = set_up(lc, false, flags & XHP_LINK_PREPARE_ALWAYS_DOWN);
 	if (r < 0)
 		return r;
@@ -170,10 +178,9 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 	if (r < 0 && (flags & XHP_LINK_PREPARE_MAC_BEST_EFFORT)) {
 		xhp_debug(lc->ctx, "%s (as Xen, carrying on)", lc->ctx->err);
 		memcpy(lc->ctx->err, saved, sizeof(saved));
-	} else if (r < 0) {
-		return r;
+		r = 0;
 	}
-	return xhp_link_change_flush_addrs(lc);
+	return r;
 }
 
 /* A failed undo step: logged, and the undo carries on. */

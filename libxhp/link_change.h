@@ -7,8 +7,8 @@
  * (vifname.h), hands the link to xhp_link_change_init() and then takes the
  * steps it needs:
  *
- *   down, rename (vifname, with the old name as alias), MAC, flush the
- *   addresses, MTU, master, up
+ *   flush the addresses, down, rename (vifname, with the old name as
+ *   alias), MAC, MTU, master, up
  *
  * (xhp_link_change_prepare() is the first four, as Xen's scripts do them
  * before they plug the vif in). Each step changes only what differs,
@@ -91,8 +91,10 @@ enum {
 };
 
 /*
- * Xen's preparation of a vif before it is plugged in: down, rename to
- * @name, the dummy MAC, flush the addresses. @flags: XHP_LINK_PREPARE_*.
+ * Xen's preparation of a vif before it is plugged in: flush the
+ * addresses, down, rename to @name, the dummy MAC. (Xen flushes after
+ * the down; flushed first, the IPv6 addresses the kernel drops on a down
+ * are kept for the undo too.) @flags: XHP_LINK_PREPARE_*.
  */
 int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 			    unsigned int flags);
