@@ -3,9 +3,9 @@
  * The vif-bridge personality: Xen's vif-bridge + vif-common.sh +
  * xen-network-common.sh on Linux, through rtnetlink, plus the `vlan` key.
  *
- * online (vif) / add (tap): rename to vifname (tap: vifname-emu), down,
- * MAC fe:ff:ff:ff:ff:ff, flush addresses, MTU (mtu key, else the
- * bridge's), enslave, VLANs, up, frontend mtu key. Every key is read and
+ * online (vif) / add (tap): flush addresses, down, rename to vifname
+ * (tap: vifname-emu), MAC fe:ff:ff:ff:ff:ff, MTU (mtu key, else the
+ * bridge's), enslave, VLANs, up, frontend mtu key (link_change.h). Every key is read and
  * checked before anything is changed; a failing step undoes the ones
  * before it. offline / remove: down, release; gone already is success.
  *

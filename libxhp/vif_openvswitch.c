@@ -3,8 +3,9 @@
  * The vif-openvswitch personality: what Xen's vif-openvswitch does,
  * without forking ovs-vsctl.
  *
- * online / add: take the link down, give it the dummy MAC
- * fe:ff:ff:ff:ff:ff, flush its addresses, then ONE OVSDB transaction that
+ * online / add: flush the link's addresses, take it down, rename it
+ * after vifname, give it the dummy MAC fe:ff:ff:ff:ff:ff (link_change.h),
+ * then ONE OVSDB transaction that
  * drops any Port of that name from whatever bridge holds it and adds a
  * Port + Interface to the bridge (tag, trunks, Xen's external-ids plus
  * iface-id and iface-status, other_config:transient=true), bumps next_cfg
