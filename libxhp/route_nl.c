@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "route_nl.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -102,48 +103,22 @@ struct addr_scan {
 	int rank; /* 0: nothing yet; higher is better */
 };
 
-static void addr_attrs(const struct nlmsghdr *nlh, const void **local,
-		       const void **address, uint32_t *flags)
-{
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	size_t l = (size_t)alen(ifa->ifa_family);
-
-	*flags = ifa->ifa_flags;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		switch (mnl_attr_get_type(a)) {
-		case IFA_LOCAL:
-			if (mnl_attr_get_payload_len(a) == l)
-				*local = mnl_attr_get_payload(a);
-			break;
-		case IFA_ADDRESS:
-			if (mnl_attr_get_payload_len(a) == l)
-				*address = mnl_attr_get_payload(a);
-			break;
-		case IFA_FLAGS:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-				*flags = mnl_attr_get_u32(a);
-			break;
-		}
-	}
-}
-
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct addr_scan *s = data;
-	const void *local = NULL, *address = NULL, *p;
+	const struct ifaddrmsg *ifa;
+	struct xhp_ifaddr a;
 	uint32_t flags;
+	const void *p;
 	int rank = 0;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != s->family ||
-	    (int)ifa->ifa_index != s->ifindex)
+	if (xhp_ifaddr_parse(nlh, &a) < 0 || !a.addr)
 		return MNL_CB_OK;
-	addr_attrs(nlh, &local, &address, &flags);
-	/* IPv4: IFA_LOCAL is the address (IFA_ADDRESS the peer on p2p). */
-	p = local ? local : address;
-	if (!p)
+	ifa = a.ifa;
+	if (ifa->ifa_family != s->family || (int)ifa->ifa_index != s->ifindex)
 		return MNL_CB_OK;
+	p = a.addr;
+	flags = a.flags;
 	switch (s->mode) {
 	case SCAN_PRIMARY4:
 		if (!(flags & IFA_F_SECONDARY) && !s->rank)
