@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "fault.h"
 #include "route_nl.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -453,7 +454,22 @@ static int sysctl_path(int family, const char *dev, const char *name, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
+/* Ask the fault seam before touching /proc/sys ("sysctl write
+ * ipv4/vif1.0/proxy_arp"). */
+static int sysctl_fault(xhp_ctx *ctx, const char *verb, int family,
+			const char *dev, const char *name)
+{
+	char step[64];
+
+	if (__builtin_expect(!ctx || !ctx->fault, 1))
+		return 0;
+	snprintf(step, sizeof(step), "sysctl %s ipv%c/%s/%s", verb,
+		 family == AF_INET ? '4' : '6', dev, name);
+	return xhp_fault(ctx, XHP_FAULT_SYSCTL, step);
+}
+
+int xhp_rt_sysctl_get(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int *ret)
 {
 	char path[128], buf[32];
 	ssize_t n;
@@ -462,6 +478,9 @@ int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
 	int fd, r;
 
 	r = sysctl_path(family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = sysctl_fault(ctx, "read", family, dev, name);
 	if (r < 0)
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -482,13 +501,17 @@ int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
 	return 0;
 }
 
-int xhp_rt_sysctl_set(int family, const char *dev, const char *name, int value)
+int xhp_rt_sysctl_set(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int value)
 {
 	char path[128], buf[16];
 	ssize_t n;
 	int fd, r, len;
 
 	r = sysctl_path(family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = sysctl_fault(ctx, "write", family, dev, name);
 	if (r < 0)
 		return r;
 	len = snprintf(buf, sizeof(buf), "%d\n", value);

@@ -344,11 +344,15 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 			 family == AF_INET ? '4' : '6', v->vif.name, name);
 		return 0;
 	}
-	r = xhp_rt_sysctl_get(family, v->vif.name, name, &old);
-	if (r == 0 && old == 1)
+	r = xhp_rt_sysctl_get(v->ctx, family, v->vif.name, name, &old);
+	if (r < 0)
+		return xhp_err(v->ctx, r,
+			       "cannot read net.ipv%c.conf.%s.%s: %s",
+			       family == AF_INET ? '4' : '6', v->vif.name, name,
+			       strerror(-r));
+	if (old == 1)
 		return 0;
-	if (r == 0)
-		r = xhp_rt_sysctl_set(family, v->vif.name, name, 1);
+	r = xhp_rt_sysctl_set(v->ctx, family, v->vif.name, name, 1);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
 			       "cannot set net.ipv%c.conf.%s.%s=1: "
@@ -481,7 +485,8 @@ static void undo_one(struct vr *v, const struct undo *u)
 		r = xhp_link_set_up(v->ctx, v->rt->nl, &v->vif, false);
 		break;
 	case UNDO_SYSCTL:
-		r = xhp_rt_sysctl_set(u->family, v->vif.name, u->name, u->old);
+		r = xhp_rt_sysctl_set(v->ctx, u->family, v->vif.name, u->name,
+				      u->old);
 		break;
 	case UNDO_ROUTE:
 		route_of(v, u->entry, &rt);
@@ -551,7 +556,7 @@ static void keep_first(int *first, int r)
 
 static int reset_sysctl(struct vr *v, int family, const char *name)
 {
-	int r = xhp_rt_sysctl_set(family, v->vif.name, name, 0);
+	int r = xhp_rt_sysctl_set(v->ctx, family, v->vif.name, name, 0);
 
 	if (r < 0 && r != -ENOENT)
 		xhp_err(v->ctx, r, "cannot set net.ipv%c.conf.%s.%s=0: %s",
