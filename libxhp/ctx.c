@@ -20,6 +20,7 @@ XHP_EXPORT int xhp_ctx_new(xhp_ctx **ret_ctx)
 	ctx->n_ref = 1;
 	ctx->log_priority = LOG_INFO;
 	ctx->timeout_ms = XHP_DEFAULT_TIMEOUT_MS;
+	ctx->xs_sock.fd = -1;
 	dbg = secure_getenv("XHP_DEBUG");
 	if (dbg && strcmp(dbg, "0") != 0 && dbg[0] != '\0')
 		ctx->log_priority = LOG_DEBUG;

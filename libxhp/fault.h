@@ -4,7 +4,7 @@
  *
  * Every call the plumbing makes into the system at the lowest layers -
  * a netlink request, a xenstore call, a loop device open or ioctl, OVSDB
- * socket I/O - first asks xhp_fault(ctx, layer, step). Unused (no plan
+ * socket I/O, a sysctl read or write under /proc/sys - first asks xhp_fault(ctx, layer, step). Unused (no plan
  * on the context) that is one NULL test. A test hangs a plan on the
  * context (ctx->fault = &plan): the plan counts the seam calls and makes
  * the @fail_at'th one fail with the plan's errno for its layer, as if the
@@ -26,6 +26,7 @@ enum xhp_fault_layer {
 	XHP_FAULT_XS_TX, /* xenstore calls in a transaction and its end */
 	XHP_FAULT_LOOP, /* loop device opens and ioctls */
 	XHP_FAULT_OVSDB, /* OVSDB socket connect, send, recv */
+	XHP_FAULT_SYSCTL, /* /proc/sys/net reads and writes */
 	XHP_FAULT_LAYERS
 };
 
@@ -47,7 +48,8 @@ int xhp_fault_check(xhp_ctx *ctx, enum xhp_fault_layer layer, const char *step);
 /*
  * Ask the seam before a system call: 0 to go ahead, or a negative errno
  * to fail with (errno is set to it as well). @step is a short name
- * ("RTM_NEWLINK", "xs_write", "LOOP_CONFIGURE", "ovsdb send").
+ * ("RTM_NEWLINK", "xs_write", "LOOP_CONFIGURE", "ovsdb send",
+ * "sysctl write ipv4/vif1.0/proxy_arp").
  */
 static inline int xhp_fault(xhp_ctx *ctx, enum xhp_fault_layer layer,
 			    const char *step)

@@ -32,6 +32,13 @@ struct xhp_ctx {
 	uint64_t deadline_us; /* of the operation under way; 0: none */
 	char *lock_dir;
 	struct xs_handle *xs; /* opened on first use */
+	struct xhp_xs_sock {
+		int fd; /* libxenstore's socket, -1: unknown (xs_sock.c) */
+		uint64_t ino; /* its inode, to know it is still the same */
+		int armed_ms; /* SO_RCVTIMEO/SO_SNDTIMEO set on it; 0: none */
+		bool dead; /* a call timed out: libxenstore closed it */
+		uint64_t dead_op; /* deadline_us of the operation it died in */
+	} xs_sock;
 	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
 	char err[XHP_ERR_MAX];
 };

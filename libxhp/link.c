@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "link.h"
 #include "util.h"
 
@@ -131,28 +132,19 @@ struct addr_batch {
 
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct addr_batch *b = data;
-	const struct nlattr *attr, *local = NULL, *address = NULL;
+	struct xhp_ifaddr a;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != b->ifindex)
+	if (xhp_ifaddr_parse(nlh, &a) < 0 ||
+	    (int)a.ifa->ifa_index != b->ifindex || !a.addr)
 		return MNL_CB_OK; /* kernels before 4.20 do not filter */
-	mnl_attr_for_each(attr, nlh, sizeof(*ifa)) {
-		if (mnl_attr_get_type(attr) == IFA_LOCAL)
-			local = attr;
-		else if (mnl_attr_get_type(attr) == IFA_ADDRESS)
-			address = attr;
-	}
-	attr = local ? local : address;
-	if (!attr || mnl_attr_get_payload_len(attr) > 16)
-		return MNL_CB_OK;
 	if (b->n == FLUSH_BATCH) {
 		b->more = true;
 		return MNL_CB_OK;
 	}
-	b->a[b->n].ifa = *ifa;
-	b->a[b->n].len = mnl_attr_get_payload_len(attr);
-	memcpy(b->a[b->n].addr, mnl_attr_get_payload(attr), b->a[b->n].len);
+	b->a[b->n].ifa = *a.ifa;
+	b->a[b->n].len = (uint16_t)a.len;
+	memcpy(b->a[b->n].addr, a.addr, a.len);
 	if (b->save && nlh->nlmsg_len <= sizeof(b->save->a[0].msg)) {
 		struct xhp_addr_list *s = b->save;
 		void *n = reallocarray(s->a, s->n + 1, sizeof(*s->a));

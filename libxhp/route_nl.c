@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
+#include "fault.h"
 #include "route_nl.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
@@ -102,48 +104,22 @@ struct addr_scan {
 	int rank; /* 0: nothing yet; higher is better */
 };
 
-static void addr_attrs(const struct nlmsghdr *nlh, const void **local,
-		       const void **address, uint32_t *flags)
-{
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
-	size_t l = (size_t)alen(ifa->ifa_family);
-
-	*flags = ifa->ifa_flags;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		switch (mnl_attr_get_type(a)) {
-		case IFA_LOCAL:
-			if (mnl_attr_get_payload_len(a) == l)
-				*local = mnl_attr_get_payload(a);
-			break;
-		case IFA_ADDRESS:
-			if (mnl_attr_get_payload_len(a) == l)
-				*address = mnl_attr_get_payload(a);
-			break;
-		case IFA_FLAGS:
-			if (mnl_attr_validate(a, MNL_TYPE_U32) == 0)
-				*flags = mnl_attr_get_u32(a);
-			break;
-		}
-	}
-}
-
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	struct addr_scan *s = data;
-	const void *local = NULL, *address = NULL, *p;
+	const struct ifaddrmsg *ifa;
+	struct xhp_ifaddr a;
 	uint32_t flags;
+	const void *p;
 	int rank = 0;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || ifa->ifa_family != s->family ||
-	    (int)ifa->ifa_index != s->ifindex)
+	if (xhp_ifaddr_parse(nlh, &a) < 0 || !a.addr)
 		return MNL_CB_OK;
-	addr_attrs(nlh, &local, &address, &flags);
-	/* IPv4: IFA_LOCAL is the address (IFA_ADDRESS the peer on p2p). */
-	p = local ? local : address;
-	if (!p)
+	ifa = a.ifa;
+	if (ifa->ifa_family != s->family || (int)ifa->ifa_index != s->ifindex)
 		return MNL_CB_OK;
+	p = a.addr;
+	flags = a.flags;
 	switch (s->mode) {
 	case SCAN_PRIMARY4:
 		if (!(flags & IFA_F_SECONDARY) && !s->rank)
@@ -478,7 +454,22 @@ static int sysctl_path(int family, const char *dev, const char *name, char *buf,
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
+/* Ask the fault seam before touching /proc/sys ("sysctl write
+ * ipv4/vif1.0/proxy_arp"). */
+static int sysctl_fault(xhp_ctx *ctx, const char *verb, int family,
+			const char *dev, const char *name)
+{
+	char step[64];
+
+	if (__builtin_expect(!ctx || !ctx->fault, 1))
+		return 0;
+	snprintf(step, sizeof(step), "sysctl %s ipv%c/%s/%s", verb,
+		 family == AF_INET ? '4' : '6', dev, name);
+	return xhp_fault(ctx, XHP_FAULT_SYSCTL, step);
+}
+
+int xhp_rt_sysctl_get(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int *ret)
 {
 	char path[128], buf[32];
 	ssize_t n;
@@ -487,6 +478,9 @@ int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
 	int fd, r;
 
 	r = sysctl_path(family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = sysctl_fault(ctx, "read", family, dev, name);
 	if (r < 0)
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -507,13 +501,17 @@ int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret)
 	return 0;
 }
 
-int xhp_rt_sysctl_set(int family, const char *dev, const char *name, int value)
+int xhp_rt_sysctl_set(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int value)
 {
 	char path[128], buf[16];
 	ssize_t n;
 	int fd, r, len;
 
 	r = sysctl_path(family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = sysctl_fault(ctx, "write", family, dev, name);
 	if (r < 0)
 		return r;
 	len = snprintf(buf, sizeof(buf), "%d\n", value);

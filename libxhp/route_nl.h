@@ -101,11 +101,14 @@ int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex,
 		     const struct xhp_rt_ip *ip);
 
 /*
- * /proc/sys/net/ipv{4,6}/conf/<dev>/<name> as a small integer.
- * @family AF_INET or AF_INET6. -ENOENT when the device (or the family on
- * it) does not exist.
+ * /proc/sys/net/ipv{4,6}/conf/<dev>/<name> as a small integer (@dev may
+ * be "all" or "default"). @family AF_INET or AF_INET6. -ENOENT when the
+ * device (or the family on it) does not exist. Each read and write asks
+ * the fault seam first (layer XHP_FAULT_SYSCTL).
  */
-int xhp_rt_sysctl_get(int family, const char *dev, const char *name, int *ret);
-int xhp_rt_sysctl_set(int family, const char *dev, const char *name, int value);
+int xhp_rt_sysctl_get(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int *ret);
+int xhp_rt_sysctl_set(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int value);
 
 #endif /* XHP_ROUTE_NL_H */

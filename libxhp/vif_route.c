@@ -12,11 +12,41 @@
  * proxy_ndp=1 on the vif and a proxy neighbour entry on the gateway.
  *
  * offline / remove: the same objects removed (what is gone is success),
- * the sysctls back to 0 and the link down.
+ * the vif's sysctls back to the kernel's defaults and the link down.
  *
  * Every change of an add is journaled and undone in reverse order when a
  * later step fails. Nothing here dumps a whole table: links are looked up
  * by name, addresses by a strict dump of one link.
+ *
+ * The sysctls, and whose they are. vif-route writes two, both on the vif
+ * itself: net.ipv4.conf.<vif>.proxy_arp=1, as Xen's script does, and for
+ * IPv6 entries net.ipv6.conf.<vif>.proxy_ndp=1. They are this guest's
+ * and die with the vif when netback deletes it. Xen's offline leaves
+ * proxy_arp as it is; ours puts both back to net.ipv{4,6}.conf.default.
+ * <name>, the value the kernel gave the vif when netback made it (what
+ * the add found, unless someone changed the vif in between: the add's
+ * own read is gone with its process). An add that fails puts back
+ * exactly the value it read (the journal).
+ *
+ * Nothing on a shared device is ever written: not the gateway's sysctls,
+ * not conf/all, not forwarding. Those are the host's routing policy, set
+ * once for every guest routed through the gateway (Xen's old
+ * network-route script set ip_forward and the uplink's proxy_arp at host
+ * start-up; libvirt does so when it starts a routed network): one vif's
+ * offline must never reset them under the other guests, and an add
+ * cannot tell whether the host wanted the value it would overwrite.
+ *
+ * proxy_ndp on the gateway: the IPv6 proxy neighbour entries we put on
+ * the gateway only answer neighbour solicitations when the gateway has
+ * forwarding=1 and proxy_ndp=1 (its own or conf/all's; the kernel's
+ * ndisc_recv_ns()). Xen's script has no IPv6 and sets neither. We set
+ * neither too and log a warning naming each one that is 0 (gateway_ndp).
+ * Setting them ourselves is not what a Xen or libvirt user expects of a
+ * per-guest script: IPv6 forwarding on the uplink makes the kernel
+ * ignore router advertisements there (accept_ra=1), so the host can lose
+ * its own IPv6 default route, and proxy_ndp is of no use without it. They
+ * belong in the host's network configuration (sysctl.d), next to the
+ * IPv4 ip_forward the routed set-up needs as well; the warning says so.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -336,11 +366,15 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 			 family == AF_INET ? '4' : '6', v->vif.name, name);
 		return 0;
 	}
-	r = xhp_rt_sysctl_get(family, v->vif.name, name, &old);
-	if (r == 0 && old == 1)
+	r = xhp_rt_sysctl_get(v->ctx, family, v->vif.name, name, &old);
+	if (r < 0)
+		return xhp_err(v->ctx, r,
+			       "cannot read net.ipv%c.conf.%s.%s: %s",
+			       family == AF_INET ? '4' : '6', v->vif.name, name,
+			       strerror(-r));
+	if (old == 1)
 		return 0;
-	if (r == 0)
-		r = xhp_rt_sysctl_set(family, v->vif.name, name, 1);
+	r = xhp_rt_sysctl_set(v->ctx, family, v->vif.name, name, 1);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
 			       "cannot set net.ipv%c.conf.%s.%s=1: "
@@ -438,6 +472,58 @@ static int add_proxy(struct vr *v, size_t i)
 	return 0;
 }
 
+/* Read a gateway sysctl for gateway_ndp: -1 if it cannot be read. */
+static int gw_sysctl(struct vr *v, const char *dev, const char *name)
+{
+	int val, r;
+
+	r = xhp_rt_sysctl_get(v->ctx, AF_INET6, dev, name, &val);
+	if (r < 0) {
+		xhp_debug(v->ctx, "cannot read net.ipv6.conf.%s.%s: %s", dev,
+			  name, strerror(-r));
+		return -1;
+	}
+	return val;
+}
+
+/*
+ * The proxy neighbour entries answer only with forwarding=1 and
+ * proxy_ndp=1 on the gateway (or proxy_ndp=1 on all): warn about each
+ * one that is 0, change nothing (see the top of the file). Only read:
+ * a failure to read says nothing either way and is no reason to fail.
+ */
+static void gateway_ndp(struct vr *v)
+{
+	char a[XHP_RT_IP_STR];
+	struct xhp_rt_ip ip;
+	int fwd, ndp;
+	size_t i;
+
+	for (i = 0; i < v->n_ips && !proxy_of(v, i, &ip); i++)
+		;
+	if (i == v->n_ips)
+		return;
+	xhp_rt_ip_str(&ip, false, a);
+	fwd = gw_sysctl(v, v->gw, "forwarding");
+	ndp = gw_sysctl(v, v->gw, "proxy_ndp");
+	if (ndp == 0 && gw_sysctl(v, "all", "proxy_ndp") != 0)
+		ndp = -1; /* 1 on all, or unknown: no warning */
+	if (fwd == 0)
+		xhp_log(v->ctx, LOG_WARNING,
+			"net.ipv6.conf.%s.forwarding=0: IPv6 is not routed "
+			"to the guest and the gateway does not answer "
+			"neighbour solicitations for %s; set it to 1 in the "
+			"host's network configuration",
+			v->gw, a);
+	if (ndp == 0)
+		xhp_log(v->ctx, LOG_WARNING,
+			"net.ipv6.conf.%s.proxy_ndp=0 (and all.proxy_ndp=0): "
+			"the gateway does not answer neighbour solicitations "
+			"for %s; set it to 1 in the host's network "
+			"configuration",
+			v->gw, a);
+}
+
 /* Undo one journaled change; failures are logged, not returned. */
 static void undo_one(struct vr *v, const struct undo *u)
 {
@@ -450,7 +536,8 @@ static void undo_one(struct vr *v, const struct undo *u)
 		r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
 		break;
 	case UNDO_SYSCTL:
-		r = xhp_rt_sysctl_set(u->family, v->vif.name, u->name, u->old);
+		r = xhp_rt_sysctl_set(v->ctx, u->family, v->vif.name, u->name,
+				      u->old);
 		break;
 	case UNDO_ROUTE:
 		route_of(v, u->entry, &rt);
@@ -519,14 +606,25 @@ static void keep_first(int *first, int r)
 		*first = r;
 }
 
+/*
+ * A sysctl of the vif back to what a new device gets (conf/default): see
+ * the top of the file. Only the vif's own; -ENOENT: gone with the vif.
+ */
 static int reset_sysctl(struct vr *v, int family, const char *name)
 {
-	int r = xhp_rt_sysctl_set(family, v->vif.name, name, 0);
+	char f = family == AF_INET ? '4' : '6';
+	int def, cur, r;
 
+	r = xhp_rt_sysctl_get(v->ctx, family, "default", name, &def);
+	if (r == 0)
+		r = xhp_rt_sysctl_get(v->ctx, family, v->vif.name, name, &cur);
+	if (r == 0 && cur != def)
+		r = xhp_rt_sysctl_set(v->ctx, family, v->vif.name, name, def);
 	if (r < 0 && r != -ENOENT)
-		xhp_err(v->ctx, r, "cannot set net.ipv%c.conf.%s.%s=0: %s",
-			family == AF_INET ? '4' : '6', v->vif.name, name,
-			strerror(-r));
+		xhp_err(v->ctx, r,
+			"cannot reset net.ipv%c.conf.%s.%s to "
+			"net.ipv%c.conf.default.%s: %s",
+			f, v->vif.name, name, f, name, strerror(-r));
 	return r;
 }
 
@@ -632,8 +730,8 @@ static int link_down(struct vr *v)
 
 	if (v->op->dry_run) {
 		xhp_info(v->ctx,
-			 "would reset proxy_arp/proxy_ndp of %s and "
-			 "bring it down",
+			 "would reset proxy_arp/proxy_ndp of %s to the "
+			 "defaults and bring it down",
 			 v->vif.name);
 		return 0;
 	}
@@ -714,6 +812,7 @@ static int route_add(struct xhp_op *op)
 	r = vif_prepare(&v);
 	if (r < 0)
 		goto out;
+	gateway_ndp(&v);
 	r = plumb(&v);
 	if (r < 0)
 		goto out;

@@ -13,11 +13,22 @@
 int xhp_xs_open(xhp_ctx *ctx)
 {
 	const char *sock;
+	int probe;
 
+	/*
+	 * After a timeout, a fresh connection, but not within the operation
+	 * that timed out (its deadline is gone: it must fail fast).
+	 */
+	if (ctx->xs && ctx->xs_sock.dead &&
+	    (!ctx->deadline_us || ctx->deadline_us != ctx->xs_sock.dead_op))
+		xhp_xs_close(ctx);
 	if (ctx->xs)
 		return 0;
+	probe = xhp_xs_sock_probe();
 	if (xhp_fault(ctx, XHP_FAULT_XS, "xs_open") == 0)
 		ctx->xs = xs_open(0);
+	if (ctx->xs)
+		xhp_xs_sock_adopt(ctx, probe);
 	if (!ctx->xs) {
 		int e0 = errno ? errno : EIO;
 		/* Not -ENOENT: callers take that for "key missing". */
@@ -38,6 +49,7 @@ void xhp_xs_close(xhp_ctx *ctx)
 		xs_close(ctx->xs);
 		ctx->xs = NULL;
 	}
+	ctx->xs_sock = (struct xhp_xs_sock){ .fd = -1 };
 }
 
 /* Ask the seam about "<call> <last path component>". */
@@ -61,47 +73,84 @@ static int seam(xhp_ctx *ctx, xs_transaction_t t, const char *call,
 char *xhp_xs_raw_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 		      unsigned int *len)
 {
-	if (seam(ctx, t, "xs_read", path) < 0)
+	uint64_t t0;
+	char *v;
+
+	if (seam(ctx, t, "xs_read", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return NULL;
-	return xs_read(ctx->xs, t, path, len);
+	v = xs_read(ctx->xs, t, path, len);
+	if (!v)
+		xhp_xs_sock_failed(ctx, t0);
+	return v;
 }
 
 bool xhp_xs_raw_write(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 		      const char *value, unsigned int len)
 {
-	if (seam(ctx, t, "xs_write", path) < 0)
+	uint64_t t0;
+
+	if (seam(ctx, t, "xs_write", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	return xs_write(ctx->xs, t, path, value, len);
+	if (xs_write(ctx->xs, t, path, value, len))
+		return true;
+	xhp_xs_sock_failed(ctx, t0);
+	return false;
 }
 
 bool xhp_xs_raw_rm(xhp_ctx *ctx, xs_transaction_t t, const char *path)
 {
-	if (seam(ctx, t, "xs_rm", path) < 0)
+	uint64_t t0;
+
+	if (seam(ctx, t, "xs_rm", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	return xs_rm(ctx->xs, t, path);
+	if (xs_rm(ctx->xs, t, path))
+		return true;
+	xhp_xs_sock_failed(ctx, t0);
+	return false;
 }
 
 char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 			    unsigned int *num)
 {
-	if (seam(ctx, t, "xs_directory", path) < 0)
+	uint64_t t0;
+	char **v;
+
+	if (seam(ctx, t, "xs_directory", path) < 0 ||
+	    xhp_xs_sock_arm(ctx, &t0) < 0)
 		return NULL;
-	return xs_directory(ctx->xs, t, path, num);
+	v = xs_directory(ctx->xs, t, path, num);
+	if (!v)
+		xhp_xs_sock_failed(ctx, t0);
+	return v;
 }
 
 xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx)
 {
-	if (seam(ctx, XBT_NULL, "xs_transaction_start", NULL) < 0)
+	xs_transaction_t t;
+	uint64_t t0;
+
+	if (seam(ctx, XBT_NULL, "xs_transaction_start", NULL) < 0 ||
+	    xhp_xs_sock_arm(ctx, &t0) < 0)
 		return XBT_NULL;
-	return xs_transaction_start(ctx->xs);
+	t = xs_transaction_start(ctx->xs);
+	if (t == XBT_NULL)
+		xhp_xs_sock_failed(ctx, t0);
+	return t;
 }
 
 bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort)
 {
 	/* An abort's outcome is never looked at: not a step. */
+	uint64_t t0;
+
 	if (!abort && seam(ctx, t, "xs_transaction_end", NULL) < 0)
 		return false;
-	return xs_transaction_end(ctx->xs, t, abort);
+	if (xhp_xs_sock_arm(ctx, &t0) < 0)
+		return false;
+	if (xs_transaction_end(ctx->xs, t, abort))
+		return true;
+	xhp_xs_sock_failed(ctx, t0);
+	return false;
 }
 
 int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret)

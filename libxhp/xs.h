@@ -77,6 +77,19 @@ char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx);
 bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort);
 
+/*
+ * Deadlines for the calls on the connection (xs_sock.c). Before
+ * xs_open(): xhp_xs_sock_probe() (the lowest free descriptor); after it:
+ * xhp_xs_sock_adopt(ctx, probe). Around each call: xhp_xs_sock_arm()
+ * (-1 with errno ETIMEDOUT when an earlier call timed out: make no call),
+ * and on failure xhp_xs_sock_failed() (turns errno into ETIMEDOUT when
+ * the call timed out).
+ */
+int xhp_xs_sock_probe(void);
+void xhp_xs_sock_adopt(xhp_ctx *ctx, int fd);
+int xhp_xs_sock_arm(xhp_ctx *ctx, uint64_t *ret_start);
+void xhp_xs_sock_failed(xhp_ctx *ctx, uint64_t start_us);
+
 /* /local/domain/<domid>/vm -> <vm>/name and <vm>/uuid (NULL if absent). */
 int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
 		   char **ret_uuid);

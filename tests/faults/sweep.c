@@ -19,9 +19,13 @@
 
 /* The realistic errno of a failing call, per layer. */
 static const int hard_err[XHP_FAULT_LAYERS] = {
-	[XHP_FAULT_NL] = ENOBUFS,	[XHP_FAULT_XS] = EIO,
-	[XHP_FAULT_XS_TX] = EIO,	[XHP_FAULT_LOOP] = EIO,
+	[XHP_FAULT_NL] = ENOBUFS,
+	[XHP_FAULT_XS] = EIO,
+	[XHP_FAULT_XS_TX] = EIO,
+	[XHP_FAULT_LOOP] = EIO,
 	[XHP_FAULT_OVSDB] = ECONNRESET,
+	/* /proc/sys mounted read-only, as in many containers */
+	[XHP_FAULT_SYSCTL] = EROFS,
 };
 
 /* What a caller is expected to retry: a conflicting transaction, a loop
@@ -29,11 +33,11 @@ static const int hard_err[XHP_FAULT_LAYERS] = {
 static const int retry_err[XHP_FAULT_LAYERS] = {
 	[XHP_FAULT_NL] = ENOBUFS,	[XHP_FAULT_XS] = EIO,
 	[XHP_FAULT_XS_TX] = EAGAIN,	[XHP_FAULT_LOOP] = EBUSY,
-	[XHP_FAULT_OVSDB] = ECONNRESET,
+	[XHP_FAULT_OVSDB] = ECONNRESET, [XHP_FAULT_SYSCTL] = EROFS,
 };
 
 static const char *const layer_names[XHP_FAULT_LAYERS] = {
-	"netlink", "xenstore", "xenstore-tx", "loop", "ovsdb",
+	"netlink", "xenstore", "xenstore-tx", "loop", "ovsdb", "sysctl",
 };
 
 #define XS_MARK "## xenstore\n"
@@ -422,17 +426,24 @@ static void check_failure(const struct sweep *s, struct tally *t,
 	reset(s, t, n, plan->step, base);
 }
 
-/* Is call @n a step the add may carry on after? */
-static bool tolerated(const struct sweep *s, const struct tally *t,
-		      unsigned int n)
+/* "STEP#K": call @n is the K-th call named STEP. */
+static void step_name(const struct tally *t, unsigned int n, char name[80])
 {
-	char name[80];
 	unsigned int k = 0;
 
 	for (unsigned int i = 1; i <= n; i++)
 		if (!strcmp(t->steps_seen[i], t->steps_seen[n]))
 			k++;
-	snprintf(name, sizeof(name), "%s#%u", t->steps_seen[n], k);
+	snprintf(name, 80, "%s#%u", t->steps_seen[n], k);
+}
+
+/* Is call @n a step the add may carry on after? */
+static bool tolerated(const struct sweep *s, const struct tally *t,
+		      unsigned int n)
+{
+	char name[80];
+
+	step_name(t, n, name);
 	for (size_t i = 0; s->tolerated && s->tolerated[i]; i++)
 		if (!strcmp(s->tolerated[i], name))
 			return true;
@@ -517,6 +528,19 @@ int sweep_run(const struct sweep *s)
 	}
 	if (n > SWEEP_MAX)
 		PROBLEM(&t, n, "-", "the add never ran without a fault");
+	for (size_t i = 0; s->must_fail && s->must_fail[i]; i++) {
+		char name[80];
+		unsigned int k;
+
+		for (k = 1; k <= total; k++) {
+			step_name(&t, k, name);
+			if (!strcmp(name, s->must_fail[i]))
+				break;
+		}
+		if (k > total)
+			PROBLEM(&t, 0, s->must_fail[i],
+				"the sweep never failed this step");
+	}
 	printf("%s: %u steps covered (", s->personality, total);
 	for (int l = 0; l < XHP_FAULT_LAYERS; l++)
 		printf("%s%s %d", l ? ", " : "", layer_names[l], t.steps[l]);

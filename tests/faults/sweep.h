@@ -39,6 +39,12 @@ struct sweep {
 	 * NULL-terminated; may be NULL.
 	 */
 	const char *const *tolerated;
+	/*
+	 * Steps ("STEP#K" as for @tolerated) the sweep must have failed at
+	 * least once: a call that stops going through the seam is a gap
+	 * in the sweep. NULL-terminated; may be NULL.
+	 */
+	const char *const *must_fail;
 	/* Append the personality's own state (OVS rows...) to *buf. */
 	void (*snapshot)(char **buf);
 };

@@ -3,7 +3,8 @@
  * Fault injection sweep of every personality's add (sweep.h):
  *
  *   test-faults PERSONALITY    vif-bridge, vif-route, vif-openvswitch,
- *                              block
+ *                              block; vif-route-vifname (the vif renamed
+ *                              to its vifname key first)
  *
  * Each runs in its own process: a throwaway network namespace (and mount
  * namespace), the test xenstored, real bridges and taps, the private OVS
@@ -149,14 +150,98 @@ static int sweep_bridge(void)
 	return r;
 }
 
-static int sweep_route(void)
+/* vif-route: the sysctls of the shared devices, which it must not touch,
+ * and of the vif under its vifname. */
+#define RU_VIFNAME "guest3"
+
+static void route_sysctl(char **buf, const char *fam, const char *dev,
+			 const char *name)
+{
+	char path[256], *v;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, dev,
+		 name);
+	v = tu_read_file(path);
+	if (v && strchr(v, '\n'))
+		*strchr(v, '\n') = '\0';
+	sw_append(buf, "%s=%s\n", path, v ? v : "-");
+	free(v);
+}
+
+static void route_snapshot(char **buf)
+{
+	static const char *const devs[] = { RU_GW, "all", "default",
+					    RU_VIFNAME };
+
+	sw_append(buf, "## sysctls\n");
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		route_sysctl(buf, "ipv4", devs[i], "proxy_arp");
+		route_sysctl(buf, "ipv4", devs[i], "forwarding");
+		route_sysctl(buf, "ipv6", devs[i], "proxy_ndp");
+		route_sysctl(buf, "ipv6", devs[i], "forwarding");
+	}
+}
+
+/* netback's part: the vif goes with the domain, a fresh one comes (with
+ * a set MAC: the snapshots compare links). */
+static void route_vif_new(void)
+{
+	SH("ip", "tuntap", "add", "dev", RU_VIF, "mode", "tap");
+	SH("ip", "link", "set", RU_VIF, "address", "02:11:22:33:44:66");
+}
+
+static void route_restore(void)
+{
+	tu_runl(NULL, "ip", "link", "del", RU_VIFNAME, NULL);
+	tu_runl(NULL, "ip", "link", "del", RU_VIF, NULL);
+	route_vif_new();
+}
+
+/*
+ * @vifname: the vif renamed to RU_VIFNAME first (vif-common.sh), the
+ * rename undone by a failed add; a fresh vif after each remove.
+ */
+static int sweep_route(bool vifname)
 {
 	static const char *const env[] = {
 		"vif=" RU_VIF,	    "XENBUS_PATH=" RU_BACKEND,
 		"XENBUS_TYPE=vif",  "XENBUS_BASE_PATH=backend",
 		"script=vif-route", NULL,
 	};
-	const struct sweep s = {
+	/* The advisory reads of the gateway's IPv6 settings (a warning
+	 * when the proxy entries cannot answer): nothing to fail for. */
+	static const char *const tolerated[] = {
+		"sysctl read ipv6/" RU_GW "/forwarding#1",
+		"sysctl read ipv6/" RU_GW "/proxy_ndp#1",
+		"sysctl read ipv6/all/proxy_ndp#1",
+		NULL,
+	};
+	/* Steps that must go through the seam, so that the sweep fails
+	 * them: each sysctl read and write, the rename and the link up. */
+	static const char *const must[] = {
+		"sysctl read ipv4/" RU_VIF "/proxy_arp#1",
+		"sysctl write ipv4/" RU_VIF "/proxy_arp#1",
+		"sysctl read ipv6/" RU_VIF "/proxy_ndp#1",
+		"sysctl write ipv6/" RU_VIF "/proxy_ndp#1",
+		"RTM_NEWADDR#1",
+		"RTM_SETLINK#1",
+		"RTM_NEWROUTE#2",
+		"RTM_NEWNEIGH#1",
+		NULL,
+	};
+	static const char *const must_vifname[] = {
+		"sysctl read ipv4/" RU_VIFNAME "/proxy_arp#1",
+		"sysctl write ipv4/" RU_VIFNAME "/proxy_arp#1",
+		"sysctl read ipv6/" RU_VIFNAME "/proxy_ndp#1",
+		"sysctl write ipv6/" RU_VIFNAME "/proxy_ndp#1",
+		"RTM_SETLINK#1", /* the rename */
+		"RTM_NEWADDR#1",
+		"RTM_SETLINK#2", /* the link up */
+		"RTM_NEWROUTE#2",
+		"RTM_NEWNEIGH#1",
+		NULL,
+	};
+	struct sweep s = {
 		.personality = "vif-route",
 		.backend = RU_BACKEND_ABS,
 		.add_action = "online",
@@ -164,13 +249,24 @@ static int sweep_route(void)
 		.argv_extra = vif_argv,
 		.env = env,
 		.dev = RU_VIF,
+		.tolerated = tolerated,
+		.must_fail = vifname ? must_vifname : must,
+		.snapshot = route_snapshot,
 	};
 	struct ru_env e;
 	int r;
 
-	if (ru_setup(&e, true, true) < 0 || ru_tap(RU_VIF) < 0 ||
+	if (ru_setup(&e, true, true) < 0 ||
 	    ru_xs_put("ip", "10.0.0.5 2001:db8:1::5") < 0)
 		die("vif-route set-up");
+	if (vifname) {
+		route_vif_new();
+		if (ru_xs_put("vifname", RU_VIFNAME) < 0)
+			die("vif-route set-up");
+		s.restore = route_restore;
+	} else if (ru_tap(RU_VIF) < 0) {
+		die("vif-route set-up");
+	}
 	r = sweep_run(&s);
 	ru_teardown(&e);
 	return r;
@@ -320,7 +416,9 @@ int main(int argc, char **argv)
 	if (!strcmp(p, "vif-bridge"))
 		r = sweep_bridge();
 	else if (!strcmp(p, "vif-route"))
-		r = sweep_route();
+		r = sweep_route(false);
+	else if (!strcmp(p, "vif-route-vifname"))
+		r = sweep_route(true);
 	else if (!strcmp(p, "vif-openvswitch"))
 		r = sweep_ovs();
 	else if (!strcmp(p, "block"))

@@ -190,17 +190,13 @@ static void die(const char *what)
 static void sh(const char *arg0, ...) __attribute__((sentinel));
 static void sh(const char *arg0, ...)
 {
-	const char *argv[32];
 	va_list ap;
-	int n = 0;
+	int r;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	r = tu_runv(NULL, NULL, 20000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	if (tu_run((char *const *)argv, NULL, 20000, NULL) != 0) {
+	if (r != 0) {
 		errno = EIO;
 		die(arg0);
 	}
@@ -370,18 +366,12 @@ static void reset_kernel(void)
 static char *capture(const char *arg0, ...) __attribute__((sentinel));
 static char *capture(const char *arg0, ...)
 {
-	const char *argv[32];
 	char *out = NULL;
 	va_list ap;
-	int n = 0;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	tu_runv(&out, NULL, 20000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	tu_run((char *const *)argv, NULL, 20000, &out);
 	return out ? out : strdup("");
 }
 

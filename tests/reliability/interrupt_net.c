@@ -63,18 +63,14 @@ static void die(const char *what)
 static void sh(const char *arg0, ...) __attribute__((sentinel));
 static void sh(const char *arg0, ...)
 {
-	const char *argv[32];
 	char *out = NULL;
 	va_list ap;
-	int n = 0;
+	int r;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	r = tu_runv(&out, NULL, 20000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	if (tu_run((char *const *)argv, NULL, 20000, &out) != 0) {
+	if (r != 0) {
 		fprintf(stderr, "%s ... failed: %s\n", arg0, out ? out : "");
 		free(out);
 		errno = EIO;
@@ -195,18 +191,13 @@ static int count_lines(const char *s)
 static int lines(const char *arg0, ...) __attribute__((sentinel));
 static int lines(const char *arg0, ...)
 {
-	const char *argv[32];
 	char *out = NULL;
 	va_list ap;
-	int n = 0, r;
+	int n, r;
 
-	argv[n++] = arg0;
 	va_start(ap, arg0);
-	while (n < 31 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	r = tu_runv(&out, NULL, 20000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
-	argv[n] = NULL;
-	r = tu_run((char *const *)argv, NULL, 20000, &out);
 	n = r == 0 ? count_lines(out) : -1;
 	free(out);
 	return n;

@@ -108,6 +108,10 @@ int storm_run(struct storm *s)
 		jobs[k++] = (struct job){ i, false };
 	phase(&r, "C (remove the rest)", jobs, k);
 	r.failures += s->check_final();
+	if (rel_count_dir(REL_LOCK_DIR) != 0) {
+		fprintf(stderr, "lock files left in " REL_LOCK_DIR "\n");
+		r.failures++;
+	}
 	printf("%s: total %.2f s for %zu adds and %zu removes; mean per "
 	       "operation: ours add %.1f ms, remove %.1f ms; Xen's add %.1f "
 	       "ms, remove %.1f ms; slowest %.1f ms; %d failures\n",

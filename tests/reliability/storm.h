@@ -26,7 +26,7 @@ struct storm {
 	int (*check)(size_t i, bool xen, bool add, int rc);
 	/* @live[i]: added and not removed. Returns failures. */
 	int (*check_live)(const bool *live, size_t n);
-	/* Returns failures. */
+	/* Returns failures (storm_run also checks REL_LOCK_DIR is empty). */
 	int (*check_final)(void);
 };
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -144,7 +145,7 @@ static char **run_env(bool tap, const char *const extra[])
 }
 
 static int ours(const char *action, bool tap, const char *const extra[],
-		char **msg, bool dry)
+		char **msg, bool dry, xhp_log_fn log_fn, void *userdata)
 {
 	char *argv[] = { (char *)action,
 			 (char *)(tap ? "type_if=tap" : "type_if=vif"), NULL };
@@ -159,6 +160,10 @@ static int ours(const char *action, bool tap, const char *const extra[],
 		return -1;
 	}
 	xhp_ctx_set_dry_run(ctx, dry);
+	if (log_fn) {
+		xhp_ctx_set_log_fn(ctx, log_fn, userdata);
+		xhp_ctx_set_log_priority(ctx, LOG_DEBUG);
+	}
 	r = xhp_request_parse(ctx, 2, argv, env, &req);
 	if (r == 0)
 		r = xhp_device_run(ctx, "vif-route", req, &res);
@@ -175,12 +180,18 @@ static int ours(const char *action, bool tap, const char *const extra[],
 
 int ru_ours(const char *action, bool tap, const char *const extra[], char **msg)
 {
-	return ours(action, tap, extra, msg, false);
+	return ours(action, tap, extra, msg, false, NULL, NULL);
+}
+
+int ru_ours_log(const char *action, bool tap, const char *const extra[],
+		xhp_log_fn fn, void *userdata)
+{
+	return ours(action, tap, extra, NULL, false, fn, userdata);
 }
 
 int ru_ours_dry(const char *action, bool tap, const char *const extra[])
 {
-	return ours(action, tap, extra, NULL, true);
+	return ours(action, tap, extra, NULL, true, NULL, NULL);
 }
 
 static int run_script(const char *prog, const char *first, const char *action,
@@ -350,6 +361,16 @@ bool ru_link_exists(const char *dev)
 
 	json_decref(l);
 	return e;
+}
+
+int ru_sysctl_set(int family, const char *dev, const char *name, int value)
+{
+	char path[256], v[16];
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv%d/conf/%s/%s", family,
+		 dev, name);
+	snprintf(v, sizeof(v), "%d\n", value);
+	return write_sysctl(path, v);
 }
 
 int ru_sysctl(int family, const char *dev, const char *name)

@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include <xhp/xhp.h>
+
 #include "xsd_harness.h"
 
 #define RU_DOMID 3
@@ -51,6 +53,9 @@ char *ru_xs_get(const char *key);
  */
 int ru_ours(const char *action, bool tap, const char *const extra[],
 	    char **msg);
+/* The same, in-process, every log line (debug included) to @fn. */
+int ru_ours_log(const char *action, bool tap, const char *const extra[],
+		xhp_log_fn fn, void *userdata);
 /* The same through the CLI binary (exec). */
 int ru_ours_cli(const char *action, bool tap, const char *const extra[]);
 /* The same through Xen's script. */
@@ -75,6 +80,8 @@ bool ru_link_up(const char *dev);
 bool ru_link_exists(const char *dev);
 /* A sysctl under /proc/sys/net/ipv<family>/conf/<dev>/, -1 if absent. */
 int ru_sysctl(int family, const char *dev, const char *name);
+/* Write it (the test's own set-up); 0 or -1. */
+int ru_sysctl_set(int family, const char *dev, const char *name, int value);
 
 /*
  * A normalised text dump of the kernel state that vif-route touches on

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <cmocka.h>
 
@@ -439,6 +440,159 @@ static void test_dry_run(void **state)
 	free(after);
 }
 
+/*
+ * The vif's sysctls go back to what a new device gets (conf/default),
+ * not to 0; the shared devices' are never written.
+ */
+static const struct {
+	int family;
+	const char *dev, *name;
+} shared[] = {
+	{ 4, RU_GW, "proxy_arp" },     { 4, RU_GW, "forwarding" },
+	{ 6, RU_GW, "proxy_ndp" },     { 6, RU_GW, "forwarding" },
+	{ 4, "all", "proxy_arp" },     { 4, "all", "forwarding" },
+	{ 6, "all", "proxy_ndp" },     { 6, "all", "forwarding" },
+	{ 4, "default", "proxy_arp" }, { 6, "default", "proxy_ndp" },
+};
+#define N_SHARED (sizeof(shared) / sizeof(shared[0]))
+
+static void shared_read(int v[N_SHARED])
+{
+	for (size_t i = 0; i < N_SHARED; i++) {
+		v[i] = ru_sysctl(shared[i].family, shared[i].dev,
+				 shared[i].name);
+		assert_true(v[i] >= 0);
+	}
+}
+
+static void shared_same(const int v[N_SHARED])
+{
+	for (size_t i = 0; i < N_SHARED; i++)
+		if (ru_sysctl(shared[i].family, shared[i].dev,
+			      shared[i].name) != v[i])
+			fail_msg("net.ipv%d.conf.%s.%s changed from %d",
+				 shared[i].family, shared[i].dev,
+				 shared[i].name, v[i]);
+}
+
+static void test_offline_sysctls(void **state)
+{
+	int before[N_SHARED];
+
+	(void)state;
+	/* A host whose new devices get proxy_arp=1, and an IPv6 router
+	 * with proxy NDP: other guests rely on these. */
+	assert_int_equal(ru_sysctl_set(4, "default", "proxy_arp", 1), 0);
+	assert_int_equal(ru_sysctl_set(6, RU_GW, "proxy_ndp", 1), 0);
+	assert_int_equal(ru_sysctl_set(6, RU_GW, "forwarding", 1), 0);
+	assert_int_equal(ru_sysctl_set(4, "all", "forwarding", 1), 0);
+	/* netback's fresh vif, made under those defaults */
+	assert_int_equal(tu_runl(NULL, "ip", "link", "del", RU_VIF, NULL), 0);
+	assert_int_equal(ru_tap(RU_VIF), 0);
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 1);
+	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 0);
+	shared_read(before);
+
+	online_ok("10.0.0.5 2001:db8:1::5");
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 1);
+	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 1);
+	shared_same(before);
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	/* as the vif was made, not 0 */
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 1);
+	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 0);
+	shared_same(before);
+	assert_int_equal(main_routes(RU_VIF), 0);
+	assert_int_equal(ru_proxy_count(RU_GW, NULL), 0);
+}
+
+/* A failed add puts back exactly the values it found. */
+static void test_rollback_sysctls(void **state)
+{
+	int before[N_SHARED];
+
+	(void)state;
+	assert_int_equal(ru_sysctl_set(4, RU_VIF, "proxy_arp", 2), 0);
+	assert_int_equal(ru_sysctl_set(6, RU_VIF, "proxy_ndp", 0), 0);
+	shared_read(before);
+	assert_int_equal(tu_runl(NULL, "ip", "route", "add", "10.0.0.7", "dev",
+				 RU_GW, "metric", "2", NULL),
+			 0);
+	assert_int_equal(ru_xs_put("ip", "2001:db8:1::5 10.0.0.7"), 0);
+	assert_int_equal(ru_ours("online", false, NULL, NULL), 1);
+	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 2);
+	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 0);
+	shared_same(before);
+}
+
+struct logged {
+	char *lines;
+};
+
+static void log_cb(void *userdata, int priority, const char *message)
+{
+	struct logged *l = userdata;
+	size_t old = l->lines ? strlen(l->lines) : 0;
+	char *n;
+
+	if (priority > LOG_WARNING)
+		return;
+	n = realloc(l->lines, old + strlen(message) + 2);
+	assert_non_null(n);
+	sprintf(n + old, "%s\n", message);
+	l->lines = n;
+}
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; p && (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * The gateway's proxy_ndp and forwarding are the host's: each 0 is
+ * warned about, none is changed; with them set, no warning.
+ */
+static void test_gateway_ndp(void **state)
+{
+	struct logged l = { 0 };
+	int before[N_SHARED];
+
+	(void)state;
+	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	shared_read(before);
+	assert_int_equal(ru_ours_log("online", false, NULL, log_cb, &l), 0);
+	assert_int_equal(count(l.lines, "net.ipv6.conf.eth0.forwarding=0: "),
+			 1);
+	assert_int_equal(count(l.lines, "net.ipv6.conf.eth0.proxy_ndp=0 "), 1);
+	assert_int_equal(count(l.lines, "2001:db8:1::5"), 2);
+	shared_same(before);
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	shared_same(before);
+	free(l.lines);
+
+	/* proxy_ndp on all counts as well */
+	l.lines = NULL;
+	assert_int_equal(ru_sysctl_set(6, RU_GW, "forwarding", 1), 0);
+	assert_int_equal(ru_sysctl_set(6, "all", "proxy_ndp", 1), 0);
+	shared_read(before);
+	assert_int_equal(ru_ours_log("online", false, NULL, log_cb, &l), 0);
+	assert_null(l.lines);
+	shared_same(before);
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+	shared_same(before);
+
+	/* no proxy entries (IPv4 only): nothing to say */
+	assert_int_equal(ru_sysctl_set(6, RU_GW, "forwarding", 0), 0);
+	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(ru_ours_log("online", false, NULL, log_cb, &l), 0);
+	assert_null(l.lines);
+	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
+}
+
 /* The CLI binary end to end. */
 static void test_cli(void **state)
 {
@@ -487,6 +641,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dry_run, setup_both,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cli, setup_both, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_sysctls,
+						setup_both, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_sysctls,
+						setup_both, teardown),
+		cmocka_unit_test_setup_teardown(test_gateway_ndp, setup_both,
+						teardown),
 	};
 
 	tu_require_root("network namespaces, links, routes");

@@ -257,20 +257,16 @@ static void test_tap(void **s)
 }
 
 /* Run an example program; its output goes to *out. */
-static int example(char **out, const char *arg0, ...)
+static int example(char **out, const char *arg0, const char *arg1, ...)
 {
-	const char *argv[16];
 	va_list ap;
-	int n = 0, r;
+	int r;
 
-	argv[n++] = arg0;
-	va_start(ap, arg0);
-	while (n < 15 && (argv[n] = va_arg(ap, const char *)))
-		n++;
+	va_start(ap, arg1);
+	r = tu_runv(out, NULL, 60000, (const char *const[]){ arg0, arg1, NULL },
+		    ap);
 	va_end(ap);
-	argv[n] = NULL;
-	r = tu_run((char *const *)argv, NULL, 60000, out);
-	print_message("  %s %s ...: exit %d\n%s", arg0, argv[1], r,
+	print_message("  %s %s ...: exit %d\n%s", arg0, arg1, r,
 		      *out ? *out : "");
 	return r;
 }
