@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "bt.h"
 #include "fault.h"
 #include "link_change.h"
 #include "testutil.h"
@@ -47,22 +48,6 @@ static void log_fn(void *userdata, int priority, const char *message)
 	(void)userdata;
 	if (priority <= LOG_INFO)
 		snprintf(T.log + n, sizeof(T.log) - n, "%s\n", message);
-}
-
-#define sh(...) sh_(__LINE__, __VA_ARGS__, NULL)
-static void sh_(int line, const char *arg0, ...)
-{
-	char *out = NULL;
-	va_list ap;
-	int r;
-
-	va_start(ap, arg0);
-	r = tu_runv(&out, NULL, 10000, (const char *const[]){ arg0, NULL }, ap);
-	va_end(ap);
-	if (r != 0)
-		fail_msg("line %d: %s failed (%d): %s", line, arg0, r,
-			 out ? out : "");
-	free(out);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -122,6 +107,32 @@ static void snap_equal(const struct snap *a, const struct snap *b)
 	assert_string_equal(a->addrs, b->addrs);
 }
 
+/* Look lc0 up, take its picture and start recording changes to it. */
+static void begin(struct xhp_link_change *lc, struct xhp_link *dev,
+		  struct snap *orig, bool dry_run)
+{
+	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, dev), 0);
+	snap_take(dev->ifindex, orig);
+	xhp_link_change_init(lc, T.ctx, T.nl, dev, dry_run);
+}
+
+/* Undo, and the kernel's link is as in @orig again. */
+static void undo_to(struct xhp_link_change *lc, const struct snap *orig)
+{
+	struct snap s;
+
+	xhp_link_change_undo(lc);
+	xhp_link_change_clear(lc);
+	snap_take(orig->l.ifindex, &s);
+	snap_equal(&s, orig);
+}
+
+static bool recorded(const struct xhp_link_change *lc)
+{
+	return lc->downed || lc->renamed || lc->mac_set || lc->mtu_set ||
+	       lc->enslaved || lc->brought_up || lc->addrs.n;
+}
+
 /* lc0 as a toolstack might leave a vif: up, with a MAC, an MTU, IPv4 and
  * IPv6 addresses, a port of br1. */
 static int fixture(void **state)
@@ -129,15 +140,15 @@ static int fixture(void **state)
 	struct xhp_link l;
 
 	(void)state;
-	sh("ip", "link", "add", DEV, "type", "veth", "peer", "name", PEER);
-	sh("ip", "link", "set", DEV, "addrgenmode", "none");
-	sh("ip", "link", "set", DEV, "address", "02:00:00:00:00:01", "mtu",
-	   "1400", "master", "br1");
-	sh("ip", "addr", "add", "10.9.0.1/24", "dev", DEV);
-	sh("ip", "addr", "add", "10.9.1.1/16", "dev", DEV);
-	sh("ip", "addr", "add", "2001:db8::1/64", "dev", DEV, "nodad");
-	sh("ip", "link", "set", DEV, "up");
-	sh("ip", "link", "set", PEER, "up");
+	bt_sh("ip", "link", "add", DEV, "type", "veth", "peer", "name", PEER);
+	bt_sh("ip", "link", "set", DEV, "addrgenmode", "none");
+	bt_sh("ip", "link", "set", DEV, "address", "02:00:00:00:00:01", "mtu",
+	      "1400", "master", "br1");
+	bt_sh("ip", "addr", "add", "10.9.0.1/24", "dev", DEV);
+	bt_sh("ip", "addr", "add", "10.9.1.1/16", "dev", DEV);
+	bt_sh("ip", "addr", "add", "2001:db8::1/64", "dev", DEV, "nodad");
+	bt_sh("ip", "link", "set", DEV, "up");
+	bt_sh("ip", "link", "set", PEER, "up");
 	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &l), 0);
 	assert_int_equal(l.master, T.br1);
 	T.log[0] = '\0';
@@ -178,9 +189,7 @@ static void test_steps_and_undo(void **state)
 	struct snap orig, s;
 
 	(void)state;
-	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &dev), 0);
-	snap_take(dev.ifindex, &orig);
-	xhp_link_change_init(&lc, T.ctx, T.nl, &dev, false);
+	begin(&lc, &dev, &orig, false);
 
 	assert_int_equal(xhp_link_change_flush_addrs(&lc), 0);
 	snap_take(dev.ifindex, &s);
@@ -215,18 +224,14 @@ static void test_steps_and_undo(void **state)
 	assert_true(s.l.flags & IFF_UP);
 	assert_true(lc.brought_up);
 
-	xhp_link_change_undo(&lc);
-	snap_take(dev.ifindex, &s);
-	snap_equal(&s, &orig);
+	undo_to(&lc, &orig);
 	/* The caller's link follows, and nothing is left to undo. */
 	assert_string_equal(dev.name, DEV);
 	assert_int_equal(dev.mtu, MTU_ORIG);
 	assert_memory_equal(dev.addr, mac_orig, 6);
 	assert_null(strstr(T.log, "undo:"));
-	xhp_link_change_undo(&lc);
-	snap_take(dev.ifindex, &s);
-	snap_equal(&s, &orig);
-	xhp_link_change_clear(&lc);
+	assert_false(recorded(&lc));
+	undo_to(&lc, &orig);
 }
 
 /* A step that finds the link as wanted changes and records nothing. */
@@ -234,22 +239,17 @@ static void test_nothing_to_do(void **state)
 {
 	struct xhp_link_change lc;
 	struct xhp_link dev;
-	struct snap orig, s;
+	struct snap orig;
 
 	(void)state;
-	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &dev), 0);
-	snap_take(dev.ifindex, &orig);
-	xhp_link_change_init(&lc, T.ctx, T.nl, &dev, false);
+	begin(&lc, &dev, &orig, false);
 	assert_int_equal(xhp_link_change_rename(&lc, DEV), 0);
 	assert_int_equal(xhp_link_change_set_mac(&lc, mac_orig), 0);
 	assert_int_equal(xhp_link_change_set_mtu(&lc, MTU_ORIG), 0);
 	assert_int_equal(xhp_link_change_set_master(&lc, T.br1, "br1"), 0);
 	assert_int_equal(xhp_link_change_up(&lc), 0);
-	assert_false(lc.renamed || lc.mac_set || lc.mtu_set || lc.enslaved ||
-		     lc.brought_up || lc.downed);
-	xhp_link_change_undo(&lc);
-	snap_take(dev.ifindex, &s);
-	snap_equal(&s, &orig);
+	assert_false(recorded(&lc));
+	undo_to(&lc, &orig);
 }
 
 static void test_dry_run(void **state)
@@ -259,9 +259,7 @@ static void test_dry_run(void **state)
 	struct snap orig, s;
 
 	(void)state;
-	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &dev), 0);
-	snap_take(dev.ifindex, &orig);
-	xhp_link_change_init(&lc, T.ctx, T.nl, &dev, true);
+	begin(&lc, &dev, &orig, true);
 	assert_int_equal(all_steps(&lc, 0), 0);
 	snap_take(dev.ifindex, &s);
 	snap_equal(&s, &orig);
@@ -276,11 +274,8 @@ static void test_dry_run(void **state)
 				      " to fe:ff:ff:ff:ff:ff"));
 	assert_non_null(
 		strstr(T.log, "dry run: would add " VIFNAME " to bridge br0"));
-	assert_false(lc.downed || lc.renamed || lc.mac_set || lc.mtu_set ||
-		     lc.enslaved || lc.brought_up || lc.addrs.n);
-	xhp_link_change_undo(&lc);
-	snap_take(dev.ifindex, &s);
-	snap_equal(&s, &orig);
+	assert_false(recorded(&lc));
+	undo_to(&lc, &orig);
 }
 
 /*
@@ -290,7 +285,7 @@ static void test_dry_run(void **state)
  */
 static void test_fault_sweep(void **state)
 {
-	struct snap orig, s;
+	struct snap orig;
 	unsigned int n, failed = 0;
 
 	(void)state;
@@ -302,32 +297,24 @@ static void test_fault_sweep(void **state)
 		int r;
 
 		plan.err[XHP_FAULT_NL] = ENOBUFS;
-		assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &dev), 0);
-		snap_take(dev.ifindex, &orig);
+		begin(&lc, &dev, &orig, false);
 		xhp_clear_error(T.ctx);
 		T.ctx->fault = &plan;
-		xhp_link_change_init(&lc, T.ctx, T.nl, &dev, false);
 		r = all_steps(&lc, 0);
 		if (!plan.hits) {
 			/* Past the last call: the steps went through. */
 			T.ctx->fault = NULL;
 			assert_int_equal(r, 0);
-			xhp_link_change_undo(&lc);
-			xhp_link_change_clear(&lc);
-			snap_take(dev.ifindex, &s);
-			snap_equal(&s, &orig);
+			undo_to(&lc, &orig);
 			break;
 		}
 		if (r != -ENOBUFS)
 			fail_msg("call %u (%s): returned %d", n, plan.step, r);
 		snprintf(first, sizeof(first), "%s", xhp_ctx_last_error(T.ctx));
 		assert_non_null(strstr(first, "No buffer space available"));
-		xhp_link_change_undo(&lc);
 		T.ctx->fault = NULL;
-		xhp_link_change_clear(&lc);
+		undo_to(&lc, &orig);
 		assert_string_equal(xhp_ctx_last_error(T.ctx), first);
-		snap_take(dev.ifindex, &s);
-		snap_equal(&s, &orig);
 		failed++;
 	}
 	/* down, rename, MAC, two address dumps, three deletes, MTU,
@@ -345,9 +332,7 @@ static void test_undo_failure_keeps_first_error(void **state)
 	int r;
 
 	(void)state;
-	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &dev), 0);
-	snap_take(dev.ifindex, &orig);
-	xhp_link_change_init(&lc, T.ctx, T.nl, &dev, false);
+	begin(&lc, &dev, &orig, false);
 	assert_int_equal(xhp_link_change_prepare(&lc, VIFNAME, 0), 0);
 	assert_int_equal(xhp_link_change_set_mtu(&lc, MTU_WANT), 0);
 	/* The first error: a master that does not exist. */
@@ -356,7 +341,8 @@ static void test_undo_failure_keeps_first_error(void **state)
 	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), "enslave"));
 	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), VIFNAME));
 	/* Another link took the old name: the rename back must fail. */
-	sh("ip", "link", "add", DEV, "type", "veth", "peer", "name", "lcblock");
+	bt_sh("ip", "link", "add", DEV, "type", "veth", "peer", "name",
+	      "lcblock");
 	xhp_link_change_undo(&lc);
 	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), "enslave"));
 	assert_null(strstr(xhp_ctx_last_error(T.ctx), "rename"));
@@ -384,9 +370,7 @@ static void test_mac_best_effort(void **state)
 
 	(void)state;
 	plan.err[XHP_FAULT_NL] = EADDRNOTAVAIL;
-	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &dev), 0);
-	snap_take(dev.ifindex, &orig);
-	xhp_link_change_init(&lc, T.ctx, T.nl, &dev, false);
+	begin(&lc, &dev, &orig, false);
 	assert_int_equal(xhp_link_change_flush_addrs(&lc), 0);
 	assert_int_equal(xhp_link_change_down(&lc), 0);
 	assert_int_equal(xhp_link_change_rename(&lc, VIFNAME), 0);
@@ -404,10 +388,7 @@ static void test_mac_best_effort(void **state)
 	assert_memory_equal(s.l.addr, mac_orig, 6);
 	assert_string_equal(s.l.name, VIFNAME);
 	assert_string_equal(s.addrs, "");
-	xhp_link_change_undo(&lc);
-	xhp_link_change_clear(&lc);
-	snap_take(dev.ifindex, &s);
-	snap_equal(&s, &orig);
+	undo_to(&lc, &orig);
 }
 
 /* ALWAYS_DOWN sends the down to a link found down, and the undo leaves
@@ -418,22 +399,20 @@ static void test_always_down(void **state)
 	struct xhp_fault plan = { .fail_at = 3 };
 	struct xhp_link_change lc;
 	struct xhp_link dev;
-	struct snap orig, s;
+	struct snap orig;
 
 	(void)state;
-	sh("ip", "link", "set", DEV, "down");
-	sh("ip", "addr", "flush", "dev", DEV);
-	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, DEV, 0, &dev), 0);
-	snap_take(dev.ifindex, &orig);
+	bt_sh("ip", "link", "set", DEV, "down");
+	bt_sh("ip", "addr", "flush", "dev", DEV);
+	begin(&lc, &dev, &orig, false);
 	plan.err[XHP_FAULT_NL] = ENOBUFS;
 	T.ctx->fault = &plan;
-	xhp_link_change_init(&lc, T.ctx, T.nl, &dev, false);
 	assert_int_equal(xhp_link_change_prepare(&lc, VIFNAME,
 						 XHP_LINK_PREPARE_ALWAYS_DOWN),
 			 -ENOBUFS);
 	T.ctx->fault = NULL;
 	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), "bring down"));
-	xhp_link_change_undo(&lc);
+	undo_to(&lc, &orig);
 	/* Without the flag, a link found down gets no down. */
 	plan = (struct xhp_fault){ .fail_at = 3 };
 	plan.err[XHP_FAULT_NL] = ENOBUFS;
@@ -442,16 +421,13 @@ static void test_always_down(void **state)
 	assert_int_equal(xhp_link_change_prepare(&lc, VIFNAME, 0), -ENOBUFS);
 	T.ctx->fault = NULL;
 	assert_non_null(strstr(xhp_ctx_last_error(T.ctx), "rename"));
-	xhp_link_change_undo(&lc);
+	undo_to(&lc, &orig);
 	/* Fully: the link was down, and stays so after the undo. */
 	xhp_link_change_init(&lc, T.ctx, T.nl, &dev, false);
 	assert_int_equal(all_steps(&lc, XHP_LINK_PREPARE_ALWAYS_DOWN), 0);
 	assert_false(lc.downed);
-	xhp_link_change_undo(&lc);
-	xhp_link_change_clear(&lc);
-	snap_take(dev.ifindex, &s);
-	snap_equal(&s, &orig);
-	assert_false(s.l.flags & IFF_UP);
+	undo_to(&lc, &orig);
+	assert_false(orig.l.flags & IFF_UP);
 }
 
 static int group_setup(void **state)
@@ -466,8 +442,8 @@ static int group_setup(void **state)
 	assert_int_equal(xhp_ctx_set_log_fn(T.ctx, log_fn, NULL), 0);
 	assert_int_equal(xhp_ctx_set_log_priority(T.ctx, LOG_DEBUG), 0);
 	assert_int_equal(xhp_nl_open(T.ctx, &T.nl), 0);
-	sh("ip", "link", "add", "br0", "type", "bridge");
-	sh("ip", "link", "add", "br1", "type", "bridge");
+	bt_sh("ip", "link", "add", "br0", "type", "bridge");
+	bt_sh("ip", "link", "add", "br1", "type", "bridge");
 	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, "br0", 0, &l), 0);
 	T.br0 = l.ifindex;
 	assert_int_equal(xhp_nl_link_get(T.ctx, T.nl, "br1", 0, &l), 0);
