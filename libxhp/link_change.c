@@ -183,10 +183,12 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 	return r;
 }
 
-/* A failed undo step: logged, and the undo carries on. */
-static void undo_failed(xhp_ctx *ctx)
+/* One undo step's result: a failure is logged and the undo carries on. */
+static bool undone(xhp_ctx *ctx, int r)
 {
-	xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	if (r < 0)
+		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+	return r >= 0;
 }
 
 static bool recorded(const struct xhp_link_change *lc)
@@ -197,6 +199,7 @@ static bool recorded(const struct xhp_link_change *lc)
 
 void xhp_link_change_undo(struct xhp_link_change *lc)
 {
+	const struct xhp_link *o = &lc->orig;
 	struct xhp_link *d = lc->dev;
 	char saved[XHP_ERR_MAX];
 	xhp_ctx *ctx = lc->ctx;
@@ -206,44 +209,23 @@ void xhp_link_change_undo(struct xhp_link_change *lc)
 		return;
 	memcpy(saved, ctx->err, sizeof(saved));
 	/* Down first: the kernel renames only a link that is down. */
-	if (lc->brought_up || lc->renamed) {
-		if (xhp_link_set_up(ctx, nl, d, false) < 0)
-			undo_failed(ctx);
-		else
-			d->flags &= ~IFF_UP;
-	}
-	if (lc->enslaved) {
-		if (xhp_link_set_master(ctx, nl, d, lc->orig.master) < 0)
-			undo_failed(ctx);
-		else
-			d->master = lc->orig.master;
-	}
-	if (lc->mtu_set) {
-		if (xhp_link_set_mtu(ctx, nl, d, lc->orig.mtu) < 0)
-			undo_failed(ctx);
-		else
-			d->mtu = lc->orig.mtu;
-	}
-	if (lc->mac_set) {
-		if (xhp_link_set_mac(ctx, nl, d, lc->orig.addr) < 0)
-			undo_failed(ctx);
-		else
-			memcpy(d->addr, lc->orig.addr, 6);
-	}
-	if (lc->addrs.n && xhp_link_restore_addrs(ctx, nl, d, &lc->addrs) < 0)
-		undo_failed(ctx);
-	if (lc->renamed) {
-		if (xhp_link_rename(ctx, nl, d, lc->orig.name, "") < 0)
-			undo_failed(ctx);
-		else
-			memcpy(d->name, lc->orig.name, IFNAMSIZ);
-	}
-	if (lc->downed) {
-		if (xhp_link_set_up(ctx, nl, d, true) < 0)
-			undo_failed(ctx);
-		else
-			d->flags |= IFF_UP;
-	}
+	if ((lc->brought_up || lc->renamed) &&
+	    undone(ctx, xhp_link_set_up(ctx, nl, d, false)))
+		d->flags &= ~IFF_UP;
+	if (lc->enslaved &&
+	    undone(ctx, xhp_link_set_master(ctx, nl, d, o->master)))
+		d->master = o->master;
+	if (lc->mtu_set && undone(ctx, xhp_link_set_mtu(ctx, nl, d, o->mtu)))
+		d->mtu = o->mtu;
+	if (lc->mac_set && undone(ctx, xhp_link_set_mac(ctx, nl, d, o->addr)))
+		memcpy(d->addr, o->addr, 6);
+	if (lc->addrs.n)
+		undone(ctx, xhp_link_restore_addrs(ctx, nl, d, &lc->addrs));
+	if (lc->renamed &&
+	    undone(ctx, xhp_link_rename(ctx, nl, d, o->name, "")))
+		memcpy(d->name, o->name, IFNAMSIZ);
+	if (lc->downed && undone(ctx, xhp_link_set_up(ctx, nl, d, true)))
+		d->flags |= IFF_UP;
 	lc->downed = lc->renamed = lc->mac_set = lc->mtu_set = false;
 	lc->enslaved = lc->brought_up = false;
 	xhp_addr_list_clear(&lc->addrs);
