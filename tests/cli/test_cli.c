@@ -93,6 +93,17 @@ static void test_parse_errors(void **state)
 			 1);
 	assert_non_null(strstr(out, "malformed argument"));
 	free(out);
+	/* vif-route's gateway device must be an interface name. */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "netdev=eth0/x y", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad gateway device netdev='eth0/x y'"));
+	free(out);
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "gatewaydev=a:b", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad gateway device gatewaydev='a:b'"));
+	free(out);
 }
 
 static void test_dispatch_by_name_and_noop(void **state)
