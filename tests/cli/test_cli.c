@@ -166,6 +166,60 @@ static void test_parse_failure_is_reported(void **state)
 	assert_true(xsd_exited_cleanly(&xsd));
 }
 
+/*
+ * Under a personality's name, --help and --version print and exit 0; they
+ * are no command, and nothing is reported to the backend in xenstore.
+ */
+static void test_personality_help_version(void **state)
+{
+	static const char *const env[] = { "XENBUS_PATH=backend/vif/3/1",
+					   "XENBUS_TYPE=vif", "vif=vif3.1",
+					   NULL };
+	struct xsd xsd = XSD_INIT;
+	char *dir = tu_mkdtemp("cli"), link[4200], *out, *v;
+	int i;
+
+	assert_non_null(dir);
+	snprintf(link, sizeof(link), "%s/vif-bridge", dir);
+	assert_int_equal(symlink(XHP_CLI, link), 0);
+	assert_int_equal(xsd_start(&xsd), 0);
+	for (i = 0; i < 2; i++) {
+		const char *opt = i ? "-h" : "--help";
+
+		assert_int_equal(run(&out, env, link, opt, NULL), 0);
+		assert_non_null(strstr(out, "Usage: vif-bridge [--dry-run] "
+					    "COMMAND"));
+		assert_null(strstr(out, "unknown command"));
+		free(out);
+	}
+	assert_int_equal(run(&out, env, link, "--version", NULL), 0);
+	assert_true(!strncmp(out, "vif-bridge (xhp-hotplug) ", 25));
+	free(out);
+	/* The same through xhp-hotplug PERSONALITY. */
+	assert_int_equal(run(&out, env, XHP_CLI, "vif-route", "--help", NULL),
+			 0);
+	assert_non_null(strstr(out, "Usage: vif-route [--dry-run] COMMAND"));
+	free(out);
+	assert_int_equal(
+		run(&out, env, XHP_CLI, "vif-route", "--version", NULL), 0);
+	assert_true(!strncmp(out, "vif-route (xhp-hotplug) ", 24));
+	free(out);
+	v = xs_get("backend/vif/3/1/hotplug-status");
+	assert_null(v);
+	v = xs_get("backend/vif/3/1/hotplug-error");
+	assert_null(v);
+	/* The xenstore reads above were real: a bad command is reported. */
+	assert_int_equal(run(&out, env, link, "--frob", NULL), 1);
+	free(out);
+	v = xs_get("backend/vif/3/1/hotplug-status");
+	assert_string_equal(v, "error");
+	free(v);
+	xsd_stop(&xsd);
+	assert_true(xsd_exited_cleanly(&xsd));
+	tu_rmtree(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_dispatch_by_name_and_noop),
 		cmocka_unit_test(test_parse_failure_is_reported),
+		cmocka_unit_test(test_personality_help_version),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
