@@ -170,19 +170,46 @@ static void test_parse_failure_is_reported(void **state)
  * Under a personality's name, --help and --version print and exit 0; they
  * are no command, and nothing is reported to the backend in xenstore.
  */
+struct personality_fixture {
+	struct xsd xsd;
+	char *dir; /* holds the vif-bridge symlink */
+};
+
+static int personality_setup(void **state)
+{
+	static struct personality_fixture f = { XSD_INIT, NULL };
+
+	f.dir = tu_mkdtemp("cli");
+	if (!f.dir)
+		return -1;
+	*state = &f;
+	return xsd_start(&f.xsd) < 0 ? -1 : 0;
+}
+
+/* Also after a failed assertion: no daemon or directory left. */
+static int personality_teardown(void **state)
+{
+	struct personality_fixture *f = *state;
+	bool clean;
+
+	xsd_stop(&f->xsd);
+	clean = xsd_exited_cleanly(&f->xsd);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	return clean ? 0 : -1;
+}
+
 static void test_personality_help_version(void **state)
 {
 	static const char *const env[] = { "XENBUS_PATH=backend/vif/3/1",
 					   "XENBUS_TYPE=vif", "vif=vif3.1",
 					   NULL };
-	struct xsd xsd = XSD_INIT;
-	char *dir = tu_mkdtemp("cli"), link[4200], *out, *v;
+	struct personality_fixture *f = *state;
+	char link[4200], *out, *v;
 	int i;
 
-	assert_non_null(dir);
-	snprintf(link, sizeof(link), "%s/vif-bridge", dir);
+	snprintf(link, sizeof(link), "%s/vif-bridge", f->dir);
 	assert_int_equal(symlink(XHP_CLI, link), 0);
-	assert_int_equal(xsd_start(&xsd), 0);
 	for (i = 0; i < 2; i++) {
 		const char *opt = i ? "-h" : "--help";
 
@@ -214,10 +241,6 @@ static void test_personality_help_version(void **state)
 	v = xs_get("backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
 	free(v);
-	xsd_stop(&xsd);
-	assert_true(xsd_exited_cleanly(&xsd));
-	tu_rmtree(dir);
-	free(dir);
 }
 
 int main(void)
@@ -228,7 +251,9 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_dispatch_by_name_and_noop),
 		cmocka_unit_test(test_parse_failure_is_reported),
-		cmocka_unit_test(test_personality_help_version),
+		cmocka_unit_test_setup_teardown(test_personality_help_version,
+						personality_setup,
+						personality_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
