@@ -37,6 +37,37 @@ static void usage(FILE *f)
 		   "binary acts as it.\n");
 }
 
+static void personality_usage(const char *name)
+{
+	printf("Usage: %s [--dry-run] COMMAND [key=value...]\n"
+	       "       %s --help | --version\n\n"
+	       "COMMAND: add, remove, online, offline. The environment gives "
+	       "XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or "
+	       "udev set them.\nThis is the %s personality of xhp-hotplug "
+	       "(see xhp-hotplug --help).\n",
+	       name, name, name);
+}
+
+/*
+ * --help and --version as the first argument of a personality (the
+ * binary under its name, or xhp-hotplug PERSONALITY): print, exit 0, no
+ * xenstore. Returns 1 when @arg was one of them.
+ */
+static int personality_option(const char *name, const char *arg)
+{
+	if (!arg)
+		return 0;
+	if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+		personality_usage(name);
+		return 1;
+	}
+	if (!strcmp(arg, "--version")) {
+		printf("%s (xhp-hotplug) %s\n", name, xhp_version());
+		return 1;
+	}
+	return 0;
+}
+
 static int is_personality(const char *name)
 {
 	unsigned int i;
@@ -129,6 +160,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (is_personality(base)) {
+		if (argc > 1 && personality_option(base, argv[1])) {
+			r = 0;
+			goto out;
+		}
 		cli_log_open(ctx, base);
 		r = cmd_run(ctx, base, argc - 1, argv + 1);
 		goto out;
@@ -151,6 +186,10 @@ int main(int argc, char **argv)
 		cli_log_open(ctx, "xhp-hotplug");
 		r = cli_lock(ctx, argc - 1, argv + 1);
 	} else if (is_personality(argv[1])) {
+		if (argc > 2 && personality_option(argv[1], argv[2])) {
+			r = 0;
+			goto out;
+		}
 		cli_log_open(ctx, argv[1]);
 		r = cmd_run(ctx, argv[1], argc - 2, argv + 2);
 	} else {

@@ -510,10 +510,33 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 	return 0;
 }
 
+/* vif-route's gateway device (libxl: gatewaydev; Xen's scripts: netdev),
+ * when given and not empty (empty: the default, eth0). */
+static int check_gateway_devs(xhp_ctx *ctx, const xhp_request *req)
+{
+	static const char *const keys[] = { "netdev", "gatewaydev" };
+	char q[XHP_QUOTE_MAX];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+		const char *v = xhp_request_setting(req, keys[i]);
+
+		if (v && v[0] && !xhp_ifname_valid(v))
+			return xhp_err(ctx, EINVAL,
+				       "bad gateway device %s='%s': 1 to 15 "
+				       "characters, no '/', ':' or whitespace",
+				       keys[i], xhp_quote(q, v));
+	}
+	return 0;
+}
+
 static int finish(xhp_ctx *ctx, xhp_request *req)
 {
 	int r;
 
+	r = check_gateway_devs(ctx, req);
+	if (r < 0)
+		return r;
 	req->noop = req->kind ? is_noop(req->kind, req->action) : false;
 	r = resolve_device(ctx, req);
 	if (r < 0)

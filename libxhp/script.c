@@ -22,6 +22,8 @@
 #include "xs.h"
 
 #define STDERR_MAX (64 * 1024)
+/* libxl's deadline for a device script, unless the caller set one. */
+#define SCRIPT_DEFAULT_TIMEOUT_MS 40000u
 
 extern char **environ;
 
@@ -191,6 +193,7 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 				const xhp_request *req, xhp_script **ret_script)
 {
 	char q[XHP_QUOTE_MAX];
+	uint64_t budget_us;
 	xhp_script *s;
 	int r;
 
@@ -215,7 +218,13 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	}
 	s->start_us = xhp_now_us();
-	s->deadline_us = xhp_deadline_from(ctx, s->start_us);
+	/* 40 s as libxl, not the 30 s of in-process operations, unless the
+	 * caller chose a timeout (bounded by xhp_ctx_set_timeout_ms). */
+	budget_us = 1000u * (ctx->timeout_set ? ctx->timeout_ms :
+						SCRIPT_DEFAULT_TIMEOUT_MS);
+	s->deadline_us = budget_us > UINT64_MAX - s->start_us ?
+				 UINT64_MAX :
+				 s->start_us + budget_us;
 	/* Run from inside an operation: what is left of its deadline. */
 	if (ctx->deadline_us && ctx->deadline_us < s->deadline_us)
 		s->deadline_us = ctx->deadline_us;
@@ -365,11 +374,14 @@ static int read_back(xhp_script *s, xhp_result *res)
 /* The return of xhp_script_wait() for @res, with its message. */
 static int outcome(xhp_script *s, const xhp_result *res)
 {
+	uint64_t budget_us =
+		s->deadline_us > s->start_us ? s->deadline_us - s->start_us : 0;
+
 	if (s->timed_out)
 		return xhp_err(s->ctx, ETIMEDOUT,
 			       "script timed out after %llu "
 			       "ms and was killed with its process group",
-			       (unsigned long long)s->ctx->timeout_ms);
+			       (unsigned long long)(budget_us / 1000u));
 	if (res->signal)
 		return xhp_err(s->ctx, EIO, "script killed by signal %d",
 			       res->signal);

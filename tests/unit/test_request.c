@@ -501,6 +501,33 @@ static void test_bad_settings(void **state)
 	xhp_request_free(req);
 }
 
+/* vif-route's gateway device is an interface name, checked at parse time. */
+static void test_bad_gateway_dev(void **state)
+{
+	xhp_request *req;
+
+	bad(L("online", "netdev=eth0/x y"), L(P_VIF, "vif=vif3.1"),
+	    "bad gateway device netdev='eth0/x y'");
+	bad(L("online"), L(P_VIF, "vif=vif3.1", "netdev=a:b"),
+	    "bad gateway device netdev='a:b'");
+	bad(L("online", "gatewaydev=0123456789abcdef"), L(P_VIF, "vif=vif3.1"),
+	    "bad gateway device gatewaydev='0123456789abcdef'");
+	bad(L("online", "gatewaydev=.."), L(P_VIF, "vif=vif3.1"),
+	    "bad gateway device gatewaydev='..'");
+	bad(L("add", "type_if=tap", "netdev=eth 0"),
+	    L(P_VIF, "INTERFACE=vif3.1-emu"), "bad gateway device netdev=");
+	/* A valid one is kept; empty means the default (eth0). */
+	req = ok(L("online", "netdev=eth1", "gatewaydev=0123456789abcde"),
+		 L(P_VIF, "vif=vif3.1"));
+	assert_string_equal(xhp_request_setting(req, "netdev"), "eth1");
+	assert_string_equal(xhp_request_setting(req, "gatewaydev"),
+			    "0123456789abcde");
+	xhp_request_free(req);
+	req = ok(L("online", "netdev="), L(P_VIF, "vif=vif3.1"));
+	assert_string_equal(xhp_request_setting(req, "netdev"), "");
+	xhp_request_free(req);
+}
+
 static void test_bad_api(void **state)
 {
 	char *argv[] = { "online", NULL, "bridge=a", NULL };
@@ -648,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_bad_path),
 		cmocka_unit_test(test_bad_device),
 		cmocka_unit_test(test_bad_settings),
+		cmocka_unit_test(test_bad_gateway_dev),
 		cmocka_unit_test(test_bad_api),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_new),
