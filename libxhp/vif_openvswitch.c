@@ -214,6 +214,27 @@ static int check_utf8(xhp_ctx *ctx, const struct plan *p)
 	return 0;
 }
 
+/*
+ * The guest's MAC goes into external-ids:attached-mac, which SDN
+ * controllers match on: a well-formed MAC or nothing (an empty key is
+ * treated as absent; Xen's script writes whatever the key holds).
+ */
+static int check_mac(xhp_ctx *ctx, struct plan *p)
+{
+	char q[XHP_QUOTE_MAX];
+	const char *why;
+	uint8_t mac[6];
+
+	if (p->mac && !p->mac[0]) {
+		free(p->mac);
+		p->mac = NULL;
+	}
+	if (p->mac && xhp_parse_mac(p->mac, mac, &why) < 0)
+		return xhp_err(ctx, EINVAL, "bad mac '%s': %s",
+			       xhp_quote(q, p->mac), why);
+	return 0;
+}
+
 /* Xen's external-ids: the VM's name and uuid, the guest's MAC. */
 static int plan_ids(struct xhp_op *op, struct plan *p)
 {
@@ -235,6 +256,9 @@ static int plan_ids(struct xhp_op *op, struct plan *p)
 		return r;
 	r = xhp_xs_read_key(op->ctx, req->backend_path, "mac", &p->mac);
 	if (r < 0 && r != -ENOENT)
+		return r;
+	r = check_mac(op->ctx, p);
+	if (r < 0)
 		return r;
 	r = setting(op, "iface_id", &p->iface_id);
 	if (r < 0)
