@@ -93,8 +93,9 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	r = xhp_request_parse(ctx, argc, argv, environ, &req);
 	if (r < 0)
 		return 1;
-	print_kv("action", xhp_action_name(xhp_request_action(req)));
-	print_kv("kind", xhp_kind_name(xhp_request_kind(req)));
+	print_kv("action",
+		 xhp_request_action_to_string(xhp_request_action(req)));
+	print_kv("kind", xhp_request_kind_to_string(xhp_request_kind(req)));
 	print_kv("noop", xhp_request_is_noop(req) ? "1" : "0");
 	print_kv("backend_path", xhp_request_backend_path(req));
 	print_kv("xenbus_type", xhp_request_xenbus_type(req));
@@ -119,7 +120,7 @@ static void report_parse_failure(xhp_ctx *ctx)
 	if (!path)
 		return;
 	snprintf(msg, sizeof(msg), "%s", xhp_ctx_last_error(ctx));
-	if (xhp_backend_report(ctx, path, XHP_STATUS_ERROR, msg) < 0)
+	if (xhp_device_report(ctx, path, XHP_STATUS_ERROR, msg) < 0)
 		cli_log(LOG_ERR, "could not report the failure to xenstore: %s",
 			xhp_ctx_last_error(ctx));
 }

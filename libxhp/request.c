@@ -34,14 +34,14 @@ static const char *const kind_names[] = {
 	[XHP_KIND_VBD3] = "vbd3",
 };
 
-XHP_EXPORT const char *xhp_action_name(int action)
+XHP_EXPORT const char *xhp_request_action_to_string(int action)
 {
 	if (action < XHP_ACTION_ADD || action > XHP_ACTION_OFFLINE)
 		return NULL;
 	return action_names[action];
 }
 
-XHP_EXPORT const char *xhp_kind_name(int kind)
+XHP_EXPORT const char *xhp_request_kind_to_string(int kind)
 {
 	if (kind < XHP_KIND_VIF || kind > XHP_KIND_VBD3)
 		return NULL;
@@ -480,7 +480,8 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 			return xhp_err(ctx, EINVAL,
 				       "XENBUS_PATH is a %s backend but the "
 				       "device is a %s",
-				       type, xhp_kind_name(req->kind));
+				       type,
+				       xhp_request_kind_to_string(req->kind));
 		if (!req->kind)
 			req->kind = kind_from_xenbus_type(type);
 	} else if (req->kind == XHP_KIND_TAP && req->device) {
@@ -609,8 +610,8 @@ XHP_EXPORT int xhp_request_new(xhp_ctx *ctx, int action, int kind,
 	xhp_request *req;
 	int r;
 
-	if (!ctx || !ret_req || !xhp_action_name(action) ||
-	    !xhp_kind_name(kind) || !backend_path)
+	if (!ctx || !ret_req || !xhp_request_action_to_string(action) ||
+	    !xhp_request_kind_to_string(kind) || !backend_path)
 		return -EINVAL;
 	xhp_clear_error(ctx);
 	req = calloc(1, sizeof(*req));

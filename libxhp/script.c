@@ -111,7 +111,8 @@ static void free_env(char **env, int first_owned)
 static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 {
 	char type_if[16];
-	char *argv[4] = { (char *)path, (char *)xhp_action_name(req->action),
+	char *argv[4] = { (char *)path,
+			  (char *)xhp_request_action_to_string(req->action),
 			  NULL, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -120,7 +121,7 @@ static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 
 	if (req->kind == XHP_KIND_VIF || req->kind == XHP_KIND_TAP) {
 		snprintf(type_if, sizeof(type_if), "type_if=%s",
-			 xhp_kind_name(req->kind));
+			 xhp_request_kind_to_string(req->kind));
 		argv[2] = type_if;
 	}
 	first = build_env(req, path, &env);
@@ -204,8 +205,8 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, EINVAL, "the request has no backend path");
 	if (req->noop)
 		return xhp_err(ctx, EINVAL, "%s of a %s device runs no script",
-			       xhp_action_name(req->action),
-			       xhp_kind_name(req->kind));
+			       xhp_request_action_to_string(req->action),
+			       xhp_request_kind_to_string(req->kind));
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return xhp_err(ctx, ENOMEM, "out of memory");
@@ -240,8 +241,8 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, r, "cannot watch %s: %s",
 			       xhp_quote(q, path), strerror(-r));
 	}
-	xhp_debug(ctx, "ran %s %s (pid %d)", path, xhp_action_name(req->action),
-		  (int)s->pid);
+	xhp_debug(ctx, "ran %s %s (pid %d)", path,
+		  xhp_request_action_to_string(req->action), (int)s->pid);
 	*ret_script = s;
 	return 0;
 }

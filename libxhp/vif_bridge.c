@@ -362,7 +362,8 @@ static int vif_bridge_add(struct xhp_op *op)
 		goto out;
 	}
 	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s, bridge %s.",
-		  xhp_action_name(vb.req->action), vb.dev.name, vb.br.name);
+		  xhp_request_action_to_string(vb.req->action), vb.dev.name,
+		  vb.br.name);
 out:
 	vb_done(&vb);
 	return r;
@@ -396,7 +397,7 @@ static int vif_bridge_remove(struct xhp_op *op)
 			goto out;
 	}
 	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s.",
-		  xhp_action_name(vb.req->action), vb.dev.name);
+		  xhp_request_action_to_string(vb.req->action), vb.dev.name);
 out:
 	vb_done(&vb);
 	return r;

@@ -440,7 +440,7 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 	snprintf(comment, sizeof(comment),
 		 "xhp-hotplug: vif-openvswitch "
 		 "%s %s",
-		 xhp_action_name(op->req->action), p->dev);
+		 xhp_request_action_to_string(op->req->action), p->dev);
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
 		_cleanup_free_ char *bridge = TAKE_PTR(bridge0);
 		_cleanup_free_ char *old = TAKE_PTR(old0);
@@ -872,8 +872,9 @@ static int ovs_remove(struct xhp_op *op)
 	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0) {
 		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", p->dev,
 			ctx->err);
-	} else if (del_txn(ctx, db, p->dev, xhp_action_name(op->req->action),
-			   NULL, &next_cfg) < 0) {
+	} else if (del_txn(ctx, db, p->dev,
+			   xhp_request_action_to_string(op->req->action), NULL,
+			   &next_cfg) < 0) {
 		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", p->dev,
 			ctx->err);
 	} else if (next_cfg >= 0) {

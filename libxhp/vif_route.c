@@ -823,7 +823,8 @@ static int route_add(struct xhp_op *op)
 	if (r < 0)
 		goto out;
 	xhp_debug(v.ctx, "vif-route %s of %s done: %zu route(s) through %s",
-		  xhp_action_name(op->req->action), v.vif.name, v.n_ips, v.gw);
+		  xhp_request_action_to_string(op->req->action), v.vif.name,
+		  v.n_ips, v.gw);
 out:
 	if (r < 0)
 		rollback(&v);

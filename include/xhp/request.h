@@ -113,9 +113,13 @@ XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
 				      unsigned int index, const char **ret_key,
 				      const char **ret_value);
 
-/* Names: "add", "online", ...; "vif", "tap", "vbd", "vbd3"; NULL if bad. */
-XHP_EXPORT const char *xhp_action_name(int action);
-XHP_EXPORT const char *xhp_kind_name(int kind);
+/*
+ * xhp_request_action_to_string, xhp_request_kind_to_string: "add",
+ * "online", ...; "vif", "tap", "vbd", "vbd3"; NULL if not one (static
+ * strings). Since: 1.0
+ */
+XHP_EXPORT const char *xhp_request_action_to_string(int action);
+XHP_EXPORT const char *xhp_request_kind_to_string(int kind);
 
 XHP_END_DECLS
 

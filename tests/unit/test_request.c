@@ -554,14 +554,16 @@ static void test_bad_api(void **state)
 
 static void test_names(void **state)
 {
-	assert_string_equal(xhp_action_name(XHP_ACTION_ADD), "add");
-	assert_string_equal(xhp_action_name(XHP_ACTION_OFFLINE), "offline");
-	assert_null(xhp_action_name(0));
-	assert_null(xhp_action_name(5));
-	assert_string_equal(xhp_kind_name(XHP_KIND_TAP), "tap");
-	assert_string_equal(xhp_kind_name(XHP_KIND_VBD3), "vbd3");
-	assert_null(xhp_kind_name(0));
-	assert_null(xhp_kind_name(5));
+	assert_string_equal(xhp_request_action_to_string(XHP_ACTION_ADD),
+			    "add");
+	assert_string_equal(xhp_request_action_to_string(XHP_ACTION_OFFLINE),
+			    "offline");
+	assert_null(xhp_request_action_to_string(0));
+	assert_null(xhp_request_action_to_string(5));
+	assert_string_equal(xhp_request_kind_to_string(XHP_KIND_TAP), "tap");
+	assert_string_equal(xhp_request_kind_to_string(XHP_KIND_VBD3), "vbd3");
+	assert_null(xhp_request_kind_to_string(0));
+	assert_null(xhp_request_kind_to_string(5));
 }
 
 static void test_new(void **state)
