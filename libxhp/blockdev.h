@@ -79,15 +79,6 @@ int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
 			 unsigned int frontend_id, const dev_t *devs, size_t n,
 			 char mode, struct xhp_share_hit *ret);
 
-/*
- * Another vbd/vbd3 backend (same homes as xhp_backend_conflict) that
- * names @dev as its physical-device or @node (may be NULL) as its node,
- * whatever its mode and domain. *ret (may be NULL) gets it.
- * Returns 1, 0 when none, or -errno.
- */
-int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
-		       const char *node, struct xhp_share_hit *ret);
-
 /* Does the path @name have a ".." component? */
 bool xhp_bdev_has_dotdot(const char *name);
 

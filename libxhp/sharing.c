@@ -41,8 +41,7 @@ struct scan {
 	unsigned int frontend_id;
 	const dev_t *devs;
 	size_t n;
-	char mode; /* 'c': any claim (node or device) */
-	const char *node; /* with mode 'c': "/dev/loopN" */
+	char mode;
 	char homes[2][64]; /* where to look: "" is our own home */
 	size_t n_homes;
 	/* per attempt */
@@ -189,42 +188,6 @@ static void hit(struct scan *s, const char *dir, const char *dom, dev_t d,
 	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
 }
 
-/* Mode 'c': does <dir> name the device as physical-device or node? */
-static int check_claim(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
-		       const char *dir, const char *dom)
-{
-	_cleanup_free_ char *pd = NULL, *node = NULL;
-	char path[SCAN_PATH_MAX];
-	unsigned int len;
-	dev_t d = s->devs[0];
-	int r;
-
-	r = join(ctx, path, dir, "physical-device");
-	if (r < 0)
-		return r;
-	pd = xhp_xs_raw_read(ctx, t, path, &len);
-	if (!pd) {
-		r = scan_error(ctx, "read", path);
-		if (r < 0)
-			return r;
-	}
-	if (pd && matches(s, pd, &d)) {
-		hit(s, dir, dom, d, 'w');
-		return 1;
-	}
-	r = join(ctx, path, dir, "node");
-	if (r < 0)
-		return r;
-	node = xhp_xs_raw_read(ctx, t, path, &len);
-	if (!node)
-		return scan_error(ctx, "read", path);
-	if (s->node && !strcmp(node, s->node)) {
-		hit(s, dir, dom, d, 'w');
-		return 1;
-	}
-	return 0;
-}
-
 /* One backend directory <dir> (= <base>/<dom>/<dev>). 1: conflict. */
 static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 			 const char *dir, const char *dom)
@@ -236,8 +199,6 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	char mode;
 	int r;
 
-	if (s->mode == 'c')
-		return check_claim(ctx, t, s, dir, dom);
 	r = join(ctx, path, dir, "physical-device");
 	if (r < 0)
 		return r;
@@ -379,20 +340,6 @@ static int scan(xhp_ctx *ctx, struct scan *s, struct xhp_share_hit *ret)
 	}
 	scan_reset(s);
 	return r;
-}
-
-int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
-		       const char *node, struct xhp_share_hit *ret)
-{
-	struct scan s = {
-		.self = backend_path,
-		.devs = &dev,
-		.n = 1,
-		.mode = 'c',
-		.node = node,
-	};
-
-	return scan(ctx, &s, ret);
 }
 
 int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,

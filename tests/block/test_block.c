@@ -517,7 +517,7 @@ static void test_attach_checks_identity(void **state)
 	assert_int_equal(stat(b, &sb), 0);
 	/* a was checked, b is found at its path now */
 	assert_int_equal(xhp_loop_attach(ctx, b, sa.st_dev, sa.st_ino, false,
-					 false, &l),
+					 false, NULL, &l),
 			 -ESTALE);
 	assert_contains(xhp_ctx_last_error(ctx), "changed");
 	assert_int_equal(bt_wait_loops(a, 0), 0);
@@ -525,11 +525,11 @@ static void test_attach_checks_identity(void **state)
 	snprintf(fifo, sizeof(fifo), "%s/id-fifo", bt_dir());
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(xhp_loop_attach(ctx, fifo, sa.st_dev, sa.st_ino, true,
-					 false, &l),
+					 false, NULL, &l),
 			 -ESTALE);
 	/* the right one attaches */
 	assert_int_equal(xhp_loop_attach(ctx, a, sa.st_dev, sa.st_ino, false,
-					 false, &l),
+					 false, NULL, &l),
 			 0);
 	assert_int_equal(bt_wait_loops(a, 1), 1);
 	assert_int_equal(xhp_loop_detach(ctx, l.index, sa.st_dev, sa.st_ino, a),
