@@ -652,15 +652,19 @@ static void link_target(const char *link, char *buf, size_t size)
 	char t[4096];
 	const char *slash = strrchr(link, '/');
 	ssize_t n = readlink(link, t, sizeof(t) - 1);
+	int w = -1;
 
 	buf[0] = '\0';
 	if (n <= 0)
 		return;
 	t[n] = '\0';
 	if (t[0] == '/')
-		snprintf(buf, size, "%s", t);
+		w = snprintf(buf, size, "%s", t);
 	else if (slash)
-		snprintf(buf, size, "%.*s/%s", (int)(slash - link), link, t);
+		w = snprintf(buf, size, "%.*s/%s", (int)(slash - link), link,
+			     t);
+	if (w < 0 || (size_t)w >= size)
+		buf[0] = '\0'; /* a cut name must not match */
 }
 
 static int read_proof(struct xhp_op *op, struct proof *p)

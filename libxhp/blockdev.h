@@ -72,7 +72,8 @@ struct xhp_share_hit {
  * with @mode, under Xen's same-VM rules (vm uuid and target), for the
  * frontend @frontend_id. Scans <home>/backend/vbd and vbd3, where home is
  * the domain of @backend_path (relative: our own), and dom0's as well,
- * all in one transaction. Our own backend (@backend_path) is skipped.
+ * in one pass without a transaction (call it under the block lock). Our
+ * own backend (@backend_path) is skipped.
  * Returns 1 with *ret filled, 0 when none, or -errno.
  */
 int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,

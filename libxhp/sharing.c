@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Other block backends using a device, with the rules of Xen's
- * check_sharing and same_vm: one pass over <home>/backend/vbd{,3} in one
- * transaction, reading each backend's physical-device and, only for a
- * match, its mode and the domains' vm and target.
+ * check_sharing and same_vm: one pass over <home>/backend/vbd{,3} (no
+ * transaction, see scan_all), reading each backend's physical-device and,
+ * only for a match, its mode and the domains' vm and target.
  */
 #include <stdio.h>
 #include <string.h>
@@ -65,8 +65,6 @@ static int scan_error(xhp_ctx *ctx, const char *what, const char *path)
 
 	if (e == ENOENT || e == EACCES)
 		return 0;
-	if (e == EAGAIN)
-		return -EAGAIN;
 	return xhp_err(ctx, e, "sharing check: cannot %s xenstore %s: %s", what,
 		       xhp_quote(q, path), strerror(e));
 }
@@ -282,17 +280,27 @@ static void scan_reset(struct scan *s)
 	s->found = 0;
 }
 
-static int scan_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+/*
+ * Not in a transaction, as Xen's check_sharing: the physical-device keys
+ * that matter are written by adds under the block lock, which our caller
+ * holds, so a snapshot would order nothing more; and a transaction over
+ * every backend conflicts whenever any backend directory comes or goes
+ * (guests starting), which made a whole new scan each time and failed
+ * the add after 16 of them. A backend gone meanwhile reads as missing.
+ */
+static int scan_all(xhp_ctx *ctx, struct scan *s)
 {
 	static const char *const types[] = { "vbd", "vbd3" };
-	struct scan *s = ud;
 	size_t h, k;
 	int r;
 
 	scan_reset(s);
+	r = xhp_xs_open(ctx);
+	if (r < 0)
+		return r;
 	for (h = 0; h < s->n_homes; h++)
 		for (k = 0; k < ARRAY_SIZE(types); k++) {
-			r = scan_base(ctx, t, s, s->homes[h], types[k]);
+			r = scan_base(ctx, XBT_NULL, s, s->homes[h], types[k]);
 			if (r < 0)
 				return r;
 			if (r > 0) {
@@ -330,7 +338,7 @@ static int scan(xhp_ctx *ctx, struct scan *s, struct xhp_share_hit *ret)
 	memset(&h, 0, sizeof(h));
 	s->hit = &h;
 	pick_homes(s, s->self);
-	r = xhp_xs_transact(ctx, scan_tx, s);
+	r = scan_all(ctx, s);
 	if (r == -ENOMEM)
 		r = xhp_err(ctx, ENOMEM, "out of memory");
 	if (r >= 0 && s->found) {
