@@ -718,9 +718,11 @@ static int remove_node(struct xhp_op *op, const struct vbd *v, const char *node,
 			       "device",
 			       xhp_quote(q, node));
 	r = xhp_bdev_resolve(op->ctx, v->params, &b);
-	if (r == -ENOENT) {
-		/* The image, or the link to it, is gone: the keys and the
-		 * device's own record still tell whether it is ours. */
+	if (r == -ENOENT || r == -ENOTBLK) {
+		/* The image, or the link to it, is gone (or no file any
+		 * more): the keys and the device's own record still tell
+		 * whether it is ours. */
+		xhp_bdev_clear(&b);
 		xhp_clear_error(op->ctx);
 		link_target(v->params, target, sizeof(target));
 		p.names[0] = v->params;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -183,6 +184,22 @@ static void test_remove_image_deleted(void **state)
 	free(img);
 }
 
+/* params now names a directory (the image was replaced by one). */
+static void test_remove_params_now_a_directory(void **state)
+{
+	char *img = bt_image("dir.img", 8, NULL, NULL), bp[128];
+	char *node = add_file(bp, sizeof(bp), img, 1);
+
+	(void)state;
+	assert_int_equal(unlink(img), 0);
+	assert_int_equal(mkdir(img, 0700), 0);
+	assert_int_equal(run("remove", bp, NULL, NULL), 0);
+	assert_true(detached(node));
+	assert_int_equal(rmdir(img), 0);
+	free(node);
+	free(img);
+}
+
 /*
  * remove without node leaves an administrator's loop device of the
  * same image alone (nothing proves it is this backend's), and says why.
@@ -317,6 +334,8 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_remove_link_deleted, teardown),
 		cmocka_unit_test_teardown(test_remove_image_deleted, teardown),
+		cmocka_unit_test_teardown(test_remove_params_now_a_directory,
+					  teardown),
 		cmocka_unit_test_teardown(test_remove_no_node_leaves_admin_loop,
 					  teardown),
 		cmocka_unit_test_teardown(test_remove_node_attached_again,
