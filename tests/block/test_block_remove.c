@@ -4,8 +4,10 @@
  * detaches the loop device this backend's add attached, also when params
  * no longer names a file (image or link deleted), and nothing else: not
  * an administrator's loop device of the same image (without node, or
- * with a node that was attached again since). And a failing undo of a
- * failed add does not replace the add's error in hotplug-error (fault
+ * with a node that was attached again since). Loop devices Xen's script
+ * attached (no mark) are removed by their file. The mark our add puts in
+ * lo_file_name does not show in losetup's output. And a failing undo of
+ * a failed add does not replace the add's error in hotplug-error (fault
  * injection, libxhp/fault.h).
  */
 #include <errno.h>
@@ -252,6 +254,65 @@ static void test_remove_node_attached_again(void **state)
 }
 
 /*
+ * Xen's script attached (no mark, no diskseq key): ours removes it by
+ * params' file, also once the image is deleted.
+ */
+static void xen_add_ours_remove(bool image_gone)
+{
+	char *img = bt_image("xen.img", 8, NULL, NULL), bp[128], *node;
+
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	assert_int_equal(bt_xen("add", bp), 0);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	assert_true(attached(node));
+	if (image_gone)
+		assert_int_equal(unlink(img), 0);
+	assert_int_equal(run("remove", bp, NULL, NULL), 0);
+	if (!detached(node))
+		fail_msg("%s still attached:\n%s", node, logbuf);
+	free(node);
+	free(img);
+}
+
+static void test_xen_add_ours_remove(void **state)
+{
+	(void)state;
+	xen_add_ours_remove(false);
+}
+
+static void test_xen_add_image_deleted_ours_remove(void **state)
+{
+	(void)state;
+	xen_add_ours_remove(true);
+}
+
+/*
+ * The mark in lo_file_name does not show where losetup shows the backing
+ * file (Xen's check_sharing parses `losetup -a`): it reads the kernel's
+ * own record, device, inode and path.
+ */
+static void test_losetup_shows_file(void **state)
+{
+	char *img = bt_image("seen.img", 8, NULL, NULL), bp[128], want[640];
+	char *node = add_file(bp, sizeof(bp), img, 1), *out = NULL;
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(stat(img, &st), 0);
+	assert_int_equal(tu_runl(&out, "losetup", "-a", NULL), 0);
+	snprintf(want, sizeof(want), "%s: [%04llu]:%llu (%s)", node,
+		 (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		 img);
+	assert_contains(out, want);
+	if (strstr(out, "xhp:"))
+		fail_msg("losetup -a shows the mark: %s", out);
+	free(out);
+	free(node);
+	free(img);
+}
+
+/*
  * The add fails after its attach (writing its keys to xenstore), and its
  * undo fails too (LOOP_CLR_FD): hotplug-error is the first failure, not
  * the undo's.
@@ -340,11 +401,16 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_remove_node_attached_again,
 					  teardown),
+		cmocka_unit_test_teardown(test_xen_add_ours_remove, teardown),
+		cmocka_unit_test_teardown(
+			test_xen_add_image_deleted_ours_remove, teardown),
+		cmocka_unit_test_teardown(test_losetup_shows_file, teardown),
 		cmocka_unit_test_teardown(test_undo_failure_keeps_first_error,
 					  teardown),
 	};
 	int r;
 
+	bt_require_xen_block();
 	bt_init("xhp-block-remove");
 	r = cmocka_run_group_tests(tests, NULL, NULL);
 	bt_fini();
