@@ -407,6 +407,8 @@ int xhp_loop_is_tagged(unsigned int index, const char *tag)
 	fd = open_loop(NULL, index, O_RDONLY);
 	if (fd < 0)
 		return 0;
+	/* Zeroed: valgrind cannot tell what this old-style ioctl writes. */
+	memset(&info, 0, sizeof(info));
 	r = ioctl(fd, LOOP_GET_STATUS64, &info) == 0 &&
 	    xhp_loop_tagged((const char *)info.lo_file_name, tag);
 	close(fd);
@@ -422,6 +424,7 @@ static int read_info(xhp_ctx *ctx, int fd, unsigned int index,
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
+	memset(&li, 0, sizeof(li)); /* see xhp_loop_is_tagged() */
 	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_GET_STATUS64") < 0 ||
 	    ioctl(fd, LOOP_GET_STATUS64, &li) < 0) {
 		r = errno == ENXIO ? 1 : -errno;
