@@ -103,15 +103,22 @@ int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 }
 
 int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,
-			const struct xhp_link *l, int master)
+			const struct xhp_link *l, int master,
+			const char *master_name)
 {
 	struct nlmsghdr *nlh = setlink_msg(nl, l->ifindex, NULL);
+	char to[IF_NAMESIZE + 16];
 
 	mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-	return setlink_send(ctx, nl, nlh,
-			    master ? "enslave to the bridge the interface" :
-				     "release from its bridge the interface",
-			    l->name, NULL);
+	if (!master)
+		return setlink_send(ctx, nl, nlh, "release from its bridge",
+				    l->name, NULL);
+	/* "cannot enslave vif1.0 to bridge br0" (quoted by link_fail) */
+	if (master_name)
+		snprintf(to, sizeof(to), "bridge %s", master_name);
+	else
+		snprintf(to, sizeof(to), "bridge %d", master);
+	return setlink_send(ctx, nl, nlh, "enslave", l->name, to);
 }
 
 /* Addresses found by one filtered dump, deleted after it. */

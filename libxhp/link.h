@@ -39,9 +39,13 @@ int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 int xhp_link_rename(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
 		    const char *name, const char *alias);
 
-/* Enslave @l to the link with index @master; 0 releases it (nomaster). */
+/*
+ * Enslave @l to the link with index @master; 0 releases it (nomaster).
+ * @master_name (or NULL) names the bridge in the error message.
+ */
 int xhp_link_set_master(xhp_ctx *ctx, struct xhp_nl *nl,
-			const struct xhp_link *l, int master);
+			const struct xhp_link *l, int master,
+			const char *master_name);
 
 /* Addresses taken from a link, as the kernel listed them. */
 struct xhp_addr_list {

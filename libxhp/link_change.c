@@ -144,7 +144,8 @@ int xhp_link_change_set_master(struct xhp_link_change *lc, int master,
 	if (!dry(lc, "add %s to bridge %s", d->name, master_name)) {
 		xhp_debug(lc->ctx, "adding %s to bridge %s", d->name,
 			  master_name);
-		r = xhp_link_set_master(lc->ctx, lc->nl, d, master);
+		r = xhp_link_set_master(lc->ctx, lc->nl, d, master,
+					master_name);
 		/* The kernel releases the link from its master before it
 		 * looks for the new one: a refusal may have released it. */
 		if (r == 0 || d->master)
@@ -213,7 +214,7 @@ void xhp_link_change_undo(struct xhp_link_change *lc)
 	    undone(ctx, xhp_link_set_up(ctx, nl, d, false)))
 		d->flags &= ~IFF_UP;
 	if (lc->enslaved &&
-	    undone(ctx, xhp_link_set_master(ctx, nl, d, o->master)))
+	    undone(ctx, xhp_link_set_master(ctx, nl, d, o->master, NULL)))
 		d->master = o->master;
 	if (lc->mtu_set && undone(ctx, xhp_link_set_mtu(ctx, nl, d, o->mtu)))
 		d->mtu = o->mtu;

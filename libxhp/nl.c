@@ -3,6 +3,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -157,6 +158,53 @@ static const char *nl_type_name(uint16_t type)
 }
 
 /*
+ * What a link request asks for, from its own attributes: the seam step
+ * "RTM_SETLINK name" (a rename), "RTM_SETLINK master", "RTM_SETLINK mtu",
+ * "RTM_SETLINK address", "RTM_SETLINK up" or "down"; "RTM_GETLINK <name>"
+ * for a lookup by name, "RTM_GETLINK dump". Other requests: their type.
+ */
+static void nl_step(const struct nlmsghdr *nlh, char *buf, size_t size)
+{
+	const char *type = nl_type_name(nlh->nlmsg_type);
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a;
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "%s", type);
+	if (nlh->nlmsg_type != RTM_SETLINK && nlh->nlmsg_type != RTM_GETLINK)
+		return;
+	if (nlh->nlmsg_flags & NLM_F_DUMP) {
+		snprintf(buf + n, size - n, " dump");
+		return;
+	}
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		const char *what = NULL;
+
+		switch (mnl_attr_get_type(a)) {
+		case IFLA_IFNAME:
+			what = nlh->nlmsg_type == RTM_GETLINK ?
+				       mnl_attr_get_str(a) :
+				       "name";
+			break;
+		case IFLA_MASTER:
+			what = "master";
+			break;
+		case IFLA_MTU:
+			what = "mtu";
+			break;
+		case IFLA_ADDRESS:
+			what = "address";
+			break;
+		}
+		if (what && n < size)
+			n += (size_t)snprintf(buf + n, size - n, " %s", what);
+	}
+	if ((ifi->ifi_change & IFF_UP) && n < size)
+		snprintf(buf + n, size - n, " %s",
+			 ifi->ifi_flags & IFF_UP ? "up" : "down");
+}
+
+/*
  * Receive one datagram into nl->buf. Only the kernel's count: any local
  * process may unicast to our port id, so a datagram from another sender
  * is dropped (0). Returns its length, 0, or a negative errno.
@@ -194,9 +242,14 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 	if (ret_ext)
 		*ret_ext = nl->ext;
 	nlh->nlmsg_flags |= NLM_F_ACK;
-	r = xhp_fault(ctx, XHP_FAULT_NL, nl_type_name(nlh->nlmsg_type));
-	if (r < 0)
-		return r;
+	if (__builtin_expect(ctx && ctx->fault, 0)) {
+		char step[64];
+
+		nl_step(nlh, step, sizeof(step));
+		r = xhp_fault_check(ctx, XHP_FAULT_NL, step);
+		if (r < 0)
+			return r;
+	}
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	for (;;) {

@@ -40,7 +40,24 @@ struct xhp_ovsdb {
 	char mon_id[32];
 	int64_t cur_cfg;
 	bool have_cur_cfg;
+	/* What the request under way is for ("add the port"), or NULL:
+	 * the I/O errors say which step they failed. */
+	const char *doing;
 };
+
+/* "[cannot add the port: ]cannot write to OVSDB at '...': errno text" */
+static int io_err(xhp_ctx *ctx, const struct xhp_ovsdb *db, int e,
+		  const char *io)
+{
+	char q[XHP_QUOTE_MAX];
+
+	if (e < 0)
+		e = -e;
+	return xhp_err(ctx, e, "%s%s%scannot %s OVSDB at '%s': %s",
+		       db->doing ? "cannot " : "", db->doing ? db->doing : "",
+		       db->doing ? ": " : "", io, xhp_quote(q, db->path),
+		       strerror(e));
+}
 
 int xhp_ovsdb_socket_path(xhp_ctx *ctx, const char *override, char *buf,
 			  size_t len)
@@ -248,10 +265,7 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 			continue;
 		}
 		if (n < 0)
-			return xhp_err(ctx, errno,
-				       "cannot write to OVSDB at "
-				       "'%s': %s",
-				       xhp_quote(q, db->path), strerror(errno));
+			return io_err(ctx, db, errno, "write to");
 		buf += n;
 		len -= (size_t)n;
 	}
@@ -366,10 +380,7 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 			continue;
 		}
 		if (n < 0)
-			return xhp_err(ctx, errno,
-				       "cannot read from OVSDB at "
-				       "'%s': %s",
-				       xhp_quote(q, db->path), strerror(errno));
+			return io_err(ctx, db, errno, "read from");
 		if (n == 0)
 			return xhp_err(ctx, ECONNRESET,
 				       "OVSDB at '%s' closed "
@@ -475,6 +486,19 @@ static const char *error_text(json_t *err, char *buf, size_t len)
 	return buf;
 }
 
+/* The seam step "ovsdb send <what the request is for>". */
+static int call_fault(xhp_ctx *ctx, const struct xhp_ovsdb *db, const char *io,
+		      const char *method)
+{
+	char step[64];
+
+	if (__builtin_expect(!ctx->fault, 1))
+		return 0;
+	snprintf(step, sizeof(step), "ovsdb %s %s", io,
+		 db->doing ? db->doing : method);
+	return xhp_fault_check(ctx, XHP_FAULT_OVSDB, step);
+}
+
 int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		   json_t *params, json_t **ret_result)
 {
@@ -489,19 +513,17 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	/* The seam: once before the request and once before its answer
 	 * (not per message: how many come depends on timing). */
-	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb send");
+	r = call_fault(ctx, db, "send", method);
 	if (r < 0)
-		r = xhp_err(ctx, r, "cannot write to OVSDB at '%s': %s",
-			    xhp_quote(q, db->path), strerror(-r));
+		r = io_err(ctx, db, r, "write to");
 	else
 		r = send_json(ctx, db, req);
 	json_decref(req);
 	if (r < 0)
 		return r;
-	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv");
+	r = call_fault(ctx, db, "recv", method);
 	if (r < 0)
-		return xhp_err(ctx, r, "cannot read from OVSDB at '%s': %s",
-			       xhp_quote(q, db->path), strerror(-r));
+		return io_err(ctx, db, r, "read from");
 	r = await_reply(ctx, db, id, &reply);
 	if (r == -ETIMEDOUT)
 		return xhp_err(ctx, ETIMEDOUT,
@@ -552,7 +574,9 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 		json_decref(ops);
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	}
+	db->doing = what;
 	r = xhp_ovsdb_call(ctx, db, "transact", params, &res);
+	db->doing = NULL;
 	if (r < 0)
 		goto out;
 	if (!json_is_array(res) || json_array_size(res) < n_ops) {
@@ -611,7 +635,6 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 {
 	json_t *params, *initial = NULL, *msg;
 	uint64_t t0 = xhp_now_us();
-	char q[XHP_QUOTE_MAX];
 	int r;
 
 	snprintf(db->mon_id, sizeof(db->mon_id),
@@ -621,38 +644,46 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 			   "Open_vSwitch", "columns", "cur_cfg");
 	if (!params)
 		return xhp_err(ctx, ENOMEM, "out of memory");
+	db->doing = "wait for ovs-vswitchd";
 	r = xhp_ovsdb_call(ctx, db, "monitor", params, &initial);
 	if (r < 0)
-		return r;
+		goto out;
 	note_cfg(db, initial);
 	json_decref(initial);
 	r = xhp_fault(ctx, XHP_FAULT_OVSDB, "ovsdb recv update");
-	if (r < 0)
-		return xhp_err(ctx, r, "cannot read from OVSDB at '%s': %s",
-			       xhp_quote(q, db->path), strerror(-r));
+	if (r < 0) {
+		r = io_err(ctx, db, r, "read from");
+		goto out;
+	}
 	while (!db->have_cur_cfg || db->cur_cfg < next_cfg) {
 		r = read_msg(ctx, db, &msg);
-		if (r == -ETIMEDOUT)
-			return xhp_err(ctx, ETIMEDOUT,
-				       "ovs-vswitchd did not "
-				       "apply the configuration within %" PRIu64
-				       " ms (cur_cfg %" PRId64
-				       " < next_cfg %" PRId64
-				       "): is ovs-vswitchd running?",
-				       (xhp_now_us() - t0) / 1000, db->cur_cfg,
-				       next_cfg);
+		if (r == -ETIMEDOUT) {
+			r = xhp_err(ctx, ETIMEDOUT,
+				    "ovs-vswitchd did not "
+				    "apply the configuration within %" PRIu64
+				    " ms (cur_cfg %" PRId64
+				    " < next_cfg %" PRId64
+				    "): is ovs-vswitchd running?",
+				    (xhp_now_us() - t0) / 1000, db->cur_cfg,
+				    next_cfg);
+			goto out;
+		}
 		if (r < 0)
-			return r;
+			goto out;
 		if (json_is_string(json_object_get(msg, "method")))
 			r = on_request(ctx, db, msg);
 		json_decref(msg);
 		if (r < 0)
-			return r;
+			goto out;
 	}
 	xhp_debug(ctx,
 		  "ovs-vswitchd reached cur_cfg %" PRId64 " in %" PRIu64 " us",
 		  db->cur_cfg, xhp_now_us() - t0);
-	return 0;
+	r = 0;
+out:
+	/* Not the step of whatever the connection does next. */
+	db->doing = NULL;
+	return r;
 }
 
 json_t *xhp_ovsdb_uuid(const char *uuid)

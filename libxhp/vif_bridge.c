@@ -392,7 +392,7 @@ static int vif_bridge_remove(struct xhp_op *op)
 	if (vb.dev.master &&
 	    !dry(&vb, "release %s from its bridge", vb.dev.name)) {
 		xhp_debug(vb.ctx, "removing %s from its bridge", vb.dev.name);
-		r = xhp_link_set_master(vb.ctx, vb.nl, &vb.dev, 0);
+		r = xhp_link_set_master(vb.ctx, vb.nl, &vb.dev, 0, NULL);
 		if (r < 0)
 			goto out;
 	}

@@ -231,10 +231,11 @@ static void test_link_ops(void **state)
 	assert_int_equal(xhp_link_rename(T.ctx, T.nl, &l2, "tapm", NULL), 0);
 	assert_int_equal(bt_link(&T, "tapm", &l2), 0);
 
-	assert_int_equal(xhp_link_set_master(T.ctx, T.nl, &l2, br.ifindex), 0);
+	assert_int_equal(
+		xhp_link_set_master(T.ctx, T.nl, &l2, br.ifindex, NULL), 0);
 	assert_int_equal(bt_link(&T, "tapm", &l2), 0);
 	assert_int_equal(l2.master, br.ifindex);
-	assert_int_equal(xhp_link_set_master(T.ctx, T.nl, &l2, 0), 0);
+	assert_int_equal(xhp_link_set_master(T.ctx, T.nl, &l2, 0, NULL), 0);
 	assert_int_equal(bt_link(&T, "tapm", &l2), 0);
 	assert_int_equal(l2.master, 0);
 

@@ -320,6 +320,7 @@ struct tally {
 	int problems;
 	int steps[XHP_FAULT_LAYERS];
 	int retried; /* faults a retry absorbed: the add succeeded */
+	int messages; /* failure messages checked against their step */
 	int sticky;
 };
 
@@ -368,6 +369,158 @@ static void check_success(const struct sweep *s, struct tally *t,
 	reset(s, t, n, step, base);
 }
 
+/*
+ * What hotplug-error must say when @step failed, beyond the system's
+ * reason: the phrases that tell an operator which step it was. Every
+ * phrase of @need must be in the message. Returns the number of phrases,
+ * or -1 for a step this table does not know (a new seam step needs a
+ * row here).
+ */
+#define NEED_MAX 4
+#define NEED_LEN 128
+
+static int expected(const struct sweep *s, const char *step,
+		    char need[NEED_MAX][NEED_LEN])
+{
+	/* Steps "PREFIX ARG": the phrases, "%s" standing for ARG. */
+	static const struct {
+		const char *prefix;
+		const char *phrase[NEED_MAX];
+	} rows[] = {
+		/* xenstore: the call and the key */
+		{ "xs_open", { "xenstore" } },
+		{ "xs_read ", { "read xenstore", "/%s" } },
+		{ "xs_write ", { "write xenstore", "/%s" } },
+		{ "xs_rm ", { "xenstore", "/%s" } },
+		{ "xs_directory ", { "list xenstore", "/%s" } },
+		{ "xs_transaction_start", { "xenstore transaction" } },
+		{ "xs_transaction_end", { "xenstore transaction" } },
+		/* rtnetlink (nl.c names a link request by what it asks) */
+		{ "rtnetlink socket", { "rtnetlink" } },
+		{ "RTM_GETLINK dump", { "list" } },
+		{ "RTM_GETLINK ", { "look up", "%s" } },
+		{ "RTM_GETLINK", { "look up" } },
+		{ "RTM_SETLINK name", { "rename" } },
+		{ "RTM_SETLINK master", { "bridge" } },
+		{ "RTM_SETLINK mtu", { "MTU" } },
+		{ "RTM_SETLINK address", { "MAC" } },
+		{ "RTM_SETLINK up", { "bring up" } },
+		{ "RTM_SETLINK down", { "bring down" } },
+		{ "RTM_NEWADDR", { "add address" } },
+		{ "RTM_DELADDR", { "delete address" } },
+		{ "RTM_GETADDR", { "addresses" } },
+		{ "RTM_NEWROUTE", { "add route" } },
+		{ "RTM_DELROUTE", { "route" } },
+		{ "RTM_GETROUTE", { "route" } },
+		{ "RTM_NEWNEIGH", { "neighbour" } },
+		{ "RTM_GETNEIGH", { "neighbour" } },
+		{ "RTM_DELNEIGH", { "neighbour" } },
+		/* loop devices */
+		{ "open /dev/loop-control", { "/dev/loop-control" } },
+		{ "open /dev/loopN", { "open /dev/loop" } },
+		{ "LOOP_CTL_GET_FREE", { "free loop device" } },
+		{ "LOOP_CONFIGURE", { "attach", "/dev/loop" } },
+		{ "LOOP_SET_STATUS64", { "/dev/loop" } },
+		{ "LOOP_GET_STATUS64", { "/dev/loop" } },
+		{ "LOOP_CLR_FD", { "detach" } },
+		/* OVSDB (ovsdb.c names a request by what it is for) */
+		{ "ovsdb connect", { "connect to OVSDB" } },
+		{ "ovsdb recv update", { "OVSDB", "ovs-vswitchd" } },
+		{ "ovsdb send ", { "write to OVSDB", "%s" } },
+		{ "ovsdb recv ", { "read from OVSDB", "%s" } },
+	};
+	char arg[NEED_LEN];
+	int n = 0;
+
+	/* The image: its directory is the test's own. */
+	if (!strcmp(step, "open backing file")) {
+		snprintf(need[n++], NEED_LEN, "cannot open");
+		if (s->loop_prefix)
+			snprintf(need[n++], NEED_LEN, "%s", s->loop_prefix);
+		return n;
+	}
+	/* "sysctl write ipv4/vif1.0/proxy_arp": the sysctl by its name
+	 * net.ipv4.conf.vif1.0.proxy_arp, and whether read or set. */
+	if (!strncmp(step, "sysctl ", 7)) {
+		char verb[8], fam[8], dev[32], name[32];
+
+		if (sscanf(step, "sysctl %7s %7[^/]/%31[^/]/%31s", verb, fam,
+			   dev, name) != 4)
+			return -1;
+		snprintf(need[n++], NEED_LEN, "%s",
+			 strcmp(verb, "write") ? "read" : "set");
+		snprintf(need[n++], NEED_LEN, "net.%s.conf.%s.%s", fam, dev,
+			 name);
+		return n;
+	}
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t len = strlen(rows[i].prefix);
+
+		/* A prefix ending in a space takes an argument; else the
+		 * step is the prefix, exactly. */
+		if (rows[i].prefix[len - 1] == ' ' ?
+			    strncmp(step, rows[i].prefix, len) || !step[len] :
+			    strcmp(step, rows[i].prefix))
+			continue;
+		snprintf(arg, sizeof(arg), "%s", step + len);
+		for (int k = 0; k < NEED_MAX && rows[i].phrase[k]; k++) {
+			const char *p = rows[i].phrase[k];
+			const char *v = strstr(p, "%s");
+
+			int w;
+
+			if (v)
+				w = snprintf(need[n++], NEED_LEN, "%.*s%s%s",
+					     (int)(v - p), p, arg, v + 2);
+			else
+				w = snprintf(need[n++], NEED_LEN, "%s", p);
+			if (w < 0 || w >= NEED_LEN)
+				return -1;
+		}
+		return n;
+	}
+	return -1;
+}
+
+/* The message names the failed step and the system's reason. */
+static void check_message(const struct sweep *s, struct tally *t,
+			  unsigned int n, const struct xhp_fault *plan,
+			  const char *msg)
+{
+	char need[NEED_MAX][NEED_LEN];
+	const char *why = strerror(plan->hit_err);
+	int k = expected(s, plan->step, need), before;
+
+	if (verbose) {
+		fprintf(stderr, "#   %-3u %-34s %s\n#       need:", n,
+			plan->step, msg);
+		for (int i = 0; i < k; i++)
+			fprintf(stderr, " '%s'", need[i]);
+		fprintf(stderr, " '%s'\n", why);
+	}
+	if (k < 0) {
+		PROBLEM(t, n, plan->step,
+			"no expectation for this step (sweep.c: expected)");
+		return;
+	}
+	before = t->problems;
+	if (!strstr(msg, why))
+		PROBLEM(t, n, plan->step, "message '%s' lacks the reason '%s'",
+			msg, why);
+	if (!strncmp(msg, s->personality, strlen(s->personality)))
+		PROBLEM(t, n, plan->step,
+			"message '%s' starts with the personality, not the "
+			"step",
+			msg);
+	for (int i = 0; i < k; i++)
+		if (!strstr(msg, need[i]))
+			PROBLEM(t, n, plan->step,
+				"message '%s' does not name the step: no '%s'",
+				msg, need[i]);
+	if (t->problems == before)
+		t->messages++;
+}
+
 /* A failed add: error reported, nothing left behind. */
 static void check_failure(const struct sweep *s, struct tally *t,
 			  unsigned int n, const struct xhp_fault *plan,
@@ -375,7 +528,6 @@ static void check_failure(const struct sweep *s, struct tally *t,
 {
 	char *st = be_read(s, "hotplug-status");
 	char *err = be_read(s, "hotplug-error");
-	const char *why = strerror(plan->hit_err);
 	char *now = snapshot(s);
 
 	if (reported) {
@@ -394,11 +546,7 @@ static void check_failure(const struct sweep *s, struct tally *t,
 			st ? st : "(none)");
 	}
 	/* The message must say what failed, with the system's reason. */
-	if (!strstr(msg, why) ||
-	    !strncmp(msg, s->personality, strlen(s->personality)))
-		PROBLEM(t, n, plan->step,
-			"message '%s' does not name the step and '%s'", msg,
-			why);
+	check_message(s, t, n, plan, msg);
 	if (!reported) {
 		/* What the add wrote to xenstore before it went away cannot
 		 * be taken back: compare the system's state only. */
@@ -418,8 +566,6 @@ static void check_failure(const struct sweep *s, struct tally *t,
 		PROBLEM(t, n, plan->step, "residue after the failed add:");
 		diff(base, now);
 	}
-	if (verbose)
-		fprintf(stderr, "#   %u %-28s %s\n", n, plan->step, msg);
 	free(st);
 	free(err);
 	free(now);
@@ -545,8 +691,8 @@ int sweep_run(const struct sweep *s)
 	for (int l = 0; l < XHP_FAULT_LAYERS; l++)
 		printf("%s%s %d", l ? ", " : "", layer_names[l], t.steps[l]);
 	printf("); %d absorbed by a retry, %d tolerated as by Xen, %d with "
-	       "xenstore gone; %d problems\n",
-	       t.retried, t.tolerated, t.sticky,
+	       "xenstore gone; %d messages named their step; %d problems\n",
+	       t.retried, t.tolerated, t.sticky, t.messages,
 	       t.problems + exit_code_problems);
 	fflush(stdout);
 	free(base);

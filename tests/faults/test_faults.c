@@ -224,7 +224,7 @@ static int sweep_route(bool vifname)
 		"sysctl read ipv6/" RU_VIF "/proxy_ndp#1",
 		"sysctl write ipv6/" RU_VIF "/proxy_ndp#1",
 		"RTM_NEWADDR#1",
-		"RTM_SETLINK#1",
+		"RTM_SETLINK up#1",
 		"RTM_NEWROUTE#2",
 		"RTM_NEWNEIGH#1",
 		NULL,
@@ -234,9 +234,9 @@ static int sweep_route(bool vifname)
 		"sysctl write ipv4/" RU_VIFNAME "/proxy_arp#1",
 		"sysctl read ipv6/" RU_VIFNAME "/proxy_ndp#1",
 		"sysctl write ipv6/" RU_VIFNAME "/proxy_ndp#1",
-		"RTM_SETLINK#1", /* the rename */
+		"RTM_SETLINK name#1", /* the rename */
 		"RTM_NEWADDR#1",
-		"RTM_SETLINK#2", /* the link up */
+		"RTM_SETLINK up#1",
 		"RTM_NEWROUTE#2",
 		"RTM_NEWNEIGH#1",
 		NULL,
@@ -297,8 +297,9 @@ static void ovs_snapshot(char **buf)
 
 static int sweep_ovs(void)
 {
-	/* down, rename to vifname, dummy MAC: Xen's `... || true`. */
-	static const char *const tolerated[] = { "RTM_SETLINK#3", NULL };
+	/* The dummy MAC: Xen's `ip link set address ... || true`. */
+	static const char *const tolerated[] = { "RTM_SETLINK address#1",
+						 NULL };
 	static const char *const env[] = {
 		"vif=vif1.0",
 		"XENBUS_PATH=backend/vif/1/0",
