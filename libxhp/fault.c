@@ -26,6 +26,8 @@ int xhp_fault_check(xhp_ctx *ctx, enum xhp_fault_layer layer, const char *step)
 	} else {
 		return 0;
 	}
+	if (f->hits == 1)
+		snprintf(f->next_step, sizeof(f->next_step), "%s", step);
 	f->hits++;
 	xhp_debug(ctx, "fault injected: call %u, %s: %s", f->calls, step,
 		  strerror(e));

@@ -20,6 +20,9 @@
 
 #include "internal.h"
 
+/* The longest step name kept (longer ones are cut). */
+#define XHP_FAULT_STEP_MAX 128
+
 enum xhp_fault_layer {
 	XHP_FAULT_NL, /* rtnetlink socket and requests */
 	XHP_FAULT_XS, /* xenstore calls outside a transaction */
@@ -43,7 +46,10 @@ struct xhp_fault {
 	unsigned int hits; /* failures injected */
 	enum xhp_fault_layer hit_layer; /* of the planned failure */
 	int hit_err;
-	char step[64]; /* its step name */
+	char step[XHP_FAULT_STEP_MAX]; /* its step name */
+	/* The step of the next failure (@sticky_xs, @also_step): what the
+	 * error names when the planned one was tolerated. */
+	char next_step[XHP_FAULT_STEP_MAX];
 };
 
 int xhp_fault_check(xhp_ctx *ctx, enum xhp_fault_layer layer, const char *step);
@@ -51,8 +57,10 @@ int xhp_fault_check(xhp_ctx *ctx, enum xhp_fault_layer layer, const char *step);
 /*
  * Ask the seam before a system call: 0 to go ahead, or a negative errno
  * to fail with (errno is set to it as well). @step is a short name
- * ("RTM_NEWLINK", "xs_write", "LOOP_CONFIGURE", "ovsdb send",
- * "sysctl write ipv4/vif1.0/proxy_arp").
+ * that says which call it is and what for ("RTM_SETLINK mtu",
+ * "xs_write backend/vif/1/0/hotplug-status", "LOOP_CONFIGURE",
+ * "ovsdb send add the port", "sysctl write ipv4/vif1.0/proxy_arp"):
+ * the fault sweeps check that the error names it (tests/faults).
  */
 static inline int xhp_fault(xhp_ctx *ctx, enum xhp_fault_layer layer,
 			    const char *step)

@@ -130,7 +130,7 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 		idx = ioctl(ctl, LOOP_CTL_GET_FREE);
 	if (idx < 0)
 		return xhp_err(ctx, errno,
-			       "no free loop device "
+			       "cannot get a free loop device "
 			       "(LOOP_CTL_GET_FREE): %s",
 			       strerror(errno));
 	lfd = open_loop(ctx, (unsigned int)idx, O_RDWR);

@@ -243,7 +243,7 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 		*ret_ext = nl->ext;
 	nlh->nlmsg_flags |= NLM_F_ACK;
 	if (__builtin_expect(ctx && ctx->fault, 0)) {
-		char step[64];
+		char step[XHP_FAULT_STEP_MAX];
 
 		nl_step(nlh, step, sizeof(step));
 		r = xhp_fault_check(ctx, XHP_FAULT_NL, step);

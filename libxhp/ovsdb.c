@@ -490,7 +490,7 @@ static const char *error_text(json_t *err, char *buf, size_t len)
 static int call_fault(xhp_ctx *ctx, const struct xhp_ovsdb *db, const char *io,
 		      const char *method)
 {
-	char step[64];
+	char step[XHP_FAULT_STEP_MAX];
 
 	if (__builtin_expect(!ctx->fault, 1))
 		return 0;

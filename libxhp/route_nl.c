@@ -459,7 +459,7 @@ static int sysctl_path(int family, const char *dev, const char *name, char *buf,
 static int sysctl_fault(xhp_ctx *ctx, const char *verb, int family,
 			const char *dev, const char *name)
 {
-	char step[64];
+	char step[XHP_FAULT_STEP_MAX];
 
 	if (__builtin_expect(!ctx || !ctx->fault, 1))
 		return 0;

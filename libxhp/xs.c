@@ -52,20 +52,16 @@ void xhp_xs_close(xhp_ctx *ctx)
 	ctx->xs_sock = (struct xhp_xs_sock){ .fd = -1 };
 }
 
-/* Ask the seam about "<call> <last path component>". */
+/* Ask the seam about "<call> <path>". */
 static int seam(xhp_ctx *ctx, xs_transaction_t t, const char *call,
 		const char *path)
 {
-	const char *base;
-	char step[64];
+	char step[XHP_FAULT_STEP_MAX];
 
 	if (__builtin_expect(!ctx->fault, 1))
 		return 0;
-	base = path ? strrchr(path, '/') : NULL;
 	snprintf(step, sizeof(step), "%s%s%s", call, path ? " " : "",
-		 base ? base + 1 :
-		 path ? path :
-			"");
+		 path ? path : "");
 	return xhp_fault_check(
 		ctx, t == XBT_NULL ? XHP_FAULT_XS : XHP_FAULT_XS_TX, step);
 }
@@ -239,7 +235,8 @@ int xhp_xs_transact(xhp_ctx *ctx,
 			return 0;
 		if (errno != EAGAIN)
 			return xhp_err(ctx, errno ? errno : EIO,
-				       "xenstore transaction failed: %s",
+				       "cannot commit a xenstore transaction: "
+				       "%s",
 				       strerror(errno ? errno : EIO));
 		xhp_debug(ctx, "xenstore transaction conflict, retry %d",
 			  attempt + 1);

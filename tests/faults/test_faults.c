@@ -357,8 +357,8 @@ static int sweep_block_one(const char *what, unsigned int fe,
 			   const char *type, const char *vm)
 {
 	/* An unreadable direct-io-safe means buffered I/O, the safe way. */
-	static const char *const tolerated[] = { "xs_read direct-io-safe#1",
-						 NULL };
+	static char dio[192];
+	static const char *const tolerated[] = { dio, NULL };
 	static char xp[160];
 	static const char *env[] = {
 		xp,
@@ -382,6 +382,7 @@ static int sweep_block_one(const char *what, unsigned int fe,
 
 	bt_backend(bp, sizeof(bp), fe, 51712, params, mode, type, vm);
 	snprintf(xp, sizeof(xp), "XENBUS_PATH=%s", bp);
+	snprintf(dio, sizeof(dio), "xs_read %s/direct-io-safe#1", bp);
 	snprintf(block_bp, sizeof(block_bp), "%s", bp);
 	snprintf(be, sizeof(be), "/local/domain/0/%s", bp);
 	s.backend = be;
