@@ -381,7 +381,7 @@ static void test_mac_best_effort(void **state)
 		0);
 	T.ctx->fault = NULL;
 	assert_int_equal(plan.hits, 1);
-	assert_string_equal(plan.step, "RTM_SETLINK");
+	assert_string_equal(plan.step, "RTM_SETLINK address");
 	assert_string_equal(xhp_ctx_last_error(T.ctx), "");
 	assert_false(lc.mac_set);
 	snap_take(dev.ifindex, &s);
