@@ -383,8 +383,11 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 			return io_err(ctx, db, errno, "read from");
 		if (n == 0)
 			return xhp_err(ctx, ECONNRESET,
-				       "OVSDB at '%s' closed "
+				       "%s%s%sOVSDB at '%s' closed "
 				       "the connection",
+				       db->doing ? "cannot " : "",
+				       db->doing ? db->doing : "",
+				       db->doing ? ": " : "",
 				       xhp_quote(q, db->path));
 		db->rlen += (size_t)n;
 	}
