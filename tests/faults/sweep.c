@@ -404,7 +404,7 @@ static int expected(const struct sweep *s, const char *step,
 		{ "RTM_GETLINK ", { "look up", "%s" } },
 		{ "RTM_GETLINK", { "look up" } },
 		{ "RTM_SETLINK name", { "rename" } },
-		{ "RTM_SETLINK master", { "bridge" } },
+		{ "RTM_SETLINK master", { "enslave", "to bridge " } },
 		{ "RTM_SETLINK mtu", { "MTU" } },
 		{ "RTM_SETLINK address", { "MAC" } },
 		{ "RTM_SETLINK up", { "bring up" } },
@@ -434,6 +434,10 @@ static int expected(const struct sweep *s, const char *step,
 	};
 	char arg[XHP_FAULT_STEP_MAX];
 	int n = 0;
+
+	/* A change of the vif: which bridge, and (below) which link. */
+	if (!strcmp(step, "RTM_SETLINK master") && s->bridge)
+		snprintf(need[n++], NEED_LEN, "to bridge %s", s->bridge);
 
 	/* The image: its directory is the test's own. */
 	if (!strcmp(step, "open backing file")) {
@@ -466,7 +470,8 @@ static int expected(const struct sweep *s, const char *step,
 			    strcmp(step, rows[i].prefix))
 			continue;
 		snprintf(arg, sizeof(arg), "%s", step + len);
-		for (int k = 0; k < NEED_MAX && rows[i].phrase[k]; k++) {
+		for (int k = 0;
+		     k < NEED_MAX && n < NEED_MAX && rows[i].phrase[k]; k++) {
 			const char *p = rows[i].phrase[k];
 			const char *v = strstr(p, "%s");
 
@@ -520,6 +525,13 @@ static void check_message(const struct sweep *s, struct tally *t,
 			PROBLEM(t, n, step,
 				"message '%s' does not name the step: no '%s'",
 				msg, need[i]);
+	/* A change of the vif names the vif (by either name). */
+	if (!strncmp(step, "RTM_SETLINK ", 12) && s->dev &&
+	    !strstr(msg, s->dev) && !(s->vifname && strstr(msg, s->vifname)))
+		PROBLEM(t, n, step,
+			"message '%s' does not name the link %s%s%s", msg,
+			s->dev, s->vifname ? " or " : "",
+			s->vifname ? s->vifname : "");
 	if (t->problems == before)
 		t->messages++;
 }

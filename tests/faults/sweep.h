@@ -19,6 +19,8 @@ struct sweep {
 	const char *const *argv_extra; /* after the action; NULL-terminated */
 	const char *const *env; /* the protocol's environment */
 	const char *dev; /* the vif's kernel name, NULL for block */
+	const char *vifname; /* the name the add gives it, or NULL */
+	const char *bridge; /* the bridge the add enslaves it to, or NULL */
 	const char *loop_prefix; /* block: the image directory */
 	/*
 	 * Take the locks in the system's lock directory: Xen's block script

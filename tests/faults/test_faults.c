@@ -132,6 +132,8 @@ static int sweep_bridge(void)
 		.argv_extra = vif_argv,
 		.env = env,
 		.dev = "vif1.0",
+		.vifname = "guest0",
+		.bridge = "br0",
 		.restore = vif_restore,
 	};
 	int r;
@@ -264,6 +266,7 @@ static int sweep_route(bool vifname)
 		if (ru_xs_put("vifname", RU_VIFNAME) < 0)
 			die("vif-route set-up");
 		s.restore = route_restore;
+		s.vifname = RU_VIFNAME;
 	} else if (ru_tap(RU_VIF) < 0) {
 		die("vif-route set-up");
 	}
@@ -316,6 +319,7 @@ static int sweep_ovs(void)
 		.argv_extra = vif_argv,
 		.env = env,
 		.dev = "vif1.0",
+		.vifname = "guest0",
 		.restore = vif_restore,
 		.tolerated = tolerated,
 		.snapshot = ovs_snapshot,
