@@ -5,7 +5,9 @@
  * name, symlink, libblkid tag) or a regular file (attached to a loop
  * device); the sharing checks and the attach run under the "block" lock,
  * which stays held until device.c has written physical-device and
- * hotplug-status (Xen holds it across write_dev).
+ * hotplug-status (Xen holds it across write_dev). A dry run makes the
+ * same reads and checks, and the same refusals, without the lock (see
+ * lock_unless_dry), and attaches and writes nothing.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -293,6 +295,18 @@ static int put_diskseq(struct xhp_op *op, uint64_t diskseq)
 	return r < 0 ? xhp_err(op->ctx, r, "out of memory") : 0;
 }
 
+/*
+ * The block lock, except in a dry run: a dry run must neither create the
+ * lock file nor make real adds wait behind it, so its checks read
+ * without it. Its sharing check is then a snapshot that an add running
+ * at the same time may change.
+ */
+static int lock_unless_dry(struct xhp_op *op, xhp_lock **ret)
+{
+	*ret = NULL;
+	return op->dry_run ? 0 : xhp_lock_acquire(op->ctx, "block", ret);
+}
+
 static int add_phy(struct xhp_op *op, const struct vbd *v,
 		   const struct xhp_bdev *b, unsigned int fe)
 {
@@ -300,14 +314,7 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 	uint64_t seq;
 	int r;
 
-	if (op->dry_run) {
-		xhp_info(op->ctx,
-			 "dry run: would check the sharing of %s "
-			 "(mode %c) and write physical-device %x:%x",
-			 b->path, v->mode, major(b->rdev), minor(b->rdev));
-		return 0;
-	}
-	r = xhp_lock_acquire(op->ctx, "block", &lock);
+	r = lock_unless_dry(op, &lock);
 	if (r < 0)
 		return r;
 	r = already_added(op);
@@ -319,8 +326,16 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 			goto release_lock;
 	}
 	r = phy_diskseq(op, b, &seq);
-	if (r >= 0)
-		r = put_dev(op, b->rdev, b->path);
+	if (r < 0)
+		goto release_lock;
+	if (op->dry_run) {
+		xhp_info(op->ctx,
+			 "dry run: would write physical-device %x:%x (%s, "
+			 "mode %c)",
+			 major(b->rdev), minor(b->rdev), b->path, v->mode);
+		goto release_lock;
+	}
+	r = put_dev(op, b->rdev, b->path);
 	if (r >= 0)
 		r = put_diskseq(op, seq);
 	if (r < 0)
@@ -451,6 +466,35 @@ static void undo_attach(struct xhp_op *op, const struct xhp_loop *l,
 	memcpy(op->ctx->err, saved, sizeof(saved));
 }
 
+/*
+ * A dry run's stand-in for the attach's open of the file: the same
+ * access (read-only or read-write; opening changes nothing), the same
+ * refusal when it is denied, and the file must still be the one that was
+ * checked.
+ */
+static int dry_open(struct xhp_op *op, const struct xhp_bdev *b, bool ro)
+{
+	struct stat st;
+	int fd, r = 0;
+
+	fd = open(b->path,
+		  (ro ? O_RDONLY : O_RDWR) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (!ro && (r == -EROFS || r == -EACCES || r == -EPERM ||
+			    r == -ETXTBSY))
+			return refuse_read_only(op, b);
+		return xhp_err(op->ctx, -r, "cannot open %s: %s", b->path,
+			       strerror(-r));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != b->dev ||
+	    st.st_ino != b->ino)
+		r = xhp_err(op->ctx, ESTALE, "%s changed while being added",
+			    b->path);
+	close(fd);
+	return r;
+}
+
 static int add_file(struct xhp_op *op, const struct vbd *v,
 		    const struct xhp_bdev *b, unsigned int fe)
 {
@@ -460,18 +504,10 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	xhp_lock *lock = NULL;
 	int r;
 
-	if (op->dry_run) {
-		xhp_info(op->ctx,
-			 "dry run: would attach %s to a loop device "
-			 "(%s%s) after the state and sharing checks",
-			 b->path, mode_word(v->mode),
-			 dio ? ", direct I/O" : "");
-		return 0;
-	}
 	r = loop_tag(op, tag, sizeof(tag));
 	if (r < 0)
 		return r;
-	r = xhp_lock_acquire(op->ctx, "block", &lock);
+	r = lock_unless_dry(op, &lock);
 	if (r < 0)
 		return r;
 	r = already_added(op);
@@ -488,6 +524,16 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 		r = check_file_sharing(op, b, v->mode, fe);
 		if (r < 0)
 			goto release_lock;
+	}
+	if (op->dry_run) {
+		r = dry_open(op, b, ro);
+		if (r >= 0)
+			xhp_info(op->ctx,
+				 "dry run: would attach %s to a loop device "
+				 "(%s%s)",
+				 b->path, mode_word(v->mode),
+				 dio ? ", direct I/O" : "");
+		goto release_lock;
 	}
 	r = xhp_loop_attach(op->ctx, b->path, b->dev, b->ino, ro, dio, tag, &l);
 	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ETXTBSY) {

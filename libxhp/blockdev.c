@@ -38,23 +38,99 @@ void xhp_bdev_clear(struct xhp_bdev *b)
 	memset(b, 0, sizeof(*b));
 }
 
-/* A tag through libblkid; probes devices (there may be no udev links). */
+/* The devices shown by name in a "matches N devices" refusal. */
+#define TAG_MATCHES_SHOWN 8
+
+struct tag_matches {
+	dev_t rdev[TAG_MATCHES_SHOWN];
+	size_t n; /* distinct devices, may exceed TAG_MATCHES_SHOWN */
+	char *first; /* the first one's name */
+	char list[TAG_MATCHES_SHOWN * 40 + 8]; /* "/dev/a, /dev/b" */
+};
+
+/* One device carrying the tag: counted once whatever its names. */
+static int tag_match(struct tag_matches *m, const char *name)
+{
+	char q[XHP_QUOTE_MAX];
+	struct stat st;
+	size_t i, len;
+
+	if (stat(name, &st) < 0 || !S_ISBLK(st.st_mode))
+		return 0; /* gone since the probe */
+	for (i = 0; i < m->n && i < TAG_MATCHES_SHOWN; i++)
+		if (m->rdev[i] == st.st_rdev)
+			return 0;
+	if (m->n < TAG_MATCHES_SHOWN) {
+		m->rdev[m->n] = st.st_rdev;
+		len = strlen(m->list);
+		snprintf(m->list + len, sizeof(m->list) - len, "%s%s",
+			 m->n ? ", " : "", xhp_quote(q, name));
+	} else if (m->n == TAG_MATCHES_SHOWN) {
+		len = strlen(m->list);
+		snprintf(m->list + len, sizeof(m->list) - len, ", ...");
+	}
+	if (!m->n) {
+		m->first = strdup(name);
+		if (!m->first)
+			return -ENOMEM;
+	}
+	m->n++;
+	return 0;
+}
+
+/*
+ * A tag through libblkid: every block device is probed (no udev links
+ * or cache file trusted) and the device must be the only one with the
+ * tag. Guests write the labels and UUIDs of the file systems on their
+ * own disks, which are block devices here too (loop devices, LVs): a
+ * tag that more than one device carries is refused, not resolved to
+ * whichever libblkid finds first.
+ */
 static int resolve_tag(xhp_ctx *ctx, const char *params, char **ret)
 {
 	char q[XHP_QUOTE_MAX];
+	struct tag_matches m = { .n = 0 };
+	_cleanup_free_ char *type = NULL, *value = NULL;
 	blkid_cache cache = NULL;
-	char *dev;
+	blkid_dev_iterate it;
+	blkid_dev dev;
+	int r = 0;
 
+	if (blkid_parse_tag_string(params, &type, &value) < 0 || !type ||
+	    !value)
+		return xhp_err(ctx, EINVAL, "bad tag %s", xhp_quote(q, params));
 	/* A private cache: never read or rewrite the system's cache file. */
 	if (blkid_get_cache(&cache, "/dev/null") < 0)
 		return xhp_err(ctx, ENOMEM, "libblkid: cannot make a cache");
-	dev = blkid_evaluate_tag(params, NULL, &cache);
+	if (blkid_probe_all(cache) < 0) {
+		r = xhp_err(ctx, EIO,
+			    "libblkid: cannot probe the block "
+			    "devices");
+		goto put_cache;
+	}
+	it = blkid_dev_iterate_begin(cache);
+	if (!it || blkid_dev_set_search(it, type, value) < 0) {
+		blkid_dev_iterate_end(it);
+		r = xhp_err(ctx, ENOMEM, "out of memory");
+		goto put_cache;
+	}
+	while (r >= 0 && blkid_dev_next(it, &dev) == 0)
+		r = tag_match(&m, blkid_dev_devname(dev));
+	blkid_dev_iterate_end(it);
+	if (r < 0)
+		r = xhp_err(ctx, -r, "out of memory");
+	else if (m.n == 0)
+		r = xhp_err(ctx, ENOENT, "no block device has %s",
+			    xhp_quote(q, params));
+	else if (m.n > 1)
+		r = xhp_err(ctx, ENOTUNIQ, "%s matches %zu devices: %s",
+			    xhp_quote(q, params), m.n, m.list);
+	else
+		*ret = TAKE_PTR(m.first);
+put_cache:
+	free(m.first);
 	blkid_put_cache(cache);
-	if (!dev)
-		return xhp_err(ctx, ENOENT, "no block device has %s",
-			       xhp_quote(q, params));
-	*ret = dev;
-	return 0;
+	return r;
 }
 
 bool xhp_bdev_has_dotdot(const char *name)

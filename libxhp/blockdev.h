@@ -39,7 +39,11 @@ struct xhp_bdev {
  *            return is -ENOENT too), message on @ctx;
  *   -ENOTBLK it exists but is neither a block device nor a regular file
  *            (or a relative name that is not a block device);
- *   -EINVAL  a malformed tag or name.
+ *   -EINVAL  a malformed tag or name;
+ *   -ENOTUNIQ a tag more than one block device carries (every device is
+ *            probed; the message names them): guests set the labels and
+ *            UUIDs of the file systems on their disks, which are block
+ *            devices here too.
  */
 int xhp_bdev_resolve(xhp_ctx *ctx, const char *params, struct xhp_bdev *ret);
 void xhp_bdev_clear(struct xhp_bdev *b);

@@ -197,6 +197,11 @@ XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
 	return 0;
 }
 
+static bool is_gateway_dev(const char *key)
+{
+	return !strcmp(key, "netdev") || !strcmp(key, "gatewaydev");
+}
+
 /* Settings the parse turned into the request's kind, path and device. */
 static bool is_identity(const char *key)
 {
@@ -217,6 +222,9 @@ XHP_EXPORT int xhp_request_set(xhp_request *req, const char *key,
 
 	if (!req || !key || !value || !xhp_varname_valid(key, strlen(key)) ||
 	    is_identity(key))
+		return -EINVAL;
+	/* As the parser checks them (check_gateway_devs). */
+	if (is_gateway_dev(key) && value[0] && !xhp_ifname_valid(value))
 		return -EINVAL;
 	s = find_setting(req, key, strlen(key));
 	if (s)
@@ -515,18 +523,18 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
  * when given and not empty (empty: the default, eth0). */
 static int check_gateway_devs(xhp_ctx *ctx, const xhp_request *req)
 {
-	static const char *const keys[] = { "netdev", "gatewaydev" };
 	char q[XHP_QUOTE_MAX];
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
-		const char *v = xhp_request_setting(req, keys[i]);
+	for (i = 0; i < req->n_settings; i++) {
+		const struct xhp_setting *s = &req->settings[i];
 
-		if (v && v[0] && !xhp_ifname_valid(v))
+		if (is_gateway_dev(s->key) && s->value[0] &&
+		    !xhp_ifname_valid(s->value))
 			return xhp_err(ctx, EINVAL,
 				       "bad gateway device %s='%s': 1 to 15 "
 				       "characters, no '/', ':' or whitespace",
-				       keys[i], xhp_quote(q, v));
+				       s->key, xhp_quote(q, s->value));
 	}
 	return 0;
 }

@@ -703,10 +703,9 @@ static void undo_maybe_port(xhp_ctx *ctx, const struct plan *p, const char *old)
 	memcpy(ctx->err, saved, sizeof(saved));
 }
 
-/* The link, renamed after vifname if asked (Xen's rename_vif), down,
- * with the dummy MAC if it takes it (as Xen) and no addresses. */
-static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
-			struct xhp_link *l, struct xhp_link_change *lc)
+/* The vif (read only): the link to rename, or renamed already. */
+static int find_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
+		     struct xhp_link *l)
 {
 	char q[XHP_QUOTE_MAX];
 	int r;
@@ -715,6 +714,17 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	if (r == -ENODEV)
 		return xhp_err(ctx, ENODEV, "device '%s' does not exist",
 			       xhp_quote(q, p->dev));
+	return r;
+}
+
+/* The link, renamed after vifname if asked (Xen's rename_vif), down,
+ * with the dummy MAC if it takes it (as Xen) and no addresses. */
+static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
+			struct xhp_link *l, struct xhp_link_change *lc)
+{
+	int r;
+
+	r = find_link(ctx, nl, p, l);
 	if (r < 0)
 		return r;
 	xhp_link_change_init(lc, ctx, nl, l, false);
@@ -766,6 +776,30 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 		 p->n_trunks > n ? ",..." : "", xhp_quote(q, p->sock));
 }
 
+/*
+ * The rest of a dry run's add, once OVSDB has answered for the bridge
+ * and the port (read_state, a select only): the link as the add would
+ * find it, then what it would do. No transaction that writes, no change
+ * to the link.
+ */
+static int dry_run_add(struct xhp_op *op, struct xhp_nl *nl, struct plan *p,
+		       const char *old)
+{
+	struct xhp_link l = { 0 };
+	int r;
+
+	r = find_link(op->ctx, nl, p, &l);
+	if (r < 0)
+		return r;
+	log_plan(op, p);
+	if (old)
+		xhp_info(op->ctx,
+			 "dry run: would replace the existing port %s "
+			 "(%s)",
+			 p->dev, old);
+	return 0;
+}
+
 static int ovs_add(struct xhp_op *op)
 {
 	xhp_ctx *ctx = op->ctx;
@@ -782,9 +816,8 @@ static int ovs_add(struct xhp_op *op)
 	r = plan_make(op, true, &p);
 	if (r < 0)
 		return r;
-	log_plan(op, p);
-	if (op->dry_run)
-		goto free_plan;
+	if (!op->dry_run)
+		log_plan(op, p);
 	/* Connect first: a missing OVSDB leaves the link untouched. */
 	r = xhp_ovsdb_open(ctx, p->sock, &db);
 	if (r < 0)
@@ -797,6 +830,10 @@ static int ovs_add(struct xhp_op *op)
 	r = read_state(ctx, db, p, &bridge, &old);
 	if (r < 0)
 		goto close_nl;
+	if (op->dry_run) {
+		r = dry_run_add(op, nl, p, old);
+		goto close_nl;
+	}
 	r = prepare_link(ctx, nl, p, &l, &lc);
 	if (r < 0)
 		goto undo_link;

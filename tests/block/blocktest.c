@@ -411,12 +411,12 @@ int bt_ours(const char *cmd, const char *bp, int *status, char **msg)
 }
 
 static int run_script(const char *prog, const char *personality,
-		      const char *cmd, const char *bp)
+		      const char *cmd, const char *bp, bool dry, char **out)
 {
 	char xp[512], sc[512];
 	const char *add[] = { xp, "XENBUS_TYPE=vbd", "XENBUS_BASE_PATH=backend",
 			      sc, NULL };
-	char *argv[4], **env;
+	char *argv[5], **env;
 	int r, i = 0;
 
 	snprintf(xp, sizeof(xp), "XENBUS_PATH=%s", bp);
@@ -425,20 +425,56 @@ static int run_script(const char *prog, const char *personality,
 	argv[i++] = (char *)prog;
 	if (personality)
 		argv[i++] = (char *)personality;
+	if (dry)
+		argv[i++] = "--dry-run";
 	argv[i++] = (char *)cmd;
 	argv[i] = NULL;
 	env = tu_env(NULL, add);
-	r = tu_run(argv, env, 60000, NULL);
+	r = tu_run(argv, env, 60000, out);
 	tu_env_free(env);
 	return r;
 }
 
 int bt_cli(const char *cmd, const char *bp)
 {
-	return run_script(XHP_CLI, "block", cmd, bp);
+	return run_script(XHP_CLI, "block", cmd, bp, false, NULL);
+}
+
+int bt_cli_dry(const char *cmd, const char *bp, char **out)
+{
+	return run_script(XHP_CLI, "block", cmd, bp, true, out);
 }
 
 int bt_xen(const char *cmd, const char *bp)
 {
-	return run_script(XEN_BLOCK, NULL, cmd, bp);
+	return run_script(XEN_BLOCK, NULL, cmd, bp, false, NULL);
+}
+
+static void dump_into(FILE *f, const char *path)
+{
+	unsigned int len, n, i;
+	char **kids, sub[1024];
+	char *v = xs_read(xs(), XBT_NULL, path, &len);
+
+	fprintf(f, "%s=%s\n", path, v ? v : "(unreadable)");
+	free(v);
+	kids = xs_directory(xs(), XBT_NULL, path, &n);
+	for (i = 0; kids && i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", path, kids[i]);
+		dump_into(f, sub);
+	}
+	free(kids);
+}
+
+char *bt_dump(const char *path)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		die("open_memstream");
+	dump_into(f, path);
+	fclose(f);
+	return buf;
 }

@@ -74,5 +74,10 @@ int bt_ours(const char *cmd, const char *bp, int *status, char **msg);
  * the exit status. */
 int bt_cli(const char *cmd, const char *bp);
 int bt_xen(const char *cmd, const char *bp);
+/* xhp-hotplug block --dry-run CMD: the exit status; stdout and stderr
+ * into *out (free()) when @out is not NULL. */
+int bt_cli_dry(const char *cmd, const char *bp, char **out);
+/* Every key under @path (itself included), "path=value" lines (free()). */
+char *bt_dump(const char *path);
 
 #endif

@@ -135,6 +135,63 @@ static void test_phy_uuid_label(void **state)
 	free(img);
 }
 
+/*
+ * A tag more than one device carries (a guest can label the file system
+ * on its own disk like another's) is refused naming them all; nothing
+ * is written but the failure. A tag only one device has still resolves.
+ */
+static void test_tag_not_unique(void **state)
+{
+	char label[32], uniq[32], uuid[64], tag[96], bp[128];
+	char *a, *b, *c, *na, *nb, *nc, *msg = NULL;
+	int st;
+
+	snprintf(label, sizeof(label), "xhpdup%u", (unsigned int)getpid());
+	snprintf(uniq, sizeof(uniq), "xhpone%u", (unsigned int)getpid());
+	snprintf(uuid, sizeof(uuid), "6c1a0e2e-0000-4000-8001-%012x",
+		 (unsigned int)getpid());
+	a = bt_image("dup-a.img", 8, label, uuid);
+	b = bt_image("dup-b.img", 8, label, uuid);
+	c = bt_image("dup-c.img", 8, uniq, NULL);
+	na = bt_losetup(a, false);
+	nb = bt_losetup(b, false);
+	nc = bt_losetup(c, false);
+	snprintf(tag, sizeof(tag), "LABEL=%s", label);
+	bt_backend(bp, sizeof(bp), 1, 51712, tag, "w", "phy", NULL);
+	assert_true(bt_ours("add", bp, &st, &msg) < 0);
+	assert_int_equal(st, XHP_STATUS_ERROR);
+	assert_contains(msg, "matches 2 devices: ");
+	assert_contains(msg, na);
+	assert_contains(msg, nb);
+	assert_null(strstr(msg, nc));
+	assert_key(bp, "physical-device", NULL);
+	assert_key(bp, "hotplug-status", "error");
+	print_message("  refused: %s\n", msg);
+	free(msg);
+	snprintf(tag, sizeof(tag), "UUID=%s", uuid);
+	bt_backend(bp, sizeof(bp), 1, 51712, tag, "w", "phy", NULL);
+	assert_true(bt_ours("add", bp, &st, &msg) < 0);
+	assert_contains(msg, "matches 2 devices: ");
+	assert_contains(msg, na);
+	assert_contains(msg, nb);
+	assert_key(bp, "physical-device", NULL);
+	free(msg);
+	/* the unique label on the third device resolves to it */
+	snprintf(tag, sizeof(tag), "LABEL=%s", uniq);
+	add_phy_ok(tag, nc, 1);
+	/* and the label once only one device carries it */
+	assert_int_equal(tu_runl(NULL, "losetup", "-d", nb, NULL), 0);
+	assert_int_equal(bt_wait_loops(b, 0), 0);
+	snprintf(tag, sizeof(tag), "LABEL=%s", label);
+	add_phy_ok(tag, na, 1);
+	free(na);
+	free(nb);
+	free(nc);
+	free(a);
+	free(b);
+	free(c);
+}
+
 /* A file: attached to a loop device with the keys to match. */
 static char *add_file_ok(char *bp, size_t size, const char *img,
 			 const char *mode, unsigned int fe, int want_ro)
@@ -636,6 +693,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_phy_relative, teardown),
 		cmocka_unit_test_teardown(test_phy_symlink, teardown),
 		cmocka_unit_test_teardown(test_phy_uuid_label, teardown),
+		cmocka_unit_test_teardown(test_tag_not_unique, teardown),
 		cmocka_unit_test_teardown(test_file_rw_readd_remove, teardown),
 		cmocka_unit_test_teardown(test_file_ro, teardown),
 		cmocka_unit_test_teardown(test_remove_checks_backing, teardown),

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -546,14 +548,20 @@ static void t_err_sock_quoted(void **state)
 	free(msg);
 }
 
+static char last_dry_msg[1024];
+
+/* A dry run in-process; its message (if any) in last_dry_msg. */
 static int ours_dry(int action, ...)
 {
+	char *msg = NULL;
 	va_list ap;
 	int r;
 
 	va_start(ap, action);
-	r = ours_v(action, "vif1.0", true, NULL, ap);
+	r = ours_v(action, "vif1.0", true, &msg, ap);
 	va_end(ap);
+	snprintf(last_dry_msg, sizeof(last_dry_msg), "%s", msg ? msg : "");
+	free(msg);
 	return r;
 }
 
@@ -567,6 +575,194 @@ static void t_dry_run(void **state)
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_int_equal(ours_dry(XHP_ACTION_OFFLINE, NULL), 0);
 	assert_port_on("vif1.0", "br0");
+}
+
+/* ---- dry runs: every read-only check, no change ---- */
+
+static void dump_into(FILE *f, const char *path)
+{
+	unsigned int n, i;
+	char **kids, sub[512], *v = xs_get(path);
+
+	fprintf(f, "%s=%s\n", path, v ? v : "(unreadable)");
+	free(v);
+	kids = xs_directory(xs, XBT_NULL, path, &n);
+	for (i = 0; kids && i < n; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", path, kids[i]);
+		dump_into(f, sub);
+	}
+	free(kids);
+}
+
+/* Each command's output (which must succeed and say something). */
+static void snap_cmd(FILE *f, const char *const argv[])
+{
+	char *out = NULL;
+	int r;
+
+	if (!strcmp(argv[0], "ovs-vsctl"))
+		r = ovsd_vsctl(&ovs, &out, argv[1], argv[2], argv[3], argv[4],
+			       argv[5], NULL);
+	else
+		r = tu_runl(&out, argv[0], argv[1], argv[2], argv[3], argv[4],
+			    argv[5], NULL);
+	/* (the only one that may be empty: no IPv4 address at all) */
+	if (r != 0 || !out || (!out[0] && strcmp(argv[1], "-4")))
+		fail_msg("snapshot %s %s: exit %d: %s", argv[0], argv[1], r,
+			 out ? out : "");
+	fprintf(f, "%s\n", out);
+	free(out);
+}
+
+/*
+ * What an online may change: the OVS rows (bridges, ports, interfaces,
+ * next_cfg), the links of the namespace (names, flags, MACs), the IPv4
+ * addresses (the vif's, which an online flushes), and the backend's keys.
+ */
+static char *world(void)
+{
+	static const char *const cmds[][7] = {
+		{ "ovs-vsctl", "--columns=_uuid,name,ports", "list", "Bridge",
+		  NULL },
+		{ "ovs-vsctl",
+		  "--columns=_uuid,name,interfaces,tag,trunks,vlan_mode,"
+		  "external_ids,other_config",
+		  "list", "Port", NULL },
+		{ "ovs-vsctl",
+		  "--columns=_uuid,name,type,external_ids,other_config", "list",
+		  "Interface", NULL },
+		{ "ovs-vsctl", "get", "Open_vSwitch", ".", "next_cfg", NULL },
+		{ "ip", "-o", "link", "show", NULL },
+		{ "ip", "-4", "-o", "addr", "show", NULL },
+	};
+	char *buf = NULL;
+	size_t size = 0, i;
+	FILE *f = open_memstream(&buf, &size);
+
+	assert_non_null(f);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		snap_cmd(f, cmds[i]);
+	dump_into(f, BE);
+	fclose(f);
+	return buf;
+}
+
+/*
+ * A dry-run online of vif1.0, in-process and through the CLI: both
+ * must agree, change
+ * nothing, and the CLI must print the in-process message when failing.
+ * Returns the in-process result, the message into *ret_msg.
+ */
+static int dry_online(char **ret_msg)
+{
+	char rundir[4200], *out = NULL, **env, *before, *after;
+	const char *add[] = { "XENBUS_PATH=backend/vif/1/0", "vif=vif1.0",
+			      rundir, NULL };
+	char *argv[] = { XHP_CLI,  "vif-openvswitch", "--dry-run",
+			 "online", "type_if=vif",     NULL };
+	int r, cli;
+
+	snprintf(rundir, sizeof(rundir), "OVS_RUNDIR=%s", ovs.dir);
+	before = world();
+	r = ours_dry(XHP_ACTION_ONLINE, NULL);
+	*ret_msg = strdup(last_dry_msg);
+	env = tu_env(NULL, add);
+	cli = tu_run(argv, env, 30000, &out);
+	tu_env_free(env);
+	after = world();
+	assert_string_equal(after, before);
+	print_message("  dry run: %d: %s", cli, out ? out : "\n");
+	assert_int_equal(cli, r < 0 ? 1 : 0);
+	if (r < 0)
+		assert_non_null(strstr(out, *ret_msg));
+	else
+		assert_non_null(strstr(out, "dry run: would add port "));
+	free(out);
+	free(after);
+	free(before);
+	return r;
+}
+
+/* A dry run refused as @part, then the real online, with the same
+ * message, which only the real one reports. */
+static void dry_refused(const char *part)
+{
+	char *dry = NULL, *msg = NULL;
+
+	assert_true(dry_online(&dry) < 0);
+	assert_non_null(strstr(dry, part));
+	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_string_equal(msg, dry);
+	assert_failed(msg, part);
+	free(msg);
+	free(dry);
+}
+
+static void t_dry_ok(void **state)
+{
+	char *msg = NULL;
+
+	(void)state;
+	be_put("bridge", "br1.10:20");
+	assert_int_equal(dry_online(&msg), 0);
+	free(msg);
+	/* a rename to do: not done */
+	be_put("vifname", "guestnic");
+	assert_int_equal(dry_online(&msg), 0);
+	free(msg);
+	be_put("vifname", NULL);
+	/* a port to replace (moved to another bridge): left as it is */
+	be_put("bridge", "br0");
+	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
+	be_put("bridge", "br1.10:20");
+	assert_int_equal(dry_online(&msg), 0);
+	free(msg);
+	assert_port_on("vif1.0", "br0");
+}
+
+static void t_dry_no_bridge(void **state)
+{
+	(void)state;
+	be_put("bridge", "nosuchbr");
+	dry_refused("bridge 'nosuchbr' not found in OVSDB");
+	assert_true(has_ipv4("vif1.0"));
+}
+
+static void t_dry_no_socket(void **state)
+{
+	(void)state;
+	be_put("ovsdb_socket", "unix:/nonexistent/db.sock");
+	dry_refused("OVSDB socket '/nonexistent/db.sock' does not exist");
+	be_put("ovsdb_socket", NULL);
+}
+
+/* A socket file nothing listens on: ovsdb-server is down. */
+static void t_dry_server_down(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *msg = NULL;
+	int fd;
+
+	(void)state;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dead.sock", ovs.dir);
+	unlink(sa.sun_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	be_put("ovsdb_socket", sa.sun_path);
+	assert_true(dry_online(&msg) < 0);
+	print_message("  server down: %s\n", msg);
+	free(msg);
+	be_put("ovsdb_socket", NULL);
+	unlink(sa.sun_path);
+}
+
+static void t_dry_no_device(void **state)
+{
+	(void)state;
+	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
+	dry_refused("device 'vif1.0' does not exist");
 }
 
 static void t_err_vifname_taken(void **state)
@@ -856,6 +1052,9 @@ int main(int argc, char **argv)
 		T(t_err_no_device),    T(t_cli),
 		T(t_dry_run),	       T(t_err_vifname_taken),
 		T(t_err_vm_name_utf8), T(t_err_sock_quoted),
+		T(t_dry_ok),	       T(t_dry_no_bridge),
+		T(t_dry_no_socket),    T(t_dry_server_down),
+		T(t_dry_no_device),
 	};
 	static const struct CMUnitTest vswitchd[] = {
 		T(t_err_no_vswitchd),

@@ -525,6 +525,13 @@ static void test_bad_gateway_dev(void **state)
 	xhp_request_free(req);
 	req = ok(L("online", "netdev="), L(P_VIF, "vif=vif3.1"));
 	assert_string_equal(xhp_request_setting(req, "netdev"), "");
+	/* xhp_request_set checks them the same way. */
+	assert_int_equal(xhp_request_set(req, "netdev", "eth0/x"), -EINVAL);
+	assert_int_equal(xhp_request_set(req, "gatewaydev", "a b"), -EINVAL);
+	assert_string_equal(xhp_request_setting(req, "netdev"), "");
+	assert_null(xhp_request_setting(req, "gatewaydev"));
+	assert_int_equal(xhp_request_set(req, "gatewaydev", "eth2"), 0);
+	assert_string_equal(xhp_request_setting(req, "gatewaydev"), "eth2");
 	xhp_request_free(req);
 }
 
