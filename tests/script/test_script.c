@@ -16,6 +16,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include "internal.h"
 #include "testutil.h"
@@ -115,13 +120,25 @@ static void test_missing_script(void **state)
 	xhp_ctx *ctx;
 	xhp_request *req;
 	xhp_result *res = NULL;
+	int r;
 
 	assert_int_equal(xhp_ctx_new(&ctx), 0);
 	req = vif_request(ctx, XHP_ACTION_ONLINE, 2);
-	assert_int_equal(xhp_script_run(ctx, "/nonexistent/vif-x", req, &res),
-			 -ENOENT);
+	r = xhp_script_run(ctx, "/nonexistent/vif-x", req, &res);
+	/*
+	 * Under valgrind posix_spawn() cannot report the exec's failure
+	 * (its clone(CLONE_VM | CLONE_VFORK) runs as a fork, so the child's
+	 * errno never reaches the parent): the child exits 127 instead.
+	 */
+	if (RUNNING_ON_VALGRIND && r == -EIO) {
+		assert_int_equal(xhp_result_exit_code(res), 127);
+		xhp_result_free(res);
+		goto out;
+	}
+	assert_int_equal(r, -ENOENT);
 	assert_null(res);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx), "cannot run"));
+out:
 	xhp_request_free(req);
 	xhp_ctx_unref(ctx);
 }
