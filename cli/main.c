@@ -37,6 +37,37 @@ static void usage(FILE *f)
 		   "binary acts as it.\n");
 }
 
+static void personality_usage(const char *name)
+{
+	printf("Usage: %s [--dry-run] COMMAND [key=value...]\n"
+	       "       %s --help | --version\n\n"
+	       "COMMAND: add, remove, online, offline. The environment gives "
+	       "XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or "
+	       "udev set them.\nThis is the %s personality of xhp-hotplug "
+	       "(see xhp-hotplug --help).\n",
+	       name, name, name);
+}
+
+/*
+ * --help and --version as the first argument of a personality (the
+ * binary under its name, or xhp-hotplug PERSONALITY): print, exit 0, no
+ * xenstore. Returns 1 when @arg was one of them.
+ */
+static int personality_option(const char *name, const char *arg)
+{
+	if (!arg)
+		return 0;
+	if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+		personality_usage(name);
+		return 1;
+	}
+	if (!strcmp(arg, "--version")) {
+		printf("%s (xhp-hotplug) %s\n", name, xhp_version());
+		return 1;
+	}
+	return 0;
+}
+
 static int is_personality(const char *name)
 {
 	unsigned int i;
@@ -62,8 +93,9 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	r = xhp_request_parse(ctx, argc, argv, environ, &req);
 	if (r < 0)
 		return 1;
-	print_kv("action", xhp_action_name(xhp_request_action(req)));
-	print_kv("kind", xhp_kind_name(xhp_request_kind(req)));
+	print_kv("action",
+		 xhp_request_action_to_string(xhp_request_action(req)));
+	print_kv("kind", xhp_request_kind_to_string(xhp_request_kind(req)));
 	print_kv("noop", xhp_request_is_noop(req) ? "1" : "0");
 	print_kv("backend_path", xhp_request_backend_path(req));
 	print_kv("xenbus_type", xhp_request_xenbus_type(req));
@@ -88,7 +120,7 @@ static void report_parse_failure(xhp_ctx *ctx)
 	if (!path)
 		return;
 	snprintf(msg, sizeof(msg), "%s", xhp_ctx_last_error(ctx));
-	if (xhp_backend_report(ctx, path, XHP_STATUS_ERROR, msg) < 0)
+	if (xhp_device_report(ctx, path, XHP_STATUS_ERROR, msg) < 0)
 		cli_log(LOG_ERR, "could not report the failure to xenstore: %s",
 			xhp_ctx_last_error(ctx));
 }
@@ -129,6 +161,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (is_personality(base)) {
+		if (argc > 1 && personality_option(base, argv[1])) {
+			r = 0;
+			goto out;
+		}
 		cli_log_open(ctx, base);
 		r = cmd_run(ctx, base, argc - 1, argv + 1);
 		goto out;
@@ -151,6 +187,10 @@ int main(int argc, char **argv)
 		cli_log_open(ctx, "xhp-hotplug");
 		r = cli_lock(ctx, argc - 1, argv + 1);
 	} else if (is_personality(argv[1])) {
+		if (argc > 2 && personality_option(argv[1], argv[2])) {
+			r = 0;
+			goto out;
+		}
 		cli_log_open(ctx, argv[1]);
 		r = cmd_run(ctx, argv[1], argc - 2, argv + 2);
 	} else {

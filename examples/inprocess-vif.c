@@ -39,7 +39,7 @@ static void print_result(const char *dev, int r, const xhp_result *res)
 	int status = res ? xhp_result_status(res) : XHP_STATUS_NONE;
 
 	printf("%s: %s (%d), hotplug-status %s", dev, r < 0 ? "failed" : "ok",
-	       r, status ? xhp_status_name(status) : "(none)");
+	       r, status ? xhp_result_status_to_string(status) : "(none)");
 	if (res)
 		printf(", %.1f ms", xhp_result_elapsed_us(res) / 1000.0);
 	printf("\n");

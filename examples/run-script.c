@@ -43,7 +43,7 @@ static void print_result(const char *dev, const xhp_result *res)
 	else
 		printf("exit %d", xhp_result_exit_code(res));
 	printf(", hotplug-status %s, %.1f ms\n",
-	       status ? xhp_status_name(status) : "(none)",
+	       status ? xhp_result_status_to_string(status) : "(none)",
 	       xhp_result_elapsed_us(res) / 1000.0);
 	if (err)
 		printf("  hotplug-error: %s\n", err);

@@ -25,7 +25,7 @@ int main(void)
 		return 1;
 	}
 	printf("libxhp %s: %s %s %s\n", xhp_version(),
-	       xhp_action_name(xhp_request_action(req)),
+	       xhp_request_action_to_string(xhp_request_action(req)),
 	       xhp_request_device(req), xhp_request_backend_path(req));
 	xhp_request_free(req);
 	xhp_ctx_unref(ctx);

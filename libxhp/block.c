@@ -7,9 +7,11 @@
  * which stays held until device.c has written physical-device and
  * hotplug-status (Xen holds it across write_dev).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -24,6 +26,7 @@
 #include "util.h"
 
 #define MAX_FILE_LOOPS 64
+#define LOOP_TAG_MAX 48
 
 /* What add and remove read from the backend directory. */
 struct vbd {
@@ -413,10 +416,46 @@ static bool direct_io_safe(struct xhp_op *op)
 	       !strcmp(s, "1");
 }
 
+/*
+ * The mark this backend's add puts on its loop devices (lo_file_name):
+ * "xhp:<type>/<frontend>/<devid>", the backend path after "backend/".
+ * Loop devices are local, so the backend's home domain is ours.
+ */
+static int loop_tag(struct xhp_op *op, char *buf, size_t size)
+{
+	const char *bp = op->req->backend_path, *t = strstr(bp, "backend/");
+	int n;
+
+	n = t ? snprintf(buf, size, "xhp:%s", t + 8) : -1;
+	if (n < 0 || (size_t)n >= size || strchr(buf, ' '))
+		return xhp_err(op->ctx, EINVAL,
+			       "%s: cannot make a loop device mark of it", bp);
+	return 0;
+}
+
+/*
+ * Undo the attach of a failed add. A failure here is logged; the error
+ * of the step that failed first stays the one reported (hotplug-error).
+ */
+static void undo_attach(struct xhp_op *op, const struct xhp_loop *l,
+			const struct xhp_bdev *b)
+{
+	char saved[XHP_ERR_MAX];
+	int r;
+
+	memcpy(saved, op->ctx->err, sizeof(saved));
+	r = xhp_loop_detach(op->ctx, l->index, b->dev, b->ino, b->path);
+	if (r < 0)
+		xhp_log(op->ctx, LOG_ERR, "undo: %s is left attached: %s",
+			l->path, op->ctx->err);
+	memcpy(op->ctx->err, saved, sizeof(saved));
+}
+
 static int add_file(struct xhp_op *op, const struct vbd *v,
 		    const struct xhp_bdev *b, unsigned int fe)
 {
 	bool ro = v->mode == 'r', dio = direct_io_safe(op);
+	char tag[LOOP_TAG_MAX];
 	struct xhp_loop l;
 	xhp_lock *lock = NULL;
 	int r;
@@ -429,6 +468,9 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 			 dio ? ", direct I/O" : "");
 		return 0;
 	}
+	r = loop_tag(op, tag, sizeof(tag));
+	if (r < 0)
+		return r;
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
 	if (r < 0)
 		return r;
@@ -447,7 +489,7 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 		if (r < 0)
 			goto release_lock;
 	}
-	r = xhp_loop_attach(op->ctx, b->path, b->dev, b->ino, ro, dio, &l);
+	r = xhp_loop_attach(op->ctx, b->path, b->dev, b->ino, ro, dio, tag, &l);
 	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ETXTBSY) {
 		if (!ro)
 			r = refuse_read_only(op, b);
@@ -475,7 +517,7 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	op->lock = lock; /* device.c releases it */
 	return 0;
 detach_loop:
-	xhp_loop_detach(op->ctx, l.index, b->dev, b->ino, b->path);
+	undo_attach(op, &l, b);
 release_lock:
 	xhp_lock_release(lock);
 	return r < 0 ? r : 0;
@@ -532,28 +574,142 @@ clear_vbd:
 	return r;
 }
 
-/* The node to detach: this run's own (undoing its add), else <bp>/node. */
-static int node_of(struct xhp_op *op, char **ret)
+/* A key of the backend: this run's own (undoing its add), else stored. */
+static int backend_key(struct xhp_op *op, const char *key, char **ret)
 {
 	size_t i;
-	int r;
 
 	for (i = 0; i < op->n_keys; i++)
-		if (!strcmp(op->keys[i].key, "node")) {
+		if (!strcmp(op->keys[i].key, key)) {
 			*ret = strdup(op->keys[i].value);
 			return *ret ? 0 :
 				      xhp_err(op->ctx, ENOMEM, "out of memory");
 		}
-	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "node", ret);
-	return r;
+	return xhp_xs_read_key(op->ctx, op->req->backend_path, key, ret);
 }
 
-static int remove_loop(struct xhp_op *op, const struct vbd *v, const char *node)
+/* What may prove that a loop device is this backend's (block_remove). */
+struct proof {
+	const char *tag; /* the mark of this backend's add */
+	bool have_rdev;
+	dev_t rdev; /* physical-device */
+	uint64_t diskseq; /* the diskseq key; 0: none */
+	const struct xhp_bdev *file; /* params' file; NULL: gone */
+	const char *names[2]; /* what sysfs may call the file */
+};
+
+/* Is sysfs backing_file @backing the file once at @name? */
+static bool backing_named(const char *backing, const char *name)
 {
-	char q[XHP_QUOTE_MAX];
-	unsigned int idx;
+	size_t n = name ? strlen(name) : 0;
+
+	return n && !strncmp(backing, name, n) &&
+	       (backing[n] == '\0' || !strcmp(backing + n, " (deleted)"));
+}
+
+static int judge_node(xhp_ctx *ctx, const struct xhp_loop_info *i, void *ud,
+		      char *why, size_t size)
+{
+	const struct proof *p = ud;
+	const char *backing = i->backing[0] ? i->backing : "an unknown file";
+	size_t k;
+
+	(void)ctx;
+	if (p->have_rdev && i->rdev != p->rdev) {
+		snprintf(why, size, "it is %x:%x, not physical-device %x:%x",
+			 major(i->rdev), minor(i->rdev), major(p->rdev),
+			 minor(p->rdev));
+		return 0;
+	}
+	if (p->diskseq && i->diskseq) {
+		if (i->diskseq == p->diskseq)
+			return 1;
+		snprintf(why, size,
+			 "its diskseq is %llx, not the %llx of this "
+			 "backend's add: attached again since (to %s)",
+			 (unsigned long long)i->diskseq,
+			 (unsigned long long)p->diskseq, backing);
+		return 0;
+	}
+	if (xhp_loop_tagged(i->name, p->tag))
+		return 1;
+	/* An add that does not mark its device (Xen's script): its file. */
+	if (p->file && i->dev == p->file->dev && i->ino == p->file->ino)
+		return 1;
+	for (k = 0; k < ARRAY_SIZE(p->names); k++)
+		if (backing_named(i->backing, p->names[k]))
+			return 1;
+	snprintf(why, size,
+		 "it backs %s, not this backend's params, and has no mark "
+		 "or diskseq of this backend's add",
+		 backing);
+	return 0;
+}
+
+/* A dangling symlink's target, absolute, into @buf; "" when none. */
+static void link_target(const char *link, char *buf, size_t size)
+{
+	char t[4096];
+	const char *slash = strrchr(link, '/');
+	ssize_t n = readlink(link, t, sizeof(t) - 1);
+	int w = -1;
+
+	buf[0] = '\0';
+	if (n <= 0)
+		return;
+	t[n] = '\0';
+	if (t[0] == '/')
+		w = snprintf(buf, size, "%s", t);
+	else if (slash)
+		w = snprintf(buf, size, "%.*s/%s", (int)(slash - link), link,
+			     t);
+	if (w < 0 || (size_t)w >= size)
+		buf[0] = '\0'; /* a cut name must not match */
+}
+
+static int read_proof(struct xhp_op *op, struct proof *p)
+{
+	_cleanup_free_ char *pd = NULL, *seq = NULL;
+	char q[XHP_QUOTE_MAX], *end;
+	unsigned int ma, mi;
+	const char *why;
+	int r;
+
+	r = backend_key(op, "physical-device", &pd);
+	if (r == 0) {
+		if (xhp_parse_physical_device(pd, &ma, &mi, &why) < 0)
+			return xhp_err(op->ctx, EINVAL,
+				       "bad physical-device '%s': %s",
+				       xhp_quote(q, pd), why);
+		p->have_rdev = true;
+		p->rdev = makedev(ma, mi);
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	r = backend_key(op, "diskseq", &seq);
+	if (r == 0) {
+		errno = 0;
+		p->diskseq = strtoull(seq, &end, 16);
+		if (errno || end == seq || *end)
+			p->diskseq = 0; /* then the mark or the file */
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * Detach @node if it is provably this backend's loop device (see
+ * block_remove), whether or not params still names a file.
+ */
+static int remove_node(struct xhp_op *op, const struct vbd *v, const char *node,
+		       const char *tag)
+{
+	struct proof p = { .tag = tag };
+	struct xhp_bdev b = { 0 };
+	char q[XHP_QUOTE_MAX], why[512], target[4096];
 	xhp_lock *lock = NULL;
-	struct xhp_bdev b;
+	unsigned int idx;
 	int r;
 
 	if (xhp_loop_parse_node(node, &idx) < 0)
@@ -562,137 +718,169 @@ static int remove_loop(struct xhp_op *op, const struct vbd *v, const char *node)
 			       "device",
 			       xhp_quote(q, node));
 	r = xhp_bdev_resolve(op->ctx, v->params, &b);
-	if (r == -ENOENT && v->params[0] == '/') {
-		/* The file is gone: match the loop's backing name. */
+	if (r == -ENOENT || r == -ENOTBLK) {
+		/* The image, or the link to it, is gone (or no file any
+		 * more): the keys and the device's own record still tell
+		 * whether it is ours. */
+		xhp_bdev_clear(&b);
 		xhp_clear_error(op->ctx);
-		b.path = strdup(v->params);
-		if (!b.path)
-			return xhp_err(op->ctx, ENOMEM, "out of memory");
-		b.kind = XHP_BDEV_FILE;
+		link_target(v->params, target, sizeof(target));
+		p.names[0] = v->params;
+		p.names[1] = target;
 		r = 0;
-	}
-	if (r < 0)
-		goto clear_bdev;
-	if (b.kind != XHP_BDEV_FILE) {
+	} else if (r == 0 && b.kind != XHP_BDEV_FILE) {
 		r = xhp_err(op->ctx, EINVAL,
 			    "%s names a loop device but "
 			    "params %s is not a file",
 			    node, b.path);
-		goto clear_bdev;
+	} else if (r == 0) {
+		p.file = &b;
+		p.names[0] = b.path;
+		p.names[1] = v->params;
 	}
+	if (r < 0)
+		goto clear_bdev;
+	r = read_proof(op, &p);
+	if (r < 0)
+		goto clear_bdev;
 	if (op->dry_run) {
-		xhp_info(op->ctx, "dry run: would detach %s from %s", node,
-			 b.path);
-		r = 0;
+		xhp_info(op->ctx, "dry run: would detach %s if it is %s's",
+			 node, op->req->backend_path);
 		goto clear_bdev;
 	}
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
 	if (r < 0)
 		goto clear_bdev;
-	r = xhp_loop_detach(op->ctx, idx, b.dev, b.ino, b.path);
-	if (r == 1)
+	r = xhp_loop_detach_if(op->ctx, idx, judge_node, &p, why, sizeof(why));
+	if (r == 0)
+		xhp_info(op->ctx, "detached %s", node);
+	else if (r == 1)
 		xhp_info(op->ctx, "%s is already detached", node);
-	else if (r == 0)
-		xhp_info(op->ctx, "detached %s from %s", node, b.path);
-	if (r == -ESTALE) {
+	else if (r == 2)
 		/* Ours is gone and the number reused: nothing of ours left. */
-		xhp_log(op->ctx, LOG_WARNING, "%s", op->ctx->err);
-		xhp_clear_error(op->ctx);
-		r = 0;
-	}
+		xhp_log(op->ctx, LOG_WARNING, "%s left alone: %s", node, why);
 	xhp_lock_release(lock);
 clear_bdev:
 	xhp_bdev_clear(&b);
 	return r < 0 ? r : 0;
 }
 
-/*
- * Is /dev/loopN a loop device that an add killed between its attach and
- * its xenstore write left behind? No backend names it (node or
- * physical-device) and nobody holds it exclusively (a mount, dm, md).
- * 1 yes, 0 no, or -errno.
- */
-static int is_orphan(struct xhp_op *op, unsigned int idx)
+static int judge_orphan(xhp_ctx *ctx, const struct xhp_loop_info *i, void *ud,
+			char *why, size_t size)
 {
-	struct xhp_share_hit hit;
-	char node[32];
-	struct stat st;
-	int fd, r;
-
-	snprintf(node, sizeof(node), "/dev/loop%u", idx);
-	fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENXIO || errno == EBUSY ?
-			       0 :
-			       xhp_err(op->ctx, errno, "cannot open %s: %s",
-				       node, strerror(errno));
-	r = fstat(fd, &st) < 0 ? -errno : 0;
-	close(fd);
-	if (r < 0)
-		return xhp_err(op->ctx, r, "cannot stat %s: %s", node,
-			       strerror(-r));
-	r = xhp_backend_claims(op->ctx, op->req->backend_path, st.st_rdev, node,
-			       &hit);
-	if (r > 0)
-		xhp_debug(op->ctx, "%s is %s's", node, hit.path);
-	return r < 0 ? r : !r;
+	(void)ctx;
+	if (xhp_loop_tagged(i->name, ud))
+		return 1;
+	snprintf(why, size, "it has no mark of this backend's add");
+	return 0;
 }
 
 /*
- * Remove without a node: an add of this file killed after LOOP_CONFIGURE
- * and before the transaction that writes node and physical-device leaves
- * an attached loop device that nothing names. Under the block lock (which
- * every add holds from before its attach until its keys are written, ours
- * and Xen's), detach the loop devices of the file that no backend claims.
+ * Remove without a node: an add of this backend killed after
+ * LOOP_CONFIGURE and before the transaction that writes node and
+ * physical-device leaves an attached loop device that nothing names. It
+ * carries this backend's mark: detach it. Under the block lock (which
+ * every add holds from before its attach until its keys are written),
+ * so an add in progress is not taken for interrupted. A loop device of
+ * params' file without the mark (an administrator's losetup, another
+ * backend's) is left alone, and logged.
  */
-static int remove_orphans(struct xhp_op *op, const struct xhp_bdev *b)
+static int remove_orphans(struct xhp_op *op, const struct vbd *v,
+			  const struct xhp_bdev *b, const char *tag)
 {
-	unsigned int idx[MAX_FILE_LOOPS];
+	_cleanup_free_ char *node = NULL;
+	char backing[4096], why[256];
 	xhp_lock *lock = NULL;
-	size_t i, n;
-	int r, o;
+	struct dirent *de;
+	unsigned int idx;
+	DIR *d;
+	int r;
 
 	if (op->dry_run) {
 		xhp_info(op->ctx,
-			 "dry run: would detach the loop devices of "
-			 "%s that no backend names",
-			 b->path);
+			 "dry run: would detach the loop devices "
+			 "marked %s",
+			 tag);
 		return 0;
 	}
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
 	if (r < 0)
 		return r;
-	r = xhp_loop_find(op->ctx, NULL, b->dev, b->ino, b->path, idx,
-			  MAX_FILE_LOOPS, &n);
-	for (i = 0; r >= 0 && i < n && i < MAX_FILE_LOOPS; i++) {
-		o = is_orphan(op, idx[i]);
-		if (o <= 0) {
-			r = o;
+	/* An add that held the lock may have written node meanwhile. */
+	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "node", &node);
+	if (r != -ENOENT) {
+		xhp_lock_release(lock);
+		return r < 0 ? r : remove_node(op, v, node, tag);
+	}
+	r = 0;
+	d = opendir("/sys/block");
+	if (!d) {
+		r = xhp_err(op->ctx, errno, "cannot list /sys/block: %s",
+			    strerror(errno));
+		goto release_lock;
+	}
+	while (r >= 0 && (de = readdir(d))) {
+		if (sscanf(de->d_name, "loop%u", &idx) != 1 ||
+		    xhp_loop_backing_file(NULL, idx, backing, sizeof(backing)) <
+			    0)
+			continue;
+		if (!xhp_loop_is_tagged(idx, tag)) {
+			if (b && backing_named(backing, b->path))
+				xhp_info(op->ctx,
+					 "/dev/loop%u of %s left alone: "
+					 "no node names it and it has no "
+					 "mark of this backend's add",
+					 idx, backing);
 			continue;
 		}
-		r = xhp_loop_detach(op->ctx, idx[i], b->dev, b->ino, b->path);
+		r = xhp_loop_detach_if(op->ctx, idx, judge_orphan, (void *)tag,
+				       why, sizeof(why));
 		if (r == 0)
 			xhp_info(op->ctx,
-				 "detached /dev/loop%u from %s, left "
-				 "by an interrupted add",
-				 idx[i], b->path);
+				 "detached /dev/loop%u (%s), left by an "
+				 "interrupted add of this backend",
+				 idx, backing);
 	}
+	closedir(d);
+release_lock:
 	xhp_lock_release(lock);
 	return r < 0 ? r : 0;
 }
 
+/*
+ * remove detaches only a loop device this backend provably attached:
+ * - with node: node must agree with physical-device (when present), and
+ *   then either its diskseq is the diskseq key (this very attachment),
+ *   or, on a kernel without diskseq, it carries the mark our add puts
+ *   in lo_file_name (loop_tag), or, for an add that does not mark (Xen's
+ *   script), it backs params' file (by device and inode, or by the name
+ *   sysfs keeps, " (deleted)" or not, also through a dangling link).
+ *   params itself need not exist any more.
+ * - without node: only loop devices with this backend's mark (an add
+ *   interrupted between its attach and its keys).
+ * Anything else is left alone, with the reason in the log, and remove
+ * succeeds.
+ * Xen's block script, on remove: for a params that is still a regular
+ * file, `losetup -d $node` whatever node is attached to now (no check;
+ * a missing node makes xenstore_read fail the script); for a block
+ * device nothing; when params is gone (neither -b nor -f) nothing, so
+ * the loop device stays attached for ever.
+ */
 static int block_remove(struct xhp_op *op)
 {
 	_cleanup_free_ char *node = NULL;
+	char tag[LOOP_TAG_MAX];
 	struct vbd v = { 0 };
 	int r;
 
 	r = read_vbd(op, &v, false);
+	if (r >= 0)
+		r = loop_tag(op, tag, sizeof(tag));
 	if (r < 0)
 		goto clear_vbd;
-	r = node_of(op, &node);
+	r = backend_key(op, "node", &node);
 	if (r == 0) {
-		r = remove_loop(op, &v, node);
+		r = remove_node(op, &v, node, tag);
 	} else if (r == -ENOENT) {
 		/* A device: nothing to undo. Else another type's helper. */
 		struct xhp_bdev b = { 0 };
@@ -701,13 +889,16 @@ static int block_remove(struct xhp_op *op)
 		/* Files (always absolute paths) may have a lost loop. */
 		if (v.params[0] != '/' && is_xen_type(v.type))
 			goto clear_vbd;
-		if (xhp_bdev_resolve(op->ctx, v.params, &b) < 0) {
+		r = xhp_bdev_resolve(op->ctx, v.params, &b);
+		if (r < 0) {
 			xhp_clear_error(op->ctx);
 			r = run_helper(op, &v, "remove");
-			if (r == 1)
+			if (r == 1 && v.params[0] == '/')
+				r = remove_orphans(op, &v, NULL, tag);
+			else if (r == 1)
 				r = 0;
 		} else if (b.kind == XHP_BDEV_FILE) {
-			r = remove_orphans(op, &b);
+			r = remove_orphans(op, &v, &b, tag);
 		}
 		xhp_bdev_clear(&b);
 	}

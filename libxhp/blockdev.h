@@ -72,21 +72,13 @@ struct xhp_share_hit {
  * with @mode, under Xen's same-VM rules (vm uuid and target), for the
  * frontend @frontend_id. Scans <home>/backend/vbd and vbd3, where home is
  * the domain of @backend_path (relative: our own), and dom0's as well,
- * all in one transaction. Our own backend (@backend_path) is skipped.
+ * in one pass without a transaction (call it under the block lock). Our
+ * own backend (@backend_path) is skipped.
  * Returns 1 with *ret filled, 0 when none, or -errno.
  */
 int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
 			 unsigned int frontend_id, const dev_t *devs, size_t n,
 			 char mode, struct xhp_share_hit *ret);
-
-/*
- * Another vbd/vbd3 backend (same homes as xhp_backend_conflict) that
- * names @dev as its physical-device or @node (may be NULL) as its node,
- * whatever its mode and domain. *ret (may be NULL) gets it.
- * Returns 1, 0 when none, or -errno.
- */
-int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
-		       const char *node, struct xhp_share_hit *ret);
 
 /* Does the path @name have a ".." component? */
 bool xhp_bdev_has_dotdot(const char *name);

@@ -72,6 +72,7 @@ XHP_EXPORT int xhp_ctx_set_timeout_ms(xhp_ctx *ctx, uint64_t ms)
 	if (!ctx || ms == 0 || ms > UINT64_MAX / 1000)
 		return -EINVAL;
 	ctx->timeout_ms = ms;
+	ctx->timeout_set = true;
 	return 0;
 }
 

@@ -99,7 +99,7 @@ static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
 	if (!req->backend_path)
 		return;
 	memcpy(saved, ctx->err, sizeof(saved));
-	if (xhp_backend_report(ctx, req->backend_path, status, message) < 0)
+	if (xhp_device_report(ctx, req->backend_path, status, message) < 0)
 		xhp_log(ctx, LOG_ERR,
 			"could not report the failure to "
 			"xenstore: %s",
@@ -116,8 +116,9 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 	int r, u;
 
 	xhp_info(op->ctx, "%s %s %s (%s)", p->name,
-		 xhp_action_name(req->action),
-		 req->device ? req->device : xhp_kind_name(req->kind),
+		 xhp_request_action_to_string(req->action),
+		 req->device ? req->device :
+			       xhp_request_kind_to_string(req->kind),
 		 req->backend_path);
 	op->res = res;
 	r = add ? p->add(op) : p->remove(op);
@@ -144,7 +145,8 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 	res->status = op->fail_status ? op->fail_status : XHP_STATUS_ERROR;
 	if (!op->ctx->err[0])
 		xhp_err(op->ctx, r, "%s %s failed: %s", p->name,
-			xhp_action_name(req->action), strerror(-r));
+			xhp_request_action_to_string(req->action),
+			strerror(-r));
 	xhp_result_set_message(res, op->ctx->err);
 	if (!op->dry_run)
 		report_failure(op->ctx, req, res->status, op->ctx->err);
@@ -172,14 +174,14 @@ XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
 			       xhp_quote(q, personality));
 	if (!(p->kinds & (1u << req->kind)))
 		return xhp_err(ctx, EINVAL, "%s does not handle %s devices",
-			       p->name, xhp_kind_name(req->kind));
+			       p->name, xhp_request_kind_to_string(req->kind));
 	res = xhp_result_new();
 	if (!res)
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	if (req->noop) {
 		xhp_debug(ctx, "%s: nothing to do for %s of a %s device",
-			  p->name, xhp_action_name(req->action),
-			  xhp_kind_name(req->kind));
+			  p->name, xhp_request_action_to_string(req->action),
+			  xhp_request_kind_to_string(req->kind));
 		r = 0;
 	} else {
 		xhp_deadline_start(ctx);

@@ -21,6 +21,8 @@ int xhp_fault_check(xhp_ctx *ctx, enum xhp_fault_layer layer, const char *step)
 		   (f->hit_layer == XHP_FAULT_XS ||
 		    f->hit_layer == XHP_FAULT_XS_TX)) {
 		e = f->hit_err;
+	} else if (f->also_step && f->hits && !strcmp(step, f->also_step)) {
+		e = f->err[layer] ? f->err[layer] : EIO;
 	} else {
 		return 0;
 	}

@@ -35,6 +35,9 @@ struct xhp_fault {
 	unsigned int fail_at; /* 1-based seam call to fail; 0: none */
 	int err[XHP_FAULT_LAYERS]; /* positive errno per layer */
 	bool sticky_xs;
+	/* After the planned failure, also fail every call of this step
+	 * (e.g. "LOOP_CLR_FD": the undo of the failed add fails too). */
+	const char *also_step;
 	/* Kept by the seam: */
 	unsigned int calls; /* seam calls seen */
 	unsigned int hits; /* failures injected */

@@ -28,6 +28,7 @@ struct xhp_ctx {
 	void *log_userdata;
 	int log_priority;
 	uint64_t timeout_ms;
+	bool timeout_set; /* by xhp_ctx_set_timeout_ms: scripts use it too */
 	bool dry_run;
 	uint64_t deadline_us; /* of the operation under way; 0: none */
 	char *lock_dir;

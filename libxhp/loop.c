@@ -58,13 +58,20 @@ int xhp_loop_backing_file(const char *sysfs_root, unsigned int index, char *buf,
 }
 
 /* The kernel's huge_encode_dev() layout of loop_info64.lo_device. */
-static bool kdev_is(uint64_t kdev, dev_t dev)
+static dev_t kdev_decode(uint64_t kdev)
 {
 	unsigned int ma = (unsigned int)((kdev >> 8) & 0xfff);
 	unsigned int mi =
 		(unsigned int)((kdev & 0xff) | ((kdev >> 12) & 0xfff00));
 
-	return ma == major(dev) && mi == minor(dev);
+	return makedev(ma, mi);
+}
+
+static bool kdev_is(uint64_t kdev, dev_t dev)
+{
+	dev_t d = kdev_decode(kdev);
+
+	return major(d) == major(dev) && minor(d) == minor(dev);
 }
 
 static int open_loop(xhp_ctx *ctx, unsigned int index, int flags)
@@ -87,8 +94,9 @@ static int open_loop(xhp_ctx *ctx, unsigned int index, int flags)
 
 /* Configure one free device; -EBUSY when someone else took it first. */
 static int configure(xhp_ctx *ctx, int lfd, int ffd, const char *file,
-		     bool read_only, bool direct_io)
+		     const char *tag, bool read_only, bool direct_io)
 {
+	char *name;
 	struct loop_config cfg;
 
 	memset(&cfg, 0, sizeof(cfg));
@@ -97,7 +105,11 @@ static int configure(xhp_ctx *ctx, int lfd, int ffd, const char *file,
 		cfg.info.lo_flags |= LO_FLAGS_READ_ONLY;
 	if (direct_io)
 		cfg.info.lo_flags |= LO_FLAGS_DIRECT_IO;
-	strncpy((char *)cfg.info.lo_file_name, file, LO_NAME_SIZE - 1);
+	name = (char *)cfg.info.lo_file_name;
+	if (tag)
+		snprintf(name, LO_NAME_SIZE, "%s %s", tag, file);
+	else
+		snprintf(name, LO_NAME_SIZE, "%s", file);
 	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CONFIGURE") < 0)
 		return -errno;
 	if (ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0)
@@ -106,7 +118,8 @@ static int configure(xhp_ctx *ctx, int lfd, int ffd, const char *file,
 }
 
 static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
-		      bool read_only, bool direct_io, struct xhp_loop *ret)
+		      const char *tag, bool read_only, bool direct_io,
+		      struct xhp_loop *ret)
 {
 	struct loop_info64 info;
 	struct stat st;
@@ -126,13 +139,13 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	if (lfd < 0)
 		return xhp_err(ctx, lfd, "cannot open /dev/loop%d: %s", idx,
 			       strerror(-lfd));
-	r = configure(ctx, lfd, ffd, file, read_only, direct_io);
+	r = configure(ctx, lfd, ffd, file, tag, read_only, direct_io);
 	if (r == -EINVAL && direct_io) {
 		xhp_debug(ctx,
 			  "/dev/loop%d: no direct I/O for %s, "
 			  "buffered instead",
 			  idx, file);
-		r = configure(ctx, lfd, ffd, file, read_only, false);
+		r = configure(ctx, lfd, ffd, file, tag, read_only, false);
 	}
 	if (r == -EBUSY) {
 		close(lfd);
@@ -203,7 +216,8 @@ static int open_backing(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
 }
 
 int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
-		    bool read_only, bool direct_io, struct xhp_loop *ret)
+		    bool read_only, bool direct_io, const char *tag,
+		    struct xhp_loop *ret)
 {
 	int ffd, ctl, r = -EBUSY, i;
 
@@ -219,7 +233,8 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
 		goto close_file;
 	}
 	for (i = 0; i < LOOP_ATTACH_TRIES && r == -EBUSY; i++)
-		r = attach_one(ctx, ctl, ffd, file, read_only, direct_io, ret);
+		r = attach_one(ctx, ctl, ffd, file, tag, read_only, direct_io,
+			       ret);
 	if (r == -EBUSY)
 		r = xhp_err(ctx, EBUSY,
 			    "cannot attach %s: every free loop "
@@ -368,6 +383,101 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 		if (r < 0)
 			xhp_err(ctx, r, "cannot detach /dev/loop%u from %s: %s",
 				index, path, strerror(-r));
+		goto close_loop;
+	}
+	r = 0;
+close_loop:
+	close(fd);
+	return r;
+}
+
+bool xhp_loop_tagged(const char *name, const char *tag)
+{
+	size_t n = strlen(tag);
+
+	return n && tag[0] != '/' && !strncmp(name, tag, n) &&
+	       (name[n] == ' ' || name[n] == '\0');
+}
+
+int xhp_loop_is_tagged(unsigned int index, const char *tag)
+{
+	struct loop_info64 info;
+	int fd, r;
+
+	fd = open_loop(NULL, index, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	/* Zeroed: valgrind cannot tell what this old-style ioctl writes. */
+	memset(&info, 0, sizeof(info));
+	r = ioctl(fd, LOOP_GET_STATUS64, &info) == 0 &&
+	    xhp_loop_tagged((const char *)info.lo_file_name, tag);
+	close(fd);
+	return r;
+}
+
+/* What the device open as @fd says of itself. 1: not attached. */
+static int read_info(xhp_ctx *ctx, int fd, unsigned int index,
+		     struct xhp_loop_info *ret)
+{
+	struct loop_info64 li;
+	struct stat st;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	memset(&li, 0, sizeof(li)); /* see xhp_loop_is_tagged() */
+	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_GET_STATUS64") < 0 ||
+	    ioctl(fd, LOOP_GET_STATUS64, &li) < 0) {
+		r = errno == ENXIO ? 1 : -errno;
+		if (r < 0)
+			xhp_err(ctx, r,
+				"cannot read the status of /dev/loop%u: %s",
+				index, strerror(-r));
+		return r;
+	}
+	ret->index = index;
+	if (fstat(fd, &st) == 0)
+		ret->rdev = st.st_rdev;
+#ifdef BLKGETDISKSEQ
+	if (ioctl(fd, BLKGETDISKSEQ, &ret->diskseq) < 0)
+		ret->diskseq = 0;
+#endif
+	ret->dev = kdev_decode(li.lo_device);
+	ret->ino = (ino_t)li.lo_inode;
+	memcpy(ret->name, li.lo_file_name, sizeof(ret->name) - 1);
+	if (xhp_loop_backing_file(NULL, index, ret->backing,
+				  sizeof(ret->backing)) < 0)
+		ret->backing[0] = '\0';
+	return 0;
+}
+
+int xhp_loop_detach_if(xhp_ctx *ctx, unsigned int index, xhp_loop_judge judge,
+		       void *userdata, char *why, size_t why_size)
+{
+	struct xhp_loop_info info;
+	int fd, r;
+
+	why[0] = '\0';
+	fd = open_loop(ctx, index, O_RDONLY);
+	if (fd == -ENOENT || fd == -ENXIO)
+		return 1;
+	if (fd < 0)
+		return xhp_err(ctx, fd, "cannot open /dev/loop%u: %s", index,
+			       strerror(-fd));
+	r = read_info(ctx, fd, index, &info);
+	if (r != 0)
+		goto close_loop;
+	r = judge(ctx, &info, userdata, why, why_size);
+	if (r <= 0) {
+		r = r < 0 ? r : 2;
+		goto close_loop;
+	}
+	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CLR_FD") < 0 ||
+	    ioctl(fd, LOOP_CLR_FD, 0) < 0) {
+		r = errno == ENXIO ? 1 : -errno;
+		if (r < 0)
+			xhp_err(ctx, r, "cannot detach /dev/loop%u (%s): %s",
+				index, info.backing[0] ? info.backing : "?",
+				strerror(-r));
 		goto close_loop;
 	}
 	r = 0;

@@ -30,14 +30,59 @@ struct xhp_loop {
  * caller checked, to a free loop device: read-only when @read_only, with
  * LO_FLAGS_DIRECT_IO when @direct_io and the file system allows it (else
  * without). Another process grabbing the same free device (EBUSY) makes
- * it ask for another one.
+ * it ask for another one. @tag (may be NULL) marks the device as the
+ * caller's: lo_file_name becomes "@tag @file" (the file cut to fit)
+ * instead of "@file"; see xhp_loop_tagged(). losetup and sysfs show the
+ * backing file from the kernel's own record, not from lo_file_name.
  * Returns 0 and fills *ret; -EROFS/-EACCES/-EPERM when @file cannot be
  * opened as asked; -ESTALE (message on @ctx) when the path now names
  * another file or no regular file; another negative errno with a message
  * on @ctx.
  */
 int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
-		    bool read_only, bool direct_io, struct xhp_loop *ret);
+		    bool read_only, bool direct_io, const char *tag,
+		    struct xhp_loop *ret);
+
+/* What an attached loop device says about itself. */
+struct xhp_loop_info {
+	unsigned int index;
+	dev_t rdev; /* of /dev/loopN */
+	uint64_t diskseq; /* 0: the kernel has no BLKGETDISKSEQ */
+	dev_t dev; /* the backing file's device and inode */
+	ino_t ino;
+	char name[64]; /* lo_file_name */
+	char backing[4096]; /* sysfs backing_file, "" when unreadable */
+};
+
+/*
+ * Does lo_file_name @name carry @tag (as xhp_loop_attach(@tag) writes
+ * it)? A name losetup wrote is an absolute path: never a tag.
+ */
+bool xhp_loop_tagged(const char *name, const char *tag);
+
+/*
+ * Is /dev/loop@index attached with lo_file_name tagged @tag? 1 yes, 0 no
+ * (or not attached). Not through the fault seam: callers scan every loop
+ * device of the system.
+ */
+int xhp_loop_is_tagged(unsigned int index, const char *tag);
+
+/*
+ * Decide about loop device @info: 1 detach it, 0 leave it alone (say why
+ * in @why, @why_size bytes), or a negative errno (message on @ctx).
+ */
+typedef int (*xhp_loop_judge)(xhp_ctx *ctx, const struct xhp_loop_info *info,
+			      void *userdata, char *why, size_t why_size);
+
+/*
+ * Detach /dev/loop@index if @judge, asked with what the device says of
+ * itself (read through the fd that detaches it), says so.
+ * Returns 0 when detached, 1 when it was not attached, 2 when @judge
+ * left it alone (its reason in @why), or a negative errno (message on
+ * @ctx).
+ */
+int xhp_loop_detach_if(xhp_ctx *ctx, unsigned int index, xhp_loop_judge judge,
+		       void *userdata, char *why, size_t why_size);
 
 /*
  * The loop devices backed by the file (@dev, @ino): their indices into

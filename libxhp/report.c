@@ -7,15 +7,15 @@
 #include "util.h"
 #include "xs.h"
 
-XHP_EXPORT int xhp_backend_report(xhp_ctx *ctx, const char *backend_path,
-				  int status, const char *message)
+XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
+				 int status, const char *message)
 {
 	struct xhp_kv kv[2];
 	unsigned int domid, devid;
 	char type[8];
 	int r;
 
-	if (!ctx || !backend_path || !xhp_status_name(status) ||
+	if (!ctx || !backend_path || !xhp_result_status_to_string(status) ||
 	    (status == XHP_STATUS_CONNECTED && message) ||
 	    ((status == XHP_STATUS_ERROR || status == XHP_STATUS_BUSY) &&
 	     !message))
@@ -35,7 +35,7 @@ XHP_EXPORT int xhp_backend_report(xhp_ctx *ctx, const char *backend_path,
 	default:
 		kv[0] = (struct xhp_kv){ "hotplug-error", message };
 		kv[1] = (struct xhp_kv){ "hotplug-status",
-					 xhp_status_name(status) };
+					 xhp_result_status_to_string(status) };
 		break;
 	}
 	return xhp_xs_write_keys(ctx, backend_path, kv, 2);

@@ -34,14 +34,14 @@ static const char *const kind_names[] = {
 	[XHP_KIND_VBD3] = "vbd3",
 };
 
-XHP_EXPORT const char *xhp_action_name(int action)
+XHP_EXPORT const char *xhp_request_action_to_string(int action)
 {
 	if (action < XHP_ACTION_ADD || action > XHP_ACTION_OFFLINE)
 		return NULL;
 	return action_names[action];
 }
 
-XHP_EXPORT const char *xhp_kind_name(int kind)
+XHP_EXPORT const char *xhp_request_kind_to_string(int kind)
 {
 	if (kind < XHP_KIND_VIF || kind > XHP_KIND_VBD3)
 		return NULL;
@@ -197,6 +197,11 @@ XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
 	return 0;
 }
 
+static bool is_gateway_dev(const char *key)
+{
+	return !strcmp(key, "netdev") || !strcmp(key, "gatewaydev");
+}
+
 /* Settings the parse turned into the request's kind, path and device. */
 static bool is_identity(const char *key)
 {
@@ -217,6 +222,9 @@ XHP_EXPORT int xhp_request_set(xhp_request *req, const char *key,
 
 	if (!req || !key || !value || !xhp_varname_valid(key, strlen(key)) ||
 	    is_identity(key))
+		return -EINVAL;
+	/* As the parser checks them (check_gateway_devs). */
+	if (is_gateway_dev(key) && value[0] && !xhp_ifname_valid(value))
 		return -EINVAL;
 	s = find_setting(req, key, strlen(key));
 	if (s)
@@ -480,7 +488,8 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 			return xhp_err(ctx, EINVAL,
 				       "XENBUS_PATH is a %s backend but the "
 				       "device is a %s",
-				       type, xhp_kind_name(req->kind));
+				       type,
+				       xhp_request_kind_to_string(req->kind));
 		if (!req->kind)
 			req->kind = kind_from_xenbus_type(type);
 	} else if (req->kind == XHP_KIND_TAP && req->device) {
@@ -510,10 +519,33 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 	return 0;
 }
 
+/* vif-route's gateway device (libxl: gatewaydev; Xen's scripts: netdev),
+ * when given and not empty (empty: the default, eth0). */
+static int check_gateway_devs(xhp_ctx *ctx, const xhp_request *req)
+{
+	char q[XHP_QUOTE_MAX];
+	size_t i;
+
+	for (i = 0; i < req->n_settings; i++) {
+		const struct xhp_setting *s = &req->settings[i];
+
+		if (is_gateway_dev(s->key) && s->value[0] &&
+		    !xhp_ifname_valid(s->value))
+			return xhp_err(ctx, EINVAL,
+				       "bad gateway device %s='%s': 1 to 15 "
+				       "characters, no '/', ':' or whitespace",
+				       s->key, xhp_quote(q, s->value));
+	}
+	return 0;
+}
+
 static int finish(xhp_ctx *ctx, xhp_request *req)
 {
 	int r;
 
+	r = check_gateway_devs(ctx, req);
+	if (r < 0)
+		return r;
 	req->noop = req->kind ? is_noop(req->kind, req->action) : false;
 	r = resolve_device(ctx, req);
 	if (r < 0)
@@ -586,8 +618,8 @@ XHP_EXPORT int xhp_request_new(xhp_ctx *ctx, int action, int kind,
 	xhp_request *req;
 	int r;
 
-	if (!ctx || !ret_req || !xhp_action_name(action) ||
-	    !xhp_kind_name(kind) || !backend_path)
+	if (!ctx || !ret_req || !xhp_request_action_to_string(action) ||
+	    !xhp_request_kind_to_string(kind) || !backend_path)
 		return -EINVAL;
 	xhp_clear_error(ctx);
 	req = calloc(1, sizeof(*req));

@@ -11,7 +11,7 @@ static const char *const status_names[] = {
 	[XHP_STATUS_BUSY] = "busy",
 };
 
-XHP_EXPORT const char *xhp_status_name(int status)
+XHP_EXPORT const char *xhp_result_status_to_string(int status)
 {
 	if (status < XHP_STATUS_NONE || status > XHP_STATUS_BUSY)
 		return NULL;

@@ -22,6 +22,8 @@
 #include "xs.h"
 
 #define STDERR_MAX (64 * 1024)
+/* libxl's deadline for a device script, unless the caller set one. */
+#define SCRIPT_DEFAULT_TIMEOUT_MS 40000u
 
 extern char **environ;
 
@@ -109,7 +111,8 @@ static void free_env(char **env, int first_owned)
 static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 {
 	char type_if[16];
-	char *argv[4] = { (char *)path, (char *)xhp_action_name(req->action),
+	char *argv[4] = { (char *)path,
+			  (char *)xhp_request_action_to_string(req->action),
 			  NULL, NULL };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -118,7 +121,7 @@ static int spawn(xhp_script *s, const char *path, const xhp_request *req)
 
 	if (req->kind == XHP_KIND_VIF || req->kind == XHP_KIND_TAP) {
 		snprintf(type_if, sizeof(type_if), "type_if=%s",
-			 xhp_kind_name(req->kind));
+			 xhp_request_kind_to_string(req->kind));
 		argv[2] = type_if;
 	}
 	first = build_env(req, path, &env);
@@ -191,6 +194,7 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 				const xhp_request *req, xhp_script **ret_script)
 {
 	char q[XHP_QUOTE_MAX];
+	uint64_t budget_us;
 	xhp_script *s;
 	int r;
 
@@ -201,8 +205,8 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, EINVAL, "the request has no backend path");
 	if (req->noop)
 		return xhp_err(ctx, EINVAL, "%s of a %s device runs no script",
-			       xhp_action_name(req->action),
-			       xhp_kind_name(req->kind));
+			       xhp_request_action_to_string(req->action),
+			       xhp_request_kind_to_string(req->kind));
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return xhp_err(ctx, ENOMEM, "out of memory");
@@ -215,7 +219,13 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	}
 	s->start_us = xhp_now_us();
-	s->deadline_us = xhp_deadline_from(ctx, s->start_us);
+	/* 40 s as libxl, not the 30 s of in-process operations, unless the
+	 * caller chose a timeout (bounded by xhp_ctx_set_timeout_ms). */
+	budget_us = 1000u * (ctx->timeout_set ? ctx->timeout_ms :
+						SCRIPT_DEFAULT_TIMEOUT_MS);
+	s->deadline_us = budget_us > UINT64_MAX - s->start_us ?
+				 UINT64_MAX :
+				 s->start_us + budget_us;
 	/* Run from inside an operation: what is left of its deadline. */
 	if (ctx->deadline_us && ctx->deadline_us < s->deadline_us)
 		s->deadline_us = ctx->deadline_us;
@@ -231,8 +241,8 @@ XHP_EXPORT int xhp_script_spawn(xhp_ctx *ctx, const char *path,
 		return xhp_err(ctx, r, "cannot watch %s: %s",
 			       xhp_quote(q, path), strerror(-r));
 	}
-	xhp_debug(ctx, "ran %s %s (pid %d)", path, xhp_action_name(req->action),
-		  (int)s->pid);
+	xhp_debug(ctx, "ran %s %s (pid %d)", path,
+		  xhp_request_action_to_string(req->action), (int)s->pid);
 	*ret_script = s;
 	return 0;
 }
@@ -365,11 +375,14 @@ static int read_back(xhp_script *s, xhp_result *res)
 /* The return of xhp_script_wait() for @res, with its message. */
 static int outcome(xhp_script *s, const xhp_result *res)
 {
+	uint64_t budget_us =
+		s->deadline_us > s->start_us ? s->deadline_us - s->start_us : 0;
+
 	if (s->timed_out)
 		return xhp_err(s->ctx, ETIMEDOUT,
 			       "script timed out after %llu "
 			       "ms and was killed with its process group",
-			       (unsigned long long)s->ctx->timeout_ms);
+			       (unsigned long long)(budget_us / 1000u));
 	if (res->signal)
 		return xhp_err(s->ctx, EIO, "script killed by signal %d",
 			       res->signal);

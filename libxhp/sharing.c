@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Other block backends using a device, with the rules of Xen's
- * check_sharing and same_vm: one pass over <home>/backend/vbd{,3} in one
- * transaction, reading each backend's physical-device and, only for a
- * match, its mode and the domains' vm and target.
+ * check_sharing and same_vm: one pass over <home>/backend/vbd{,3} (no
+ * transaction, see scan_all), reading each backend's physical-device and,
+ * only for a match, its mode and the domains' vm and target.
  */
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +41,7 @@ struct scan {
 	unsigned int frontend_id;
 	const dev_t *devs;
 	size_t n;
-	char mode; /* 'c': any claim (node or device) */
-	const char *node; /* with mode 'c': "/dev/loopN" */
+	char mode;
 	char homes[2][64]; /* where to look: "" is our own home */
 	size_t n_homes;
 	/* per attempt */
@@ -66,8 +65,6 @@ static int scan_error(xhp_ctx *ctx, const char *what, const char *path)
 
 	if (e == ENOENT || e == EACCES)
 		return 0;
-	if (e == EAGAIN)
-		return -EAGAIN;
 	return xhp_err(ctx, e, "sharing check: cannot %s xenstore %s: %s", what,
 		       xhp_quote(q, path), strerror(e));
 }
@@ -189,42 +186,6 @@ static void hit(struct scan *s, const char *dir, const char *dom, dev_t d,
 	s->hit->domid = (unsigned int)strtoul(dom, NULL, 10);
 }
 
-/* Mode 'c': does <dir> name the device as physical-device or node? */
-static int check_claim(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
-		       const char *dir, const char *dom)
-{
-	_cleanup_free_ char *pd = NULL, *node = NULL;
-	char path[SCAN_PATH_MAX];
-	unsigned int len;
-	dev_t d = s->devs[0];
-	int r;
-
-	r = join(ctx, path, dir, "physical-device");
-	if (r < 0)
-		return r;
-	pd = xhp_xs_raw_read(ctx, t, path, &len);
-	if (!pd) {
-		r = scan_error(ctx, "read", path);
-		if (r < 0)
-			return r;
-	}
-	if (pd && matches(s, pd, &d)) {
-		hit(s, dir, dom, d, 'w');
-		return 1;
-	}
-	r = join(ctx, path, dir, "node");
-	if (r < 0)
-		return r;
-	node = xhp_xs_raw_read(ctx, t, path, &len);
-	if (!node)
-		return scan_error(ctx, "read", path);
-	if (s->node && !strcmp(node, s->node)) {
-		hit(s, dir, dom, d, 'w');
-		return 1;
-	}
-	return 0;
-}
-
 /* One backend directory <dir> (= <base>/<dom>/<dev>). 1: conflict. */
 static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 			 const char *dir, const char *dom)
@@ -236,8 +197,6 @@ static int check_backend(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 	char mode;
 	int r;
 
-	if (s->mode == 'c')
-		return check_claim(ctx, t, s, dir, dom);
 	r = join(ctx, path, dir, "physical-device");
 	if (r < 0)
 		return r;
@@ -321,17 +280,27 @@ static void scan_reset(struct scan *s)
 	s->found = 0;
 }
 
-static int scan_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+/*
+ * Not in a transaction, as Xen's check_sharing: the physical-device keys
+ * that matter are written by adds under the block lock, which our caller
+ * holds, so a snapshot would order nothing more; and a transaction over
+ * every backend conflicts whenever any backend directory comes or goes
+ * (guests starting), which made a whole new scan each time and failed
+ * the add after 16 of them. A backend gone meanwhile reads as missing.
+ */
+static int scan_all(xhp_ctx *ctx, struct scan *s)
 {
 	static const char *const types[] = { "vbd", "vbd3" };
-	struct scan *s = ud;
 	size_t h, k;
 	int r;
 
 	scan_reset(s);
+	r = xhp_xs_open(ctx);
+	if (r < 0)
+		return r;
 	for (h = 0; h < s->n_homes; h++)
 		for (k = 0; k < ARRAY_SIZE(types); k++) {
-			r = scan_base(ctx, t, s, s->homes[h], types[k]);
+			r = scan_base(ctx, XBT_NULL, s, s->homes[h], types[k]);
 			if (r < 0)
 				return r;
 			if (r > 0) {
@@ -369,7 +338,7 @@ static int scan(xhp_ctx *ctx, struct scan *s, struct xhp_share_hit *ret)
 	memset(&h, 0, sizeof(h));
 	s->hit = &h;
 	pick_homes(s, s->self);
-	r = xhp_xs_transact(ctx, scan_tx, s);
+	r = scan_all(ctx, s);
 	if (r == -ENOMEM)
 		r = xhp_err(ctx, ENOMEM, "out of memory");
 	if (r >= 0 && s->found) {
@@ -379,20 +348,6 @@ static int scan(xhp_ctx *ctx, struct scan *s, struct xhp_share_hit *ret)
 	}
 	scan_reset(s);
 	return r;
-}
-
-int xhp_backend_claims(xhp_ctx *ctx, const char *backend_path, dev_t dev,
-		       const char *node, struct xhp_share_hit *ret)
-{
-	struct scan s = {
-		.self = backend_path,
-		.devs = &dev,
-		.n = 1,
-		.mode = 'c',
-		.node = node,
-	};
-
-	return scan(ctx, &s, ret);
 }
 
 int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,

@@ -3,9 +3,9 @@
  * The vif-bridge personality: Xen's vif-bridge + vif-common.sh +
  * xen-network-common.sh on Linux, through rtnetlink, plus the `vlan` key.
  *
- * online (vif) / add (tap): rename to vifname (tap: vifname-emu), down,
- * MAC fe:ff:ff:ff:ff:ff, flush addresses, MTU (mtu key, else the
- * bridge's), enslave, VLANs, up, frontend mtu key. Every key is read and
+ * online (vif) / add (tap): flush addresses, down, rename to vifname
+ * (tap: vifname-emu), MAC fe:ff:ff:ff:ff:ff, MTU (mtu key, else the
+ * bridge's), enslave, VLANs, up, frontend mtu key (link_change.h). Every key is read and
  * checked before anything is changed; a failing step undoes the ones
  * before it. offline / remove: down, release; gone already is success.
  *
@@ -28,13 +28,10 @@
 #include <string.h>
 
 #include "keys.h"
-#include "link.h"
+#include "link_change.h"
 #include "personality.h"
 #include "util.h"
 #include "vifname.h"
-
-/* Xen's dummy MAC: the numerically largest non-broadcast address. */
-static const uint8_t dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 struct vb {
 	struct xhp_op *op;
@@ -44,15 +41,12 @@ struct vb {
 	bool tap;
 	char want[IFNAMSIZ]; /* the name the device ends up with */
 	struct xhp_link dev; /* the device, as it is now */
-	struct xhp_link orig; /* the device, as found */
+	struct xhp_link_change lc; /* what this run changed on it */
 	struct xhp_link br;
 	unsigned int mtu;
 	char *vlan_text;
 	struct xhp_vlan_spec *vlan;
 	struct xhp_bridge_info bi;
-	struct xhp_addr_list addrs; /* flushed, for the undo */
-	/* What this run changed, for the undo. */
-	bool renamed, mac_set, mtu_set, enslaved, brought_up;
 	bool fe_mtu_set; /* wrote the frontend's mtu key, which held: */
 	char *fe_mtu_old; /* NULL: none */
 };
@@ -231,117 +225,40 @@ static int resolve_vlan(struct vb *vb)
 	return 0;
 }
 
-static int set_up(struct vb *vb, bool up)
-{
-	if (dry(vb, "bring %s %s", vb->dev.name, up ? "up" : "down"))
-		return 0;
-	return xhp_link_set_up(vb->ctx, vb->nl, &vb->dev, up);
-}
-
 /* Undo what this run did, in reverse; keep the first error's message. */
 static void undo(struct vb *vb)
 {
 	char saved[XHP_ERR_MAX];
 	xhp_ctx *ctx = vb->ctx;
 
-	if (vb->op->dry_run)
-		return;
-	memcpy(saved, ctx->err, sizeof(saved));
-	if ((vb->brought_up || vb->renamed) &&
-	    xhp_link_set_up(ctx, vb->nl, &vb->dev, false) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (vb->enslaved &&
-	    xhp_link_set_master(ctx, vb->nl, &vb->dev, vb->orig.master) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (vb->mtu_set &&
-	    xhp_link_set_mtu(ctx, vb->nl, &vb->dev, vb->orig.mtu) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (vb->mac_set &&
-	    xhp_link_set_mac(ctx, vb->nl, &vb->dev, vb->orig.addr) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (vb->addrs.n &&
-	    xhp_link_restore_addrs(ctx, vb->nl, &vb->dev, &vb->addrs) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
 	if (vb->fe_mtu_set) {
 		struct xhp_kv kv = { "mtu", vb->fe_mtu_old };
 		char dir[96];
 
+		memcpy(saved, ctx->err, sizeof(saved));
 		snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/%u",
 			 vb->req->domid, vb->req->devid);
 		if (xhp_xs_write_keys(ctx, dir, &kv, 1) < 0)
 			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+		memcpy(ctx->err, saved, sizeof(saved));
 	}
-	if (vb->renamed) {
-		if (xhp_link_rename(ctx, vb->nl, &vb->dev, vb->orig.name, "") <
-		    0)
-			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-		else
-			memcpy(vb->dev.name, vb->orig.name, IFNAMSIZ);
-	}
-	if ((vb->orig.flags & IFF_UP) &&
-	    xhp_link_set_up(ctx, vb->nl, &vb->dev, true) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	memcpy(ctx->err, saved, sizeof(saved));
+	xhp_link_change_undo(&vb->lc);
 }
 
-static int plumb_link(struct vb *vb)
+/* Down, vifname, dummy MAC, no addresses, MTU, bridge, VLANs, up. */
+static int plumb(struct vb *vb)
 {
+	struct xhp_link_change *lc = &vb->lc;
 	struct xhp_link *d = &vb->dev;
 	int r;
 
-	if (d->flags & IFF_UP) {
-		r = set_up(vb, false);
-		if (r < 0)
-			return r;
-	}
-	if (strcmp(d->name, vb->want)) {
-		if (!dry(vb, "rename %s to %s", d->name, vb->want)) {
-			r = xhp_link_rename(vb->ctx, vb->nl, d, vb->want,
-					    d->name);
-			if (r < 0)
-				return r;
-			vb->renamed = true;
-		}
-		memcpy(d->name, vb->want, IFNAMSIZ);
-	}
-	if (!d->has_addr || memcmp(d->addr, dummy_mac, 6)) {
-		if (!dry(vb, "set the MAC of %s to fe:ff:ff:ff:ff:ff",
-			 d->name)) {
-			r = xhp_link_set_mac(vb->ctx, vb->nl, d, dummy_mac);
-			if (r < 0)
-				return r;
-			vb->mac_set = d->has_addr;
-		}
-	}
-	if (!dry(vb, "flush the addresses of %s", d->name)) {
-		r = xhp_link_flush_addrs(vb->ctx, vb->nl, d, &vb->addrs);
-		if (r < 0)
-			return r;
-	}
-	if (d->mtu != vb->mtu &&
-	    !dry(vb, "set the MTU of %s to %u", d->name, vb->mtu)) {
-		r = xhp_link_set_mtu(vb->ctx, vb->nl, d, vb->mtu);
-		if (r < 0)
-			return r;
-		vb->mtu_set = true;
-	}
-	return 0;
-}
-
-static int plumb_bridge(struct vb *vb)
-{
-	struct xhp_link *d = &vb->dev;
-	int r;
-
-	if (d->master != vb->br.ifindex &&
-	    !dry(vb, "add %s to bridge %s", d->name, vb->br.name)) {
-		xhp_debug(vb->ctx, "adding %s to bridge %s", d->name,
-			  vb->br.name);
-		r = xhp_link_set_master(vb->ctx, vb->nl, d, vb->br.ifindex);
-		if (r < 0)
-			return r;
-		vb->enslaved = true;
-	}
+	r = xhp_link_change_prepare(lc, vb->want, 0);
+	if (r >= 0)
+		r = xhp_link_change_set_mtu(lc, vb->mtu);
+	if (r >= 0)
+		r = xhp_link_change_set_master(lc, vb->br.ifindex, vb->br.name);
+	if (r < 0)
+		return r;
 	if (vb->vlan &&
 	    !dry(vb, "give %s the VLANs %s", d->name, vb->vlan_text)) {
 		r = xhp_bridge_port_set_vlans(vb->ctx, vb->nl, d, vb->vlan,
@@ -349,10 +266,7 @@ static int plumb_bridge(struct vb *vb)
 		if (r < 0)
 			return r;
 	}
-	r = set_up(vb, true);
-	if (r == 0)
-		vb->brought_up = true;
-	return r;
+	return xhp_link_change_up(lc);
 }
 
 /* The frontend's mtu key, at the device's real path (not the name's);
@@ -381,7 +295,7 @@ static int write_frontend_mtu(struct vb *vb)
 static void vb_done(struct vb *vb)
 {
 	xhp_nl_close(vb->nl);
-	xhp_addr_list_clear(&vb->addrs);
+	xhp_link_change_clear(&vb->lc);
 	free(vb->fe_mtu_old);
 	free(vb->vlan_text);
 	free(vb->vlan);
@@ -424,7 +338,7 @@ static int vif_bridge_add(struct xhp_op *op)
 	r = find_device(&vb);
 	if (r < 0)
 		goto out;
-	vb.orig = vb.dev;
+	xhp_link_change_init(&vb.lc, vb.ctx, vb.nl, &vb.dev, op->dry_run);
 	r = find_bridge(&vb);
 	if (r < 0)
 		goto out;
@@ -435,9 +349,7 @@ static int vif_bridge_add(struct xhp_op *op)
 	if (r < 0)
 		goto out;
 	xhp_debug(vb.ctx, "%s: bridge %s, mtu %u", vb.want, vb.br.name, vb.mtu);
-	r = plumb_link(&vb);
-	if (r >= 0)
-		r = plumb_bridge(&vb);
+	r = plumb(&vb);
 	if (r >= 0)
 		r = write_frontend_mtu(&vb);
 	if (r >= 0 && !vb.tap)
@@ -450,7 +362,8 @@ static int vif_bridge_add(struct xhp_op *op)
 		goto out;
 	}
 	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s, bridge %s.",
-		  xhp_action_name(vb.req->action), vb.dev.name, vb.br.name);
+		  xhp_request_action_to_string(vb.req->action), vb.dev.name,
+		  vb.br.name);
 out:
 	vb_done(&vb);
 	return r;
@@ -472,11 +385,10 @@ static int vif_bridge_remove(struct xhp_op *op)
 	}
 	if (r < 0)
 		goto out;
-	if (vb.dev.flags & IFF_UP) {
-		r = set_up(&vb, false);
-		if (r < 0)
-			goto out;
-	}
+	xhp_link_change_init(&vb.lc, vb.ctx, vb.nl, &vb.dev, op->dry_run);
+	r = xhp_link_change_down(&vb.lc);
+	if (r < 0)
+		goto out;
 	if (vb.dev.master &&
 	    !dry(&vb, "release %s from its bridge", vb.dev.name)) {
 		xhp_debug(vb.ctx, "removing %s from its bridge", vb.dev.name);
@@ -485,7 +397,7 @@ static int vif_bridge_remove(struct xhp_op *op)
 			goto out;
 	}
 	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s.",
-		  xhp_action_name(vb.req->action), vb.dev.name);
+		  xhp_request_action_to_string(vb.req->action), vb.dev.name);
 out:
 	vb_done(&vb);
 	return r;

@@ -3,8 +3,9 @@
  * The vif-openvswitch personality: what Xen's vif-openvswitch does,
  * without forking ovs-vsctl.
  *
- * online / add: take the link down, give it the dummy MAC
- * fe:ff:ff:ff:ff:ff, flush its addresses, then ONE OVSDB transaction that
+ * online / add: flush the link's addresses, take it down, rename it
+ * after vifname, give it the dummy MAC fe:ff:ff:ff:ff:ff (link_change.h),
+ * then ONE OVSDB transaction that
  * drops any Port of that name from whatever bridge holds it and adds a
  * Port + Interface to the bridge (tag, trunks, Xen's external-ids plus
  * iface-id and iface-status, other_config:transient=true), bumps next_cfg
@@ -24,7 +25,7 @@
 #include <string.h>
 
 #include "keys.h"
-#include "link.h"
+#include "link_change.h"
 #include "ovsdb.h"
 #include "personality.h"
 #include "util.h"
@@ -35,18 +36,11 @@
 #define OVS_TX_RETRIES 8
 #define OVS_UNDO_MS 5000
 
-static const uint8_t dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
-
 /* Everything one run decided before touching anything. */
 struct plan {
 	char dev[IFNAMSIZ];
 	char orig_dev[IFNAMSIZ]; /* before a vifname rename */
 	bool rename; /* to do */
-	bool renamed; /* done by this run: undo on failure */
-	/* The link as found, and what else this run changed on it. */
-	struct xhp_link orig;
-	bool mac_set, brought_up;
-	struct xhp_addr_list addrs; /* flushed */
 	struct xhp_bridge_spec br;
 	unsigned int tag;
 	uint8_t trunks[(XHP_VLAN_MAX + 8) / 8]; /* bitmap */
@@ -66,7 +60,6 @@ static void plan_free(struct plan *p)
 	free(p->vm_uuid);
 	free(p->mac);
 	free(p->iface_id);
-	xhp_addr_list_clear(&p->addrs);
 	free(p);
 }
 
@@ -221,6 +214,27 @@ static int check_utf8(xhp_ctx *ctx, const struct plan *p)
 	return 0;
 }
 
+/*
+ * The guest's MAC goes into external-ids:attached-mac, which SDN
+ * controllers match on: a well-formed MAC or nothing (an empty key is
+ * treated as absent; Xen's script writes whatever the key holds).
+ */
+static int check_mac(xhp_ctx *ctx, struct plan *p)
+{
+	char q[XHP_QUOTE_MAX];
+	const char *why;
+	uint8_t mac[6];
+
+	if (p->mac && !p->mac[0]) {
+		free(p->mac);
+		p->mac = NULL;
+	}
+	if (p->mac && xhp_parse_mac(p->mac, mac, &why) < 0)
+		return xhp_err(ctx, EINVAL, "bad mac '%s': %s",
+			       xhp_quote(q, p->mac), why);
+	return 0;
+}
+
 /* Xen's external-ids: the VM's name and uuid, the guest's MAC. */
 static int plan_ids(struct xhp_op *op, struct plan *p)
 {
@@ -242,6 +256,9 @@ static int plan_ids(struct xhp_op *op, struct plan *p)
 		return r;
 	r = xhp_xs_read_key(op->ctx, req->backend_path, "mac", &p->mac);
 	if (r < 0 && r != -ENOENT)
+		return r;
+	r = check_mac(op->ctx, p);
+	if (r < 0)
 		return r;
 	r = setting(op, "iface_id", &p->iface_id);
 	if (r < 0)
@@ -423,7 +440,7 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 	snprintf(comment, sizeof(comment),
 		 "xhp-hotplug: vif-openvswitch "
 		 "%s %s",
-		 xhp_action_name(op->req->action), p->dev);
+		 xhp_request_action_to_string(op->req->action), p->dev);
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
 		_cleanup_free_ char *bridge = TAKE_PTR(bridge0);
 		_cleanup_free_ char *old = TAKE_PTR(old0);
@@ -686,37 +703,12 @@ static void undo_maybe_port(xhp_ctx *ctx, const struct plan *p, const char *old)
 	memcpy(ctx->err, saved, sizeof(saved));
 }
 
-/* Undo of a failed add: the link as it was found. */
-static void undo_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
-		      const struct xhp_link *now)
-{
-	struct xhp_link l = *now;
-	char saved[XHP_ERR_MAX];
-
-	memcpy(saved, ctx->err, sizeof(saved));
-	if ((p->brought_up || p->renamed) &&
-	    xhp_link_set_up(ctx, nl, &l, false) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (p->mac_set && xhp_link_set_mac(ctx, nl, &l, p->orig.addr) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (p->addrs.n && xhp_link_restore_addrs(ctx, nl, &l, &p->addrs) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	if (p->renamed) {
-		if (xhp_link_rename(ctx, nl, &l, p->orig_dev, "") < 0)
-			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-		else
-			snprintf(l.name, sizeof(l.name), "%s", p->orig_dev);
-	}
-	if ((p->orig.flags & IFF_UP) && xhp_link_set_up(ctx, nl, &l, true) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-	memcpy(ctx->err, saved, sizeof(saved));
-}
-
-/* The link, renamed after vifname if asked (Xen's rename_vif). */
+/* The link, renamed after vifname if asked (Xen's rename_vif), down,
+ * with the dummy MAC if it takes it (as Xen) and no addresses. */
 static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
-			struct xhp_link *l)
+			struct xhp_link *l, struct xhp_link_change *lc)
 {
-	char q[XHP_QUOTE_MAX], saved[XHP_ERR_MAX];
+	char q[XHP_QUOTE_MAX];
 	int r;
 
 	r = xhp_vifname_find(ctx, nl, p->orig_dev, p->dev, l, &p->rename);
@@ -725,27 +717,10 @@ static int prepare_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 			       xhp_quote(q, p->dev));
 	if (r < 0)
 		return r;
-	p->orig = *l;
-	r = xhp_link_set_up(ctx, nl, l, false);
-	if (r < 0)
-		return r;
-	if (p->rename) {
-		r = xhp_link_rename(ctx, nl, l, p->dev, l->name);
-		if (r < 0)
-			return r;
-		snprintf(l->name, sizeof(l->name), "%s", p->dev);
-		p->renamed = true;
-	}
-	memcpy(saved, ctx->err, sizeof(saved));
-	r = xhp_link_set_mac(ctx, nl, l, dummy_mac);
-	if (r < 0) {
-		xhp_debug(ctx, "%s (as Xen, carrying on)", ctx->err);
-		memcpy(ctx->err, saved, sizeof(saved));
-	} else {
-		p->mac_set = p->orig.has_addr;
-	}
-	/* The addresses are kept for the undo. */
-	return xhp_link_flush_addrs(ctx, nl, l, &p->addrs);
+	xhp_link_change_init(lc, ctx, nl, l, false);
+	return xhp_link_change_prepare(lc, p->dev,
+				       XHP_LINK_PREPARE_MAC_BEST_EFFORT |
+					       XHP_LINK_PREPARE_ALWAYS_DOWN);
 }
 
 /* Read and check the settings of an add (@add) or a remove; caller frees
@@ -800,6 +775,7 @@ static int ovs_add(struct xhp_op *op)
 	_cleanup_free_ char *port = NULL, *iface = NULL;
 	_cleanup_free_ char *bridge = NULL, *old = NULL;
 	struct xhp_link l = { 0 };
+	struct xhp_link_change lc = { 0 };
 	int64_t next_cfg = 0;
 	int r;
 
@@ -821,7 +797,7 @@ static int ovs_add(struct xhp_op *op)
 	r = read_state(ctx, db, p, &bridge, &old);
 	if (r < 0)
 		goto close_nl;
-	r = prepare_link(ctx, nl, p, &l);
+	r = prepare_link(ctx, nl, p, &l, &lc);
 	if (r < 0)
 		goto undo_link;
 	{
@@ -848,9 +824,7 @@ static int ovs_add(struct xhp_op *op)
 	if (r >= 0)
 		r = check_iface(ctx, db, p, iface);
 	if (r >= 0)
-		r = xhp_link_set_up(ctx, nl, &l, true);
-	if (r >= 0)
-		p->brought_up = true;
+		r = xhp_link_change_up(&lc);
 	if (r >= 0 && op->req->kind == XHP_KIND_VIF)
 		op->status = XHP_STATUS_CONNECTED;
 	/* The report is the last step: its failure is undone too. */
@@ -863,8 +837,9 @@ static int ovs_add(struct xhp_op *op)
 undo_port:
 	undo_port(ctx, db, p, port);
 undo_link:
-	undo_link(ctx, nl, p, &l);
+	xhp_link_change_undo(&lc);
 close_nl:
+	xhp_link_change_clear(&lc);
 	xhp_nl_close(nl);
 close_db:
 	xhp_ovsdb_close(db);
@@ -897,8 +872,9 @@ static int ovs_remove(struct xhp_op *op)
 	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0) {
 		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", p->dev,
 			ctx->err);
-	} else if (del_txn(ctx, db, p->dev, xhp_action_name(op->req->action),
-			   NULL, &next_cfg) < 0) {
+	} else if (del_txn(ctx, db, p->dev,
+			   xhp_request_action_to_string(op->req->action), NULL,
+			   &next_cfg) < 0) {
 		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", p->dev,
 			ctx->err);
 	} else if (next_cfg >= 0) {

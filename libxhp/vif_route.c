@@ -53,7 +53,7 @@
 #include <string.h>
 
 #include "keys.h"
-#include "link.h"
+#include "link_change.h"
 #include "personality.h"
 #include "route_nl.h"
 #include "util.h"
@@ -63,11 +63,9 @@
 #define METRIC_VIF 2
 #define METRIC_TAP 1
 
-/* One change made by an add, to undo on failure. */
+/* One change made by an add, to undo on failure (the link's own: lc). */
 enum undo_kind {
-	UNDO_RENAME,
 	UNDO_ADDR,
-	UNDO_UP,
 	UNDO_SYSCTL,
 	UNDO_ROUTE,
 	UNDO_PROXY,
@@ -91,6 +89,7 @@ struct vr {
 	char orig[IFNAMSIZ]; /* name given by the toolstack */
 	char want[IFNAMSIZ]; /* vifname (+ "-emu"), or orig */
 	struct xhp_link vif; /* as found; ifindex 0 and name "" if none */
+	struct xhp_link_change lc; /* rename and up of an add */
 	uint32_t metric;
 	/* the gateway */
 	char gw[IFNAMSIZ];
@@ -256,18 +255,11 @@ static int vif_prepare(struct vr *v)
 	if (r == -ENODEV)
 		return xhp_err(v->ctx, ENODEV, "device %s does not exist",
 			       v->orig);
-	if (r < 0 || !rename)
-		return r;
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would rename %s to %s", v->orig, v->want);
-		return 0;
-	}
-	r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->want, v->vif.name);
 	if (r < 0)
 		return r;
-	journal(v, (struct undo){ .kind = UNDO_RENAME });
-	snprintf(v->vif.name, sizeof(v->vif.name), "%s", v->want);
-	return 0;
+	xhp_link_change_init(&v->lc, v->ctx, v->rt->nl, &v->vif,
+			     v->op->dry_run);
+	return xhp_link_change_rename(&v->lc, v->want);
 }
 
 /* offline/remove: the vif under its new name, else its old one. */
@@ -419,23 +411,6 @@ static int add_address(struct vr *v)
 	return 0;
 }
 
-static int link_up(struct vr *v)
-{
-	int r;
-
-	if (v->vif.flags & IFF_UP)
-		return 0;
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would bring %s up", v->vif.name);
-		return 0;
-	}
-	r = xhp_link_set_up(v->ctx, v->rt->nl, &v->vif, true);
-	if (r < 0)
-		return r;
-	journal(v, (struct undo){ .kind = UNDO_UP });
-	return 0;
-}
-
 static int add_route(struct vr *v, size_t i)
 {
 	char d[XHP_RT_IP_STR], s[XHP_RT_IP_STR], b[320];
@@ -557,14 +532,8 @@ static void undo_one(struct vr *v, const struct undo *u)
 	int r = 0;
 
 	switch (u->kind) {
-	case UNDO_RENAME:
-		r = xhp_link_rename(v->ctx, v->rt->nl, &v->vif, v->orig, "");
-		break;
 	case UNDO_ADDR:
 		r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
-		break;
-	case UNDO_UP:
-		r = xhp_link_set_up(v->ctx, v->rt->nl, &v->vif, false);
 		break;
 	case UNDO_SYSCTL:
 		r = xhp_rt_sysctl_set(v->ctx, u->family, v->vif.name, u->name,
@@ -592,6 +561,7 @@ static void rollback(struct vr *v)
 	while (v->n_undo > 0)
 		undo_one(v, &v->undo[--v->n_undo]);
 	memcpy(v->ctx->err, saved, sizeof(saved));
+	xhp_link_change_undo(&v->lc);
 }
 
 static int plumb(struct vr *v)
@@ -602,7 +572,7 @@ static int plumb(struct vr *v)
 	r = add_address(v);
 	if (r < 0)
 		return r;
-	r = link_up(v);
+	r = xhp_link_change_up(&v->lc);
 	if (r < 0)
 		return r;
 	if (v->has_gw4) {
@@ -813,8 +783,8 @@ static int vr_init(struct vr *v, struct xhp_op *op, bool add)
 	r = load_ip(v);
 	if (r < 0)
 		return r;
-	/* rename, address, up, 2 sysctls, a route and a proxy per entry */
-	v->undo = calloc(5 + 2 * v->n_ips, sizeof(*v->undo));
+	/* address, 2 sysctls, a route and a proxy per entry */
+	v->undo = calloc(3 + 2 * v->n_ips, sizeof(*v->undo));
 	if (!v->undo)
 		return xhp_err(v->ctx, ENOMEM, "out of memory");
 	return xhp_rt_open(v->ctx, &v->rt);
@@ -853,7 +823,8 @@ static int route_add(struct xhp_op *op)
 	if (r < 0)
 		goto out;
 	xhp_debug(v.ctx, "vif-route %s of %s done: %zu route(s) through %s",
-		  xhp_action_name(op->req->action), v.vif.name, v.n_ips, v.gw);
+		  xhp_request_action_to_string(op->req->action), v.vif.name,
+		  v.n_ips, v.gw);
 out:
 	if (r < 0)
 		rollback(&v);

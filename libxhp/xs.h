@@ -5,8 +5,9 @@
  * Trust: only the backend directory (written by the toolstack in the
  * driver domain, not writable by the guest) and the /local/domain/<id>/vm
  * pointer chain (written by libxl, read-only to the guest) are read for
- * decisions. Nothing under /local/domain/<guest>/device is read; the
- * frontend mtu key is only written.
+ * decisions. Nothing under /local/domain/<guest>/device is read for a
+ * decision: vif-bridge writes the frontend mtu key and reads its old value
+ * only to put it back on undo.
  */
 #ifndef XHP_XS_H
 #define XHP_XS_H

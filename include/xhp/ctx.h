@@ -66,11 +66,14 @@ XHP_EXPORT int xhp_ctx_set_log_priority(xhp_ctx *ctx, int priority);
 
 /*
  * xhp_ctx_set_timeout_ms: the deadline of one whole operation (a device
- * add or remove, a lock wait, a script run). Default 30000 ms: inside
- * libxl's 40 s. Every xenstore call on a socket connection is bounded by
- * what is left of it (outside an operation: by the timeout itself); a
- * xenstored that stops answering gives -ETIMEDOUT, not a hang. Returns: 0, or -EINVAL if @ms is 0 or above
- * UINT64_MAX / 1000. Since: 1.0
+ * add or remove, a lock wait, a script run). Default 30000 ms for the
+ * operations done in-process (inside libxl's 40 s) and 40000 ms for a
+ * script run by xhp_script_spawn() (libxl's own deadline); once set, @ms
+ * applies to both. Every xenstore call on a socket connection is bounded
+ * by what is left of it (outside an operation: by the timeout itself); a
+ * xenstored that stops answering gives -ETIMEDOUT, not a hang.
+ * Returns: 0, or -EINVAL if @ms is 0 or above UINT64_MAX / 1000.
+ * Since: 1.0
  */
 XHP_EXPORT int xhp_ctx_set_timeout_ms(xhp_ctx *ctx, uint64_t ms);
 

@@ -45,7 +45,7 @@ XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
 XHP_EXPORT const char *xhp_device_personality_at(unsigned int index);
 
 /*
- * xhp_backend_report: write an outcome under @backend_path in ONE
+ * xhp_device_report: write an outcome under @backend_path in ONE
  * transaction (retried on conflicts): XHP_STATUS_CONNECTED writes
  * hotplug-status=connected and removes hotplug-error (@message NULL);
  * XHP_STATUS_ERROR and XHP_STATUS_BUSY write hotplug-error=@message and
@@ -57,8 +57,8 @@ XHP_EXPORT const char *xhp_device_personality_at(unsigned int index);
  *   (no xenstore), or the errno of the failing xenstore call.
  * Since: 1.0
  */
-XHP_EXPORT int xhp_backend_report(xhp_ctx *ctx, const char *backend_path,
-				  int status, const char *message);
+XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
+				 int status, const char *message);
 
 XHP_END_DECLS
 

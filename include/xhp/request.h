@@ -70,7 +70,8 @@ XHP_EXPORT int xhp_request_new(xhp_ctx *ctx, int action, int kind,
  * xhp_request_set: add or replace an argv-level setting (key=value).
  * The settings that make the request's kind, backend path and device
  * (XENBUS_PATH, XENBUS_TYPE, type_if, vif, INTERFACE) are fixed once the
- * request exists: build a new request to change them.
+ * request exists: build a new request to change them. netdev and
+ * gatewaydev must be interface names (or empty), as in xhp_request_parse.
  * Returns: 0, or -EINVAL (bad key or value, or one of those keys),
  *   -ENOMEM. Since: 1.0
  */
@@ -113,9 +114,13 @@ XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
 				      unsigned int index, const char **ret_key,
 				      const char **ret_value);
 
-/* Names: "add", "online", ...; "vif", "tap", "vbd", "vbd3"; NULL if bad. */
-XHP_EXPORT const char *xhp_action_name(int action);
-XHP_EXPORT const char *xhp_kind_name(int kind);
+/*
+ * xhp_request_action_to_string, xhp_request_kind_to_string: "add",
+ * "online", ...; "vif", "tap", "vbd", "vbd3"; NULL if not one (static
+ * strings). Since: 1.0
+ */
+XHP_EXPORT const char *xhp_request_action_to_string(int action);
+XHP_EXPORT const char *xhp_request_kind_to_string(int kind);
 
 XHP_END_DECLS
 

@@ -62,8 +62,11 @@ XHP_EXPORT const char *xhp_result_stderr(const xhp_result *res);
 /* xhp_result_free: NULL-safe; returns NULL. Since: 1.0 */
 XHP_EXPORT xhp_result *xhp_result_free(xhp_result *res);
 
-/* xhp_status_name: "connected", "error", "busy"; "" for NONE. Since: 1.0 */
-XHP_EXPORT const char *xhp_status_name(int status);
+/*
+ * xhp_result_status_to_string: "connected", "error", "busy"; "" for
+ * XHP_STATUS_NONE; NULL if @status is not one. Since: 1.0
+ */
+XHP_EXPORT const char *xhp_result_status_to_string(int status);
 
 XHP_END_DECLS
 

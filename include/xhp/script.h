@@ -25,9 +25,10 @@ XHP_BEGIN_DECLS
 typedef struct xhp_script xhp_script;
 
 /*
- * xhp_script_spawn: start @path for @req. The deadline is the context's
- * timeout (set it to 40000 ms to match libxl) from now, or the end of
- * the library operation under way if that comes first.
+ * xhp_script_spawn: start @path for @req. The deadline is 40000 ms from
+ * now, as libxl's for a device script, or the context's timeout when the
+ * caller set one with xhp_ctx_set_timeout_ms(); or the end of the library
+ * operation under way if that comes first.
  * Returns: 0, or -EINVAL (bad arguments, no-op request), -ENOENT/-EACCES
  *   (cannot execute @path), -ENOMEM, -EMFILE.
  * Ownership: the caller owns *ret_script; free it with xhp_script_free().

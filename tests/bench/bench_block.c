@@ -3,18 +3,28 @@
  * Block add+remove latency with 0, 50, 200 and 500 other vbd backends in
  * xenstore (4 disks per domain, none sharing our device): Xen's
  * /etc/xen/scripts/block, our xhp-hotplug CLI (a process per run, as libxl
- * runs scripts) and the library in-process. Medians in milliseconds.
+ * runs scripts) and the library in-process. Medians in milliseconds, and
+ * the seam calls of one in-process add and remove (xenstore round trips;
+ * for a file also the few loop device calls).
+ * Last, with 500 backends, a storm: another process keeps creating and
+ * removing the backend directories of other domains (as libxl does while
+ * guests start and stop) during the runs of ours.
  * Needs root (loop devices). Usage: bench_block [reps-ours [reps-xen]]
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xenstore.h>
 #include <xhp/xhp.h>
 
 #include "blocktest.h"
+#include "fault.h"
 
 typedef int (*tool_fn)(const char *cmd, const char *bp);
 
@@ -26,9 +36,30 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Seam calls (xenstore round trips, and loop device calls) of the last
+ * in-process add and remove, counted by a fault plan that fails none. */
+static unsigned int calls_add, calls_rm;
+
 static int lib(const char *cmd, const char *bp)
 {
-	return bt_ours(cmd, bp, NULL, NULL) < 0 ? 1 : 0;
+	struct xhp_fault plan = { 0 };
+	xhp_request *req = NULL;
+	xhp_ctx *ctx;
+	int r;
+
+	if (xhp_ctx_new(&ctx) < 0)
+		return 1;
+	r = xhp_request_new(
+		ctx, !strcmp(cmd, "add") ? XHP_ACTION_ADD : XHP_ACTION_REMOVE,
+		XHP_KIND_VBD, bp, NULL, &req);
+	ctx->fault = &plan;
+	if (r == 0)
+		r = xhp_device_run(ctx, "block", req, NULL);
+	ctx->fault = NULL;
+	*(!strcmp(cmd, "add") ? &calls_add : &calls_rm) = plan.calls;
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+	return r < 0 ? 1 : 0;
 }
 
 static int cmp(const void *a, const void *b)
@@ -72,11 +103,40 @@ static void populate(struct xs_handle *xs, int n)
 	}
 }
 
+/* The storm: backend directories of domains 9000.. come and go. */
+static pid_t storm_start(void)
+{
+	pid_t pid = fork();
+	char bp[192], dir[128];
+	struct xs_handle *h;
+	unsigned int i;
+
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	h = xs_open(0);
+	for (i = 0; h; i++) {
+		snprintf(dir, sizeof(dir), "/local/domain/0/backend/vbd/%u",
+			 9000 + i % 64);
+		snprintf(bp, sizeof(bp), "%s/51712/params", dir);
+		xs_write(h, XBT_NULL, bp, "/dev/vg0/storm", 14);
+		if (i % 2)
+			xs_rm(h, XBT_NULL, dir);
+	}
+	_exit(1);
+}
+
+static void storm_stop(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
 /* Median add and remove times of @reps runs; -1 when a run failed. */
 static void measure(tool_fn tool, const char *params, const char *type,
 		    int reps, double *add, double *rm)
 {
-	double a[64], r[64], t0, t1, t2;
+	double a[64], r[64], c[64], t0, t1, t2;
 	char bp[128], *st;
 	int i;
 
@@ -97,9 +157,12 @@ static void measure(tool_fn tool, const char *params, const char *type,
 		free(st);
 		a[i] = t1 - t0;
 		r[i] = t2 - t1;
+		c[i] = calls_add;
 	}
 	*add = median(a, reps);
 	*rm = median(r, reps);
+	if (tool == lib)
+		calls_add = (unsigned int)median(c, reps);
 	return;
 failed:
 	fprintf(stderr, "bench: %s run %d failed\n", type, i);
@@ -128,10 +191,11 @@ int main(int argc, char **argv)
 	printf("block add / remove, median ms (ours: %d runs, Xen: %d runs)"
 	       "\n\n",
 	       reps, xreps);
-	printf("%-9s %-5s | %14s | %14s | %14s\n", "backends", "kind",
-	       "Xen's script", "xhp-hotplug", "libxhp");
-	printf("%-9s %-5s | %6s %7s | %6s %7s | %6s %7s\n", "", "", "add",
-	       "remove", "add", "remove", "add", "remove");
+	printf("%-9s %-5s | %14s | %14s | %14s | %11s\n", "backends", "kind",
+	       "Xen's script", "xhp-hotplug", "libxhp", "seam calls");
+	printf("%-9s %-5s | %6s %7s | %6s %7s | %6s %7s | %4s %6s\n", "", "",
+	       "add", "remove", "add", "remove", "add", "remove", "add",
+	       "remove");
 	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
 		populate(xs, sizes[s]);
 		for (k = 0; k < 2; k++) {
@@ -148,10 +212,23 @@ int main(int argc, char **argv)
 					"\n",
 					type);
 			printf("%-9d %-5s | %6.1f %7.1f | %6.1f %7.1f | "
-			       "%6.2f %7.2f\n",
-			       sizes[s], type, xa, xr, ca, cr, la, lr);
+			       "%6.2f %7.2f | %4u %6u\n",
+			       sizes[s], type, xa, xr, ca, cr, la, lr,
+			       calls_add, calls_rm);
 			fflush(stdout);
 		}
+	}
+	{
+		double ca, cr, la, lr;
+		pid_t storm = storm_start();
+
+		measure(bt_cli, node, "phy", reps, &ca, &cr);
+		measure(lib, node, "phy", reps, &la, &lr);
+		storm_stop(storm);
+		printf("%-9s %-5s | %6s %7s | %6.1f %7.1f | %6.2f %7.2f | "
+		       "%4u %6u\n",
+		       "500+storm", "phy", "-", "-", ca, cr, la, lr, calls_add,
+		       calls_rm);
 	}
 	free(node);
 	free(phy_img);

@@ -131,7 +131,8 @@ static int each_ours(void (*fn)(unsigned int idx))
 static void clr(unsigned int idx)
 {
 	struct loop_info64 info;
-	char p[32];
+	char p[32], *b;
+	bool ours;
 	int fd;
 
 	snprintf(p, sizeof(p), "/dev/loop%u", idx);
@@ -142,8 +143,10 @@ static void clr(unsigned int idx)
 	 * Re-check right before the detach: the device may have been
 	 * released meanwhile and taken by another test (or test suite).
 	 */
-	if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0 ||
-	    strncmp((char *)info.lo_file_name, dir, strlen(dir)) != 0) {
+	b = backing_of(idx);
+	ours = b && !strncmp(b, dir, strlen(dir)) && b[strlen(dir)] == '/';
+	free(b);
+	if (ioctl(fd, LOOP_GET_STATUS64, &info) < 0 || !ours) {
 		close(fd);
 		return;
 	}

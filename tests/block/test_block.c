@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <xenstore.h>
 #include <xhp/xhp.h>
 
 #include "blocktest.h"
@@ -517,7 +520,7 @@ static void test_attach_checks_identity(void **state)
 	assert_int_equal(stat(b, &sb), 0);
 	/* a was checked, b is found at its path now */
 	assert_int_equal(xhp_loop_attach(ctx, b, sa.st_dev, sa.st_ino, false,
-					 false, &l),
+					 false, NULL, &l),
 			 -ESTALE);
 	assert_contains(xhp_ctx_last_error(ctx), "changed");
 	assert_int_equal(bt_wait_loops(a, 0), 0);
@@ -525,11 +528,11 @@ static void test_attach_checks_identity(void **state)
 	snprintf(fifo, sizeof(fifo), "%s/id-fifo", bt_dir());
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	assert_int_equal(xhp_loop_attach(ctx, fifo, sa.st_dev, sa.st_ino, true,
-					 false, &l),
+					 false, NULL, &l),
 			 -ESTALE);
 	/* the right one attaches */
 	assert_int_equal(xhp_loop_attach(ctx, a, sa.st_dev, sa.st_ino, false,
-					 false, &l),
+					 false, NULL, &l),
 			 0);
 	assert_int_equal(bt_wait_loops(a, 1), 1);
 	assert_int_equal(xhp_loop_detach(ctx, l.index, sa.st_dev, sa.st_ino, a),
@@ -540,6 +543,69 @@ static void test_attach_checks_identity(void **state)
 	xhp_ctx_unref(ctx);
 	free(a);
 	free(b);
+}
+
+/*
+ * Guests starting and stopping (backend directories of other domains
+ * coming and going, as libxl makes them) while an add scans 500 other
+ * backends: the add still succeeds. (A scan in one transaction
+ * conflicted on every change and failed the add after 16 new scans.)
+ */
+static void test_add_during_backend_churn(void **state)
+{
+	char *img = bt_image("churn.img", 8, NULL, NULL), bp[128], v[64];
+	char *node = bt_losetup(img, false), *mm = bt_majmin(node);
+	pid_t pid;
+	int i, st, r = 0;
+
+	(void)state;
+	for (i = 0; i < 500; i++) {
+		unsigned int dom = 100 + (unsigned int)i / 4;
+
+		snprintf(bp, sizeof(bp), "backend/vbd/%u/%d", dom,
+			 51712 + (i % 4) * 16);
+		snprintf(v, sizeof(v), "fd:%x", i);
+		bt_write(bp, "physical-device", v);
+		bt_write(bp, "mode", "w");
+	}
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct xs_handle *h = xs_open(0);
+		char dir[128], key[192];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (unsigned int k = 0; h; k++) {
+			snprintf(dir, sizeof(dir),
+				 "/local/domain/0/backend/vbd/%u",
+				 9000 + k % 64);
+			snprintf(key, sizeof(key), "%s/51712/state", dir);
+			xs_write(h, XBT_NULL, key, "1", 1);
+			if (k % 2)
+				xs_rm(h, XBT_NULL, dir);
+		}
+		_exit(1);
+	}
+	usleep(20000);
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	for (i = 0; i < 5 && r == 0; i++) {
+		char *msg = NULL;
+
+		r = bt_ours("add", bp, &st, &msg);
+		if (r != 0)
+			print_error("add %d failed: %s\n", i, msg);
+		free(msg);
+		if (r == 0)
+			assert_key(bp, "physical-device", mm);
+		bt_ours("remove", bp, NULL, NULL);
+		bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_int_equal(r, 0);
+	free(mm);
+	free(node);
+	free(img);
 }
 
 /* An absolute backend path sees relative ones (the same dom0 home). */
@@ -591,6 +657,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_direct_io, teardown),
 		cmocka_unit_test_teardown(test_dry_run, teardown),
 		cmocka_unit_test_teardown(test_absolute_path, teardown),
+		cmocka_unit_test_teardown(test_add_during_backend_churn,
+					  teardown),
 		cmocka_unit_test_teardown(test_attach_checks_identity,
 					  teardown),
 	};

@@ -93,6 +93,17 @@ static void test_parse_errors(void **state)
 			 1);
 	assert_non_null(strstr(out, "malformed argument"));
 	free(out);
+	/* vif-route's gateway device must be an interface name. */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "netdev=eth0/x y", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad gateway device netdev='eth0/x y'"));
+	free(out);
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "gatewaydev=a:b", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad gateway device gatewaydev='a:b'"));
+	free(out);
 }
 
 static void test_dispatch_by_name_and_noop(void **state)
@@ -155,6 +166,83 @@ static void test_parse_failure_is_reported(void **state)
 	assert_true(xsd_exited_cleanly(&xsd));
 }
 
+/*
+ * Under a personality's name, --help and --version print and exit 0; they
+ * are no command, and nothing is reported to the backend in xenstore.
+ */
+struct personality_fixture {
+	struct xsd xsd;
+	char *dir; /* holds the vif-bridge symlink */
+};
+
+static int personality_setup(void **state)
+{
+	static struct personality_fixture f = { XSD_INIT, NULL };
+
+	f.dir = tu_mkdtemp("cli");
+	if (!f.dir)
+		return -1;
+	*state = &f;
+	return xsd_start(&f.xsd) < 0 ? -1 : 0;
+}
+
+/* Also after a failed assertion: no daemon or directory left. */
+static int personality_teardown(void **state)
+{
+	struct personality_fixture *f = *state;
+	bool clean;
+
+	xsd_stop(&f->xsd);
+	clean = xsd_exited_cleanly(&f->xsd);
+	tu_rmtree(f->dir);
+	free(f->dir);
+	return clean ? 0 : -1;
+}
+
+static void test_personality_help_version(void **state)
+{
+	static const char *const env[] = { "XENBUS_PATH=backend/vif/3/1",
+					   "XENBUS_TYPE=vif", "vif=vif3.1",
+					   NULL };
+	struct personality_fixture *f = *state;
+	char link[4200], *out, *v;
+	int i;
+
+	snprintf(link, sizeof(link), "%s/vif-bridge", f->dir);
+	assert_int_equal(symlink(XHP_CLI, link), 0);
+	for (i = 0; i < 2; i++) {
+		const char *opt = i ? "-h" : "--help";
+
+		assert_int_equal(run(&out, env, link, opt, NULL), 0);
+		assert_non_null(strstr(out, "Usage: vif-bridge [--dry-run] "
+					    "COMMAND"));
+		assert_null(strstr(out, "unknown command"));
+		free(out);
+	}
+	assert_int_equal(run(&out, env, link, "--version", NULL), 0);
+	assert_true(!strncmp(out, "vif-bridge (xhp-hotplug) ", 25));
+	free(out);
+	/* The same through xhp-hotplug PERSONALITY. */
+	assert_int_equal(run(&out, env, XHP_CLI, "vif-route", "--help", NULL),
+			 0);
+	assert_non_null(strstr(out, "Usage: vif-route [--dry-run] COMMAND"));
+	free(out);
+	assert_int_equal(
+		run(&out, env, XHP_CLI, "vif-route", "--version", NULL), 0);
+	assert_true(!strncmp(out, "vif-route (xhp-hotplug) ", 24));
+	free(out);
+	v = xs_get("backend/vif/3/1/hotplug-status");
+	assert_null(v);
+	v = xs_get("backend/vif/3/1/hotplug-error");
+	assert_null(v);
+	/* The xenstore reads above were real: a bad command is reported. */
+	assert_int_equal(run(&out, env, link, "--frob", NULL), 1);
+	free(out);
+	v = xs_get("backend/vif/3/1/hotplug-status");
+	assert_string_equal(v, "error");
+	free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -163,6 +251,9 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_dispatch_by_name_and_noop),
 		cmocka_unit_test(test_parse_failure_is_reported),
+		cmocka_unit_test_setup_teardown(test_personality_help_version,
+						personality_setup,
+						personality_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -255,11 +255,11 @@ static int op_report(void)
 	if (r < 0)
 		return r;
 	xhp_ctx_set_log_priority(ctx, LOG_CRIT);
-	r = xhp_backend_report(ctx, "/local/domain/0/backend/vif/1/0",
-			       XHP_STATUS_ERROR, "cannot enslave vif1.0");
+	r = xhp_device_report(ctx, "/local/domain/0/backend/vif/1/0",
+			      XHP_STATUS_ERROR, "cannot enslave vif1.0");
 	if (r == 0)
-		r = xhp_backend_report(ctx, "backend/vbd/1/51712",
-				       XHP_STATUS_CONNECTED, NULL);
+		r = xhp_device_report(ctx, "backend/vbd/1/51712",
+				      XHP_STATUS_CONNECTED, NULL);
 	xhp_ctx_unref(ctx);
 	return r;
 }

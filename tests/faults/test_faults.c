@@ -350,7 +350,10 @@ static void block_restore(void)
 	}
 }
 
-static int sweep_block(void)
+/* One sweep of the block add: backend @fe, @params in @mode. */
+static int sweep_block_one(const char *what, unsigned int fe,
+			   const char *params, const char *mode,
+			   const char *type, const char *vm)
 {
 	/* An unreadable direct-io-safe means buffered I/O, the safe way. */
 	static const char *const tolerated[] = { "xs_read direct-io-safe#1",
@@ -364,7 +367,7 @@ static int sweep_block(void)
 		NULL,
 	};
 	static const char *const no_argv[] = { NULL };
-	char bp[128], be[192], other[128], *img, *img2, *node, *mm;
+	char bp[128], be[192];
 	struct sweep s = {
 		.personality = "block",
 		.add_action = "add",
@@ -375,15 +378,37 @@ static int sweep_block(void)
 		.tolerated = tolerated,
 		.system_locks = true,
 	};
-	int r;
+
+	bt_backend(bp, sizeof(bp), fe, 51712, params, mode, type, vm);
+	snprintf(xp, sizeof(xp), "XENBUS_PATH=%s", bp);
+	snprintf(block_bp, sizeof(block_bp), "%s", bp);
+	snprintf(be, sizeof(be), "/local/domain/0/%s", bp);
+	s.backend = be;
+	s.loop_prefix = bt_dir();
+	printf("%s, mode %s: ", what, mode);
+	fflush(stdout);
+	return sweep_run(&s);
+}
+
+/*
+ * The block add of a file and of a device, read-only and read-write,
+ * each with a sharer the sharing check must read (and allow).
+ */
+static int sweep_block(void)
+{
+	char other[128], vm2[64], *img, *img2, *img3, *node, *mm, *pnode;
+	char *pmm;
+	int r = 0;
 
 	bt_init("faults");
 	img = bt_image("vbd.img", 8, NULL, NULL);
 	img2 = bt_image("other.img", 8, NULL, NULL);
+	img3 = bt_image("dev.img", 8, NULL, NULL);
 	/*
 	 * Another domain's vbd has the image attached read-only: the
 	 * sharing check finds its loop device and reads that backend (read
-	 * and read: allowed). And a vbd of another file.
+	 * and read: allowed; read-write: allowed for the same VM, which
+	 * the check reads). And a vbd of another file.
 	 */
 	node = bt_losetup(img, true);
 	mm = bt_majmin(node);
@@ -392,17 +417,24 @@ static int sweep_block(void)
 	bt_write(other, "node", node);
 	bt_backend(other, sizeof(other), 3, 51712, img2, "w", "file", NULL);
 	bt_write(other, "physical-device", "7:1f3");
-	bt_backend(bp, sizeof(bp), 1, 51712, img, "r", "file", NULL);
-	snprintf(xp, sizeof(xp), "XENBUS_PATH=%s", bp);
-	snprintf(block_bp, sizeof(block_bp), "%s", bp);
-	snprintf(be, sizeof(be), "/local/domain/0/%s", bp);
-	s.backend = be;
-	s.loop_prefix = bt_dir();
-	r = sweep_run(&s);
+	/* A device, used read-only by domain 7's vbd (VM "phy"). */
+	pnode = bt_losetup(img3, false);
+	pmm = bt_majmin(pnode);
+	bt_backend(other, sizeof(other), 7, 51712, pnode, "r", "phy", "phy");
+	bt_write(other, "physical-device", pmm);
+
+	snprintf(vm2, sizeof(vm2), BT_VM_FMT, 2u);
+	r += sweep_block_one("block file", 1, img, "r", "file", NULL);
+	r += sweep_block_one("block file", 4, img, "w", "file", vm2);
+	r += sweep_block_one("block phy", 5, pnode, "r", "phy", NULL);
+	r += sweep_block_one("block phy", 6, pnode, "w", "phy", "phy");
+	free(pmm);
+	free(pnode);
 	free(node);
 	free(mm);
 	free(img);
 	free(img2);
+	free(img3);
 	bt_fini();
 	return r;
 }

@@ -28,7 +28,8 @@ static void check_request(xhp_request *req)
 	char t[8];
 	unsigned int domid, devid;
 
-	CHECK(xhp_kind_name(kind) && xhp_action_name(action));
+	CHECK(xhp_request_kind_to_string(kind) &&
+	      xhp_request_action_to_string(action));
 	CHECK(!dev || xhp_ifname_valid(dev));
 	CHECK(!dev || kind == XHP_KIND_VIF || kind == XHP_KIND_TAP);
 	CHECK((path == NULL) == (type == NULL));
@@ -43,7 +44,7 @@ static void check_request(xhp_request *req)
 		      devid == xhp_request_devid(req));
 		CHECK(!strcmp(type, kind == XHP_KIND_TAP ?
 					    "vif" :
-					    xhp_kind_name(kind)));
+					    xhp_request_kind_to_string(kind)));
 	}
 	for (i = 0; xhp_request_setting_at(req, i, &k, &v) == 0; i++) {
 		CHECK(xhp_varname_valid(k, strlen(k)));

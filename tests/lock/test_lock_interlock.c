@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Interlock with Xen's own locking.sh: bash workers that source it and
- * libxhp workers (in-process, and through `xhp-hotplug lock`) all take
- * the lock "block" and append a start and an end line to one file under
- * it. Any interleaving, lost line or leftover lock file fails the test.
+ * Interlock with Xen's own locking.sh: bash workers that source it,
+ * libxhp workers in-process, and workers that run a command through
+ * `xhp-hotplug lock NAME -- lock_append ...` all take one lock and append
+ * a start and an end line to one file under it. Any interleaving, lost
+ * line or leftover lock file fails the test. The CLI knows only the lock
+ * directory of Xen's scripts, /var/run/xen-hotplug, so all take a lock
+ * of a name of their own there ("interlock-<pid>"), not "block" which
+ * other tests running at the same time take.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,17 +27,21 @@
 #include "testutil.h"
 
 #define LOCKING_SH "/etc/xen/scripts/locking.sh"
+#define LOCK_DIR "/var/run/xen-hotplug"
 #define WORKERS 4 /* of each kind */
+#define KINDS 3
 #define ROUNDS 40
 
 static const char bash_worker[] = ". " LOCKING_SH "\n"
-				  "LOCK_BASEDIR=$1; out=$2; n=$3; me=xen$$\n"
+				  "LOCK_BASEDIR=$1; out=$2; n=$3; lock=$4\n"
+				  "me=xen$$\n"
 				  "for ((i = 0; i < n; i++)); do\n"
-				  "  claim_lock block\n"
+				  "  claim_lock \"$lock\"\n"
 				  "  echo \"$me start\" >> \"$out\"\n"
 				  "  echo \"$me end\" >> \"$out\"\n"
-				  "  release_lock block\n"
+				  "  release_lock \"$lock\"\n"
 				  "done\n";
+static char lock_name[32];
 
 static void append(const char *out, const char *line)
 {
@@ -57,7 +65,7 @@ static void xhp_worker(const char *dir, const char *out)
 	for (i = 0; i < ROUNDS; i++) {
 		xhp_lock *l;
 
-		if (xhp_lock_acquire(ctx, "block", &l) < 0)
+		if (xhp_lock_acquire(ctx, lock_name, &l) < 0)
 			_exit(2);
 		append(out, start);
 		usleep(300);
@@ -68,32 +76,59 @@ static void xhp_worker(const char *dir, const char *out)
 	_exit(0);
 }
 
+/* ROUNDS of `xhp-hotplug lock NAME -- lock_append OUT cli<pid>`. */
+static void cli_worker(const char *out)
+{
+	char tag[32];
+	int i, s;
+
+	snprintf(tag, sizeof(tag), "cli%d", (int)getpid());
+	for (i = 0; i < ROUNDS; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			_exit(1);
+		if (pid == 0) {
+			execl(XHP_CLI, XHP_CLI, "lock", lock_name, "--",
+			      LOCK_APPEND, out, tag, (char *)NULL);
+			_exit(127);
+		}
+		if (waitpid(pid, &s, 0) != pid || !WIFEXITED(s) ||
+		    WEXITSTATUS(s) != 0)
+			_exit(2);
+	}
+	_exit(0);
+}
+
 static void test_interlock(void **state)
 {
-	char *dir = tu_mkdtemp("interlock"), out[1024], lockdir[512], n[16];
-	pid_t pids[2 * WORKERS];
+	char *dir = tu_mkdtemp("interlock"), out[1024], lockfile[512], n[16];
+	pid_t pids[KINDS * WORKERS];
 	char *text, *line, *save, owner[64] = "";
-	unsigned int lines = 0, starts = 0;
+	unsigned int lines = 0, starts = 0, by_kind[KINDS] = { 0 };
 	struct stat st;
 	int i, s;
 
 	assert_non_null(dir);
 	snprintf(out, sizeof(out), "%s/log", dir);
-	snprintf(lockdir, sizeof(lockdir), "%s/locks", dir);
+	snprintf(lock_name, sizeof(lock_name), "interlock-%d", (int)getpid());
+	snprintf(lockfile, sizeof(lockfile), "%s/%s", LOCK_DIR, lock_name);
 	snprintf(n, sizeof(n), "%d", ROUNDS);
-	mkdir(lockdir, 0755);
-	for (i = 0; i < 2 * WORKERS; i++) {
+	mkdir(LOCK_DIR, 0755);
+	for (i = 0; i < KINDS * WORKERS; i++) {
 		pids[i] = fork();
 		assert_true(pids[i] >= 0);
 		if (pids[i] > 0)
 			continue;
-		if (i % 2)
-			xhp_worker(lockdir, out);
-		execlp("bash", "bash", "-c", bash_worker, "worker", lockdir,
-		       out, n, (char *)NULL);
+		if (i % KINDS == 1)
+			xhp_worker(LOCK_DIR, out);
+		if (i % KINDS == 2)
+			cli_worker(out);
+		execlp("bash", "bash", "-c", bash_worker, "worker", LOCK_DIR,
+		       out, n, lock_name, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < 2 * WORKERS; i++) {
+	for (i = 0; i < KINDS * WORKERS; i++) {
 		assert_int_equal(waitpid(pids[i], &s, 0), pids[i]);
 		assert_true(WIFEXITED(s));
 		assert_int_equal(WEXITSTATUS(s), 0);
@@ -111,6 +146,9 @@ static void test_interlock(void **state)
 			assert_string_equal(owner, "");
 			snprintf(owner, sizeof(owner), "%s", who);
 			starts++;
+			by_kind[!strncmp(who, "xen", 3) ? 0 :
+				!strncmp(who, "xhp", 3) ? 1 :
+							  2]++;
 		} else {
 			assert_string_equal(what, "end");
 			assert_string_equal(owner, who);
@@ -118,14 +156,19 @@ static void test_interlock(void **state)
 		}
 	}
 	free(text);
-	assert_int_equal(lines, 2 * 2 * WORKERS * ROUNDS);
-	assert_int_equal(starts, 2 * WORKERS * ROUNDS);
+	assert_string_equal(owner, "");
+	assert_int_equal(lines, 2 * KINDS * WORKERS * ROUNDS);
+	assert_int_equal(starts, KINDS * WORKERS * ROUNDS);
+	/* Each kind did all its rounds (the CLI's lines are "cli<pid>"). */
+	for (i = 0; i < KINDS; i++)
+		assert_int_equal(by_kind[i], WORKERS * ROUNDS);
 	/* No lock file left behind. */
-	snprintf(out, sizeof(out), "%s/block", lockdir);
-	assert_int_equal(stat(out, &st), -1);
-	print_message("interlock: %u critical sections by %d locking.sh and "
-		      "%d libxhp workers, none interleaved\n",
-		      starts, WORKERS, WORKERS);
+	assert_int_equal(stat(lockfile, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	print_message("interlock: %u critical sections by %d locking.sh, "
+		      "%d libxhp and %d xhp-hotplug lock workers, none "
+		      "interleaved\n",
+		      starts, WORKERS, WORKERS, WORKERS);
 	tu_rmtree(dir);
 	free(dir);
 }

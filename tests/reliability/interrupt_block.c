@@ -14,10 +14,11 @@
  *   device node, which is not an attachment.
  * - killed after LOOP_CONFIGURE and before the one transaction that
  *   writes node, physical-device and hotplug-status: an attached loop
- *   device that no key names. remove finds no node; it then detaches,
- *   under the block lock, the loop devices of params' file that no
- *   backend names and nobody holds exclusively (block.c, remove_orphans).
- *   Before that fix such a loop device stayed attached for ever.
+ *   device that no key names, carrying this backend's mark in its
+ *   lo_file_name ("xhp:vbd/<fe>/<devid> <file>"). remove finds no node;
+ *   it then detaches, under the block lock, only loop devices with this
+ *   backend's mark (an administrator's losetup of the same image is left
+ *   alone). Xen's script leaves such a loop device attached for ever.
  * - killed after the transaction: a complete add; remove detaches node.
  */
 #include <stdio.h>

@@ -7,7 +7,7 @@
  *   test-interrupt-net bridge|route|ovs
  *
  * What a killed online can leave, and how offline clears it:
- * - vif-bridge (online: down, rename to vifname, MAC, flush addresses,
+ * - vif-bridge (online: flush addresses, down, rename to vifname, MAC,
  *   MTU, enslave, up, frontend mtu key): the device down or up, under
  *   its old name or vifname, with or without the dummy MAC and MTU, in
  *   the bridge or not. offline looks it up under vifname, else its own
@@ -18,7 +18,7 @@
  * - vif-route (online: address of the gateway, up, proxy_arp, routes
  *   and proxy neighbours per ip): any prefix of those steps. offline
  *   removes each object that is there (missing ones are success) and
- *   resets the sysctls.
+ *   puts the vif's sysctls back to conf/default.
  * - vif-openvswitch (online: rename, one OVSDB transaction adding the
  *   port, wait for ovs-vswitchd, up): the port in the database or not
  *   (the transaction is atomic), the device renamed or not. offline

@@ -237,6 +237,50 @@ static void test_long_timeout(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/* The time left to a just-spawned sleep-then-ok under @ctx, in ms. */
+static int fresh_script_left_ms(xhp_ctx *ctx, int devid)
+{
+	xhp_request *req = vif_request(ctx, XHP_ACTION_ONLINE, devid);
+	xhp_script *s;
+	int left;
+
+	assert_int_equal(xhp_script_spawn(ctx, SCRIPTS_DIR "/sleep-then-ok",
+					  req, &s),
+			 0);
+	left = xhp_script_timeout_ms(s);
+	assert_int_equal(xhp_script_wait(s, NULL), 0);
+	xhp_script_free(s);
+	xhp_request_free(req);
+	return left;
+}
+
+/*
+ * A script gets libxl's 40 s unless the caller set a timeout; the 30 s
+ * default of in-process operations does not apply to it. Seen through the
+ * deadline a fresh script has, without waiting for it.
+ */
+static void test_default_timeout(void **state)
+{
+	xhp_ctx *ctx;
+	int left;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	left = fresh_script_left_ms(ctx, 8);
+	print_message("default script deadline: %d ms left\n", left);
+	assert_true(left > 39000 && left <= 40000);
+	/* In-process operations keep their own default. */
+	assert_int_equal(ctx->timeout_ms, 30000);
+	/* Set explicitly, the context's timeout is the script's, either way
+	 * of 40 s. */
+	assert_int_equal(xhp_ctx_set_timeout_ms(ctx, 30000), 0);
+	left = fresh_script_left_ms(ctx, 8);
+	assert_true(left > 29000 && left <= 30000);
+	assert_int_equal(xhp_ctx_set_timeout_ms(ctx, 90000), 0);
+	left = fresh_script_left_ms(ctx, 8);
+	assert_true(left > 89000 && left <= 90000);
+	xhp_ctx_unref(ctx);
+}
+
 /*
  * Inside an operation (a block-<type> helper run by the block
  * personality), a script gets what is left of the operation's deadline,
@@ -359,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_event_loop_many),
 		cmocka_unit_test(test_wait_without_result),
 		cmocka_unit_test(test_long_timeout),
+		cmocka_unit_test(test_default_timeout),
 		cmocka_unit_test(test_operation_deadline),
 		cmocka_unit_test(test_stderr_flood),
 	};

@@ -69,7 +69,8 @@ static int step(enum way w, const char *bp, int action, struct outcome *o)
 		assert_int_equal(r, -EIO);
 	if (getenv("TS_VERBOSE"))
 		fprintf(stderr, "%s %s: %d %s\n%s\n", way_name[w],
-			xhp_action_name(action), r, xhp_ctx_last_error(ctx),
+			xhp_request_action_to_string(action), r,
+			xhp_ctx_last_error(ctx),
 			xhp_result_stderr(res) ? xhp_result_stderr(res) : "");
 	if (o) {
 		o->exit_code = code;
@@ -174,8 +175,9 @@ static void three_ways(prep_fn prep, const int *actions, int loops,
 			      o[w].pdev, o[w].loops, o[w].ro,
 			      o[w].xs_has_error ? " (hotplug-error)" : "");
 		if (o[w].status != XHP_STATUS_NONE)
-			assert_string_equal(o[w].xs_status,
-					    xhp_status_name(o[w].status));
+			assert_string_equal(
+				o[w].xs_status,
+				xhp_result_status_to_string(o[w].status));
 		assert_int_equal(o[w].has_error, o[w].xs_has_error);
 		bt_detach_all();
 		assert_int_equal(bt_our_loops(), 0);

@@ -105,7 +105,8 @@ static int step(enum way w, int action, struct outcome *o)
 		assert_int_equal(r, -EIO);
 	if (getenv("TS_VERBOSE"))
 		fprintf(stderr, "%s %s: %d %s\n%s\n", way_name[w],
-			xhp_action_name(action), r, xhp_ctx_last_error(ctx),
+			xhp_request_action_to_string(action), r,
+			xhp_ctx_last_error(ctx),
 			xhp_result_stderr(res) ? xhp_result_stderr(res) : "");
 	if (o) {
 		o->exit_code = code;
@@ -164,7 +165,7 @@ static void compare(const struct outcome *a, const struct outcome *b)
 /* The result says what xenstore says. */
 static void self_consistent(const struct outcome *o)
 {
-	const char *name = xhp_status_name(o->status);
+	const char *name = xhp_result_status_to_string(o->status);
 
 	if (o->status != XHP_STATUS_NONE)
 		assert_string_equal(o->xs_status, name);

@@ -501,6 +501,40 @@ static void test_bad_settings(void **state)
 	xhp_request_free(req);
 }
 
+/* vif-route's gateway device is an interface name, checked at parse time. */
+static void test_bad_gateway_dev(void **state)
+{
+	xhp_request *req;
+
+	bad(L("online", "netdev=eth0/x y"), L(P_VIF, "vif=vif3.1"),
+	    "bad gateway device netdev='eth0/x y'");
+	bad(L("online"), L(P_VIF, "vif=vif3.1", "netdev=a:b"),
+	    "bad gateway device netdev='a:b'");
+	bad(L("online", "gatewaydev=0123456789abcdef"), L(P_VIF, "vif=vif3.1"),
+	    "bad gateway device gatewaydev='0123456789abcdef'");
+	bad(L("online", "gatewaydev=.."), L(P_VIF, "vif=vif3.1"),
+	    "bad gateway device gatewaydev='..'");
+	bad(L("add", "type_if=tap", "netdev=eth 0"),
+	    L(P_VIF, "INTERFACE=vif3.1-emu"), "bad gateway device netdev=");
+	/* A valid one is kept; empty means the default (eth0). */
+	req = ok(L("online", "netdev=eth1", "gatewaydev=0123456789abcde"),
+		 L(P_VIF, "vif=vif3.1"));
+	assert_string_equal(xhp_request_setting(req, "netdev"), "eth1");
+	assert_string_equal(xhp_request_setting(req, "gatewaydev"),
+			    "0123456789abcde");
+	xhp_request_free(req);
+	req = ok(L("online", "netdev="), L(P_VIF, "vif=vif3.1"));
+	assert_string_equal(xhp_request_setting(req, "netdev"), "");
+	/* xhp_request_set checks them the same way. */
+	assert_int_equal(xhp_request_set(req, "netdev", "eth0/x"), -EINVAL);
+	assert_int_equal(xhp_request_set(req, "gatewaydev", "a b"), -EINVAL);
+	assert_string_equal(xhp_request_setting(req, "netdev"), "");
+	assert_null(xhp_request_setting(req, "gatewaydev"));
+	assert_int_equal(xhp_request_set(req, "gatewaydev", "eth2"), 0);
+	assert_string_equal(xhp_request_setting(req, "gatewaydev"), "eth2");
+	xhp_request_free(req);
+}
+
 static void test_bad_api(void **state)
 {
 	char *argv[] = { "online", NULL, "bridge=a", NULL };
@@ -527,14 +561,16 @@ static void test_bad_api(void **state)
 
 static void test_names(void **state)
 {
-	assert_string_equal(xhp_action_name(XHP_ACTION_ADD), "add");
-	assert_string_equal(xhp_action_name(XHP_ACTION_OFFLINE), "offline");
-	assert_null(xhp_action_name(0));
-	assert_null(xhp_action_name(5));
-	assert_string_equal(xhp_kind_name(XHP_KIND_TAP), "tap");
-	assert_string_equal(xhp_kind_name(XHP_KIND_VBD3), "vbd3");
-	assert_null(xhp_kind_name(0));
-	assert_null(xhp_kind_name(5));
+	assert_string_equal(xhp_request_action_to_string(XHP_ACTION_ADD),
+			    "add");
+	assert_string_equal(xhp_request_action_to_string(XHP_ACTION_OFFLINE),
+			    "offline");
+	assert_null(xhp_request_action_to_string(0));
+	assert_null(xhp_request_action_to_string(5));
+	assert_string_equal(xhp_request_kind_to_string(XHP_KIND_TAP), "tap");
+	assert_string_equal(xhp_request_kind_to_string(XHP_KIND_VBD3), "vbd3");
+	assert_null(xhp_request_kind_to_string(0));
+	assert_null(xhp_request_kind_to_string(5));
 }
 
 static void test_new(void **state)
@@ -648,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_bad_path),
 		cmocka_unit_test(test_bad_device),
 		cmocka_unit_test(test_bad_settings),
+		cmocka_unit_test(test_bad_gateway_dev),
 		cmocka_unit_test(test_bad_api),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_new),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * The xenstore key contract through the real libxenstore against the
- * test daemon: one-transaction writes, EAGAIN retry provoked by a
+ * test daemon: one-transaction writes (all or nothing when any of their
+ * calls fails), EAGAIN retry provoked by a
  * concurrent writer, precedence env < argv < xenstore, NUL bytes, vm
  * info, and a missing daemon.
  */
@@ -15,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "fault.h"
 #include "request.h"
 #include "testutil.h"
 #include "xs.h"
@@ -77,6 +79,100 @@ static void test_write_keys_one_transaction(void **state)
 	free(v);
 	assert_null(raw_read("backend/vbd/1/51712/hotplug-error"));
 	xhp_ctx_unref(ctx);
+}
+
+#define ATOMIC_BASE "backend/vbd/1/51713"
+
+/* Before: an old hotplug-error, none of the keys the write adds. */
+static void atomic_reset(struct xs_handle *xs)
+{
+	xs_rm(xs, XBT_NULL, ATOMIC_BASE);
+	assert_true(
+		xs_write(xs, XBT_NULL, ATOMIC_BASE "/hotplug-error", "old", 3));
+}
+
+/* 1: all four changes made, 0: none, -1: some (a torn write). */
+static int atomic_state(void)
+{
+	static const char *const added[] = { "physical-device",
+					     "physical-device-path",
+					     "hotplug-status" };
+	unsigned int i, done = 0;
+	char *v;
+
+	for (i = 0; i < 3; i++) {
+		char path[128];
+
+		snprintf(path, sizeof(path), ATOMIC_BASE "/%s", added[i]);
+		v = raw_read(path);
+		done += v != NULL;
+		free(v);
+	}
+	v = raw_read(ATOMIC_BASE "/hotplug-error");
+	done += v == NULL;
+	free(v);
+	return done == 4 ? 1 : done == 0 ? 0 : -1;
+}
+
+/*
+ * All or nothing: fail each xenstore call of xhp_xs_write_keys in turn
+ * (the seam of fault.h); whatever call fails, none of the changes may be
+ * left, as they would be by writes outside one transaction.
+ */
+static void test_write_keys_all_or_nothing(void **state)
+{
+	static const struct xhp_kv kv[] = {
+		{ "physical-device", "7:3" },
+		{ "physical-device-path", "/dev/loop3" },
+		{ "hotplug-status", "connected" },
+		{ "hotplug-error", NULL },
+	};
+	struct xs_handle *xs = xs_open(0);
+	unsigned int k, calls, key_steps = 0;
+
+	assert_non_null(xs);
+	/* Count the calls of a clean run (no failure planned). */
+	{
+		struct xhp_fault plan = { 0 };
+		xhp_ctx *ctx = ctx_new();
+
+		atomic_reset(xs);
+		ctx->fault = &plan;
+		assert_int_equal(xhp_xs_write_keys(ctx, ATOMIC_BASE, kv, 4), 0);
+		calls = plan.calls;
+		xhp_ctx_unref(ctx);
+		assert_int_equal(atomic_state(), 1);
+	}
+	/* xs_open, start, 3 writes, 1 rm, end */
+	assert_true(calls >= 6);
+	for (k = 1; k <= calls; k++) {
+		struct xhp_fault plan = { .fail_at = k };
+		xhp_ctx *ctx = ctx_new();
+		int r, st;
+
+		atomic_reset(xs);
+		ctx->fault = &plan;
+		r = xhp_xs_write_keys(ctx, ATOMIC_BASE, kv, 4);
+		xhp_ctx_unref(ctx);
+		assert_int_equal(plan.hits, 1);
+		st = atomic_state();
+		if (st < 0 || r >= 0)
+			fail_msg("call %u (%s) failed: returned %d, %s", k,
+				 plan.step, r,
+				 st < 0 ? "some keys written" :
+					  "success claimed");
+		assert_int_equal(st, 0);
+		if (!strncmp(plan.step, "xs_write ", 9) ||
+		    !strncmp(plan.step, "xs_rm ", 6))
+			key_steps++;
+	}
+	/* Each of the four key changes was failed once. */
+	assert_int_equal(key_steps, 4);
+	print_message("write_keys: %u calls, each failed in turn, "
+		      "never a torn write\n",
+		      calls);
+	xs_rm(xs, XBT_NULL, ATOMIC_BASE);
+	xs_close(xs);
 }
 
 struct race {
@@ -235,6 +331,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_keys_one_transaction),
+		cmocka_unit_test(test_write_keys_all_or_nothing),
 		cmocka_unit_test(test_eagain_retry),
 		cmocka_unit_test(test_eagain_bounded),
 		cmocka_unit_test(test_precedence),
