@@ -22,6 +22,17 @@ static void comm_of(unsigned long pid, char *buf, size_t size)
 	fclose(f);
 }
 
+bool xhp_locks_parse_line(const char *line, unsigned long *pid,
+			  unsigned int *maj, unsigned int *min,
+			  unsigned long *ino)
+{
+	/* "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" */
+	if (!strstr(line, "FLOCK") || strstr(line, "->"))
+		return false;
+	return sscanf(line, "%*d: FLOCK %*s %*s %lu %x:%x:%lu", pid, maj, min,
+		      ino) == 4;
+}
+
 void xhp_lock_holder(int fd, char *buf, size_t size)
 {
 	char line[256], comm[32];
@@ -37,11 +48,7 @@ void xhp_lock_holder(int fd, char *buf, size_t size)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		/* "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" */
-		if (!strstr(line, "FLOCK") || strstr(line, "->"))
-			continue;
-		if (sscanf(line, "%*d: FLOCK %*s %*s %lu %x:%x:%lu", &pid, &maj,
-			   &min, &ino) != 4)
+		if (!xhp_locks_parse_line(line, &pid, &maj, &min, &ino))
 			continue;
 		if (ino != st.st_ino || maj != major(st.st_dev) ||
 		    min != minor(st.st_dev))

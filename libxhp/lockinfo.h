@@ -2,6 +2,7 @@
 #ifndef XHP_LOCKINFO_H
 #define XHP_LOCKINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -9,5 +10,14 @@
  * (vif-bridge)"), from /proc/locks; "an unknown process" if not found.
  */
 void xhp_lock_holder(int fd, char *buf, size_t size);
+
+/*
+ * One line of /proc/locks: true, with the holder's @pid and the file's
+ * device (@maj:@min, hex) and inode, when it is a granted FLOCK (not a
+ * waiter, "->").
+ */
+bool xhp_locks_parse_line(const char *line, unsigned long *pid,
+			  unsigned int *maj, unsigned int *min,
+			  unsigned long *ino);
 
 #endif

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 
 #include "blockdev.h"
+#include "mounts.h"
 
 /* Undo mountinfo's octal escapes (\040 ...) in place. */
 static void unescape(char *s)
@@ -43,15 +44,8 @@ static bool in_set(dev_t d, const dev_t *devs, size_t n)
 	return false;
 }
 
-struct mount_line {
-	dev_t dev;
-	char *point;
-	char *source;
-	bool ro;
-};
-
 /* Split one mountinfo line; false when it is malformed. */
-static bool parse_line(char *line, struct mount_line *m)
+bool xhp_mountinfo_parse_line(char *line, struct xhp_mount_line *m)
 {
 	char *f[7], *save = NULL, *tok, *opts, *sep, *super;
 	unsigned int ma, mi;
@@ -88,7 +82,7 @@ int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root, const dev_t *devs,
 		       size_t where_size, bool *ret_ro)
 {
 	char path[4096], *line = NULL;
-	struct mount_line m;
+	struct xhp_mount_line m;
 	size_t cap = 0;
 	struct stat st;
 	int r = 0;
@@ -103,7 +97,7 @@ int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root, const dev_t *devs,
 	while (getline(&line, &cap, f) > 0) {
 		dev_t d;
 
-		if (!parse_line(line, &m))
+		if (!xhp_mountinfo_parse_line(line, &m))
 			continue;
 		if (mode != 'w' && m.ro)
 			continue;

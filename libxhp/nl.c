@@ -271,7 +271,7 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 			return (int)n;
 		len = (int)n;
 		/* Find an error message to read its extended ack first. */
-		for (h = (const struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(h, len);
+		for (h = (const struct nlmsghdr *)nl->buf; xhp_nlmsg_ok(h, len);
 		     h = mnl_nlmsg_next(h, &len)) {
 			if (h->nlmsg_seq != seq)
 				continue;

@@ -25,6 +25,16 @@ struct xhp_nl {
 int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret);
 struct xhp_nl *xhp_nl_close(struct xhp_nl *nl);
 
+/*
+ * mnl_nlmsg_ok() that also refuses an nlmsg_len of 2^31 or more: libmnl
+ * (1.0.4) compares it with @len as an int, so such a header passes and
+ * the walk (and the parsers) leave the buffer.
+ */
+static inline bool xhp_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned int)len;
+}
+
 /* Start a request in nl->buf; the caller adds the family header. */
 struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags);
 

@@ -13,9 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include "internal.h"
 #include "testutil.h"
@@ -115,13 +121,25 @@ static void test_missing_script(void **state)
 	xhp_ctx *ctx;
 	xhp_request *req;
 	xhp_result *res = NULL;
+	int r;
 
 	assert_int_equal(xhp_ctx_new(&ctx), 0);
 	req = vif_request(ctx, XHP_ACTION_ONLINE, 2);
-	assert_int_equal(xhp_script_run(ctx, "/nonexistent/vif-x", req, &res),
-			 -ENOENT);
+	r = xhp_script_run(ctx, "/nonexistent/vif-x", req, &res);
+	/*
+	 * Under valgrind posix_spawn() cannot report the exec's failure
+	 * (its clone(CLONE_VM | CLONE_VFORK) runs as a fork, so the child's
+	 * errno never reaches the parent): the child exits 127 instead.
+	 */
+	if (RUNNING_ON_VALGRIND && r == -EIO) {
+		assert_int_equal(xhp_result_exit_code(res), 127);
+		xhp_result_free(res);
+		goto out;
+	}
+	assert_int_equal(r, -ENOENT);
 	assert_null(res);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx), "cannot run"));
+out:
 	xhp_request_free(req);
 	xhp_ctx_unref(ctx);
 }
@@ -245,10 +263,21 @@ static int fresh_script_left_ms(xhp_ctx *ctx, int devid)
 static void test_default_timeout(void **state)
 {
 	xhp_ctx *ctx;
-	int left;
+	int left, pidfd;
 
 	assert_int_equal(xhp_ctx_new(&ctx), 0);
 	left = fresh_script_left_ms(ctx, 8);
+	/* Without pidfd_open (valgrind, Linux < 5.3) the runner polls and
+	 * xhp_script_timeout_ms() is the 20 ms interval: no deadline seen. */
+	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0 && errno == ENOSYS) {
+		print_message("no pidfd_open: %d ms to the next look\n", left);
+		assert_true(left > 0 && left <= 20);
+		xhp_ctx_unref(ctx);
+		return;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
 	print_message("default script deadline: %d ms left\n", left);
 	assert_true(left > 39000 && left <= 40000);
 	/* In-process operations keep their own default. */
