@@ -332,6 +332,24 @@ static bool backing_name_is(unsigned int index, const char *path,
 	       ((or_present && b[n] == '\0') || !strcmp(b + n, " (deleted)"));
 }
 
+/*
+ * LOOP_CLR_FD on the open loop device @fd (@what: its backing file, for
+ * the message). Returns 0, 1 if it was detached meanwhile, or -errno.
+ */
+static int clear_fd(xhp_ctx *ctx, int fd, unsigned int index, const char *what)
+{
+	int r;
+
+	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CLR_FD") == 0 &&
+	    ioctl(fd, LOOP_CLR_FD, 0) == 0)
+		return 0;
+	r = errno == ENXIO ? 1 : -errno;
+	if (r < 0)
+		xhp_err(ctx, r, "cannot detach /dev/loop%u (%s): %s", index,
+			what, strerror(-r));
+	return r;
+}
+
 int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 		    const char *path)
 {
@@ -377,15 +395,7 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 			    index, b, path);
 		goto close_loop;
 	}
-	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CLR_FD") < 0 ||
-	    ioctl(fd, LOOP_CLR_FD, 0) < 0) {
-		r = errno == ENXIO ? 1 : -errno;
-		if (r < 0)
-			xhp_err(ctx, r, "cannot detach /dev/loop%u from %s: %s",
-				index, path, strerror(-r));
-		goto close_loop;
-	}
-	r = 0;
+	r = clear_fd(ctx, fd, index, path);
 close_loop:
 	close(fd);
 	return r;
@@ -471,16 +481,7 @@ int xhp_loop_detach_if(xhp_ctx *ctx, unsigned int index, xhp_loop_judge judge,
 		r = r < 0 ? r : 2;
 		goto close_loop;
 	}
-	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CLR_FD") < 0 ||
-	    ioctl(fd, LOOP_CLR_FD, 0) < 0) {
-		r = errno == ENXIO ? 1 : -errno;
-		if (r < 0)
-			xhp_err(ctx, r, "cannot detach /dev/loop%u (%s): %s",
-				index, info.backing[0] ? info.backing : "?",
-				strerror(-r));
-		goto close_loop;
-	}
-	r = 0;
+	r = clear_fd(ctx, fd, index, info.backing[0] ? info.backing : "?");
 close_loop:
 	close(fd);
 	return r;

@@ -130,8 +130,7 @@ static void xs_dump(char **buf, const char *path)
 	free(ents);
 }
 
-static void sysctl(char **buf, const char *fam, const char *dev,
-		   const char *name)
+void sw_sysctl(char **buf, const char *fam, const char *dev, const char *name)
 {
 	char path[256], *v;
 
@@ -197,11 +196,11 @@ static char *snapshot(const struct sweep *s)
 		CMD(&buf, "ip", "-6", "route", "show", "table", "all");
 		CMD(&buf, "ip", "-4", "neigh", "show", "proxy");
 		CMD(&buf, "ip", "-6", "neigh", "show", "proxy");
-		sysctl(&buf, "ipv4", s->dev, "proxy_arp");
-		sysctl(&buf, "ipv4", s->dev, "forwarding");
-		sysctl(&buf, "ipv6", s->dev, "proxy_ndp");
-		sysctl(&buf, "ipv6", s->dev, "forwarding");
-		sysctl(&buf, "ipv6", s->dev, "disable_ipv6");
+		sw_sysctl(&buf, "ipv4", s->dev, "proxy_arp");
+		sw_sysctl(&buf, "ipv4", s->dev, "forwarding");
+		sw_sysctl(&buf, "ipv6", s->dev, "proxy_ndp");
+		sw_sysctl(&buf, "ipv6", s->dev, "forwarding");
+		sw_sysctl(&buf, "ipv6", s->dev, "disable_ipv6");
 	}
 	if (s->loop_prefix)
 		loops(&buf, s->loop_prefix);

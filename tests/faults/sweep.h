@@ -54,6 +54,8 @@ struct sweep {
 /* Text helpers for snapshots. */
 void sw_append(char **buf, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Append "/proc/sys/net/<fam>/conf/<dev>/<name>=<value or ->". */
+void sw_sysctl(char **buf, const char *fam, const char *dev, const char *name);
 /* Append a command's output (NULL-terminated argv). */
 void sw_cmd(char **buf, const char *const argv[]);
 

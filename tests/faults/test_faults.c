@@ -156,20 +156,6 @@ static int sweep_bridge(void)
  * and of the vif under its vifname. */
 #define RU_VIFNAME "guest3"
 
-static void route_sysctl(char **buf, const char *fam, const char *dev,
-			 const char *name)
-{
-	char path[256], *v;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/%s", fam, dev,
-		 name);
-	v = tu_read_file(path);
-	if (v && strchr(v, '\n'))
-		*strchr(v, '\n') = '\0';
-	sw_append(buf, "%s=%s\n", path, v ? v : "-");
-	free(v);
-}
-
 static void route_snapshot(char **buf)
 {
 	static const char *const devs[] = { RU_GW, "all", "default",
@@ -177,10 +163,10 @@ static void route_snapshot(char **buf)
 
 	sw_append(buf, "## sysctls\n");
 	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
-		route_sysctl(buf, "ipv4", devs[i], "proxy_arp");
-		route_sysctl(buf, "ipv4", devs[i], "forwarding");
-		route_sysctl(buf, "ipv6", devs[i], "proxy_ndp");
-		route_sysctl(buf, "ipv6", devs[i], "forwarding");
+		sw_sysctl(buf, "ipv4", devs[i], "proxy_arp");
+		sw_sysctl(buf, "ipv4", devs[i], "forwarding");
+		sw_sysctl(buf, "ipv6", devs[i], "proxy_ndp");
+		sw_sysctl(buf, "ipv6", devs[i], "forwarding");
 	}
 }
 
