@@ -3,6 +3,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -75,12 +76,13 @@ struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags)
  * error code).
  */
 static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh,
-			  unsigned int off)
+			  size_t off)
 {
 	const struct nlattr *attr;
 
 	nl->ext[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
+	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
 	mnl_attr_for_each(attr, nlh, off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
@@ -96,14 +98,18 @@ static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh,
 static int ack_error(struct xhp_nl *nl, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	unsigned int off = sizeof(*e);
+	size_t off = sizeof(*e);
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
 		return -EBADMSG;
 	if (e->error >= 0)
 		return e->error ? -EBADMSG : 0;
+	/* The echoed request; a length below its header is malformed (and
+	 * would wrap the offset): then no TLVs are read. */
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		off = e->msg.nlmsg_len < sizeof(struct nlmsghdr) ?
+			      SIZE_MAX :
+			      off + e->msg.nlmsg_len - sizeof(struct nlmsghdr);
 	parse_ext_ack(nl, nlh, off);
 	return e->error;
 }
