@@ -474,18 +474,24 @@ static int await_reply(xhp_ctx *ctx, struct xhp_ovsdb *db, json_int_t id,
 	}
 }
 
+/* The server's error text, control characters shown as '?' (it goes
+ * into hotplug-error and the log). */
 static const char *error_text(json_t *err, char *buf, size_t len)
 {
 	const char *e = json_string_value(err);
-	const char *d;
+	const char *d = NULL;
+	char *p;
 
-	if (e)
-		return e;
-	e = json_string_value(json_object_get(err, "error"));
-	d = json_string_value(json_object_get(err, "details"));
+	if (!e) {
+		e = json_string_value(json_object_get(err, "error"));
+		d = json_string_value(json_object_get(err, "details"));
+	}
 	if (!e)
 		e = "malformed error";
 	snprintf(buf, len, d ? "%s: %s" : "%s", e, d);
+	for (p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return buf;
 }
 

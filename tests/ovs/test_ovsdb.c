@@ -199,7 +199,8 @@ static void t_op_error(void **state)
 {
 	static const char *const script[] = {
 		"{\"id\":1,\"error\":null,\"result\":[{},{\"error\":"
-		"\"constraint violation\",\"details\":\"dup name\"}]}",
+		"\"constraint violation\",\"details\":\"dup name\\n"
+		"\\u001b[2Jforged\"}]}",
 		NULL,
 	};
 	struct fake f = { 0 };
@@ -214,7 +215,7 @@ static void t_op_error(void **state)
 			 -EPROTO);
 	assert_non_null(strstr(xhp_ctx_last_error(f.ctx),
 			       "insert on Port: "
-			       "constraint violation: dup name"));
+			       "constraint violation: dup name??[2Jforged"));
 	fake_stop(&f);
 }
 
