@@ -357,12 +357,14 @@ static int check_state(struct xhp_op *op)
 {
 	_cleanup_free_ char *s = NULL;
 	char q[XHP_QUOTE_MAX];
-	int r;
+	const char *why;
+	int r, state;
 
 	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "state", &s);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if (r == 0 && !strcmp(s, "2"))
+	if (r == 0 && xhp_parse_xenbus_state(s, &state, &why) == 0 &&
+	    state == XHP_XENBUS_STATE_INIT_WAIT)
 		return 0;
 	return xhp_err(op->ctx, EINVAL,
 		       "Path closed or removed during "

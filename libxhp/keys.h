@@ -119,6 +119,7 @@ int xhp_parse_physical_device(const char *s, unsigned int *major,
 int xhp_parse_domid(const char *s, unsigned int *domid, const char **why);
 
 /* state: a XenbusState, decimal 0..8 (Initialising=1 ... Reconfigured=8). */
+#define XHP_XENBUS_STATE_INIT_WAIT 2
 int xhp_parse_xenbus_state(const char *s, int *state, const char **why);
 
 /*
