@@ -56,6 +56,12 @@ void xhp_log(xhp_ctx *ctx, int priority, const char *fmt, ...)
 #define xhp_debug(ctx, ...) xhp_log(ctx, LOG_DEBUG, __VA_ARGS__)
 #define xhp_info(ctx, ...) xhp_log(ctx, LOG_INFO, __VA_ARGS__)
 void xhp_clear_error(xhp_ctx *ctx);
+/*
+ * In a dry run (@dry_run), log "dry run: would <formatted>" at LOG_INFO
+ * and return true: the caller skips the step. Otherwise return false.
+ */
+bool xhp_dry(xhp_ctx *ctx, bool dry_run, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Monotonic clock in microseconds. */
 uint64_t xhp_now_us(void);

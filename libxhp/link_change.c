@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* A vif's link changes and their exact undo (see link_change.h). */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,21 +8,6 @@
 const uint8_t xhp_link_dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 /* In a dry run, log the step and return true: the caller skips it. */
-static bool __attribute__((format(printf, 2, 3)))
-dry(struct xhp_link_change *lc, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!lc->dry_run)
-		return false;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	xhp_info(lc->ctx, "dry run: would %s", msg);
-	return true;
-}
-
 void xhp_link_change_init(struct xhp_link_change *lc, xhp_ctx *ctx,
 			  struct xhp_nl *nl, struct xhp_link *dev, bool dry_run)
 {
@@ -45,7 +29,8 @@ static int set_up(struct xhp_link_change *lc, bool up, bool always)
 
 	if (!change && !always)
 		return 0;
-	if (!dry(lc, "bring %s %s", d->name, up ? "up" : "down")) {
+	if (!xhp_dry(lc->ctx, lc->dry_run, "bring %s %s", d->name,
+		     up ? "up" : "down")) {
 		r = xhp_link_set_up(lc->ctx, lc->nl, d, up);
 		if (r < 0)
 			return r;
@@ -78,7 +63,7 @@ int xhp_link_change_rename(struct xhp_link_change *lc, const char *name)
 
 	if (!strcmp(d->name, name))
 		return 0;
-	if (!dry(lc, "rename %s to %s", d->name, name)) {
+	if (!xhp_dry(lc->ctx, lc->dry_run, "rename %s to %s", d->name, name)) {
 		r = xhp_link_rename(lc->ctx, lc->nl, d, name, d->name);
 		if (r < 0)
 			return r;
@@ -95,8 +80,9 @@ int xhp_link_change_set_mac(struct xhp_link_change *lc, const uint8_t mac[6])
 
 	if (d->has_addr && !memcmp(d->addr, mac, 6))
 		return 0;
-	if (!dry(lc, "set the MAC of %s to %02x:%02x:%02x:%02x:%02x:%02x",
-		 d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5])) {
+	if (!xhp_dry(lc->ctx, lc->dry_run,
+		     "set the MAC of %s to %02x:%02x:%02x:%02x:%02x:%02x",
+		     d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5])) {
 		r = xhp_link_set_mac(lc->ctx, lc->nl, d, mac);
 		if (r < 0)
 			return r;
@@ -110,7 +96,8 @@ int xhp_link_change_set_mac(struct xhp_link_change *lc, const uint8_t mac[6])
 
 int xhp_link_change_flush_addrs(struct xhp_link_change *lc)
 {
-	if (dry(lc, "flush the addresses of %s", lc->dev->name))
+	if (xhp_dry(lc->ctx, lc->dry_run, "flush the addresses of %s",
+		    lc->dev->name))
 		return 0;
 	/* A second flush keeps adding to the list: all go back. */
 	return xhp_link_flush_addrs(lc->ctx, lc->nl, lc->dev, &lc->addrs);
@@ -123,7 +110,8 @@ int xhp_link_change_set_mtu(struct xhp_link_change *lc, unsigned int mtu)
 
 	if (d->mtu == mtu)
 		return 0;
-	if (!dry(lc, "set the MTU of %s to %u", d->name, mtu)) {
+	if (!xhp_dry(lc->ctx, lc->dry_run, "set the MTU of %s to %u", d->name,
+		     mtu)) {
 		r = xhp_link_set_mtu(lc->ctx, lc->nl, d, mtu);
 		if (r < 0)
 			return r;
@@ -141,7 +129,8 @@ int xhp_link_change_set_master(struct xhp_link_change *lc, int master,
 
 	if (d->master == master)
 		return 0;
-	if (!dry(lc, "add %s to bridge %s", d->name, master_name)) {
+	if (!xhp_dry(lc->ctx, lc->dry_run, "add %s to bridge %s", d->name,
+		     master_name)) {
 		xhp_debug(lc->ctx, "adding %s to bridge %s", d->name,
 			  master_name);
 		r = xhp_link_set_master(lc->ctx, lc->nl, d, master,

@@ -43,6 +43,25 @@ void xhp_log(xhp_ctx *ctx, int priority, const char *fmt, ...)
 	emit(ctx, priority, buf);
 }
 
+bool xhp_dry(xhp_ctx *ctx, bool dry_run, const char *fmt, ...)
+{
+	static const char prefix[] = "dry run: would ";
+	char buf[XHP_ERR_MAX];
+	va_list ap;
+
+	if (!dry_run)
+		return false;
+	if (!ctx || !ctx->log_fn || LOG_INFO > ctx->log_priority)
+		return true;
+	memcpy(buf, prefix, sizeof(prefix));
+	va_start(ap, fmt);
+	vsnprintf(buf + sizeof(prefix) - 1, sizeof(buf) - sizeof(prefix) + 1,
+		  fmt, ap);
+	va_end(ap);
+	emit(ctx, LOG_INFO, buf);
+	return true;
+}
+
 void xhp_clear_error(xhp_ctx *ctx)
 {
 	ctx->err[0] = '\0';

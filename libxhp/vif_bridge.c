@@ -23,7 +23,6 @@
  *   when it has no ports yet (brctl's choice; Xen's iproute2 fallback
  *   takes the master of the first bridge port).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,21 +51,6 @@ struct vb {
 };
 
 /* In a dry run, log the step and return true: the caller skips it. */
-static bool __attribute__((format(printf, 2, 3)))
-dry(struct vb *vb, const char *fmt, ...)
-{
-	char msg[256];
-	va_list ap;
-
-	if (!vb->op->dry_run)
-		return false;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	xhp_info(vb->ctx, "dry run: would %s", msg);
-	return true;
-}
-
 /* A backend key; *ret NULL when missing or empty. */
 static int read_key(struct vb *vb, const char *key, char **ret)
 {
@@ -260,7 +244,8 @@ static int plumb(struct vb *vb)
 	if (r < 0)
 		return r;
 	if (vb->vlan &&
-	    !dry(vb, "give %s the VLANs %s", d->name, vb->vlan_text)) {
+	    !xhp_dry(vb->ctx, vb->op->dry_run, "give %s the VLANs %s", d->name,
+		     vb->vlan_text)) {
 		r = xhp_bridge_port_set_vlans(vb->ctx, vb->nl, d, vb->vlan,
 					      vb->bi.default_pvid);
 		if (r < 0)
@@ -281,7 +266,7 @@ static int write_frontend_mtu(struct vb *vb)
 	snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u/mtu",
 		 vb->req->domid, vb->req->devid);
 	snprintf(v, sizeof(v), "%u", vb->mtu);
-	if (dry(vb, "write %s = %s", path, v))
+	if (xhp_dry(vb->ctx, vb->op->dry_run, "write %s = %s", path, v))
 		return 0;
 	r = xhp_xs_read(vb->ctx, XBT_NULL, path, &vb->fe_mtu_old);
 	if (r < 0 && r != -ENOENT)
@@ -390,7 +375,8 @@ static int vif_bridge_remove(struct xhp_op *op)
 	if (r < 0)
 		goto out;
 	if (vb.dev.master &&
-	    !dry(&vb, "release %s from its bridge", vb.dev.name)) {
+	    !xhp_dry(vb.ctx, vb.op->dry_run, "release %s from its bridge",
+		     vb.dev.name)) {
 		xhp_debug(vb.ctx, "removing %s from its bridge", vb.dev.name);
 		r = xhp_link_set_master(vb.ctx, vb.nl, &vb.dev, 0, NULL);
 		if (r < 0)
