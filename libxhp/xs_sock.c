@@ -35,7 +35,8 @@
 
 int xhp_xs_sock_probe(void)
 {
-	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+	/* Not a dup of stdin: a daemon may run with descriptor 0 closed. */
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (fd >= 0)
 		close(fd);

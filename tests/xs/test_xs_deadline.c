@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <net/if.h>
 
 #include <cmocka.h>
@@ -107,6 +108,25 @@ static void test_call_times_out_and_recovers(void **state)
 	assert_string_equal(v, "after");
 	free(v);
 	xhp_ctx_unref(ctx);
+}
+
+/* A daemon with descriptor 0 closed: xenstore's socket gets it. */
+static void test_stdin_closed(void **state)
+{
+	xhp_ctx *ctx = ctx_new(TIMEOUT_MS);
+	char *v = NULL;
+	int saved = dup(0);
+
+	assert_true(saved > 0);
+	assert_int_equal(close(0), 0);
+	assert_int_equal(xhp_xs_write(ctx, BACKEND "/probe0", "x"), 0);
+	daemon_stop();
+	assert_int_equal(xhp_xs_read(ctx, XBT_NULL, BACKEND "/probe0", &v),
+			 -ETIMEDOUT);
+	daemon_cont();
+	xhp_ctx_unref(ctx);
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
 }
 
 /* Transaction conflicts (EAGAIN at once) are not taken for timeouts. */
@@ -223,6 +243,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_call_times_out_and_recovers),
+		cmocka_unit_test(test_stdin_closed),
 		cmocka_unit_test(test_conflict_is_not_a_timeout),
 		cmocka_unit_test(test_operation_within_deadline),
 	};
