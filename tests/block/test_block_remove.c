@@ -8,7 +8,7 @@
  * attached (no mark) are removed by their file. The mark our add puts in
  * lo_file_name does not show in losetup's output. And a failing undo of
  * a failed add does not replace the add's error in hotplug-error (fault
- * injection, libxhp/fault.h).
+ * injection, libxhp/core/fault.h).
  */
 #include <errno.h>
 #include <setjmp.h>

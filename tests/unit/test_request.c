@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Unit tests of the hotplug environment parser (libxhp/request.c). */
+/* Unit tests of the hotplug environment parser (libxhp/request/request.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>

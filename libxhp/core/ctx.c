@@ -5,7 +5,6 @@
 #include <xenstore.h>
 
 #include "internal.h"
-#include "xs.h"
 
 XHP_EXPORT int xhp_ctx_new(xhp_ctx **ret_ctx)
 {
@@ -39,7 +38,8 @@ XHP_EXPORT xhp_ctx *xhp_ctx_unref(xhp_ctx *ctx)
 {
 	if (!ctx || --ctx->n_ref > 0)
 		return NULL;
-	xhp_xs_close(ctx);
+	if (ctx->xs)
+		xs_close(ctx->xs); /* xs/ is above core/ */
 	free(ctx->lock_dir);
 	free(ctx);
 	return NULL;
