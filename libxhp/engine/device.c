@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Running a personality: Xen's combination rules, the deadline, and the
- * report to xenstore (hotplug-status, hotplug-error and the personality's
- * keys in one transaction).
+ * Running a personality (personality.h): Xen's combination rules, the
+ * deadline, the settings, the undo journal, the report and the result.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "personality.h"
@@ -15,6 +15,10 @@ static const struct xhp_personality *const personalities[] = {
 	&xhp_personality_vif_route,
 	&xhp_personality_block,
 };
+
+/* The first version of xhp_device_opts ends with settings. */
+#define OPTS_SIZE_V1 (offsetof(xhp_device_opts, settings) + sizeof(void *))
+#define OPTS_FLAGS (XHP_DEVICE_DRY_RUN | XHP_DEVICE_NO_REPORT)
 
 XHP_EXPORT const char *xhp_device_personality_at(unsigned int index)
 {
@@ -31,6 +35,23 @@ static const struct xhp_personality *find(const char *name)
 		if (!strcmp(personalities[i]->name, name))
 			return personalities[i];
 	return NULL;
+}
+
+XHP_EXPORT int xhp_device_uses_setting(const char *personality,
+				       const char *key)
+{
+	const struct xhp_personality *p;
+	const char *const *k;
+
+	if (!personality || !key)
+		return -EINVAL;
+	p = find(personality);
+	if (!p || !xhp_setting_def_find(key, strlen(key)))
+		return -EINVAL;
+	for (k = p->settings; k && *k; k++)
+		if (!strcmp(*k, key))
+			return 1;
+	return 0;
 }
 
 int xhp_op_put(struct xhp_op *op, const char *key, const char *value)
@@ -56,144 +77,173 @@ static void op_done(struct xhp_op *op)
 	for (i = 0; i < op->n_keys; i++)
 		free(op->key_values[i]);
 	op->n_keys = 0;
+	xhp_op_settings_free(op);
 }
 
-/* Success of an add: the personality's keys and hotplug-status at once. */
-static int report_success(struct xhp_op *op, xhp_result *res)
+/* Let the personality's state go, once nothing in the journal needs it. */
+static void release_priv(struct xhp_op *op)
 {
-	struct xhp_kv kv[XHP_OP_KEYS_MAX + 1];
-	size_t i, n = 0;
-	int r;
-
-	for (i = 0; i < op->n_keys; i++) {
-		kv[n++] = op->keys[i];
-		r = xhp_result_put(res, op->keys[i].key, op->keys[i].value);
-		if (r < 0)
-			return xhp_err(op->ctx, r, "out of memory");
-	}
-	if (op->status == XHP_STATUS_CONNECTED)
-		kv[n++] = (struct xhp_kv){ "hotplug-status", "connected" };
-	if (n == 0)
-		return 0;
-	return xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
+	if (op->priv && op->p->release)
+		op->p->release(op->priv);
+	op->priv = NULL;
 }
 
-int xhp_op_report(struct xhp_op *op)
+/*
+ * The add and its report; a failure of either replays the journal. The
+ * lock the add may hold is released after the report, before the undo.
+ */
+static int add(struct xhp_op *op)
 {
 	int r;
 
-	if (op->dry_run || op->reported)
-		return 0;
-	r = report_success(op, op->res);
+	r = op->p->add(op);
 	if (r >= 0)
-		op->reported = true;
+		r = xhp_report_success(op);
+	op->lock = xhp_lock_release(op->lock);
+	if (r < 0)
+		xhp_journal_replay(&op->journal);
+	else
+		xhp_journal_forget(&op->journal);
 	return r;
 }
 
-/* Failure: hotplug-error and hotplug-status in one transaction. */
-static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
-			   const char *message)
-{
-	char saved[XHP_ERR_MAX];
-
-	if (!req->backend_path)
-		return;
-	memcpy(saved, ctx->err, sizeof(saved));
-	if (xhp_device_report(ctx, req->backend_path, status, message) < 0)
-		xhp_log(ctx, LOG_ERR,
-			"could not report the failure to "
-			"xenstore: %s",
-			ctx->err);
-	memcpy(ctx->err, saved, sizeof(saved));
-}
-
-static int run(const struct xhp_personality *p, struct xhp_op *op,
-	       xhp_result *res)
+static int run(struct xhp_op *op)
 {
 	const xhp_request *req = op->req;
-	bool add = req->action == XHP_ACTION_ADD ||
-		   req->action == XHP_ACTION_ONLINE;
-	int r, u;
+	bool is_add = req->action == XHP_ACTION_ADD ||
+		      req->action == XHP_ACTION_ONLINE;
+	xhp_result *res = op->res;
+	int r;
 
-	xhp_info(op->ctx, "%s %s %s (%s)", p->name,
+	xhp_info(op->ctx, "%s %s %s (%s)", op->p->name,
 		 xhp_request_action_to_string(req->action),
 		 req->device ? req->device :
 			       xhp_request_kind_to_string(req->kind),
-		 req->backend_path);
-	op->res = res;
-	r = add ? p->add(op) : p->remove(op);
-	if (r >= 0 && add && !op->dry_run && !op->reported) {
-		r = report_success(op, res);
-		op->lock = xhp_lock_release(op->lock);
-		if (r < 0) {
-			/* Nothing may stay half-done: undo the plumbing. */
-			char saved[XHP_ERR_MAX];
-
-			memcpy(saved, op->ctx->err, sizeof(saved));
-			u = p->remove(op);
-			if (u < 0)
-				xhp_log(op->ctx, LOG_ERR, "undo failed: %s",
-					op->ctx->err);
-			memcpy(op->ctx->err, saved, sizeof(saved));
-		}
-	}
+		 req->backend_path ? req->backend_path : "no backend");
+	r = xhp_op_resolve_settings(op);
+	if (r >= 0)
+		r = is_add ? add(op) : op->p->remove(op);
 	op->lock = xhp_lock_release(op->lock);
+	xhp_journal_forget(&op->journal); /* a remove records nothing */
+	release_priv(op);
 	if (r >= 0) {
-		res->status = add ? op->status : XHP_STATUS_NONE;
+		res->status = is_add && xhp_report_connects(req->kind,
+							    req->action) ?
+				      XHP_STATUS_CONNECTED :
+				      XHP_STATUS_NONE;
 		return 0;
 	}
 	res->status = op->fail_status ? op->fail_status : XHP_STATUS_ERROR;
 	if (!op->ctx->err[0])
-		xhp_err(op->ctx, r, "%s %s failed: %s", p->name,
+		xhp_err(op->ctx, r, "%s %s failed: %s", op->p->name,
 			xhp_request_action_to_string(req->action),
 			strerror(-r));
 	xhp_result_set_message(res, op->ctx->err);
-	if (!op->dry_run)
-		report_failure(op->ctx, req, res->status, op->ctx->err);
+	if (!op->dry_run && op->report) {
+		struct xhp_err_saved saved;
+
+		/* The run's error stays the context's; a report that could
+		 * not be written (a backend that is gone) is logged. */
+		xhp_err_save(op->ctx, &saved);
+		if (xhp_report_failure(op->ctx, req->backend_path, res->status,
+				       saved.msg) < 0)
+			xhp_log(op->ctx, LOG_WARNING,
+				"could not report the failure to xenstore: %s",
+				op->ctx->err);
+		xhp_err_restore(op->ctx, &saved);
+	}
+	return r;
+}
+
+/* Check @opts and apply it to @op. */
+static int apply_opts(xhp_ctx *ctx, struct xhp_op *op,
+		      const xhp_device_opts *opts, uint64_t *timeout_ms)
+{
+	if (!opts)
+		return 0;
+	if (opts->size < OPTS_SIZE_V1 || (opts->flags & ~OPTS_FLAGS))
+		return xhp_err(ctx, EINVAL,
+			       "bad xhp_device_opts: size %zu (at least "
+			       "%zu), flags 0x%x",
+			       opts->size, (size_t)OPTS_SIZE_V1, opts->flags);
+	if (opts->flags & XHP_DEVICE_DRY_RUN)
+		op->dry_run = true;
+	if (opts->flags & XHP_DEVICE_NO_REPORT)
+		op->report = false;
+	if (opts->timeout_ms > UINT64_MAX / 1000)
+		return xhp_err(ctx, EINVAL, "timeout too large");
+	if (opts->timeout_ms)
+		*timeout_ms = opts->timeout_ms;
+	if (opts->settings) {
+		op->caller = opts->settings;
+		op->xenstore = false;
+	}
+	return 0;
+}
+
+XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
+				  const xhp_request *req,
+				  const xhp_device_opts *opts,
+				  xhp_result **ret_result)
+{
+	struct xhp_op op = { .ctx = ctx, .req = req };
+	uint64_t start, timeout_ms, saved_timeout;
+	char q[XHP_QUOTE_MAX];
+	int r;
+
+	if (!ctx || !personality || !req)
+		return -EINVAL;
+	xhp_clear_error(ctx);
+	start = xhp_now_us();
+	op.p = find(personality);
+	if (!op.p)
+		return xhp_err(ctx, EINVAL, "unknown personality '%s'",
+			       xhp_quote(q, personality));
+	if (!(op.p->kinds & (1u << req->kind)))
+		return xhp_err(ctx, EINVAL, "%s does not handle %s devices",
+			       op.p->name,
+			       xhp_request_kind_to_string(req->kind));
+	op.dry_run = ctx->dry_run;
+	op.report = req->backend_path != NULL;
+	op.xenstore = req->backend_path != NULL;
+	timeout_ms = ctx->timeout_ms;
+	r = apply_opts(ctx, &op, opts, &timeout_ms);
+	if (r < 0)
+		return r;
+	if (!req->backend_path && !op.caller)
+		return xhp_err(ctx, EINVAL,
+			       "%s: a request without a backend path needs "
+			       "the caller's settings (xhp_device_opts)",
+			       op.p->name);
+	op.res = xhp_result_new();
+	if (!op.res)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	xhp_journal_init(&op.journal, ctx, op.dry_run);
+	if (req->noop) {
+		xhp_debug(ctx, "%s: nothing to do for %s of a %s device",
+			  op.p->name, xhp_request_action_to_string(req->action),
+			  xhp_request_kind_to_string(req->kind));
+		r = 0;
+	} else {
+		saved_timeout = ctx->timeout_ms;
+		ctx->timeout_ms = timeout_ms;
+		xhp_deadline_start(ctx);
+		r = run(&op);
+		ctx->deadline_us = 0;
+		ctx->timeout_ms = saved_timeout;
+	}
+	op_done(&op);
+	op.res->exit_code = r < 0 ? 1 : 0;
+	op.res->elapsed_us = xhp_now_us() - start;
+	if (ret_result)
+		*ret_result = op.res;
+	else
+		xhp_result_free(op.res);
 	return r;
 }
 
 XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
 			      const xhp_request *req, xhp_result **ret_result)
 {
-	const struct xhp_personality *p;
-	struct xhp_op op = { .ctx = ctx, .req = req };
-	char q[XHP_QUOTE_MAX];
-	xhp_result *res;
-	uint64_t start;
-	int r;
-
-	if (!ctx || !personality || !req)
-		return -EINVAL;
-	xhp_clear_error(ctx);
-	op.dry_run = ctx->dry_run;
-	start = xhp_now_us();
-	p = find(personality);
-	if (!p)
-		return xhp_err(ctx, EINVAL, "unknown personality '%s'",
-			       xhp_quote(q, personality));
-	if (!(p->kinds & (1u << req->kind)))
-		return xhp_err(ctx, EINVAL, "%s does not handle %s devices",
-			       p->name, xhp_request_kind_to_string(req->kind));
-	res = xhp_result_new();
-	if (!res)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	if (req->noop) {
-		xhp_debug(ctx, "%s: nothing to do for %s of a %s device",
-			  p->name, xhp_request_action_to_string(req->action),
-			  xhp_request_kind_to_string(req->kind));
-		r = 0;
-	} else {
-		xhp_deadline_start(ctx);
-		r = run(p, &op, res);
-		ctx->deadline_us = 0;
-	}
-	op_done(&op);
-	res->exit_code = r < 0 ? 1 : 0;
-	res->elapsed_us = xhp_now_us() - start;
-	if (ret_result)
-		*ret_result = res;
-	else
-		xhp_result_free(res);
-	return r;
+	return xhp_device_run_ext(ctx, personality, req, NULL, ret_result);
 }

@@ -45,36 +45,32 @@ static void vbd_clear(struct vbd *v)
 	free(v->mode_s);
 }
 
-/* A required key: missing or empty is Xen's "xenstore-read ... failed". */
+/* A required setting: missing or empty is Xen's "xenstore-read ... failed". */
 static int read_required(struct xhp_op *op, const char *key, char **ret)
 {
-	const char *bp = op->req->backend_path;
-	char *v = NULL;
-	int r;
+	const char *v = xhp_op_setting(op, key);
 
-	r = xhp_xs_read_key(op->ctx, bp, key, &v);
-	if (r == -ENOENT || (r == 0 && !v[0])) {
-		free(v);
-		return xhp_err(op->ctx, EINVAL, "%s/%s is missing", bp, key);
-	}
-	if (r < 0)
-		return r;
-	*ret = v;
-	return 0;
+	if (!v && op->xenstore)
+		return xhp_err(op->ctx, EINVAL, "%s/%s is missing",
+			       op->req->backend_path, key);
+	if (!v)
+		return xhp_err(op->ctx, EINVAL,
+			       "%s is missing from the caller's settings", key);
+	*ret = strdup(v);
+	return *ret ? 0 : xhp_err(op->ctx, ENOMEM, "out of memory");
 }
 
 static int read_optional(struct xhp_op *op, const char *key, const char *def,
 			 char **ret)
 {
-	int r = xhp_xs_read_key(op->ctx, op->req->backend_path, key, ret);
+	const char *v = xhp_op_setting(op, key);
 
-	if (r == -ENOENT) {
-		*ret = def ? strdup(def) : NULL;
-		if (def && !*ret)
-			return xhp_err(op->ctx, ENOMEM, "out of memory");
-		return 0;
-	}
-	return r;
+	if (!v)
+		v = def;
+	*ret = v ? strdup(v) : NULL;
+	if (v && !*ret)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	return 0;
 }
 
 static int read_vbd(struct xhp_op *op, struct vbd *v, bool need_mode)
@@ -209,7 +205,11 @@ static int frontend_id(struct xhp_op *op, unsigned int *ret)
 	const char *why;
 	int r;
 
-	r = read_required(op, "frontend-id", &s);
+	/* A protocol key of the backend, not a setting. */
+	r = xhp_xs_read_key(op->ctx, op->req->backend_path, "frontend-id", &s);
+	if (r == -ENOENT || (r == 0 && !s[0]))
+		return xhp_err(op->ctx, EINVAL, "%s/frontend-id is missing",
+			       op->req->backend_path);
 	if (r < 0)
 		return r;
 	if (xhp_parse_domid(s, ret, &why) < 0)
@@ -340,7 +340,6 @@ static int add_phy(struct xhp_op *op, const struct vbd *v,
 		r = put_diskseq(op, seq);
 	if (r < 0)
 		goto release_lock;
-	op->status = XHP_STATUS_CONNECTED;
 	/* The report, under the lock as Xen's write_dev. */
 	r = xhp_op_report(op);
 	if (r < 0)
@@ -553,7 +552,6 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	r = put_file_keys(op, &l);
 	if (r < 0)
 		goto detach_loop;
-	op->status = XHP_STATUS_CONNECTED;
 	/*
 	 * The report, under the lock as Xen's write_dev. Its failure is
 	 * undone here: nothing else knows this loop device (its node key
@@ -955,8 +953,13 @@ clear_vbd:
 	return r;
 }
 
+static const char *const block_settings[] = {
+	"mode", "params", "type", NULL,
+};
+
 const struct xhp_personality xhp_personality_block = {
 	.name = "block",
+	.settings = block_settings,
 	.kinds = (1u << XHP_KIND_VBD) | (1u << XHP_KIND_VBD3),
 	.add = block_add,
 	.remove = block_remove,

@@ -43,45 +43,18 @@ struct vb {
 	struct xhp_link_change lc; /* what this run changed on it */
 	struct xhp_link br;
 	unsigned int mtu;
-	char *vlan_text;
+	const char *vlan_text; /* the vlan setting (the op's) */
 	struct xhp_vlan_spec *vlan;
 	struct xhp_bridge_info bi;
-	bool fe_mtu_set; /* wrote the frontend's mtu key, which held: */
-	char *fe_mtu_old; /* NULL: none */
+	char fe_dir[96]; /* the frontend's device directory */
+	char *fe_mtu_old; /* its mtu key before this run; NULL: none */
 };
-
-/* In a dry run, log the step and return true: the caller skips it. */
-/* A backend key; *ret NULL when missing or empty. */
-static int read_key(struct vb *vb, const char *key, char **ret)
-{
-	char *v = NULL;
-	int r;
-
-	r = xhp_xs_read_key(vb->ctx, vb->req->backend_path, key, &v);
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	if (!v[0]) {
-		free(v);
-		v = NULL;
-	}
-	*ret = v;
-	return 0;
-}
 
 /* want = vifname (tap: vifname-emu) from the backend, else the device. */
 static int resolve_name(struct vb *vb)
 {
-	_cleanup_free_ char *vifname = NULL;
-	int r;
-
-	r = read_key(vb, "vifname", &vifname);
-	if (r < 0)
-		return r;
-	return xhp_vifname_resolve(vb->ctx, vb->req->device, vifname, vb->tap,
+	return xhp_vifname_resolve(vb->ctx, vb->req->device,
+				   xhp_op_setting(vb->op, "vifname"), vb->tap,
 				   vb->want);
 }
 
@@ -129,19 +102,16 @@ static int find_bridge_by_name(struct vb *vb, const char *name)
 
 static int find_bridge(struct vb *vb)
 {
-	_cleanup_free_ char *name = NULL;
+	const char *name = xhp_op_setting(vb->op, "bridge");
 	char q[XHP_QUOTE_MAX];
 	int r;
 
-	r = xhp_xs_setting(vb->ctx, vb->req, "bridge", &name);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	if (r == -ENOENT || !name[0]) {
+	if (!name) {
 		r = xhp_link_first_bridge(vb->ctx, vb->nl, &vb->br);
 		if (r == -ENODEV)
 			return xhp_err(vb->ctx, ENODEV,
-				       "Could not find "
-				       "bridge, and none was specified");
+				       "Could not find bridge, and none was "
+				       "specified");
 		if (r < 0)
 			return r;
 		xhp_debug(vb->ctx, "no bridge given: using %s", vb->br.name);
@@ -159,37 +129,33 @@ static int find_bridge(struct vb *vb)
 	return 0;
 }
 
-/* mtu key, else the bridge's MTU (Xen's set_mtu). */
+/* mtu setting, else the bridge's MTU (Xen's set_mtu). */
 static int resolve_mtu(struct vb *vb)
 {
-	_cleanup_free_ char *v = NULL;
-	char q[XHP_QUOTE_MAX];
+	const char *v = xhp_op_setting(vb->op, "mtu");
 	const char *why;
-	int r;
 
-	r = read_key(vb, "mtu", &v);
-	if (r < 0)
-		return r;
 	if (!v) {
 		vb->mtu = vb->br.mtu;
 		return 0;
 	}
+	/* Checked by the settings table already. */
 	if (xhp_parse_mtu(v, &vb->mtu, &why) < 0)
-		return xhp_err(vb->ctx, EINVAL, "bad mtu '%s' for %s: %s",
-			       xhp_quote(q, v), vb->req->device, why);
+		return xhp_err(vb->ctx, EINVAL, "bad mtu for %s: %s",
+			       vb->req->device, why);
 	return 0;
 }
 
-/* vlan key: parsed, and only on a bridge that filters VLANs. */
+/* vlan setting: parsed, and only on a bridge that filters VLANs. */
 static int resolve_vlan(struct vb *vb)
 {
 	char q[XHP_QUOTE_MAX];
 	const char *why;
 	int r;
 
-	r = read_key(vb, "vlan", &vb->vlan_text);
-	if (r < 0 || !vb->vlan_text)
-		return r;
+	vb->vlan_text = xhp_op_setting(vb->op, "vlan");
+	if (!vb->vlan_text)
+		return 0;
 	vb->vlan = malloc(sizeof(*vb->vlan));
 	if (!vb->vlan)
 		return xhp_err(vb->ctx, ENOMEM, "out of memory");
@@ -209,25 +175,32 @@ static int resolve_vlan(struct vb *vb)
 	return 0;
 }
 
-/* Undo what this run did, in reverse; keep the first error's message. */
-static void undo(struct vb *vb)
+static int undo_link(xhp_ctx *ctx, void *data)
 {
-	char saved[XHP_ERR_MAX];
-	xhp_ctx *ctx = vb->ctx;
+	struct vb *vb = data;
 
-	if (vb->fe_mtu_set) {
-		struct xhp_kv kv = { "mtu", vb->fe_mtu_old };
-		char dir[96];
-
-		memcpy(saved, ctx->err, sizeof(saved));
-		snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/%u",
-			 vb->req->domid, vb->req->devid);
-		if (xhp_xs_write_keys(ctx, dir, &kv, 1) < 0)
-			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
-		memcpy(ctx->err, saved, sizeof(saved));
-	}
 	xhp_link_change_undo(&vb->lc);
+	return 0;
 }
+
+static const struct xhp_undo_type undo_link_type = {
+	.name = "put the vif's link back",
+	.undo = undo_link,
+};
+
+/* The frontend's mtu key as it was (removed if there was none). */
+static int undo_fe_mtu(xhp_ctx *ctx, void *data)
+{
+	struct vb *vb = data;
+	struct xhp_kv kv = { "mtu", vb->fe_mtu_old };
+
+	return xhp_xs_write_keys(ctx, vb->fe_dir, &kv, 1);
+}
+
+static const struct xhp_undo_type undo_fe_mtu_type = {
+	.name = "restore the frontend's mtu key",
+	.undo = undo_fe_mtu,
+};
 
 /* Down, vifname, dummy MAC, no addresses, MTU, bridge, VLANs, up. */
 static int plumb(struct vb *vb)
@@ -255,143 +228,163 @@ static int plumb(struct vb *vb)
 }
 
 /* The frontend's mtu key, at the device's real path (not the name's);
- * its old value is kept for the undo. */
+ * its old value is kept for the undo. Only where results go to xenstore. */
 static int write_frontend_mtu(struct vb *vb)
 {
-	char path[96], v[16];
+	struct xhp_kv kv;
+	char path[128], v[16];
 	int r;
 
-	if (vb->tap)
+	if (vb->tap || !vb->op->report)
 		return 0;
-	snprintf(path, sizeof(path), "/local/domain/%u/device/vif/%u/mtu",
-		 vb->req->domid, vb->req->devid);
+	snprintf(vb->fe_dir, sizeof(vb->fe_dir),
+		 "/local/domain/%u/device/vif/%u", vb->req->domid,
+		 vb->req->devid);
+	snprintf(path, sizeof(path), "%s/mtu", vb->fe_dir);
 	snprintf(v, sizeof(v), "%u", vb->mtu);
 	if (xhp_dry(vb->ctx, vb->op->dry_run, "write %s = %s", path, v))
 		return 0;
 	r = xhp_xs_read(vb->ctx, XBT_NULL, path, &vb->fe_mtu_old);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	r = xhp_xs_write(vb->ctx, path, v);
+	r = xhp_journal_reserve(&vb->op->journal);
+	if (r < 0)
+		return r;
+	kv = (struct xhp_kv){ "mtu", v };
+	r = xhp_xs_write_keys(vb->ctx, vb->fe_dir, &kv, 1);
 	if (r == 0)
-		vb->fe_mtu_set = true;
+		xhp_journal_push(&vb->op->journal, &undo_fe_mtu_type, vb);
+	if (r == -ENOENT) {
+		/* libxl makes it before it runs us; never create it. */
+		xhp_info(vb->ctx, "%s: mtu not written", vb->ctx->err);
+		xhp_clear_error(vb->ctx);
+		r = 0;
+	}
 	return r;
 }
 
-static void vb_done(struct vb *vb)
+static void vb_free(void *priv)
 {
+	struct vb *vb = priv;
+
+	if (!vb)
+		return;
 	xhp_nl_close(vb->nl);
 	xhp_link_change_clear(&vb->lc);
 	free(vb->fe_mtu_old);
-	free(vb->vlan_text);
 	free(vb->vlan);
+	free(vb);
 }
 
-/* The names and the netlink socket; vb_done() undoes it, also on failure. */
-static int vb_init(struct vb *vb, struct xhp_op *op)
+/*
+ * The run's state (op->priv, freed by the engine once the journal is
+ * done with it), the names and the netlink socket.
+ */
+static int vb_init(struct xhp_op *op, struct vb **ret)
 {
+	struct vb *vb;
 	int r;
 
+	if (!op->req->device)
+		return xhp_err(op->ctx, EINVAL,
+			       "vif-bridge needs the device name");
+	vb = calloc(1, sizeof(*vb));
+	if (!vb)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
 	*vb = (struct vb){
 		.op = op,
 		.ctx = op->ctx,
 		.req = op->req,
 		.tap = op->req->kind == XHP_KIND_TAP,
 	};
-	if (!op->req->device || !op->req->backend_path)
-		return xhp_err(op->ctx, EINVAL,
-			       "vif-bridge needs the device "
-			       "name and XENBUS_PATH");
-	/* Connect first: a missing key and a missing xenstore differ. */
-	r = xhp_xs_open(op->ctx);
-	if (r < 0)
-		return r;
+	op->priv = vb;
+	*ret = vb;
 	r = resolve_name(vb);
 	if (r < 0)
 		return r;
 	return xhp_nl_open(vb->ctx, &vb->nl);
 }
 
+/*
+ * Read and check everything, then change the link, recording every
+ * change in the run's journal: the engine undoes them when this or the
+ * report fails.
+ */
 static int vif_bridge_add(struct xhp_op *op)
 {
-	struct vb vb;
+	struct vb *vb;
 	int r;
 
-	/* Read and check everything before changing anything. */
-	r = vb_init(&vb, op);
+	r = vb_init(op, &vb);
 	if (r < 0)
-		goto out;
-	r = find_device(&vb);
+		return r;
+	r = find_device(vb);
 	if (r < 0)
-		goto out;
-	xhp_link_change_init(&vb.lc, vb.ctx, vb.nl, &vb.dev, op->dry_run);
-	r = find_bridge(&vb);
-	if (r < 0)
-		goto out;
-	r = resolve_mtu(&vb);
-	if (r < 0)
-		goto out;
-	r = resolve_vlan(&vb);
-	if (r < 0)
-		goto out;
-	xhp_debug(vb.ctx, "%s: bridge %s, mtu %u", vb.want, vb.br.name, vb.mtu);
-	r = plumb(&vb);
+		return r;
+	xhp_link_change_init(&vb->lc, vb->ctx, vb->nl, &vb->dev, op->dry_run);
+	r = find_bridge(vb);
 	if (r >= 0)
-		r = write_frontend_mtu(&vb);
-	if (r >= 0 && !vb.tap)
-		op->status = XHP_STATUS_CONNECTED;
-	/* The report is the last step: its failure is undone here too. */
+		r = resolve_mtu(vb);
 	if (r >= 0)
-		r = xhp_op_report(op);
-	if (r < 0) {
-		undo(&vb);
-		goto out;
-	}
-	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s, bridge %s.",
-		  xhp_request_action_to_string(vb.req->action), vb.dev.name,
-		  vb.br.name);
-out:
-	vb_done(&vb);
+		r = resolve_vlan(vb);
+	if (r < 0)
+		return r;
+	xhp_debug(vb->ctx, "%s: bridge %s, mtu %u", vb->want, vb->br.name,
+		  vb->mtu);
+	r = xhp_journal_record(&op->journal, &undo_link_type, vb);
+	if (r >= 0)
+		r = plumb(vb);
+	if (r >= 0)
+		r = write_frontend_mtu(vb);
+	if (r >= 0)
+		xhp_debug(vb->ctx, "Successful vif-bridge %s for %s, bridge %s.",
+			  xhp_request_action_to_string(vb->req->action),
+			  vb->dev.name, vb->br.name);
 	return r;
 }
 
 static int vif_bridge_remove(struct xhp_op *op)
 {
-	struct vb vb;
+	struct vb *vb;
 	int r;
 
-	r = vb_init(&vb, op);
+	r = vb_init(op, &vb);
 	if (r < 0)
-		goto out;
-	r = xhp_vifname_lookup(vb.ctx, vb.nl, vb.req->device, vb.want, &vb.dev);
+		return r;
+	r = xhp_vifname_lookup(vb->ctx, vb->nl, vb->req->device, vb->want,
+			       &vb->dev);
 	if (r == -ENODEV) {
-		xhp_debug(vb.ctx, "%s is gone already", vb.want);
-		r = 0;
-		goto out;
+		xhp_debug(vb->ctx, "%s is gone already", vb->want);
+		return 0;
 	}
 	if (r < 0)
-		goto out;
-	xhp_link_change_init(&vb.lc, vb.ctx, vb.nl, &vb.dev, op->dry_run);
-	r = xhp_link_change_down(&vb.lc);
+		return r;
+	xhp_link_change_init(&vb->lc, vb->ctx, vb->nl, &vb->dev, op->dry_run);
+	r = xhp_link_change_down(&vb->lc);
 	if (r < 0)
-		goto out;
-	if (vb.dev.master &&
-	    !xhp_dry(vb.ctx, vb.op->dry_run, "release %s from its bridge",
-		     vb.dev.name)) {
-		xhp_debug(vb.ctx, "removing %s from its bridge", vb.dev.name);
-		r = xhp_link_set_master(vb.ctx, vb.nl, &vb.dev, 0, NULL);
+		return r;
+	if (vb->dev.master &&
+	    !xhp_dry(vb->ctx, op->dry_run, "release %s from its bridge",
+		     vb->dev.name)) {
+		xhp_debug(vb->ctx, "removing %s from its bridge", vb->dev.name);
+		r = xhp_link_set_master(vb->ctx, vb->nl, &vb->dev, 0, NULL);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s.",
-		  xhp_request_action_to_string(vb.req->action), vb.dev.name);
-out:
-	vb_done(&vb);
-	return r;
+	xhp_debug(vb->ctx, "Successful vif-bridge %s for %s.",
+		  xhp_request_action_to_string(vb->req->action), vb->dev.name);
+	return 0;
 }
+
+static const char *const vif_bridge_settings[] = {
+	"bridge", "mtu", "vifname", "vlan", NULL,
+};
 
 const struct xhp_personality xhp_personality_vif_bridge = {
 	.name = "vif-bridge",
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
+	.settings = vif_bridge_settings,
 	.add = vif_bridge_add,
 	.remove = vif_bridge_remove,
+	.release = vb_free,
 };

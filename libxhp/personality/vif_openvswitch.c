@@ -79,13 +79,12 @@ static bool trunk_has(const struct plan *p, unsigned int v)
 /* A setting's value, or NULL when no source has it. */
 static int setting(struct xhp_op *op, const char *key, char **ret)
 {
-	int r = xhp_xs_setting(op->ctx, op->req, key, ret);
+	const char *v = xhp_op_setting(op, key);
 
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	return r;
+	*ret = v ? strdup(v) : NULL;
+	if (v && !*ret)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	return 0;
 }
 
 /* bridge and vlan: the port's tag, trunks and vlan_mode. */
@@ -245,17 +244,22 @@ static int plan_ids(struct xhp_op *op, struct plan *p)
 	const char *why;
 	int r;
 
-	r = xhp_xs_read_key(op->ctx, req->backend_path, "frontend-id", &fe);
+	/* The VM's name and uuid: only where xenstore is the source. */
+	r = op->xenstore ? xhp_xs_read_key(op->ctx, req->backend_path,
+					   "frontend-id", &fe) :
+			   -ENOENT;
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (r == 0 && xhp_parse_domid(fe, &domid, &why) < 0)
 		return xhp_err(op->ctx, EINVAL, "bad frontend-id '%s': %s",
 			       xhp_quote(q, fe), why);
-	r = xhp_xs_vm_info(op->ctx, domid, &p->vm_name, &p->vm_uuid);
+	r = op->xenstore ? xhp_xs_vm_info(op->ctx, domid, &p->vm_name,
+					  &p->vm_uuid) :
+			   0;
 	if (r < 0)
 		return r;
-	r = xhp_xs_read_key(op->ctx, req->backend_path, "mac", &p->mac);
-	if (r < 0 && r != -ENOENT)
+	r = setting(op, "mac", &p->mac);
+	if (r < 0)
 		return r;
 	r = check_mac(op->ctx, p);
 	if (r < 0)
@@ -862,8 +866,6 @@ static int ovs_add(struct xhp_op *op)
 		r = check_iface(ctx, db, p, iface);
 	if (r >= 0)
 		r = xhp_link_change_up(&lc);
-	if (r >= 0 && op->req->kind == XHP_KIND_VIF)
-		op->status = XHP_STATUS_CONNECTED;
 	/* The report is the last step: its failure is undone too. */
 	if (r >= 0)
 		r = xhp_op_report(op);
@@ -943,8 +945,14 @@ free_plan:
 	return r;
 }
 
+static const char *const vif_openvswitch_settings[] = {
+	"bridge", "iface_id", "mac", "ovsdb_socket", "ovsdb_timeout",
+	"vifname", "vlan", NULL,
+};
+
 const struct xhp_personality xhp_personality_vif_openvswitch = {
 	.name = "vif-openvswitch",
+	.settings = vif_openvswitch_settings,
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
 	.add = ovs_add,
 	.remove = ovs_remove,

@@ -97,7 +97,7 @@ struct vr {
 	struct xhp_rt_ip gw4, gw6;
 	bool has_gw4, has_gw6;
 	/* the ip key */
-	char *ip_text;
+	const char *ip_text; /* the ip setting (the op's) */
 	struct xhp_ip *ips;
 	size_t n_ips, n_v4, n_v6;
 	/* the journal */
@@ -160,11 +160,9 @@ static int load_ip(struct vr *v)
 	size_t i;
 	int r;
 
-	r = xhp_xs_setting(v->ctx, v->op->req, "ip", &v->ip_text);
-	if (r == -ENOENT)
+	v->ip_text = xhp_op_setting(v->op, "ip");
+	if (!v->ip_text)
 		return 0;
-	if (r < 0)
-		return r;
 	r = xhp_parse_ip_list(v->ip_text, &v->ips, &v->n_ips, &w);
 	if (r == -ENOMEM)
 		return xhp_err(v->ctx, r, "out of memory");
@@ -197,15 +195,13 @@ static int load_ip(struct vr *v)
 static int load_names(struct vr *v)
 {
 	const xhp_request *req = v->op->req;
-	_cleanup_free_ char *vifname = NULL;
 	bool tap = req->kind == XHP_KIND_TAP;
 	char q[XHP_QUOTE_MAX];
 	const char *gw;
-	int r;
 
-	gw = xhp_request_setting(req, "netdev");
-	if (!gw || !gw[0])
-		gw = xhp_request_setting(req, "gatewaydev");
+	gw = xhp_op_setting(v->op, "netdev");
+	if (!gw)
+		gw = xhp_op_setting(v->op, "gatewaydev");
 	if (!gw || !gw[0])
 		gw = DEFAULT_GATEWAY;
 	if (!xhp_ifname_valid(gw))
@@ -222,10 +218,9 @@ static int load_names(struct vr *v)
 	v->metric = tap ? METRIC_TAP : METRIC_VIF;
 
 	/* vif-common.sh: <backend>/vifname, with "-emu" for the tap. */
-	r = xhp_xs_read_key(v->ctx, req->backend_path, "vifname", &vifname);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	return xhp_vifname_resolve(v->ctx, req->device, vifname, tap, v->want);
+	return xhp_vifname_resolve(v->ctx, req->device,
+				   xhp_op_setting(v->op, "vifname"), tap,
+				   v->want);
 }
 
 /* ---- the vif and the gateway ---- */
@@ -795,7 +790,6 @@ static void vr_done(struct vr *v)
 	xhp_rt_close(v->rt);
 	free(v->undo);
 	free(v->ips);
-	free(v->ip_text);
 }
 
 static int route_add(struct xhp_op *op)
@@ -816,8 +810,6 @@ static int route_add(struct xhp_op *op)
 	r = plumb(&v);
 	if (r < 0)
 		goto out;
-	if (op->req->action == XHP_ACTION_ONLINE)
-		op->status = XHP_STATUS_CONNECTED;
 	/* The report is the last step: its failure is rolled back too. */
 	r = xhp_op_report(op);
 	if (r < 0)
@@ -852,9 +844,14 @@ out:
 	return r;
 }
 
+static const char *const vif_route_settings[] = {
+	"gatewaydev", "ip", "netdev", "vifname", NULL,
+};
+
 const struct xhp_personality xhp_personality_vif_route = {
 	.name = "vif-route",
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
+	.settings = vif_route_settings,
 	.add = route_add,
 	.remove = route_remove,
 };

@@ -7,17 +7,19 @@
 #include <string.h>
 
 #include "request.h"
+#include "settings.h"
 #include "util.h"
 
 #define DOMID_MAX 0x7fef /* below DOMID_FIRST_RESERVED */
 #define DEVID_MAX 0x7fffffff
 
-/* Environment variables a device script reads, besides argv settings. */
+/*
+ * Environment variables of the protocol a device script reads; the
+ * settings table's keys allowed from the environment are read too.
+ */
 static const char *const env_names[] = {
-	"XENBUS_PATH", "XENBUS_TYPE", "XENBUS_BASE_PATH", "script",  "vif",
-	"INTERFACE",   "netdev",      "gatewaydev",	  "type_if", "bridge",
-	"ip",	       "mac",	      "vifname",	  "mtu",     "rate",
-	"vlan",
+	"XENBUS_PATH", "XENBUS_TYPE", "XENBUS_BASE_PATH", "script",
+	"vif",	       "INTERFACE",   "type_if",
 };
 
 static const char *const action_names[] = {
@@ -120,28 +122,34 @@ static int check_value(xhp_ctx *ctx, const char *key, const char *value)
 	return 0;
 }
 
-/* Add or replace a setting; argv settings replace environment ones. */
+/*
+ * Add or replace a setting; argv settings replace environment ones. A key
+ * of the settings table is checked by its parser now.
+ */
 static int put_setting(xhp_ctx *ctx, xhp_request *req, const char *key,
-		       size_t klen, const char *value, bool from_argv)
+		       size_t klen, const char *value, int source)
 {
+	const struct xhp_setting_def *def;
 	struct xhp_setting *s, *n;
 	char *k, *v;
 	int r;
 
 	s = find_setting(req, key, klen);
-	if (s && s->from_argv && from_argv)
-		return xhp_err(ctx, EINVAL, "argument %.*s= given twice",
-			       (int)klen, key);
-	if (s && !s->from_argv && !from_argv)
+	if (s && s->source == source)
 		return xhp_err(ctx, EINVAL,
-			       "environment variable %.*s given twice",
+			       source == XHP_SOURCE_ARGV ?
+				       "argument %.*s= given twice" :
+				       "environment variable %.*s given twice",
 			       (int)klen, key);
-	if (s && s->from_argv && !from_argv)
+	if (s && s->source > source)
 		return 0;
 	k = strndup(key, klen);
 	if (!k)
 		return -ENOMEM;
 	r = check_value(ctx, k, value);
+	def = xhp_setting_def_find(key, klen);
+	if (r >= 0 && def)
+		r = xhp_setting_check(ctx, def, source, NULL, value);
 	if (r < 0) {
 		free(k);
 		return r;
@@ -167,7 +175,7 @@ static int put_setting(xhp_ctx *ctx, xhp_request *req, const char *key,
 	}
 	s->key = k;
 	s->value = v;
-	s->from_argv = from_argv;
+	s->source = source;
 	return 0;
 }
 
@@ -197,9 +205,15 @@ XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
 	return 0;
 }
 
-static bool is_gateway_dev(const char *key)
+XHP_EXPORT int xhp_request_setting_source(const xhp_request *req,
+					  const char *key)
 {
-	return !strcmp(key, "netdev") || !strcmp(key, "gatewaydev");
+	struct xhp_setting *s;
+
+	if (!req || !key)
+		return -EINVAL;
+	s = find_setting(req, key, strlen(key));
+	return s ? s->source : -ENOENT;
 }
 
 /* Settings the parse turned into the request's kind, path and device. */
@@ -223,13 +237,11 @@ XHP_EXPORT int xhp_request_set(xhp_request *req, const char *key,
 	if (!req || !key || !value || !xhp_varname_valid(key, strlen(key)) ||
 	    is_identity(key))
 		return -EINVAL;
-	/* As the parser checks them (check_gateway_devs). */
-	if (is_gateway_dev(key) && value[0] && !xhp_ifname_valid(value))
-		return -EINVAL;
 	s = find_setting(req, key, strlen(key));
 	if (s)
-		s->from_argv = false; /* allow the replacement */
-	return put_setting(NULL, req, key, strlen(key), value, true);
+		s->source = XHP_SOURCE_ENV; /* allow the replacement */
+	return put_setting(NULL, req, key, strlen(key), value,
+			   XHP_SOURCE_ARGV);
 }
 
 /* Split "a/b/c" components; returns the count (at most max). */
@@ -363,7 +375,8 @@ static int parse_args(xhp_ctx *ctx, xhp_request *req, int argc,
 				       "malformed argument '%s': the key must "
 				       "be a name of letters, digits and _",
 				       xhp_quote(q, a));
-		r = put_setting(ctx, req, a, (size_t)(eq - a), eq + 1, true);
+		r = put_setting(ctx, req, a, (size_t)(eq - a), eq + 1,
+				XHP_SOURCE_ARGV);
 		if (r < 0)
 			return r;
 	}
@@ -372,6 +385,7 @@ static int parse_args(xhp_ctx *ctx, xhp_request *req, int argc,
 
 static int parse_env(xhp_ctx *ctx, xhp_request *req, char *const envp[])
 {
+	const struct xhp_setting_def *def;
 	size_t i, j;
 	int r;
 
@@ -386,7 +400,15 @@ static int parse_env(xhp_ctx *ctx, xhp_request *req, char *const envp[])
 			if ((size_t)(eq - e) != kl ||
 			    memcmp(e, env_names[j], kl))
 				continue;
-			r = put_setting(ctx, req, e, kl, eq + 1, false);
+			r = put_setting(ctx, req, e, kl, eq + 1,
+					XHP_SOURCE_ENV);
+			if (r < 0)
+				return r;
+		}
+		def = xhp_setting_def_find(e, (size_t)(eq - e));
+		if (def && (def->sources & XHP_SRC(XHP_SOURCE_ENV))) {
+			r = put_setting(ctx, req, e, (size_t)(eq - e), eq + 1,
+					XHP_SOURCE_ENV);
 			if (r < 0)
 				return r;
 		}
@@ -503,7 +525,7 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 		snprintf(buf, sizeof(buf), "backend/vif/%u/%u", domid, devid);
 		path = buf;
 		strcpy(type, "vif");
-	} else if (req->noop) {
+	} else if (req->noop || req->no_backend) {
 		return 0;
 	} else {
 		return xhp_err(ctx, EINVAL,
@@ -519,33 +541,10 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 	return 0;
 }
 
-/* vif-route's gateway device (libxl: gatewaydev; Xen's scripts: netdev),
- * when given and not empty (empty: the default, eth0). */
-static int check_gateway_devs(xhp_ctx *ctx, const xhp_request *req)
-{
-	char q[XHP_QUOTE_MAX];
-	size_t i;
-
-	for (i = 0; i < req->n_settings; i++) {
-		const struct xhp_setting *s = &req->settings[i];
-
-		if (is_gateway_dev(s->key) && s->value[0] &&
-		    !xhp_ifname_valid(s->value))
-			return xhp_err(ctx, EINVAL,
-				       "bad gateway device %s='%s': 1 to 15 "
-				       "characters, no '/', ':' or whitespace",
-				       s->key, xhp_quote(q, s->value));
-	}
-	return 0;
-}
-
 static int finish(xhp_ctx *ctx, xhp_request *req)
 {
 	int r;
 
-	r = check_gateway_devs(ctx, req);
-	if (r < 0)
-		return r;
 	req->noop = req->kind ? is_noop(req->kind, req->action) : false;
 	r = resolve_device(ctx, req);
 	if (r < 0)
@@ -619,7 +618,9 @@ XHP_EXPORT int xhp_request_new(xhp_ctx *ctx, int action, int kind,
 	int r;
 
 	if (!ctx || !ret_req || !xhp_request_action_to_string(action) ||
-	    !xhp_request_kind_to_string(kind) || !backend_path)
+	    !xhp_request_kind_to_string(kind) ||
+	    (!backend_path &&
+	     (!device || (kind != XHP_KIND_VIF && kind != XHP_KIND_TAP))))
 		return -EINVAL;
 	xhp_clear_error(ctx);
 	req = calloc(1, sizeof(*req));
@@ -627,11 +628,15 @@ XHP_EXPORT int xhp_request_new(xhp_ctx *ctx, int action, int kind,
 		return -ENOMEM;
 	req->action = action;
 	req->kind = kind;
-	r = put_setting(ctx, req, "XENBUS_PATH", 11, backend_path, true);
+	req->no_backend = !backend_path;
+	r = backend_path ? put_setting(ctx, req, "XENBUS_PATH", 11,
+				       backend_path, XHP_SOURCE_ARGV) :
+			   0;
 	if (r >= 0 && device)
 		r = put_setting(ctx, req,
 				kind == XHP_KIND_TAP ? "INTERFACE" : "vif",
-				kind == XHP_KIND_TAP ? 9 : 3, device, true);
+				kind == XHP_KIND_TAP ? 9 : 3, device,
+				XHP_SOURCE_ARGV);
 	if (r >= 0)
 		r = finish(ctx, req);
 	if (r < 0) {

@@ -10,13 +10,14 @@
 struct xhp_setting {
 	char *key;
 	char *value;
-	bool from_argv;
+	int source; /* XHP_SOURCE_ENV or XHP_SOURCE_ARGV */
 };
 
 struct xhp_request {
 	int action;
 	int kind;
 	bool noop; /* Xen's combination rules: nothing to do */
+	bool no_backend; /* a device with no xenstore backend (1.1) */
 	char *backend_path; /* as given, or derived for taps */
 	char xenbus_type[8];
 	unsigned int domid;

@@ -189,24 +189,6 @@ int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
 	return xhp_xs_read(ctx, XBT_NULL, path, ret);
 }
 
-int xhp_xs_setting(xhp_ctx *ctx, const xhp_request *req, const char *key,
-		   char **ret)
-{
-	const char *v;
-	int r;
-
-	if (req->backend_path) {
-		r = xhp_xs_read_key(ctx, req->backend_path, key, ret);
-		if (r != -ENOENT)
-			return r;
-	}
-	v = xhp_request_setting(req, key);
-	if (!v)
-		return -ENOENT;
-	*ret = strdup(v);
-	return *ret ? 0 : -ENOMEM;
-}
-
 int xhp_xs_transact(xhp_ctx *ctx,
 		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
 		    void *ud)
@@ -258,7 +240,26 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 {
 	const struct write_keys *w = ud;
 	char path[XENSTORE_ABS_PATH_MAX];
+	unsigned int len;
+	char *dir;
 	size_t i;
+
+	/* Never create the directory: it must exist in this transaction. */
+	dir = xhp_xs_raw_read(ctx, t, w->base, &len);
+	if (!dir) {
+		int e = errno ? errno : EIO;
+
+		if (e == EAGAIN)
+			return -EAGAIN;
+		if (e == ENOENT)
+			return xhp_err(ctx, ENOENT,
+				       "%s does not exist in xenstore: "
+				       "nothing written",
+				       w->base);
+		return xhp_err(ctx, e, "cannot read xenstore %s: %s", w->base,
+			       strerror(e));
+	}
+	free(dir);
 
 	for (i = 0; i < w->n; i++) {
 		int n = snprintf(path, sizeof(path), "%s/%s", w->base,

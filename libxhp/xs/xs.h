@@ -31,14 +31,6 @@ int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret);
 int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
 		    char **ret);
 
-/*
- * A setting with Xen's precedence: environment < argv < xenstore
- * <backend>/<key>. Returns 0 with *ret (caller frees), -ENOENT if no
- * source has it.
- */
-int xhp_xs_setting(xhp_ctx *ctx, const xhp_request *req, const char *key,
-		   char **ret);
-
 /* One key=value written under the backend path (value NULL: remove). */
 struct xhp_kv {
 	const char *key;
@@ -46,7 +38,10 @@ struct xhp_kv {
 };
 
 /*
- * Write the keys in ONE transaction, retried on EAGAIN (bounded).
+ * Write the keys in ONE transaction, retried on EAGAIN (bounded), that
+ * first checks that @base exists: a missing @base is -ENOENT with a
+ * message, and nothing is written (a backend or frontend directory is
+ * never created).
  * @base: directory the keys are relative to.
  */
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,

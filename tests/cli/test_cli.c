@@ -71,12 +71,30 @@ static void test_parse_output(void **state)
 				    "device=vif3.1\n"));
 	assert_non_null(strstr(out, "setting.bridge=xenbr1\n"));
 	free(out);
-	/* Shell syntax is data: nothing is evaluated. */
+	/* Shell syntax is data: nothing is evaluated; as a bridge name it
+	 * is refused by the bridge's parser, naming key, source and value. */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "iface_id=$(touch /tmp/xhp-pwned)", NULL),
+			 0);
+	assert_non_null(strstr(out, "setting.iface_id=$(touch /tmp/xhp-pwned)"));
+	free(out);
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "bridge=$(touch /tmp/xhp-pwned)", NULL),
-			 0);
-	assert_non_null(strstr(out, "setting.bridge=$(touch /tmp/xhp-pwned)"));
+			 1);
+	assert_non_null(strstr(out, "bad bridge '$(touch /tmp/xhp-pwned)' "
+				    "from the arguments"));
 	assert_int_equal(access("/tmp/xhp-pwned", F_OK), -1);
+	free(out);
+	/* Every value is checked whatever its source (mtu: 68..65535). */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "mtu=abc", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad mtu 'abc' from the arguments"));
+	free(out);
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "mac=garbage", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad mac 'garbage' from the arguments"));
 	free(out);
 }
 
@@ -97,12 +115,14 @@ static void test_parse_errors(void **state)
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "netdev=eth0/x y", NULL),
 			 1);
-	assert_non_null(strstr(out, "bad gateway device netdev='eth0/x y'"));
+	assert_non_null(strstr(out, "bad netdev 'eth0/x y' from the "
+				    "arguments: expected an interface name"));
 	free(out);
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "gatewaydev=a:b", NULL),
 			 1);
-	assert_non_null(strstr(out, "bad gateway device gatewaydev='a:b'"));
+	assert_non_null(strstr(out, "bad gatewaydev 'a:b' from the "
+				    "arguments: expected an interface name"));
 	free(out);
 }
 
@@ -142,6 +162,15 @@ static char *xs_get(const char *path)
 	return v;
 }
 
+static void xs_mkdir_at(const char *path)
+{
+	struct xs_handle *xs = xs_open(0);
+
+	assert_non_null(xs);
+	assert_true(xs_mkdir(xs, XBT_NULL, path));
+	xs_close(xs);
+}
+
 /* A run whose arguments do not parse still reports to its backend. */
 static void test_parse_failure_is_reported(void **state)
 {
@@ -151,10 +180,18 @@ static void test_parse_failure_is_reported(void **state)
 	char *out, *v;
 
 	assert_int_equal(xsd_start(&xsd), 0);
+	/* A backend that does not exist is never created. */
 	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
 			     "type_if=vif", NULL),
 			 1);
 	assert_non_null(strstr(out, "missing vif"));
+	free(out);
+	assert_null(xs_get("backend/vif/3/1"));
+	/* One that exists gets the error. */
+	xs_mkdir_at("backend/vif/3/1");
+	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
+			     "type_if=vif", NULL),
+			 1);
 	free(out);
 	v = xs_get("backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
@@ -235,8 +272,10 @@ static void test_personality_help_version(void **state)
 	assert_null(v);
 	v = xs_get("backend/vif/3/1/hotplug-error");
 	assert_null(v);
-	/* The xenstore reads above were real: a bad command is reported. */
-	assert_int_equal(run(&out, env, link, "--frob", NULL), 1);
+	/* The xenstore reads above were real: a bad command is reported
+	 * (to a backend that exists). */
+	xs_mkdir_at("backend/vif/3/1");
+	assert_int_equal(run(&out, env, link, "frob", NULL), 1);
 	free(out);
 	v = xs_get("backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
