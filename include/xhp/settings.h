@@ -70,8 +70,7 @@ XHP_EXPORT int xhp_settings_set(xhp_settings *s, const char *key,
  * xhp_settings_get: the value of @key, or NULL. Borrowed, valid until
  * the key is set again or @s is freed. Since: 1.1
  */
-XHP_EXPORT const char *xhp_settings_get(const xhp_settings *s,
-					const char *key);
+XHP_EXPORT const char *xhp_settings_get(const xhp_settings *s, const char *key);
 
 /* xhp_settings_free: NULL-safe; returns NULL. Since: 1.1 */
 XHP_EXPORT xhp_settings *xhp_settings_free(xhp_settings *s);

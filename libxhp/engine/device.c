@@ -37,8 +37,7 @@ static const struct xhp_personality *find(const char *name)
 	return NULL;
 }
 
-XHP_EXPORT int xhp_device_uses_setting(const char *personality,
-				       const char *key)
+XHP_EXPORT int xhp_device_uses_setting(const char *personality, const char *key)
 {
 	const struct xhp_personality *p;
 	const char *const *k;
@@ -127,10 +126,10 @@ static int run(struct xhp_op *op)
 	xhp_journal_forget(&op->journal); /* a remove records nothing */
 	release_priv(op);
 	if (r >= 0) {
-		res->status = is_add && xhp_report_connects(req->kind,
-							    req->action) ?
-				      XHP_STATUS_CONNECTED :
-				      XHP_STATUS_NONE;
+		res->status =
+			is_add && xhp_report_connects(req->kind, req->action) ?
+				XHP_STATUS_CONNECTED :
+				XHP_STATUS_NONE;
 		return 0;
 	}
 	res->status = op->fail_status ? op->fail_status : XHP_STATUS_ERROR;

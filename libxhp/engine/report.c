@@ -42,8 +42,7 @@ int xhp_report_success(struct xhp_op *op)
 
 	for (i = 0; i < op->n_keys; i++) {
 		kv[n++] = op->keys[i];
-		r = xhp_result_put(op->res, op->keys[i].key,
-				   op->keys[i].value);
+		r = xhp_result_put(op->res, op->keys[i].key, op->keys[i].value);
 		if (r < 0)
 			return xhp_err(op->ctx, r, "out of memory");
 	}

@@ -140,8 +140,8 @@ static void log_unused(struct xhp_op *op)
 		    !declared(op->p, k))
 			xhp_info(op->ctx, "%s=%s from %s is not used by %s", k,
 				 v,
-				 xhp_source_phrase(
-					 xhp_request_setting_source(op->req, k)),
+				 xhp_source_phrase(xhp_request_setting_source(
+					 op->req, k)),
 				 op->p->name);
 	for (j = 0; op->caller && j < op->caller->n; j++)
 		if (!declared(op->p, op->caller->v[j].def->key))

@@ -954,7 +954,10 @@ clear_vbd:
 }
 
 static const char *const block_settings[] = {
-	"mode", "params", "type", NULL,
+	"mode",
+	"params",
+	"type",
+	NULL,
 };
 
 const struct xhp_personality xhp_personality_block = {

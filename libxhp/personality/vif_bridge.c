@@ -337,7 +337,8 @@ static int vif_bridge_add(struct xhp_op *op)
 	if (r >= 0)
 		r = write_frontend_mtu(vb);
 	if (r >= 0)
-		xhp_debug(vb->ctx, "Successful vif-bridge %s for %s, bridge %s.",
+		xhp_debug(vb->ctx,
+			  "Successful vif-bridge %s for %s, bridge %s.",
 			  xhp_request_action_to_string(vb->req->action),
 			  vb->dev.name, vb->br.name);
 	return r;

@@ -253,9 +253,9 @@ static int plan_ids(struct xhp_op *op, struct plan *p)
 	if (r == 0 && xhp_parse_domid(fe, &domid, &why) < 0)
 		return xhp_err(op->ctx, EINVAL, "bad frontend-id '%s': %s",
 			       xhp_quote(q, fe), why);
-	r = op->xenstore ? xhp_xs_vm_info(op->ctx, domid, &p->vm_name,
-					  &p->vm_uuid) :
-			   0;
+	r = op->xenstore ?
+		    xhp_xs_vm_info(op->ctx, domid, &p->vm_name, &p->vm_uuid) :
+		    0;
 	if (r < 0)
 		return r;
 	r = setting(op, "mac", &p->mac);
@@ -946,8 +946,8 @@ free_plan:
 }
 
 static const char *const vif_openvswitch_settings[] = {
-	"bridge", "iface_id", "mac", "ovsdb_socket", "ovsdb_timeout",
-	"vifname", "vlan", NULL,
+	"bridge",	 "iface_id", "mac",  "ovsdb_socket",
+	"ovsdb_timeout", "vifname",  "vlan", NULL,
 };
 
 const struct xhp_personality xhp_personality_vif_openvswitch = {

@@ -240,8 +240,7 @@ XHP_EXPORT int xhp_request_set(xhp_request *req, const char *key,
 	s = find_setting(req, key, strlen(key));
 	if (s)
 		s->source = XHP_SOURCE_ENV; /* allow the replacement */
-	return put_setting(NULL, req, key, strlen(key), value,
-			   XHP_SOURCE_ARGV);
+	return put_setting(NULL, req, key, strlen(key), value, XHP_SOURCE_ARGV);
 }
 
 /* Split "a/b/c" components; returns the count (at most max). */
@@ -499,6 +498,8 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 	unsigned int domid, devid;
 	int r;
 
+	if (req->no_backend)
+		return 0;
 	if (path && path[0]) {
 		r = xhp_backend_path_parse(ctx, path, type, &domid, &devid);
 		if (r < 0)
@@ -525,7 +526,7 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 		snprintf(buf, sizeof(buf), "backend/vif/%u/%u", domid, devid);
 		path = buf;
 		strcpy(type, "vif");
-	} else if (req->noop || req->no_backend) {
+	} else if (req->noop) {
 		return 0;
 	} else {
 		return xhp_err(ctx, EINVAL,

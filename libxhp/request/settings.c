@@ -153,13 +153,13 @@ static const struct xhp_setting_def defs[] = {
 	{ "vlan", check_vlan, XHP_SRC_ALL },
 };
 
-const struct xhp_setting_def *xhp_setting_def_find(const char *key,
-						   size_t len)
+const struct xhp_setting_def *xhp_setting_def_find(const char *key, size_t len)
 {
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(defs); i++)
-		if (strlen(defs[i].key) == len && !memcmp(defs[i].key, key, len))
+		if (strlen(defs[i].key) == len &&
+		    !memcmp(defs[i].key, key, len))
 			return &defs[i];
 	return NULL;
 }
@@ -333,8 +333,7 @@ XHP_EXPORT int xhp_settings_set(xhp_settings *s, const char *key,
 	return 0;
 }
 
-XHP_EXPORT const char *xhp_settings_get(const xhp_settings *s,
-					const char *key)
+XHP_EXPORT const char *xhp_settings_get(const xhp_settings *s, const char *key)
 {
 	const struct xhp_setting_def *def;
 	const struct xhp_settings_entry *e;

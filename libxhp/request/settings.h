@@ -14,8 +14,8 @@
 #include "internal.h"
 
 #define XHP_SRC(s) (1u << (s))
-#define XHP_SRC_USER                                                \
-	(XHP_SRC(XHP_SOURCE_ENV) | XHP_SRC(XHP_SOURCE_ARGV) |       \
+#define XHP_SRC_USER                                          \
+	(XHP_SRC(XHP_SOURCE_ENV) | XHP_SRC(XHP_SOURCE_ARGV) | \
 	 XHP_SRC(XHP_SOURCE_CALLER))
 #define XHP_SRC_ALL (XHP_SRC_USER | XHP_SRC(XHP_SOURCE_XENSTORE))
 
@@ -27,8 +27,7 @@ struct xhp_setting_def {
 };
 
 /* The table entry of @key (@len bytes), or NULL. */
-const struct xhp_setting_def *xhp_setting_def_find(const char *key,
-						   size_t len);
+const struct xhp_setting_def *xhp_setting_def_find(const char *key, size_t len);
 
 /*
  * Check @value of @def from @source: allowed from there, and parsed.

@@ -76,7 +76,8 @@ static void test_parse_output(void **state)
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "iface_id=$(touch /tmp/xhp-pwned)", NULL),
 			 0);
-	assert_non_null(strstr(out, "setting.iface_id=$(touch /tmp/xhp-pwned)"));
+	assert_non_null(
+		strstr(out, "setting.iface_id=$(touch /tmp/xhp-pwned)"));
 	free(out);
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "bridge=$(touch /tmp/xhp-pwned)", NULL),

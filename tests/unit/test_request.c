@@ -490,8 +490,7 @@ static void test_bad_settings(void **state)
 	req = ok(L("online", big, "x=$(reboot) `id`;|&", "y=\xc3\xa9"),
 		 L(P_VIF, "vif=vif3.1"));
 	assert_int_equal(strlen(xhp_request_setting(req, "other")), 4096);
-	assert_string_equal(xhp_request_setting(req, "x"),
-			    "$(reboot) `id`;|&");
+	assert_string_equal(xhp_request_setting(req, "x"), "$(reboot) `id`;|&");
 	xhp_request_free(req);
 	strcat(big, "a");
 	bad(L("online", big), L(P_VIF, "vif=vif3.1"),
@@ -508,9 +507,10 @@ static void test_bad_settings(void **state)
 	    "bad mtu 'abc' from the environment");
 	bad(L("online", "bridge=aaaaaaaaaaaaaaaa"), L(P_VIF, "vif=vif3.1"),
 	    "bad bridge 'aaaaaaaaaaaaaaaa' from the arguments");
-	bad(L("add", "params=/x"), L(P_VBD), "params cannot come from the "
-					     "arguments: only xenstore or "
-					     "the caller set it");
+	bad(L("add", "params=/x"), L(P_VBD),
+	    "params cannot come from the "
+	    "arguments: only xenstore or "
+	    "the caller set it");
 	free(big);
 	/* Empty values are values. */
 	req = ok(L("online", "bridge=", "_x9="), L(P_VIF, "vif=vif3.1"));

@@ -261,8 +261,7 @@ static void test_precedence(void **state)
 	assert_int_equal(xhp_op_resolve_settings(&op), 0);
 	/* argv beats env */
 	assert_string_equal(xhp_op_setting(&op, "bridge"), "br-argv");
-	assert_int_equal(xhp_op_setting_source(&op, "bridge"),
-			 XHP_SOURCE_ARGV);
+	assert_int_equal(xhp_op_setting_source(&op, "bridge"), XHP_SOURCE_ARGV);
 	/* env when nothing else */
 	assert_string_equal(xhp_op_setting(&op, "mtu"), "1400");
 	assert_int_equal(xhp_op_setting_source(&op, "mtu"), XHP_SOURCE_ENV);
