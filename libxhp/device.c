@@ -100,7 +100,7 @@ static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
 		return;
 	memcpy(saved, ctx->err, sizeof(saved));
 	if (xhp_device_report(ctx, req->backend_path, status, message) < 0)
-		xhp_log(ctx, LOG_ERR,
+		xhp_log(ctx, LOG_WARNING,
 			"could not report the failure to "
 			"xenstore: %s",
 			ctx->err);
@@ -132,7 +132,7 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 			memcpy(saved, op->ctx->err, sizeof(saved));
 			u = p->remove(op);
 			if (u < 0)
-				xhp_log(op->ctx, LOG_ERR, "undo failed: %s",
+				xhp_log(op->ctx, LOG_WARNING, "undo failed: %s",
 					op->ctx->err);
 			memcpy(op->ctx->err, saved, sizeof(saved));
 		}

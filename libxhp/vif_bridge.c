@@ -223,7 +223,7 @@ static void undo(struct vb *vb)
 		snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/%u",
 			 vb->req->domid, vb->req->devid);
 		if (xhp_xs_write_keys(ctx, dir, &kv, 1) < 0)
-			xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+			xhp_log(ctx, LOG_WARNING, "undo: %s", ctx->err);
 		memcpy(ctx->err, saved, sizeof(saved));
 	}
 	xhp_link_change_undo(&vb->lc);
