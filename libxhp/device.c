@@ -4,6 +4,7 @@
  * report to xenstore (hotplug-status, hotplug-error and the personality's
  * keys in one transaction).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "personality.h"
@@ -90,16 +91,22 @@ int xhp_op_report(struct xhp_op *op)
 	return r;
 }
 
-/* Failure: hotplug-error and hotplug-status in one transaction. */
+/*
+ * Failure: hotplug-error and hotplug-status in one transaction. The
+ * message may carry text from elsewhere (a helper's own hotplug-error):
+ * one line of it.
+ */
 static void report_failure(xhp_ctx *ctx, const xhp_request *req, int status,
 			   const char *message)
 {
-	char saved[XHP_ERR_MAX];
+	char saved[XHP_ERR_MAX], line[XHP_ERR_MAX];
 
 	if (!req->backend_path)
 		return;
 	memcpy(saved, ctx->err, sizeof(saved));
-	if (xhp_device_report(ctx, req->backend_path, status, message) < 0)
+	snprintf(line, sizeof(line), "%s", message);
+	if (xhp_device_report(ctx, req->backend_path, status,
+			      xhp_one_line(line)) < 0)
 		xhp_log(ctx, LOG_WARNING,
 			"could not report the failure to "
 			"xenstore: %s",

@@ -20,6 +20,11 @@ XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
 	    ((status == XHP_STATUS_ERROR || status == XHP_STATUS_BUSY) &&
 	     !message))
 		return -EINVAL;
+	/* A newline would forge a line wherever the message is shown. */
+	if (message && !xhp_is_one_line(message))
+		return xhp_err(ctx, EINVAL,
+			       "hotplug-error message holds a control "
+			       "character (a newline?)");
 	r = xhp_backend_path_parse(ctx, backend_path, type, &domid, &devid);
 	if (r < 0)
 		return r;
