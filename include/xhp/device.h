@@ -60,6 +60,8 @@ XHP_EXPORT const char *xhp_device_personality_at(unsigned int index);
  * For callers that fail before a request exists (a CLI whose arguments do
  * not parse) and toolstacks resetting a backend.
  * @backend_path: as in XENBUS_PATH; validated.
+ * @message: one line: a control character (a newline, an escape) is
+ *   refused, nothing is written.
  * Returns: 0, or -EINVAL (bad path, status or message), -ECONNREFUSED
  *   (no xenstore), or the errno of the failing xenstore call.
  * Since: 1.0

@@ -45,8 +45,10 @@ struct xhp_ctx {
 };
 
 /*
- * Set the context's last error to the formatted message, log it at
- * LOG_ERR and return -errnum (errnum given positive or negative).
+ * Set the context's last error to the formatted message and return
+ * -errnum (errnum given positive or negative). Not logged: the caller
+ * gets it. A failure that is NOT returned (an undo step, a report after
+ * the real error) is logged with xhp_log(LOG_WARNING) instead.
  * Untrusted strings go through "%s" arguments, never as @fmt.
  */
 int xhp_err(xhp_ctx *ctx, int errnum, const char *fmt, ...)

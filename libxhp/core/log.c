@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Error messages on the context, logging through the caller's callback. */
+/*
+ * Error messages on the context, logging through the caller's callback.
+ * An error the library returns is not logged: the caller has it (the
+ * return value and xhp_ctx_last_error()) and decides what to say.
+ */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,7 +30,6 @@ int xhp_err(xhp_ctx *ctx, int errnum, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
 	va_end(ap);
-	emit(ctx, LOG_ERR, ctx->err);
 	return -errnum;
 }
 

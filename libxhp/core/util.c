@@ -109,3 +109,26 @@ bool xhp_streq(const char *a, const char *b)
 {
 	return a && b && strcmp(a, b) == 0;
 }
+
+static bool is_control(char c)
+{
+	return (unsigned char)c < 0x20 || c == 0x7f;
+}
+
+bool xhp_is_one_line(const char *s)
+{
+	for (; *s; s++)
+		if (is_control(*s))
+			return false;
+	return true;
+}
+
+char *xhp_one_line(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		if (is_control(*p))
+			*p = '?';
+	return s;
+}

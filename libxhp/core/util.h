@@ -33,4 +33,13 @@ bool xhp_varname_valid(const char *s, size_t len);
 
 bool xhp_streq(const char *a, const char *b);
 
+/*
+ * One line of text for hotplug-error and the log: no control byte
+ * (< 0x20, 0x7f), so no newline to forge a line, no escape sequence.
+ * xhp_is_one_line() tells; xhp_one_line() shows each as '?' in place
+ * and returns @s.
+ */
+bool xhp_is_one_line(const char *s);
+char *xhp_one_line(char *s);
+
 #endif /* XHP_UTIL_H */

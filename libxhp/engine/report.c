@@ -16,6 +16,7 @@
  * nothing is written). Nothing is written in a dry run or when the run's
  * sink is the result only.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "personality.h"
@@ -65,11 +66,16 @@ int xhp_op_report(struct xhp_op *op)
 int xhp_report_failure(xhp_ctx *ctx, const char *backend_path, int status,
 		       const char *message)
 {
+	char line[XHP_ERR_MAX];
 	struct xhp_kv kv[2] = {
-		{ "hotplug-error", message },
+		{ "hotplug-error", line },
 		{ "hotplug-status", xhp_result_status_to_string(status) },
 	};
 
+	/* The message may carry text from elsewhere (an OVSDB error, a
+	 * helper's own hotplug-error): one line of it. */
+	snprintf(line, sizeof(line), "%s", message);
+	xhp_one_line(line);
 	return xhp_xs_write_keys(ctx, backend_path, kv, 2);
 }
 
@@ -84,9 +90,14 @@ XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
 	if (!ctx || !backend_path || !xhp_result_status_to_string(status) ||
 	    (status == XHP_STATUS_CONNECTED && message) ||
 	    ((status == XHP_STATUS_ERROR || status == XHP_STATUS_BUSY) &&
-	     (!message || strpbrk(message, "\n\r"))))
+	     !message))
 		return -EINVAL;
 	xhp_clear_error(ctx);
+	/* A newline would forge a line wherever the message is shown. */
+	if (message && !xhp_is_one_line(message))
+		return xhp_err(ctx, EINVAL,
+			       "hotplug-error message holds a control "
+			       "character (a newline?)");
 	r = xhp_backend_path_parse(ctx, backend_path, type, &domid, &devid);
 	if (r < 0)
 		return r;

@@ -177,7 +177,7 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 static bool undone(xhp_ctx *ctx, int r)
 {
 	if (r < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+		xhp_log(ctx, LOG_WARNING, "undo: %s", ctx->err);
 	return r >= 0;
 }
 

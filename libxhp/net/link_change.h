@@ -102,7 +102,7 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 /*
  * Reverse what the steps recorded, in reverse order: down (if brought
  * up or renamed), master, MTU, MAC, addresses, name (alias removed), up
- * (if brought down). Keeps going past a failure, logging each at LOG_ERR
+ * (if brought down). Keeps going past a failure, logging each at LOG_WARNING
  * as "undo: ..."; the context's last error is left as it was (the first
  * error's message). Afterwards nothing is recorded any more.
  */

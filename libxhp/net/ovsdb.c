@@ -480,7 +480,6 @@ static const char *error_text(json_t *err, char *buf, size_t len)
 {
 	const char *e = json_string_value(err);
 	const char *d = NULL;
-	char *p;
 
 	if (!e) {
 		e = json_string_value(json_object_get(err, "error"));
@@ -489,10 +488,7 @@ static const char *error_text(json_t *err, char *buf, size_t len)
 	if (!e)
 		e = "malformed error";
 	snprintf(buf, len, d ? "%s: %s" : "%s", e, d);
-	for (p = buf; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return buf;
+	return xhp_one_line(buf);
 }
 
 /* The seam step "ovsdb send <what the request is for>". */

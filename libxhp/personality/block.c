@@ -462,7 +462,7 @@ static void undo_attach(struct xhp_op *op, const struct xhp_loop *l,
 	memcpy(saved, op->ctx->err, sizeof(saved));
 	r = xhp_loop_detach(op->ctx, l->index, b->dev, b->ino, b->path);
 	if (r < 0)
-		xhp_log(op->ctx, LOG_ERR, "undo: %s is left attached: %s",
+		xhp_log(op->ctx, LOG_WARNING, "undo: %s is left attached: %s",
 			l->path, op->ctx->err);
 	memcpy(op->ctx->err, saved, sizeof(saved));
 }

@@ -675,11 +675,11 @@ static void undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 	memcpy(saved, ctx->err, sizeof(saved));
 	xhp_ovsdb_set_timeout(db, OVS_UNDO_MS);
 	if (del_txn(ctx, db, p->dev, "undo", port, &nc) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: could not remove port %s: %s",
+		xhp_log(ctx, LOG_WARNING, "undo: could not remove port %s: %s",
 			p->dev, ctx->err);
 	/* As ovs-vsctl del-port: until ovs-vswitchd let go of the link. */
 	else if (nc >= 0 && xhp_ovsdb_wait_cur_cfg(ctx, db, nc) < 0)
-		xhp_log(ctx, LOG_ERR, "undo: %s", ctx->err);
+		xhp_log(ctx, LOG_WARNING, "undo: %s", ctx->err);
 	memcpy(ctx->err, saved, sizeof(saved));
 }
 
@@ -699,7 +699,7 @@ static void undo_maybe_port(xhp_ctx *ctx, const struct plan *p, const char *old)
 	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0 ||
 	    (xhp_ovsdb_set_timeout(db, OVS_UNDO_MS),
 	     read_state(ctx, db, p, &bridge, &now) < 0))
-		xhp_log(ctx, LOG_ERR, "undo: cannot check for port %s: %s",
+		xhp_log(ctx, LOG_WARNING, "undo: cannot check for port %s: %s",
 			p->dev, ctx->err);
 	else if (now && (!old || strcmp(now, old)))
 		undo_port(ctx, db, p, now);

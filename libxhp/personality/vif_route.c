@@ -103,6 +103,9 @@ struct vr {
 	/* the journal */
 	struct undo *undo;
 	size_t n_undo;
+	/* a remove's first failure: the one returned */
+	bool failed;
+	char first_err[XHP_ERR_MAX];
 };
 
 static const char *why(const struct vr *v, int r, char *buf, size_t size)
@@ -544,7 +547,7 @@ static void undo_one(struct vr *v, const struct undo *u)
 		break;
 	}
 	if (r < 0 && r != -ENOENT)
-		xhp_log(v->ctx, LOG_ERR, "undo on %s (step %d) failed: %s",
+		xhp_log(v->ctx, LOG_WARNING, "undo on %s (step %d) failed: %s",
 			v->vif.name, (int)u->kind, strerror(-r));
 }
 
@@ -595,9 +598,24 @@ static int plumb(struct vr *v)
 
 /* ---- steps of a remove: best effort, first failure reported ---- */
 
-static void keep_first(int *first, int r)
+/*
+ * After a step that failed with @r (its message on the context): the
+ * first failure is the one returned, errno and message; a later one,
+ * which the caller would never see, is logged as a warning (the library
+ * does not log what it returns).
+ */
+static void keep_first(struct vr *v, int *first, int r)
 {
-	if (r < 0 && r != -ENOENT && *first == 0)
+	if (r >= 0 || r == -ENOENT)
+		return;
+	if (!v->failed) {
+		v->failed = true;
+		memcpy(v->first_err, v->ctx->err, sizeof(v->first_err));
+	} else if (strcmp(v->ctx->err, v->first_err)) {
+		xhp_log(v->ctx, LOG_WARNING, "%s", v->ctx->err);
+		memcpy(v->ctx->err, v->first_err, sizeof(v->first_err));
+	}
+	if (*first == 0)
 		*first = r;
 }
 
@@ -671,7 +689,7 @@ static int remove_proxies(struct vr *v)
 				"cannot delete proxy neighbour %s "
 				"on %s: %s",
 				a, v->gw, why(v, r, b, sizeof(b)));
-		keep_first(&first, r);
+		keep_first(v, &first, r);
 	}
 	return first;
 }
@@ -700,7 +718,7 @@ static int remove_routes(struct vr *v)
 				"metric %u: %s",
 				a, v->vif.name, rt.metric,
 				why(v, r, b, sizeof(b)));
-		keep_first(&first, r);
+		keep_first(v, &first, r);
 	}
 	if (!v->has_gw4)
 		return first;
@@ -714,7 +732,7 @@ static int remove_routes(struct vr *v)
 	if (r < 0 && r != -ENOENT)
 		xhp_err(v->ctx, r, "cannot delete address %s from %s: %s", a,
 			v->vif.name, why(v, r, b, sizeof(b)));
-	keep_first(&first, r);
+	keep_first(v, &first, r);
 	return first;
 }
 
@@ -731,9 +749,9 @@ static int link_down(struct vr *v)
 		return 0;
 	}
 	/* The device may vanish under us: a missing sysctl is success. */
-	keep_first(&first, reset_sysctl(v, AF_INET, "proxy_arp"));
+	keep_first(v, &first, reset_sysctl(v, AF_INET, "proxy_arp"));
 	if (v->n_v6)
-		keep_first(&first, reset_sysctl(v, AF_INET6, "proxy_ndp"));
+		keep_first(v, &first, reset_sysctl(v, AF_INET6, "proxy_ndp"));
 	if (!(v->vif.flags & IFF_UP))
 		return first;
 	memcpy(saved, v->ctx->err, sizeof(saved));
@@ -743,7 +761,7 @@ static int link_down(struct vr *v)
 		memcpy(v->ctx->err, saved, sizeof(saved));
 		r = 0;
 	}
-	keep_first(&first, r);
+	keep_first(v, &first, r);
 	return first;
 }
 
@@ -753,12 +771,12 @@ static int unplumb(struct vr *v)
 	int first = 0;
 
 	if (v->vif.ifindex)
-		keep_first(&first, remove_routes(v));
+		keep_first(v, &first, remove_routes(v));
 	else
 		xhp_debug(v->ctx, "%s is gone with its routes", v->want);
-	keep_first(&first, remove_proxies(v));
+	keep_first(v, &first, remove_proxies(v));
 	if (v->vif.ifindex)
-		keep_first(&first, link_down(v));
+		keep_first(v, &first, link_down(v));
 	return first;
 }
 

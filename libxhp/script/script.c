@@ -330,7 +330,7 @@ XHP_EXPORT int xhp_script_dispatch(xhp_script *s)
 	if (p < 0 && errno != EINTR)
 		return -errno;
 	if (xhp_now_us() >= s->deadline_us) {
-		xhp_log(s->ctx, LOG_ERR,
+		xhp_log(s->ctx, LOG_WARNING,
 			"script pid %d ran past its "
 			"deadline: killing its process group",
 			(int)s->pid);

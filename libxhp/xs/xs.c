@@ -5,6 +5,7 @@
 
 #include "fault.h"
 #include "request.h"
+#include "sigpipe.h"
 #include "util.h"
 #include "xs.h"
 
@@ -74,7 +75,7 @@ char *xhp_xs_raw_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 
 	if (seam(ctx, t, "xs_read", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return NULL;
-	v = xs_read(ctx->xs, t, path, len);
+	v = XHP_NO_SIGPIPE(xs_read(ctx->xs, t, path, len));
 	if (!v)
 		xhp_xs_sock_failed(ctx, t0);
 	return v;
@@ -87,7 +88,7 @@ bool xhp_xs_raw_write(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 
 	if (seam(ctx, t, "xs_write", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	if (xs_write(ctx->xs, t, path, value, len))
+	if (XHP_NO_SIGPIPE(xs_write(ctx->xs, t, path, value, len)))
 		return true;
 	xhp_xs_sock_failed(ctx, t0);
 	return false;
@@ -99,7 +100,7 @@ bool xhp_xs_raw_rm(xhp_ctx *ctx, xs_transaction_t t, const char *path)
 
 	if (seam(ctx, t, "xs_rm", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	if (xs_rm(ctx->xs, t, path))
+	if (XHP_NO_SIGPIPE(xs_rm(ctx->xs, t, path)))
 		return true;
 	xhp_xs_sock_failed(ctx, t0);
 	return false;
@@ -114,7 +115,7 @@ char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 	if (seam(ctx, t, "xs_directory", path) < 0 ||
 	    xhp_xs_sock_arm(ctx, &t0) < 0)
 		return NULL;
-	v = xs_directory(ctx->xs, t, path, num);
+	v = XHP_NO_SIGPIPE(xs_directory(ctx->xs, t, path, num));
 	if (!v)
 		xhp_xs_sock_failed(ctx, t0);
 	return v;
@@ -128,7 +129,7 @@ xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx)
 	if (seam(ctx, XBT_NULL, "xs_transaction_start", NULL) < 0 ||
 	    xhp_xs_sock_arm(ctx, &t0) < 0)
 		return XBT_NULL;
-	t = xs_transaction_start(ctx->xs);
+	t = XHP_NO_SIGPIPE(xs_transaction_start(ctx->xs));
 	if (t == XBT_NULL)
 		xhp_xs_sock_failed(ctx, t0);
 	return t;
@@ -143,7 +144,7 @@ bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort)
 		return false;
 	if (xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	if (xs_transaction_end(ctx->xs, t, abort))
+	if (XHP_NO_SIGPIPE(xs_transaction_end(ctx->xs, t, abort)))
 		return true;
 	xhp_xs_sock_failed(ctx, t0);
 	return false;

@@ -128,7 +128,7 @@ void xhp_xs_sock_failed(xhp_ctx *ctx, uint64_t start_us)
 	if (s->fd < 0 || !s->armed_ms || (e != EAGAIN && e != EWOULDBLOCK) ||
 	    xhp_now_us() - start_us + 1000 < (uint64_t)s->armed_ms * 1000)
 		return;
-	xhp_log(ctx, LOG_ERR, "xenstore did not answer within %d ms",
+	xhp_log(ctx, LOG_WARNING, "xenstore did not answer within %d ms",
 		s->armed_ms);
 	s->dead = true;
 	s->dead_op = ctx->deadline_us;

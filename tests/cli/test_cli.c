@@ -163,16 +163,20 @@ static char *xs_get(const char *path)
 	return v;
 }
 
-static void xs_mkdir_at(const char *path)
+static void xs_put(const char *path, const char *value)
 {
 	struct xs_handle *xs = xs_open(0);
 
 	assert_non_null(xs);
-	assert_true(xs_mkdir(xs, XBT_NULL, path));
+	assert_true(xs_write(xs, XBT_NULL, path, value, strlen(value)));
 	xs_close(xs);
 }
 
-/* A run whose arguments do not parse still reports to its backend. */
+/*
+ * A run whose arguments do not parse still reports to its backend (which
+ * libxl made, with hotplug-status ""); one that does not exist is never
+ * created.
+ */
 static void test_parse_failure_is_reported(void **state)
 {
 	static const char *const env[] = { "XENBUS_PATH=backend/vif/3/1",
@@ -189,7 +193,7 @@ static void test_parse_failure_is_reported(void **state)
 	free(out);
 	assert_null(xs_get("backend/vif/3/1"));
 	/* One that exists gets the error. */
-	xs_mkdir_at("backend/vif/3/1");
+	xs_put("backend/vif/3/1/hotplug-status", "");
 	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
 			     "type_if=vif", NULL),
 			 1);
@@ -217,6 +221,7 @@ static int personality_setup(void **state)
 {
 	static struct personality_fixture f = { XSD_INIT, NULL };
 
+	f.xsd = (struct xsd)XSD_INIT;
 	f.dir = tu_mkdtemp("cli");
 	if (!f.dir)
 		return -1;
@@ -252,8 +257,10 @@ static void test_personality_help_version(void **state)
 		const char *opt = i ? "-h" : "--help";
 
 		assert_int_equal(run(&out, env, link, opt, NULL), 0);
-		assert_non_null(strstr(out, "Usage: vif-bridge [--dry-run] "
+		assert_non_null(strstr(out, "Usage: vif-bridge [OPTIONS] "
 					    "COMMAND"));
+		assert_non_null(strstr(out, "-n, --dry-run"));
+		assert_non_null(strstr(out, "--timeout SECONDS"));
 		assert_null(strstr(out, "unknown command"));
 		free(out);
 	}
@@ -263,7 +270,7 @@ static void test_personality_help_version(void **state)
 	/* The same through xhp-hotplug PERSONALITY. */
 	assert_int_equal(run(&out, env, XHP_CLI, "vif-route", "--help", NULL),
 			 0);
-	assert_non_null(strstr(out, "Usage: vif-route [--dry-run] COMMAND"));
+	assert_non_null(strstr(out, "Usage: vif-route [OPTIONS] COMMAND"));
 	free(out);
 	assert_int_equal(
 		run(&out, env, XHP_CLI, "vif-route", "--version", NULL), 0);
@@ -273,14 +280,99 @@ static void test_personality_help_version(void **state)
 	assert_null(v);
 	v = xs_get("backend/vif/3/1/hotplug-error");
 	assert_null(v);
-	/* The xenstore reads above were real: a bad command is reported
-	 * (to a backend that exists). */
-	xs_mkdir_at("backend/vif/3/1");
+	/* The xenstore reads above were real: a bad command is reported. */
+	xs_put("backend/vif/3/1/hotplug-status", "");
 	assert_int_equal(run(&out, env, link, "frob", NULL), 1);
+	assert_non_null(strstr(out, "unknown command 'frob'"));
 	free(out);
 	v = xs_get("backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
 	free(v);
+}
+
+/*
+ * An argument with a leading '-' anywhere but between the personality and
+ * the command is a usage error: exit 2, a message, and nothing written to
+ * xenstore: a connected vif stays connected (issue 12).
+ */
+static void test_misplaced_option_is_usage_error(void **state)
+{
+	static const char *const env[] = { "XENBUS_PATH=backend/vif/1/0",
+					   "XENBUS_TYPE=vif", "vif=vif1.0",
+					   NULL };
+	static const struct {
+		const char *argv[8]; /* after the program */
+		const char *msg;
+	} cases[] = {
+		{ { "online", "--dry-run", "type_if=vif" },
+		  "unexpected argument '--dry-run' after the command: options "
+		  "go between vif-bridge and the command" },
+		{ { "online", "type_if=vif", "-n" },
+		  "unexpected argument '-n' after the command" },
+		{ { "online", "type_if=vif", "-x\nforged" },
+		  "unexpected argument '-x\\x0aforged'" },
+		{ { "--frob", "online", "type_if=vif" },
+		  "unknown option '--frob' (see vif-bridge --help)" },
+		{ { "-n" }, "missing COMMAND (see vif-bridge --help)" },
+		{ { NULL }, "missing COMMAND (see vif-bridge --help)" },
+		{ { "--timeout" }, "--timeout needs a value" },
+		{ { "--timeout", "0", "online", "type_if=vif" },
+		  "bad --timeout '0' (seconds, up to 86400)" },
+		{ { "--timeout", "-1", "online", "type_if=vif" },
+		  "bad --timeout '-1'" },
+		{ { "--timeout", "5s", "online", "type_if=vif" },
+		  "bad --timeout '5s'" },
+		{ { "--timeout", "nan", "online", "type_if=vif" },
+		  "bad --timeout 'nan'" },
+		{ { "--timeout", "86401", "online", "type_if=vif" },
+		  "bad --timeout '86401'" },
+	};
+	struct personality_fixture *f = *state;
+	char link[4200], *out, *v;
+	const char *argv[12];
+	size_t i, j, k;
+
+	snprintf(link, sizeof(link), "%s/vif-bridge", f->dir);
+	assert_int_equal(symlink(XHP_CLI, link), 0);
+	xs_put("backend/vif/1/0/hotplug-status", "connected");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* As vif-bridge, then as xhp-hotplug vif-bridge. */
+		for (k = 0; k < 2; k++) {
+			char **e;
+			int r;
+
+			j = 0;
+			argv[j++] = k ? XHP_CLI : link;
+			if (k)
+				argv[j++] = "vif-bridge";
+			for (size_t a = 0; cases[i].argv[a]; a++)
+				argv[j++] = cases[i].argv[a];
+			argv[j] = NULL;
+			e = tu_env(NULL, env);
+			r = tu_run((char *const *)argv, e, 10000, &out);
+			tu_env_free(e);
+			if (r != 2 || !strstr(out, cases[i].msg))
+				fail_msg("case %zu/%zu: exit %d, output '%s', "
+					 "expected 2 and '%s'",
+					 i, k, r, out, cases[i].msg);
+			free(out);
+		}
+	}
+	/* Before the personality: only xhp-hotplug's own --help/--version. */
+	assert_int_equal(run(&out, env, XHP_CLI, "-n", "vif-bridge", "online",
+			     "type_if=vif", NULL),
+			 2);
+	assert_non_null(strstr(out, "unknown option '-n': options go after "
+				    "the personality"));
+	free(out);
+	assert_int_equal(run(&out, env, XHP_CLI, "--dry-run", "vif-bridge",
+			     "online", "type_if=vif", NULL),
+			 2);
+	free(out);
+	v = xs_get("backend/vif/1/0/hotplug-status");
+	assert_string_equal(v, "connected");
+	free(v);
+	assert_null(xs_get("backend/vif/1/0/hotplug-error"));
 }
 
 int main(void)
@@ -294,6 +386,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_personality_help_version,
 						personality_setup,
 						personality_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_misplaced_option_is_usage_error, personality_setup,
+			personality_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
