@@ -63,20 +63,19 @@
 #define METRIC_VIF 2
 #define METRIC_TAP 1
 
-/* One change made by an add, to undo on failure (the link's own: lc). */
-enum undo_kind {
-	UNDO_ADDR,
-	UNDO_SYSCTL,
-	UNDO_ROUTE,
-	UNDO_PROXY,
-};
+struct vr;
 
-struct undo {
-	enum undo_kind kind;
-	int family; /* UNDO_SYSCTL */
-	const char *name; /* UNDO_SYSCTL */
-	int old; /* UNDO_SYSCTL */
-	size_t entry; /* UNDO_ROUTE, UNDO_PROXY: index in ips */
+/*
+ * One change made by an add, recorded in the run's journal (the link's
+ * own changes are one entry of their own, lc). The entry's struct vr is
+ * the run's state, which the engine keeps until the journal is done.
+ */
+struct vr_undo {
+	struct vr *v;
+	int family; /* sysctl */
+	const char *name; /* sysctl */
+	int old; /* sysctl */
+	size_t entry; /* route, proxy: index in ips */
 };
 
 /* What one run works on. */
@@ -100,9 +99,6 @@ struct vr {
 	const char *ip_text; /* the ip setting (the op's) */
 	struct xhp_ip *ips;
 	size_t n_ips, n_v4, n_v6;
-	/* the journal */
-	struct undo *undo;
-	size_t n_undo;
 	/* a remove's first failure: the one returned */
 	bool failed;
 	char first_err[XHP_ERR_MAX];
@@ -117,9 +113,35 @@ static const char *why(const struct vr *v, int r, char *buf, size_t size)
 	return buf;
 }
 
-static void journal(struct vr *v, struct undo u)
+static const struct xhp_undo_type undo_addr, undo_sysctl, undo_route, undo_link,
+	undo_proxy;
+
+/* Before a change: its journal entry, with room in the journal. */
+static int undo_begin(struct vr *v, struct vr_undo **ret)
 {
-	v->undo[v->n_undo++] = u;
+	struct vr_undo *u = calloc(1, sizeof(*u));
+	int r;
+
+	if (!u)
+		return xhp_err(v->ctx, ENOMEM, "out of memory");
+	r = xhp_journal_reserve(&v->op->journal);
+	if (r < 0) {
+		free(u);
+		return r;
+	}
+	u->v = v;
+	*ret = u;
+	return 0;
+}
+
+/* After it: on record if it was made (@done), else dropped. */
+static void undo_end(struct vr *v, struct vr_undo *u,
+		     const struct xhp_undo_type *t, bool done)
+{
+	if (done)
+		xhp_journal_push(&v->op->journal, t, u);
+	else
+		free(u);
 }
 
 /* ---- settings ---- */
@@ -257,6 +279,9 @@ static int vif_prepare(struct vr *v)
 		return r;
 	xhp_link_change_init(&v->lc, v->ctx, v->rt->nl, &v->vif,
 			     v->op->dry_run);
+	r = xhp_journal_record(&v->op->journal, &undo_link, v);
+	if (r < 0)
+		return r;
 	return xhp_link_change_rename(&v->lc, v->want);
 }
 
@@ -357,6 +382,7 @@ static bool proxy_of(const struct vr *v, size_t i, struct xhp_rt_ip *ip)
 
 static int set_sysctl(struct vr *v, int family, const char *name)
 {
+	struct vr_undo *u;
 	int old, r;
 
 	if (v->op->dry_run) {
@@ -372,23 +398,26 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 			       strerror(-r));
 	if (old == 1)
 		return 0;
+	r = undo_begin(v, &u);
+	if (r < 0)
+		return r;
 	r = xhp_rt_sysctl_set(v->ctx, family, v->vif.name, name, 1);
+	*u = (struct vr_undo){
+		.v = v, .family = family, .name = name, .old = old
+	};
+	undo_end(v, u, &undo_sysctl, r >= 0);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
-			       "cannot set net.ipv%c.conf.%s.%s=1: "
-			       "%s",
+			       "cannot set net.ipv%c.conf.%s.%s=1: %s",
 			       family == AF_INET ? '4' : '6', v->vif.name, name,
 			       strerror(-r));
-	journal(v, (struct undo){ .kind = UNDO_SYSCTL,
-				  .family = family,
-				  .name = name,
-				  .old = old });
 	return 0;
 }
 
 static int add_address(struct vr *v)
 {
 	char s[XHP_RT_IP_STR], b[320];
+	struct vr_undo *u;
 	int r;
 
 	if (!v->has_gw4)
@@ -398,14 +427,15 @@ static int add_address(struct vr *v)
 		xhp_info(v->ctx, "would add address %s to %s", s, v->vif.name);
 		return 0;
 	}
+	r = undo_begin(v, &u);
+	if (r < 0)
+		return r;
 	r = xhp_rt_addr_add(v->rt, v->vif.ifindex, &v->gw4);
+	undo_end(v, u, &undo_addr, r == 0); /* > 0: there already */
 	if (r < 0)
 		return xhp_err(v->ctx, r,
-			       "cannot add address %s (of %s) to "
-			       "%s: %s",
-			       s, v->gw, v->vif.name, why(v, r, b, sizeof(b)));
-	if (r == 0)
-		journal(v, (struct undo){ .kind = UNDO_ADDR });
+			       "cannot add address %s (of %s) to %s: %s", s,
+			       v->gw, v->vif.name, why(v, r, b, sizeof(b)));
 	return 0;
 }
 
@@ -413,6 +443,7 @@ static int add_route(struct vr *v, size_t i)
 {
 	char d[XHP_RT_IP_STR], s[XHP_RT_IP_STR], b[320];
 	struct xhp_rt_route rt;
+	struct vr_undo *u;
 	int r;
 
 	route_of(v, i, &rt);
@@ -426,7 +457,12 @@ static int add_route(struct vr *v, size_t i)
 			 d, v->vif.name, s, rt.metric);
 		return 0;
 	}
+	r = undo_begin(v, &u);
+	if (r < 0)
+		return r;
 	r = xhp_rt_route_add(v->rt, &rt);
+	u->entry = i;
+	undo_end(v, u, &undo_route, r == 0);
 	if (r == -EEXIST)
 		return xhp_err(v->ctx, r,
 			       "cannot add route %s dev %s metric "
@@ -440,14 +476,13 @@ static int add_route(struct vr *v, size_t i)
 			       "metric %u: %s",
 			       d, v->vif.name, s, rt.metric,
 			       why(v, r, b, sizeof(b)));
-	if (r == 0)
-		journal(v, (struct undo){ .kind = UNDO_ROUTE, .entry = i });
 	return 0;
 }
 
 static int add_proxy(struct vr *v, size_t i)
 {
 	char a[XHP_RT_IP_STR], b[320];
+	struct vr_undo *u;
 	struct xhp_rt_ip ip;
 	int r;
 
@@ -459,14 +494,16 @@ static int add_proxy(struct vr *v, size_t i)
 			 v->gw);
 		return 0;
 	}
+	r = undo_begin(v, &u);
+	if (r < 0)
+		return r;
 	r = xhp_rt_proxy_add(v->rt, v->gw_index, &ip);
+	u->entry = i;
+	undo_end(v, u, &undo_proxy, r == 0);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
-			       "cannot add proxy neighbour %s on "
-			       "%s: %s",
-			       a, v->gw, why(v, r, b, sizeof(b)));
-	if (r == 0)
-		journal(v, (struct undo){ .kind = UNDO_PROXY, .entry = i });
+			       "cannot add proxy neighbour %s on %s: %s", a,
+			       v->gw, why(v, r, b, sizeof(b)));
 	return 0;
 }
 
@@ -522,45 +559,91 @@ static void gateway_ndp(struct vr *v)
 			v->gw, a);
 }
 
-/* Undo one journaled change; failures are logged, not returned. */
-static void undo_one(struct vr *v, const struct undo *u)
+/* The undo of each kind of change; what is gone already is success. */
+static int undone(struct vr *v, int r, const char *what)
 {
+	char b[320];
+
+	if (r >= 0 || r == -ENOENT)
+		return 0;
+	return xhp_err(v->ctx, r, "%s on %s: %s", what, v->vif.name,
+		       why(v, r, b, sizeof(b)));
+}
+
+static int undo_addr_fn(xhp_ctx *ctx, void *data)
+{
+	struct vr_undo *u = data;
+	struct vr *v = u->v;
+
+	return undone(v, xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4),
+		      "cannot delete the address");
+}
+
+static int undo_sysctl_fn(xhp_ctx *ctx, void *data)
+{
+	struct vr_undo *u = data;
+	struct vr *v = u->v;
+
+	return undone(v,
+		      xhp_rt_sysctl_set(ctx, u->family, v->vif.name, u->name,
+					u->old),
+		      "cannot put a sysctl back");
+}
+
+static int undo_route_fn(xhp_ctx *ctx, void *data)
+{
+	struct vr_undo *u = data;
 	struct xhp_rt_route rt;
-	struct xhp_rt_ip ip;
-	int r = 0;
 
-	switch (u->kind) {
-	case UNDO_ADDR:
-		r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
-		break;
-	case UNDO_SYSCTL:
-		r = xhp_rt_sysctl_set(v->ctx, u->family, v->vif.name, u->name,
-				      u->old);
-		break;
-	case UNDO_ROUTE:
-		route_of(v, u->entry, &rt);
-		r = xhp_rt_route_del(v->rt, &rt);
-		break;
-	case UNDO_PROXY:
-		if (proxy_of(v, u->entry, &ip))
-			r = xhp_rt_proxy_del(v->rt, v->gw_index, &ip);
-		break;
-	}
-	if (r < 0 && r != -ENOENT)
-		xhp_log(v->ctx, LOG_WARNING, "undo on %s (step %d) failed: %s",
-			v->vif.name, (int)u->kind, strerror(-r));
+	route_of(u->v, u->entry, &rt);
+	return undone(u->v, xhp_rt_route_del(u->v->rt, &rt),
+		      "cannot delete a route");
 }
 
-static void rollback(struct vr *v)
+static int undo_proxy_fn(xhp_ctx *ctx, void *data)
 {
-	char saved[XHP_ERR_MAX];
+	struct vr_undo *u = data;
+	struct xhp_rt_ip ip;
 
-	memcpy(saved, v->ctx->err, sizeof(saved));
-	while (v->n_undo > 0)
-		undo_one(v, &v->undo[--v->n_undo]);
-	memcpy(v->ctx->err, saved, sizeof(saved));
-	xhp_link_change_undo(&v->lc);
+	if (!proxy_of(u->v, u->entry, &ip))
+		return 0;
+	return undone(u->v, xhp_rt_proxy_del(u->v->rt, u->v->gw_index, &ip),
+		      "cannot delete a proxy neighbour");
 }
+
+static const struct xhp_undo_type undo_addr = {
+	.name = "delete the gateway's address from the vif",
+	.undo = undo_addr_fn,
+	.release = free,
+};
+static const struct xhp_undo_type undo_sysctl = {
+	.name = "put a sysctl of the vif back",
+	.undo = undo_sysctl_fn,
+	.release = free,
+};
+static const struct xhp_undo_type undo_route = {
+	.name = "delete a route through the vif",
+	.undo = undo_route_fn,
+	.release = free,
+};
+static const struct xhp_undo_type undo_proxy = {
+	.name = "delete a proxy neighbour entry",
+	.undo = undo_proxy_fn,
+	.release = free,
+};
+
+static int undo_link_fn(xhp_ctx *ctx, void *data)
+{
+	struct vr *v = data;
+
+	xhp_link_change_undo(&v->lc);
+	return 0;
+}
+
+static const struct xhp_undo_type undo_link = {
+	.name = "put the vif's link back",
+	.undo = undo_link_fn,
+};
 
 static int plumb(struct vr *v)
 {
@@ -782,11 +865,29 @@ static int unplumb(struct vr *v)
 
 /* ---- the personality ---- */
 
-static int vr_init(struct vr *v, struct xhp_op *op, bool add)
+static void vr_free(void *priv)
 {
+	struct vr *v = priv;
+
+	if (!v)
+		return;
+	xhp_link_change_clear(&v->lc);
+	xhp_rt_close(v->rt);
+	free(v->ips);
+	free(v);
+}
+
+/* The run's state (op->priv: the journal's entries point into it). */
+static int vr_init(struct xhp_op *op, bool add, struct vr **ret)
+{
+	struct vr *v;
 	int r;
 
-	memset(v, 0, sizeof(*v));
+	v = calloc(1, sizeof(*v));
+	if (!v)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	op->priv = v;
+	*ret = v;
 	v->op = op;
 	v->ctx = op->ctx;
 	v->add = add;
@@ -796,69 +897,46 @@ static int vr_init(struct vr *v, struct xhp_op *op, bool add)
 	r = load_ip(v);
 	if (r < 0)
 		return r;
-	/* address, 2 sysctls, a route and a proxy per entry */
-	v->undo = calloc(3 + 2 * v->n_ips, sizeof(*v->undo));
-	if (!v->undo)
-		return xhp_err(v->ctx, ENOMEM, "out of memory");
 	return xhp_rt_open(v->ctx, &v->rt);
 }
 
-static void vr_done(struct vr *v)
-{
-	xhp_rt_close(v->rt);
-	free(v->undo);
-	free(v->ips);
-}
-
+/* Every change is recorded in the run's journal: the engine undoes them
+ * when a step or the report fails. */
 static int route_add(struct xhp_op *op)
 {
-	struct vr v;
+	struct vr *v;
 	int r;
 
-	r = vr_init(&v, op, true);
+	r = vr_init(op, true, &v);
+	if (r >= 0)
+		r = gateway_find(v, true);
+	if (r >= 0)
+		r = vif_prepare(v);
 	if (r < 0)
-		goto out;
-	r = gateway_find(&v, true);
-	if (r < 0)
-		goto out;
-	r = vif_prepare(&v);
-	if (r < 0)
-		goto out;
-	gateway_ndp(&v);
-	r = plumb(&v);
-	if (r < 0)
-		goto out;
-	/* The report is the last step: its failure is rolled back too. */
-	r = xhp_op_report(op);
-	if (r < 0)
-		goto out;
-	xhp_debug(v.ctx, "vif-route %s of %s done: %zu route(s) through %s",
-		  xhp_request_action_to_string(op->req->action), v.vif.name,
-		  v.n_ips, v.gw);
-out:
-	if (r < 0)
-		rollback(&v);
-	vr_done(&v);
+		return r;
+	gateway_ndp(v);
+	r = plumb(v);
+	if (r >= 0)
+		xhp_debug(v->ctx,
+			  "vif-route %s of %s done: %zu route(s) "
+			  "through %s",
+			  xhp_request_action_to_string(op->req->action),
+			  v->vif.name, v->n_ips, v->gw);
 	return r;
 }
 
 static int route_remove(struct xhp_op *op)
 {
-	struct vr v;
+	struct vr *v;
 	int r;
 
-	r = vr_init(&v, op, false);
-	if (r < 0)
-		goto out;
-	r = gateway_find(&v, false);
-	if (r < 0)
-		goto out;
-	r = vif_find(&v);
-	if (r < 0)
-		goto out;
-	r = unplumb(&v);
-out:
-	vr_done(&v);
+	r = vr_init(op, false, &v);
+	if (r >= 0)
+		r = gateway_find(v, false);
+	if (r >= 0)
+		r = vif_find(v);
+	if (r >= 0)
+		r = unplumb(v);
 	return r;
 }
 
@@ -872,4 +950,5 @@ const struct xhp_personality xhp_personality_vif_route = {
 	.settings = vif_route_settings,
 	.add = route_add,
 	.remove = route_remove,
+	.release = vr_free,
 };
