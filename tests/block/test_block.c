@@ -3,7 +3,8 @@
  * The block personality on real loop devices and the test xenstored:
  * devices by path, /dev-relative name, symlink, UUID= and LABEL=; files
  * read-write and read-only; re-add, remove, remove twice; every refusal
- * with its status, its message and no loop device left behind.
+ * with its status, its message and no loop device left behind. Sharing
+ * fails closed: guests whose vm keys are missing are different VMs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -415,6 +416,43 @@ static void test_refuse_file_used_by_guest(void **state)
 	free(img);
 }
 
+/*
+ * Two guests whose vm keys are missing (or unreadable: EACCES in a
+ * driver domain reads the same) are not the same VM: Xen's same_vm
+ * defaults both to "unknown" (and another domain's to ours) and gave
+ * both the image read-write. Disks of one frontend domain may still
+ * share. (Domains 4111 and 4112: loop devices are global and carry the
+ * backend path in their mark; other suites use small numbers.)
+ */
+static void test_refuse_unknown_vm(void **state)
+{
+	char *img = bt_image("novm.img", 8, NULL, NULL), bp[128], bp2[128];
+	char *node;
+
+	bt_backend(bp, sizeof(bp), 4111, 51712, img, "w", "file", NULL);
+	bt_rm("/local/domain/4111/vm");
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	/* neither vm key */
+	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
+	bt_rm("/local/domain/4112/vm");
+	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
+	/* only the other domain's is missing */
+	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
+	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
+	/* the same frontend domain, without its vm key */
+	bt_backend(bp2, sizeof(bp2), 4111, 51728, img, "w", "file", NULL);
+	bt_rm("/local/domain/4111/vm");
+	assert_int_equal(bt_ours("add", bp2, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 2), 2);
+	assert_int_equal(bt_ours("remove", bp2, NULL, NULL), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	free(node);
+	free(img);
+}
+
 static void test_refuse_phy_used_by_guest(void **state)
 {
 	char *img = bt_image("physhared.img", 8, NULL, NULL);
@@ -706,6 +744,7 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_phy_used_by_guest,
 					  teardown),
+		cmocka_unit_test_teardown(test_refuse_unknown_vm, teardown),
 		cmocka_unit_test_teardown(test_refuse_unwritable_file,
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_wrong_state, teardown),
