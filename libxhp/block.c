@@ -158,8 +158,45 @@ static void subject(char *buf, size_t size, const struct xhp_bdev *b,
 }
 
 /*
+ * Swap, holders and exclusive claims of @devs here (Xen looks for mounts
+ * only): refused busy, as Xen refuses a mounted device.
+ */
+static int check_holders(struct xhp_op *op, const struct xhp_bdev *b,
+			 const dev_t *devs, const unsigned int *loops, size_t n,
+			 char mode)
+{
+	char nodes[MAX_FILE_LOOPS][32], what[512], who[512];
+	const char *paths[MAX_FILE_LOOPS];
+	size_t i;
+	dev_t d;
+	int r;
+
+	if (n > MAX_FILE_LOOPS)
+		return xhp_err(op->ctx, E2BIG, "too many devices to check");
+	for (i = 0; i < n; i++) {
+		if (b->kind == XHP_BDEV_PHY) {
+			paths[i] = b->path;
+			continue;
+		}
+		snprintf(nodes[i], sizeof(nodes[i]), "/dev/loop%u", loops[i]);
+		paths[i] = nodes[i];
+	}
+	r = xhp_holder_conflict(op->ctx, NULL, NULL, devs, paths, n, mode, &d,
+				what, sizeof(what));
+	if (r <= 0)
+		return r;
+	subject(who, sizeof(who), b, devs, loops, n, d);
+	op->fail_status = XHP_STATUS_BUSY;
+	return xhp_err(op->ctx, EBUSY,
+		       "%s is %s in the privileged domain, and so cannot be "
+		       "used %s by a guest",
+		       who, what, mode_word(mode));
+}
+
+/*
  * Xen's check_sharing for @devs (the device, or the file's loop devices):
- * mounts here, then other backends. 0 ok; -EBUSY with fail_status busy.
+ * mounts here, then (unlike Xen) swap and other holders here, then other
+ * backends. 0 ok; -EBUSY with fail_status busy.
  */
 static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 			 const dev_t *devs, const unsigned int *loops, size_t n,
@@ -185,6 +222,9 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 			       who, mode_word(!ro ? 'w' : 'r'), where,
 			       mode_word(mode));
 	}
+	r = check_holders(op, b, devs, loops, n, mode);
+	if (r < 0)
+		return r;
 	r = xhp_backend_conflict(op->ctx, op->req->backend_path, frontend_id,
 				 devs, n, mode, &hit);
 	if (r < 0)
