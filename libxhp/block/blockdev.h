@@ -63,6 +63,30 @@ int xhp_mount_conflict(xhp_ctx *ctx, const char *proc_root, const dev_t *devs,
 		       size_t n, char mode, dev_t *ret_dev, char *where,
 		       size_t where_size, bool *ret_ro);
 
+/*
+ * A user of one of @devs (n of them) in this domain other than a mount
+ * that conflicts with @mode ('w' or 'r'; Xen's script looks for mounts
+ * only):
+ * - an active swap area on it (<@proc_root or /proc>/swaps, by device
+ *   number): swap writes, so it conflicts with either mode, as a
+ *   read-write mount does;
+ * - a holder (<@sysfs_root or /sys>/dev/block/M:m/holders: device-mapper,
+ *   md, bcache ...): any with mode 'w', one whose ro attribute is not 1
+ *   with mode 'r';
+ * - with @paths (the nodes of @devs; NULL on a captured tree) and mode
+ *   'w' only: an exclusive open (O_RDONLY|O_EXCL) the kernel refuses
+ *   with EBUSY, as it does while anything claims the device: a mount,
+ *   also of a partition of it, swap, a holder, mkfs. A read-only mount
+ *   claims the device too, so mode 'r' does not ask.
+ * Returns 1 with *ret_dev (the device) and @what (what holds it: "an
+ * active swap area (/proc/swaps)", "held by dm-0 (...)", "in use (...)"),
+ * 0 when none, or a negative errno (message on @ctx).
+ */
+int xhp_holder_conflict(xhp_ctx *ctx, const char *sysfs_root,
+			const char *proc_root, const dev_t *devs,
+			const char *const *paths, size_t n, char mode,
+			dev_t *ret_dev, char *what, size_t what_size);
+
 /* A conflicting backend found by xhp_backend_conflict(). */
 struct xhp_share_hit {
 	dev_t dev;

@@ -3,7 +3,8 @@
  * Other block backends using a device, with the rules of Xen's
  * check_sharing and same_vm: one pass over <home>/backend/vbd{,3} (no
  * transaction, see scan_all), reading each backend's physical-device and,
- * only for a match, its mode and the domains' vm and target.
+ * only for a match, its mode and the domains' vm and target. Unlike Xen,
+ * a vm key that is missing or unreadable proves nothing: see same_vm.
  */
 #include <stdio.h>
 #include <string.h>
@@ -13,8 +14,6 @@
 #include "keys.h"
 #include "util.h"
 #include "xs.h"
-
-#define FRONTEND_UUID_DEFAULT "unknown"
 
 /* Longer than any path xenstore accepts, plus a key. */
 #define SCAN_PATH_MAX (XENSTORE_ABS_PATH_MAX + 32)
@@ -44,7 +43,7 @@ struct scan {
 	char mode;
 	char homes[2][64]; /* where to look: "" is our own home */
 	size_t n_homes;
-	/* per attempt */
+	/* per attempt; NULL: missing or unreadable */
 	char *frontend_vm; /* Xen's FRONTEND_UUID */
 	char *frontend_uuid; /* the same without a "-1" suffix */
 	char *target_vm; /* vm of the frontend's target */
@@ -69,7 +68,11 @@ static int scan_error(xhp_ctx *ctx, const char *what, const char *path)
 		       xhp_quote(q, path), strerror(e));
 }
 
-/* Read a key or give a copy of @def. Returns 0 or a negative errno. */
+/*
+ * Read a key or give a copy of @def; with @def NULL, *ret is NULL when
+ * the key is missing, unreadable, empty or not a string. Returns 0 or a
+ * negative errno.
+ */
 static int read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 			const char *def, char **ret)
 {
@@ -77,7 +80,7 @@ static int read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 	char *v = xhp_xs_raw_read(ctx, t, path, &len);
 	int r;
 
-	if (v && strlen(v) == len) {
+	if (v && strlen(v) == len && (def || len)) {
 		*ret = v;
 		return 0;
 	}
@@ -87,8 +90,8 @@ static int read_default(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 		if (r < 0)
 			return r;
 	}
-	*ret = strdup(def);
-	return *ret ? 0 : -ENOMEM;
+	*ret = def ? strdup(def) : NULL;
+	return *ret || !def ? 0 : -ENOMEM;
 }
 
 static int dom_key(xhp_ctx *ctx, xs_transaction_t t, const char *dom,
@@ -116,47 +119,70 @@ static int frontend_info(xhp_ctx *ctx, xs_transaction_t t, struct scan *s)
 	if (s->have_frontend)
 		return 0;
 	snprintf(dom, sizeof(dom), "%u", s->frontend_id);
-	r = dom_key(ctx, t, dom, "vm", FRONTEND_UUID_DEFAULT, &s->frontend_vm);
+	r = dom_key(ctx, t, dom, "vm", NULL, &s->frontend_vm);
 	if (r < 0)
 		return r;
-	s->frontend_uuid = strdup(s->frontend_vm);
-	if (!s->frontend_uuid)
-		return -ENOMEM;
+	if (s->frontend_vm) {
+		s->frontend_uuid = strdup(s->frontend_vm);
+		if (!s->frontend_uuid)
+			return -ENOMEM;
+		/* Xen: frontend_uuid=${FRONTEND_UUID%-1} */
+		l = strlen(s->frontend_uuid);
+		if (l >= 2 && !strcmp(s->frontend_uuid + l - 2, "-1"))
+			s->frontend_uuid[l - 2] = '\0';
+	}
 	r = dom_key(ctx, t, dom, "target", "-1", &target);
 	if (r < 0)
 		return r;
-	r = dom_key(ctx, t, target, "vm", "No Target", &s->target_vm);
+	r = dom_key(ctx, t, target, "vm", NULL, &s->target_vm);
 	if (r < 0)
 		return r;
-	/* Xen: frontend_uuid=${FRONTEND_UUID%-1} */
-	l = strlen(s->frontend_uuid);
-	if (l >= 2 && !strcmp(s->frontend_uuid + l - 2, "-1"))
-		s->frontend_uuid[l - 2] = '\0';
 	s->have_frontend = true;
 	return 0;
 }
 
-/* Xen's same_vm for the other backend's frontend domain @dom. */
+/* Two owners are the same only when both are known and equal. */
+static bool same_owner(const char *a, const char *b)
+{
+	return a && b && a[0] && !strcmp(a, b);
+}
+
+/*
+ * Xen's same_vm for the other backend's frontend domain @dom, failing
+ * closed: 1 when @dom is our frontend domain itself, or when a vm key
+ * known on both sides (the domains' own, or their targets') is the
+ * same; else 0. Xen defaults a missing vm to "unknown" for our frontend
+ * and to our frontend's for the other domain, so two guests whose vm
+ * keys are missing or unreadable (EACCES in a driver domain) were the
+ * "same VM" and both got the image read-write; here an owner that
+ * cannot be read is another VM. (Xen's reason was xend removing a
+ * dying domain's keys before its backends: such a race now refuses the
+ * add busy instead of sharing the disk read-write.)
+ */
 static int same_vm(xhp_ctx *ctx, xs_transaction_t t, struct scan *s,
 		   const char *dom)
 {
 	_cleanup_free_ char *othervm = NULL, *otarget = NULL, *otvm = NULL;
+	char fe[16];
 	int r;
 
+	snprintf(fe, sizeof(fe), "%u", s->frontend_id);
+	if (!strcmp(dom, fe))
+		return 1;
 	r = frontend_info(ctx, t, s);
 	if (r < 0)
 		return r;
-	/* Xen defaults othervm to the unstripped FRONTEND_UUID. */
-	r = dom_key(ctx, t, dom, "vm", s->frontend_vm, &othervm);
+	r = dom_key(ctx, t, dom, "vm", NULL, &othervm);
 	if (r >= 0)
 		r = dom_key(ctx, t, dom, "target", "-1", &otarget);
 	if (r >= 0)
-		r = dom_key(ctx, t, otarget, "vm", "No Other Target", &otvm);
+		r = dom_key(ctx, t, otarget, "vm", NULL, &otvm);
 	if (r < 0)
 		return r;
-	return !strcmp(s->frontend_uuid, othervm) ||
-	       !strcmp(s->target_vm, othervm) ||
-	       !strcmp(s->frontend_uuid, otvm) || !strcmp(s->target_vm, otvm);
+	return same_owner(s->frontend_uuid, othervm) ||
+	       same_owner(s->target_vm, othervm) ||
+	       same_owner(s->frontend_uuid, otvm) ||
+	       same_owner(s->target_vm, otvm);
 }
 
 static bool matches(const struct scan *s, const char *pd, dev_t *ret)

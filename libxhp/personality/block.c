@@ -154,8 +154,45 @@ static void subject(char *buf, size_t size, const struct xhp_bdev *b,
 }
 
 /*
+ * Swap, holders and exclusive claims of @devs here (Xen looks for mounts
+ * only): refused busy, as Xen refuses a mounted device.
+ */
+static int check_holders(struct xhp_op *op, const struct xhp_bdev *b,
+			 const dev_t *devs, const unsigned int *loops, size_t n,
+			 char mode)
+{
+	char nodes[MAX_FILE_LOOPS][32], what[512], who[512];
+	const char *paths[MAX_FILE_LOOPS];
+	size_t i;
+	dev_t d;
+	int r;
+
+	if (n > MAX_FILE_LOOPS)
+		return xhp_err(op->ctx, E2BIG, "too many devices to check");
+	for (i = 0; i < n; i++) {
+		if (b->kind == XHP_BDEV_PHY) {
+			paths[i] = b->path;
+			continue;
+		}
+		snprintf(nodes[i], sizeof(nodes[i]), "/dev/loop%u", loops[i]);
+		paths[i] = nodes[i];
+	}
+	r = xhp_holder_conflict(op->ctx, NULL, NULL, devs, paths, n, mode, &d,
+				what, sizeof(what));
+	if (r <= 0)
+		return r;
+	subject(who, sizeof(who), b, devs, loops, n, d);
+	op->fail_status = XHP_STATUS_BUSY;
+	return xhp_err(op->ctx, EBUSY,
+		       "%s is %s in the privileged domain, and so cannot be "
+		       "used %s by a guest",
+		       who, what, mode_word(mode));
+}
+
+/*
  * Xen's check_sharing for @devs (the device, or the file's loop devices):
- * mounts here, then other backends. 0 ok; -EBUSY with fail_status busy.
+ * mounts here, then (unlike Xen) swap and other holders here, then other
+ * backends. 0 ok; -EBUSY with fail_status busy.
  */
 static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 			 const dev_t *devs, const unsigned int *loops, size_t n,
@@ -181,6 +218,9 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 			       who, mode_word(!ro ? 'w' : 'r'), where,
 			       mode_word(mode));
 	}
+	r = check_holders(op, b, devs, loops, n, mode);
+	if (r < 0)
+		return r;
 	r = xhp_backend_conflict(op->ctx, op->req->backend_path, frontend_id,
 				 devs, n, mode, &hit);
 	if (r < 0)
@@ -449,6 +489,9 @@ static int loop_tag(struct xhp_op *op, char *buf, size_t size)
 	return 0;
 }
 
+static int clear_marked(struct xhp_op *op, const struct xhp_bdev *b,
+			const char *tag, long keep);
+
 /*
  * Undo the attach of a failed add. A failure here is logged; the error
  * of the step that failed first stays the one reported (hotplug-error).
@@ -515,6 +558,11 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	if (r != 0)
 		goto release_lock;
 	r = check_state(op);
+	if (r < 0)
+		goto release_lock;
+	/* No key names a device of this backend: any with its mark is
+	 * left by an interrupted add, and would be leaked by this one. */
+	r = clear_marked(op, NULL, tag, -1);
 	if (r < 0)
 		goto release_lock;
 	if (v->mode == 'w' && !(b->perm & 0222)) {
@@ -805,6 +853,9 @@ static int remove_node(struct xhp_op *op, const struct vbd *v, const char *node,
 	else if (r == 2)
 		/* Ours is gone and the number reused: nothing of ours left. */
 		xhp_log(op->ctx, LOG_WARNING, "%s left alone: %s", node, why);
+	/* And what an interrupted add of this backend left beside it. */
+	if (r >= 0)
+		r = clear_marked(op, NULL, tag, idx);
 	xhp_lock_release(lock);
 clear_bdev:
 	xhp_bdev_clear(&b);
@@ -821,25 +872,91 @@ static int judge_orphan(xhp_ctx *ctx, const struct xhp_loop_info *i, void *ud,
 	return 0;
 }
 
+/* sysfs backing_file of a block device entry "loopN"; false: none. */
+static bool attached_loop(const char *name, unsigned int *idx, char *backing,
+			  size_t size)
+{
+	uint64_t v;
+
+	if (strncmp(name, "loop", 4) != 0 ||
+	    xhp_parse_uint(name + 4, 1u << 20, &v) < 0)
+		return false;
+	*idx = (unsigned int)v;
+	return xhp_loop_backing_file(NULL, *idx, backing, size) == 0;
+}
+
 /*
- * Remove without a node: an add of this backend killed after
- * LOOP_CONFIGURE and before the transaction that writes node and
- * physical-device leaves an attached loop device that nothing names. It
- * carries this backend's mark: detach it. Under the block lock (which
- * every add holds from before its attach until its keys are written),
- * so an add in progress is not taken for interrupted. A loop device of
- * params' file without the mark (an administrator's losetup, another
- * backend's) is left alone, and logged.
+ * Detach the loop devices that carry this backend's mark @tag, except
+ * /dev/loop@keep (the node this backend's keys name; -1: none): an add
+ * of this backend killed after LOOP_CONFIGURE and before the transaction
+ * that writes node and physical-device (or whose undo failed) leaves one
+ * that no key names, and a later add would attach another one beside it.
+ * The caller holds the block lock, which every add holds from before its
+ * attach until its keys are written: an add in progress is not taken for
+ * an interrupted one. A loop device of params' file @b (may be NULL)
+ * without the mark (an administrator's losetup, another backend's) is
+ * left alone, and logged. A dry run only says what it would detach.
+ *
+ * The mark is in lo_file_name, which only the device itself tells
+ * (LOOP_GET_STATUS64): this lists /sys/block (names only) and asks each
+ * attached loop device, so its cost grows with the number of loop
+ * devices on the host; no other block device is opened.
+ */
+static int clear_marked(struct xhp_op *op, const struct xhp_bdev *b,
+			const char *tag, long keep)
+{
+	char backing[4096], why[256];
+	struct dirent *de;
+	unsigned int idx;
+	int r = 0;
+	DIR *d;
+
+	d = opendir("/sys/block");
+	if (!d)
+		return xhp_err(op->ctx, errno, "cannot list /sys/block: %s",
+			       strerror(errno));
+	while (r >= 0 && (de = readdir(d))) {
+		if (!attached_loop(de->d_name, &idx, backing,
+				   sizeof(backing)) ||
+		    (long)idx == keep)
+			continue;
+		if (!xhp_loop_is_tagged(idx, tag)) {
+			if (b && backing_named(backing, b->path))
+				xhp_info(op->ctx,
+					 "/dev/loop%u of %s left alone: "
+					 "no node names it and it has no "
+					 "mark of this backend's add",
+					 idx, backing);
+			continue;
+		}
+		if (op->dry_run) {
+			xhp_info(op->ctx,
+				 "dry run: would detach /dev/loop%u (%s), "
+				 "left by an interrupted add of this backend",
+				 idx, backing);
+			continue;
+		}
+		r = xhp_loop_detach_if(op->ctx, idx, judge_orphan, (void *)tag,
+				       why, sizeof(why));
+		if (r == 0)
+			xhp_info(op->ctx,
+				 "detached /dev/loop%u (%s), left by an "
+				 "interrupted add of this backend",
+				 idx, backing);
+	}
+	closedir(d);
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Remove without a node: detach the loop devices with this backend's
+ * mark (clear_marked), under the block lock.
  */
 static int remove_orphans(struct xhp_op *op, const struct vbd *v,
 			  const struct xhp_bdev *b, const char *tag)
 {
 	_cleanup_free_ char *node = NULL;
-	char backing[4096], why[256];
 	xhp_lock *lock = NULL;
-	struct dirent *de;
-	unsigned int idx;
-	DIR *d;
 	int r;
 
 	if (op->dry_run) {
@@ -858,39 +975,9 @@ static int remove_orphans(struct xhp_op *op, const struct vbd *v,
 		xhp_lock_release(lock);
 		return r < 0 ? r : remove_node(op, v, node, tag);
 	}
-	r = 0;
-	d = opendir("/sys/block");
-	if (!d) {
-		r = xhp_err(op->ctx, errno, "cannot list /sys/block: %s",
-			    strerror(errno));
-		goto release_lock;
-	}
-	while (r >= 0 && (de = readdir(d))) {
-		if (sscanf(de->d_name, "loop%u", &idx) != 1 ||
-		    xhp_loop_backing_file(NULL, idx, backing, sizeof(backing)) <
-			    0)
-			continue;
-		if (!xhp_loop_is_tagged(idx, tag)) {
-			if (b && backing_named(backing, b->path))
-				xhp_info(op->ctx,
-					 "/dev/loop%u of %s left alone: "
-					 "no node names it and it has no "
-					 "mark of this backend's add",
-					 idx, backing);
-			continue;
-		}
-		r = xhp_loop_detach_if(op->ctx, idx, judge_orphan, (void *)tag,
-				       why, sizeof(why));
-		if (r == 0)
-			xhp_info(op->ctx,
-				 "detached /dev/loop%u (%s), left by an "
-				 "interrupted add of this backend",
-				 idx, backing);
-	}
-	closedir(d);
-release_lock:
+	r = clear_marked(op, b, tag, -1);
 	xhp_lock_release(lock);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /*
@@ -902,8 +989,8 @@ release_lock:
  *   script), it backs params' file (by device and inode, or by the name
  *   sysfs keeps, " (deleted)" or not, also through a dangling link).
  *   params itself need not exist any more.
- * - without node: only loop devices with this backend's mark (an add
- *   interrupted between its attach and its keys).
+ * - with or without node: loop devices with this backend's mark that no
+ *   key names (an add interrupted between its attach and its keys).
  * Anything else is left alone, with the reason in the log, and remove
  * succeeds.
  * Xen's block script, on remove: for a params that is still a regular
