@@ -665,22 +665,20 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 		       dev, OVS_TX_RETRIES);
 }
 
-/* Undo of a failed add: remove our port again, keep the first error. */
-static void undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
-		      const char *port)
+/* Undo of a failed add: remove our port again (the journal keeps the
+ * add's error and logs this one's). */
+static int undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
+		     const char *port)
 {
-	char saved[XHP_ERR_MAX];
 	int64_t nc;
+	int r;
 
-	memcpy(saved, ctx->err, sizeof(saved));
 	xhp_ovsdb_set_timeout(db, OVS_UNDO_MS);
-	if (del_txn(ctx, db, p->dev, "undo", port, &nc) < 0)
-		xhp_log(ctx, LOG_WARNING, "undo: could not remove port %s: %s",
-			p->dev, ctx->err);
+	r = del_txn(ctx, db, p->dev, "undo", port, &nc);
 	/* As ovs-vsctl del-port: until ovs-vswitchd let go of the link. */
-	else if (nc >= 0 && xhp_ovsdb_wait_cur_cfg(ctx, db, nc) < 0)
-		xhp_log(ctx, LOG_WARNING, "undo: %s", ctx->err);
-	memcpy(ctx->err, saved, sizeof(saved));
+	if (r >= 0 && nc >= 0)
+		r = xhp_ovsdb_wait_cur_cfg(ctx, db, nc);
+	return r;
 }
 
 /*
@@ -689,22 +687,24 @@ static void undo_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
  * connection, remove a port named after the device unless it is the one
  * that was there before (@old).
  */
-static void undo_maybe_port(xhp_ctx *ctx, const struct plan *p, const char *old)
+static int undo_maybe_port(xhp_ctx *ctx, const struct plan *p, const char *old)
 {
 	_cleanup_free_ char *bridge = NULL, *now = NULL;
 	struct xhp_ovsdb *db = NULL;
-	char saved[XHP_ERR_MAX];
+	int r;
 
-	memcpy(saved, ctx->err, sizeof(saved));
-	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0 ||
-	    (xhp_ovsdb_set_timeout(db, OVS_UNDO_MS),
-	     read_state(ctx, db, p, &bridge, &now) < 0))
-		xhp_log(ctx, LOG_WARNING, "undo: cannot check for port %s: %s",
-			p->dev, ctx->err);
+	r = xhp_ovsdb_open(ctx, p->sock, &db);
+	if (r >= 0) {
+		xhp_ovsdb_set_timeout(db, OVS_UNDO_MS);
+		r = read_state(ctx, db, p, &bridge, &now);
+	}
+	if (r < 0)
+		xhp_err(ctx, r, "cannot check for port %s: %s", p->dev,
+			ctx->err);
 	else if (now && (!old || strcmp(now, old)))
-		undo_port(ctx, db, p, now);
+		r = undo_port(ctx, db, p, now);
 	xhp_ovsdb_close(db);
-	memcpy(ctx->err, saved, sizeof(saved));
+	return r;
 }
 
 /* The vif (read only): the link to rename, or renamed already. */
@@ -804,86 +804,152 @@ static int dry_run_add(struct xhp_op *op, struct xhp_nl *nl, struct plan *p,
 	return 0;
 }
 
+/* An add's state: op->priv, kept until the journal is done with it. */
+struct ovs_run {
+	struct plan *p;
+	struct xhp_nl *nl;
+	struct xhp_ovsdb *db;
+	struct xhp_link l;
+	struct xhp_link_change lc;
+	char *port; /* the port's uuid, once added */
+	char *was; /* the port of that name before the add, if any */
+};
+
+static void ovs_run_free(void *priv)
+{
+	struct ovs_run *o = priv;
+
+	if (!o)
+		return;
+	xhp_link_change_clear(&o->lc);
+	xhp_nl_close(o->nl);
+	xhp_ovsdb_close(o->db);
+	plan_free(o->p);
+	free(o->port);
+	free(o->was);
+	free(o);
+}
+
+static int undo_link_fn(xhp_ctx *ctx, void *data)
+{
+	struct ovs_run *o = data;
+
+	xhp_link_change_undo(&o->lc);
+	return 0;
+}
+
+static int undo_port_fn(xhp_ctx *ctx, void *data)
+{
+	struct ovs_run *o = data;
+
+	return undo_port(ctx, o->db, o->p, o->port);
+}
+
+static int undo_maybe_port_fn(xhp_ctx *ctx, void *data)
+{
+	struct ovs_run *o = data;
+
+	return undo_maybe_port(ctx, o->p, o->was);
+}
+
+static const struct xhp_undo_type undo_link = {
+	.name = "put the vif's link back",
+	.undo = undo_link_fn,
+};
+static const struct xhp_undo_type undo_port_type = {
+	.name = "remove the port the add made",
+	.undo = undo_port_fn,
+};
+static const struct xhp_undo_type undo_maybe_port_type = {
+	.name = "remove the port the add may have made",
+	.undo = undo_maybe_port_fn,
+};
+
+/*
+ * The port's transaction. A definite refusal (an OVSDB error reply,
+ * -EPROTO, or every attempt's wait failing, -EBUSY) did nothing; any
+ * other failure (no answer, an unreadable one, no memory for it) may
+ * follow a commit: the undo looks on a fresh connection.
+ */
+static int add_port(struct xhp_op *op, struct ovs_run *o, char *bridge,
+		    char *old, int64_t *next_cfg)
+{
+	_cleanup_free_ char *iface = NULL;
+	int r;
+
+	o->was = old ? strdup(old) : NULL;
+	if (old && !o->was) {
+		free(bridge);
+		free(old);
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	}
+	r = xhp_journal_reserve(&op->journal);
+	if (r < 0) {
+		free(bridge);
+		free(old);
+		return r;
+	}
+	r = add_txn(op, o->db, o->p, bridge, old, &o->port, &iface, next_cfg);
+	if (r >= 0)
+		xhp_journal_push(&op->journal, &undo_port_type, o);
+	else if (r != -EPROTO && r != -EBUSY)
+		xhp_journal_push(&op->journal, &undo_maybe_port_type, o);
+	if (r < 0)
+		return r;
+	xhp_ovsdb_set_timeout(o->db, o->p->wait_s * 1000);
+	r = xhp_ovsdb_wait_cur_cfg(op->ctx, o->db, *next_cfg);
+	if (r >= 0)
+		r = check_iface(op->ctx, o->db, o->p, iface);
+	return r;
+}
+
+/* Every change is recorded in the run's journal: the engine undoes them
+ * when a step or the report fails. */
 static int ovs_add(struct xhp_op *op)
 {
 	xhp_ctx *ctx = op->ctx;
-	struct plan *p;
-	struct xhp_nl *nl = NULL;
-	struct xhp_ovsdb *db = NULL;
-	_cleanup_free_ char *port = NULL, *iface = NULL;
-	_cleanup_free_ char *bridge = NULL, *old = NULL;
-	struct xhp_link l = { 0 };
-	struct xhp_link_change lc = { 0 };
+	char *bridge = NULL, *old = NULL;
+	struct ovs_run *o;
 	int64_t next_cfg = 0;
 	int r;
 
-	r = plan_make(op, true, &p);
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	op->priv = o;
+	r = plan_make(op, true, &o->p);
 	if (r < 0)
 		return r;
 	if (!op->dry_run)
-		log_plan(op, p);
+		log_plan(op, o->p);
 	/* Connect first: a missing OVSDB leaves the link untouched. */
-	r = xhp_ovsdb_open(ctx, p->sock, &db);
+	r = xhp_ovsdb_open(ctx, o->p->sock, &o->db);
 	if (r < 0)
-		goto free_plan;
-	xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
-	r = xhp_nl_open(ctx, &nl);
+		return r;
+	xhp_ovsdb_set_timeout(o->db, o->p->wait_s * 1000);
+	r = xhp_nl_open(ctx, &o->nl);
 	if (r < 0)
-		goto close_db;
+		return r;
 	/* A missing bridge, too: check before touching the link. */
-	r = read_state(ctx, db, p, &bridge, &old);
-	if (r < 0)
-		goto close_nl;
-	if (op->dry_run) {
-		r = dry_run_add(op, nl, p, old);
-		goto close_nl;
+	r = read_state(ctx, o->db, o->p, &bridge, &old);
+	if (r >= 0 && op->dry_run)
+		r = dry_run_add(op, o->nl, o->p, old);
+	if (r < 0 || op->dry_run) {
+		free(bridge);
+		free(old);
+		return r;
 	}
-	r = prepare_link(ctx, nl, p, &l, &lc);
-	if (r < 0)
-		goto undo_link;
-	{
-		_cleanup_free_ char *was = old ? strdup(old) : NULL;
-
-		if (old && !was) {
-			r = xhp_err(ctx, ENOMEM, "out of memory");
-			goto undo_link;
-		}
-		r = add_txn(op, db, p, TAKE_PTR(bridge), TAKE_PTR(old), &port,
-			    &iface, &next_cfg);
-		if (r < 0) {
-			/* An OVSDB error reply refused it (-EPROTO), or every
-			 * attempt's wait failed (-EBUSY): nothing was done.
-			 * Anything else (no answer, an unreadable one, no
-			 * memory for it) may follow a commit. */
-			if (r != -EPROTO && r != -EBUSY)
-				undo_maybe_port(ctx, p, was);
-			goto undo_link;
-		}
+	r = xhp_journal_record(&op->journal, &undo_link, o);
+	if (r >= 0)
+		r = prepare_link(ctx, o->nl, o->p, &o->l, &o->lc);
+	if (r < 0) {
+		free(bridge);
+		free(old);
+		return r;
 	}
-	xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
-	r = xhp_ovsdb_wait_cur_cfg(ctx, db, next_cfg);
+	r = add_port(op, o, bridge, old, &next_cfg);
 	if (r >= 0)
-		r = check_iface(ctx, db, p, iface);
-	if (r >= 0)
-		r = xhp_link_change_up(&lc);
-	/* The report is the last step: its failure is undone too. */
-	if (r >= 0)
-		r = xhp_op_report(op);
-	if (r < 0)
-		goto undo_port;
-	goto close_nl;
-
-undo_port:
-	undo_port(ctx, db, p, port);
-undo_link:
-	xhp_link_change_undo(&lc);
-close_nl:
-	xhp_link_change_clear(&lc);
-	xhp_nl_close(nl);
-close_db:
-	xhp_ovsdb_close(db);
-free_plan:
-	plan_free(p);
+		r = xhp_link_change_up(&o->lc);
 	return r;
 }
 
@@ -956,4 +1022,5 @@ const struct xhp_personality xhp_personality_vif_openvswitch = {
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
 	.add = ovs_add,
 	.remove = ovs_remove,
+	.release = ovs_run_free,
 };
