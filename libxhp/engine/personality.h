@@ -64,7 +64,10 @@ struct xhp_op {
 	 */
 	xhp_lock *lock;
 	xhp_result *res; /* the run's result */
-	bool reported; /* xhp_op_report() wrote the outcome */
+	/* The add found its work done by an earlier run (block:
+	 * physical-device is written): nothing is reported, as Xen's
+	 * script exits 0 then. */
+	bool unchanged;
 };
 
 /*
@@ -81,15 +84,6 @@ int xhp_op_setting_source(const struct xhp_op *op, const char *key);
  * Returns 0 or -ENOMEM/-E2BIG.
  */
 int xhp_op_put(struct xhp_op *op, const char *key, const char *value);
-
-/*
- * Report a successful add from inside the add, as its last step, for a
- * personality that undoes its own changes (see report.c for what is
- * written). The engine reports for every other one. Nothing in a dry run
- * or without a report sink. Returns 0 or a negative errno (message on the
- * context).
- */
-int xhp_op_report(struct xhp_op *op);
 
 struct xhp_personality {
 	const char *name;

@@ -47,20 +47,12 @@ int xhp_report_success(struct xhp_op *op)
 		if (r < 0)
 			return xhp_err(op->ctx, r, "out of memory");
 	}
-	if (op->dry_run || !op->report || op->reported)
+	if (op->dry_run || !op->report || op->unchanged)
 		return 0;
 	kv[n++] = (struct xhp_kv){ "hotplug-error", NULL };
 	if (xhp_report_connects(op->req->kind, op->req->action))
 		kv[n++] = (struct xhp_kv){ "hotplug-status", "connected" };
-	r = xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
-	if (r >= 0)
-		op->reported = true;
-	return r;
-}
-
-int xhp_op_report(struct xhp_op *op)
-{
-	return xhp_report_success(op);
+	return xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
 }
 
 int xhp_report_failure(xhp_ctx *ctx, const char *backend_path, int status,

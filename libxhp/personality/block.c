@@ -293,6 +293,7 @@ static int already_added(struct xhp_op *op)
 		return r;
 	xhp_debug(op->ctx, "%s: physical-device is already %s",
 		  op->req->backend_path, xhp_quote(q, phys));
+	op->unchanged = true; /* as Xen: exit 0, nothing written */
 	return 1;
 }
 
@@ -350,45 +351,33 @@ static int lock_unless_dry(struct xhp_op *op, xhp_lock **ret)
 static int add_phy(struct xhp_op *op, const struct vbd *v,
 		   const struct xhp_bdev *b, unsigned int fe)
 {
-	xhp_lock *lock = NULL;
 	uint64_t seq;
 	int r;
 
-	r = lock_unless_dry(op, &lock);
+	/* Held across the report, as Xen's write_dev: the engine releases
+	 * it once the report is written. */
+	r = lock_unless_dry(op, &op->lock);
 	if (r < 0)
 		return r;
 	r = already_added(op);
 	if (r != 0)
-		goto release_lock;
+		return r < 0 ? r : 0;
 	if (v->mode != '!') {
 		r = check_sharing(op, b, &b->rdev, NULL, 1, v->mode, fe);
 		if (r < 0)
-			goto release_lock;
+			return r;
 	}
 	r = phy_diskseq(op, b, &seq);
 	if (r < 0)
-		goto release_lock;
-	if (op->dry_run) {
-		xhp_info(op->ctx,
-			 "dry run: would write physical-device %x:%x (%s, "
-			 "mode %c)",
-			 major(b->rdev), minor(b->rdev), b->path, v->mode);
-		goto release_lock;
-	}
+		return r;
+	if (xhp_dry(op->ctx, op->dry_run,
+		    "write physical-device %x:%x (%s, mode %c)", major(b->rdev),
+		    minor(b->rdev), b->path, v->mode))
+		return 0;
 	r = put_dev(op, b->rdev, b->path);
 	if (r >= 0)
 		r = put_diskseq(op, seq);
-	if (r < 0)
-		goto release_lock;
-	/* The report, under the lock as Xen's write_dev. */
-	r = xhp_op_report(op);
-	if (r < 0)
-		goto release_lock;
-	op->lock = lock; /* device.c releases it */
-	return 0;
-release_lock:
-	xhp_lock_release(lock);
-	return r < 0 ? r : 0;
+	return r;
 }
 
 /* The state guard of Xen's script: the backend must still be InitWait. */
@@ -492,23 +481,26 @@ static int loop_tag(struct xhp_op *op, char *buf, size_t size)
 static int clear_marked(struct xhp_op *op, const struct xhp_bdev *b,
 			const char *tag, long keep);
 
-/*
- * Undo the attach of a failed add. A failure here is logged; the error
- * of the step that failed first stays the one reported (hotplug-error).
- */
-static void undo_attach(struct xhp_op *op, const struct xhp_loop *l,
-			const struct xhp_bdev *b)
-{
-	char saved[XHP_ERR_MAX];
-	int r;
+/* The undo of an attach: what identifies the loop device and its file. */
+struct attached {
+	unsigned int index;
+	dev_t dev;
+	ino_t ino;
+	char path[]; /* the file's */
+};
 
-	memcpy(saved, op->ctx->err, sizeof(saved));
-	r = xhp_loop_detach(op->ctx, l->index, b->dev, b->ino, b->path);
-	if (r < 0)
-		xhp_log(op->ctx, LOG_WARNING, "undo: %s is left attached: %s",
-			l->path, op->ctx->err);
-	memcpy(op->ctx->err, saved, sizeof(saved));
+static int undo_attach(xhp_ctx *ctx, void *data)
+{
+	const struct attached *a = data;
+
+	return xhp_loop_detach(ctx, a->index, a->dev, a->ino, a->path);
 }
+
+static const struct xhp_undo_type undo_attach_type = {
+	.name = "detach the loop device",
+	.undo = undo_attach,
+	.release = free,
+};
 
 /*
  * A dry run's stand-in for the attach's open of the file: the same
@@ -544,47 +536,63 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 {
 	bool ro = v->mode == 'r', dio = direct_io_safe(op);
 	char tag[LOOP_TAG_MAX];
+	struct attached *a;
 	struct xhp_loop l;
-	xhp_lock *lock = NULL;
 	int r;
 
 	r = loop_tag(op, tag, sizeof(tag));
 	if (r < 0)
 		return r;
-	r = lock_unless_dry(op, &lock);
+	/* Held across the report, as Xen's write_dev: the engine releases
+	 * it once the report is written, before any undo. */
+	r = lock_unless_dry(op, &op->lock);
 	if (r < 0)
 		return r;
 	r = already_added(op);
 	if (r != 0)
-		goto release_lock;
+		return r < 0 ? r : 0;
 	r = check_state(op);
 	if (r < 0)
-		goto release_lock;
+		return r;
 	/* No key names a device of this backend: any with its mark is
 	 * left by an interrupted add, and would be leaked by this one. */
 	r = clear_marked(op, NULL, tag, -1);
 	if (r < 0)
-		goto release_lock;
-	if (v->mode == 'w' && !(b->perm & 0222)) {
-		r = refuse_read_only(op, b);
-		goto release_lock;
-	}
+		return r;
+	if (v->mode == 'w' && !(b->perm & 0222))
+		return refuse_read_only(op, b);
 	if (v->mode != '!') {
 		r = check_file_sharing(op, b, v->mode, fe);
 		if (r < 0)
-			goto release_lock;
+			return r;
 	}
 	if (op->dry_run) {
 		r = dry_open(op, b, ro);
 		if (r >= 0)
-			xhp_info(op->ctx,
-				 "dry run: would attach %s to a loop device "
-				 "(%s%s)",
-				 b->path, mode_word(v->mode),
-				 dio ? ", direct I/O" : "");
-		goto release_lock;
+			xhp_dry(op->ctx, true,
+				"attach %s to a loop device (%s%s)", b->path,
+				mode_word(v->mode), dio ? ", direct I/O" : "");
+		return r;
+	}
+	/* The undo's entry first: nothing may fail once it is attached. */
+	a = malloc(sizeof(*a) + strlen(b->path) + 1);
+	if (!a)
+		return xhp_err(op->ctx, ENOMEM, "out of memory");
+	r = xhp_journal_reserve(&op->journal);
+	if (r < 0) {
+		free(a);
+		return r;
 	}
 	r = xhp_loop_attach(op->ctx, b->path, b->dev, b->ino, ro, dio, tag, &l);
+	if (r >= 0) {
+		a->index = l.index;
+		a->dev = b->dev;
+		a->ino = b->ino;
+		strcpy(a->path, b->path);
+		xhp_journal_push(&op->journal, &undo_attach_type, a);
+	} else {
+		free(a);
+	}
 	if (r == -EROFS || r == -EACCES || r == -EPERM || r == -ETXTBSY) {
 		if (!ro)
 			r = refuse_read_only(op, b);
@@ -593,28 +601,13 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 				    strerror(-r));
 	}
 	if (r < 0)
-		goto release_lock;
+		return r;
 	xhp_info(op->ctx, "attached %s to %s (%s%s)", b->path, l.path,
 		 l.read_only ? "read-only" : "read-write",
 		 l.direct_io ? ", direct I/O" : "");
-	r = put_file_keys(op, &l);
-	if (r < 0)
-		goto detach_loop;
-	/*
-	 * The report, under the lock as Xen's write_dev. Its failure is
-	 * undone here: nothing else knows this loop device (its node key
-	 * is part of the report).
-	 */
-	r = xhp_op_report(op);
-	if (r < 0)
-		goto detach_loop;
-	op->lock = lock; /* device.c releases it */
-	return 0;
-detach_loop:
-	undo_attach(op, &l, b);
-release_lock:
-	xhp_lock_release(lock);
-	return r < 0 ? r : 0;
+	/* The report (the engine's) names it in node: until then nothing
+	 * but the journal knows this loop device. */
+	return put_file_keys(op, &l);
 }
 
 static int block_add(struct xhp_op *op)
