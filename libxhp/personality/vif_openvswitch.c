@@ -797,10 +797,8 @@ static int dry_run_add(struct xhp_op *op, struct xhp_nl *nl, struct plan *p,
 		return r;
 	log_plan(op, p);
 	if (old)
-		xhp_info(op->ctx,
-			 "dry run: would replace the existing port %s "
-			 "(%s)",
-			 p->dev, old);
+		xhp_dry(op->ctx, true, "replace the existing port %s (%s)",
+			p->dev, old);
 	return 0;
 }
 
@@ -970,8 +968,8 @@ static int ovs_remove(struct xhp_op *op)
 	if (r < 0)
 		return r;
 	if (op->dry_run) {
-		xhp_info(ctx, "dry run: would remove port %s via %s", p->dev,
-			 xhp_quote(q, p->sock));
+		xhp_dry(ctx, true, "remove port %s via %s", p->dev,
+			xhp_quote(q, p->sock));
 		goto free_plan;
 	}
 	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0) {

@@ -385,11 +385,9 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 	struct vr_undo *u;
 	int old, r;
 
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would set net.ipv%c.conf.%s.%s=1",
-			 family == AF_INET ? '4' : '6', v->vif.name, name);
+	if (xhp_dry(v->ctx, v->op->dry_run, "set net.ipv%c.conf.%s.%s=1",
+		    family == AF_INET ? '4' : '6', v->vif.name, name))
 		return 0;
-	}
 	r = xhp_rt_sysctl_get(v->ctx, family, v->vif.name, name, &old);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
@@ -423,10 +421,9 @@ static int add_address(struct vr *v)
 	if (!v->has_gw4)
 		return 0;
 	xhp_rt_ip_str(&v->gw4, true, s);
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would add address %s to %s", s, v->vif.name);
+	if (xhp_dry(v->ctx, v->op->dry_run, "add address %s to %s", s,
+		    v->vif.name))
 		return 0;
-	}
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
@@ -452,11 +449,10 @@ static int add_route(struct vr *v, size_t i)
 		xhp_rt_ip_str(&rt.src, false, s);
 	else
 		snprintf(s, sizeof(s), "none");
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would add route %s dev %s src %s metric %u",
-			 d, v->vif.name, s, rt.metric);
+	if (xhp_dry(v->ctx, v->op->dry_run,
+		    "add route %s dev %s src %s metric %u", d, v->vif.name, s,
+		    rt.metric))
 		return 0;
-	}
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
@@ -489,11 +485,9 @@ static int add_proxy(struct vr *v, size_t i)
 	if (!proxy_of(v, i, &ip))
 		return 0;
 	xhp_rt_ip_str(&ip, false, a);
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would add proxy neighbour %s on %s", a,
-			 v->gw);
+	if (xhp_dry(v->ctx, v->op->dry_run, "add proxy neighbour %s on %s", a,
+		    v->gw))
 		return 0;
-	}
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
@@ -759,13 +753,9 @@ static int remove_proxies(struct vr *v)
 				  a, v->gw);
 			continue;
 		}
-		if (v->op->dry_run) {
-			xhp_info(v->ctx,
-				 "would delete proxy neighbour %s "
-				 "on %s",
-				 a, v->gw);
+		if (xhp_dry(v->ctx, v->op->dry_run,
+			    "delete proxy neighbour %s on %s", a, v->gw))
 			continue;
-		}
 		r = xhp_rt_proxy_del(v->rt, v->gw_index, &ip);
 		if (r < 0 && r != -ENOENT)
 			xhp_err(v->ctx, r,
@@ -787,13 +777,10 @@ static int remove_routes(struct vr *v)
 	for (i = 0; i < v->n_ips; i++) {
 		route_of(v, i, &rt);
 		xhp_rt_ip_str(&rt.dst, true, a);
-		if (v->op->dry_run) {
-			xhp_info(v->ctx,
-				 "would delete route %s dev %s "
-				 "metric %u",
-				 a, v->vif.name, rt.metric);
+		if (xhp_dry(v->ctx, v->op->dry_run,
+			    "delete route %s dev %s metric %u", a, v->vif.name,
+			    rt.metric))
 			continue;
-		}
 		r = xhp_rt_route_del(v->rt, &rt);
 		if (r < 0 && r != -ENOENT)
 			xhp_err(v->ctx, r,
@@ -806,11 +793,9 @@ static int remove_routes(struct vr *v)
 	if (!v->has_gw4)
 		return first;
 	xhp_rt_ip_str(&v->gw4, true, a);
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would delete address %s from %s", a,
-			 v->vif.name);
+	if (xhp_dry(v->ctx, v->op->dry_run, "delete address %s from %s", a,
+		    v->vif.name))
 		return first;
-	}
 	r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
 	if (r < 0 && r != -ENOENT)
 		xhp_err(v->ctx, r, "cannot delete address %s from %s: %s", a,
@@ -824,13 +809,10 @@ static int link_down(struct vr *v)
 	char saved[XHP_ERR_MAX];
 	int first = 0, r;
 
-	if (v->op->dry_run) {
-		xhp_info(v->ctx,
-			 "would reset proxy_arp/proxy_ndp of %s to the "
-			 "defaults and bring it down",
-			 v->vif.name);
+	if (xhp_dry(v->ctx, v->op->dry_run,
+		    "reset proxy_arp/proxy_ndp of %s to the defaults and bring it down",
+		    v->vif.name))
 		return 0;
-	}
 	/* The device may vanish under us: a missing sysctl is success. */
 	keep_first(v, &first, reset_sysctl(v, AF_INET, "proxy_arp"));
 	if (v->n_v6)
