@@ -69,7 +69,21 @@ static void test_parse_output(void **state)
 				    "backend_path=backend/vif/3/1\n"
 				    "xenbus_type=vif\ndomid=3\ndevid=1\n"
 				    "device=vif3.1\n"));
-	assert_non_null(strstr(out, "setting.bridge=xenbr1\n"));
+	assert_non_null(strstr(out, "setting.bridge=xenbr1\n"
+				    "setting.bridge.source=arguments\n"
+				    "setting.bridge.used_by=vif-bridge "
+				    "vif-openvswitch\n"
+				    "setting.bridge.not_used_by=vif-route "
+				    "block\n"));
+	free(out);
+	/* A setting nobody reads is said so, never dropped silently. */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "mtu=1400", "frob=1", NULL),
+			 0);
+	assert_non_null(strstr(out, "setting.mtu.not_used_by=vif-openvswitch "
+				    "vif-route block\n"));
+	assert_non_null(strstr(out, "setting.frob.note=not a setting of any "
+				    "personality: ignored\n"));
 	free(out);
 	/* Shell syntax is data: nothing is evaluated; as a bridge name it
 	 * is refused by the bridge's parser, naming key, source and value. */
