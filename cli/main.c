@@ -226,11 +226,17 @@ static void report_parse_failure(xhp_ctx *ctx)
 {
 	const char *path = getenv("XENBUS_PATH");
 	char msg[1024];
+	int r;
 
 	if (!path)
 		return;
 	snprintf(msg, sizeof(msg), "%s", xhp_ctx_last_error(ctx));
-	if (xhp_device_report(ctx, path, XHP_STATUS_ERROR, msg) < 0)
+	r = xhp_device_report_ext(ctx, path, XHP_STATUS_ERROR, msg,
+				  XHP_REPORT_UNLESS_CONNECTED);
+	/* A backend that is gone or a device that works: left alone. */
+	if (r == -ENOENT || r == -EALREADY)
+		cli_log(LOG_INFO, "not reported: %s", xhp_ctx_last_error(ctx));
+	else if (r < 0)
 		cli_log(LOG_WARNING,
 			"could not report the failure to xenstore: %s",
 			xhp_ctx_last_error(ctx));

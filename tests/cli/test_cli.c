@@ -218,6 +218,21 @@ static void test_parse_failure_is_reported(void **state)
 	v = xs_get("backend/vif/3/1/hotplug-error");
 	assert_non_null(strstr(v, "missing vif"));
 	free(v);
+	/* A connected device is left alone: an argument error says nothing
+	 * about it (checked in the write's transaction). */
+	xs_put("backend/vif/3/1/hotplug-status", "connected");
+	xs_put("backend/vif/3/1/hotplug-error", "");
+	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
+			     "type_if=vif", NULL),
+			 1);
+	assert_non_null(strstr(out, "missing vif"));
+	free(out);
+	v = xs_get("backend/vif/3/1/hotplug-status");
+	assert_string_equal(v, "connected");
+	free(v);
+	v = xs_get("backend/vif/3/1/hotplug-error");
+	assert_string_equal(v, "");
+	free(v);
 	xsd_stop(&xsd);
 	assert_true(xsd_exited_cleanly(&xsd));
 }
