@@ -83,7 +83,6 @@ struct vr {
 	struct xhp_op *op;
 	xhp_ctx *ctx;
 	struct xhp_rt *rt;
-	bool add;
 	/* the vif */
 	char orig[IFNAMSIZ]; /* name given by the toolstack */
 	char want[IFNAMSIZ]; /* vifname (+ "-emu"), or orig */
@@ -860,7 +859,7 @@ static void vr_free(void *priv)
 }
 
 /* The run's state (op->priv: the journal's entries point into it). */
-static int vr_init(struct xhp_op *op, bool add, struct vr **ret)
+static int vr_init(struct xhp_op *op, struct vr **ret)
 {
 	struct vr *v;
 	int r;
@@ -872,7 +871,6 @@ static int vr_init(struct xhp_op *op, bool add, struct vr **ret)
 	*ret = v;
 	v->op = op;
 	v->ctx = op->ctx;
-	v->add = add;
 	r = load_names(v);
 	if (r < 0)
 		return r;
@@ -889,7 +887,7 @@ static int route_add(struct xhp_op *op)
 	struct vr *v;
 	int r;
 
-	r = vr_init(op, true, &v);
+	r = vr_init(op, &v);
 	if (r >= 0)
 		r = gateway_find(v, true);
 	if (r >= 0)
@@ -912,7 +910,7 @@ static int route_remove(struct xhp_op *op)
 	struct vr *v;
 	int r;
 
-	r = vr_init(op, false, &v);
+	r = vr_init(op, &v);
 	if (r >= 0)
 		r = gateway_find(v, false);
 	if (r >= 0)
