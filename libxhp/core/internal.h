@@ -41,6 +41,9 @@ struct xhp_ctx {
 		uint64_t dead_op; /* deadline_us of the operation it died in */
 	} xs_sock;
 	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
+	/* SIGPIPE is blocked on the calling thread for the whole operation
+	 * under way (engine/device.c; xs/sigpipe.h). */
+	bool sigpipe_held;
 	char err[XHP_ERR_MAX];
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "personality.h"
+#include "sigpipe.h"
 #include "util.h"
 
 static const struct xhp_personality *const personalities[] = {
@@ -69,6 +70,28 @@ int xhp_op_put(struct xhp_op *op, const char *key, const char *value)
 	return 0;
 }
 
+int xhp_op_put_side(struct xhp_op *op, const char *base, const char *key,
+		    const char *value)
+{
+	char *v;
+
+	if (op->n_side >= ARRAY_SIZE(op->side_keys))
+		return -E2BIG;
+	if (op->side_base && strcmp(op->side_base, base))
+		return -EINVAL;
+	if (!op->side_base) {
+		op->side_base = strdup(base);
+		if (!op->side_base)
+			return -ENOMEM;
+	}
+	v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	op->side_values[op->n_side] = v;
+	op->side_keys[op->n_side++] = (struct xhp_kv){ key, v };
+	return 0;
+}
+
 static void op_done(struct xhp_op *op)
 {
 	size_t i;
@@ -76,6 +99,10 @@ static void op_done(struct xhp_op *op)
 	for (i = 0; i < op->n_keys; i++)
 		free(op->key_values[i]);
 	op->n_keys = 0;
+	for (i = 0; i < op->n_side; i++)
+		free(op->side_values[i]);
+	op->n_side = 0;
+	free(op->side_base);
 	xhp_op_settings_free(op);
 }
 
@@ -187,6 +214,7 @@ XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
 {
 	struct xhp_op op = { .ctx = ctx, .req = req };
 	uint64_t start, timeout_ms, saved_timeout;
+	struct xhp_sigpipe sp;
 	char q[XHP_QUOTE_MAX];
 	int r;
 
@@ -227,7 +255,12 @@ XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
 		saved_timeout = ctx->timeout_ms;
 		ctx->timeout_ms = timeout_ms;
 		xhp_deadline_start(ctx);
+		/* Once for the run, not around each xenstore call. */
+		xhp_sigpipe_block(&sp);
+		ctx->sigpipe_held = true;
 		r = run(&op);
+		ctx->sigpipe_held = false;
+		xhp_sigpipe_restore(&sp);
 		ctx->deadline_us = 0;
 		ctx->timeout_ms = saved_timeout;
 	}

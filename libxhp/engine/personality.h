@@ -49,6 +49,12 @@ struct xhp_op {
 	struct xhp_kv keys[XHP_OP_KEYS_MAX];
 	char *key_values[XHP_OP_KEYS_MAX]; /* owned copies of values */
 	size_t n_keys;
+	/* Keys under one other directory (vif-bridge: the frontend's mtu),
+	 * written in the report's transaction when that directory exists. */
+	char *side_base;
+	struct xhp_kv side_keys[2];
+	char *side_values[2];
+	size_t n_side;
 	/* Set by a failing step: the status to report (ERROR or BUSY). */
 	int fail_status;
 	struct xhp_journal journal; /* what the run changed */
@@ -85,12 +91,24 @@ int xhp_op_setting_source(const struct xhp_op *op, const char *key);
  */
 int xhp_op_put(struct xhp_op *op, const char *key, const char *value);
 
+/*
+ * Add a key under @base (not the backend: the frontend's directory),
+ * written in the report's transaction if @base exists then, never
+ * creating it (all copied; one @base per op). Returns 0 or
+ * -ENOMEM/-E2BIG/-EINVAL.
+ */
+int xhp_op_put_side(struct xhp_op *op, const char *base, const char *key,
+		    const char *value);
+
 struct xhp_personality {
 	const char *name;
 	/* Bit mask of (1 << XHP_KIND_*) this personality serves. */
 	unsigned int kinds;
-	/* The settings it reads, NULL-terminated (settings.h's table). */
+	/* The settings its add reads, and its remove (a subset: a teardown
+	 * reads only what it needs), NULL-terminated (settings.h's
+	 * table). */
 	const char *const *settings;
+	const char *const *remove_settings;
 	/* online (vif) / add (tap, block): plumb, recording every change
 	 * in op->journal. */
 	int (*add)(struct xhp_op *op);

@@ -8,6 +8,8 @@
  *     hotplug-status=connected; hotplug-error removed
  *   success of add (tap): the keys only, hotplug-error removed (netback
  *     waits for the vif's connected, never the tap's: as Xen's scripts)
+ *     (vif-bridge also writes the frontend's mtu key in it, if the
+ *     frontend's directory exists)
  *   success of offline/remove: nothing
  *   failure: hotplug-error=<message>, hotplug-status=error (or busy)
  *
@@ -38,6 +40,7 @@ bool xhp_report_connects(int kind, int action)
 int xhp_report_success(struct xhp_op *op)
 {
 	struct xhp_kv kv[XHP_OP_KEYS_MAX + 2];
+	struct xhp_kv_group g[2];
 	size_t i, n = 0;
 	int r;
 
@@ -52,7 +55,10 @@ int xhp_report_success(struct xhp_op *op)
 	kv[n++] = (struct xhp_kv){ "hotplug-error", NULL };
 	if (xhp_report_connects(op->req->kind, op->req->action))
 		kv[n++] = (struct xhp_kv){ "hotplug-status", "connected" };
-	return xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
+	g[0] = (struct xhp_kv_group){ op->req->backend_path, kv, n, true };
+	g[1] = (struct xhp_kv_group){ op->side_base, op->side_keys, op->n_side,
+				      false };
+	return xhp_xs_write_groups(op->ctx, g, op->n_side ? 2 : 1, NULL);
 }
 
 int xhp_report_failure(xhp_ctx *ctx, const char *backend_path, int status,

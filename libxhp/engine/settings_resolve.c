@@ -20,8 +20,8 @@ const char *xhp_op_setting(const struct xhp_op *op, const char *key)
 	for (i = 0; i < op->n_settings; i++)
 		if (!strcmp(op->settings[i].def->key, key))
 			return op->settings[i].value;
-	xhp_debug(op->ctx, "%s does not declare the setting %s", op->p->name,
-		  key);
+	xhp_debug(op->ctx, "%s %s does not read the setting %s", op->p->name,
+		  xhp_request_action_to_string(op->req->action), key);
 	return NULL;
 }
 
@@ -135,6 +135,8 @@ static void log_unused(struct xhp_op *op)
 	unsigned int i;
 	size_t j;
 
+	if (!is_add(op))
+		return; /* a teardown reads fewer: no noise about the rest */
 	for (i = 0; xhp_request_setting_at(op->req, i, &k, &v) == 0; i++)
 		if (xhp_setting_def_find(k, strlen(k)) && v[0] &&
 		    !declared(op->p, k))
@@ -154,16 +156,18 @@ static void log_unused(struct xhp_op *op)
 
 int xhp_op_resolve_settings(struct xhp_op *op)
 {
+	const char *const *keys = is_add(op) ? op->p->settings :
+					       op->p->remove_settings;
 	const char *const *k;
 	size_t n = 0;
 	int r;
 
-	for (k = op->p->settings; k && *k; k++)
+	for (k = keys; k && *k; k++)
 		n++;
 	op->settings = calloc(n ? n : 1, sizeof(*op->settings));
 	if (!op->settings)
 		return xhp_err(op->ctx, ENOMEM, "out of memory");
-	for (k = op->p->settings; k && *k; k++) {
+	for (k = keys; k && *k; k++) {
 		struct xhp_op_setting *s = &op->settings[op->n_settings++];
 
 		s->def = xhp_setting_def_find(*k, strlen(*k));

@@ -1022,16 +1022,13 @@ clear_vbd:
 	return r;
 }
 
-static const char *const block_settings[] = {
-	"mode",
-	"params",
-	"type",
-	NULL,
-};
+static const char *const block_settings[] = { "mode", "params", "type", NULL };
+static const char *const block_remove_settings[] = { "params", "type", NULL };
 
 const struct xhp_personality xhp_personality_block = {
 	.name = "block",
 	.settings = block_settings,
+	.remove_settings = block_remove_settings,
 	.kinds = (1u << XHP_KIND_VBD) | (1u << XHP_KIND_VBD3),
 	.add = block_add,
 	.remove = block_remove,

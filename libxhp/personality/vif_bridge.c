@@ -46,8 +46,6 @@ struct vb {
 	const char *vlan_text; /* the vlan setting (the op's) */
 	struct xhp_vlan_spec *vlan;
 	struct xhp_bridge_info bi;
-	char fe_dir[96]; /* the frontend's device directory */
-	char *fe_mtu_old; /* its mtu key before this run; NULL: none */
 };
 
 /* want = vifname (tap: vifname-emu) from the backend, else the device. */
@@ -188,20 +186,6 @@ static const struct xhp_undo_type undo_link_type = {
 	.undo = undo_link,
 };
 
-/* The frontend's mtu key as it was (removed if there was none). */
-static int undo_fe_mtu(xhp_ctx *ctx, void *data)
-{
-	struct vb *vb = data;
-	struct xhp_kv kv = { "mtu", vb->fe_mtu_old };
-
-	return xhp_xs_write_keys(ctx, vb->fe_dir, &kv, 1);
-}
-
-static const struct xhp_undo_type undo_fe_mtu_type = {
-	.name = "restore the frontend's mtu key",
-	.undo = undo_fe_mtu,
-};
-
 /* Down, vifname, dummy MAC, no addresses, MTU, bridge, VLANs, up. */
 static int plumb(struct vb *vb)
 {
@@ -227,40 +211,25 @@ static int plumb(struct vb *vb)
 	return xhp_link_change_up(lc);
 }
 
-/* The frontend's mtu key, at the device's real path (not the name's);
- * its old value is kept for the undo. Only where results go to xenstore. */
+/*
+ * The frontend's mtu key, at the device's real path (not the name's), in
+ * the report's transaction: written with hotplug-status or not at all,
+ * and only if libxl made the frontend's directory (never created).
+ */
 static int write_frontend_mtu(struct vb *vb)
 {
-	struct xhp_kv kv;
-	char path[128], v[16];
+	char dir[96], v[16];
 	int r;
 
 	if (vb->tap || !vb->op->report)
 		return 0;
-	snprintf(vb->fe_dir, sizeof(vb->fe_dir),
-		 "/local/domain/%u/device/vif/%u", vb->req->domid,
-		 vb->req->devid);
-	snprintf(path, sizeof(path), "%s/mtu", vb->fe_dir);
+	snprintf(dir, sizeof(dir), "/local/domain/%u/device/vif/%u",
+		 vb->req->domid, vb->req->devid);
 	snprintf(v, sizeof(v), "%u", vb->mtu);
-	if (xhp_dry(vb->ctx, vb->op->dry_run, "write %s = %s", path, v))
+	if (xhp_dry(vb->ctx, vb->op->dry_run, "write %s/mtu = %s", dir, v))
 		return 0;
-	r = xhp_xs_read(vb->ctx, XBT_NULL, path, &vb->fe_mtu_old);
-	if (r < 0 && r != -ENOENT)
-		return r;
-	r = xhp_journal_reserve(&vb->op->journal);
-	if (r < 0)
-		return r;
-	kv = (struct xhp_kv){ "mtu", v };
-	r = xhp_xs_write_keys(vb->ctx, vb->fe_dir, &kv, 1);
-	if (r == 0)
-		xhp_journal_push(&vb->op->journal, &undo_fe_mtu_type, vb);
-	if (r == -ENOENT) {
-		/* libxl makes it before it runs us; never create it. */
-		xhp_info(vb->ctx, "%s: mtu not written", vb->ctx->err);
-		xhp_clear_error(vb->ctx);
-		r = 0;
-	}
-	return r;
+	r = xhp_op_put_side(vb->op, dir, "mtu", v);
+	return r < 0 ? xhp_err(vb->ctx, r, "out of memory") : 0;
 }
 
 static void vb_free(void *priv)
@@ -271,7 +240,6 @@ static void vb_free(void *priv)
 		return;
 	xhp_nl_close(vb->nl);
 	xhp_link_change_clear(&vb->lc);
-	free(vb->fe_mtu_old);
 	free(vb->vlan);
 	free(vb);
 }
@@ -380,11 +348,13 @@ static int vif_bridge_remove(struct xhp_op *op)
 static const char *const vif_bridge_settings[] = {
 	"bridge", "mtu", "vifname", "vlan", NULL,
 };
+static const char *const vif_bridge_remove_settings[] = { "vifname", NULL };
 
 const struct xhp_personality xhp_personality_vif_bridge = {
 	.name = "vif-bridge",
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
 	.settings = vif_bridge_settings,
+	.remove_settings = vif_bridge_remove_settings,
 	.add = vif_bridge_add,
 	.remove = vif_bridge_remove,
 	.release = vb_free,

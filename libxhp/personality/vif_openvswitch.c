@@ -1013,10 +1013,17 @@ static const char *const vif_openvswitch_settings[] = {
 	"bridge",	 "iface_id", "mac",  "ovsdb_socket",
 	"ovsdb_timeout", "vifname",  "vlan", NULL,
 };
+static const char *const vif_openvswitch_remove_settings[] = {
+	"ovsdb_socket",
+	"ovsdb_timeout",
+	"vifname",
+	NULL,
+};
 
 const struct xhp_personality xhp_personality_vif_openvswitch = {
 	.name = "vif-openvswitch",
 	.settings = vif_openvswitch_settings,
+	.remove_settings = vif_openvswitch_remove_settings,
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
 	.add = ovs_add,
 	.remove = ovs_remove,

@@ -928,6 +928,7 @@ const struct xhp_personality xhp_personality_vif_route = {
 	.name = "vif-route",
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
 	.settings = vif_route_settings,
+	.remove_settings = vif_route_settings,
 	.add = route_add,
 	.remove = route_remove,
 	.release = vr_free,

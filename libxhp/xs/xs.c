@@ -75,7 +75,7 @@ char *xhp_xs_raw_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 
 	if (seam(ctx, t, "xs_read", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return NULL;
-	v = XHP_NO_SIGPIPE(xs_read(ctx->xs, t, path, len));
+	v = XHP_NO_SIGPIPE(ctx, xs_read(ctx->xs, t, path, len));
 	if (!v)
 		xhp_xs_sock_failed(ctx, t0);
 	return v;
@@ -88,7 +88,7 @@ bool xhp_xs_raw_write(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 
 	if (seam(ctx, t, "xs_write", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	if (XHP_NO_SIGPIPE(xs_write(ctx->xs, t, path, value, len)))
+	if (XHP_NO_SIGPIPE(ctx, xs_write(ctx->xs, t, path, value, len)))
 		return true;
 	xhp_xs_sock_failed(ctx, t0);
 	return false;
@@ -100,7 +100,7 @@ bool xhp_xs_raw_rm(xhp_ctx *ctx, xs_transaction_t t, const char *path)
 
 	if (seam(ctx, t, "xs_rm", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	if (XHP_NO_SIGPIPE(xs_rm(ctx->xs, t, path)))
+	if (XHP_NO_SIGPIPE(ctx, xs_rm(ctx->xs, t, path)))
 		return true;
 	xhp_xs_sock_failed(ctx, t0);
 	return false;
@@ -115,7 +115,7 @@ char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
 	if (seam(ctx, t, "xs_directory", path) < 0 ||
 	    xhp_xs_sock_arm(ctx, &t0) < 0)
 		return NULL;
-	v = XHP_NO_SIGPIPE(xs_directory(ctx->xs, t, path, num));
+	v = XHP_NO_SIGPIPE(ctx, xs_directory(ctx->xs, t, path, num));
 	if (!v)
 		xhp_xs_sock_failed(ctx, t0);
 	return v;
@@ -129,7 +129,7 @@ xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx)
 	if (seam(ctx, XBT_NULL, "xs_transaction_start", NULL) < 0 ||
 	    xhp_xs_sock_arm(ctx, &t0) < 0)
 		return XBT_NULL;
-	t = XHP_NO_SIGPIPE(xs_transaction_start(ctx->xs));
+	t = XHP_NO_SIGPIPE(ctx, xs_transaction_start(ctx->xs));
 	if (t == XBT_NULL)
 		xhp_xs_sock_failed(ctx, t0);
 	return t;
@@ -144,7 +144,7 @@ bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort)
 		return false;
 	if (xhp_xs_sock_arm(ctx, &t0) < 0)
 		return false;
-	if (XHP_NO_SIGPIPE(xs_transaction_end(ctx->xs, t, abort)))
+	if (XHP_NO_SIGPIPE(ctx, xs_transaction_end(ctx->xs, t, abort)))
 		return true;
 	xhp_xs_sock_failed(ctx, t0);
 	return false;
@@ -232,22 +232,40 @@ int xhp_xs_transact(xhp_ctx *ctx,
 }
 
 struct write_keys {
-	const char *base;
-	const struct xhp_kv *kv;
+	const struct xhp_kv_group *g;
 	size_t n;
 	const struct xhp_kv *unless; /* NULL, or the guard (xs.h) */
 };
 
-/* The guard of xhp_xs_write_keys_unless: 1 when it holds. */
-static int guard_holds(xhp_ctx *ctx, xs_transaction_t t,
-		       const struct write_keys *w)
+/* 1 when @dir exists in @t, 0 when not, or a negative errno. */
+static int dir_exists(xhp_ctx *ctx, xs_transaction_t t, const char *dir)
+{
+	unsigned int len;
+	char *v = xhp_xs_raw_read(ctx, t, dir, &len);
+	int e;
+
+	if (v) {
+		free(v);
+		return 1;
+	}
+	e = errno ? errno : EIO;
+	if (e == ENOENT)
+		return 0;
+	if (e == EAGAIN)
+		return -EAGAIN;
+	return xhp_err(ctx, e, "cannot read xenstore %s: %s", dir, strerror(e));
+}
+
+/* The guard of xhp_xs_write_keys_unless: -EALREADY when it holds. */
+static int guard_holds(xhp_ctx *ctx, xs_transaction_t t, const char *base,
+		       const struct xhp_kv *unless)
 {
 	char path[XENSTORE_ABS_PATH_MAX];
 	unsigned int len;
 	char *v;
 	int held;
 
-	snprintf(path, sizeof(path), "%s/%s", w->base, w->unless->key);
+	snprintf(path, sizeof(path), "%s/%s", base, unless->key);
 	v = xhp_xs_raw_read(ctx, t, path, &len);
 	if (!v) {
 		int e = errno ? errno : EIO;
@@ -259,56 +277,32 @@ static int guard_holds(xhp_ctx *ctx, xs_transaction_t t,
 		return xhp_err(ctx, e, "cannot read xenstore %s: %s", path,
 			       strerror(e));
 	}
-	held = !strcmp(v, w->unless->value);
+	held = !strcmp(v, unless->value);
 	free(v);
 	if (held)
 		return xhp_err(ctx, EALREADY, "%s is %s: nothing written", path,
-			       w->unless->value);
+			       unless->value);
 	return 0;
 }
 
-static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+static int write_group(xhp_ctx *ctx, xs_transaction_t t,
+		       const struct xhp_kv_group *g)
 {
-	const struct write_keys *w = ud;
 	char path[XENSTORE_ABS_PATH_MAX];
-	unsigned int len;
-	char *dir;
 	size_t i;
 
-	/* Never create the directory: it must exist in this transaction. */
-	dir = xhp_xs_raw_read(ctx, t, w->base, &len);
-	if (!dir) {
-		int e = errno ? errno : EIO;
-
-		if (e == EAGAIN)
-			return -EAGAIN;
-		if (e == ENOENT)
-			return xhp_err(ctx, ENOENT,
-				       "%s does not exist in xenstore: "
-				       "nothing written",
-				       w->base);
-		return xhp_err(ctx, e, "cannot read xenstore %s: %s", w->base,
-			       strerror(e));
-	}
-	free(dir);
-	if (w->unless) {
-		int r = guard_holds(ctx, t, w);
-
-		if (r < 0)
-			return r;
-	}
-	for (i = 0; i < w->n; i++) {
-		int n = snprintf(path, sizeof(path), "%s/%s", w->base,
-				 w->kv[i].key);
+	for (i = 0; i < g->n; i++) {
+		int n = snprintf(path, sizeof(path), "%s/%s", g->base,
+				 g->kv[i].key);
 		bool ok;
 
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return xhp_err(ctx, ENAMETOOLONG,
 				       "xenstore path too long");
-		if (w->kv[i].value)
+		if (g->kv[i].value)
 			ok = xhp_xs_raw_write(
-				ctx, t, path, w->kv[i].value,
-				(unsigned int)strlen(w->kv[i].value));
+				ctx, t, path, g->kv[i].value,
+				(unsigned int)strlen(g->kv[i].value));
 		else
 			ok = xhp_xs_raw_rm(ctx, t, path) || errno == ENOENT;
 		if (!ok) {
@@ -323,21 +317,63 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 	return 0;
 }
 
+static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	const struct write_keys *w = ud;
+	bool skip[XHP_KV_GROUPS_MAX] = { false };
+	size_t i;
+	int r;
+
+	/* Never create a directory: each must exist in this transaction. */
+	for (i = 0; i < w->n; i++) {
+		r = dir_exists(ctx, t, w->g[i].base);
+		if (r < 0)
+			return r;
+		if (r == 0 && w->g[i].required)
+			return xhp_err(ctx, ENOENT,
+				       "%s does not exist in xenstore: nothing "
+				       "written",
+				       w->g[i].base);
+		skip[i] = r == 0;
+	}
+	if (w->unless) {
+		r = guard_holds(ctx, t, w->g[0].base, w->unless);
+		if (r < 0)
+			return r;
+	}
+	for (i = 0; i < w->n; i++) {
+		r = skip[i] ? 0 : write_group(ctx, t, &w->g[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int xhp_xs_write_groups(xhp_ctx *ctx, const struct xhp_kv_group *g, size_t n,
+			const struct xhp_kv *unless)
+{
+	struct write_keys w = { g, n, unless };
+
+	if (n == 0 || n > XHP_KV_GROUPS_MAX)
+		return xhp_err(ctx, EINVAL, "bad number of key groups: %zu", n);
+	return xhp_xs_transact(ctx, write_keys_tx, &w);
+}
+
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
 		      size_t n)
 {
-	struct write_keys w = { base, kv, n, NULL };
+	struct xhp_kv_group g = { base, kv, n, true };
 
-	return xhp_xs_transact(ctx, write_keys_tx, &w);
+	return xhp_xs_write_groups(ctx, &g, 1, NULL);
 }
 
 int xhp_xs_write_keys_unless(xhp_ctx *ctx, const char *base,
 			     const struct xhp_kv *kv, size_t n,
 			     const struct xhp_kv *unless)
 {
-	struct write_keys w = { base, kv, n, unless };
+	struct xhp_kv_group g = { base, kv, n, true };
 
-	return xhp_xs_transact(ctx, write_keys_tx, &w);
+	return xhp_xs_write_groups(ctx, &g, 1, unless);
 }
 
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value)

@@ -55,6 +55,23 @@ int xhp_xs_write_keys_unless(xhp_ctx *ctx, const char *base,
 			     const struct xhp_kv *kv, size_t n,
 			     const struct xhp_kv *unless);
 
+/*
+ * Keys under several directories, written in ONE transaction (the report
+ * and, for vif-bridge, the frontend's mtu). A @required group's base
+ * missing is -ENOENT and nothing at all is written; a group that is not
+ * required is skipped when its base is missing. @unless (may be NULL) is
+ * checked under the first group's base as in xhp_xs_write_keys_unless.
+ */
+#define XHP_KV_GROUPS_MAX 4
+struct xhp_kv_group {
+	const char *base;
+	const struct xhp_kv *kv;
+	size_t n;
+	bool required;
+};
+int xhp_xs_write_groups(xhp_ctx *ctx, const struct xhp_kv_group *g, size_t n,
+			const struct xhp_kv *unless);
+
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
 
