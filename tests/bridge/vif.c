@@ -293,6 +293,28 @@ static void test_missing_device(void **state)
 	assert_untouched();
 }
 
+/*
+ * A failed online that renamed the vif puts its name back with the
+ * alias it had, whatever that was (not an empty one).
+ */
+static void test_undo_restores_alias(void **state)
+{
+	static const char alias[] = "netback vif of guest 1: a note longer "
+				    "than a name";
+	char *out = NULL;
+	struct xhp_link l;
+
+	bt_sh("ip", "link", "set", "vif1.0", "alias", alias);
+	bt_xs_write(&T, BE "/mtu", "65535");
+	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_failed(online(&out), &out, "set MTU 65535 on guest0");
+	free(out);
+	assert_untouched();
+	assert_int_equal(bt_link(&T, "vif1.0", &l), 0);
+	assert_string_equal(l.alias, alias);
+	assert_int_equal(bt_link(&T, "guest0", &l), -ENODEV);
+}
+
 static void test_bad_mtu(void **state)
 {
 	char *out = NULL;
@@ -397,6 +419,7 @@ int main(void)
 		T_(test_missing_bridge),
 		T_(test_default_and_xenbr_bridge),
 		T_(test_missing_device),
+		T_(test_undo_restores_alias),
 		T_(test_bad_mtu),
 		T_(test_bad_vlan),
 		T_(test_vlan_not_filtering),
