@@ -12,7 +12,9 @@
  * proxy_ndp=1 on the vif and a proxy neighbour entry on the gateway.
  *
  * offline / remove: the same objects removed (what is gone is success),
- * the vif's sysctls back to the kernel's defaults and the link down.
+ * the vif's sysctls back to the kernel's defaults and the link down. A
+ * link of the vifname that is not this backend's (vifname.h) is treated
+ * as gone: nothing on it is touched.
  *
  * Every change of an add is journaled and undone in reverse order when a
  * later step fails. Nothing here dumps a whole table: links are looked up
@@ -86,8 +88,7 @@ struct vr {
 	struct xhp_rt *rt;
 	bool add;
 	/* the vif */
-	char orig[IFNAMSIZ]; /* name given by the toolstack */
-	char want[IFNAMSIZ]; /* vifname (+ "-emu"), or orig */
+	struct xhp_vifname id; /* its names (vifname.h) */
 	struct xhp_link vif; /* as found; ifindex 0 and name "" if none */
 	struct xhp_link_change lc; /* rename and up of an add */
 	uint32_t metric;
@@ -218,14 +219,13 @@ static int load_names(struct vr *v)
 		return xhp_err(v->ctx, EINVAL,
 			       "vif-route needs the device "
 			       "name (vif or INTERFACE)");
-	snprintf(v->orig, sizeof(v->orig), "%s", req->device);
 	v->metric = tap ? METRIC_TAP : METRIC_VIF;
 
 	/* vif-common.sh: <backend>/vifname, with "-emu" for the tap. */
 	r = xhp_xs_read_key(v->ctx, req->backend_path, "vifname", &vifname);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	return xhp_vifname_resolve(v->ctx, req->device, vifname, tap, v->want);
+	return xhp_vifname_init(v->ctx, req, vifname, &v->id);
 }
 
 /* ---- the vif and the gateway ---- */
@@ -250,28 +250,36 @@ static int vif_prepare(struct vr *v)
 	bool rename;
 	int r;
 
-	r = xhp_vifname_find(v->ctx, v->rt->nl, v->orig, v->want, &v->vif,
-			     &rename);
+	r = xhp_vifname_find(v->ctx, v->rt->nl, &v->id, &v->vif, &rename);
 	if (r == -ENODEV)
 		return xhp_err(v->ctx, ENODEV, "device %s does not exist",
-			       v->orig);
+			       v->id.proto);
 	if (r < 0)
 		return r;
 	xhp_link_change_init(&v->lc, v->ctx, v->rt->nl, &v->vif,
 			     v->op->dry_run);
-	return xhp_link_change_rename(&v->lc, v->want);
+	return xhp_link_change_rename(&v->lc, v->id.want);
 }
 
-/* offline/remove: the vif under its new name, else its old one. */
+/*
+ * offline/remove: the vif under its own name, else under its vifname if
+ * it carries this backend's mark. A link of the vifname without it is
+ * another's: as if the vif were gone (nothing on it is touched).
+ */
 static int vif_find(struct vr *v)
 {
 	struct xhp_link l;
 	int r;
 
-	r = xhp_vifname_lookup(v->ctx, v->rt->nl, v->orig, v->want, &l);
+	r = xhp_vifname_lookup(v->ctx, v->rt->nl, &v->id, &l);
 	if (r == 0)
 		v->vif = l;
-	return r == -ENODEV ? 0 : r;
+	if (r == -EEXIST) {
+		xhp_info(v->ctx, "nothing of ours to remove on %s: %s",
+			 v->id.want, v->ctx->err);
+		xhp_clear_error(v->ctx);
+	}
+	return r == -ENODEV || r == -EEXIST ? 0 : r;
 }
 
 /* The gateway and its addresses; @required: say why it cannot serve. */
@@ -760,7 +768,7 @@ static int unplumb(struct vr *v)
 	if (v->vif.ifindex)
 		keep_first(&first, remove_routes(v));
 	else
-		xhp_debug(v->ctx, "%s is gone with its routes", v->want);
+		xhp_debug(v->ctx, "%s is gone with its routes", v->id.want);
 	keep_first(&first, remove_proxies(v));
 	if (v->vif.ifindex)
 		keep_first(&first, link_down(v));
