@@ -41,6 +41,7 @@ struct vb {
 	struct xhp_nl *nl;
 	bool tap;
 	struct xhp_vifname id; /* its names; id.want: the name it ends up with */
+	xhp_lock *lock; /* the device's (vifname.h); NULL in a dry run */
 	struct xhp_link dev; /* the device, as it is now */
 	struct xhp_link_change lc; /* what this run changed on it */
 	struct xhp_link br;
@@ -280,6 +281,7 @@ static int write_frontend_mtu(struct vb *vb)
 static void vb_done(struct vb *vb)
 {
 	xhp_nl_close(vb->nl);
+	xhp_lock_release(vb->lock);
 	xhp_link_change_clear(&vb->lc);
 	free(vb->fe_mtu_old);
 	free(vb->vlan_text);
@@ -308,6 +310,12 @@ static int vb_init(struct vb *vb, struct xhp_op *op)
 	r = resolve_name(vb);
 	if (r < 0)
 		return r;
+	/* One run of this device at a time (a dry run only reads). */
+	if (!op->dry_run) {
+		r = xhp_vifname_lock(vb->ctx, &vb->id, &vb->lock);
+		if (r < 0)
+			return r;
+	}
 	return xhp_nl_open(vb->ctx, &vb->nl);
 }
 

@@ -812,14 +812,20 @@ static int ovs_add(struct xhp_op *op)
 	_cleanup_free_ char *bridge = NULL, *old = NULL;
 	struct xhp_link l = { 0 };
 	struct xhp_link_change lc = { 0 };
+	xhp_lock *lock = NULL;
 	int64_t next_cfg = 0;
 	int r;
 
 	r = plan_make(op, true, &p);
 	if (r < 0)
 		return r;
-	if (!op->dry_run)
+	/* One run of this device at a time (a dry run only reads). */
+	if (!op->dry_run) {
+		r = xhp_vifname_lock(ctx, &p->id, &lock);
+		if (r < 0)
+			goto free_plan;
 		log_plan(op, p);
+	}
 	/* Connect first: a missing OVSDB leaves the link untouched. */
 	r = xhp_ovsdb_open(ctx, p->sock, &db);
 	if (r < 0)
@@ -883,6 +889,7 @@ close_nl:
 close_db:
 	xhp_ovsdb_close(db);
 free_plan:
+	xhp_lock_release(lock);
 	plan_free(p);
 	return r;
 }
@@ -945,6 +952,7 @@ static int ovs_remove(struct xhp_op *op)
 	xhp_ctx *ctx = op->ctx;
 	struct plan *p;
 	struct xhp_nl *nl = NULL;
+	xhp_lock *lock = NULL;
 	struct xhp_link l;
 	char q[XHP_QUOTE_MAX];
 	bool found;
@@ -958,6 +966,9 @@ static int ovs_remove(struct xhp_op *op)
 			 xhp_quote(q, p->sock));
 		goto free_plan;
 	}
+	r = xhp_vifname_lock(ctx, &p->id, &lock);
+	if (r < 0)
+		goto free_plan;
 	/* Whose the link is decides which port goes, if any. */
 	r = xhp_nl_open(ctx, &nl);
 	if (r < 0)
@@ -979,6 +990,7 @@ static int ovs_remove(struct xhp_op *op)
 close_nl:
 	xhp_nl_close(nl);
 free_plan:
+	xhp_lock_release(lock);
 	plan_free(p);
 	return r;
 }

@@ -89,6 +89,7 @@ struct vr {
 	bool add;
 	/* the vif */
 	struct xhp_vifname id; /* its names (vifname.h) */
+	xhp_lock *lock; /* the device's; NULL in a dry run */
 	struct xhp_link vif; /* as found; ifindex 0 and name "" if none */
 	struct xhp_link_change lc; /* rename and up of an add */
 	uint32_t metric;
@@ -791,6 +792,12 @@ static int vr_init(struct vr *v, struct xhp_op *op, bool add)
 	r = load_ip(v);
 	if (r < 0)
 		return r;
+	/* One run of this device at a time (a dry run only reads). */
+	if (!op->dry_run) {
+		r = xhp_vifname_lock(v->ctx, &v->id, &v->lock);
+		if (r < 0)
+			return r;
+	}
 	/* address, 2 sysctls, a route and a proxy per entry */
 	v->undo = calloc(3 + 2 * v->n_ips, sizeof(*v->undo));
 	if (!v->undo)
@@ -801,6 +808,7 @@ static int vr_init(struct vr *v, struct xhp_op *op, bool add)
 static void vr_done(struct vr *v)
 {
 	xhp_rt_close(v->rt);
+	xhp_lock_release(v->lock);
 	free(v->undo);
 	free(v->ips);
 	free(v->ip_text);

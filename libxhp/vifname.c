@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* The vif's identity: its names and its links (see vifname.h). */
+/* The vif's identity: its names, its links, its lock (see vifname.h). */
 #include <stdio.h>
 #include <string.h>
 
@@ -210,4 +210,13 @@ int xhp_vifname_lookup(xhp_ctx *ctx, struct xhp_nl *nl,
 		return r;
 	*ret = l;
 	return 0;
+}
+
+int xhp_vifname_lock(xhp_ctx *ctx, const struct xhp_vifname *id,
+		     xhp_lock **ret_lock)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "vif-%u.%u", id->domid, id->devid);
+	return xhp_lock_acquire(ctx, name, ret_lock);
 }

@@ -26,13 +26,17 @@
  * backend's device: a request that names it is refused before anything
  * is touched (xhp_vifname_init), and a run never acts on it.
  *
- * The lookups compare ifindex and mark, never two names read at
- * different times.
+ * Runs of the same device are serialized by a per-device hotplug lock
+ * (xhp_vifname_lock), so that two runs (libxl and udev, or xl devd) do not
+ * interleave a rename and its lookups; the lookups themselves compare
+ * ifindex and mark, never two names read at different times.
  */
 #ifndef XHP_VIFNAME_H
 #define XHP_VIFNAME_H
 
 #include <stdbool.h>
+
+#include <xhp/lock.h>
 
 #include "nl.h"
 #include "request.h"
@@ -84,5 +88,14 @@ int xhp_vifname_find(xhp_ctx *ctx, struct xhp_nl *nl,
  */
 int xhp_vifname_lookup(xhp_ctx *ctx, struct xhp_nl *nl,
 		       const struct xhp_vifname *id, struct xhp_link *ret);
+
+/*
+ * Take the device's hotplug lock, "vif-<domid>.<devid>" in the context's
+ * lock directory (the vif and the tap of one backend share it), within
+ * the context's deadline. Returns what xhp_lock_acquire() returns
+ * (-ETIMEDOUT naming the holder). Release with xhp_lock_release().
+ */
+int xhp_vifname_lock(xhp_ctx *ctx, const struct xhp_vifname *id,
+		     xhp_lock **ret_lock);
 
 #endif /* XHP_VIFNAME_H */
