@@ -736,6 +736,71 @@ static void test_gateway_ndp(void **state)
 	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
 }
 
+/*
+ * Addresses no guest can own, and the gateway's own, refused in the ip
+ * key before anything changes (the exact errno, the key, the value and
+ * why).
+ */
+static void test_not_a_guest_ip(void **state)
+{
+	static const struct {
+		const char *ip, *why;
+	} bad[] = {
+		{ "0.0.0.0/1", "0.0.0.0/1 takes in \"this network\" "
+			       "(0.0.0.0/8), never a guest's address" },
+		{ "128.0.0.0/1", "128.0.0.0/1 takes in the multicast range "
+				 "(224.0.0.0/4), never a guest's address" },
+		{ "10.0.0.5 127.0.0.1", "127.0.0.1/32 is in the loopback "
+					"range (127.0.0.0/8)" },
+		{ "224.0.0.5", "224.0.0.5/32 is in the multicast range "
+			       "(224.0.0.0/4)" },
+		{ "239.255.0.0/16",
+		  "239.255.0.0/16 is in the multicast range" },
+		{ "255.255.255.255", "255.255.255.255/32 is the broadcast "
+				     "address (255.255.255.255/32)" },
+		{ "240.0.0.1", "240.0.0.1/32 is in the reserved range "
+			       "(240.0.0.0/4)" },
+		{ "0.0.0.0", "0.0.0.0/32 is in \"this network\"" },
+		{ "::1", "::1/128 is the loopback address (::1/128)" },
+		{ "::", "::/128 is the unspecified address (::/128)" },
+		{ "ff02::1", "ff02::1/128 is in the multicast range "
+			     "(ff00::/8)" },
+		{ "::/1", "::/1 takes in the unspecified address" },
+		{ "8000::/1", "8000::/1 takes in the multicast range" },
+		{ RU_GW4, RU_GW4 "/32 is the address of the gateway eth0 "
+				 "(" RU_GW4 "), not a guest's" },
+		{ "192.168.0.0/16", "192.168.0.0/16 takes in the address of "
+				    "the gateway eth0 (" RU_GW4 ")" },
+		{ "192.168.5.255", "192.168.5.255/32 is the broadcast address "
+				   "of the gateway eth0's subnet "
+				   "(192.168.5.255), not a guest's" },
+		{ "10.0.0.5 " RU_GW6, RU_GW6 "/128 is the address of the "
+					     "gateway eth0 (" RU_GW6 ")" },
+	};
+	char want[256], *msg = NULL;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), "bad ip '%s': %s", bad[i].ip,
+			 bad[i].why);
+		expect_failure(bad[i].ip, NULL, want);
+	}
+	/* The errno of the library. */
+	assert_int_equal(ru_xs_put("ip", "0.0.0.0/1 128.0.0.0/1"), 0);
+	r = run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_VIF, &msg);
+	assert_int_equal(r, -EINVAL);
+	assert_string_equal(msg, "bad ip '0.0.0.0/1 128.0.0.0/1': 0.0.0.0/1 "
+				 "takes in \"this network\" (0.0.0.0/8), "
+				 "never a guest's address");
+	free(msg);
+	check_clean(RU_VIF);
+	/* Next to them, fine: a /31 and other guests' neighbours. */
+	online_ok("192.168.6.0/31 10.0.0.5 2001:db8:1::5");
+	check_route(RU_VIF, "192.168.6.0/31", RU_GW4, 2);
+}
+
 /* The CLI binary end to end. */
 static void test_cli(void **state)
 {
@@ -785,6 +850,8 @@ int main(void)
 						setup_both, teardown),
 		cmocka_unit_test_setup_teardown(test_offline_vifname_uplink,
 						setup_both, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_guest_ip, setup_both,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup_both,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cli, setup_both, teardown),
