@@ -11,6 +11,15 @@ void cli_log_dry_run(void);
 void cli_log(int priority, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Room for an argument shown in a message (64 bytes, as \xNN at worst). */
+#define CLI_QUOTE_MAX (64 * 4 + 8)
+
+/*
+ * --timeout SECONDS (decimal, > 0, up to a day) onto @ctx, rounded up to
+ * whole milliseconds. Returns 0, or -EINVAL with the error logged.
+ */
+int cli_set_timeout(xhp_ctx *ctx, const char *arg);
+
 /* xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...] */
 int cli_lock(xhp_ctx *ctx, int argc, char **argv);
 

@@ -33,28 +33,12 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 	}
 	name = argv[i++];
 	if (i < argc && !strcmp(argv[i], "--timeout")) {
-		char *end;
-		double s;
-		uint64_t ms;
-
 		if (i + 1 >= argc) {
 			cli_log(LOG_ERR, "--timeout needs a value");
 			return 2;
 		}
-		errno = 0;
-		s = strtod(argv[i + 1], &end);
-		if (errno || *end || !(s > 0) || s > 86400) {
-			cli_log(LOG_ERR, "bad --timeout '%s'", argv[i + 1]);
+		if (cli_set_timeout(ctx, argv[i + 1]) < 0)
 			return 2;
-		}
-		/* Rounded up: a positive timeout never becomes 0 (refused). */
-		ms = (uint64_t)(s * 1000);
-		if ((double)ms < s * 1000)
-			ms++;
-		if (xhp_ctx_set_timeout_ms(ctx, ms) < 0) {
-			cli_log(LOG_ERR, "bad --timeout '%s'", argv[i + 1]);
-			return 2;
-		}
 		i += 2;
 	}
 	if (i >= argc || strcmp(argv[i], "--") || i + 1 >= argc) {
@@ -63,8 +47,10 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 	}
 	i++;
 	r = xhp_lock_acquire(ctx, name, &lock);
-	if (r < 0)
+	if (r < 0) {
+		cli_log(LOG_ERR, "%s", xhp_ctx_last_error(ctx));
 		return 1;
+	}
 	pid = fork();
 	if (pid < 0) {
 		cli_log(LOG_ERR, "fork: %s", strerror(errno));
@@ -75,6 +61,8 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 		/* dup() drops close-on-exec: the command holds the lock too. */
 		if (dup(xhp_lock_fd(lock)) < 0)
 			_exit(127);
+		/* Not our SIGPIPE policy: the command gets the default. */
+		signal(SIGPIPE, SIG_DFL);
 		execvp(argv[i], argv + i);
 		fprintf(stderr, "xhp-hotplug lock: %s: %s\n", argv[i],
 			strerror(errno));

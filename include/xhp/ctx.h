@@ -52,7 +52,10 @@ XHP_EXPORT const char *xhp_ctx_last_error(const xhp_ctx *ctx);
 
 /*
  * xhp_ctx_set_log_fn: send log lines of priority <= the context's
- * priority (default LOG_INFO, LOG_DEBUG with XHP_DEBUG=1) to @fn.
+ * priority (default LOG_INFO, LOG_DEBUG with XHP_DEBUG=1) to @fn: what
+ * the library does (info, debug) and what it cannot return (warnings: an
+ * undo step that failed after the error being returned). An error a call
+ * returns is never logged: its message is xhp_ctx_last_error().
  * @fn NULL silences the library. Returns: 0, or -EINVAL if @ctx is NULL.
  * Since: 1.0
  */

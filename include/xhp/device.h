@@ -10,18 +10,25 @@
 #ifndef XHP_DEVICE_H
 #define XHP_DEVICE_H
 
+#include <stddef.h>
+
 #include <xhp/common.h>
 #include <xhp/ctx.h>
 #include <xhp/request.h>
 #include <xhp/result.h>
+#include <xhp/settings.h>
 
 XHP_BEGIN_DECLS
 
 /*
- * xhp_device_run: run @personality for @req: read the backend keys from
- * xenstore, plumb, and report hotplug-status (and hotplug-error, and for
+ * xhp_device_run: run @personality for @req: resolve its settings (see
+ * xhp/settings.h: environment < arguments < xenstore, each checked),
+ * plumb, and report hotplug-status (and hotplug-error, and for
  * block physical-device, physical-device-path, node for files, and
- * diskseq where the kernel has one) in one transaction.
+ * diskseq where the kernel has one) in one transaction that never
+ * creates the backend (a backend that is gone is -ENOENT: nothing is
+ * written, the plumbing is undone). A successful online or add removes
+ * an earlier hotplug-error.
  * On failure everything this run did is undone before it returns.
  * @ret_result: may be NULL. Unlike other calls, it is written on failure
  *   too (when the operation got as far as running), so that the caller
@@ -53,12 +60,70 @@ XHP_EXPORT const char *xhp_device_personality_at(unsigned int index);
  * For callers that fail before a request exists (a CLI whose arguments do
  * not parse) and toolstacks resetting a backend.
  * @backend_path: as in XENBUS_PATH; validated.
+ * @message: one line: a control character (a newline, an escape) is
+ *   refused, nothing is written.
  * Returns: 0, or -EINVAL (bad path, status or message), -ECONNREFUSED
  *   (no xenstore), or the errno of the failing xenstore call.
  * Since: 1.0
  */
 XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
 				 int status, const char *message);
+
+/* Flags of xhp_device_opts. */
+enum xhp_device_flags {
+	/* Read everything, check everything, log each step that would
+	 * change something at LOG_INFO ("would ..."), change nothing and
+	 * write nothing. */
+	XHP_DEVICE_DRY_RUN = 1u << 0,
+	/* Write nothing to xenstore: the outcome is in the result only
+	 * (hotplug-status as xhp_result_status, the keys a report would
+	 * write as xhp_result_value). Implied when the request has no
+	 * backend path. */
+	XHP_DEVICE_NO_REPORT = 1u << 1
+};
+
+/*
+ * Options of one device operation. Set size to sizeof(xhp_device_opts):
+ * the struct grows at its end, and the library reads only the fields the
+ * caller's size covers.
+ */
+typedef struct xhp_device_opts {
+	size_t size;
+	unsigned int flags; /* enum xhp_device_flags */
+	/* The deadline of this run, in ms; 0: the context's. */
+	uint64_t timeout_ms;
+	/*
+	 * Settings handed over by the caller (borrowed for the call), above
+	 * argv and the environment. With them, xenstore is not read for
+	 * settings at all: a run needs xenstore only to report (and not
+	 * even then with XHP_DEVICE_NO_REPORT or no backend path).
+	 */
+	const xhp_settings *settings;
+} xhp_device_opts;
+
+/*
+ * xhp_device_run_ext: xhp_device_run() with options (@opts may be NULL:
+ * the context's settings, xenstore as source and sink).
+ * A request without a backend path (xhp_request_new() with NULL, for a
+ * tap on a host without xenstore) needs @opts->settings and reports to
+ * the result only.
+ * Returns: as xhp_device_run(); -EINVAL also for an @opts whose size is
+ *   smaller than its first version's or that has unknown flags.
+ * Since: 1.1
+ */
+XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
+				  const xhp_request *req,
+				  const xhp_device_opts *opts,
+				  xhp_result **ret_result);
+
+/*
+ * xhp_device_uses_setting: whether @personality reads the setting @key.
+ * Returns: 1 or 0; -EINVAL for an unknown personality or a key that is
+ *   not in the settings table (xhp_setting_key_at()).
+ * Since: 1.1
+ */
+XHP_EXPORT int xhp_device_uses_setting(const char *personality,
+				       const char *key);
 
 XHP_END_DECLS
 

@@ -12,6 +12,7 @@
 
 #include <xhp/common.h>
 #include <xhp/ctx.h>
+#include <xhp/settings.h>
 
 XHP_BEGIN_DECLS
 
@@ -41,10 +42,15 @@ enum xhp_kind {
  *   udev form). @argc elements are read.
  * @envp: NULL-terminated "NAME=value" strings (environ); NULL means none.
  *   Read: XENBUS_PATH, XENBUS_TYPE, XENBUS_BASE_PATH, script, vif,
- *   INTERFACE, netdev, gatewaydev, and the settings bridge, ip, mac,
- *   vifname, mtu, rate, vlan.
+ *   INTERFACE, type_if, and the keys of the settings table allowed from
+ *   the environment (xhp_setting_key_at(): bridge, ip, mac, vifname,
+ *   mtu, rate, vlan, netdev, gatewaydev ...).
  * Precedence: environment < argv (xenstore, read later, wins over both).
- * Returns: 0, or -EINVAL with one specific message on @ctx, -ENOMEM.
+ * Every value of a key of the settings table is checked by its parser
+ * (since 1.1: before, values were checked only when a personality read
+ * them).
+ * Returns: 0, or -EINVAL with one specific message on @ctx (naming the
+ *   key, the source and the value), -ENOMEM.
  * Ownership: the caller owns *ret_req; free it with xhp_request_free().
  *   The request copies everything it keeps.
  * Since: 1.0
@@ -56,7 +62,9 @@ XHP_EXPORT int xhp_request_parse(xhp_ctx *ctx, int argc, char *const argv[],
  * xhp_request_new: build a request from values, as a toolstack does.
  * @backend_path: relative ("backend/vif/1/0") or absolute
  *   ("/local/domain/0/backend/vif/1/0") backend path; its type, domid and
- *   devid fix the kind (tap needs @kind XHP_KIND_TAP).
+ *   devid fix the kind (tap needs @kind XHP_KIND_TAP). Since 1.1 NULL
+ *   for a vif or tap @device that has no xenstore backend (a KVM host's
+ *   tap): run it with the caller's settings (xhp_device_run_ext()).
  * @device: the current device name (vif1.0, vif1.0-emu); NULL for block.
  * Returns: 0, or -EINVAL (message on @ctx), -ENOMEM.
  * Ownership: the caller owns *ret_req; free it with xhp_request_free().
@@ -71,7 +79,8 @@ XHP_EXPORT int xhp_request_new(xhp_ctx *ctx, int action, int kind,
  * The settings that make the request's kind, backend path and device
  * (XENBUS_PATH, XENBUS_TYPE, type_if, vif, INTERFACE) are fixed once the
  * request exists: build a new request to change them. netdev and
- * gatewaydev must be interface names (or empty), as in xhp_request_parse.
+ * gatewaydev must be interface names (or empty), as in xhp_request_parse;
+ * since 1.1 every key of the settings table is checked by its parser.
  * Returns: 0, or -EINVAL (bad key or value, or one of those keys),
  *   -ENOMEM. Since: 1.0
  */
@@ -113,6 +122,15 @@ XHP_EXPORT const char *xhp_request_setting(const xhp_request *req,
 XHP_EXPORT int xhp_request_setting_at(const xhp_request *req,
 				      unsigned int index, const char **ret_key,
 				      const char **ret_value);
+
+/*
+ * xhp_request_setting_source: where the value of @key came from:
+ * XHP_SOURCE_ENV or XHP_SOURCE_ARGV (xhp/settings.h).
+ * Returns: the source, -ENOENT when neither has @key, -EINVAL.
+ * Since: 1.1
+ */
+XHP_EXPORT int xhp_request_setting_source(const xhp_request *req,
+					  const char *key);
 
 /*
  * xhp_request_action_to_string, xhp_request_kind_to_string: "add",

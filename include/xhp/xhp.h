@@ -10,6 +10,7 @@
 #include <xhp/common.h>
 #include <xhp/version.h>
 #include <xhp/ctx.h>
+#include <xhp/settings.h>
 #include <xhp/request.h>
 #include <xhp/result.h>
 #include <xhp/device.h>

@@ -3,7 +3,9 @@
  * The block personality on real loop devices and the test xenstored:
  * devices by path, /dev-relative name, symlink, UUID= and LABEL=; files
  * read-write and read-only; re-add, remove, remove twice; every refusal
- * with its status, its message and no loop device left behind.
+ * with its status, its message and no loop device left behind. Sharing
+ * fails closed: guests whose vm keys are missing are different VMs, and
+ * a device this domain uses as swap or claims exclusively is refused.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,8 +31,19 @@
 #include "loop.h"
 #include "testutil.h"
 
+/* What a test holds on the host beyond its loop devices. */
+static char swap_node[64]; /* swapped on */
+static int claim_fd = -1; /* an exclusive open */
+
 static int teardown(void **state)
 {
+	if (swap_node[0] && swapoff(swap_node) < 0)
+		fprintf(stderr, "cleanup: swapoff %s: %s\n", swap_node,
+			strerror(errno));
+	swap_node[0] = '\0';
+	if (claim_fd >= 0)
+		close(claim_fd);
+	claim_fd = -1;
 	bt_detach_all();
 	bt_rm("/local/domain/0/backend/vbd");
 	return 0;
@@ -415,6 +429,107 @@ static void test_refuse_file_used_by_guest(void **state)
 	free(img);
 }
 
+/*
+ * Two guests whose vm keys are missing (or unreadable: EACCES in a
+ * driver domain reads the same) are not the same VM: Xen's same_vm
+ * defaults both to "unknown" (and another domain's to ours) and gave
+ * both the image read-write. Disks of one frontend domain may still
+ * share. (Domains 4111 and 4112: loop devices are global and carry the
+ * backend path in their mark; other suites use small numbers.)
+ */
+static void test_refuse_unknown_vm(void **state)
+{
+	char *img = bt_image("novm.img", 8, NULL, NULL), bp[128], bp2[128];
+	char *node;
+
+	bt_backend(bp, sizeof(bp), 4111, 51712, img, "w", "file", NULL);
+	bt_rm("/local/domain/4111/vm");
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	/* neither vm key */
+	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
+	bt_rm("/local/domain/4112/vm");
+	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
+	/* only the other domain's is missing */
+	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
+	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
+	/* the same frontend domain, without its vm key */
+	bt_backend(bp2, sizeof(bp2), 4111, 51728, img, "w", "file", NULL);
+	bt_rm("/local/domain/4111/vm");
+	assert_int_equal(bt_ours("add", bp2, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 2), 2);
+	assert_int_equal(bt_ours("remove", bp2, NULL, NULL), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 0), 0);
+	free(node);
+	free(img);
+}
+
+/*
+ * A loop device this domain swaps on (mkswap, swapon(2)): refused busy
+ * in either mode (swap writes it, as a read-write mount does, which Xen
+ * refuses for read-only too), as a device and through a file it backs;
+ * the message names the swap. Xen's script looks at mounts only.
+ */
+static void test_refuse_swap(void **state)
+{
+	char *img = bt_image("swap.img", 16, NULL, NULL), bp[128];
+	char *node = bt_losetup(img, false);
+
+	assert_int_equal(tu_runl(NULL, "mkswap", node, NULL), 0);
+	snprintf(swap_node, sizeof(swap_node), "%s", node);
+	if (swapon(node, 0) < 0) {
+		swap_node[0] = '\0';
+		fail_msg("swapon %s: %s", node, strerror(errno));
+	}
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	refused(bp, XHP_STATUS_BUSY, "is an active swap area (/proc/swaps)", 1);
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "r", "phy", NULL);
+	refused(bp, XHP_STATUS_BUSY, "is an active swap area (/proc/swaps)", 1);
+	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
+	refused(bp, XHP_STATUS_BUSY,
+		"which is an active swap area (/proc/swaps) in the privileged "
+		"domain",
+		1);
+	assert_int_equal(swapoff(node), 0);
+	swap_node[0] = '\0';
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(node);
+	free(img);
+}
+
+/*
+ * A device something here holds exclusively (as mkfs, a stacked driver
+ * or a mounted partition of it would; here the test's own O_EXCL open):
+ * the kernel refuses an exclusive open with EBUSY, and so is read-write
+ * use refused busy. Read-only is allowed (a read-only mount claims the
+ * device too).
+ */
+static void test_refuse_claimed_device(void **state)
+{
+	char *img = bt_image("claimed.img", 8, NULL, NULL), bp[128];
+	char *node = bt_losetup(img, false);
+
+	claim_fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC);
+	assert_true(claim_fd >= 0);
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	refused(bp, XHP_STATUS_BUSY,
+		"is in use (the kernel refuses an exclusive open of ", 1);
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "r", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	close(claim_fd);
+	claim_fd = -1;
+	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
+	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
+	assert_int_equal(bt_ours("remove", bp, NULL, NULL), 0);
+	free(node);
+	free(img);
+}
+
 static void test_refuse_phy_used_by_guest(void **state)
 {
 	char *img = bt_image("physhared.img", 8, NULL, NULL);
@@ -706,6 +821,9 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_phy_used_by_guest,
 					  teardown),
+		cmocka_unit_test_teardown(test_refuse_unknown_vm, teardown),
+		cmocka_unit_test_teardown(test_refuse_swap, teardown),
+		cmocka_unit_test_teardown(test_refuse_claimed_device, teardown),
 		cmocka_unit_test_teardown(test_refuse_unwritable_file,
 					  teardown),
 		cmocka_unit_test_teardown(test_refuse_wrong_state, teardown),

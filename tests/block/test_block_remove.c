@@ -8,7 +8,10 @@
  * attached (no mark) are removed by their file. The mark our add puts in
  * lo_file_name does not show in losetup's output. And a failing undo of
  * a failed add does not replace the add's error in hotplug-error (fault
- * injection, libxhp/fault.h).
+ * injection, libxhp/core/fault.h). An add killed after its attach and before
+ * its keys (SIGKILL, as at libxl's timeout) leaves a marked loop device:
+ * the next add and the remove of that backend detach it, and nothing
+ * else (another backend's, an administrator's).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -16,8 +19,10 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -379,13 +384,187 @@ static void test_undo_failure_keeps_first_error(void **state)
 			 true);
 	assert_contains(err, "xenstore");
 	assert_contains(err, strerror(EIO));
+	/* (err is not NULL: asserted above; cmocka's failures are not
+	 * noreturn, which gcc -fsanitize sees as a NULL path) */
 	print_message("call %u, %s failed: '%s'\n", plan.fail_at, plan.step,
-		      err);
+		      err ? err : "");
 	if (strstr(err, "detach"))
 		fail_msg("hotplug-error is the undo's: '%s'", err);
 	free(st);
 	free(err);
 	free(msg);
+	free(img);
+}
+
+/*
+ * Frontend domains of the killed-add tests: loop devices are global and
+ * a mark names a backend path, so these are unlike the ones other test
+ * suites (with their own test xenstored) may run at the same time.
+ */
+#define FE_KILLED 4101
+#define FE_OTHER 4102
+
+/* The killed add's end of a pipe to the test. */
+static int killed_fd = -1;
+
+/*
+ * The child's log: the add has just attached its loop device ("attached
+ * <file> to /dev/loopN (...)"), and not written its keys yet. Tell the
+ * test which device, and die as libxl kills a script.
+ */
+static void kill_after_attach(void *ud, int prio, const char *msg)
+{
+	const char *to = strstr(msg, " to /dev/loop");
+
+	(void)ud;
+	(void)prio;
+	if (strncmp(msg, "attached ", 9) != 0 || !to)
+		return;
+	to += 4;
+	if (write(killed_fd, to, strcspn(to, " ")) < 0)
+		_exit(4);
+	raise(SIGKILL);
+}
+
+/*
+ * An add of @bp SIGKILLed right after its LOOP_CONFIGURE, before its
+ * keys: it leaves an attached loop device (with the backend's mark) that
+ * no key names. Returns that loop device (free()).
+ */
+static char *killed_add(const char *bp, const char *img)
+{
+	char buf[64] = "", *node;
+	int p[2], st, before = bt_loops_of(img);
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		xhp_request *req = NULL;
+		xhp_result *res = NULL;
+		xhp_ctx *ctx;
+
+		close(p[0]);
+		killed_fd = p[1];
+		if (xhp_ctx_new(&ctx) < 0)
+			_exit(2);
+		xhp_ctx_set_log_fn(ctx, kill_after_attach, NULL);
+		xhp_ctx_set_log_priority(ctx, LOG_DEBUG);
+		if (xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_VBD, bp, NULL,
+				    &req) == 0)
+			xhp_device_run(ctx, "block", req, &res);
+		/* Not killed: the add never attached. */
+		fprintf(stderr, "add without attach: %s\n",
+			res && xhp_result_message(res) ?
+				xhp_result_message(res) :
+				"?");
+		_exit(3);
+	}
+	close(p[1]);
+	n = read(p[0], buf, sizeof(buf) - 1);
+	close(p[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL || n <= 0)
+		fail_msg("the add of %s was not killed after its attach "
+			 "(status %#x)",
+			 bp, (unsigned int)st);
+	buf[n] = '\0';
+	node = bt_read(bp, "node");
+	if (node)
+		fail_msg("the killed add wrote node %s", node);
+	assert_int_equal(bt_loops_of(img), before + 1);
+	assert_true(attached(buf));
+	return strdup(buf);
+}
+
+/*
+ * The add after a killed add detaches what the killed one left, and the
+ * remove leaves nothing of the backend: before, the second add attached
+ * another loop device and named only that one in node, and every remove
+ * detached only that one. Another backend's orphan (its own mark) and an
+ * administrator's loop device (no mark) of the same image are left
+ * alone by both.
+ */
+static void test_readd_after_killed_add(void **state)
+{
+	char *img = bt_image("killed.img", 8, NULL, NULL), bp[128], bp2[128];
+	char *other, *admin, *orphan, *node, *again;
+
+	(void)state;
+	bt_backend(bp2, sizeof(bp2), FE_OTHER, 51712, img, "w", "file", NULL);
+	other = killed_add(bp2, img);
+	admin = bt_losetup(img, false);
+	bt_backend(bp, sizeof(bp), FE_KILLED, 51712, img, "w", "file", NULL);
+	orphan = killed_add(bp, img);
+	assert_int_equal(bt_loops_of(img), 3);
+
+	assert_int_equal(run("add", bp, NULL, NULL), 0);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	assert_true(attached(node));
+	if (!detached(orphan) && strcmp(orphan, node) != 0)
+		fail_msg("add left the killed add's %s attached (node %s):\n%s",
+			 orphan, node, logbuf);
+	assert_contains(logbuf, "left by an interrupted add");
+	assert_true(attached(other));
+	assert_true(attached(admin));
+	assert_int_equal(bt_loops_of(img), 3);
+
+	assert_int_equal(run("remove", bp, NULL, NULL), 0);
+	assert_true(detached(node));
+	/* Nothing of this backend's: of the image, only the two others. */
+	assert_int_equal(bt_wait_loops(img, 2), 2);
+	assert_true(attached(other));
+	assert_true(attached(admin));
+
+	/* A new backend of the same name, its add killed, and a remove
+	 * without node: the same. */
+	free(orphan);
+	bt_backend(bp, sizeof(bp), FE_KILLED, 51712, img, "w", "file", NULL);
+	orphan = killed_add(bp, img);
+	assert_int_equal(run("remove", bp, NULL, NULL), 0);
+	assert_int_equal(bt_wait_loops(img, 2), 2);
+	assert_true(attached(other));
+	assert_true(attached(admin));
+	assert_contains(logbuf, "left alone");
+	again = bt_read(bp, "node");
+	assert_null(again);
+	free(node);
+	free(orphan);
+	free(admin);
+	free(other);
+	free(img);
+}
+
+/*
+ * A killed add of ours, then Xen's script adds the backend (it names its
+ * own loop device in node): remove detaches both.
+ */
+static void test_remove_clears_killed_add_beside_node(void **state)
+{
+	char *img = bt_image("beside.img", 8, NULL, NULL), bp[128];
+	char *admin = bt_losetup(img, false), *orphan, *node;
+
+	(void)state;
+	bt_backend(bp, sizeof(bp), FE_KILLED, 51712, img, "w", "file", NULL);
+	orphan = killed_add(bp, img);
+	assert_int_equal(bt_xen("add", bp), 0);
+	node = bt_read(bp, "node");
+	assert_non_null(node);
+	assert_true(strcmp(node, orphan) != 0);
+	assert_int_equal(bt_loops_of(img), 3);
+	assert_int_equal(run("remove", bp, NULL, NULL), 0);
+	assert_true(detached(node));
+	if (!detached(orphan))
+		fail_msg("remove left the killed add's %s attached:\n%s",
+			 orphan, logbuf);
+	assert_true(attached(admin));
+	assert_int_equal(bt_wait_loops(img, 1), 1);
+	free(node);
+	free(orphan);
+	free(admin);
 	free(img);
 }
 
@@ -408,6 +587,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_losetup_shows_file, teardown),
 		cmocka_unit_test_teardown(test_undo_failure_keeps_first_error,
 					  teardown),
+		cmocka_unit_test_teardown(test_readd_after_killed_add,
+					  teardown),
+		cmocka_unit_test_teardown(
+			test_remove_clears_killed_add_beside_node, teardown),
 	};
 	int r;
 

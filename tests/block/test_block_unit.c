@@ -2,8 +2,9 @@
 /*
  * Pure pieces of the block code on captured trees: loop node names, the
  * sysfs scan for a file's loop devices, mountinfo parsing (escapes,
- * read-only per mount and per super block), params resolution errors and
- * Xen's mode canonicalisation of other backends' modes.
+ * read-only per mount and per super block), holders of a device in
+ * sysfs, params resolution errors and Xen's mode canonicalisation of
+ * other backends' modes.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -115,6 +116,46 @@ static void test_mountinfo(void **s)
 	assert_false(ro);
 }
 
+/*
+ * Devices stacked on a device (its holders in sysfs, by device number):
+ * any conflicts with read-write use, one that is not read-only with
+ * read-only use. No paths: no exclusive-open probe on a captured tree.
+ */
+static void test_holders_captured(void **s)
+{
+	char sys[512], proc[512], what[512];
+	dev_t devs[2] = { makedev(7, 5), makedev(7, 3) }, d = 0;
+
+	put("sys/dev/block/7:3/holders/dm-0/ro", "0\n");
+	put("sys/dev/block/7:4/holders/md1/ro", "1\n");
+	put("sys/dev/block/7:5/dev", "7:5\n"); /* no holders */
+	put("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n");
+	snprintf(sys, sizeof(sys), "%s/sys", dir);
+	snprintf(proc, sizeof(proc), "%s/proc", dir);
+	assert_int_equal(xhp_holder_conflict(ctx, sys, proc, devs, NULL, 1, 'w',
+					     &d, what, sizeof(what)),
+			 0);
+	assert_int_equal(xhp_holder_conflict(ctx, sys, proc, devs, NULL, 2, 'w',
+					     &d, what, sizeof(what)),
+			 1);
+	assert_true(d == makedev(7, 3));
+	assert_non_null(strstr(what, "held by dm-0 ("));
+	assert_non_null(strstr(what, "/dev/block/7:3/holders)"));
+	assert_int_equal(xhp_holder_conflict(ctx, sys, proc, devs + 1, NULL, 1,
+					     'r', &d, what, sizeof(what)),
+			 1);
+	assert_non_null(strstr(what, "held read-write by dm-0"));
+	/* a read-only holder: only read-write use conflicts */
+	devs[0] = makedev(7, 4);
+	assert_int_equal(xhp_holder_conflict(ctx, sys, proc, devs, NULL, 1, 'r',
+					     &d, what, sizeof(what)),
+			 0);
+	assert_int_equal(xhp_holder_conflict(ctx, sys, proc, devs, NULL, 1, 'w',
+					     &d, what, sizeof(what)),
+			 1);
+	assert_non_null(strstr(what, "held by md1"));
+}
+
 static void test_resolve_errors(void **s)
 {
 	struct xhp_bdev b;
@@ -164,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_parse_node),
 		cmocka_unit_test(test_loop_find_captured),
 		cmocka_unit_test(test_mountinfo),
+		cmocka_unit_test(test_holders_captured),
 		cmocka_unit_test(test_resolve_errors),
 		cmocka_unit_test(test_other_modes),
 	};

@@ -50,6 +50,8 @@ static void reset(void)
 	bt_xs_rm(&T, "/local/domain/guest0");
 	bt_add_br0_vif();
 	bt_xs_write(&T, BE "/hotplug-status", "");
+	/* libxl makes the frontend directory before it runs the script */
+	bt_xs_write(&T, "/local/domain/1/device/vif/0/state", "1");
 }
 
 /* Run one step, by Xen's script or ours. */

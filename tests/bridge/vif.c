@@ -30,6 +30,8 @@ static int setup(void **state)
 	bt_add_br0_vif();
 	bt_xs_write(&T, BE "/bridge", "br0");
 	bt_xs_write(&T, BE "/hotplug-status", "");
+	/* libxl makes the frontend directory before it runs the script */
+	bt_xs_write(&T, "/local/domain/1/device/vif/0/state", "1");
 	return 0;
 }
 
@@ -576,7 +578,10 @@ static void test_bad_mtu(void **state)
 	char *out = NULL;
 
 	bt_xs_write(&T, BE "/mtu", "abc");
-	assert_failed(online(&out), &out, "bad mtu 'abc' for vif1.0");
+	assert_failed(online(&out), &out,
+		      "bad mtu 'abc' from xenstore "
+		      "backend/vif/1/0/mtu: expected a decimal number "
+		      "68..65535");
 	free(out);
 	assert_untouched();
 	/* Valid for the parser, refused by the kernel (tap max 65521), with
@@ -598,7 +603,9 @@ static void test_bad_vlan(void **state)
 	char *out = NULL;
 
 	bt_xs_write(&T, BE "/vlan", "10p/20p");
-	assert_failed(online(&out), &out, "bad vlan '10p/20p' for vif1.0");
+	assert_failed(online(&out), &out,
+		      "bad vlan '10p/20p' from xenstore "
+		      "backend/vif/1/0/vlan: more than one PVID");
 	free(out);
 	assert_untouched();
 }
@@ -660,6 +667,71 @@ static void test_library_in_process(void **state)
 	assert_key(BE "/hotplug-status", "connected");
 }
 
+/* A setting from argv is applied (it was read, then ignored, before
+ * the settings table), and env < argv < xenstore for it. */
+static void test_mtu_from_argv(void **state)
+{
+	const char *argv[] = { XHP_CLI,	      "vif-bridge", "online",
+			       "type_if=vif", "mtu=1400",   NULL };
+	const char *env[] = { "vif=vif1.0", "XENBUS_PATH=backend/vif/1/0",
+			      "XENBUS_TYPE=vif", "mtu=1300", NULL };
+	char *out = NULL;
+
+	assert_int_equal(bt_run(argv, env, &out), 0);
+	free(out);
+	assert_plumbed("vif1.0", 1400);
+	assert_key(FE_MTU, "1400");
+	/* xenstore wins over argv */
+	bt_xs_write(&T, BE "/mtu", "1280");
+	assert_int_equal(bt_run(argv, env, &out), 0);
+	free(out);
+	assert_plumbed("vif1.0", 1280);
+}
+
+/* A failed online, then a good one: no stale hotplug-error is left. */
+static void test_stale_error_cleared(void **state)
+{
+	char *out = NULL;
+
+	bt_xs_write(&T, BE "/bridge", "nobr0");
+	assert_failed(online(&out), &out, "Could not find bridge device nobr0");
+	free(out);
+	bt_xs_write(&T, BE "/bridge", "br0");
+	assert_int_equal(online(&out), 0);
+	free(out);
+	assert_key(BE "/hotplug-status", "connected");
+	assert_key(BE "/hotplug-error", NULL);
+}
+
+/* A backend that does not exist (never made, or removed by the toolstack
+ * already) is never created: not on success, not on failure. */
+static void test_ghost_backend(void **state)
+{
+	const char *argv[] = { XHP_CLI, "vif-bridge", "online", "type_if=vif",
+			       NULL };
+	const char *env[] = { "vif=vif999.0", "XENBUS_PATH=backend/vif/999/0",
+			      "XENBUS_TYPE=vif", "bridge=nobr0", NULL };
+	char *out = NULL;
+	struct lsnap vif;
+
+	/* The device must be that backend's (vifname.h). */
+	bt_sh("ip", "tuntap", "add", "vif999.0", "mode", "tap");
+	lsnap("vif999.0", &vif);
+	assert_int_equal(bt_run(argv, env, &out), 1);
+	assert_non_null(strstr(out, "Could not find bridge device nobr0"));
+	free(out);
+	assert_key("/local/domain/0/backend/vif/999", NULL);
+	/* It plumbs, then the report finds no backend: undone, -ENOENT. */
+	env[3] = "bridge=br0";
+	assert_int_equal(bt_run(argv, env, &out), 1);
+	assert_non_null(strstr(out, "backend/vif/999/0 does not exist in "
+				    "xenstore: nothing written"));
+	free(out);
+	assert_key("/local/domain/0/backend/vif/999", NULL);
+	assert_lsnap("vif999.0", &vif);
+	assert_untouched();
+}
+
 #define T_(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -686,6 +758,9 @@ int main(void)
 		T_(test_xenstore_down),
 		T_(test_dry_run),
 		T_(test_library_in_process),
+		T_(test_mtu_from_argv),
+		T_(test_stale_error_cleared),
+		T_(test_ghost_backend),
 	};
 	int r;
 

@@ -71,12 +71,31 @@ static void test_parse_output(void **state)
 				    "device=vif3.1\n"));
 	assert_non_null(strstr(out, "setting.bridge=xenbr1\n"));
 	free(out);
-	/* Shell syntax is data: nothing is evaluated. */
+	/* Shell syntax is data: nothing is evaluated; as a bridge name it
+	 * is refused by the bridge's parser, naming key, source and value. */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "iface_id=$(touch /tmp/xhp-pwned)", NULL),
+			 0);
+	assert_non_null(
+		strstr(out, "setting.iface_id=$(touch /tmp/xhp-pwned)"));
+	free(out);
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "bridge=$(touch /tmp/xhp-pwned)", NULL),
-			 0);
-	assert_non_null(strstr(out, "setting.bridge=$(touch /tmp/xhp-pwned)"));
+			 1);
+	assert_non_null(strstr(out, "bad bridge '$(touch /tmp/xhp-pwned)' "
+				    "from the arguments"));
 	assert_int_equal(access("/tmp/xhp-pwned", F_OK), -1);
+	free(out);
+	/* Every value is checked whatever its source (mtu: 68..65535). */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "mtu=abc", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad mtu 'abc' from the arguments"));
+	free(out);
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "mac=garbage", NULL),
+			 1);
+	assert_non_null(strstr(out, "bad mac 'garbage' from the arguments"));
 	free(out);
 }
 
@@ -97,12 +116,14 @@ static void test_parse_errors(void **state)
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "netdev=eth0/x y", NULL),
 			 1);
-	assert_non_null(strstr(out, "bad gateway device netdev='eth0/x y'"));
+	assert_non_null(strstr(out, "bad netdev 'eth0/x y' from the "
+				    "arguments: expected an interface name"));
 	free(out);
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "gatewaydev=a:b", NULL),
 			 1);
-	assert_non_null(strstr(out, "bad gateway device gatewaydev='a:b'"));
+	assert_non_null(strstr(out, "bad gatewaydev 'a:b' from the "
+				    "arguments: expected an interface name"));
 	free(out);
 }
 
@@ -142,7 +163,20 @@ static char *xs_get(const char *path)
 	return v;
 }
 
-/* A run whose arguments do not parse still reports to its backend. */
+static void xs_put(const char *path, const char *value)
+{
+	struct xs_handle *xs = xs_open(0);
+
+	assert_non_null(xs);
+	assert_true(xs_write(xs, XBT_NULL, path, value, strlen(value)));
+	xs_close(xs);
+}
+
+/*
+ * A run whose arguments do not parse still reports to its backend (which
+ * libxl made, with hotplug-status ""); one that does not exist is never
+ * created.
+ */
 static void test_parse_failure_is_reported(void **state)
 {
 	static const char *const env[] = { "XENBUS_PATH=backend/vif/3/1",
@@ -151,10 +185,18 @@ static void test_parse_failure_is_reported(void **state)
 	char *out, *v;
 
 	assert_int_equal(xsd_start(&xsd), 0);
+	/* A backend that does not exist is never created. */
 	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
 			     "type_if=vif", NULL),
 			 1);
 	assert_non_null(strstr(out, "missing vif"));
+	free(out);
+	assert_null(xs_get("backend/vif/3/1"));
+	/* One that exists gets the error. */
+	xs_put("backend/vif/3/1/hotplug-status", "");
+	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
+			     "type_if=vif", NULL),
+			 1);
 	free(out);
 	v = xs_get("backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
@@ -179,6 +221,7 @@ static int personality_setup(void **state)
 {
 	static struct personality_fixture f = { XSD_INIT, NULL };
 
+	f.xsd = (struct xsd)XSD_INIT;
 	f.dir = tu_mkdtemp("cli");
 	if (!f.dir)
 		return -1;
@@ -214,8 +257,10 @@ static void test_personality_help_version(void **state)
 		const char *opt = i ? "-h" : "--help";
 
 		assert_int_equal(run(&out, env, link, opt, NULL), 0);
-		assert_non_null(strstr(out, "Usage: vif-bridge [--dry-run] "
+		assert_non_null(strstr(out, "Usage: vif-bridge [OPTIONS] "
 					    "COMMAND"));
+		assert_non_null(strstr(out, "-n, --dry-run"));
+		assert_non_null(strstr(out, "--timeout SECONDS"));
 		assert_null(strstr(out, "unknown command"));
 		free(out);
 	}
@@ -225,7 +270,7 @@ static void test_personality_help_version(void **state)
 	/* The same through xhp-hotplug PERSONALITY. */
 	assert_int_equal(run(&out, env, XHP_CLI, "vif-route", "--help", NULL),
 			 0);
-	assert_non_null(strstr(out, "Usage: vif-route [--dry-run] COMMAND"));
+	assert_non_null(strstr(out, "Usage: vif-route [OPTIONS] COMMAND"));
 	free(out);
 	assert_int_equal(
 		run(&out, env, XHP_CLI, "vif-route", "--version", NULL), 0);
@@ -236,11 +281,98 @@ static void test_personality_help_version(void **state)
 	v = xs_get("backend/vif/3/1/hotplug-error");
 	assert_null(v);
 	/* The xenstore reads above were real: a bad command is reported. */
-	assert_int_equal(run(&out, env, link, "--frob", NULL), 1);
+	xs_put("backend/vif/3/1/hotplug-status", "");
+	assert_int_equal(run(&out, env, link, "frob", NULL), 1);
+	assert_non_null(strstr(out, "unknown command 'frob'"));
 	free(out);
 	v = xs_get("backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
 	free(v);
+}
+
+/*
+ * An argument with a leading '-' anywhere but between the personality and
+ * the command is a usage error: exit 2, a message, and nothing written to
+ * xenstore: a connected vif stays connected (issue 12).
+ */
+static void test_misplaced_option_is_usage_error(void **state)
+{
+	static const char *const env[] = { "XENBUS_PATH=backend/vif/1/0",
+					   "XENBUS_TYPE=vif", "vif=vif1.0",
+					   NULL };
+	static const struct {
+		const char *argv[8]; /* after the program */
+		const char *msg;
+	} cases[] = {
+		{ { "online", "--dry-run", "type_if=vif" },
+		  "unexpected argument '--dry-run' after the command: options "
+		  "go between vif-bridge and the command" },
+		{ { "online", "type_if=vif", "-n" },
+		  "unexpected argument '-n' after the command" },
+		{ { "online", "type_if=vif", "-x\nforged" },
+		  "unexpected argument '-x\\x0aforged'" },
+		{ { "--frob", "online", "type_if=vif" },
+		  "unknown option '--frob' (see vif-bridge --help)" },
+		{ { "-n" }, "missing COMMAND (see vif-bridge --help)" },
+		{ { NULL }, "missing COMMAND (see vif-bridge --help)" },
+		{ { "--timeout" }, "--timeout needs a value" },
+		{ { "--timeout", "0", "online", "type_if=vif" },
+		  "bad --timeout '0' (seconds, up to 86400)" },
+		{ { "--timeout", "-1", "online", "type_if=vif" },
+		  "bad --timeout '-1'" },
+		{ { "--timeout", "5s", "online", "type_if=vif" },
+		  "bad --timeout '5s'" },
+		{ { "--timeout", "nan", "online", "type_if=vif" },
+		  "bad --timeout 'nan'" },
+		{ { "--timeout", "86401", "online", "type_if=vif" },
+		  "bad --timeout '86401'" },
+	};
+	struct personality_fixture *f = *state;
+	char link[4200], *out, *v;
+	const char *argv[12];
+	size_t i, j, k;
+
+	snprintf(link, sizeof(link), "%s/vif-bridge", f->dir);
+	assert_int_equal(symlink(XHP_CLI, link), 0);
+	xs_put("backend/vif/1/0/hotplug-status", "connected");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		/* As vif-bridge, then as xhp-hotplug vif-bridge. */
+		for (k = 0; k < 2; k++) {
+			char **e;
+			int r;
+
+			j = 0;
+			argv[j++] = k ? XHP_CLI : link;
+			if (k)
+				argv[j++] = "vif-bridge";
+			for (size_t a = 0; cases[i].argv[a]; a++)
+				argv[j++] = cases[i].argv[a];
+			argv[j] = NULL;
+			e = tu_env(NULL, env);
+			r = tu_run((char *const *)argv, e, 10000, &out);
+			tu_env_free(e);
+			if (r != 2 || !strstr(out, cases[i].msg))
+				fail_msg("case %zu/%zu: exit %d, output '%s', "
+					 "expected 2 and '%s'",
+					 i, k, r, out, cases[i].msg);
+			free(out);
+		}
+	}
+	/* Before the personality: only xhp-hotplug's own --help/--version. */
+	assert_int_equal(run(&out, env, XHP_CLI, "-n", "vif-bridge", "online",
+			     "type_if=vif", NULL),
+			 2);
+	assert_non_null(strstr(out, "unknown option '-n': options go after "
+				    "the personality"));
+	free(out);
+	assert_int_equal(run(&out, env, XHP_CLI, "--dry-run", "vif-bridge",
+			     "online", "type_if=vif", NULL),
+			 2);
+	free(out);
+	v = xs_get("backend/vif/1/0/hotplug-status");
+	assert_string_equal(v, "connected");
+	free(v);
+	assert_null(xs_get("backend/vif/1/0/hotplug-error"));
 }
 
 int main(void)
@@ -254,6 +386,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_personality_help_version,
 						personality_setup,
 						personality_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_misplaced_option_is_usage_error, personality_setup,
+			personality_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The fault sweep of one personality: run its add in-process with the
- * 1st, 2nd, ... seam call failing (libxhp/fault.h) until an add hits no
+ * 1st, 2nd, ... seam call failing (libxhp/core/fault.h) until an add hits no
  * fault, and check each failing run against a snapshot of everything the
  * personality may touch (kernel links, addresses, routes, proxy
  * neighbours, sysctls, loop devices, OVS rows, xenstore, lock files).

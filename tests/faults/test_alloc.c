@@ -24,6 +24,7 @@
 #include "keys.h"
 #include "request.h"
 #include "result.h"
+#include "personality.h"
 #include "testutil.h"
 #include "xs.h"
 #include "xsd_harness.h"
@@ -193,14 +194,14 @@ static int op_request_new(void)
 	if (r < 0)
 		return r;
 	xhp_ctx_set_log_priority(ctx, LOG_CRIT);
-	r = xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_VBD,
-			    "/local/domain/0/backend/vbd/1/51712", NULL, &req);
+	r = xhp_request_new(ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
+			    "/local/domain/0/backend/vif/1/0", "vif1.0", &req);
 	if (r == 0)
-		r = xhp_request_set(req, "params", "/srv/a.img");
+		r = xhp_request_set(req, "bridge", "xenbr0");
 	if (r == 0)
-		r = xhp_request_set(req, "mode", "w");
+		r = xhp_request_set(req, "mtu", "1400");
 	if (r == 0)
-		r = xhp_request_set(req, "params", "/srv/b.img");
+		r = xhp_request_set(req, "bridge", "xenbr1");
 	xhp_request_free(req);
 	xhp_ctx_unref(ctx);
 	return r;
@@ -266,8 +267,10 @@ static int op_report(void)
 
 static int op_xs(void)
 {
-	char *name = NULL, *uuid = NULL, *v = NULL;
+	char *name = NULL, *uuid = NULL;
 	xhp_request *req = NULL;
+	struct xhp_op op = { .p = &xhp_personality_vif_bridge,
+			     .xenstore = true };
 	xhp_ctx *ctx;
 	int r;
 
@@ -276,13 +279,15 @@ static int op_xs(void)
 		return r;
 	xhp_ctx_set_log_priority(ctx, LOG_CRIT);
 	r = xhp_request_parse(ctx, 4, parse_argv, parse_env, &req);
+	op.ctx = ctx;
+	op.req = req;
 	if (r == 0)
-		r = xhp_xs_setting(ctx, req, "bridge", &v);
+		r = xhp_op_resolve_settings(&op);
 	if (r == 0)
 		r = xhp_xs_vm_info(ctx, 1, &name, &uuid);
 	if (r == 0 && (!name || strcmp(name, "guest1")))
 		r = -EBADMSG;
-	free(v);
+	xhp_op_settings_free(&op);
 	free(name);
 	free(uuid);
 	xhp_request_free(req);
@@ -355,6 +360,8 @@ int main(void)
 			{ "/vm/u1/name", "guest1" },
 			{ "/vm/u1/uuid", "u1" },
 			{ "/local/domain/0/backend/vif/1/0/frontend-id", "1" },
+			{ "/local/domain/0/backend/vbd/1/51712/frontend-id",
+			  "1" },
 		};
 
 		for (size_t i = 0; h && i < ARRAY_SIZE(kv); i++)

@@ -61,16 +61,16 @@ struct bad {
 static const struct bad table[] = {
 	/* vif-bridge: bridge, vifname, mtu, vlan */
 	{ "vif-bridge", "bridge", "br0; rm -rf /", 0, NULL, NULL,
-	  "bad bridge name" },
+	  "bad bridge '" },
 	{ "vif-bridge", "bridge", "$(reboot)", 0, NULL, NULL,
 	  "Could not find bridge device $(reboot)" },
 	{ "vif-bridge", "bridge", "../../br0", 0, NULL, NULL,
-	  "bad bridge name" },
+	  "bad bridge '" },
 	{ "vif-bridge", "bridge", "brbrbrbrbrbrbrbr0", 0, NULL, NULL,
-	  "bad bridge name" },
+	  "bad bridge '" },
 	{ "vif-bridge", "bridge", "br\xff\xfe", 0, NULL, NULL,
-	  "bad bridge name" },
-	{ "vif-bridge", "bridge", "@HUGE", 0, NULL, NULL, "bad bridge name" },
+	  "bad bridge '" },
+	{ "vif-bridge", "bridge", "@HUGE", 0, NULL, NULL, "bad bridge '" },
 	{ "vif-bridge", "vifname", "../../etc", 0, NULL, NULL, "bad vifname" },
 	{ "vif-bridge", "vifname", "a`id`", 0, NULL, NULL, "metacharacter" },
 	{ "vif-bridge", "vifname", "$(reboot)", 0, NULL, NULL,
@@ -94,7 +94,7 @@ static const struct bad table[] = {
 	  "Could not find bridge device br0|id" },
 	{ "vif-bridge", NULL, NULL, 0, "@HUGEARG", NULL, "too long" },
 	{ "vif-bridge", "bridge", "@RM", 0, "bridge=br0\xff", NULL,
-	  "bad bridge name" },
+	  "bad bridge '" },
 	{ "vif-bridge", NULL, NULL, 0, NULL, "vif=vif1.0;reboot",
 	  "vif1.0;reboot" },
 	{ "vif-bridge", NULL, NULL, 0, NULL, "vif=../../../etc/passwd",
@@ -253,6 +253,8 @@ static void base(const char *pers)
 	put(VIF_BE "/frontend-id", "1", 0);
 	put(VIF_BE "/mac", "00:16:3e:00:00:01", 0);
 	put(VIF_BE "/hotplug-status", "", 0);
+	/* libxl makes the frontend directory before it runs the script */
+	put("/local/domain/1/device/vif/0/state", "1", 0);
 	if (!strcmp(pers, "vif-bridge"))
 		put(VIF_BE "/bridge", "br0", 0);
 	else if (!strcmp(pers, "vif-openvswitch"))

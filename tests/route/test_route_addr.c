@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * xhp_ifaddr_parse (libxhp/addr.h), the one reader of RTM_NEWADDR
+ * xhp_ifaddr_parse (libxhp/net/addr.h), the one reader of RTM_NEWADDR
  * messages, on messages built here: which attribute is the address,
  * where the flags come from, what is not an address message.
  */

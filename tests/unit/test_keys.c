@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Unit tests of the key value parsers (libxhp/keys.c). */
+/* Unit tests of the key value parsers (libxhp/request/keys.c). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>

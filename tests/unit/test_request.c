@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-/* Unit tests of the hotplug environment parser (libxhp/request.c). */
+/* Unit tests of the hotplug environment parser (libxhp/request/request.c). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +17,7 @@
 #define NONE ((const char *const[]){ NULL })
 
 #define P_VIF "XENBUS_PATH=backend/vif/3/1"
+#define P_VBD "XENBUS_PATH=backend/vbd/3/51712"
 #define T_VIF "XENBUS_TYPE=vif"
 
 static xhp_ctx *ctx;
@@ -480,19 +481,36 @@ static void test_bad_settings(void **state)
 	bad(L("online"), L("XENBUS_PATH=backend/vif/3/1\n", "vif=v"),
 	    "value of XENBUS_PATH contains a control character");
 
-	/* Values up to 4096 bytes; non-ASCII and shell syntax kept as is. */
-	strcpy(big, "bridge=");
-	memset(big + 7, 'a', 4096);
-	big[7 + 4096] = '\0';
-	req = ok(L("online", big, "ip=$(reboot) `id`;|&", "mac=\xc3\xa9"),
+	/* Values up to 4096 bytes; non-ASCII and shell syntax kept as is
+	 * where the key is no setting of the table (any key=value may be
+	 * passed, as to Xen's scripts)... */
+	strcpy(big, "other=");
+	memset(big + 6, 'a', 4096);
+	big[6 + 4096] = '\0';
+	req = ok(L("online", big, "x=$(reboot) `id`;|&", "y=\xc3\xa9"),
 		 L(P_VIF, "vif=vif3.1"));
-	assert_int_equal(strlen(xhp_request_setting(req, "bridge")), 4096);
-	assert_string_equal(xhp_request_setting(req, "ip"),
-			    "$(reboot) `id`;|&");
+	assert_int_equal(strlen(xhp_request_setting(req, "other")), 4096);
+	assert_string_equal(xhp_request_setting(req, "x"), "$(reboot) `id`;|&");
 	xhp_request_free(req);
 	strcat(big, "a");
 	bad(L("online", big), L(P_VIF, "vif=vif3.1"),
-	    "value of bridge is too long (4097 bytes, at most 4096)");
+	    "value of other is too long (4097 bytes, at most 4096)");
+	/* ...and refused by the parser of a key of the settings table,
+	 * naming the key, the source and the value. */
+	bad(L("online", "ip=$(reboot) `id`;|&"), L(P_VIF, "vif=vif3.1"),
+	    "bad ip '$(reboot) `id`;|&' from the arguments");
+	bad(L("online"), L(P_VIF, "vif=vif3.1", "mac=\xc3\xa9"),
+	    "bad mac '\\xc3\\xa9' from the environment");
+	bad(L("online", "mtu=1400x"), L(P_VIF, "vif=vif3.1"),
+	    "bad mtu '1400x' from the arguments");
+	bad(L("online"), L(P_VIF, "vif=vif3.1", "mtu=abc"),
+	    "bad mtu 'abc' from the environment");
+	bad(L("online", "bridge=aaaaaaaaaaaaaaaa"), L(P_VIF, "vif=vif3.1"),
+	    "bad bridge 'aaaaaaaaaaaaaaaa' from the arguments");
+	bad(L("add", "params=/x"), L(P_VBD),
+	    "params cannot come from the "
+	    "arguments: only xenstore or "
+	    "the caller set it");
 	free(big);
 	/* Empty values are values. */
 	req = ok(L("online", "bridge=", "_x9="), L(P_VIF, "vif=vif3.1"));
@@ -507,15 +525,16 @@ static void test_bad_gateway_dev(void **state)
 	xhp_request *req;
 
 	bad(L("online", "netdev=eth0/x y"), L(P_VIF, "vif=vif3.1"),
-	    "bad gateway device netdev='eth0/x y'");
+	    "bad netdev 'eth0/x y' from the arguments: expected an "
+	    "interface name");
 	bad(L("online"), L(P_VIF, "vif=vif3.1", "netdev=a:b"),
-	    "bad gateway device netdev='a:b'");
+	    "bad netdev 'a:b' from the environment");
 	bad(L("online", "gatewaydev=0123456789abcdef"), L(P_VIF, "vif=vif3.1"),
-	    "bad gateway device gatewaydev='0123456789abcdef'");
+	    "bad gatewaydev '0123456789abcdef' from the arguments");
 	bad(L("online", "gatewaydev=.."), L(P_VIF, "vif=vif3.1"),
-	    "bad gateway device gatewaydev='..'");
+	    "bad gatewaydev '..' from the arguments");
 	bad(L("add", "type_if=tap", "netdev=eth 0"),
-	    L(P_VIF, "INTERFACE=vif3.1-emu"), "bad gateway device netdev=");
+	    L(P_VIF, "INTERFACE=vif3.1-emu"), "bad netdev 'eth 0'");
 	/* A valid one is kept; empty means the default (eth0). */
 	req = ok(L("online", "netdev=eth1", "gatewaydev=0123456789abcde"),
 		 L(P_VIF, "vif=vif3.1"));

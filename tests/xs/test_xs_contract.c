@@ -19,6 +19,7 @@
 #include "fault.h"
 #include "request.h"
 #include "testutil.h"
+#include "personality.h"
 #include "xs.h"
 #include "xsd_harness.h"
 
@@ -236,36 +237,47 @@ static void test_eagain_bounded(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/* The engine's one precedence: env < argv < xenstore, every key. */
 static void test_precedence(void **state)
 {
 	char *argv[] = { "online", "type_if=vif", "bridge=br-argv",
-			 "ip=10.0.0.1", NULL };
+			 "vifname=v-argv", NULL };
 	char *envp[] = { "XENBUS_PATH=backend/vif/4/0",
 			 "vif=vif4.0",
 			 "bridge=br-env",
-			 "ip=10.9.9.9",
-			 "mac=00:16:3e:0:0:1",
+			 "mtu=1400",
+			 "vlan=10",
 			 NULL };
 	xhp_ctx *ctx = ctx_new();
+	struct xhp_op op = { .ctx = ctx,
+			     .p = &xhp_personality_vif_bridge,
+			     .xenstore = true };
 	xhp_request *req;
-	char *v;
 
 	assert_int_equal(xhp_request_parse(ctx, 4, argv, envp, &req), 0);
+	op.req = req;
+	assert_int_equal(xhp_xs_write(ctx, "backend/vif/4/0/vlan", "20"), 0);
+	assert_int_equal(xhp_xs_write(ctx, "backend/vif/4/0/vifname", ""), 0);
+	assert_int_equal(xhp_op_resolve_settings(&op), 0);
 	/* argv beats env */
-	assert_int_equal(xhp_xs_setting(ctx, req, "bridge", &v), 0);
-	assert_string_equal(v, "br-argv");
-	free(v);
+	assert_string_equal(xhp_op_setting(&op, "bridge"), "br-argv");
+	assert_int_equal(xhp_op_setting_source(&op, "bridge"), XHP_SOURCE_ARGV);
 	/* env when nothing else */
-	assert_int_equal(xhp_xs_setting(ctx, req, "mac", &v), 0);
-	assert_string_equal(v, "00:16:3e:0:0:1");
-	free(v);
-	/* xenstore beats both */
-	assert_int_equal(xhp_xs_write(ctx, "backend/vif/4/0/bridge", "br-xs"),
-			 0);
-	assert_int_equal(xhp_xs_setting(ctx, req, "bridge", &v), 0);
-	assert_string_equal(v, "br-xs");
-	free(v);
-	assert_int_equal(xhp_xs_setting(ctx, req, "rate", &v), -ENOENT);
+	assert_string_equal(xhp_op_setting(&op, "mtu"), "1400");
+	assert_int_equal(xhp_op_setting_source(&op, "mtu"), XHP_SOURCE_ENV);
+	/* xenstore beats both; an empty xenstore key counts as absent */
+	assert_string_equal(xhp_op_setting(&op, "vlan"), "20");
+	assert_int_equal(xhp_op_setting_source(&op, "vlan"),
+			 XHP_SOURCE_XENSTORE);
+	assert_string_equal(xhp_op_setting(&op, "vifname"), "v-argv");
+	xhp_op_settings_free(&op);
+	/* A bad xenstore value is refused naming key, source and path. */
+	assert_int_equal(xhp_xs_write(ctx, "backend/vif/4/0/mtu", "9x"), 0);
+	assert_int_equal(xhp_op_resolve_settings(&op), -EINVAL);
+	assert_string_equal(xhp_ctx_last_error(ctx),
+			    "bad mtu '9x' from xenstore backend/vif/4/0/mtu: "
+			    "expected a decimal number 68..65535");
+	xhp_op_settings_free(&op);
 	xhp_request_free(req);
 	xhp_ctx_unref(ctx);
 }

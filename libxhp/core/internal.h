@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libxhp internals: the context, error reporting, logging and deadlines.
+ * Never installed.
+ */
+#ifndef XHP_INTERNAL_H
+#define XHP_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <syslog.h>
+
+#include <xhp/xhp.h>
+
+#define XHP_ERR_MAX 1024
+#define XHP_DEFAULT_TIMEOUT_MS 30000
+#define XHP_DEFAULT_LOCK_DIR "/var/run/xen-hotplug"
+
+struct xs_handle;
+struct xhp_fault;
+
+struct xhp_ctx {
+	unsigned int n_ref;
+	xhp_log_fn log_fn;
+	void *log_userdata;
+	int log_priority;
+	uint64_t timeout_ms;
+	bool timeout_set; /* by xhp_ctx_set_timeout_ms: scripts use it too */
+	bool dry_run;
+	uint64_t deadline_us; /* of the operation under way; 0: none */
+	char *lock_dir;
+	struct xs_handle *xs; /* opened on first use */
+	struct xhp_xs_sock {
+		int fd; /* libxenstore's socket, -1: unknown (xs_sock.c) */
+		uint64_t ino; /* its inode, to know it is still the same */
+		int armed_ms; /* SO_RCVTIMEO/SO_SNDTIMEO set on it; 0: none */
+		bool dead; /* a call timed out: libxenstore closed it */
+		uint64_t dead_op; /* deadline_us of the operation it died in */
+	} xs_sock;
+	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
+	char err[XHP_ERR_MAX];
+};
+
+/*
+ * Set the context's last error to the formatted message and return
+ * -errnum (errnum given positive or negative). Not logged: the caller
+ * gets it. A failure that is NOT returned (an undo step, a report after
+ * the real error) is logged with xhp_log(LOG_WARNING) instead.
+ * Untrusted strings go through "%s" arguments, never as @fmt.
+ */
+int xhp_err(xhp_ctx *ctx, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void xhp_log(xhp_ctx *ctx, int priority, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define xhp_debug(ctx, ...) xhp_log(ctx, LOG_DEBUG, __VA_ARGS__)
+#define xhp_info(ctx, ...) xhp_log(ctx, LOG_INFO, __VA_ARGS__)
+void xhp_clear_error(xhp_ctx *ctx);
+/*
+ * In a dry run (@dry_run), log "dry run: would <formatted>" at LOG_INFO
+ * and return true: the caller skips the step. Otherwise return false.
+ */
+bool xhp_dry(xhp_ctx *ctx, bool dry_run, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Monotonic clock in microseconds. */
+uint64_t xhp_now_us(void);
+/* The context's timeout from @now_us (saturating, never wrapping). */
+uint64_t xhp_deadline_from(const xhp_ctx *ctx, uint64_t now_us);
+/* Start an operation's deadline from the context's timeout. */
+void xhp_deadline_start(xhp_ctx *ctx);
+/* Milliseconds left (>= 0), or -1 when no operation deadline is set. */
+int xhp_deadline_left_ms(const xhp_ctx *ctx);
+bool xhp_deadline_passed(const xhp_ctx *ctx);
+
+/* Cleanup helpers for __attribute__((cleanup)). */
+static inline void xhp_freep(void *p)
+{
+	free(*(void **)p);
+}
+#define _cleanup_free_ __attribute__((cleanup(xhp_freep)))
+
+/* Hand a pointer over: return it and clear the variable. */
+#define TAKE_PTR(p)                       \
+	({                                \
+		__typeof__(p) _tp_ = (p); \
+		(p) = NULL;               \
+		_tp_;                     \
+	})
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif /* XHP_INTERNAL_H */

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Error messages on the context, logging through the caller's callback.
+ * An error the library returns is not logged: the caller has it (the
+ * return value and xhp_ctx_last_error()) and decides what to say.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+static void emit(xhp_ctx *ctx, int priority, const char *msg)
+{
+	if (ctx->log_fn && priority <= ctx->log_priority)
+		ctx->log_fn(ctx->log_userdata, priority, msg);
+}
+
+int xhp_err(xhp_ctx *ctx, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (errnum < 0)
+		errnum = -errnum;
+	if (errnum == 0)
+		errnum = EIO;
+	if (!ctx)
+		return -errnum;
+	va_start(ap, fmt);
+	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+	va_end(ap);
+	return -errnum;
+}
+
+void xhp_log(xhp_ctx *ctx, int priority, const char *fmt, ...)
+{
+	char buf[XHP_ERR_MAX];
+	va_list ap;
+
+	if (!ctx || !ctx->log_fn || priority > ctx->log_priority)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	emit(ctx, priority, buf);
+}
+
+bool xhp_dry(xhp_ctx *ctx, bool dry_run, const char *fmt, ...)
+{
+	static const char prefix[] = "dry run: would ";
+	char buf[XHP_ERR_MAX];
+	va_list ap;
+
+	if (!dry_run)
+		return false;
+	if (!ctx || !ctx->log_fn || LOG_INFO > ctx->log_priority)
+		return true;
+	memcpy(buf, prefix, sizeof(prefix));
+	va_start(ap, fmt);
+	vsnprintf(buf + sizeof(prefix) - 1, sizeof(buf) - sizeof(prefix) + 1,
+		  fmt, ap);
+	va_end(ap);
+	emit(ctx, LOG_INFO, buf);
+	return true;
+}
+
+void xhp_clear_error(xhp_ctx *ctx)
+{
+	ctx->err[0] = '\0';
+}
+
+uint64_t xhp_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t xhp_deadline_from(const xhp_ctx *ctx, uint64_t now_us)
+{
+	uint64_t us = ctx->timeout_ms * 1000u; /* set_timeout bounds it */
+
+	return us > UINT64_MAX - now_us ? UINT64_MAX : now_us + us;
+}
+
+void xhp_deadline_start(xhp_ctx *ctx)
+{
+	ctx->deadline_us = xhp_deadline_from(ctx, xhp_now_us());
+}
+
+int xhp_deadline_left_ms(const xhp_ctx *ctx)
+{
+	uint64_t now;
+
+	if (!ctx->deadline_us)
+		return -1;
+	now = xhp_now_us();
+	if (now >= ctx->deadline_us)
+		return 0;
+	if ((ctx->deadline_us - now) / 1000u > INT32_MAX)
+		return INT32_MAX;
+	return (int)((ctx->deadline_us - now + 999u) / 1000u);
+}
+
+bool xhp_deadline_passed(const xhp_ctx *ctx)
+{
+	return ctx->deadline_us && xhp_now_us() >= ctx->deadline_us;
+}

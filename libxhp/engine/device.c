@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Running a personality (personality.h): Xen's combination rules, the
+ * deadline, the settings, the undo journal, the report and the result.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "personality.h"
+#include "util.h"
+
+static const struct xhp_personality *const personalities[] = {
+	&xhp_personality_vif_bridge,
+	&xhp_personality_vif_openvswitch,
+	&xhp_personality_vif_route,
+	&xhp_personality_block,
+};
+
+/* The first version of xhp_device_opts ends with settings. */
+#define OPTS_SIZE_V1 (offsetof(xhp_device_opts, settings) + sizeof(void *))
+#define OPTS_FLAGS (XHP_DEVICE_DRY_RUN | XHP_DEVICE_NO_REPORT)
+
+XHP_EXPORT const char *xhp_device_personality_at(unsigned int index)
+{
+	if (index >= ARRAY_SIZE(personalities))
+		return NULL;
+	return personalities[index]->name;
+}
+
+static const struct xhp_personality *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(personalities); i++)
+		if (!strcmp(personalities[i]->name, name))
+			return personalities[i];
+	return NULL;
+}
+
+XHP_EXPORT int xhp_device_uses_setting(const char *personality, const char *key)
+{
+	const struct xhp_personality *p;
+	const char *const *k;
+
+	if (!personality || !key)
+		return -EINVAL;
+	p = find(personality);
+	if (!p || !xhp_setting_def_find(key, strlen(key)))
+		return -EINVAL;
+	for (k = p->settings; k && *k; k++)
+		if (!strcmp(*k, key))
+			return 1;
+	return 0;
+}
+
+int xhp_op_put(struct xhp_op *op, const char *key, const char *value)
+{
+	char *v;
+
+	if (op->n_keys >= XHP_OP_KEYS_MAX)
+		return -E2BIG;
+	v = strdup(value);
+	if (!v)
+		return -ENOMEM;
+	op->key_values[op->n_keys] = v;
+	op->keys[op->n_keys].key = key;
+	op->keys[op->n_keys].value = v;
+	op->n_keys++;
+	return 0;
+}
+
+static void op_done(struct xhp_op *op)
+{
+	size_t i;
+
+	for (i = 0; i < op->n_keys; i++)
+		free(op->key_values[i]);
+	op->n_keys = 0;
+	xhp_op_settings_free(op);
+}
+
+/* Let the personality's state go, once nothing in the journal needs it. */
+static void release_priv(struct xhp_op *op)
+{
+	if (op->priv && op->p->release)
+		op->p->release(op->priv);
+	op->priv = NULL;
+}
+
+/*
+ * The add and its report; a failure of either replays the journal. The
+ * lock the add may hold is released after the report, before the undo.
+ */
+static int add(struct xhp_op *op)
+{
+	int r;
+
+	r = op->p->add(op);
+	if (r >= 0)
+		r = xhp_report_success(op);
+	op->lock = xhp_lock_release(op->lock);
+	if (r < 0)
+		xhp_journal_replay(&op->journal);
+	else
+		xhp_journal_forget(&op->journal);
+	return r;
+}
+
+static int run(struct xhp_op *op)
+{
+	const xhp_request *req = op->req;
+	bool is_add = req->action == XHP_ACTION_ADD ||
+		      req->action == XHP_ACTION_ONLINE;
+	xhp_result *res = op->res;
+	int r;
+
+	xhp_info(op->ctx, "%s %s %s (%s)", op->p->name,
+		 xhp_request_action_to_string(req->action),
+		 req->device ? req->device :
+			       xhp_request_kind_to_string(req->kind),
+		 req->backend_path ? req->backend_path : "no backend");
+	r = xhp_op_resolve_settings(op);
+	if (r >= 0)
+		r = is_add ? add(op) : op->p->remove(op);
+	op->lock = xhp_lock_release(op->lock);
+	xhp_journal_forget(&op->journal); /* a remove records nothing */
+	release_priv(op);
+	if (r >= 0) {
+		res->status =
+			is_add && xhp_report_connects(req->kind, req->action) ?
+				XHP_STATUS_CONNECTED :
+				XHP_STATUS_NONE;
+		return 0;
+	}
+	res->status = op->fail_status ? op->fail_status : XHP_STATUS_ERROR;
+	if (!op->ctx->err[0])
+		xhp_err(op->ctx, r, "%s %s failed: %s", op->p->name,
+			xhp_request_action_to_string(req->action),
+			strerror(-r));
+	xhp_result_set_message(res, op->ctx->err);
+	if (!op->dry_run && op->report) {
+		struct xhp_err_saved saved;
+
+		/* The run's error stays the context's; a report that could
+		 * not be written (a backend that is gone) is logged. */
+		xhp_err_save(op->ctx, &saved);
+		if (xhp_report_failure(op->ctx, req->backend_path, res->status,
+				       saved.msg) < 0)
+			xhp_log(op->ctx, LOG_WARNING,
+				"could not report the failure to xenstore: %s",
+				op->ctx->err);
+		xhp_err_restore(op->ctx, &saved);
+	}
+	return r;
+}
+
+/* Check @opts and apply it to @op. */
+static int apply_opts(xhp_ctx *ctx, struct xhp_op *op,
+		      const xhp_device_opts *opts, uint64_t *timeout_ms)
+{
+	if (!opts)
+		return 0;
+	if (opts->size < OPTS_SIZE_V1 || (opts->flags & ~OPTS_FLAGS))
+		return xhp_err(ctx, EINVAL,
+			       "bad xhp_device_opts: size %zu (at least "
+			       "%zu), flags 0x%x",
+			       opts->size, (size_t)OPTS_SIZE_V1, opts->flags);
+	if (opts->flags & XHP_DEVICE_DRY_RUN)
+		op->dry_run = true;
+	if (opts->flags & XHP_DEVICE_NO_REPORT)
+		op->report = false;
+	if (opts->timeout_ms > UINT64_MAX / 1000)
+		return xhp_err(ctx, EINVAL, "timeout too large");
+	if (opts->timeout_ms)
+		*timeout_ms = opts->timeout_ms;
+	if (opts->settings) {
+		op->caller = opts->settings;
+		op->xenstore = false;
+	}
+	return 0;
+}
+
+XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
+				  const xhp_request *req,
+				  const xhp_device_opts *opts,
+				  xhp_result **ret_result)
+{
+	struct xhp_op op = { .ctx = ctx, .req = req };
+	uint64_t start, timeout_ms, saved_timeout;
+	char q[XHP_QUOTE_MAX];
+	int r;
+
+	if (!ctx || !personality || !req)
+		return -EINVAL;
+	xhp_clear_error(ctx);
+	start = xhp_now_us();
+	op.p = find(personality);
+	if (!op.p)
+		return xhp_err(ctx, EINVAL, "unknown personality '%s'",
+			       xhp_quote(q, personality));
+	if (!(op.p->kinds & (1u << req->kind)))
+		return xhp_err(ctx, EINVAL, "%s does not handle %s devices",
+			       op.p->name,
+			       xhp_request_kind_to_string(req->kind));
+	op.dry_run = ctx->dry_run;
+	op.report = req->backend_path != NULL;
+	op.xenstore = req->backend_path != NULL;
+	timeout_ms = ctx->timeout_ms;
+	r = apply_opts(ctx, &op, opts, &timeout_ms);
+	if (r < 0)
+		return r;
+	if (!req->backend_path && !op.caller)
+		return xhp_err(ctx, EINVAL,
+			       "%s: a request without a backend path needs "
+			       "the caller's settings (xhp_device_opts)",
+			       op.p->name);
+	op.res = xhp_result_new();
+	if (!op.res)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	xhp_journal_init(&op.journal, ctx, op.dry_run);
+	if (req->noop) {
+		xhp_debug(ctx, "%s: nothing to do for %s of a %s device",
+			  op.p->name, xhp_request_action_to_string(req->action),
+			  xhp_request_kind_to_string(req->kind));
+		r = 0;
+	} else {
+		saved_timeout = ctx->timeout_ms;
+		ctx->timeout_ms = timeout_ms;
+		xhp_deadline_start(ctx);
+		r = run(&op);
+		ctx->deadline_us = 0;
+		ctx->timeout_ms = saved_timeout;
+	}
+	op_done(&op);
+	op.res->exit_code = r < 0 ? 1 : 0;
+	op.res->elapsed_us = xhp_now_us() - start;
+	if (ret_result)
+		*ret_result = op.res;
+	else
+		xhp_result_free(op.res);
+	return r;
+}
+
+XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,
+			      const xhp_request *req, xhp_result **ret_result)
+{
+	return xhp_device_run_ext(ctx, personality, req, NULL, ret_result);
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The report policy, the one place that decides what a run writes under
+ * its backend:
+ *
+ *   success of online (vif) or add (vbd, vbd3): the personality's keys
+ *     (block: physical-device, physical-device-path, node, diskseq) and
+ *     hotplug-status=connected; hotplug-error removed
+ *   success of add (tap): the keys only, hotplug-error removed (netback
+ *     waits for the vif's connected, never the tap's: as Xen's scripts)
+ *   success of offline/remove: nothing
+ *   failure: hotplug-error=<message>, hotplug-status=error (or busy)
+ *
+ * always in ONE transaction that first checks the backend directory still
+ * exists: a report never creates a backend (a missing one is -ENOENT and
+ * nothing is written). Nothing is written in a dry run or when the run's
+ * sink is the result only.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "personality.h"
+#include "util.h"
+
+bool xhp_report_connects(int kind, int action)
+{
+	switch (kind) {
+	case XHP_KIND_VIF:
+		return action == XHP_ACTION_ONLINE;
+	case XHP_KIND_VBD:
+	case XHP_KIND_VBD3:
+		return action == XHP_ACTION_ADD;
+	default:
+		return false;
+	}
+}
+
+int xhp_report_success(struct xhp_op *op)
+{
+	struct xhp_kv kv[XHP_OP_KEYS_MAX + 2];
+	size_t i, n = 0;
+	int r;
+
+	for (i = 0; i < op->n_keys; i++) {
+		kv[n++] = op->keys[i];
+		r = xhp_result_put(op->res, op->keys[i].key, op->keys[i].value);
+		if (r < 0)
+			return xhp_err(op->ctx, r, "out of memory");
+	}
+	if (op->dry_run || !op->report || op->unchanged)
+		return 0;
+	kv[n++] = (struct xhp_kv){ "hotplug-error", NULL };
+	if (xhp_report_connects(op->req->kind, op->req->action))
+		kv[n++] = (struct xhp_kv){ "hotplug-status", "connected" };
+	return xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
+}
+
+int xhp_report_failure(xhp_ctx *ctx, const char *backend_path, int status,
+		       const char *message)
+{
+	char line[XHP_ERR_MAX];
+	struct xhp_kv kv[2] = {
+		{ "hotplug-error", line },
+		{ "hotplug-status", xhp_result_status_to_string(status) },
+	};
+
+	/* The message may carry text from elsewhere (an OVSDB error, a
+	 * helper's own hotplug-error): one line of it. */
+	snprintf(line, sizeof(line), "%s", message);
+	xhp_one_line(line);
+	return xhp_xs_write_keys(ctx, backend_path, kv, 2);
+}
+
+XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
+				 int status, const char *message)
+{
+	struct xhp_kv kv[2];
+	unsigned int domid, devid;
+	char type[8];
+	int r;
+
+	if (!ctx || !backend_path || !xhp_result_status_to_string(status) ||
+	    (status == XHP_STATUS_CONNECTED && message) ||
+	    ((status == XHP_STATUS_ERROR || status == XHP_STATUS_BUSY) &&
+	     !message))
+		return -EINVAL;
+	xhp_clear_error(ctx);
+	/* A newline would forge a line wherever the message is shown. */
+	if (message && !xhp_is_one_line(message))
+		return xhp_err(ctx, EINVAL,
+			       "hotplug-error message holds a control "
+			       "character (a newline?)");
+	r = xhp_backend_path_parse(ctx, backend_path, type, &domid, &devid);
+	if (r < 0)
+		return r;
+	switch (status) {
+	case XHP_STATUS_NONE:
+		kv[0] = (struct xhp_kv){ "hotplug-error", NULL };
+		kv[1] = (struct xhp_kv){ "hotplug-status", NULL };
+		break;
+	case XHP_STATUS_CONNECTED:
+		kv[0] = (struct xhp_kv){ "hotplug-error", NULL };
+		kv[1] = (struct xhp_kv){ "hotplug-status", "connected" };
+		break;
+	default:
+		return xhp_report_failure(ctx, backend_path, status, message);
+	}
+	return xhp_xs_write_keys(ctx, backend_path, kv, 2);
+}

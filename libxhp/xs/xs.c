@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The xenstore key contract over the real libxenstore. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fault.h"
+#include "request.h"
+#include "sigpipe.h"
+#include "util.h"
+#include "xs.h"
+
+#define XS_TX_RETRIES 16
+
+int xhp_xs_open(xhp_ctx *ctx)
+{
+	const char *sock;
+	int probe;
+
+	/*
+	 * After a timeout, a fresh connection, but not within the operation
+	 * that timed out (its deadline is gone: it must fail fast).
+	 */
+	if (ctx->xs && ctx->xs_sock.dead &&
+	    (!ctx->deadline_us || ctx->deadline_us != ctx->xs_sock.dead_op))
+		xhp_xs_close(ctx);
+	if (ctx->xs)
+		return 0;
+	probe = xhp_xs_sock_probe();
+	if (xhp_fault(ctx, XHP_FAULT_XS, "xs_open") == 0)
+		ctx->xs = xs_open(0);
+	if (ctx->xs)
+		xhp_xs_sock_adopt(ctx, probe);
+	if (!ctx->xs) {
+		int e0 = errno ? errno : EIO;
+		/* Not -ENOENT: callers take that for "key missing". */
+		int e = e0 == ENOENT ? ECONNREFUSED : e0;
+
+		sock = secure_getenv("XENSTORED_PATH");
+		return xhp_err(ctx, e, "cannot connect to xenstore%s%s%s: %s",
+			       sock ? " at " : "", sock ? sock : "",
+			       sock ? "" : " (is xenstored running?)",
+			       strerror(e0));
+	}
+	return 0;
+}
+
+void xhp_xs_close(xhp_ctx *ctx)
+{
+	if (ctx->xs) {
+		xs_close(ctx->xs);
+		ctx->xs = NULL;
+	}
+	ctx->xs_sock = (struct xhp_xs_sock){ .fd = -1 };
+}
+
+/* Ask the seam about "<call> <path>". */
+static int seam(xhp_ctx *ctx, xs_transaction_t t, const char *call,
+		const char *path)
+{
+	char step[XHP_FAULT_STEP_MAX];
+
+	if (__builtin_expect(!ctx->fault, 1))
+		return 0;
+	snprintf(step, sizeof(step), "%s%s%s", call, path ? " " : "",
+		 path ? path : "");
+	return xhp_fault_check(
+		ctx, t == XBT_NULL ? XHP_FAULT_XS : XHP_FAULT_XS_TX, step);
+}
+
+char *xhp_xs_raw_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      unsigned int *len)
+{
+	uint64_t t0;
+	char *v;
+
+	if (seam(ctx, t, "xs_read", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
+		return NULL;
+	v = XHP_NO_SIGPIPE(xs_read(ctx->xs, t, path, len));
+	if (!v)
+		xhp_xs_sock_failed(ctx, t0);
+	return v;
+}
+
+bool xhp_xs_raw_write(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      const char *value, unsigned int len)
+{
+	uint64_t t0;
+
+	if (seam(ctx, t, "xs_write", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
+		return false;
+	if (XHP_NO_SIGPIPE(xs_write(ctx->xs, t, path, value, len)))
+		return true;
+	xhp_xs_sock_failed(ctx, t0);
+	return false;
+}
+
+bool xhp_xs_raw_rm(xhp_ctx *ctx, xs_transaction_t t, const char *path)
+{
+	uint64_t t0;
+
+	if (seam(ctx, t, "xs_rm", path) < 0 || xhp_xs_sock_arm(ctx, &t0) < 0)
+		return false;
+	if (XHP_NO_SIGPIPE(xs_rm(ctx->xs, t, path)))
+		return true;
+	xhp_xs_sock_failed(ctx, t0);
+	return false;
+}
+
+char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+			    unsigned int *num)
+{
+	uint64_t t0;
+	char **v;
+
+	if (seam(ctx, t, "xs_directory", path) < 0 ||
+	    xhp_xs_sock_arm(ctx, &t0) < 0)
+		return NULL;
+	v = XHP_NO_SIGPIPE(xs_directory(ctx->xs, t, path, num));
+	if (!v)
+		xhp_xs_sock_failed(ctx, t0);
+	return v;
+}
+
+xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx)
+{
+	xs_transaction_t t;
+	uint64_t t0;
+
+	if (seam(ctx, XBT_NULL, "xs_transaction_start", NULL) < 0 ||
+	    xhp_xs_sock_arm(ctx, &t0) < 0)
+		return XBT_NULL;
+	t = XHP_NO_SIGPIPE(xs_transaction_start(ctx->xs));
+	if (t == XBT_NULL)
+		xhp_xs_sock_failed(ctx, t0);
+	return t;
+}
+
+bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort)
+{
+	/* An abort's outcome is never looked at: not a step. */
+	uint64_t t0;
+
+	if (!abort && seam(ctx, t, "xs_transaction_end", NULL) < 0)
+		return false;
+	if (xhp_xs_sock_arm(ctx, &t0) < 0)
+		return false;
+	if (XHP_NO_SIGPIPE(xs_transaction_end(ctx->xs, t, abort)))
+		return true;
+	xhp_xs_sock_failed(ctx, t0);
+	return false;
+}
+
+int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret)
+{
+	char q[XHP_QUOTE_MAX];
+	unsigned int len;
+	char *v;
+	int r;
+
+	r = xhp_xs_open(ctx);
+	if (r < 0)
+		return r;
+	v = xhp_xs_raw_read(ctx, t, path, &len);
+	if (!v) {
+		int e = errno ? errno : EIO;
+
+		if (e == ENOENT || e == EAGAIN)
+			return -e;
+		return xhp_err(ctx, e, "cannot read xenstore %s: %s",
+			       xhp_quote(q, path), strerror(e));
+	}
+	if (strlen(v) != len) {
+		free(v);
+		return xhp_err(ctx, EINVAL, "xenstore %s holds a NUL byte",
+			       path);
+	}
+	*ret = v;
+	return 0;
+}
+
+int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
+		    char **ret)
+{
+	char path[XENSTORE_ABS_PATH_MAX];
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", backend, key);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return xhp_err(ctx, ENAMETOOLONG, "xenstore path too long");
+	return xhp_xs_read(ctx, XBT_NULL, path, ret);
+}
+
+int xhp_xs_transact(xhp_ctx *ctx,
+		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
+		    void *ud)
+{
+	int attempt, r;
+
+	r = xhp_xs_open(ctx);
+	if (r < 0)
+		return r;
+	for (attempt = 0; attempt < XS_TX_RETRIES; attempt++) {
+		xs_transaction_t t = xhp_xs_raw_tx_start(ctx);
+
+		if (t == XBT_NULL)
+			return xhp_err(ctx, errno ? errno : EIO,
+				       "cannot start a xenstore transaction: "
+				       "%s",
+				       strerror(errno ? errno : EIO));
+		r = fn(ctx, t, ud);
+		if (r < 0) {
+			xhp_xs_raw_tx_end(ctx, t, true);
+			if (r != -EAGAIN)
+				return r;
+			continue;
+		}
+		if (xhp_xs_raw_tx_end(ctx, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return xhp_err(ctx, errno ? errno : EIO,
+				       "cannot commit a xenstore transaction: "
+				       "%s",
+				       strerror(errno ? errno : EIO));
+		xhp_debug(ctx, "xenstore transaction conflict, retry %d",
+			  attempt + 1);
+		if (xhp_deadline_passed(ctx))
+			break;
+	}
+	return xhp_err(ctx, EAGAIN,
+		       "xenstore transaction kept conflicting (%d attempts)",
+		       attempt);
+}
+
+struct write_keys {
+	const char *base;
+	const struct xhp_kv *kv;
+	size_t n;
+};
+
+static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	const struct write_keys *w = ud;
+	char path[XENSTORE_ABS_PATH_MAX];
+	unsigned int len;
+	char *dir;
+	size_t i;
+
+	/* Never create the directory: it must exist in this transaction. */
+	dir = xhp_xs_raw_read(ctx, t, w->base, &len);
+	if (!dir) {
+		int e = errno ? errno : EIO;
+
+		if (e == EAGAIN)
+			return -EAGAIN;
+		if (e == ENOENT)
+			return xhp_err(ctx, ENOENT,
+				       "%s does not exist in xenstore: "
+				       "nothing written",
+				       w->base);
+		return xhp_err(ctx, e, "cannot read xenstore %s: %s", w->base,
+			       strerror(e));
+	}
+	free(dir);
+
+	for (i = 0; i < w->n; i++) {
+		int n = snprintf(path, sizeof(path), "%s/%s", w->base,
+				 w->kv[i].key);
+		bool ok;
+
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return xhp_err(ctx, ENAMETOOLONG,
+				       "xenstore path too long");
+		if (w->kv[i].value)
+			ok = xhp_xs_raw_write(
+				ctx, t, path, w->kv[i].value,
+				(unsigned int)strlen(w->kv[i].value));
+		else
+			ok = xhp_xs_raw_rm(ctx, t, path) || errno == ENOENT;
+		if (!ok) {
+			int e = errno ? errno : EIO;
+
+			if (e == EAGAIN)
+				return -EAGAIN;
+			return xhp_err(ctx, e, "cannot write xenstore %s: %s",
+				       path, strerror(e));
+		}
+	}
+	return 0;
+}
+
+int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
+		      size_t n)
+{
+	struct write_keys w = { base, kv, n };
+
+	return xhp_xs_transact(ctx, write_keys_tx, &w);
+}
+
+int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value)
+{
+	int r = xhp_xs_open(ctx);
+
+	if (r < 0)
+		return r;
+	if (!xhp_xs_raw_write(ctx, XBT_NULL, path, value,
+			      (unsigned int)strlen(value)))
+		return xhp_err(ctx, errno ? errno : EIO,
+			       "cannot write xenstore %s: %s", path,
+			       strerror(errno ? errno : EIO));
+	return 0;
+}
+
+int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
+		   char **ret_uuid)
+{
+	char path[XENSTORE_ABS_PATH_MAX];
+	_cleanup_free_ char *vm = NULL;
+	char *name = NULL, *uuid = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+	r = xhp_xs_read(ctx, XBT_NULL, path, &vm);
+	if (r == 0 && vm[0] == '/' && strlen(vm) + 6 >= sizeof(path))
+		return xhp_err(ctx, ENAMETOOLONG,
+			       "/local/domain/%u/vm names a path that is too "
+			       "long",
+			       domid);
+	if (r == 0 && vm[0] == '/') {
+		snprintf(path, sizeof(path), "%s/name", vm);
+		r = xhp_xs_read(ctx, XBT_NULL, path, &name);
+		if (r < 0 && r != -ENOENT)
+			return r;
+		snprintf(path, sizeof(path), "%s/uuid", vm);
+		r = xhp_xs_read(ctx, XBT_NULL, path, &uuid);
+		if (r < 0 && r != -ENOENT) {
+			free(name);
+			return r;
+		}
+	} else if (r < 0 && r != -ENOENT) {
+		return r;
+	}
+	*ret_name = name;
+	*ret_uuid = uuid;
+	return 0;
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The xenstore key contract over the real libxenstore.
+ *
+ * Trust: only the backend directory (written by the toolstack in the
+ * driver domain, not writable by the guest) and the /local/domain/<id>/vm
+ * pointer chain (written by libxl, read-only to the guest) are read for
+ * decisions. Nothing under /local/domain/<guest>/device is read for a
+ * decision: vif-bridge writes the frontend mtu key and reads its old value
+ * only to put it back on undo.
+ */
+#ifndef XHP_XS_H
+#define XHP_XS_H
+
+#include <xenstore.h>
+
+#include "internal.h"
+
+/* Connect through xs_open(0) (honours XENSTORED_PATH) on first use. */
+int xhp_xs_open(xhp_ctx *ctx);
+void xhp_xs_close(xhp_ctx *ctx);
+
+/*
+ * Read @path in transaction @t (XBT_NULL: none). *ret is a NUL-terminated
+ * copy, caller frees. Returns -ENOENT when the node is missing, -EINVAL if
+ * the value holds a NUL byte, or another negative errno (with a message).
+ */
+int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret);
+
+/* Read <backend>/<key>; -ENOENT when missing. */
+int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
+		    char **ret);
+
+/* One key=value written under the backend path (value NULL: remove). */
+struct xhp_kv {
+	const char *key;
+	const char *value;
+};
+
+/*
+ * Write the keys in ONE transaction, retried on EAGAIN (bounded), that
+ * first checks that @base exists: a missing @base is -ENOENT with a
+ * message, and nothing is written (a backend or frontend directory is
+ * never created).
+ * @base: directory the keys are relative to.
+ */
+int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
+		      size_t n);
+
+/* Write one node (outside any transaction). */
+int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
+
+/*
+ * Run @fn inside a transaction, committing at the end; on EAGAIN start
+ * over (at most 16 times, within the deadline). @fn returns < 0 to abort.
+ */
+int xhp_xs_transact(xhp_ctx *ctx,
+		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
+		    void *ud);
+
+/*
+ * The raw libxenstore calls on the context's connection (open first),
+ * through the fault seam (fault.h); same results as xs_read() etc.:
+ * NULL/false/XBT_NULL with errno set. Use these, never xs_*() directly.
+ */
+char *xhp_xs_raw_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      unsigned int *len);
+bool xhp_xs_raw_write(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		      const char *value, unsigned int len);
+bool xhp_xs_raw_rm(xhp_ctx *ctx, xs_transaction_t t, const char *path);
+char **xhp_xs_raw_directory(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+			    unsigned int *num);
+xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx);
+bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort);
+
+/*
+ * Deadlines for the calls on the connection (xs_sock.c). Before
+ * xs_open(): xhp_xs_sock_probe() (the lowest free descriptor); after it:
+ * xhp_xs_sock_adopt(ctx, probe). Around each call: xhp_xs_sock_arm()
+ * (-1 with errno ETIMEDOUT when an earlier call timed out: make no call),
+ * and on failure xhp_xs_sock_failed() (turns errno into ETIMEDOUT when
+ * the call timed out).
+ */
+int xhp_xs_sock_probe(void);
+void xhp_xs_sock_adopt(xhp_ctx *ctx, int fd);
+int xhp_xs_sock_arm(xhp_ctx *ctx, uint64_t *ret_start);
+void xhp_xs_sock_failed(xhp_ctx *ctx, uint64_t start_us);
+
+/* /local/domain/<domid>/vm -> <vm>/name and <vm>/uuid (NULL if absent). */
+int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
+		   char **ret_uuid);
+
+#endif /* XHP_XS_H */
