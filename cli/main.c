@@ -140,6 +140,49 @@ static void print_kv(const char *k, const char *v)
 	printf("%s=%s\n", k, v ? v : "");
 }
 
+/* The variables of the protocol: no personality "uses" them as settings. */
+static int is_protocol_var(const char *k)
+{
+	static const char *const vars[] = {
+		"XENBUS_PATH", "XENBUS_TYPE", "XENBUS_BASE_PATH", "script",
+		"vif",	       "INTERFACE",   "type_if"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (!strcmp(k, vars[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Which personalities read the setting @k and which do not: a setting
+ * one does not use is said so, never dropped silently.
+ */
+static void print_use(const char *k)
+{
+	const char *p;
+	unsigned int i;
+	int any = 0;
+
+	if (is_protocol_var(k))
+		return;
+	if (xhp_device_uses_setting(xhp_device_personality_at(0), k) < 0) {
+		printf("setting.%s.note=not a setting of any personality: "
+		       "ignored\n",
+		       k);
+		return;
+	}
+	for (int used = 1; used >= 0; used--) {
+		printf("setting.%s.%s=", k, used ? "used_by" : "not_used_by");
+		any = 0;
+		for (i = 0; (p = xhp_device_personality_at(i)); i++)
+			if (xhp_device_uses_setting(p, k) == used)
+				printf("%s%s", any++ ? " " : "", p);
+		printf("\n");
+	}
+}
+
 static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 {
 	xhp_request *req;
@@ -161,8 +204,13 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	printf("domid=%u\ndevid=%u\n", xhp_request_domid(req),
 	       xhp_request_devid(req));
 	print_kv("device", xhp_request_device(req));
-	for (i = 0; xhp_request_setting_at(req, i, &k, &v) == 0; i++)
+	for (i = 0; xhp_request_setting_at(req, i, &k, &v) == 0; i++) {
 		printf("setting.%s=%s\n", k, v);
+		printf("setting.%s.source=%s\n", k,
+		       xhp_source_to_string(
+			       xhp_request_setting_source(req, k)));
+		print_use(k);
+	}
 	xhp_request_free(req);
 	return EXIT_OK;
 }
@@ -178,11 +226,17 @@ static void report_parse_failure(xhp_ctx *ctx)
 {
 	const char *path = getenv("XENBUS_PATH");
 	char msg[1024];
+	int r;
 
 	if (!path)
 		return;
 	snprintf(msg, sizeof(msg), "%s", xhp_ctx_last_error(ctx));
-	if (xhp_device_report(ctx, path, XHP_STATUS_ERROR, msg) < 0)
+	r = xhp_device_report_ext(ctx, path, XHP_STATUS_ERROR, msg,
+				  XHP_REPORT_UNLESS_CONNECTED);
+	/* A backend that is gone or a device that works: left alone. */
+	if (r == -ENOENT || r == -EALREADY)
+		cli_log(LOG_INFO, "not reported: %s", xhp_ctx_last_error(ctx));
+	else if (r < 0)
 		cli_log(LOG_WARNING,
 			"could not report the failure to xenstore: %s",
 			xhp_ctx_last_error(ctx));

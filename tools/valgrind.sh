@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 build=${1:-build-valgrind}
 
 # Plain build: valgrind and the sanitizers do not mix.
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DXHP_SANITIZE=OFF >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DXHP_SANITIZE=OFF \
+	-DXHP_WERROR=ON >/dev/null
 cmake --build "$build" -j2
 
 # Followed: the test and our CLI (and the test xenstored). Not followed:

@@ -62,12 +62,35 @@ XHP_EXPORT const char *xhp_device_personality_at(unsigned int index);
  * @backend_path: as in XENBUS_PATH; validated.
  * @message: one line: a control character (a newline, an escape) is
  *   refused, nothing is written.
- * Returns: 0, or -EINVAL (bad path, status or message), -ECONNREFUSED
- *   (no xenstore), or the errno of the failing xenstore call.
+ * The backend directory must exist: since 1.1 a missing one is -ENOENT
+ * and nothing is written (before, the write created it).
+ * Returns: 0, or -EINVAL (bad path, status or message), -ENOENT (no such
+ *   backend), -ECONNREFUSED (no xenstore), or the errno of the failing
+ *   xenstore call.
  * Since: 1.0
  */
 XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
 				 int status, const char *message);
+
+/* Flags of xhp_device_report_ext. */
+enum xhp_report_flags {
+	/* Write nothing when the device's hotplug-status is connected: for
+	 * a failure that says nothing about the device (a command line
+	 * that does not parse must not turn a working vif into an error). */
+	XHP_REPORT_UNLESS_CONNECTED = 1u << 0
+};
+
+/*
+ * xhp_device_report_ext: xhp_device_report() with @flags
+ * (enum xhp_report_flags), checked in the same transaction as the write.
+ * Returns: as xhp_device_report(); -EALREADY (message on @ctx) when
+ *   XHP_REPORT_UNLESS_CONNECTED and the device is connected: nothing is
+ *   written; -ENOENT when the backend does not exist (never created).
+ * Since: 1.1
+ */
+XHP_EXPORT int xhp_device_report_ext(xhp_ctx *ctx, const char *backend_path,
+				     int status, const char *message,
+				     unsigned int flags);
 
 /* Flags of xhp_device_opts. */
 enum xhp_device_flags {

@@ -65,31 +65,7 @@ void xhp_clear_error(xhp_ctx *ctx);
 bool xhp_dry(xhp_ctx *ctx, bool dry_run, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Monotonic clock in microseconds. */
-uint64_t xhp_now_us(void);
-/* The context's timeout from @now_us (saturating, never wrapping). */
-uint64_t xhp_deadline_from(const xhp_ctx *ctx, uint64_t now_us);
-/* Start an operation's deadline from the context's timeout. */
-void xhp_deadline_start(xhp_ctx *ctx);
-/* Milliseconds left (>= 0), or -1 when no operation deadline is set. */
-int xhp_deadline_left_ms(const xhp_ctx *ctx);
-bool xhp_deadline_passed(const xhp_ctx *ctx);
-
-/* Cleanup helpers for __attribute__((cleanup)). */
-static inline void xhp_freep(void *p)
-{
-	free(*(void **)p);
-}
-#define _cleanup_free_ __attribute__((cleanup(xhp_freep)))
-
-/* Hand a pointer over: return it and clear the variable. */
-#define TAKE_PTR(p)                       \
-	({                                \
-		__typeof__(p) _tp_ = (p); \
-		(p) = NULL;               \
-		_tp_;                     \
-	})
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#include "deadline.h"
+#include "macros.h"
 
 #endif /* XHP_INTERNAL_H */

@@ -7,7 +7,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "internal.h"
 
@@ -68,43 +67,4 @@ bool xhp_dry(xhp_ctx *ctx, bool dry_run, const char *fmt, ...)
 void xhp_clear_error(xhp_ctx *ctx)
 {
 	ctx->err[0] = '\0';
-}
-
-uint64_t xhp_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-uint64_t xhp_deadline_from(const xhp_ctx *ctx, uint64_t now_us)
-{
-	uint64_t us = ctx->timeout_ms * 1000u; /* set_timeout bounds it */
-
-	return us > UINT64_MAX - now_us ? UINT64_MAX : now_us + us;
-}
-
-void xhp_deadline_start(xhp_ctx *ctx)
-{
-	ctx->deadline_us = xhp_deadline_from(ctx, xhp_now_us());
-}
-
-int xhp_deadline_left_ms(const xhp_ctx *ctx)
-{
-	uint64_t now;
-
-	if (!ctx->deadline_us)
-		return -1;
-	now = xhp_now_us();
-	if (now >= ctx->deadline_us)
-		return 0;
-	if ((ctx->deadline_us - now) / 1000u > INT32_MAX)
-		return INT32_MAX;
-	return (int)((ctx->deadline_us - now + 999u) / 1000u);
-}
-
-bool xhp_deadline_passed(const xhp_ctx *ctx)
-{
-	return ctx->deadline_us && xhp_now_us() >= ctx->deadline_us;
 }

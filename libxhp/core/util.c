@@ -105,11 +105,6 @@ bool xhp_varname_valid(const char *s, size_t len)
 	return true;
 }
 
-bool xhp_streq(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
-
 static bool is_control(char c)
 {
 	return (unsigned char)c < 0x20 || c == 0x7f;

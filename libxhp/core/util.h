@@ -31,8 +31,6 @@ bool xhp_ifname_valid(const char *name);
 /* A shell variable name: [A-Za-z_][A-Za-z0-9_]*. */
 bool xhp_varname_valid(const char *s, size_t len);
 
-bool xhp_streq(const char *a, const char *b);
-
 /*
  * One line of text for hotplug-error and the log: no control byte
  * (< 0x20, 0x7f), so no newline to forge a line, no escape sequence.

@@ -74,12 +74,22 @@ int xhp_report_failure(xhp_ctx *ctx, const char *backend_path, int status,
 XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
 				 int status, const char *message)
 {
+	return xhp_device_report_ext(ctx, backend_path, status, message, 0);
+}
+
+XHP_EXPORT int xhp_device_report_ext(xhp_ctx *ctx, const char *backend_path,
+				     int status, const char *message,
+				     unsigned int flags)
+{
+	static const struct xhp_kv connected = { "hotplug-status",
+						 "connected" };
 	struct xhp_kv kv[2];
 	unsigned int domid, devid;
 	char type[8];
 	int r;
 
 	if (!ctx || !backend_path || !xhp_result_status_to_string(status) ||
+	    (flags & ~(unsigned int)XHP_REPORT_UNLESS_CONNECTED) ||
 	    (status == XHP_STATUS_CONNECTED && message) ||
 	    ((status == XHP_STATUS_ERROR || status == XHP_STATUS_BUSY) &&
 	     !message))
@@ -103,7 +113,13 @@ XHP_EXPORT int xhp_device_report(xhp_ctx *ctx, const char *backend_path,
 		kv[1] = (struct xhp_kv){ "hotplug-status", "connected" };
 		break;
 	default:
-		return xhp_report_failure(ctx, backend_path, status, message);
+		kv[0] = (struct xhp_kv){ "hotplug-error", message };
+		kv[1] = (struct xhp_kv){ "hotplug-status",
+					 xhp_result_status_to_string(status) };
+		break;
 	}
+	if (flags & XHP_REPORT_UNLESS_CONNECTED)
+		return xhp_xs_write_keys_unless(ctx, backend_path, kv, 2,
+						&connected);
 	return xhp_xs_write_keys(ctx, backend_path, kv, 2);
 }

@@ -7,7 +7,6 @@
 
 const uint8_t xhp_link_dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-/* In a dry run, log the step and return true: the caller skips it. */
 void xhp_link_change_init(struct xhp_link_change *lc, xhp_ctx *ctx,
 			  struct xhp_nl *nl, struct xhp_link *dev, bool dry_run)
 {

@@ -97,8 +97,7 @@ struct addr_scan {
 	int family;
 	int ifindex;
 	/* what to look for */
-	enum scan_mode { SCAN_PRIMARY4, SCAN_GLOBAL6, SCAN_HAS } mode;
-	const struct xhp_rt_ip *want;
+	enum scan_mode { SCAN_PRIMARY4, SCAN_GLOBAL6 } mode;
 	/* result */
 	struct xhp_rt_ip found;
 	int rank; /* 0: nothing yet; higher is better */
@@ -130,17 +129,6 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 		    (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
 			break;
 		rank = flags & IFA_F_DEPRECATED ? 1 : 2;
-		break;
-	case SCAN_HAS:
-		if (memcmp(p, s->want->addr, (size_t)alen(s->family)))
-			break;
-		if (s->want->prefix >= 0 &&
-		    ifa->ifa_prefixlen != s->want->prefix)
-			break;
-		if (s->want->prefix < 0 && s->family == AF_INET &&
-		    ifa->ifa_prefixlen != 32)
-			break;
-		rank = 1;
 		break;
 	}
 	if (rank > s->rank) {
@@ -191,17 +179,6 @@ int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
 {
 	return addr_best(rt, ifindex, AF_INET6, SCAN_GLOBAL6, ret);
-}
-
-int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
-{
-	struct addr_scan s = { .family = ip->family,
-			       .ifindex = ifindex,
-			       .mode = SCAN_HAS,
-			       .want = ip };
-	int r = addr_dump(rt, &s);
-
-	return r < 0 ? r : s.rank > 0;
 }
 
 static struct nlmsghdr *addr_msg(struct xhp_rt *rt, uint16_t type,

@@ -51,12 +51,6 @@ int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
  * failed DAD, preferring one that is not deprecated. -ENOENT if none.
  */
 int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
-/*
- * Whether @ifindex has exactly @ip (address and prefix): 1 yes, 0 no.
- * With @ip->prefix < 0 any prefix matches; for AF_INET only prefix 32
- * addresses are looked at then (what vif-route adds).
- */
-int xhp_rt_addr_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
 /* Add @ip to @ifindex: 0 added, 1 it was there already. */
 int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
 /* Delete @ip from @ifindex: 0 deleted, -ENOENT it was not there. */

@@ -119,10 +119,8 @@ static int run_helper(struct xhp_op *op, const struct vbd *v,
 	if (is_xen_type(v->type) ||
 	    xhp_block_helper_find(op->req, v->type, helper, sizeof(helper)) < 0)
 		return 1;
-	if (op->dry_run) {
-		xhp_info(op->ctx, "dry run: would run %s %s", helper, command);
+	if (xhp_dry(op->ctx, op->dry_run, "run %s %s", helper, command))
 		return 0;
-	}
 	xhp_clear_error(op->ctx);
 	return xhp_block_helper_run(op->ctx, op->req, helper, command);
 }
@@ -830,11 +828,9 @@ static int remove_node(struct xhp_op *op, const struct vbd *v, const char *node,
 	r = read_proof(op, &p);
 	if (r < 0)
 		goto clear_bdev;
-	if (op->dry_run) {
-		xhp_info(op->ctx, "dry run: would detach %s if it is %s's",
-			 node, op->req->backend_path);
+	if (xhp_dry(op->ctx, op->dry_run, "detach %s if it is %s's", node,
+		    op->req->backend_path))
 		goto clear_bdev;
-	}
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
 	if (r < 0)
 		goto clear_bdev;
@@ -922,13 +918,10 @@ static int clear_marked(struct xhp_op *op, const struct xhp_bdev *b,
 					 idx, backing);
 			continue;
 		}
-		if (op->dry_run) {
-			xhp_info(op->ctx,
-				 "dry run: would detach /dev/loop%u (%s), "
-				 "left by an interrupted add of this backend",
-				 idx, backing);
+		if (xhp_dry(op->ctx, op->dry_run,
+			    "detach /dev/loop%u (%s), left by an interrupted add of this backend",
+			    idx, backing))
 			continue;
-		}
 		r = xhp_loop_detach_if(op->ctx, idx, judge_orphan, (void *)tag,
 				       why, sizeof(why));
 		if (r == 0)
@@ -952,13 +945,9 @@ static int remove_orphans(struct xhp_op *op, const struct vbd *v,
 	xhp_lock *lock = NULL;
 	int r;
 
-	if (op->dry_run) {
-		xhp_info(op->ctx,
-			 "dry run: would detach the loop devices "
-			 "marked %s",
-			 tag);
+	if (xhp_dry(op->ctx, op->dry_run, "detach the loop devices marked %s",
+		    tag))
 		return 0;
-	}
 	r = xhp_lock_acquire(op->ctx, "block", &lock);
 	if (r < 0)
 		return r;

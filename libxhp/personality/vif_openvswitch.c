@@ -799,10 +799,8 @@ static int dry_run_add(struct xhp_op *op, struct xhp_nl *nl, struct plan *p,
 		return r;
 	log_plan(op, p);
 	if (old)
-		xhp_info(op->ctx,
-			 "dry run: would replace the existing port %s "
-			 "(%s)",
-			 p->dev, old);
+		xhp_dry(op->ctx, true, "replace the existing port %s (%s)",
+			p->dev, old);
 	return 0;
 }
 

@@ -89,7 +89,6 @@ struct vr {
 	struct xhp_op *op;
 	xhp_ctx *ctx;
 	struct xhp_rt *rt;
-	bool add;
 	/* the vif */
 	struct xhp_vifname id; /* its names (vifname.h) */
 	xhp_lock *lock; /* the device's; NULL in a dry run */
@@ -183,6 +182,13 @@ static bool host_bits_set(const struct xhp_ip *e)
 
 	route_dst(e, &d);
 	return memcmp(d.addr, e->addr, sizeof(d.addr)) != 0;
+}
+
+/* An online or add (else an offline or remove). */
+static bool is_add(const struct vr *v)
+{
+	return v->op->req->action == XHP_ACTION_ONLINE ||
+	       v->op->req->action == XHP_ACTION_ADD;
 }
 
 /* The first @bits bits of @a and @b are the same. */
@@ -354,7 +360,7 @@ static int load_ip(struct vr *v)
 				       "the /%d prefix",
 				       xhp_rt_ip_str(&ip, true, s), e->prefix);
 		/* A remove still takes away what an older release added. */
-		r = v->add ? check_not_a_guest(v, e) : 0;
+		r = is_add(v) ? check_not_a_guest(v, e) : 0;
 		if (r < 0)
 			return r;
 		if (e->family == AF_INET)
@@ -540,11 +546,9 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 	struct vr_undo *u;
 	int old, r;
 
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would set net.ipv%c.conf.%s.%s=1",
-			 family == AF_INET ? '4' : '6', v->vif.name, name);
+	if (xhp_dry(v->ctx, v->op->dry_run, "set net.ipv%c.conf.%s.%s=1",
+		    family == AF_INET ? '4' : '6', v->vif.name, name))
 		return 0;
-	}
 	r = xhp_rt_sysctl_get(v->ctx, family, v->vif.name, name, &old);
 	if (r < 0)
 		return xhp_err(v->ctx, r,
@@ -578,10 +582,9 @@ static int add_address(struct vr *v)
 	if (!v->has_gw4)
 		return 0;
 	xhp_rt_ip_str(&v->gw4, true, s);
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would add address %s to %s", s, v->vif.name);
+	if (xhp_dry(v->ctx, v->op->dry_run, "add address %s to %s", s,
+		    v->vif.name))
 		return 0;
-	}
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
@@ -607,11 +610,10 @@ static int add_route(struct vr *v, size_t i)
 		xhp_rt_ip_str(&rt.src, false, s);
 	else
 		snprintf(s, sizeof(s), "none");
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would add route %s dev %s src %s metric %u",
-			 d, v->vif.name, s, rt.metric);
+	if (xhp_dry(v->ctx, v->op->dry_run,
+		    "add route %s dev %s src %s metric %u", d, v->vif.name, s,
+		    rt.metric))
 		return 0;
-	}
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
@@ -644,11 +646,9 @@ static int add_proxy(struct vr *v, size_t i)
 	if (!proxy_of(v, i, &ip))
 		return 0;
 	xhp_rt_ip_str(&ip, false, a);
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would add proxy neighbour %s on %s", a,
-			 v->gw);
+	if (xhp_dry(v->ctx, v->op->dry_run, "add proxy neighbour %s on %s", a,
+		    v->gw))
 		return 0;
-	}
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
@@ -914,13 +914,9 @@ static int remove_proxies(struct vr *v)
 				  a, v->gw);
 			continue;
 		}
-		if (v->op->dry_run) {
-			xhp_info(v->ctx,
-				 "would delete proxy neighbour %s "
-				 "on %s",
-				 a, v->gw);
+		if (xhp_dry(v->ctx, v->op->dry_run,
+			    "delete proxy neighbour %s on %s", a, v->gw))
 			continue;
-		}
 		r = xhp_rt_proxy_del(v->rt, v->gw_index, &ip);
 		if (r < 0 && r != -ENOENT)
 			xhp_err(v->ctx, r,
@@ -942,13 +938,10 @@ static int remove_routes(struct vr *v)
 	for (i = 0; i < v->n_ips; i++) {
 		route_of(v, i, &rt);
 		xhp_rt_ip_str(&rt.dst, true, a);
-		if (v->op->dry_run) {
-			xhp_info(v->ctx,
-				 "would delete route %s dev %s "
-				 "metric %u",
-				 a, v->vif.name, rt.metric);
+		if (xhp_dry(v->ctx, v->op->dry_run,
+			    "delete route %s dev %s metric %u", a, v->vif.name,
+			    rt.metric))
 			continue;
-		}
 		r = xhp_rt_route_del(v->rt, &rt);
 		if (r < 0 && r != -ENOENT)
 			xhp_err(v->ctx, r,
@@ -961,11 +954,9 @@ static int remove_routes(struct vr *v)
 	if (!v->has_gw4)
 		return first;
 	xhp_rt_ip_str(&v->gw4, true, a);
-	if (v->op->dry_run) {
-		xhp_info(v->ctx, "would delete address %s from %s", a,
-			 v->vif.name);
+	if (xhp_dry(v->ctx, v->op->dry_run, "delete address %s from %s", a,
+		    v->vif.name))
 		return first;
-	}
 	r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
 	if (r < 0 && r != -ENOENT)
 		xhp_err(v->ctx, r, "cannot delete address %s from %s: %s", a,
@@ -979,13 +970,10 @@ static int link_down(struct vr *v)
 	char saved[XHP_ERR_MAX];
 	int first = 0, r;
 
-	if (v->op->dry_run) {
-		xhp_info(v->ctx,
-			 "would reset proxy_arp/proxy_ndp of %s to the "
-			 "defaults and bring it down",
-			 v->vif.name);
+	if (xhp_dry(v->ctx, v->op->dry_run,
+		    "reset proxy_arp/proxy_ndp of %s to the defaults and bring it down",
+		    v->vif.name))
 		return 0;
-	}
 	/* The device may vanish under us: a missing sysctl is success. */
 	keep_first(v, &first, reset_sysctl(v, AF_INET, "proxy_arp"));
 	if (v->n_v6)
@@ -1035,7 +1023,7 @@ static void vr_free(void *priv)
 }
 
 /* The run's state (op->priv: the journal's entries point into it). */
-static int vr_init(struct xhp_op *op, bool add, struct vr **ret)
+static int vr_init(struct xhp_op *op, struct vr **ret)
 {
 	struct vr *v;
 	int r;
@@ -1047,7 +1035,6 @@ static int vr_init(struct xhp_op *op, bool add, struct vr **ret)
 	*ret = v;
 	v->op = op;
 	v->ctx = op->ctx;
-	v->add = add;
 	r = load_names(v);
 	if (r < 0)
 		return r;
@@ -1070,7 +1057,7 @@ static int route_add(struct xhp_op *op)
 	struct vr *v;
 	int r;
 
-	r = vr_init(op, true, &v);
+	r = vr_init(op, &v);
 	if (r >= 0)
 		r = gateway_find(v, true);
 	if (r >= 0)
@@ -1095,7 +1082,7 @@ static int route_remove(struct xhp_op *op)
 	struct vr *v;
 	int r;
 
-	r = vr_init(op, false, &v);
+	r = vr_init(op, &v);
 	if (r >= 0)
 		r = gateway_find(v, false);
 	if (r >= 0)

@@ -235,7 +235,37 @@ struct write_keys {
 	const char *base;
 	const struct xhp_kv *kv;
 	size_t n;
+	const struct xhp_kv *unless; /* NULL, or the guard (xs.h) */
 };
+
+/* The guard of xhp_xs_write_keys_unless: 1 when it holds. */
+static int guard_holds(xhp_ctx *ctx, xs_transaction_t t,
+		       const struct write_keys *w)
+{
+	char path[XENSTORE_ABS_PATH_MAX];
+	unsigned int len;
+	char *v;
+	int held;
+
+	snprintf(path, sizeof(path), "%s/%s", w->base, w->unless->key);
+	v = xhp_xs_raw_read(ctx, t, path, &len);
+	if (!v) {
+		int e = errno ? errno : EIO;
+
+		if (e == ENOENT)
+			return 0;
+		if (e == EAGAIN)
+			return -EAGAIN;
+		return xhp_err(ctx, e, "cannot read xenstore %s: %s", path,
+			       strerror(e));
+	}
+	held = !strcmp(v, w->unless->value);
+	free(v);
+	if (held)
+		return xhp_err(ctx, EALREADY, "%s is %s: nothing written", path,
+			       w->unless->value);
+	return 0;
+}
 
 static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 {
@@ -261,7 +291,12 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 			       strerror(e));
 	}
 	free(dir);
+	if (w->unless) {
+		int r = guard_holds(ctx, t, w);
 
+		if (r < 0)
+			return r;
+	}
 	for (i = 0; i < w->n; i++) {
 		int n = snprintf(path, sizeof(path), "%s/%s", w->base,
 				 w->kv[i].key);
@@ -291,7 +326,16 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
 		      size_t n)
 {
-	struct write_keys w = { base, kv, n };
+	struct write_keys w = { base, kv, n, NULL };
+
+	return xhp_xs_transact(ctx, write_keys_tx, &w);
+}
+
+int xhp_xs_write_keys_unless(xhp_ctx *ctx, const char *base,
+			     const struct xhp_kv *kv, size_t n,
+			     const struct xhp_kv *unless)
+{
+	struct write_keys w = { base, kv, n, unless };
 
 	return xhp_xs_transact(ctx, write_keys_tx, &w);
 }

@@ -47,6 +47,14 @@ struct xhp_kv {
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
 		      size_t n);
 
+/*
+ * xhp_xs_write_keys, unless <base>/<unless->key> holds unless->value in
+ * the same transaction: then -EALREADY with a message, nothing written.
+ */
+int xhp_xs_write_keys_unless(xhp_ctx *ctx, const char *base,
+			     const struct xhp_kv *kv, size_t n,
+			     const struct xhp_kv *unless);
+
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
 

@@ -69,7 +69,21 @@ static void test_parse_output(void **state)
 				    "backend_path=backend/vif/3/1\n"
 				    "xenbus_type=vif\ndomid=3\ndevid=1\n"
 				    "device=vif3.1\n"));
-	assert_non_null(strstr(out, "setting.bridge=xenbr1\n"));
+	assert_non_null(strstr(out, "setting.bridge=xenbr1\n"
+				    "setting.bridge.source=arguments\n"
+				    "setting.bridge.used_by=vif-bridge "
+				    "vif-openvswitch\n"
+				    "setting.bridge.not_used_by=vif-route "
+				    "block\n"));
+	free(out);
+	/* A setting nobody reads is said so, never dropped silently. */
+	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
+			     "mtu=1400", "frob=1", NULL),
+			 0);
+	assert_non_null(strstr(out, "setting.mtu.not_used_by=vif-openvswitch "
+				    "vif-route block\n"));
+	assert_non_null(strstr(out, "setting.frob.note=not a setting of any "
+				    "personality: ignored\n"));
 	free(out);
 	/* Shell syntax is data: nothing is evaluated; as a bridge name it
 	 * is refused by the bridge's parser, naming key, source and value. */
@@ -203,6 +217,21 @@ static void test_parse_failure_is_reported(void **state)
 	free(v);
 	v = xs_get("backend/vif/3/1/hotplug-error");
 	assert_non_null(strstr(v, "missing vif"));
+	free(v);
+	/* A connected device is left alone: an argument error says nothing
+	 * about it (checked in the write's transaction). */
+	xs_put("backend/vif/3/1/hotplug-status", "connected");
+	xs_put("backend/vif/3/1/hotplug-error", "");
+	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
+			     "type_if=vif", NULL),
+			 1);
+	assert_non_null(strstr(out, "missing vif"));
+	free(out);
+	v = xs_get("backend/vif/3/1/hotplug-status");
+	assert_string_equal(v, "connected");
+	free(v);
+	v = xs_get("backend/vif/3/1/hotplug-error");
+	assert_string_equal(v, "");
 	free(v);
 	xsd_stop(&xsd);
 	assert_true(xsd_exited_cleanly(&xsd));
