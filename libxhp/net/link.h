@@ -32,7 +32,8 @@ int xhp_link_set_mtu(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l,
  * Rename @l to @name (the kernel refuses while the link is up), setting
  * its alias to @alias in the same request when @alias is not NULL ("":
  * remove it). A vif renamed to its vifname carries its old name as alias,
- * so that a later run can tell it from another guest's link of that name.
+ * so that a later run can tell it from another guest's link of that name
+ * (vifname.h).
  * @l->name is left as it was: the caller updates it once the rename is
  * kept.
  */

@@ -63,11 +63,13 @@ int xhp_link_change_rename(struct xhp_link_change *lc, const char *name)
 	if (!strcmp(d->name, name))
 		return 0;
 	if (!xhp_dry(lc->ctx, lc->dry_run, "rename %s to %s", d->name, name)) {
+		/* The mark of vifname.h: the name the link had. */
 		r = xhp_link_rename(lc->ctx, lc->nl, d, name, d->name);
 		if (r < 0)
 			return r;
 		lc->renamed = true;
 	}
+	snprintf(d->alias, sizeof(d->alias), "%s", d->name);
 	snprintf(d->name, sizeof(d->name), "%s", name);
 	return 0;
 }
@@ -210,9 +212,13 @@ void xhp_link_change_undo(struct xhp_link_change *lc)
 		memcpy(d->addr, o->addr, 6);
 	if (lc->addrs.n)
 		undone(ctx, xhp_link_restore_addrs(ctx, nl, d, &lc->addrs));
+	/* The alias the link had ("" removes the mark), in the same
+	 * request: the name and the mark go back together. */
 	if (lc->renamed &&
-	    undone(ctx, xhp_link_rename(ctx, nl, d, o->name, "")))
+	    undone(ctx, xhp_link_rename(ctx, nl, d, o->name, o->alias))) {
 		memcpy(d->name, o->name, IFNAMSIZ);
+		memcpy(d->alias, o->alias, sizeof(d->alias));
+	}
 	if (lc->downed && undone(ctx, xhp_link_set_up(ctx, nl, d, true)))
 		d->flags |= IFF_UP;
 	lc->downed = lc->renamed = lc->mac_set = lc->mtu_set = false;

@@ -52,8 +52,9 @@ int xhp_link_change_down(struct xhp_link_change *lc);
 
 /*
  * Rename the link to @name, unless it is called that already, marking it
- * with its old name as alias (see xhp_link_rename(); the kernel refuses
- * while the link is up).
+ * with its old name as alias (the mark of vifname.h, in the same request;
+ * the kernel refuses while the link is up). The undo puts back the name
+ * and the alias the link had before.
  */
 int xhp_link_change_rename(struct xhp_link_change *lc, const char *name);
 
@@ -101,8 +102,9 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 
 /*
  * Reverse what the steps recorded, in reverse order: down (if brought
- * up or renamed), master, MTU, MAC, addresses, name (alias removed), up
- * (if brought down). Keeps going past a failure, logging each at LOG_WARNING
+ * up or renamed), master, MTU, MAC, addresses, name (with the alias the
+ * link had, or none), up (if brought down). Keeps going past a failure,
+ * logging each at LOG_WARNING
  * as "undo: ..."; the context's last error is left as it was (the first
  * error's message). Afterwards nothing is recorded any more.
  */

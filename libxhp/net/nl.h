@@ -58,7 +58,9 @@ struct xhp_link {
 	uint8_t addr[6];
 	bool has_addr;
 	char kind[16]; /* IFLA_INFO_KIND: "bridge", "tun", "veth" */
-	char alias[IFNAMSIZ]; /* IFLA_IFALIAS: a vif's name before rename */
+	/* IFLA_IFALIAS, whole (IFALIASZ, 256, with the NUL): a renamed
+	 * vif's mark (vifname.h), or whatever alias the link had. */
+	char alias[256];
 };
 
 /*

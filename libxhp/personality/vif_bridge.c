@@ -7,7 +7,9 @@
  * (tap: vifname-emu), MAC fe:ff:ff:ff:ff:ff, MTU (mtu key, else the
  * bridge's), enslave, VLANs, up, frontend mtu key (link_change.h). Every key is read and
  * checked before anything is changed; a failing step undoes the ones
- * before it. offline / remove: down, release; gone already is success.
+ * before it. offline / remove: down, release; gone already is success,
+ * and so is a vifname held by a link that is not this backend's (left
+ * alone). Which link is the device: vifname.h.
  *
  * Where this differs from Xen's script (on purpose):
  * - the frontend mtu key goes to /local/domain/<domid>/device/vif/<devid>
@@ -38,7 +40,8 @@ struct vb {
 	const xhp_request *req;
 	struct xhp_nl *nl;
 	bool tap;
-	char want[IFNAMSIZ]; /* the name the device ends up with */
+	struct xhp_vifname id; /* its names; id.want: the name it ends up with */
+	xhp_lock *lock; /* the device's (vifname.h); NULL in a dry run */
 	struct xhp_link dev; /* the device, as it is now */
 	struct xhp_link_change lc; /* what this run changed on it */
 	struct xhp_link br;
@@ -48,12 +51,12 @@ struct vb {
 	struct xhp_bridge_info bi;
 };
 
-/* want = vifname (tap: vifname-emu) from the backend, else the device. */
+/* The device's names (want: vifname, tap: vifname-emu, else the
+ * protocol's name), the request's device checked against them. */
 static int resolve_name(struct vb *vb)
 {
-	return xhp_vifname_resolve(vb->ctx, vb->req->device,
-				   xhp_op_setting(vb->op, "vifname"), vb->tap,
-				   vb->want);
+	return xhp_vifname_init(vb->ctx, vb->req,
+				xhp_op_setting(vb->op, "vifname"), &vb->id);
 }
 
 /* Find the device to plumb: by its name, or renamed by an earlier run. */
@@ -63,11 +66,10 @@ static int find_device(struct vb *vb)
 	bool rename;
 	int r;
 
-	r = xhp_vifname_find(vb->ctx, vb->nl, vb->req->device, vb->want,
-			     &vb->dev, &rename);
+	r = xhp_vifname_find(vb->ctx, vb->nl, &vb->id, &vb->dev, &rename);
 	if (r == -ENODEV)
 		return xhp_err(vb->ctx, ENODEV, "Could not find device %s",
-			       xhp_quote(q, vb->req->device));
+			       xhp_quote(q, vb->id.proto));
 	return r;
 }
 
@@ -193,7 +195,7 @@ static int plumb(struct vb *vb)
 	struct xhp_link *d = &vb->dev;
 	int r;
 
-	r = xhp_link_change_prepare(lc, vb->want, 0);
+	r = xhp_link_change_prepare(lc, vb->id.want, 0);
 	if (r >= 0)
 		r = xhp_link_change_set_mtu(lc, vb->mtu);
 	if (r >= 0)
@@ -239,6 +241,8 @@ static void vb_free(void *priv)
 	if (!vb)
 		return;
 	xhp_nl_close(vb->nl);
+	/* Held until the engine is done with the journal (its undo). */
+	xhp_lock_release(vb->lock);
 	xhp_link_change_clear(&vb->lc);
 	free(vb->vlan);
 	free(vb);
@@ -270,6 +274,12 @@ static int vb_init(struct xhp_op *op, struct vb **ret)
 	r = resolve_name(vb);
 	if (r < 0)
 		return r;
+	/* One run of this device at a time (a dry run only reads). */
+	if (!op->dry_run) {
+		r = xhp_vifname_lock(vb->ctx, &vb->id, &vb->lock);
+		if (r < 0)
+			return r;
+	}
 	return xhp_nl_open(vb->ctx, &vb->nl);
 }
 
@@ -297,7 +307,7 @@ static int vif_bridge_add(struct xhp_op *op)
 		r = resolve_vlan(vb);
 	if (r < 0)
 		return r;
-	xhp_debug(vb->ctx, "%s: bridge %s, mtu %u", vb->want, vb->br.name,
+	xhp_debug(vb->ctx, "%s: bridge %s, mtu %u", vb->id.want, vb->br.name,
 		  vb->mtu);
 	r = xhp_journal_record(&op->journal, &undo_link_type, vb);
 	if (r >= 0)
@@ -320,10 +330,16 @@ static int vif_bridge_remove(struct xhp_op *op)
 	r = vb_init(op, &vb);
 	if (r < 0)
 		return r;
-	r = xhp_vifname_lookup(vb->ctx, vb->nl, vb->req->device, vb->want,
-			       &vb->dev);
+	r = xhp_vifname_lookup(vb->ctx, vb->nl, &vb->id, &vb->dev);
 	if (r == -ENODEV) {
-		xhp_debug(vb->ctx, "%s is gone already", vb->want);
+		xhp_debug(vb->ctx, "%s is gone already", vb->id.want);
+		return 0;
+	}
+	if (r == -EEXIST) {
+		/* Another device holds the vifname: not ours to touch. */
+		xhp_info(vb->ctx, "nothing of ours to remove: %s",
+			 vb->ctx->err);
+		xhp_clear_error(vb->ctx);
 		return 0;
 	}
 	if (r < 0)

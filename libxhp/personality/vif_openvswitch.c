@@ -11,7 +11,10 @@
  * iface-id and iface-status, other_config:transient=true), bumps next_cfg
  * and reads it back; wait until ovs-vswitchd has applied it, check the
  * Interface's ofport/error, bring the link up.
- * offline / remove: delete the Port if present, take the link down.
+ * offline / remove: delete the Port of this backend's link if present
+ * (with no link left, the vifname's Port, as Xen does), take the link
+ * down; a link of the vifname that is another's keeps its Port
+ * (vifname.h).
  *
  * Settings (argv key=value or the backend's xenstore key):
  *   bridge         br[.tag][:trunk[:trunk...]] (Xen's syntax; required)
@@ -38,8 +41,8 @@
 
 /* Everything one run decided before touching anything. */
 struct plan {
-	char dev[IFNAMSIZ];
-	char orig_dev[IFNAMSIZ]; /* before a vifname rename */
+	struct xhp_vifname id; /* the device's names (vifname.h) */
+	char dev[IFNAMSIZ]; /* id.want: the link's and the port's name */
 	bool rename; /* to do */
 	struct xhp_bridge_spec br;
 	unsigned int tag;
@@ -152,21 +155,20 @@ static int plan_dev(struct xhp_op *op, struct plan *p)
 {
 	const xhp_request *req = op->req;
 	_cleanup_free_ char *vifname = NULL;
-	bool tap = req->kind == XHP_KIND_TAP;
 	char q[XHP_QUOTE_MAX];
 	int r;
 
 	if (!req->device || !xhp_ifname_valid(req->device))
 		return xhp_err(op->ctx, EINVAL, "bad device name '%s'",
 			       xhp_quote(q, req->device ? req->device : ""));
-	snprintf(p->orig_dev, sizeof(p->orig_dev), "%s", req->device);
 	r = setting(op, "vifname", &vifname);
 	if (r < 0)
 		return r;
-	r = xhp_vifname_resolve(op->ctx, req->device, vifname, tap, p->dev);
+	r = xhp_vifname_init(op->ctx, req, vifname, &p->id);
 	if (r < 0)
 		return r;
-	p->rename = strcmp(p->dev, p->orig_dev) != 0;
+	memcpy(p->dev, p->id.want, sizeof(p->dev));
+	p->rename = strcmp(p->id.want, p->id.proto) != 0;
 	return 0;
 }
 
@@ -714,7 +716,7 @@ static int find_link(xhp_ctx *ctx, struct xhp_nl *nl, struct plan *p,
 	char q[XHP_QUOTE_MAX];
 	int r;
 
-	r = xhp_vifname_find(ctx, nl, p->orig_dev, p->dev, l, &p->rename);
+	r = xhp_vifname_find(ctx, nl, &p->id, l, &p->rename);
 	if (r == -ENODEV)
 		return xhp_err(ctx, ENODEV, "device '%s' does not exist",
 			       xhp_quote(q, p->dev));
@@ -811,6 +813,7 @@ struct ovs_run {
 	struct xhp_link_change lc;
 	char *port; /* the port's uuid, once added */
 	char *was; /* the port of that name before the add, if any */
+	xhp_lock *lock; /* the device's (vifname.h); NULL in a dry run */
 };
 
 static void ovs_run_free(void *priv)
@@ -822,6 +825,7 @@ static void ovs_run_free(void *priv)
 	xhp_link_change_clear(&o->lc);
 	xhp_nl_close(o->nl);
 	xhp_ovsdb_close(o->db);
+	xhp_lock_release(o->lock);
 	plan_free(o->p);
 	free(o->port);
 	free(o->was);
@@ -918,8 +922,14 @@ static int ovs_add(struct xhp_op *op)
 	r = plan_make(op, true, &o->p);
 	if (r < 0)
 		return r;
-	if (!op->dry_run)
+	/* One run of this device at a time (a dry run only reads); the
+	 * lock is released with the run's state, after any undo. */
+	if (!op->dry_run) {
+		r = xhp_vifname_lock(ctx, &o->p->id, &o->lock);
+		if (r < 0)
+			return r;
 		log_plan(op, o->p);
+	}
 	/* Connect first: a missing OVSDB leaves the link untouched. */
 	r = xhp_ovsdb_open(ctx, o->p->sock, &o->db);
 	if (r < 0)
@@ -951,17 +961,68 @@ static int ovs_add(struct xhp_op *op)
 	return r;
 }
 
+/*
+ * Which port a remove takes away: the one named after this backend's
+ * link (*ret_link, found = true); with no link under either name, the
+ * port of the vifname as Xen's script does (netback deleted the vif and
+ * left the port behind). Returns 1 when a link of the vifname is not
+ * this backend's: nothing is ours to remove.
+ */
+static int remove_target(xhp_ctx *ctx, struct xhp_nl *nl, const struct plan *p,
+			 struct xhp_link *ret_link, bool *ret_found)
+{
+	int r = xhp_vifname_lookup(ctx, nl, &p->id, ret_link);
+
+	*ret_found = r == 0;
+	if (r == -ENODEV) {
+		xhp_debug(ctx, "link %s is gone already", p->dev);
+		return 0;
+	}
+	if (r == -EEXIST) {
+		xhp_info(ctx, "nothing of ours to remove: %s", ctx->err);
+		xhp_clear_error(ctx);
+		return 1;
+	}
+	return r;
+}
+
 /* Xen: `ovs-vsctl -- --if-exists del-port` and `ip link set down`, both
  * without error. A missing OVSDB is reported but not fatal, as there. */
+static void remove_port(xhp_ctx *ctx, struct xhp_op *op, const struct plan *p,
+			const char *port)
+{
+	struct xhp_ovsdb *db = NULL;
+	int64_t next_cfg;
+
+	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0) {
+		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", port,
+			ctx->err);
+	} else if (del_txn(ctx, db, port,
+			   xhp_request_action_to_string(op->req->action), NULL,
+			   &next_cfg) < 0) {
+		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", port,
+			ctx->err);
+	} else if (next_cfg >= 0) {
+		xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
+		if (xhp_ovsdb_wait_cur_cfg(ctx, db, next_cfg) < 0)
+			xhp_log(ctx, LOG_WARNING,
+				"port %s removed from OVSDB "
+				"but %s",
+				port, ctx->err);
+	}
+	xhp_ovsdb_close(db);
+	xhp_clear_error(ctx);
+}
+
 static int ovs_remove(struct xhp_op *op)
 {
 	xhp_ctx *ctx = op->ctx;
 	struct plan *p;
 	struct xhp_nl *nl = NULL;
-	struct xhp_ovsdb *db = NULL;
+	xhp_lock *lock = NULL;
 	struct xhp_link l;
 	char q[XHP_QUOTE_MAX];
-	int64_t next_cfg;
+	bool found;
 	int r;
 
 	r = plan_make(op, false, &p);
@@ -972,39 +1033,31 @@ static int ovs_remove(struct xhp_op *op)
 			xhp_quote(q, p->sock));
 		goto free_plan;
 	}
-	if (xhp_ovsdb_open(ctx, p->sock, &db) < 0) {
-		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", p->dev,
-			ctx->err);
-	} else if (del_txn(ctx, db, p->dev,
-			   xhp_request_action_to_string(op->req->action), NULL,
-			   &next_cfg) < 0) {
-		xhp_log(ctx, LOG_WARNING, "cannot remove port %s: %s", p->dev,
-			ctx->err);
-	} else if (next_cfg >= 0) {
-		xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
-		if (xhp_ovsdb_wait_cur_cfg(ctx, db, next_cfg) < 0)
-			xhp_log(ctx, LOG_WARNING,
-				"port %s removed from OVSDB "
-				"but %s",
-				p->dev, ctx->err);
-	}
-	xhp_clear_error(ctx);
+	r = xhp_vifname_lock(ctx, &p->id, &lock);
+	if (r < 0)
+		goto free_plan;
+	/* Whose the link is decides which port goes, if any. */
 	r = xhp_nl_open(ctx, &nl);
 	if (r < 0)
-		goto close_db;
-	r = xhp_vifname_lookup(ctx, nl, p->orig_dev, p->dev, &l);
-	if (r == 0)
+		goto free_plan;
+	r = remove_target(ctx, nl, p, &l, &found);
+	if (r != 0) {
+		r = r > 0 ? 0 : r;
+		goto close_nl;
+	}
+	remove_port(ctx, op, p, found ? l.name : p->dev);
+	if (found)
 		r = xhp_link_set_up(ctx, nl, &l, false);
 	if (r < 0) {
-		/* Gone already, as netback removes it: fine. */
-		xhp_debug(ctx, "link %s: %s", p->dev, strerror(-r));
+		/* Gone meanwhile, as netback removes it: fine. */
+		xhp_debug(ctx, "link %s: %s", l.name, strerror(-r));
 		xhp_clear_error(ctx);
 		r = 0;
 	}
+close_nl:
 	xhp_nl_close(nl);
-close_db:
-	xhp_ovsdb_close(db);
 free_plan:
+	xhp_lock_release(lock);
 	plan_free(p);
 	return r;
 }

@@ -12,7 +12,13 @@
  * proxy_ndp=1 on the vif and a proxy neighbour entry on the gateway.
  *
  * offline / remove: the same objects removed (what is gone is success),
- * the vif's sysctls back to the kernel's defaults and the link down.
+ * the vif's sysctls back to the kernel's defaults and the link down. A
+ * link of the vifname that is not this backend's (vifname.h) is treated
+ * as gone: nothing on it is touched.
+ *
+ * The ip key of an add may not name an address no guest can own
+ * (loopback, multicast, broadcast, "this network", reserved, the
+ * gateway's own): checked before anything changes.
  *
  * Every change of an add is journaled and undone in reverse order when a
  * later step fails. Nothing here dumps a whole table: links are looked up
@@ -84,8 +90,8 @@ struct vr {
 	xhp_ctx *ctx;
 	struct xhp_rt *rt;
 	/* the vif */
-	char orig[IFNAMSIZ]; /* name given by the toolstack */
-	char want[IFNAMSIZ]; /* vifname (+ "-emu"), or orig */
+	struct xhp_vifname id; /* its names (vifname.h) */
+	xhp_lock *lock; /* the device's; NULL in a dry run */
 	struct xhp_link vif; /* as found; ifindex 0 and name "" if none */
 	struct xhp_link_change lc; /* rename and up of an add */
 	uint32_t metric;
@@ -93,6 +99,7 @@ struct vr {
 	char gw[IFNAMSIZ];
 	int gw_index; /* 0 if there is none */
 	struct xhp_rt_ip gw4, gw6;
+	int gw4_prefix; /* of gw4's subnet (gw4 itself is a /32) */
 	bool has_gw4, has_gw6;
 	/* the ip key */
 	const char *ip_text; /* the ip setting (the op's) */
@@ -177,6 +184,150 @@ static bool host_bits_set(const struct xhp_ip *e)
 	return memcmp(d.addr, e->addr, sizeof(d.addr)) != 0;
 }
 
+/* An online or add (else an offline or remove). */
+static bool is_add(const struct vr *v)
+{
+	return v->op->req->action == XHP_ACTION_ONLINE ||
+	       v->op->req->action == XHP_ACTION_ADD;
+}
+
+/* The first @bits bits of @a and @b are the same. */
+static bool same_bits(const uint8_t *a, const uint8_t *b, int bits)
+{
+	size_t full = (size_t)bits / 8;
+	int rest = bits % 8;
+
+	if (memcmp(a, b, full))
+		return false;
+	return !rest || !((a[full] ^ b[full]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+/* Entry @e and the range @ip share addresses. */
+static bool overlaps(const struct xhp_ip *e, const struct xhp_rt_ip *ip)
+{
+	return e->family == ip->family &&
+	       same_bits(e->addr, ip->addr,
+			 e->prefix < ip->prefix ? e->prefix : ip->prefix);
+}
+
+/* How entry @e relates to the range @ip it overlaps. */
+static const char *relation(const struct xhp_ip *e, const struct xhp_rt_ip *ip)
+{
+	if (e->prefix == ip->prefix)
+		return "is";
+	return e->prefix > ip->prefix ? "is in" : "takes in";
+}
+
+/* Addresses that are no guest's: a route through a vif to any of them
+ * takes the host's own or everyone's traffic. */
+static const struct {
+	struct xhp_rt_ip ip;
+	const char *what;
+} not_a_guest[] = {
+	{ { AF_INET, { 255, 255, 255, 255 }, 32 }, "the broadcast address" },
+	{ { AF_INET, { 0 }, 8 }, "\"this network\"" },
+	{ { AF_INET, { 127 }, 8 }, "the loopback range" },
+	{ { AF_INET, { 224 }, 4 }, "the multicast range" },
+	{ { AF_INET, { 240 }, 4 }, "the reserved range" },
+	{ { AF_INET6, { 0 }, 128 }, "the unspecified address" },
+	{ { AF_INET6, { [15] = 1 }, 128 }, "the loopback address" },
+	{ { AF_INET6, { 0xff }, 8 }, "the multicast range" },
+};
+
+/*
+ * Which of the ranges an entry overlaps to name: the one it lies in,
+ * else a range (not a single address) it takes in, else an address.
+ */
+static int overlap_rank(const struct xhp_ip *e, const struct xhp_rt_ip *n)
+{
+	if (!overlaps(e, n))
+		return 0;
+	if (e->prefix >= n->prefix)
+		return 3;
+	return n->prefix < (n->family == AF_INET ? 32 : 128) ? 2 : 1;
+}
+
+/* An entry of an add that overlaps an address no guest can own. */
+static int check_not_a_guest(struct vr *v, const struct xhp_ip *e)
+{
+	char q[XHP_QUOTE_MAX], s[XHP_RT_IP_STR], s2[XHP_RT_IP_STR];
+	const struct xhp_rt_ip *n;
+	struct xhp_rt_ip ip;
+	size_t i, best = 0;
+	int rank, best_rank = 0;
+
+	for (i = 0; i < ARRAY_SIZE(not_a_guest); i++) {
+		rank = overlap_rank(e, &not_a_guest[i].ip);
+		if (rank > best_rank) {
+			best_rank = rank;
+			best = i;
+		}
+	}
+	if (!best_rank)
+		return 0;
+	n = &not_a_guest[best].ip;
+	ip_of_entry(e, &ip);
+	return xhp_err(v->ctx, EINVAL,
+		       "bad ip '%s': %s %s %s (%s), never a guest's address",
+		       xhp_quote(q, v->ip_text), xhp_rt_ip_str(&ip, true, s),
+		       relation(e, n), not_a_guest[best].what,
+		       xhp_rt_ip_str(n, true, s2));
+}
+
+/*
+ * An entry of an add that overlaps the gateway's own address (a route
+ * through the vif would hand the guest the host's address) or, for
+ * IPv4, the broadcast address of the gateway's subnet.
+ */
+static int check_gateway_entry(struct vr *v, const struct xhp_ip *e)
+{
+	char q[XHP_QUOTE_MAX], s[XHP_RT_IP_STR], s2[XHP_RT_IP_STR];
+	bool has = e->family == AF_INET ? v->has_gw4 : v->has_gw6;
+	struct xhp_rt_ip ip, gw, bcast;
+	int i;
+
+	if (!has)
+		return 0;
+	/* The gateway's address alone (gw6 holds its prefix). */
+	gw = e->family == AF_INET ? v->gw4 : v->gw6;
+	gw.prefix = e->family == AF_INET ? 32 : 128;
+	ip_of_entry(e, &ip);
+	if (overlaps(e, &gw))
+		return xhp_err(v->ctx, EINVAL,
+			       "bad ip '%s': %s %s the address of the gateway "
+			       "%s (%s), not a guest's",
+			       xhp_quote(q, v->ip_text),
+			       xhp_rt_ip_str(&ip, true, s), relation(e, &gw),
+			       v->gw, xhp_rt_ip_str(&gw, false, s2));
+	if (e->family != AF_INET || v->gw4_prefix > 30)
+		return 0;
+	bcast = v->gw4;
+	for (i = v->gw4_prefix; i < 32; i++)
+		bcast.addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
+	if (!overlaps(e, &bcast))
+		return 0;
+	return xhp_err(v->ctx, EINVAL,
+		       "bad ip '%s': %s %s the broadcast address of the "
+		       "gateway %s's subnet (%s), not a guest's",
+		       xhp_quote(q, v->ip_text), xhp_rt_ip_str(&ip, true, s),
+		       relation(e, &bcast), v->gw,
+		       xhp_rt_ip_str(&bcast, false, s2));
+}
+
+/* Every entry of an add against the gateway found by gateway_find(). */
+static int check_gateway_entries(struct vr *v)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < v->n_ips; i++) {
+		r = check_gateway_entry(v, &v->ips[i]);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int load_ip(struct vr *v)
 {
 	char q[XHP_QUOTE_MAX], s[XHP_RT_IP_STR];
@@ -208,6 +359,10 @@ static int load_ip(struct vr *v)
 				       "bad ip entry %s: host bits set under "
 				       "the /%d prefix",
 				       xhp_rt_ip_str(&ip, true, s), e->prefix);
+		/* A remove still takes away what an older release added. */
+		r = is_add(v) ? check_not_a_guest(v, e) : 0;
+		if (r < 0)
+			return r;
 		if (e->family == AF_INET)
 			v->n_v4++;
 		else
@@ -238,13 +393,11 @@ static int load_names(struct vr *v)
 		return xhp_err(v->ctx, EINVAL,
 			       "vif-route needs the device "
 			       "name (vif or INTERFACE)");
-	snprintf(v->orig, sizeof(v->orig), "%s", req->device);
 	v->metric = tap ? METRIC_TAP : METRIC_VIF;
 
 	/* vif-common.sh: <backend>/vifname, with "-emu" for the tap. */
-	return xhp_vifname_resolve(v->ctx, req->device,
-				   xhp_op_setting(v->op, "vifname"), tap,
-				   v->want);
+	return xhp_vifname_init(v->ctx, req, xhp_op_setting(v->op, "vifname"),
+				&v->id);
 }
 
 /* ---- the vif and the gateway ---- */
@@ -269,11 +422,10 @@ static int vif_prepare(struct vr *v)
 	bool rename;
 	int r;
 
-	r = xhp_vifname_find(v->ctx, v->rt->nl, v->orig, v->want, &v->vif,
-			     &rename);
+	r = xhp_vifname_find(v->ctx, v->rt->nl, &v->id, &v->vif, &rename);
 	if (r == -ENODEV)
 		return xhp_err(v->ctx, ENODEV, "device %s does not exist",
-			       v->orig);
+			       v->id.proto);
 	if (r < 0)
 		return r;
 	xhp_link_change_init(&v->lc, v->ctx, v->rt->nl, &v->vif,
@@ -281,19 +433,28 @@ static int vif_prepare(struct vr *v)
 	r = xhp_journal_record(&v->op->journal, &undo_link, v);
 	if (r < 0)
 		return r;
-	return xhp_link_change_rename(&v->lc, v->want);
+	return xhp_link_change_rename(&v->lc, v->id.want);
 }
 
-/* offline/remove: the vif under its new name, else its old one. */
+/*
+ * offline/remove: the vif under its own name, else under its vifname if
+ * it carries this backend's mark. A link of the vifname without it is
+ * another's: as if the vif were gone (nothing on it is touched).
+ */
 static int vif_find(struct vr *v)
 {
 	struct xhp_link l;
 	int r;
 
-	r = xhp_vifname_lookup(v->ctx, v->rt->nl, v->orig, v->want, &l);
+	r = xhp_vifname_lookup(v->ctx, v->rt->nl, &v->id, &l);
 	if (r == 0)
 		v->vif = l;
-	return r == -ENODEV ? 0 : r;
+	if (r == -EEXIST) {
+		xhp_info(v->ctx, "nothing of ours to remove on %s: %s",
+			 v->id.want, v->ctx->err);
+		xhp_clear_error(v->ctx);
+	}
+	return r == -ENODEV || r == -EEXIST ? 0 : r;
 }
 
 /* The gateway and its addresses; @required: say why it cannot serve. */
@@ -322,6 +483,7 @@ static int gateway_find(struct vr *v, bool required)
 			       "%s",
 			       v->gw, why(v, r, b, sizeof(b)));
 	v->has_gw4 = r == 0;
+	v->gw4_prefix = v->gw4.prefix;
 	v->gw4.prefix = 32;
 	/* IPv4 is needed, unless ip lists IPv6 entries only. */
 	if (required && !v->has_gw4 && (v->n_v4 || !v->n_v6))
@@ -837,7 +999,7 @@ static int unplumb(struct vr *v)
 	if (v->vif.ifindex)
 		keep_first(v, &first, remove_routes(v));
 	else
-		xhp_debug(v->ctx, "%s is gone with its routes", v->want);
+		xhp_debug(v->ctx, "%s is gone with its routes", v->id.want);
 	keep_first(v, &first, remove_proxies(v));
 	if (v->vif.ifindex)
 		keep_first(v, &first, link_down(v));
@@ -854,6 +1016,8 @@ static void vr_free(void *priv)
 		return;
 	xhp_link_change_clear(&v->lc);
 	xhp_rt_close(v->rt);
+	/* Held until the engine is done with the journal (its undo). */
+	xhp_lock_release(v->lock);
 	free(v->ips);
 	free(v);
 }
@@ -877,6 +1041,12 @@ static int vr_init(struct xhp_op *op, struct vr **ret)
 	r = load_ip(v);
 	if (r < 0)
 		return r;
+	/* One run of this device at a time (a dry run only reads). */
+	if (!op->dry_run) {
+		r = xhp_vifname_lock(v->ctx, &v->id, &v->lock);
+		if (r < 0)
+			return r;
+	}
 	return xhp_rt_open(v->ctx, &v->rt);
 }
 
@@ -890,6 +1060,8 @@ static int route_add(struct xhp_op *op)
 	r = vr_init(op, &v);
 	if (r >= 0)
 		r = gateway_find(v, true);
+	if (r >= 0)
+		r = check_gateway_entries(v);
 	if (r >= 0)
 		r = vif_prepare(v);
 	if (r < 0)

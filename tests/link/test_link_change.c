@@ -25,6 +25,7 @@
 #define VIFNAME "lcvif0"
 #define MTU_ORIG 1400u
 #define MTU_WANT 1450u
+#define ALIAS_ORIG "the toolstack's note on lc0, longer than a name"
 
 static const uint8_t mac_orig[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 };
 
@@ -144,6 +145,8 @@ static int fixture(void **state)
 	bt_sh("ip", "link", "set", DEV, "addrgenmode", "none");
 	bt_sh("ip", "link", "set", DEV, "address", "02:00:00:00:00:01", "mtu",
 	      "1400", "master", "br1");
+	/* An alias of its own, which an undone rename must give back. */
+	bt_sh("ip", "link", "set", DEV, "alias", ALIAS_ORIG);
 	bt_sh("ip", "addr", "add", "10.9.0.1/24", "dev", DEV);
 	bt_sh("ip", "addr", "add", "10.9.1.1/16", "dev", DEV);
 	bt_sh("ip", "addr", "add", "2001:db8::1/64", "dev", DEV, "nodad");
@@ -226,7 +229,9 @@ static void test_steps_and_undo(void **state)
 
 	undo_to(&lc, &orig);
 	/* The caller's link follows, and nothing is left to undo. */
+	assert_string_equal(orig.l.alias, ALIAS_ORIG);
 	assert_string_equal(dev.name, DEV);
+	assert_string_equal(dev.alias, ALIAS_ORIG);
 	assert_int_equal(dev.mtu, MTU_ORIG);
 	assert_memory_equal(dev.addr, mac_orig, 6);
 	assert_null(strstr(T.log, "undo:"));

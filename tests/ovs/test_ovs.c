@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <syslog.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -108,6 +109,10 @@ static int tap_teardown(void **state)
 	(void)state;
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
 	tu_runl(NULL, "ip", "link", "del", "guestnic", NULL);
+	/* Guest 2's, of the identity tests. */
+	tu_runl(NULL, "ip", "link", "del", "vif2.0", NULL);
+	ovsd_vsctl(&ovs, NULL, "--if-exists", "del-port", "guestnic", NULL);
+	xs_rm(xs, XBT_NULL, "/local/domain/0/backend/vif/2");
 	return 0;
 }
 
@@ -408,6 +413,136 @@ static void t_others_untouched(void **state)
 		snprintf(name, sizeof(name), "other%d", i);
 		ovsd_vsctl(&ovs, NULL, "--no-wait", "del-port", name, NULL);
 	}
+}
+
+/* Info lines of an in-process run (LOG_INFO and more urgent). */
+static char run_log[4096];
+
+static void run_log_fn(void *userdata, int priority, const char *message)
+{
+	size_t n = strlen(run_log);
+
+	(void)userdata;
+	if (priority <= LOG_INFO)
+		snprintf(run_log + n, sizeof(run_log) - n, "%s\n", message);
+}
+
+/* Our personality in-process for backend/vif/<domid>/0, device @dev. */
+static int ours_at(int action, unsigned int domid, const char *dev,
+		   char **ret_msg)
+{
+	xhp_request *req;
+	xhp_ctx *ctx;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "backend/vif/%u/0", domid);
+	run_log[0] = '\0';
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	xhp_ctx_set_log_fn(ctx, run_log_fn, NULL);
+	xhp_ctx_set_log_priority(ctx, LOG_DEBUG);
+	assert_int_equal(
+		xhp_request_new(ctx, action, XHP_KIND_VIF, path, dev, &req), 0);
+	r = xhp_device_run(ctx, "vif-openvswitch", req, NULL);
+	if (ret_msg)
+		*ret_msg = strdup(xhp_ctx_last_error(ctx));
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+	return r;
+}
+
+/*
+ * Guest 2 runs with vifname guestnic; guest 1 is given the same
+ * vifname. Its online is refused, and its offline (at teardown) must not
+ * delete guest 2's port or take its link down, whether guest 1's vif1.0
+ * is still there (it goes down) or netback deleted it already.
+ */
+static void t_offline_foreign_vifname(void **state)
+{
+	struct xhp_link l;
+	char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(tu_runl(NULL, "ip", "tuntap", "add", "dev", "vif2.0",
+				 "mode", "tap", NULL),
+			 0);
+	xs_put("/local/domain/0/backend/vif/2/0/bridge", "br0");
+	xs_put("/local/domain/0/backend/vif/2/0/vifname", "guestnic");
+	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 2, "vif2.0", NULL), 0);
+	assert_port_on("guestnic", "br0");
+	assert_plumbed("guestnic");
+
+	be_put("vifname", "guestnic");
+	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 1, "vif1.0", &msg),
+			 -EEXIST);
+	assert_string_equal(msg, "Cannot rename interface vif1.0. An "
+				 "interface with name guestnic already "
+				 "exists.");
+	free(msg);
+	assert_int_equal(
+		tu_runl(NULL, "ip", "link", "set", "vif1.0", "up", NULL), 0);
+	assert_int_equal(ours_at(XHP_ACTION_OFFLINE, 1, "vif1.0", NULL), 0);
+	assert_port_on("guestnic", "br0");
+	assert_plumbed("guestnic");
+	link_state("vif1.0", &l);
+	assert_false(l.flags & IFF_UP);
+
+	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
+	assert_int_equal(ours_at(XHP_ACTION_OFFLINE, 1, "vif1.0", NULL), 0);
+	assert_port_on("guestnic", "br0");
+	assert_plumbed("guestnic");
+	assert_non_null(strstr(run_log, "nothing of ours to remove: guestnic "
+					"is not backend/vif/1/0's vif: its "
+					"alias is 'vif2.0', not vif1.0"));
+
+	/* Guest 2's own offline still removes its port. */
+	assert_int_equal(ours_at(XHP_ACTION_OFFLINE, 2, "vif2.0", NULL), 0);
+	assert_port_on("guestnic", NULL);
+	link_state("guestnic", &l);
+	assert_false(l.flags & IFF_UP);
+}
+
+/*
+ * vifname = the OVS bridge (br0): the offline of a guest whose vif is
+ * gone must not delete the bridge's local port, nor take its link down;
+ * vif=br0 (a typo) is refused before anything.
+ */
+static void t_offline_vifname_bridge(void **state)
+{
+	struct xhp_link l;
+	char *msg = NULL, *name;
+
+	(void)state;
+	assert_int_equal(tu_runl(NULL, "ip", "link", "set", "br0", "up", NULL),
+			 0);
+	be_put("vifname", "br0");
+	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 1, "vif1.0", &msg),
+			 -EEXIST);
+	free(msg);
+	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
+	assert_int_equal(ours_at(XHP_ACTION_OFFLINE, 1, "vif1.0", NULL), 0);
+	name = get("Port", "br0", "name");
+	assert_non_null(name);
+	assert_string_equal(name, "br0");
+	free(name);
+	link_state("br0", &l);
+	assert_true(l.flags & IFF_UP);
+	assert_non_null(strstr(run_log, "nothing of ours to remove: br0 is "
+					"not backend/vif/1/0's vif: it has no "
+					"alias vif1.0"));
+
+	be_put("vifname", NULL);
+	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 1, "br0", &msg), -EINVAL);
+	assert_string_equal(msg, "device br0 is not backend/vif/1/0's vif "
+				 "(expected vif1.0 or its vifname)");
+	free(msg);
+	assert_int_equal(ours_at(XHP_ACTION_OFFLINE, 1, "br0", &msg), -EINVAL);
+	free(msg);
+	name = get("Port", "br0", "name");
+	assert_non_null(name);
+	free(name);
+	link_state("br0", &l);
+	assert_true(l.flags & IFF_UP);
 }
 
 /* ---- errors group ---- */
@@ -1049,6 +1184,8 @@ int main(int argc, char **argv)
 		T(t_vifname),
 		T(t_others_untouched),
 		T(t_offline_not_renamed),
+		T(t_offline_foreign_vifname),
+		T(t_offline_vifname_bridge),
 	};
 	static const struct CMUnitTest errors[] = {
 		T(t_err_no_bridge),    T(t_err_bad_spec),

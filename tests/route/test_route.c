@@ -15,6 +15,7 @@
 #include <syslog.h>
 
 #include <cmocka.h>
+#include <xenstore.h>
 
 #include "route_util.h"
 #include "testutil.h"
@@ -51,6 +52,56 @@ static int teardown(void **state)
 	(void)state;
 	ru_teardown(&env);
 	return 0;
+}
+
+/*
+ * vif-route in-process for backend/vif/<domid>/0 and device @dev (a vif).
+ * Returns the run's result; *msg (may be NULL) gets the context's error.
+ */
+static char run_log[4096];
+
+static void run_log_fn(void *userdata, int priority, const char *message)
+{
+	size_t n = strlen(run_log);
+
+	(void)userdata;
+	if (priority <= LOG_INFO)
+		snprintf(run_log + n, sizeof(run_log) - n, "%s\n", message);
+}
+
+static int run_be(int action, unsigned int domid, const char *dev, char **msg)
+{
+	xhp_request *req;
+	xhp_ctx *ctx;
+	char path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "backend/vif/%u/0", domid);
+	run_log[0] = '\0';
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	xhp_ctx_set_log_fn(ctx, run_log_fn, NULL);
+	xhp_ctx_set_log_priority(ctx, LOG_DEBUG);
+	assert_int_equal(
+		xhp_request_new(ctx, action, XHP_KIND_VIF, path, dev, &req), 0);
+	r = xhp_device_run(ctx, "vif-route", req, NULL);
+	if (msg)
+		*msg = strdup(xhp_ctx_last_error(ctx));
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+	return r;
+}
+
+/* Write @key of backend/vif/<domid>/0. */
+static void be_put(unsigned int domid, const char *key, const char *value)
+{
+	struct xs_handle *h = xs_open(0);
+	char path[128];
+
+	assert_non_null(h);
+	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/0/%s",
+		 domid, key);
+	assert_true(xs_write(h, XBT_NULL, path, value, strlen(value)));
+	xs_close(h);
 }
 
 /* Assert one route in table main through @dev. */
@@ -393,6 +444,98 @@ static void test_vifname(void **state)
 	check_clean("guest3");
 }
 
+/*
+ * Guest 2 runs with vifname web; guest 3 is given the same vifname: its
+ * online is refused, and its offline (libxl runs it at teardown) leaves
+ * guest 2's web as it was: up, its /32, proxy_arp and route.
+ */
+static void test_offline_foreign_vifname(void **state)
+{
+	char *before, *msg = NULL;
+
+	(void)state;
+	assert_int_equal(ru_tap("vif2.0"), 0);
+	be_put(2, "vifname", "web");
+	be_put(2, "ip", "10.0.0.2");
+	assert_int_equal(run_be(XHP_ACTION_ONLINE, 2, "vif2.0", NULL), 0);
+	check_route("web", "10.0.0.2", RU_GW4, 2);
+	before = ru_state("web");
+
+	assert_int_equal(ru_xs_put("vifname", "web"), 0);
+	assert_int_equal(ru_xs_put("ip", "10.0.0.3"), 0);
+	assert_int_equal(run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_VIF, &msg),
+			 -EEXIST);
+	assert_string_equal(msg, "Cannot rename interface vif3.0. An "
+				 "interface with name web already exists.");
+	free(msg);
+	check_clean(RU_VIF);
+	assert_int_equal(run_be(XHP_ACTION_OFFLINE, RU_DOMID, RU_VIF, NULL), 0);
+	{
+		char *after = ru_state("web");
+
+		assert_string_equal(before, after);
+		free(after);
+	}
+	/* netback deleted vif3.0: nothing of guest 3's is left. */
+	assert_int_equal(tu_runl(NULL, "ip", "link", "del", RU_VIF, NULL), 0);
+	assert_int_equal(run_be(XHP_ACTION_OFFLINE, RU_DOMID, RU_VIF, NULL), 0);
+	{
+		char *after = ru_state("web");
+
+		assert_string_equal(before, after);
+		free(after);
+	}
+	assert_non_null(strstr(run_log, "nothing of ours to remove on web: "
+					"web is not backend/vif/3/0's vif: "
+					"its alias is 'vif2.0', not vif3.0"));
+	assert_true(ru_link_up("web"));
+	assert_int_equal(ru_sysctl(4, "web", "proxy_arp"), 1);
+	check_route("web", "10.0.0.2", RU_GW4, 2);
+	free(before);
+	/* Guest 2's own offline still finds it. */
+	assert_int_equal(run_be(XHP_ACTION_OFFLINE, 2, "vif2.0", NULL), 0);
+	check_clean("web");
+}
+
+/*
+ * vifname=eth0, the uplink (a typo, or a copied config): the offline of
+ * the guest whose vif is gone must not take the uplink down or reset the
+ * host's proxy_arp on it.
+ */
+static void test_offline_vifname_uplink(void **state)
+{
+	char *msg = NULL;
+
+	(void)state;
+	assert_int_equal(ru_sysctl_set(4, RU_GW, "proxy_arp", 1), 0);
+	assert_int_equal(ru_xs_put("vifname", RU_GW), 0);
+	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_VIF, &msg),
+			 -EEXIST);
+	assert_string_equal(msg, "Cannot rename interface vif3.0. An "
+				 "interface with name eth0 already exists.");
+	free(msg);
+	assert_int_equal(tu_runl(NULL, "ip", "link", "del", RU_VIF, NULL), 0);
+	assert_int_equal(run_be(XHP_ACTION_OFFLINE, RU_DOMID, RU_VIF, NULL), 0);
+	assert_true(ru_link_up(RU_GW));
+	assert_int_equal(ru_sysctl(4, RU_GW, "proxy_arp"), 1);
+	assert_true(ru_has_addr(RU_GW, RU_GW4, 24));
+	assert_non_null(strstr(run_log, "eth0 is not backend/vif/3/0's vif: "
+					"it has no alias vif3.0"));
+	/* And vif=eth0 itself (a typo) is refused before anything. */
+	assert_int_equal(ru_xs_put("vifname", ""), 0);
+	assert_int_equal(run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_GW, &msg),
+			 -EINVAL);
+	assert_string_equal(msg, "device eth0 is not backend/vif/3/0's vif "
+				 "(expected vif3.0 or its vifname)");
+	free(msg);
+	assert_int_equal(run_be(XHP_ACTION_OFFLINE, RU_DOMID, RU_GW, NULL),
+			 -EINVAL);
+	assert_true(ru_link_up(RU_GW));
+	assert_int_equal(ru_sysctl(4, RU_GW, "proxy_arp"), 1);
+	assert_int_equal(ru_addr_count(RU_GW, 4), 1);
+}
+
 /* The gateway named by netdev (libxl's gatewaydev), or gatewaydev. */
 static void test_netdev(void **state)
 {
@@ -593,6 +736,71 @@ static void test_gateway_ndp(void **state)
 	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
 }
 
+/*
+ * Addresses no guest can own, and the gateway's own, refused in the ip
+ * key before anything changes (the exact errno, the key, the value and
+ * why).
+ */
+static void test_not_a_guest_ip(void **state)
+{
+	static const struct {
+		const char *ip, *why;
+	} bad[] = {
+		{ "0.0.0.0/1", "0.0.0.0/1 takes in \"this network\" "
+			       "(0.0.0.0/8), never a guest's address" },
+		{ "128.0.0.0/1", "128.0.0.0/1 takes in the multicast range "
+				 "(224.0.0.0/4), never a guest's address" },
+		{ "10.0.0.5 127.0.0.1", "127.0.0.1/32 is in the loopback "
+					"range (127.0.0.0/8)" },
+		{ "224.0.0.5", "224.0.0.5/32 is in the multicast range "
+			       "(224.0.0.0/4)" },
+		{ "239.255.0.0/16",
+		  "239.255.0.0/16 is in the multicast range" },
+		{ "255.255.255.255", "255.255.255.255/32 is the broadcast "
+				     "address (255.255.255.255/32)" },
+		{ "240.0.0.1", "240.0.0.1/32 is in the reserved range "
+			       "(240.0.0.0/4)" },
+		{ "0.0.0.0", "0.0.0.0/32 is in \"this network\"" },
+		{ "::1", "::1/128 is the loopback address (::1/128)" },
+		{ "::", "::/128 is the unspecified address (::/128)" },
+		{ "ff02::1", "ff02::1/128 is in the multicast range "
+			     "(ff00::/8)" },
+		{ "::/1", "::/1 takes in the unspecified address" },
+		{ "8000::/1", "8000::/1 takes in the multicast range" },
+		{ RU_GW4, RU_GW4 "/32 is the address of the gateway eth0 "
+				 "(" RU_GW4 "), not a guest's" },
+		{ "192.168.0.0/16", "192.168.0.0/16 takes in the address of "
+				    "the gateway eth0 (" RU_GW4 ")" },
+		{ "192.168.5.255", "192.168.5.255/32 is the broadcast address "
+				   "of the gateway eth0's subnet "
+				   "(192.168.5.255), not a guest's" },
+		{ "10.0.0.5 " RU_GW6, RU_GW6 "/128 is the address of the "
+					     "gateway eth0 (" RU_GW6 ")" },
+	};
+	char want[256], *msg = NULL;
+	size_t i;
+	int r;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), "bad ip '%s': %s", bad[i].ip,
+			 bad[i].why);
+		expect_failure(bad[i].ip, NULL, want);
+	}
+	/* The errno of the library. */
+	assert_int_equal(ru_xs_put("ip", "0.0.0.0/1 128.0.0.0/1"), 0);
+	r = run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_VIF, &msg);
+	assert_int_equal(r, -EINVAL);
+	assert_string_equal(msg, "bad ip '0.0.0.0/1 128.0.0.0/1': 0.0.0.0/1 "
+				 "takes in \"this network\" (0.0.0.0/8), "
+				 "never a guest's address");
+	free(msg);
+	check_clean(RU_VIF);
+	/* Next to them, fine: a /31 and other guests' neighbours. */
+	online_ok("192.168.6.0/31 10.0.0.5 2001:db8:1::5");
+	check_route(RU_VIF, "192.168.6.0/31", RU_GW4, 2);
+}
+
 /* The CLI binary end to end. */
 static void test_cli(void **state)
 {
@@ -637,6 +845,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vifname, setup_both,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_netdev, setup_both,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_offline_foreign_vifname,
+						setup_both, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_vifname_uplink,
+						setup_both, teardown),
+		cmocka_unit_test_setup_teardown(test_not_a_guest_ip, setup_both,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dry_run, setup_both,
 						teardown),
