@@ -34,11 +34,13 @@ struct xhp_ctx {
 	char *lock_dir;
 	struct xs_handle *xs; /* opened on first use */
 	struct xhp_xs_sock {
-		int fd; /* libxenstore's socket, -1: unknown (xs_sock.c) */
-		uint64_t ino; /* its inode, to know it is still the same */
+		/* Our own descriptor of libxenstore's socket (xs_sock.c),
+		 * -1: none (no deadline) */
+		int fd;
 		int armed_ms; /* SO_RCVTIMEO/SO_SNDTIMEO set on it; 0: none */
 		bool dead; /* a call timed out: libxenstore closed it */
 		uint64_t dead_op; /* deadline_us of the operation it died in */
+		bool grace; /* at least the grace per call (commit check) */
 	} xs_sock;
 	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
 	char err[XHP_ERR_MAX];

@@ -12,28 +12,31 @@
 
 int xhp_xs_open(xhp_ctx *ctx)
 {
+	struct xhp_xs_sock *s = &ctx->xs_sock;
 	const char *sock;
-	int probe;
 
 	/*
 	 * After a timeout, a fresh connection, but not within the operation
 	 * that timed out (its deadline is gone: it must fail fast).
 	 */
-	if (ctx->xs && ctx->xs_sock.dead &&
-	    (!ctx->deadline_us || ctx->deadline_us != ctx->xs_sock.dead_op))
+	if (s->dead && (!ctx->deadline_us || ctx->deadline_us != s->dead_op))
 		xhp_xs_close(ctx);
 	if (ctx->xs)
 		return 0;
-	probe = xhp_xs_sock_probe();
+	if (s->dead)
+		return xhp_err(ctx, ETIMEDOUT,
+			       "xenstore did not accept a connection in time");
 	if (xhp_fault(ctx, XHP_FAULT_XS, "xs_open") == 0)
-		ctx->xs = xs_open(0);
-	if (ctx->xs)
-		xhp_xs_sock_adopt(ctx, probe);
+		ctx->xs = xhp_xs_sock_open(ctx);
 	if (!ctx->xs) {
 		int e0 = errno ? errno : EIO;
 		/* Not -ENOENT: callers take that for "key missing". */
 		int e = e0 == ENOENT ? ECONNREFUSED : e0;
 
+		if (e0 == ETIMEDOUT) {
+			s->dead = true;
+			s->dead_op = ctx->deadline_us;
+		}
 		sock = secure_getenv("XENSTORED_PATH");
 		return xhp_err(ctx, e, "cannot connect to xenstore%s%s%s: %s",
 			       sock ? " at " : "", sock ? sock : "",
@@ -49,7 +52,7 @@ void xhp_xs_close(xhp_ctx *ctx)
 		xs_close(ctx->xs);
 		ctx->xs = NULL;
 	}
-	ctx->xs_sock = (struct xhp_xs_sock){ .fd = -1 };
+	xhp_xs_sock_close(ctx);
 }
 
 /* Ask the seam about "<call> <path>". */

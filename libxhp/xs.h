@@ -79,15 +79,17 @@ xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx);
 bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort);
 
 /*
- * Deadlines for the calls on the connection (xs_sock.c). Before
- * xs_open(): xhp_xs_sock_probe() (the lowest free descriptor); after it:
- * xhp_xs_sock_adopt(ctx, probe). Around each call: xhp_xs_sock_arm()
- * (-1 with errno ETIMEDOUT when an earlier call timed out: make no call),
- * and on failure xhp_xs_sock_failed() (turns errno into ETIMEDOUT when
- * the call timed out).
+ * Deadlines for the calls on the connection (xs_sock.c).
+ * xhp_xs_sock_open(): xs_open(0) with libxenstore's socket found without
+ * guessing (our own descriptor of it in ctx->xs_sock); NULL with errno
+ * when xs_open() fails. xhp_xs_sock_close(): after xs_close(), lets our
+ * descriptor go. Around each call: xhp_xs_sock_arm() (-1 with errno
+ * ETIMEDOUT when an earlier call timed out: make no call), and on
+ * failure xhp_xs_sock_failed() (turns errno into ETIMEDOUT when the call
+ * timed out).
  */
-int xhp_xs_sock_probe(void);
-void xhp_xs_sock_adopt(xhp_ctx *ctx, int fd);
+struct xs_handle *xhp_xs_sock_open(xhp_ctx *ctx);
+void xhp_xs_sock_close(xhp_ctx *ctx);
 int xhp_xs_sock_arm(xhp_ctx *ctx, uint64_t *ret_start);
 void xhp_xs_sock_failed(xhp_ctx *ctx, uint64_t start_us);
 
