@@ -560,6 +560,8 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	 * is part of the report).
 	 */
 	r = xhp_op_report(op);
+	if (r < 0 && !xhp_op_may_undo(op))
+		goto release_lock;
 	if (r < 0)
 		goto detach_loop;
 	op->lock = lock; /* device.c releases it */

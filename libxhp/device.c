@@ -75,7 +75,10 @@ static int report_success(struct xhp_op *op, xhp_result *res)
 		kv[n++] = (struct xhp_kv){ "hotplug-status", "connected" };
 	if (n == 0)
 		return 0;
-	return xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
+	r = xhp_xs_write_keys(op->ctx, op->req->backend_path, kv, n);
+	if (r < 0 && xhp_xs_commit_unknown(op->ctx))
+		op->report_unknown = true;
+	return r;
 }
 
 int xhp_op_report(struct xhp_op *op)
@@ -125,7 +128,7 @@ static int run(const struct xhp_personality *p, struct xhp_op *op,
 	if (r >= 0 && add && !op->dry_run && !op->reported) {
 		r = report_success(op, res);
 		op->lock = xhp_lock_release(op->lock);
-		if (r < 0) {
+		if (r < 0 && xhp_op_may_undo(op)) {
 			/* Nothing may stay half-done: undo the plumbing. */
 			char saved[XHP_ERR_MAX];
 

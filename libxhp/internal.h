@@ -42,6 +42,9 @@ struct xhp_ctx {
 		uint64_t dead_op; /* deadline_us of the operation it died in */
 		bool grace; /* at least the grace per call (commit check) */
 	} xs_sock;
+	/* The last xhp_xs_write_keys() failed with its commit's outcome
+	 * unknown (xs.c) */
+	bool xs_unknown;
 	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
 	char err[XHP_ERR_MAX];
 };

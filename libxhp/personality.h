@@ -33,7 +33,22 @@ struct xhp_op {
 	xhp_lock *lock;
 	xhp_result *res; /* the run's result (device.c) */
 	bool reported; /* xhp_op_report() wrote the outcome */
+	/*
+	 * The report's commit went unanswered and what became of it could
+	 * not be found out: xenstore may advertise this run's plumbing
+	 * (hotplug-status, the loop device in node), so it is kept.
+	 */
+	bool report_unknown;
 };
+
+/*
+ * Whether a failed add may undo its plumbing: not when xenstore may
+ * advertise it (op->report_unknown).
+ */
+static inline bool xhp_op_may_undo(const struct xhp_op *op)
+{
+	return !op->report_unknown;
+}
 
 /*
  * Add a key to the op's report (the value is copied).
@@ -48,7 +63,9 @@ int xhp_op_put(struct xhp_op *op, const char *key, const char *value);
  * is then a failure of the add, undone by the add's own undo, which
  * knows exactly what this run changed (a remove afterwards would have to
  * guess it from keys that were never written: the renamed device, the
- * loop device's node). Nothing in a dry run.
+ * loop device's node), unless xhp_op_may_undo() says no: the commit's
+ * answer did not come and whether it was applied is unknown. Nothing in
+ * a dry run.
  * Returns 0 or a negative errno (message on the context).
  */
 int xhp_op_report(struct xhp_op *op);

@@ -343,7 +343,8 @@ static int vif_bridge_add(struct xhp_op *op)
 	if (r >= 0)
 		r = xhp_op_report(op);
 	if (r < 0) {
-		undo(&vb);
+		if (xhp_op_may_undo(op))
+			undo(&vb);
 		goto out;
 	}
 	xhp_debug(vb.ctx, "Successful vif-bridge %s for %s, bridge %s.",

@@ -867,7 +867,7 @@ static int ovs_add(struct xhp_op *op)
 	/* The report is the last step: its failure is undone too. */
 	if (r >= 0)
 		r = xhp_op_report(op);
-	if (r < 0)
+	if (r < 0 && xhp_op_may_undo(op))
 		goto undo_port;
 	goto close_nl;
 

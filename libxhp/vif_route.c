@@ -826,7 +826,7 @@ static int route_add(struct xhp_op *op)
 		  xhp_request_action_to_string(op->req->action), v.vif.name,
 		  v.n_ips, v.gw);
 out:
-	if (r < 0)
+	if (r < 0 && xhp_op_may_undo(op))
 		rollback(&v);
 	vr_done(&v);
 	return r;

@@ -210,11 +210,15 @@ int xhp_xs_setting(xhp_ctx *ctx, const xhp_request *req, const char *key,
 	return *ret ? 0 : -ENOMEM;
 }
 
-int xhp_xs_transact(xhp_ctx *ctx,
+/*
+ * xhp_xs_transact(); with @ret_lost, a commit whose answer did not come
+ * in time returns -ETIMEDOUT, no message, and sets *ret_lost.
+ */
+static int transact(xhp_ctx *ctx,
 		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
-		    void *ud)
+		    void *ud, bool *ret_lost)
 {
-	int attempt, r;
+	int attempt, e, r;
 
 	r = xhp_xs_open(ctx);
 	if (r < 0)
@@ -236,11 +240,16 @@ int xhp_xs_transact(xhp_ctx *ctx,
 		}
 		if (xhp_xs_raw_tx_end(ctx, t, false))
 			return 0;
-		if (errno != EAGAIN)
-			return xhp_err(ctx, errno ? errno : EIO,
+		e = errno ? errno : EIO;
+		if (e == ETIMEDOUT && ret_lost) {
+			*ret_lost = true;
+			return -ETIMEDOUT;
+		}
+		if (e != EAGAIN)
+			return xhp_err(ctx, e,
 				       "cannot commit a xenstore transaction: "
 				       "%s",
-				       strerror(errno ? errno : EIO));
+				       strerror(e));
 		xhp_debug(ctx, "xenstore transaction conflict, retry %d",
 			  attempt + 1);
 		if (xhp_deadline_passed(ctx))
@@ -249,6 +258,13 @@ int xhp_xs_transact(xhp_ctx *ctx,
 	return xhp_err(ctx, EAGAIN,
 		       "xenstore transaction kept conflicting (%d attempts)",
 		       attempt);
+}
+
+int xhp_xs_transact(xhp_ctx *ctx,
+		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
+		    void *ud)
+{
+	return transact(ctx, fn, ud, NULL);
 }
 
 struct write_keys {
@@ -289,12 +305,153 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 	return 0;
 }
 
+/*
+ * A commit whose answer did not come: xenstored got the request and may
+ * have applied it (and answered too late), or may still apply it when it
+ * gets to it (C xenstored 4.17 drops the unread requests of a connection
+ * that hung up, socket_can_process() in tools/xenstore/xenstored_core.c,
+ * but one that already read it, or another implementation, goes on).
+ * Look on a new connection, with at least the grace per call, in one
+ * transaction:
+ *
+ * - every key holds what the transaction wrote (removed keys absent):
+ *   it was applied (or the keys were so already): success;
+ * - otherwise rewrite, with the value it holds now, a node the stalled
+ *   transaction read: a key it wrote or removed that exists, or else the
+ *   nearest existing parent of a key it would create (xenstored reads
+ *   every node before writing it, and the parent of a node it creates:
+ *   read_node(), get_node() and construct_node() in xenstored_core.c).
+ *   Once that commits, the stalled commit fails with EAGAIN if xenstored
+ *   ever processes it, as the generation of a node it read changed
+ *   (access_node() and finalize_transaction() in
+ *   tools/xenstore/xenstored_transaction.c; the test xenstored does the
+ *   same). Not applied, for good.
+ * - no answer on the new connection either: unknown.
+ */
+struct settle {
+	const struct write_keys *w;
+	bool applied;
+};
+
+/* Read @path in @t into *ret (NULL: missing); -errno on failure. */
+static int settle_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		       char **ret, unsigned int *ret_len)
+{
+	*ret = xhp_xs_raw_read(ctx, t, path, ret_len);
+	if (*ret || errno == ENOENT)
+		return 0;
+	return -(errno ? errno : EIO);
+}
+
+static int settle_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	struct settle *st = ud;
+	const struct write_keys *w = st->w;
+	char path[XENSTORE_ABS_PATH_MAX], fence[XENSTORE_ABS_PATH_MAX];
+	_cleanup_free_ char *fv = NULL;
+	unsigned int len, flen = 0;
+	bool all = true;
+	size_t i;
+	char *v;
+	int r;
+
+	fence[0] = '\0';
+	for (i = 0; i < w->n; i++) {
+		const char *want = w->kv[i].value;
+
+		snprintf(path, sizeof(path), "%s/%s", w->base, w->kv[i].key);
+		r = settle_read(ctx, t, path, &v, &len);
+		if (r < 0)
+			return r;
+		if (want ? !v || len != strlen(want) || memcmp(v, want, len) :
+			   v != NULL)
+			all = false;
+		if (v && !fence[0]) {
+			strcpy(fence, path);
+			fv = v;
+			flen = len;
+			v = NULL;
+		}
+		free(v);
+	}
+	st->applied = all;
+	if (all)
+		return 0;
+	for (i = 0; !fence[0] && i < w->n; i++) {
+		char *slash;
+
+		if (!w->kv[i].value)
+			continue;
+		/* Missing: its nearest existing parent. */
+		snprintf(fence, sizeof(fence), "%s/%s", w->base, w->kv[i].key);
+		while ((slash = strrchr(fence, '/')) && slash != fence) {
+			*slash = '\0';
+			r = settle_read(ctx, t, fence, &fv, &flen);
+			if (r < 0)
+				return r;
+			if (fv)
+				break;
+		}
+		if (!fv)
+			fence[0] = '\0';
+	}
+	if (!fence[0])
+		return -ENOENT;
+	if (!xhp_xs_raw_write(ctx, t, fence, fv, flen))
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+static int settle(xhp_ctx *ctx, const struct write_keys *w)
+{
+	struct settle st = { .w = w };
+	char q[XHP_QUOTE_MAX];
+	int r;
+
+	xhp_debug(ctx,
+		  "xenstore: no answer to the commit under %s, looking "
+		  "on a new connection whether it was applied",
+		  w->base);
+	xhp_xs_close(ctx);
+	ctx->xs_sock.grace = true;
+	r = xhp_xs_transact(ctx, settle_tx, &st);
+	ctx->xs_sock.grace = false;
+	if (r >= 0 && st.applied) {
+		xhp_info(ctx,
+			 "xenstore did not answer the commit under %s in "
+			 "time, but it was applied",
+			 w->base);
+		return 0;
+	}
+	if (r >= 0)
+		return xhp_err(ctx, ETIMEDOUT,
+			       "xenstore did not answer the commit under %s in "
+			       "time; it was not applied",
+			       xhp_quote(q, w->base));
+	ctx->xs_unknown = true;
+	return xhp_err(ctx, ETIMEDOUT,
+		       "xenstore did not answer the commit under %s in time, "
+		       "and whether it was applied is unknown (%s)",
+		       xhp_quote(q, w->base), strerror(-r));
+}
+
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
 		      size_t n)
 {
 	struct write_keys w = { base, kv, n };
+	bool lost = false;
+	int r;
 
-	return xhp_xs_transact(ctx, write_keys_tx, &w);
+	ctx->xs_unknown = false;
+	r = transact(ctx, write_keys_tx, &w, &lost);
+	if (r < 0 && lost)
+		return settle(ctx, &w);
+	return r;
+}
+
+bool xhp_xs_commit_unknown(const xhp_ctx *ctx)
+{
+	return ctx->xs_unknown;
 }
 
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value)

@@ -48,9 +48,21 @@ struct xhp_kv {
 /*
  * Write the keys in ONE transaction, retried on EAGAIN (bounded).
  * @base: directory the keys are relative to.
+ *
+ * A commit whose answer does not come in time may still have been
+ * applied (xenstored answers after applying it). Then the keys are read
+ * back on a new connection, within a short grace: returns 0 if they
+ * hold what the transaction wrote (it was applied); -ETIMEDOUT if not,
+ * after making sure it never will be (a write that makes the late
+ * commit conflict); or -ETIMEDOUT with xhp_xs_commit_unknown() true
+ * when that cannot be found out: xenstore may or may not advertise the
+ * keys, so a caller must not undo what they describe.
  */
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
 		      size_t n);
+
+/* After a failed xhp_xs_write_keys(): whether its outcome is unknown. */
+bool xhp_xs_commit_unknown(const xhp_ctx *ctx);
 
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);

@@ -643,7 +643,8 @@ struct xs_handle *xhp_xs_sock_open(xhp_ctx *ctx)
 	struct xs_handle *xs = NULL;
 	int r;
 
-	ctx->xs_sock = (struct xhp_xs_sock){ .fd = -1 };
+	ctx->xs_sock =
+		(struct xhp_xs_sock){ .fd = -1, .grace = ctx->xs_sock.grace };
 	r = open_private(ctx, wanted_ms(ctx), &xs);
 	if (r > 0)
 		return xs;
