@@ -54,16 +54,17 @@
  * waiting, new connections fail at once.
  *
  * When the helper cannot run (thread limits, or a seccomp filter that
- * refuses unshare()), a fallback finds the descriptor under a
- * process-wide lock: the descriptors open before and after xs_open()
- * (/proc/self/fd), and among the new ones those that are connected
- * AF_UNIX stream sockets whose peer is xenstored's socket (the path
- * xs_daemon_socket() gives libxenstore). Exactly one: that is the
- * handle's (it is checked on our own duplicate, so a number closed and
- * reused meanwhile is not taken). None or several (another thread of the
- * application connected to xenstored at that moment): we say so at debug
- * level and try a new connection, twice; then the calls of that
- * connection have no deadline (libxenstore's own behaviour).
+ * refuses unshare()), a fallback finds the socket under a process-wide
+ * lock (libxhp's own opens one at a time): the sockets open before and
+ * after xs_open() (/proc/self/fd), by identity (device and inode: a
+ * number may be closed and reused meanwhile), and among the new ones
+ * those connected (AF_UNIX, stream) to xenstored's socket, the path
+ * xs_daemon_socket() gives libxenstore. Exactly one: that is the
+ * handle's (checked on our own duplicate). None or several (another
+ * thread of the application connected to xenstored at that moment): we
+ * say so at debug level and try a new connection, twice; then the calls
+ * of that connection have no deadline (libxenstore's own behaviour). Its
+ * connect() has no deadline either.
  *
  * Through /dev/xen/xenbus (no socket) calls keep libxenstore's own
  * behaviour too: no deadline.
@@ -482,57 +483,81 @@ out:
 
 static pthread_mutex_t scan_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * The sockets open in the process, by identity (a descriptor number can
+ * be closed and opened again for another socket between two looks).
+ */
 struct fdset {
-	int *fd;
+	struct sock_id {
+		dev_t dev;
+		ino_t ino;
+	} * id;
 	size_t n;
 };
 
-static int cmp_int(const void *a, const void *b)
+static int cmp_id(const void *a, const void *b)
 {
-	int x = *(const int *)a, y = *(const int *)b;
+	const struct sock_id *x = a, *y = b;
 
-	return (x > y) - (x < y);
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return (x->ino > y->ino) - (x->ino < y->ino);
 }
 
-/* The open descriptors, sorted; -errno when /proc/self/fd is missing. */
-static int fdset_read(struct fdset *s)
+static int fdset_add(struct fdset *s, size_t *cap, const struct stat *st)
+{
+	if (s->n == *cap) {
+		size_t c = *cap ? *cap * 2 : 64;
+		struct sock_id *p = realloc(s->id, c * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		*cap = c;
+		s->id = p;
+	}
+	s->id[s->n++] = (struct sock_id){ st->st_dev, st->st_ino };
+	return 0;
+}
+
+/*
+ * The open sockets, sorted; with @fn, @fn is called for each descriptor
+ * number that is a socket not in @skip. -errno without /proc/self/fd.
+ */
+static int fdset_read(struct fdset *s, const struct fdset *skip,
+		      void (*fn)(int fd, const struct stat *st, void *ud),
+		      void *ud)
 {
 	DIR *d = opendir("/proc/self/fd");
-	size_t cap = 0;
 	struct dirent *de;
+	size_t cap = 0;
 
 	*s = (struct fdset){ 0 };
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
+		struct sock_id k;
+		struct stat st;
 		char *end;
 		long v = strtol(de->d_name, &end, 10);
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9' || *end ||
-		    v == dirfd(d))
+		    v == dirfd(d) ||
+		    fstatat(dirfd(d), de->d_name, &st, 0) < 0 ||
+		    !S_ISSOCK(st.st_mode))
 			continue;
-		if (s->n == cap) {
-			int *p = realloc(s->fd,
-					 (cap ? cap * 2 : 64) * sizeof(int));
-
-			if (!p) {
-				closedir(d);
-				free(s->fd);
-				return -ENOMEM;
-			}
-			cap = cap ? cap * 2 : 64;
-			s->fd = p;
+		if (fdset_add(s, &cap, &st) < 0) {
+			closedir(d);
+			free(s->id);
+			return -ENOMEM;
 		}
-		s->fd[s->n++] = (int)v;
+		k = (struct sock_id){ st.st_dev, st.st_ino };
+		if (fn && !(skip->n &&
+			    bsearch(&k, skip->id, skip->n, sizeof(k), cmp_id)))
+			fn((int)v, &st, ud);
 	}
 	closedir(d);
-	qsort(s->fd, s->n, sizeof(int), cmp_int);
+	qsort(s->id, s->n, sizeof(*s->id), cmp_id);
 	return 0;
-}
-
-static bool fdset_has(const struct fdset *s, int fd)
-{
-	return s->n && bsearch(&fd, s->fd, s->n, sizeof(int), cmp_int);
 }
 
 /* Is @fd a connected AF_UNIX stream socket whose peer is @path? */
@@ -563,44 +588,51 @@ static bool peer_is(int fd, const char *path)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
+struct found {
+	const char *path;
+	int fd; /* our duplicate of the last candidate */
+	int n; /* candidates */
+};
+
+/* A new socket: a candidate when it is connected to xenstored. */
+static void consider(int fd, const struct stat *st, void *ud)
+{
+	struct found *f = ud;
+	struct stat dst;
+	/* Checked on our duplicate: the object we keep. */
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (d < 0)
+		return;
+	if (fstat(d, &dst) < 0 || dst.st_dev != st->st_dev ||
+	    dst.st_ino != st->st_ino || !peer_is(d, f->path)) {
+		close(d);
+		return;
+	}
+	f->n++;
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = d;
+}
+
 /*
- * Our duplicate of the one new descriptor connected to xenstored, or -1
- * (none, several, or no /proc).
+ * Our duplicate of the one socket connected to xenstored that is new
+ * since @before, or -1 (none, several, or no /proc).
  */
 static int find_new(xhp_ctx *ctx, const struct fdset *before)
 {
-	const char *path = xs_daemon_socket();
+	struct found f = { .path = xs_daemon_socket(), .fd = -1 };
 	struct fdset after;
-	int found = -1, n = 0;
-	size_t i;
 
-	if (!path || fdset_read(&after) < 0)
+	if (!f.path || fdset_read(&after, before, consider, &f) < 0)
 		return -1;
-	for (i = 0; i < after.n; i++) {
-		int d;
-
-		if (fdset_has(before, after.fd[i]))
-			continue;
-		/* Checked on our duplicate: the object we keep. */
-		d = fcntl(after.fd[i], F_DUPFD_CLOEXEC, 0);
-		if (d < 0)
-			continue;
-		if (!peer_is(d, path)) {
-			close(d);
-			continue;
-		}
-		n++;
-		if (found >= 0)
-			close(found);
-		found = d;
-	}
-	free(after.fd);
-	if (n == 1)
-		return found;
-	if (found >= 0)
-		close(found);
+	free(after.id);
+	if (f.n == 1)
+		return f.fd;
+	if (f.fd >= 0)
+		close(f.fd);
 	xhp_debug(ctx, "xenstore: %d new connections to %s: cannot tell ours",
-		  n, path);
+		  f.n, f.path);
 	return -1;
 }
 
@@ -609,19 +641,20 @@ static struct xs_handle *open_scan(xhp_ctx *ctx)
 	struct xs_handle *xs = NULL;
 	struct fdset before;
 	int i, e, ref = -1;
+	bool ok;
 
 	pthread_mutex_lock(&scan_lock);
 	for (i = 0; i < XS_SCAN_TRIES && ref < 0; i++) {
 		if (xs)
 			xs_close(xs);
-		if (fdset_read(&before) < 0)
-			before = (struct fdset){ 0 };
+		ok = fdset_read(&before, NULL, NULL, NULL) == 0;
 		errno = 0;
 		xs = xs_open(0);
-		if (xs && before.fd)
+		if (xs && ok)
 			ref = find_new(ctx, &before);
-		free(before.fd);
-		if (!xs || !before.fd)
+		if (ok)
+			free(before.id);
+		if (!xs || !ok)
 			break;
 	}
 	e = errno;

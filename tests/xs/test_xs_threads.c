@@ -29,8 +29,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -464,6 +471,16 @@ static void listener_close(void)
 	listener = -1;
 }
 
+/* Also when the test failed: the test xenstored again. */
+static int listener_teardown(void **state)
+{
+	(void)state;
+	if (listener >= 0)
+		listener_close();
+	unlink(listener_path);
+	return setenv("XENSTORED_PATH", xsd.socket, 1);
+}
+
 /*
  * A xenstored that accepts nothing, with xenstored's backlog
  * (listen(sock, 1), tools/xenstore/xenstored_core.c): all but the first
@@ -486,8 +503,7 @@ static void test_connect_blocks(void **state)
 	assert_int_equal(listen(listener, 1), 0);
 	assert_int_equal(setenv("XENSTORED_PATH", listener_path, 1), 0);
 	stall_all(listener_close);
-	unlink(listener_path);
-	assert_int_equal(setenv("XENSTORED_PATH", xsd.socket, 1), 0);
+	assert_int_equal(listener_teardown(NULL), 0);
 	/* The connections left waiting end with the listener: back to work. */
 	for (i = 0; i < 200 && r != 0; i++) {
 		assert_int_equal(xhp_ctx_new(&ctx), 0);
@@ -503,6 +519,140 @@ static void test_connect_blocks(void **state)
 	assert_string_equal(v, "1");
 	free(v);
 	xhp_ctx_unref(ctx);
+}
+
+/*
+ * The fallback, when the helper cannot unshare its descriptor table: a
+ * child process whose seccomp filter refuses unshare() with EPERM (as
+ * container profiles do). Contexts still never touch a foreign socket
+ * (when another connection to xenstored appears at the same moment, the
+ * call goes without a deadline rather than guess), and on a stopped
+ * xenstored every call still times out in time. No cmocka in the child:
+ * it exits 0 or says what failed.
+ */
+static int no_unshare(void)
+{
+	struct sock_filter f[] = {
+#ifdef __x86_64__
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+#endif
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = ARRAY_SIZE(f), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+		return -1;
+	return unshare(CLONE_FILES) < 0 && errno == EPERM ? 0 : -1;
+}
+
+struct rw_worker {
+	pthread_t th;
+	int id;
+	bool failed;
+};
+
+static void *rw_main(void *arg)
+{
+	struct rw_worker *w = arg;
+	char path[64], val[16], *v;
+	xhp_ctx *ctx;
+	int i;
+
+	for (i = 0; i < 40 && !w->failed; i++) {
+		v = NULL;
+		snprintf(path, sizeof(path), "/local/domain/0/fb/%d", w->id);
+		snprintf(val, sizeof(val), "%d", i);
+		if (xhp_ctx_new(&ctx) < 0)
+			w->failed = true;
+		else if (xhp_xs_write(ctx, path, val) < 0 ||
+			 xhp_xs_read(ctx, XBT_NULL, path, &v) < 0 ||
+			 strcmp(v, val))
+			w->failed = true;
+		free(v);
+		xhp_ctx_unref(ctx);
+	}
+	return NULL;
+}
+
+static int fallback_child(void)
+{
+	struct rw_worker w[WORKERS];
+	struct staller s[STALL_THREADS];
+	pthread_t ch;
+	int i, bad = 0;
+
+	if (no_unshare() < 0) {
+		printf("child: cannot refuse unshare() with seccomp\n");
+		return 1;
+	}
+	churn_xsd = true;
+	if (pthread_create(&ch, NULL, churn, NULL))
+		return 1;
+	for (i = 0; i < WORKERS; i++) {
+		w[i] = (struct rw_worker){ .id = i };
+		if (pthread_create(&w[i].th, NULL, rw_main, &w[i]))
+			return 1;
+	}
+	for (i = 0; i < WORKERS; i++) {
+		pthread_join(w[i].th, NULL);
+		bad += w[i].failed;
+	}
+	atomic_store(&churn_stop, true);
+	pthread_join(ch, NULL);
+	printf("child: %d of %d workers failed; churn: %d foreign sockets "
+	       "checked, %d with a timeout\n",
+	       bad, WORKERS, atomic_load(&churn_checked),
+	       atomic_load(&churn_foreign));
+	if (bad || atomic_load(&churn_foreign))
+		return 1;
+
+	memset(s, 0, sizeof(s));
+	kill(xsd.pid, SIGSTOP);
+	for (i = 0; i < STALL_THREADS; i++)
+		if (pthread_create(&s[i].th, NULL, staller_main, &s[i]))
+			return 1;
+	usleep(2 * STALL_TIMEOUT_MS * 1000);
+	kill(xsd.pid, SIGCONT);
+	for (i = 0; i < STALL_THREADS; i++) {
+		pthread_join(s[i].th, NULL);
+		if (s[i].r != -ETIMEDOUT || s[i].ms >= 2 * STALL_TIMEOUT_MS) {
+			printf("child: staller %d: %d after %llu ms\n", i,
+			       s[i].r, (unsigned long long)s[i].ms);
+			bad++;
+		}
+	}
+	return bad ? 1 : 0;
+}
+
+static void test_fallback_without_unshare(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	atomic_store(&churn_stop, false);
+	atomic_store(&churn_foreign, 0);
+	atomic_store(&churn_checked, 0);
+	fflush(stdout);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		status = fallback_child();
+		fflush(stdout);
+		_exit(status);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	kill(xsd.pid, SIGCONT);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static int setup(void **state)
@@ -525,7 +675,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parallel_vif_bridge),
 		cmocka_unit_test(test_stalled_xenstored),
-		cmocka_unit_test(test_connect_blocks),
+		cmocka_unit_test_teardown(test_connect_blocks,
+					  listener_teardown),
+		cmocka_unit_test(test_fallback_without_unshare),
 	};
 
 	tu_require_root("taps and a bridge in a network namespace");
