@@ -34,12 +34,19 @@ struct xhp_ctx {
 	char *lock_dir;
 	struct xs_handle *xs; /* opened on first use */
 	struct xhp_xs_sock {
-		int fd; /* libxenstore's socket, -1: unknown (xs_sock.c) */
-		uint64_t ino; /* its inode, to know it is still the same */
+		/* Our own descriptor of libxenstore's socket (xs_sock.c),
+		 * -1: none (no deadline) */
+		int fd;
 		int armed_ms; /* SO_RCVTIMEO/SO_SNDTIMEO set on it; 0: none */
 		bool dead; /* a call timed out: libxenstore closed it */
 		uint64_t dead_op; /* deadline_us of the operation it died in */
+		int dead_ms; /* the timeout the call that timed out had */
+		char why[64]; /* a message's "did not answer within" (xs.c) */
+		bool grace; /* at least the grace per call (commit check) */
 	} xs_sock;
+	/* The last xhp_xs_write_keys() failed with its commit's outcome
+	 * unknown (xs.c) */
+	bool xs_unknown;
 	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
 	/* SIGPIPE is blocked on the calling thread for the whole operation
 	 * under way (engine/device.c; xs/sigpipe.h). */

@@ -115,18 +115,23 @@ static void release_priv(struct xhp_op *op)
 }
 
 /*
- * The add and its report; a failure of either replays the journal. The
- * lock the add may hold is released after the report, before the undo.
+ * The add and its report; a failure of either replays the journal, but
+ * for a report whose commit may have been applied (xenstore may advertise
+ * the plumbing: it stays). The lock the add may hold is released after
+ * the report, before the undo.
  */
 static int add(struct xhp_op *op)
 {
 	int r;
 
 	r = op->p->add(op);
-	if (r >= 0)
+	if (r >= 0) {
 		r = xhp_report_success(op);
+		if (r < 0 && xhp_xs_commit_unknown(op->ctx))
+			op->report_unknown = true;
+	}
 	op->lock = xhp_lock_release(op->lock);
-	if (r < 0)
+	if (r < 0 && !op->report_unknown)
 		xhp_journal_replay(&op->journal);
 	else
 		xhp_journal_forget(&op->journal);

@@ -74,6 +74,13 @@ struct xhp_op {
 	 * physical-device is written): nothing is reported, as Xen's
 	 * script exits 0 then. */
 	bool unchanged;
+	/*
+	 * The report's commit went unanswered and what became of it could
+	 * not be found out (xs.h: xhp_xs_commit_unknown): xenstore may
+	 * advertise this run's plumbing (hotplug-status, the loop device in
+	 * node), so the journal is not replayed.
+	 */
+	bool report_unknown;
 };
 
 /*

@@ -11,30 +11,51 @@
 
 #define XS_TX_RETRIES 16
 
+/*
+ * Why a call failed, for a message: a call that timed out (or that was
+ * not made because one timed out before it) says how long xenstore was
+ * given; anything else is strerror(@e).
+ */
+static const char *why(xhp_ctx *ctx, int e)
+{
+	struct xhp_xs_sock *s = &ctx->xs_sock;
+
+	if (e == ETIMEDOUT && s->dead && s->dead_ms) {
+		snprintf(s->why, sizeof(s->why),
+			 "%s: xenstore did not answer within %d ms",
+			 strerror(e), s->dead_ms);
+		return s->why;
+	}
+	return strerror(e);
+}
+
 int xhp_xs_open(xhp_ctx *ctx)
 {
+	struct xhp_xs_sock *s = &ctx->xs_sock;
 	const char *sock;
-	int probe;
 
 	/*
 	 * After a timeout, a fresh connection, but not within the operation
 	 * that timed out (its deadline is gone: it must fail fast).
 	 */
-	if (ctx->xs && ctx->xs_sock.dead &&
-	    (!ctx->deadline_us || ctx->deadline_us != ctx->xs_sock.dead_op))
+	if (s->dead && (!ctx->deadline_us || ctx->deadline_us != s->dead_op))
 		xhp_xs_close(ctx);
 	if (ctx->xs)
 		return 0;
-	probe = xhp_xs_sock_probe();
+	if (s->dead)
+		return xhp_err(ctx, ETIMEDOUT,
+			       "xenstore did not accept a connection in time");
 	if (xhp_fault(ctx, XHP_FAULT_XS, "xs_open") == 0)
-		ctx->xs = xs_open(0);
-	if (ctx->xs)
-		xhp_xs_sock_adopt(ctx, probe);
+		ctx->xs = xhp_xs_sock_open(ctx);
 	if (!ctx->xs) {
 		int e0 = errno ? errno : EIO;
 		/* Not -ENOENT: callers take that for "key missing". */
 		int e = e0 == ENOENT ? ECONNREFUSED : e0;
 
+		if (e0 == ETIMEDOUT) {
+			s->dead = true;
+			s->dead_op = ctx->deadline_us;
+		}
 		sock = secure_getenv("XENSTORED_PATH");
 		return xhp_err(ctx, e, "cannot connect to xenstore%s%s%s: %s",
 			       sock ? " at " : "", sock ? sock : "",
@@ -50,7 +71,7 @@ void xhp_xs_close(xhp_ctx *ctx)
 		xs_close(ctx->xs);
 		ctx->xs = NULL;
 	}
-	ctx->xs_sock = (struct xhp_xs_sock){ .fd = -1 };
+	xhp_xs_sock_close(ctx);
 }
 
 /* Ask the seam about "<call> <path>". */
@@ -167,7 +188,7 @@ int xhp_xs_read(xhp_ctx *ctx, xs_transaction_t t, const char *path, char **ret)
 		if (e == ENOENT || e == EAGAIN)
 			return -e;
 		return xhp_err(ctx, e, "cannot read xenstore %s: %s",
-			       xhp_quote(q, path), strerror(e));
+			       xhp_quote(q, path), why(ctx, e));
 	}
 	if (strlen(v) != len) {
 		free(v);
@@ -190,11 +211,15 @@ int xhp_xs_read_key(xhp_ctx *ctx, const char *backend, const char *key,
 	return xhp_xs_read(ctx, XBT_NULL, path, ret);
 }
 
-int xhp_xs_transact(xhp_ctx *ctx,
+/*
+ * xhp_xs_transact(); with @ret_lost, a commit whose answer did not come
+ * in time returns -ETIMEDOUT, no message, and sets *ret_lost.
+ */
+static int transact(xhp_ctx *ctx,
 		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
-		    void *ud)
+		    void *ud, bool *ret_lost)
 {
-	int attempt, r;
+	int attempt, e, r;
 
 	r = xhp_xs_open(ctx);
 	if (r < 0)
@@ -206,7 +231,7 @@ int xhp_xs_transact(xhp_ctx *ctx,
 			return xhp_err(ctx, errno ? errno : EIO,
 				       "cannot start a xenstore transaction: "
 				       "%s",
-				       strerror(errno ? errno : EIO));
+				       why(ctx, errno ? errno : EIO));
 		r = fn(ctx, t, ud);
 		if (r < 0) {
 			xhp_xs_raw_tx_end(ctx, t, true);
@@ -216,11 +241,16 @@ int xhp_xs_transact(xhp_ctx *ctx,
 		}
 		if (xhp_xs_raw_tx_end(ctx, t, false))
 			return 0;
-		if (errno != EAGAIN)
-			return xhp_err(ctx, errno ? errno : EIO,
+		e = errno ? errno : EIO;
+		if (e == ETIMEDOUT && ret_lost) {
+			*ret_lost = true;
+			return -ETIMEDOUT;
+		}
+		if (e != EAGAIN)
+			return xhp_err(ctx, e,
 				       "cannot commit a xenstore transaction: "
 				       "%s",
-				       strerror(errno ? errno : EIO));
+				       why(ctx, e));
 		xhp_debug(ctx, "xenstore transaction conflict, retry %d",
 			  attempt + 1);
 		if (xhp_deadline_passed(ctx))
@@ -229,6 +259,13 @@ int xhp_xs_transact(xhp_ctx *ctx,
 	return xhp_err(ctx, EAGAIN,
 		       "xenstore transaction kept conflicting (%d attempts)",
 		       attempt);
+}
+
+int xhp_xs_transact(xhp_ctx *ctx,
+		    int (*fn)(xhp_ctx *ctx, xs_transaction_t t, void *ud),
+		    void *ud)
+{
+	return transact(ctx, fn, ud, NULL);
 }
 
 struct write_keys {
@@ -253,7 +290,7 @@ static int dir_exists(xhp_ctx *ctx, xs_transaction_t t, const char *dir)
 		return 0;
 	if (e == EAGAIN)
 		return -EAGAIN;
-	return xhp_err(ctx, e, "cannot read xenstore %s: %s", dir, strerror(e));
+	return xhp_err(ctx, e, "cannot read xenstore %s: %s", dir, why(ctx, e));
 }
 
 /* The guard of xhp_xs_write_keys_unless: -EALREADY when it holds. */
@@ -275,7 +312,7 @@ static int guard_holds(xhp_ctx *ctx, xs_transaction_t t, const char *base,
 		if (e == EAGAIN)
 			return -EAGAIN;
 		return xhp_err(ctx, e, "cannot read xenstore %s: %s", path,
-			       strerror(e));
+			       why(ctx, e));
 	}
 	held = !strcmp(v, unless->value);
 	free(v);
@@ -311,10 +348,151 @@ static int write_group(xhp_ctx *ctx, xs_transaction_t t,
 			if (e == EAGAIN)
 				return -EAGAIN;
 			return xhp_err(ctx, e, "cannot write xenstore %s: %s",
-				       path, strerror(e));
+				       path, why(ctx, e));
 		}
 	}
 	return 0;
+}
+
+/*
+ * A commit whose answer did not come: xenstored got the request and may
+ * have applied it (and answered too late), or may still apply it when it
+ * gets to it (C xenstored 4.17 drops the unread requests of a connection
+ * that hung up, socket_can_process() in tools/xenstore/xenstored_core.c,
+ * but one that already read it, or another implementation, goes on).
+ * Look on a new connection, with at least the grace per call, in one
+ * transaction:
+ *
+ * - every key holds what the transaction wrote (removed keys absent):
+ *   it was applied (or the keys were so already): success;
+ * - otherwise rewrite, with the value it holds now, a node the stalled
+ *   transaction read: a key it wrote or removed that exists, or else the
+ *   nearest existing parent of a key it would create (xenstored reads
+ *   every node before writing it, and the parent of a node it creates:
+ *   read_node(), get_node() and construct_node() in xenstored_core.c).
+ *   Once that commits, the stalled commit fails with EAGAIN if xenstored
+ *   ever processes it, as the generation of a node it read changed
+ *   (access_node() and finalize_transaction() in
+ *   tools/xenstore/xenstored_transaction.c; the test xenstored does the
+ *   same). Not applied, for good.
+ * - no answer on the new connection either: unknown.
+ */
+struct settle {
+	const struct write_keys *w;
+	bool applied;
+};
+
+/* Read @path in @t into *ret (NULL: missing); -errno on failure. */
+static int settle_read(xhp_ctx *ctx, xs_transaction_t t, const char *path,
+		       char **ret, unsigned int *ret_len)
+{
+	*ret = xhp_xs_raw_read(ctx, t, path, ret_len);
+	if (*ret || errno == ENOENT)
+		return 0;
+	return -(errno ? errno : EIO);
+}
+
+static int settle_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
+{
+	struct settle *st = ud;
+	const struct write_keys *w = st->w;
+	char path[XENSTORE_ABS_PATH_MAX], fence[XENSTORE_ABS_PATH_MAX];
+	_cleanup_free_ char *fv = NULL;
+	unsigned int len, flen = 0;
+	bool all = true;
+	size_t gi, i;
+	char *v;
+	int r;
+
+	fence[0] = '\0';
+	for (gi = 0; gi < w->n; gi++) {
+		const struct xhp_kv_group *g = &w->g[gi];
+
+		for (i = 0; i < g->n; i++) {
+			const char *want = g->kv[i].value;
+
+			snprintf(path, sizeof(path), "%s/%s", g->base,
+				 g->kv[i].key);
+			r = settle_read(ctx, t, path, &v, &len);
+			if (r < 0)
+				return r;
+			/* A group skipped for want of its directory wrote
+			 * nothing: not a sign either way. */
+			if (!g->required && !v && want)
+				continue;
+			if (want ? !v || len != strlen(want) ||
+					    memcmp(v, want, len) :
+				   v != NULL)
+				all = false;
+			if (v && !fence[0]) {
+				strcpy(fence, path);
+				fv = v;
+				flen = len;
+				v = NULL;
+			}
+			free(v);
+		}
+	}
+	st->applied = all;
+	if (all)
+		return 0;
+	for (i = 0; !fence[0] && i < w->g[0].n; i++) {
+		char *slash;
+
+		if (!w->g[0].kv[i].value)
+			continue;
+		/* Missing: its nearest existing parent. */
+		snprintf(fence, sizeof(fence), "%s/%s", w->g[0].base,
+			 w->g[0].kv[i].key);
+		while ((slash = strrchr(fence, '/')) && slash != fence) {
+			*slash = '\0';
+			r = settle_read(ctx, t, fence, &fv, &flen);
+			if (r < 0)
+				return r;
+			if (fv)
+				break;
+		}
+		if (!fv)
+			fence[0] = '\0';
+	}
+	if (!fence[0])
+		return -ENOENT;
+	if (!xhp_xs_raw_write(ctx, t, fence, fv, flen))
+		return -(errno ? errno : EIO);
+	return 0;
+}
+
+static int settle(xhp_ctx *ctx, const struct write_keys *w)
+{
+	struct settle st = { .w = w };
+	char q[XHP_QUOTE_MAX];
+	int r;
+
+	xhp_debug(ctx,
+		  "xenstore: no answer to the commit under %s, looking "
+		  "on a new connection whether it was applied",
+		  w->g[0].base);
+	xhp_xs_close(ctx);
+	ctx->xs_sock.grace = true;
+	r = xhp_xs_transact(ctx, settle_tx, &st);
+	ctx->xs_sock.grace = false;
+	if (r >= 0 && st.applied) {
+		xhp_info(ctx,
+			 "xenstore did not answer the commit under %s in "
+			 "time, but it was applied",
+			 w->g[0].base);
+		return 0;
+	}
+	if (r >= 0)
+		return xhp_err(ctx, ETIMEDOUT,
+			       "xenstore did not answer the commit under %s in "
+			       "time; it was not applied",
+			       xhp_quote(q, w->g[0].base));
+	ctx->xs_unknown = true;
+	return xhp_err(ctx, ETIMEDOUT,
+		       "xenstore did not answer the commit under %s in time, "
+		       "and whether it was applied is unknown (%s)",
+		       xhp_quote(q, w->g[0].base), strerror(-r));
 }
 
 static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
@@ -353,10 +531,21 @@ int xhp_xs_write_groups(xhp_ctx *ctx, const struct xhp_kv_group *g, size_t n,
 			const struct xhp_kv *unless)
 {
 	struct write_keys w = { g, n, unless };
+	bool lost = false;
+	int r;
 
 	if (n == 0 || n > XHP_KV_GROUPS_MAX)
 		return xhp_err(ctx, EINVAL, "bad number of key groups: %zu", n);
-	return xhp_xs_transact(ctx, write_keys_tx, &w);
+	ctx->xs_unknown = false;
+	r = transact(ctx, write_keys_tx, &w, &lost);
+	if (r < 0 && lost)
+		return settle(ctx, &w);
+	return r;
+}
+
+bool xhp_xs_commit_unknown(const xhp_ctx *ctx)
+{
+	return ctx->xs_unknown;
 }
 
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
@@ -386,7 +575,7 @@ int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value)
 			      (unsigned int)strlen(value)))
 		return xhp_err(ctx, errno ? errno : EIO,
 			       "cannot write xenstore %s: %s", path,
-			       strerror(errno ? errno : EIO));
+			       why(ctx, errno ? errno : EIO));
 	return 0;
 }
 

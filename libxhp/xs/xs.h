@@ -43,6 +43,15 @@ struct xhp_kv {
  * message, and nothing is written (a backend or frontend directory is
  * never created).
  * @base: directory the keys are relative to.
+ *
+ * A commit whose answer does not come in time may still have been
+ * applied (xenstored answers after applying it). Then the keys are read
+ * back on a new connection, within a short grace: returns 0 if they
+ * hold what the transaction wrote (it was applied); -ETIMEDOUT if not,
+ * after making sure it never will be (a write that makes the late
+ * commit conflict); or -ETIMEDOUT with xhp_xs_commit_unknown() true
+ * when that cannot be found out: xenstore may or may not advertise the
+ * keys, so a caller must not undo what they describe.
  */
 int xhp_xs_write_keys(xhp_ctx *ctx, const char *base, const struct xhp_kv *kv,
 		      size_t n);
@@ -72,6 +81,9 @@ struct xhp_kv_group {
 int xhp_xs_write_groups(xhp_ctx *ctx, const struct xhp_kv_group *g, size_t n,
 			const struct xhp_kv *unless);
 
+/* After a failed xhp_xs_write_keys(): whether its outcome is unknown. */
+bool xhp_xs_commit_unknown(const xhp_ctx *ctx);
+
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
 
@@ -99,15 +111,17 @@ xs_transaction_t xhp_xs_raw_tx_start(xhp_ctx *ctx);
 bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort);
 
 /*
- * Deadlines for the calls on the connection (xs_sock.c). Before
- * xs_open(): xhp_xs_sock_probe() (the lowest free descriptor); after it:
- * xhp_xs_sock_adopt(ctx, probe). Around each call: xhp_xs_sock_arm()
- * (-1 with errno ETIMEDOUT when an earlier call timed out: make no call),
- * and on failure xhp_xs_sock_failed() (turns errno into ETIMEDOUT when
- * the call timed out).
+ * Deadlines for the calls on the connection (xs_sock.c).
+ * xhp_xs_sock_open(): xs_open(0) with libxenstore's socket found without
+ * guessing (our own descriptor of it in ctx->xs_sock); NULL with errno
+ * when xs_open() fails. xhp_xs_sock_close(): after xs_close(), lets our
+ * descriptor go. Around each call: xhp_xs_sock_arm() (-1 with errno
+ * ETIMEDOUT when an earlier call timed out: make no call), and on
+ * failure xhp_xs_sock_failed() (turns errno into ETIMEDOUT when the call
+ * timed out).
  */
-int xhp_xs_sock_probe(void);
-void xhp_xs_sock_adopt(xhp_ctx *ctx, int fd);
+struct xs_handle *xhp_xs_sock_open(xhp_ctx *ctx);
+void xhp_xs_sock_close(xhp_ctx *ctx);
 int xhp_xs_sock_arm(xhp_ctx *ctx, uint64_t *ret_start);
 void xhp_xs_sock_failed(xhp_ctx *ctx, uint64_t start_us);
 

@@ -42,6 +42,8 @@ void conn_free(struct xsd_server *srv, struct xsd_conn *c)
 	proto_abort_transactions(srv, c);
 	watch_remove_all(c);
 	xsd_buf_free(&c->out);
+	xsd_buf_free(&c->held);
+	free(c->held_payload);
 	close(c->fd);
 	free(c);
 }
@@ -56,8 +58,44 @@ void conn_send(struct xsd_conn *c, uint32_t type, uint32_t req_id,
 		.len = len,
 	};
 
-	xsd_buf_append(&c->out, &hdr, sizeof(hdr));
-	xsd_buf_append(&c->out, data, len);
+	struct xsd_buf *b = c->holding ? &c->held : &c->out;
+
+	xsd_buf_append(b, &hdr, sizeof(hdr));
+	xsd_buf_append(b, data, len);
+}
+
+void conn_hold_output(struct xsd_conn *c, long long until)
+{
+	c->holding = true;
+	c->hold_until = until;
+}
+
+void conn_hold_request(struct xsd_conn *c, const struct xsd_sockmsg *hdr,
+		       const char *payload, long long until)
+{
+	c->held_hdr = *hdr;
+	c->held_payload = xsd_memdup(payload, hdr->len + 1);
+	c->hold_until = until;
+}
+
+void conn_release(struct xsd_server *srv, struct xsd_conn *c)
+{
+	char *payload = c->held_payload;
+
+	xsd_log("conn %u: releasing what delay-commit held", c->serial);
+	c->hold_until = 0;
+	if (c->holding) {
+		c->holding = false;
+		if (xsd_buf_pending(&c->held))
+			xsd_buf_append(&c->out, c->held.data + c->held.off,
+				       xsd_buf_pending(&c->held));
+		xsd_buf_free(&c->held);
+	}
+	if (payload) {
+		c->held_payload = NULL;
+		proto_handle(srv, c, &c->held_hdr, payload);
+		free(payload);
+	}
 }
 
 /* Feeds received bytes into the message state machine. */
@@ -98,6 +136,12 @@ static void conn_feed(struct xsd_server *srv, struct xsd_conn *c,
 			proto_handle(srv, c, &c->hdr, c->payload);
 			c->in_hdr = true;
 			c->in_used = 0;
+		}
+		if (n && c->held_payload) {
+			/* libxenstore sends nothing before an answer. */
+			xsd_log("conn %u: input while a request is held",
+				c->serial);
+			c->dead = true;
 		}
 	}
 }

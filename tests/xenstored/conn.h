@@ -42,13 +42,39 @@ struct xsd_conn {
 	struct xsd_conn_tx *txs;
 	uint32_t next_tx_id;
 
+	/*
+	 * delay-commit (CONTROL): until hold_until (xsd_now_ms(); 0: none)
+	 * either a request waits unprocessed (held_payload; no input is
+	 * read meanwhile) or the output waits in held (holding).
+	 */
+	long long hold_until;
+	struct xsd_sockmsg held_hdr;
+	char *held_payload;
+	bool holding;
+	struct xsd_buf held;
+
 	struct xsd_conn *next;
+};
+
+/* What the CONTROL command delay-commit armed (once). */
+enum xsd_delay_mode {
+	XSD_DELAY_NONE,
+	XSD_DELAY_ANSWER, /* apply the commit, answer after ms */
+	XSD_DELAY_APPLY, /* process the commit after ms, then answer */
+	XSD_DELAY_STOP, /* apply the commit, then SIGSTOP ourselves */
+};
+
+struct xsd_delay {
+	enum xsd_delay_mode mode;
+	long long ms;
+	char *path; /* canonical: the commit of a transaction that wrote it */
 };
 
 struct xsd_server {
 	struct xs_store *store;
 	struct xsd_conn *conns;
 	unsigned int next_serial;
+	struct xsd_delay delay;
 };
 
 struct xsd_conn *conn_new(struct xsd_server *srv, int fd);
@@ -59,6 +85,13 @@ void conn_free(struct xsd_server *srv, struct xsd_conn *c);
 void conn_handle_input(struct xsd_server *srv, struct xsd_conn *c);
 /* Writes as much pending output as the socket takes. */
 void conn_flush(struct xsd_conn *c);
+
+/* delay-commit: hold the output, or this request, until @until. */
+void conn_hold_output(struct xsd_conn *c, long long until);
+void conn_hold_request(struct xsd_conn *c, const struct xsd_sockmsg *hdr,
+		       const char *payload, long long until);
+/* At hold_until: send what was held, or process the held request. */
+void conn_release(struct xsd_server *srv, struct xsd_conn *c);
 
 /* Queues a message (payload length must be <= XENSTORE_PAYLOAD_MAX). */
 void conn_send(struct xsd_conn *c, uint32_t type, uint32_t req_id,

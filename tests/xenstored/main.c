@@ -122,11 +122,40 @@ static void accept_clients(struct xsd_server *srv, int lfd)
 	}
 }
 
+/* The ppoll() timeout: until the first delay-commit hold ends. */
+static struct timespec *hold_timeout(struct xsd_server *srv,
+				     struct timespec *ts)
+{
+	long long first = 0, now = xsd_now_ms();
+	struct xsd_conn *c;
+
+	for (c = srv->conns; c; c = c->next)
+		if (c->hold_until && (!first || c->hold_until < first))
+			first = c->hold_until;
+	if (!first)
+		return NULL;
+	first = first > now ? first - now : 0;
+	ts->tv_sec = first / 1000;
+	ts->tv_nsec = (first % 1000) * 1000000L;
+	return ts;
+}
+
+static void release_holds(struct xsd_server *srv)
+{
+	long long now = xsd_now_ms();
+	struct xsd_conn *c;
+
+	for (c = srv->conns; c; c = c->next)
+		if (c->hold_until && c->hold_until <= now && !c->dead)
+			conn_release(srv, c);
+}
+
 static int serve(struct xsd_server *srv, int lfd, const sigset_t *waitmask)
 {
 	struct pollfd *pfds = NULL;
 	struct xsd_conn **pconns = NULL;
 	struct xsd_conn *c, *next;
+	struct timespec ts;
 	size_t n, cap = 0, i;
 	int ret = 0;
 
@@ -150,9 +179,12 @@ static int serve(struct xsd_server *srv, int lfd, const sigset_t *waitmask)
 			if (xsd_buf_pending(&c->out))
 				pfds[i].events |= POLLOUT;
 			pconns[i] = c;
+			/* A held request: even its end of file waits. */
+			if (c->held_payload)
+				pfds[i].fd = -1;
 		}
 
-		if (ppoll(pfds, n, NULL, waitmask) < 0) {
+		if (ppoll(pfds, n, hold_timeout(srv, &ts), waitmask) < 0) {
 			if (errno == EINTR)
 				continue;
 			perror("xhp-test-xenstored: ppoll");
@@ -167,6 +199,7 @@ static int serve(struct xsd_server *srv, int lfd, const sigset_t *waitmask)
 		}
 		if (pfds[0].revents & POLLIN)
 			accept_clients(srv, lfd);
+		release_holds(srv);
 
 		/* Flush everyone: requests may have queued watch events. */
 		for (c = srv->conns; c; c = next) {
@@ -260,5 +293,6 @@ out:
 	if (lfd >= 0)
 		close(lfd);
 	xs_store_free(srv.store);
+	free(srv.delay.path);
 	return ret;
 }

@@ -7,6 +7,7 @@
  * privileged dom0 connections: permissions are stored but not enforced.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -500,10 +501,47 @@ static int do_reset_watches(struct req *r)
 	return reply_ok(r);
 }
 
+/*
+ * delay-commit MODE MS PATH (tests): the next successful commit of a
+ * transaction that wrote PATH is applied and answered MS ms late
+ * (answer), processed MS ms late (apply: it may then conflict), or
+ * applied and followed by a SIGSTOP of the daemon (stop: the test sends
+ * SIGCONT).
+ */
+static int do_delay_commit(struct req *r, const char *const *vec,
+			   unsigned int n)
+{
+	static const char *const modes[] = {
+		[XSD_DELAY_ANSWER] = "answer",
+		[XSD_DELAY_APPLY] = "apply",
+		[XSD_DELAY_STOP] = "stop",
+	};
+	struct xsd_delay *d = &r->srv->delay;
+	char *path, *end;
+	long long ms;
+	unsigned int m;
+
+	if (n != 4)
+		return EINVAL;
+	for (m = XSD_DELAY_ANSWER; m <= XSD_DELAY_STOP; m++)
+		if (!strcmp(vec[1], modes[m]))
+			break;
+	ms = strtoll(vec[2], &end, 10);
+	path = node_path(vec[3]);
+	if (m > XSD_DELAY_STOP || *end || end == vec[2] || ms < 0 || !path) {
+		free(path);
+		return EINVAL;
+	}
+	free(d->path);
+	*d = (struct xsd_delay){ .mode = m, .ms = ms, .path = path };
+	xsd_log("delay-commit %s %lld ms for %s", vec[1], ms, path);
+	return reply_ok(r);
+}
+
 static int do_control(struct req *r)
 {
-	const char *vec[2] = { NULL, NULL };
-	unsigned int n = get_strings(r, vec, 2);
+	const char *vec[4] = { NULL, NULL, NULL, NULL };
+	unsigned int n = get_strings(r, vec, 4);
 
 	if (n >= 1 && !strcmp(vec[0], "print")) {
 		if (n < 2)
@@ -511,7 +549,24 @@ static int do_control(struct req *r)
 		fprintf(stderr, "xhp-test-xenstored: %s\n", vec[1]);
 		return reply_ok(r);
 	}
+	if (n >= 1 && !strcmp(vec[0], "delay-commit"))
+		return do_delay_commit(r, vec, n);
 	return ENOSYS;
+}
+
+/* The commit delay-commit waits for: disarms it and returns its mode. */
+static enum xsd_delay_mode delayed(struct req *r)
+{
+	struct xsd_delay *d = &r->srv->delay;
+	const char *arg = onearg(r);
+	enum xsd_delay_mode m = d->mode;
+
+	if (!m || r->hdr->type != XS_TRANSACTION_END || !r->tx || !arg ||
+	    strcmp(arg, "T") || !xs_tx_modified(r->tx, d->path))
+		return XSD_DELAY_NONE;
+	d->mode = XSD_DELAY_NONE;
+	xsd_log("conn %u: delaying this commit", r->c->serial);
+	return m;
 }
 
 typedef int (*handler_fn)(struct req *r);
@@ -570,6 +625,23 @@ void proto_handle(struct xsd_server *srv, struct xsd_conn *c,
 		r.tx = t->tx;
 	}
 
+	switch (delayed(&r)) {
+	case XSD_DELAY_APPLY:
+		conn_hold_request(c, hdr, payload,
+				  xsd_now_ms() + srv->delay.ms);
+		return;
+	case XSD_DELAY_ANSWER:
+		conn_hold_output(c, xsd_now_ms() + srv->delay.ms);
+		break;
+	case XSD_DELAY_STOP:
+		ret = handlers[hdr->type].fn(&r);
+		if (ret)
+			reply_error(&r, ret);
+		raise(SIGSTOP);
+		return;
+	default:
+		break;
+	}
 	ret = handlers[hdr->type].fn(&r);
 	if (ret)
 		reply_error(&r, ret);

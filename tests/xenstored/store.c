@@ -344,6 +344,13 @@ static void apply_one(const char *path, void *val, void *arg)
 	}
 }
 
+bool xs_tx_modified(const struct xs_tx *tx, const char *path)
+{
+	const struct txent *e = xsd_hmap_get(&tx->acc, path);
+
+	return e && e->modified;
+}
+
 int xs_tx_end(struct xs_store *s, struct xs_tx *tx, bool commit)
 {
 	struct commit_ctx c = { .s = s, .conflict = false };

@@ -32,6 +32,8 @@ void xs_store_free(struct xs_store *s);
 bool xs_path_valid(const char *path);
 
 struct xs_tx *xs_tx_start(struct xs_store *s);
+/* Whether tx wrote, created or deleted the node at path. */
+bool xs_tx_modified(const struct xs_tx *tx, const char *path);
 /* Ends (and frees) tx; on commit returns EAGAIN on conflict. */
 int xs_tx_end(struct xs_store *s, struct xs_tx *tx, bool commit);
 

@@ -17,6 +17,9 @@ void *xsd_realloc(void *ptr, size_t size);
 char *xsd_strdup(const char *s);
 void *xsd_memdup(const void *p, size_t len);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long xsd_now_ms(void);
+
 extern int xsd_verbose;
 void xsd_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
