@@ -65,20 +65,6 @@ static int full_len(int family)
 	return family == AF_INET ? 32 : 128;
 }
 
-const char *xhp_rt_ip_str(const struct xhp_rt_ip *ip, bool with_prefix,
-			  char buf[XHP_RT_IP_STR])
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (!inet_ntop(ip->family, ip->addr, a, sizeof(a)))
-		snprintf(a, sizeof(a), "?");
-	if (with_prefix)
-		snprintf(buf, XHP_RT_IP_STR, "%s/%d", a, ip->prefix);
-	else
-		snprintf(buf, XHP_RT_IP_STR, "%s", a);
-	return buf;
-}
-
 /* Send, wait, and keep the extended-ack text on @rt. */
 static int talk(struct xhp_rt *rt, struct nlmsghdr *nlh, mnl_cb_t cb,
 		void *data)
@@ -99,7 +85,7 @@ struct addr_scan {
 	/* what to look for */
 	enum scan_mode { SCAN_PRIMARY4, SCAN_GLOBAL6 } mode;
 	/* result */
-	struct xhp_rt_ip found;
+	struct xhp_ip found;
 	int rank; /* 0: nothing yet; higher is better */
 };
 
@@ -156,7 +142,7 @@ static int addr_dump(struct xhp_rt *rt, struct addr_scan *s)
 
 /* The best address of @ifindex for @mode, -ENOENT if none fits. */
 static int addr_best(struct xhp_rt *rt, int ifindex, int family,
-		     enum scan_mode mode, struct xhp_rt_ip *ret)
+		     enum scan_mode mode, struct xhp_ip *ret)
 {
 	struct addr_scan s = { .family = family,
 			       .ifindex = ifindex,
@@ -171,19 +157,19 @@ static int addr_best(struct xhp_rt *rt, int ifindex, int family,
 	return 0;
 }
 
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret)
 {
 	return addr_best(rt, ifindex, AF_INET, SCAN_PRIMARY4, ret);
 }
 
-int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret)
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret)
 {
 	return addr_best(rt, ifindex, AF_INET6, SCAN_GLOBAL6, ret);
 }
 
 static struct nlmsghdr *addr_msg(struct xhp_rt *rt, uint16_t type,
 				 uint16_t flags, int ifindex,
-				 const struct xhp_rt_ip *ip)
+				 const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, type, flags);
 	struct ifaddrmsg *ifa;
@@ -199,7 +185,7 @@ static struct nlmsghdr *addr_msg(struct xhp_rt *rt, uint16_t type,
 	return nlh;
 }
 
-int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = addr_msg(rt, RTM_NEWADDR,
 					NLM_F_CREATE | NLM_F_EXCL, ifindex, ip);
@@ -208,7 +194,7 @@ int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 	return r == -EEXIST ? 1 : r;
 }
 
-int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = addr_msg(rt, RTM_DELADDR, 0, ifindex, ip);
 	int r = talk(rt, nlh, NULL, NULL);
@@ -295,7 +281,7 @@ static int route_parse_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst, int oif,
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_ip *dst, int oif,
 			struct xhp_rt_route *ret)
 {
 	struct xhp_rt_route found = { 0 };
@@ -371,7 +357,7 @@ int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r)
 
 static struct nlmsghdr *proxy_msg(struct xhp_rt *rt, uint16_t type,
 				  uint16_t flags, int ifindex,
-				  const struct xhp_rt_ip *ip)
+				  const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = xhp_nl_msg(rt->nl, type, flags);
 	struct ndmsg *ndm;
@@ -386,7 +372,7 @@ static struct nlmsghdr *proxy_msg(struct xhp_rt *rt, uint16_t type,
 	return nlh;
 }
 
-int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = proxy_msg(rt, RTM_GETNEIGH, 0, ifindex, ip);
 	int e = talk(rt, nlh, NULL, NULL);
@@ -396,7 +382,7 @@ int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 	return e < 0 ? e : 1;
 }
 
-int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh;
 	int e = xhp_rt_proxy_has(rt, ifindex, ip);
@@ -408,7 +394,7 @@ int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
 	return talk(rt, nlh, NULL, NULL);
 }
 
-int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip)
+int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = proxy_msg(rt, RTM_DELNEIGH, 0, ifindex, ip);
 	int e = talk(rt, nlh, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "keys.h"
 #include "nl.h"
 
 struct xhp_rt {
@@ -29,38 +30,28 @@ struct xhp_rt {
 int xhp_rt_open(xhp_ctx *ctx, struct xhp_rt **ret);
 struct xhp_rt *xhp_rt_close(struct xhp_rt *rt);
 
-/* An address or prefix of either family, network byte order. */
-struct xhp_rt_ip {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t addr[16]; /* 4 bytes used for AF_INET */
-	int prefix;
-};
-
-/* Render @ip as "addr/prefix" (or "addr" with @with_prefix false). */
-#define XHP_RT_IP_STR 64
-const char *xhp_rt_ip_str(const struct xhp_rt_ip *ip, bool with_prefix,
-			  char buf[XHP_RT_IP_STR]);
+/* Addresses and prefixes are keys.h's struct xhp_ip. */
 
 /*
  * The first primary (not secondary) IPv4 address of @ifindex, as
  * `ip -4 addr show primary dev X` lists it first. -ENOENT if none.
  */
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret);
 /*
  * A global-scope IPv6 address of @ifindex that is not tentative or
  * failed DAD, preferring one that is not deprecated. -ENOENT if none.
  */
-int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_rt_ip *ret);
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret);
 /* Add @ip to @ifindex: 0 added, 1 it was there already. */
-int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
 /* Delete @ip from @ifindex: 0 deleted, -ENOENT it was not there. */
-int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_rt_ip *ip);
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
 
 /* A unicast route through a device, as vif-route makes them. */
 struct xhp_rt_route {
-	struct xhp_rt_ip dst; /* dst.prefix is the prefix length */
+	struct xhp_ip dst; /* dst.prefix is the prefix length */
 	int oif;
-	struct xhp_rt_ip src; /* preferred source; family 0: none */
+	struct xhp_ip src; /* preferred source; family 0: none */
 	uint32_t metric;
 	uint32_t table; /* 0: main */
 };
@@ -75,7 +66,7 @@ int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r);
  * The fib entry the kernel matches for @dst (out of @oif unless 0) by
  * RTM_F_FIB_MATCH: a lookup, not a dump. -ENOENT if none.
  */
-int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_rt_ip *dst, int oif,
+int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_ip *dst, int oif,
 			struct xhp_rt_route *ret);
 /*
  * Delete the route to r->dst through r->oif with r->metric in r->table
@@ -85,14 +76,11 @@ int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r);
 
 /* Proxy neighbour (NTF_PROXY) entries for @ip on @ifindex. */
 /* 1 present, 0 absent. */
-int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex,
-		     const struct xhp_rt_ip *ip);
+int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
 /* 0 added, 1 it was there already. */
-int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex,
-		     const struct xhp_rt_ip *ip);
+int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
 /* 0 deleted, -ENOENT it was not there. */
-int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex,
-		     const struct xhp_rt_ip *ip);
+int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
 
 /*
  * /proc/sys/net/ipv{4,6}/conf/<dev>/<name> as a small integer (@dev may

@@ -98,7 +98,7 @@ struct vr {
 	/* the gateway */
 	char gw[IFNAMSIZ];
 	int gw_index; /* 0 if there is none */
-	struct xhp_rt_ip gw4, gw6;
+	struct xhp_ip gw4, gw6;
 	int gw4_prefix; /* of gw4's subnet (gw4 itself is a /32) */
 	bool has_gw4, has_gw6;
 	/* the ip key */
@@ -152,16 +152,13 @@ static void undo_end(struct vr *v, struct vr_undo *u,
 
 /* ---- settings ---- */
 
-static void ip_of_entry(const struct xhp_ip *e, struct xhp_rt_ip *ret)
+static void ip_of_entry(const struct xhp_ip *e, struct xhp_ip *ret)
 {
-	memset(ret, 0, sizeof(*ret));
-	ret->family = e->family;
-	memcpy(ret->addr, e->addr, sizeof(ret->addr));
-	ret->prefix = e->prefix;
+	*ret = *e;
 }
 
 /* The route's destination: the entry with the host bits cleared. */
-static void route_dst(const struct xhp_ip *e, struct xhp_rt_ip *ret)
+static void route_dst(const struct xhp_ip *e, struct xhp_ip *ret)
 {
 	int i, bytes = e->family == AF_INET ? 4 : 16;
 
@@ -178,7 +175,7 @@ static void route_dst(const struct xhp_ip *e, struct xhp_rt_ip *ret)
 
 static bool host_bits_set(const struct xhp_ip *e)
 {
-	struct xhp_rt_ip d;
+	struct xhp_ip d;
 
 	route_dst(e, &d);
 	return memcmp(d.addr, e->addr, sizeof(d.addr)) != 0;
@@ -203,7 +200,7 @@ static bool same_bits(const uint8_t *a, const uint8_t *b, int bits)
 }
 
 /* Entry @e and the range @ip share addresses. */
-static bool overlaps(const struct xhp_ip *e, const struct xhp_rt_ip *ip)
+static bool overlaps(const struct xhp_ip *e, const struct xhp_ip *ip)
 {
 	return e->family == ip->family &&
 	       same_bits(e->addr, ip->addr,
@@ -211,7 +208,7 @@ static bool overlaps(const struct xhp_ip *e, const struct xhp_rt_ip *ip)
 }
 
 /* How entry @e relates to the range @ip it overlaps. */
-static const char *relation(const struct xhp_ip *e, const struct xhp_rt_ip *ip)
+static const char *relation(const struct xhp_ip *e, const struct xhp_ip *ip)
 {
 	if (e->prefix == ip->prefix)
 		return "is";
@@ -221,24 +218,25 @@ static const char *relation(const struct xhp_ip *e, const struct xhp_rt_ip *ip)
 /* Addresses that are no guest's: a route through a vif to any of them
  * takes the host's own or everyone's traffic. */
 static const struct {
-	struct xhp_rt_ip ip;
+	struct xhp_ip ip;
 	const char *what;
 } not_a_guest[] = {
-	{ { AF_INET, { 255, 255, 255, 255 }, 32 }, "the broadcast address" },
-	{ { AF_INET, { 0 }, 8 }, "\"this network\"" },
-	{ { AF_INET, { 127 }, 8 }, "the loopback range" },
-	{ { AF_INET, { 224 }, 4 }, "the multicast range" },
-	{ { AF_INET, { 240 }, 4 }, "the reserved range" },
-	{ { AF_INET6, { 0 }, 128 }, "the unspecified address" },
-	{ { AF_INET6, { [15] = 1 }, 128 }, "the loopback address" },
-	{ { AF_INET6, { 0xff }, 8 }, "the multicast range" },
+	{ { AF_INET, { 255, 255, 255, 255 }, 32, true },
+	  "the broadcast address" },
+	{ { AF_INET, { 0 }, 8, true }, "\"this network\"" },
+	{ { AF_INET, { 127 }, 8, true }, "the loopback range" },
+	{ { AF_INET, { 224 }, 4, true }, "the multicast range" },
+	{ { AF_INET, { 240 }, 4, true }, "the reserved range" },
+	{ { AF_INET6, { 0 }, 128, true }, "the unspecified address" },
+	{ { AF_INET6, { [15] = 1 }, 128, true }, "the loopback address" },
+	{ { AF_INET6, { 0xff }, 8, true }, "the multicast range" },
 };
 
 /*
  * Which of the ranges an entry overlaps to name: the one it lies in,
  * else a range (not a single address) it takes in, else an address.
  */
-static int overlap_rank(const struct xhp_ip *e, const struct xhp_rt_ip *n)
+static int overlap_rank(const struct xhp_ip *e, const struct xhp_ip *n)
 {
 	if (!overlaps(e, n))
 		return 0;
@@ -250,9 +248,9 @@ static int overlap_rank(const struct xhp_ip *e, const struct xhp_rt_ip *n)
 /* An entry of an add that overlaps an address no guest can own. */
 static int check_not_a_guest(struct vr *v, const struct xhp_ip *e)
 {
-	char q[XHP_QUOTE_MAX], s[XHP_RT_IP_STR], s2[XHP_RT_IP_STR];
-	const struct xhp_rt_ip *n;
-	struct xhp_rt_ip ip;
+	char q[XHP_QUOTE_MAX], s[XHP_IP_STR], s2[XHP_IP_STR];
+	const struct xhp_ip *n;
+	struct xhp_ip ip;
 	size_t i, best = 0;
 	int rank, best_rank = 0;
 
@@ -269,9 +267,9 @@ static int check_not_a_guest(struct vr *v, const struct xhp_ip *e)
 	ip_of_entry(e, &ip);
 	return xhp_err(v->ctx, EINVAL,
 		       "bad ip '%s': %s %s %s (%s), never a guest's address",
-		       xhp_quote(q, v->ip_text), xhp_rt_ip_str(&ip, true, s),
+		       xhp_quote(q, v->ip_text), xhp_ip_str(&ip, true, s),
 		       relation(e, n), not_a_guest[best].what,
-		       xhp_rt_ip_str(n, true, s2));
+		       xhp_ip_str(n, true, s2));
 }
 
 /*
@@ -281,9 +279,9 @@ static int check_not_a_guest(struct vr *v, const struct xhp_ip *e)
  */
 static int check_gateway_entry(struct vr *v, const struct xhp_ip *e)
 {
-	char q[XHP_QUOTE_MAX], s[XHP_RT_IP_STR], s2[XHP_RT_IP_STR];
+	char q[XHP_QUOTE_MAX], s[XHP_IP_STR], s2[XHP_IP_STR];
 	bool has = e->family == AF_INET ? v->has_gw4 : v->has_gw6;
-	struct xhp_rt_ip ip, gw, bcast;
+	struct xhp_ip ip, gw, bcast;
 	int i;
 
 	if (!has)
@@ -297,8 +295,8 @@ static int check_gateway_entry(struct vr *v, const struct xhp_ip *e)
 			       "bad ip '%s': %s %s the address of the gateway "
 			       "%s (%s), not a guest's",
 			       xhp_quote(q, v->ip_text),
-			       xhp_rt_ip_str(&ip, true, s), relation(e, &gw),
-			       v->gw, xhp_rt_ip_str(&gw, false, s2));
+			       xhp_ip_str(&ip, true, s), relation(e, &gw),
+			       v->gw, xhp_ip_str(&gw, false, s2));
 	if (e->family != AF_INET || v->gw4_prefix > 30)
 		return 0;
 	bcast = v->gw4;
@@ -309,9 +307,9 @@ static int check_gateway_entry(struct vr *v, const struct xhp_ip *e)
 	return xhp_err(v->ctx, EINVAL,
 		       "bad ip '%s': %s %s the broadcast address of the "
 		       "gateway %s's subnet (%s), not a guest's",
-		       xhp_quote(q, v->ip_text), xhp_rt_ip_str(&ip, true, s),
+		       xhp_quote(q, v->ip_text), xhp_ip_str(&ip, true, s),
 		       relation(e, &bcast), v->gw,
-		       xhp_rt_ip_str(&bcast, false, s2));
+		       xhp_ip_str(&bcast, false, s2));
 }
 
 /* Every entry of an add against the gateway found by gateway_find(). */
@@ -330,7 +328,7 @@ static int check_gateway_entries(struct vr *v)
 
 static int load_ip(struct vr *v)
 {
-	char q[XHP_QUOTE_MAX], s[XHP_RT_IP_STR];
+	char q[XHP_QUOTE_MAX], s[XHP_IP_STR];
 	const char *w = "";
 	size_t i;
 	int r;
@@ -346,19 +344,19 @@ static int load_ip(struct vr *v)
 			       xhp_quote(q, v->ip_text), w);
 	for (i = 0; i < v->n_ips; i++) {
 		const struct xhp_ip *e = &v->ips[i];
-		struct xhp_rt_ip ip;
+		struct xhp_ip ip;
 
 		ip_of_entry(e, &ip);
 		if (e->prefix == 0)
 			return xhp_err(v->ctx, EINVAL,
 				       "bad ip entry %s: a /0 route would send "
 				       "all traffic to the guest",
-				       xhp_rt_ip_str(&ip, true, s));
+				       xhp_ip_str(&ip, true, s));
 		if (e->family == AF_INET && host_bits_set(e))
 			return xhp_err(v->ctx, EINVAL,
 				       "bad ip entry %s: host bits set under "
 				       "the /%d prefix",
-				       xhp_rt_ip_str(&ip, true, s), e->prefix);
+				       xhp_ip_str(&ip, true, s), e->prefix);
 		/* A remove still takes away what an older release added. */
 		r = is_add(v) ? check_not_a_guest(v, e) : 0;
 		if (r < 0)
@@ -530,7 +528,7 @@ static void route_of(const struct vr *v, size_t i, struct xhp_rt_route *rt)
 
 /* The proxy entry of an IPv6 entry: its address, unless it is the bare
  * network address of a prefix (nothing to answer for then). */
-static bool proxy_of(const struct vr *v, size_t i, struct xhp_rt_ip *ip)
+static bool proxy_of(const struct vr *v, size_t i, struct xhp_ip *ip)
 {
 	const struct xhp_ip *e = &v->ips[i];
 
@@ -575,13 +573,13 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 
 static int add_address(struct vr *v)
 {
-	char s[XHP_RT_IP_STR], b[320];
+	char s[XHP_IP_STR], b[320];
 	struct vr_undo *u;
 	int r;
 
 	if (!v->has_gw4)
 		return 0;
-	xhp_rt_ip_str(&v->gw4, true, s);
+	xhp_ip_str(&v->gw4, true, s);
 	if (xhp_dry(v->ctx, v->op->dry_run, "add address %s to %s", s,
 		    v->vif.name))
 		return 0;
@@ -599,15 +597,15 @@ static int add_address(struct vr *v)
 
 static int add_route(struct vr *v, size_t i)
 {
-	char d[XHP_RT_IP_STR], s[XHP_RT_IP_STR], b[320];
+	char d[XHP_IP_STR], s[XHP_IP_STR], b[320];
 	struct xhp_rt_route rt;
 	struct vr_undo *u;
 	int r;
 
 	route_of(v, i, &rt);
-	xhp_rt_ip_str(&rt.dst, true, d);
+	xhp_ip_str(&rt.dst, true, d);
 	if (rt.src.family)
-		xhp_rt_ip_str(&rt.src, false, s);
+		xhp_ip_str(&rt.src, false, s);
 	else
 		snprintf(s, sizeof(s), "none");
 	if (xhp_dry(v->ctx, v->op->dry_run,
@@ -638,14 +636,14 @@ static int add_route(struct vr *v, size_t i)
 
 static int add_proxy(struct vr *v, size_t i)
 {
-	char a[XHP_RT_IP_STR], b[320];
+	char a[XHP_IP_STR], b[320];
 	struct vr_undo *u;
-	struct xhp_rt_ip ip;
+	struct xhp_ip ip;
 	int r;
 
 	if (!proxy_of(v, i, &ip))
 		return 0;
-	xhp_rt_ip_str(&ip, false, a);
+	xhp_ip_str(&ip, false, a);
 	if (xhp_dry(v->ctx, v->op->dry_run, "add proxy neighbour %s on %s", a,
 		    v->gw))
 		return 0;
@@ -684,8 +682,8 @@ static int gw_sysctl(struct vr *v, const char *dev, const char *name)
  */
 static void gateway_ndp(struct vr *v)
 {
-	char a[XHP_RT_IP_STR];
-	struct xhp_rt_ip ip;
+	char a[XHP_IP_STR];
+	struct xhp_ip ip;
 	int fwd, ndp;
 	size_t i;
 
@@ -693,7 +691,7 @@ static void gateway_ndp(struct vr *v)
 		;
 	if (i == v->n_ips)
 		return;
-	xhp_rt_ip_str(&ip, false, a);
+	xhp_ip_str(&ip, false, a);
 	fwd = gw_sysctl(v, v->gw, "forwarding");
 	ndp = gw_sysctl(v, v->gw, "proxy_ndp");
 	if (ndp == 0 && gw_sysctl(v, "all", "proxy_ndp") != 0)
@@ -758,7 +756,7 @@ static int undo_route_fn(xhp_ctx *ctx, void *data)
 static int undo_proxy_fn(xhp_ctx *ctx, void *data)
 {
 	struct vr_undo *u = data;
-	struct xhp_rt_ip ip;
+	struct xhp_ip ip;
 
 	if (!proxy_of(u->v, u->entry, &ip))
 		return 0;
@@ -883,7 +881,7 @@ static int reset_sysctl(struct vr *v, int family, const char *name)
  * Another device (the tap of the same guest, say) still routes the
  * entry's address with a vif-route metric: its proxy entry stays.
  */
-static bool still_routed(struct vr *v, size_t i, const struct xhp_rt_ip *ip)
+static bool still_routed(struct vr *v, size_t i, const struct xhp_ip *ip)
 {
 	struct xhp_rt_route want, f;
 
@@ -898,15 +896,15 @@ static bool still_routed(struct vr *v, size_t i, const struct xhp_rt_ip *ip)
 
 static int remove_proxies(struct vr *v)
 {
-	char a[XHP_RT_IP_STR], b[320];
-	struct xhp_rt_ip ip;
+	char a[XHP_IP_STR], b[320];
+	struct xhp_ip ip;
 	int first = 0, r;
 	size_t i;
 
 	for (i = 0; v->gw_index && i < v->n_ips; i++) {
 		if (!proxy_of(v, i, &ip))
 			continue;
-		xhp_rt_ip_str(&ip, false, a);
+		xhp_ip_str(&ip, false, a);
 		if (still_routed(v, i, &ip)) {
 			xhp_debug(v->ctx,
 				  "proxy neighbour %s on %s stays: "
@@ -930,14 +928,14 @@ static int remove_proxies(struct vr *v)
 
 static int remove_routes(struct vr *v)
 {
-	char a[XHP_RT_IP_STR], b[320];
+	char a[XHP_IP_STR], b[320];
 	struct xhp_rt_route rt;
 	int first = 0, r;
 	size_t i;
 
 	for (i = 0; i < v->n_ips; i++) {
 		route_of(v, i, &rt);
-		xhp_rt_ip_str(&rt.dst, true, a);
+		xhp_ip_str(&rt.dst, true, a);
 		if (xhp_dry(v->ctx, v->op->dry_run,
 			    "delete route %s dev %s metric %u", a, v->vif.name,
 			    rt.metric))
@@ -953,7 +951,7 @@ static int remove_routes(struct vr *v)
 	}
 	if (!v->has_gw4)
 		return first;
-	xhp_rt_ip_str(&v->gw4, true, a);
+	xhp_ip_str(&v->gw4, true, a);
 	if (xhp_dry(v->ctx, v->op->dry_run, "delete address %s from %s", a,
 		    v->vif.name))
 		return first;

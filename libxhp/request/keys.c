@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -498,4 +499,18 @@ int xhp_parse_params(const char *s, const char **why)
 			return refuse(why, "contains a control character");
 	}
 	return 0;
+}
+
+const char *xhp_ip_str(const struct xhp_ip *ip, bool with_prefix,
+		       char buf[XHP_IP_STR])
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!inet_ntop(ip->family, ip->addr, a, sizeof(a)))
+		snprintf(a, sizeof(a), "?");
+	if (with_prefix)
+		snprintf(buf, XHP_IP_STR, "%s/%d", a, ip->prefix);
+	else
+		snprintf(buf, XHP_IP_STR, "%s", a);
+	return buf;
 }

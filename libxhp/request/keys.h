@@ -27,6 +27,15 @@ struct xhp_ip {
 };
 
 /*
+ * Render @ip as "addr/prefix" (or "addr" with @with_prefix false), for
+ * messages. The one IP address type of the library: keys, routes,
+ * addresses and neighbour entries all use it. Returns @buf.
+ */
+#define XHP_IP_STR 64
+const char *xhp_ip_str(const struct xhp_ip *ip, bool with_prefix,
+		       char buf[XHP_IP_STR]);
+
+/*
  * ip: addresses separated by spaces (any run of spaces/tabs), IPv4
  * (dotted quad, inet_pton) or IPv6, each with an optional /prefix. At
  * most 256 entries. An empty or all-space string gives zero entries and
