@@ -27,8 +27,8 @@ int cli_lock(xhp_ctx *ctx, int argc, char **argv)
 	pid_t pid;
 
 	if (argc < 2) {
-		cli_log(LOG_ERR, "usage: xhp-hotplug lock NAME "
-				 "[--timeout SECONDS] -- COMMAND [ARGS...]");
+		cli_log(LOG_ERR,
+			"usage: xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]");
 		return 2;
 	}
 	name = argv[i++];

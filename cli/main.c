@@ -39,32 +39,23 @@ static void usage(FILE *f)
 	unsigned int i;
 
 	fprintf(f,
-		"Usage: xhp-hotplug PERSONALITY [OPTIONS] COMMAND "
-		"[key=value...]\n"
+		"Usage: xhp-hotplug PERSONALITY [OPTIONS] COMMAND [key=value...]\n"
 		"       xhp-hotplug parse COMMAND [key=value...]\n"
-		"       xhp-hotplug lock NAME [--timeout SECONDS] -- "
-		"COMMAND [ARGS...]\n"
+		"       xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]\n"
 		"       xhp-hotplug --help | --version\n\n"
-		"COMMAND: add, remove, online, offline. The environment "
-		"gives XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl "
-		"or udev set them.\n%s"
-		"Personalities:",
+		"COMMAND: add, remove, online, offline. The environment gives XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or udev set them.\n%sPersonalities:",
 		options_help);
 	for (i = 0; xhp_device_personality_at(i); i++)
 		fprintf(f, " %s", xhp_device_personality_at(i));
-	fprintf(f, "\nInstalled or linked under a personality's name, the "
-		   "binary acts as it.\n");
+	fprintf(f,
+		"\nInstalled or linked under a personality's name, the binary acts as it.\n");
 }
 
 static void personality_usage(const char *name)
 {
 	printf("Usage: %s [OPTIONS] COMMAND [key=value...]\n"
 	       "       %s --help | --version\n\n"
-	       "COMMAND: add, remove, online, offline. The environment gives "
-	       "XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or "
-	       "udev set them.\n%s"
-	       "This is the %s personality of xhp-hotplug "
-	       "(see xhp-hotplug --help).\n",
+	       "COMMAND: add, remove, online, offline. The environment gives XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or udev set them.\n%sThis is the %s personality of xhp-hotplug (see xhp-hotplug --help).\n",
 	       name, name, options_help, name);
 }
 
@@ -168,8 +159,7 @@ static void print_use(const char *k)
 	if (is_protocol_var(k))
 		return;
 	if (xhp_device_uses_setting(xhp_device_personality_at(0), k) < 0) {
-		printf("setting.%s.note=not a setting of any personality: "
-		       "ignored\n",
+		printf("setting.%s.note=not a setting of any personality: ignored\n",
 		       k);
 		return;
 	}
@@ -289,8 +279,7 @@ static int parse_options(xhp_ctx *ctx, const char *name, int *argc,
 	for (int i = 1; i < n; i++)
 		if (a[i][0] == '-') {
 			cli_log(LOG_ERR,
-				"unexpected argument '%s' after the command: "
-				"options go between %s and the command",
+				"unexpected argument '%s' after the command: options go between %s and the command",
 				quote(q, a[i]), name);
 			return -EINVAL;
 		}
@@ -417,9 +406,7 @@ int main(int argc, char **argv)
 		r = cmd_run(ctx, argv[1], argc - 2, argv + 2);
 	} else if (argv[1][0] == '-') {
 		cli_log(LOG_ERR,
-			"unknown option '%s': options go after the "
-			"personality (xhp-hotplug PERSONALITY [OPTIONS] "
-			"COMMAND ...)",
+			"unknown option '%s': options go after the personality (xhp-hotplug PERSONALITY [OPTIONS] COMMAND ...)",
 			quote(q, argv[1]));
 		r = EXIT_USAGE;
 	} else {

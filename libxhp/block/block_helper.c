@@ -73,9 +73,8 @@ int xhp_block_helper_run(xhp_ctx *ctx, const xhp_request *req,
 					    "");
 	} else if (r == -ETIMEDOUT) {
 		r = xhp_err(ctx, ETIMEDOUT,
-			    "%s %s did not finish in time: "
-			    "killed",
-			    helper, command);
+			    "%s %s did not finish in time: killed", helper,
+			    command);
 	} else if (r < 0 && !ctx->err[0]) {
 		r = xhp_err(ctx, r, "cannot run %s %s: %s", helper, command,
 			    strerror(-r));

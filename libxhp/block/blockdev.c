@@ -104,8 +104,7 @@ static int resolve_tag(xhp_ctx *ctx, const char *params, char **ret)
 		return xhp_err(ctx, ENOMEM, "libblkid: cannot make a cache");
 	if (blkid_probe_all(cache) < 0) {
 		r = xhp_err(ctx, EIO,
-			    "libblkid: cannot probe the block "
-			    "devices");
+			    "libblkid: cannot probe the block devices");
 		goto put_cache;
 	}
 	it = blkid_dev_iterate_begin(cache);
@@ -165,8 +164,7 @@ int xhp_bdev_resolve(xhp_ctx *ctx, const char *params, struct xhp_bdev *ret)
 	} else {
 		if (xhp_bdev_has_dotdot(params))
 			return xhp_err(ctx, EINVAL,
-				       "device name %s has a "
-				       "'..' component",
+				       "device name %s has a '..' component",
 				       xhp_quote(q, params));
 		relative = true;
 		if (asprintf(&given, "/dev/%s", params) < 0)

@@ -129,10 +129,10 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	if (idx == 0)
 		idx = ioctl(ctl, LOOP_CTL_GET_FREE);
 	if (idx < 0)
-		return xhp_err(ctx, errno,
-			       "cannot get a free loop device "
-			       "(LOOP_CTL_GET_FREE): %s",
-			       strerror(errno));
+		return xhp_err(
+			ctx, errno,
+			"cannot get a free loop device (LOOP_CTL_GET_FREE): %s",
+			strerror(errno));
 	lfd = open_loop(ctx, (unsigned int)idx, O_RDWR);
 	if (lfd == -EROFS || lfd == -EACCES)
 		lfd = open_loop(ctx, (unsigned int)idx, O_RDONLY);
@@ -142,8 +142,7 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	r = configure(ctx, lfd, ffd, file, tag, read_only, direct_io);
 	if (r == -EINVAL && direct_io) {
 		xhp_debug(ctx,
-			  "/dev/loop%d: no direct I/O for %s, "
-			  "buffered instead",
+			  "/dev/loop%d: no direct I/O for %s, buffered instead",
 			  idx, file);
 		r = configure(ctx, lfd, ffd, file, tag, read_only, false);
 	}
@@ -153,10 +152,10 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 	}
 	if (r < 0) {
 		close(lfd);
-		return xhp_err(ctx, r,
-			       "cannot attach %s to /dev/loop%d "
-			       "(LOOP_CONFIGURE): %s",
-			       file, idx, strerror(-r));
+		return xhp_err(
+			ctx, r,
+			"cannot attach %s to /dev/loop%d (LOOP_CONFIGURE): %s",
+			file, idx, strerror(-r));
 	}
 	memset(ret, 0, sizeof(*ret));
 	ret->index = (unsigned int)idx;
@@ -199,10 +198,10 @@ static int open_backing(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_dev != dev ||
 	    st.st_ino != ino) {
 		close(fd);
-		return xhp_err(ctx, ESTALE,
-			       "%s changed between its checks and its "
-			       "attach: left alone",
-			       file);
+		return xhp_err(
+			ctx, ESTALE,
+			"%s changed between its checks and its attach: left alone",
+			file);
 	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
@@ -236,10 +235,10 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
 		r = attach_one(ctx, ctl, ffd, file, tag, read_only, direct_io,
 			       ret);
 	if (r == -EBUSY)
-		r = xhp_err(ctx, EBUSY,
-			    "cannot attach %s: every free loop "
-			    "device was taken by someone else (%d tries)",
-			    file, LOOP_ATTACH_TRIES);
+		r = xhp_err(
+			ctx, EBUSY,
+			"cannot attach %s: every free loop device was taken by someone else (%d tries)",
+			file, LOOP_ATTACH_TRIES);
 	close(ctl);
 close_file:
 	close(ffd);
@@ -370,8 +369,7 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 			r = errno == ENXIO ? 1 : -errno;
 			if (r < 0)
 				xhp_err(ctx, r,
-					"cannot read the status of "
-					"/dev/loop%u: %s",
+					"cannot read the status of /dev/loop%u: %s",
 					index, strerror(-r));
 			goto close_loop;
 		}
@@ -389,10 +387,10 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 			r = 1; /* detached meanwhile */
 			goto close_loop;
 		}
-		r = xhp_err(ctx, ESTALE,
-			    "/dev/loop%u is attached to %s, "
-			    "not to %s: left alone",
-			    index, b, path);
+		r = xhp_err(
+			ctx, ESTALE,
+			"/dev/loop%u is attached to %s, not to %s: left alone",
+			index, b, path);
 		goto close_loop;
 	}
 	r = clear_fd(ctx, fd, index, path);

@@ -227,10 +227,10 @@ static int exclusive_probe(xhp_ctx *ctx, const char *path, dev_t d, char *what,
 
 	fd = open(path, O_RDONLY | O_EXCL | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 && errno == EBUSY) {
-		snprintf(what, what_size,
-			 "in use (the kernel refuses an exclusive open of "
-			 "%s: %s)",
-			 path, strerror(EBUSY));
+		snprintf(
+			what, what_size,
+			"in use (the kernel refuses an exclusive open of %s: %s)",
+			path, strerror(EBUSY));
 		return 1;
 	}
 	if (fd < 0)

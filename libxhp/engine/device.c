@@ -193,10 +193,10 @@ static int apply_opts(xhp_ctx *ctx, struct xhp_op *op,
 	if (!opts)
 		return 0;
 	if (opts->size < OPTS_SIZE_V1 || (opts->flags & ~OPTS_FLAGS))
-		return xhp_err(ctx, EINVAL,
-			       "bad xhp_device_opts: size %zu (at least "
-			       "%zu), flags 0x%x",
-			       opts->size, (size_t)OPTS_SIZE_V1, opts->flags);
+		return xhp_err(
+			ctx, EINVAL,
+			"bad xhp_device_opts: size %zu (at least %zu), flags 0x%x",
+			opts->size, (size_t)OPTS_SIZE_V1, opts->flags);
 	if (opts->flags & XHP_DEVICE_DRY_RUN)
 		op->dry_run = true;
 	if (opts->flags & XHP_DEVICE_NO_REPORT)
@@ -243,10 +243,10 @@ XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
 	if (r < 0)
 		return r;
 	if (!req->backend_path && !op.caller)
-		return xhp_err(ctx, EINVAL,
-			       "%s: a request without a backend path needs "
-			       "the caller's settings (xhp_device_opts)",
-			       op.p->name);
+		return xhp_err(
+			ctx, EINVAL,
+			"%s: a request without a backend path needs the caller's settings (xhp_device_opts)",
+			op.p->name);
 	op.res = xhp_result_new();
 	if (!op.res)
 		return xhp_err(ctx, ENOMEM, "out of memory");

@@ -103,9 +103,9 @@ XHP_EXPORT int xhp_device_report_ext(xhp_ctx *ctx, const char *backend_path,
 	xhp_clear_error(ctx);
 	/* A newline would forge a line wherever the message is shown. */
 	if (message && !xhp_is_one_line(message))
-		return xhp_err(ctx, EINVAL,
-			       "hotplug-error message holds a control "
-			       "character (a newline?)");
+		return xhp_err(
+			ctx, EINVAL,
+			"hotplug-error message holds a control character (a newline?)");
 	r = xhp_backend_path_parse(ctx, backend_path, type, &domid, &devid);
 	if (r < 0)
 		return r;

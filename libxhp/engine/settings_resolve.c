@@ -172,10 +172,10 @@ int xhp_op_resolve_settings(struct xhp_op *op)
 
 		s->def = xhp_setting_def_find(*k, strlen(*k));
 		if (!s->def)
-			return xhp_err(op->ctx, EINVAL,
-				       "%s reads %s, which is not in the "
-				       "settings table",
-				       op->p->name, *k);
+			return xhp_err(
+				op->ctx, EINVAL,
+				"%s reads %s, which is not in the settings table",
+				op->p->name, *k);
 		r = resolve_one(op, s);
 		if (r < 0)
 			return r;

@@ -72,9 +72,8 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 		return xhp_err(ctx, ENAMETOOLONG, "lock path too long");
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		return xhp_err(ctx, errno,
-			       "cannot create lock directory %s: "
-			       "%s",
-			       dir, strerror(errno));
+			       "cannot create lock directory %s: %s", dir,
+			       strerror(errno));
 	/* An operation's deadline if one is under way, else the timeout. */
 	deadline = ctx->deadline_us ? ctx->deadline_us :
 				      xhp_deadline_from(ctx, xhp_now_us());
@@ -97,10 +96,10 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 			if (now >= deadline) {
 				xhp_lock_holder(fd, holder, sizeof(holder));
 				close(fd);
-				return xhp_err(ctx, ETIMEDOUT,
-					       "timed out waiting for lock %s "
-					       "(held by %s)",
-					       path, holder);
+				return xhp_err(
+					ctx, ETIMEDOUT,
+					"timed out waiting for lock %s (held by %s)",
+					path, holder);
 			}
 			backoff(attempt++,
 				(deadline - now) / 1000 > 20 ?

@@ -209,13 +209,12 @@ static int flush_family(xhp_ctx *ctx, struct xhp_nl *nl,
 				char q[XHP_QUOTE_MAX];
 
 				inet_ntop(family, b->a[i].addr, a, sizeof(a));
-				r = xhp_err(ctx, r,
-					    "cannot delete address "
-					    "%s from %s: %s%s%s%s",
-					    a, xhp_quote(q, l->name),
-					    strerror(-r),
-					    ext[0] ? " (kernel: " : "", ext,
-					    ext[0] ? ")" : "");
+				r = xhp_err(
+					ctx, r,
+					"cannot delete address %s from %s: %s%s%s%s",
+					a, xhp_quote(q, l->name), strerror(-r),
+					ext[0] ? " (kernel: " : "", ext,
+					ext[0] ? ")" : "");
 				goto out;
 			}
 		}

@@ -72,11 +72,10 @@ int xhp_ovsdb_socket_path(xhp_ctx *ctx, const char *override, char *buf,
 		if (!strncmp(p, "unix:", 5))
 			p += 5;
 		if (p[0] != '/')
-			return xhp_err(ctx, EINVAL,
-				       "bad ovsdb_socket '%s': "
-				       "expected an absolute path or "
-				       "unix:<absolute path>",
-				       xhp_quote(q, override));
+			return xhp_err(
+				ctx, EINVAL,
+				"bad ovsdb_socket '%s': expected an absolute path or unix:<absolute path>",
+				xhp_quote(q, override));
 		n = snprintf(buf, len, "%s", p);
 	} else {
 		dir = secure_getenv("OVS_RUNDIR");
@@ -87,8 +86,7 @@ int xhp_ovsdb_socket_path(xhp_ctx *ctx, const char *override, char *buf,
 	if (n < 0 || (size_t)n >= len ||
 	    (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path))
 		return xhp_err(ctx, ENAMETOOLONG,
-			       "OVSDB socket path too "
-			       "long: '%s'",
+			       "OVSDB socket path too long: '%s'",
 			       xhp_quote(q, buf));
 	return 0;
 }
@@ -172,8 +170,7 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return xhp_err(ctx, ENAMETOOLONG,
-			       "OVSDB socket path too "
-			       "long: '%s'",
+			       "OVSDB socket path too long: '%s'",
 			       xhp_quote(q, path));
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	db = calloc(1, sizeof(*db));
@@ -193,25 +190,24 @@ int xhp_ovsdb_open(xhp_ctx *ctx, const char *path, struct xhp_ovsdb **ret)
 	}
 	r = connect_unix(ctx, db, &sa);
 	if (r == -ENOENT) {
-		r = xhp_err(ctx, ENOENT,
-			    "OVSDB socket '%s' does not "
-			    "exist: is ovsdb-server running?",
-			    xhp_quote(q, path));
+		r = xhp_err(
+			ctx, ENOENT,
+			"OVSDB socket '%s' does not exist: is ovsdb-server running?",
+			xhp_quote(q, path));
 		goto close_fd;
 	}
 	if (r == -ECONNREFUSED) {
-		r = xhp_err(ctx, ECONNREFUSED,
-			    "OVSDB socket '%s': "
-			    "connection refused: is ovsdb-server "
-			    "running?",
-			    xhp_quote(q, path));
+		r = xhp_err(
+			ctx, ECONNREFUSED,
+			"OVSDB socket '%s': connection refused: is ovsdb-server running?",
+			xhp_quote(q, path));
 		goto close_fd;
 	}
 	if (r == -ETIMEDOUT) {
-		r = xhp_err(ctx, ETIMEDOUT,
-			    "OVSDB at '%s' accepted no connection in time "
-			    "(its listen queue stayed full)",
-			    xhp_quote(q, path));
+		r = xhp_err(
+			ctx, ETIMEDOUT,
+			"OVSDB at '%s' accepted no connection in time (its listen queue stayed full)",
+			xhp_quote(q, path));
 		goto close_fd;
 	}
 	if (r < 0) {
@@ -255,10 +251,10 @@ static int send_all(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *buf,
 		if (n < 0 && errno == EAGAIN) {
 			r = wait_fd(ctx, db, POLLOUT);
 			if (r == -ETIMEDOUT)
-				return xhp_err(ctx, ETIMEDOUT,
-					       "timed out "
-					       "writing to OVSDB at '%s'",
-					       xhp_quote(q, db->path));
+				return xhp_err(
+					ctx, ETIMEDOUT,
+					"timed out writing to OVSDB at '%s'",
+					xhp_quote(q, db->path));
 			if (r < 0)
 				return xhp_err(ctx, r, "poll: %s",
 					       strerror(-r));
@@ -347,17 +343,15 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 	for (;;) {
 		len = frame(db);
 		if (len < 0)
-			return xhp_err(ctx, EBADMSG,
-				       "OVSDB at '%s' sent "
-				       "something that is not JSON-RPC",
-				       xhp_quote(q, db->path));
+			return xhp_err(
+				ctx, EBADMSG,
+				"OVSDB at '%s' sent something that is not JSON-RPC",
+				xhp_quote(q, db->path));
 		if (len > 0)
 			break;
 		if (db->rlen - db->start > MSG_MAX)
 			return xhp_err(ctx, EMSGSIZE,
-				       "OVSDB message over "
-				       "%u bytes",
-				       MSG_MAX);
+				       "OVSDB message over %u bytes", MSG_MAX);
 		if (db->rcap - db->rlen < RBUF_MIN) {
 			size_t cap = db->rcap ? db->rcap * 2 : 4 * RBUF_MIN;
 			char *b = realloc(db->rbuf, cap);
@@ -382,13 +376,12 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 		if (n < 0)
 			return io_err(ctx, db, errno, "read from");
 		if (n == 0)
-			return xhp_err(ctx, ECONNRESET,
-				       "%s%s%sOVSDB at '%s' closed "
-				       "the connection",
-				       db->doing ? "cannot " : "",
-				       db->doing ? db->doing : "",
-				       db->doing ? ": " : "",
-				       xhp_quote(q, db->path));
+			return xhp_err(
+				ctx, ECONNRESET,
+				"%s%s%sOVSDB at '%s' closed the connection",
+				db->doing ? "cannot " : "",
+				db->doing ? db->doing : "",
+				db->doing ? ": " : "", xhp_quote(q, db->path));
 		db->rlen += (size_t)n;
 	}
 	msg = json_loadb(db->rbuf + db->start, (size_t)len, 0, &jerr);
@@ -532,8 +525,7 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 	r = await_reply(ctx, db, id, &reply);
 	if (r == -ETIMEDOUT)
 		return xhp_err(ctx, ETIMEDOUT,
-			       "OVSDB at '%s' did not answer "
-			       "'%s' in time",
+			       "OVSDB at '%s' did not answer '%s' in time",
 			       xhp_quote(q, db->path), method);
 	if (r < 0)
 		return r;
@@ -568,9 +560,7 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 	if (!json_is_array(ops)) {
 		json_decref(ops);
 		return xhp_err(ctx, EINVAL,
-			       "OVSDB transaction (%s): no "
-			       "operations",
-			       what);
+			       "OVSDB transaction (%s): no operations", what);
 	}
 	n_ops = json_array_size(ops);
 	params = json_pack("[s]", XHP_OVSDB_DB);
@@ -586,9 +576,7 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 		goto out;
 	if (!json_is_array(res) || json_array_size(res) < n_ops) {
 		r = xhp_err(ctx, EBADMSG,
-			    "OVSDB transaction (%s): malformed "
-			    "result",
-			    what);
+			    "OVSDB transaction (%s): malformed result", what);
 		goto out;
 	}
 	/* RFC 7047 4.1.3: an error in operation i, or one more element
@@ -608,23 +596,21 @@ int xhp_ovsdb_transact(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 			    "timed out")) {
 			r = -EAGAIN; /* the database changed under us */
 			xhp_debug(ctx,
-				  "OVSDB transaction (%s): a wait on %s "
-				  "failed",
+				  "OVSDB transaction (%s): a wait on %s failed",
 				  what, t ? t : "?");
 			goto out;
 		}
 		if (i < n_ops)
-			r = xhp_err(ctx, EPROTO,
-				    "OVSDB transaction (%s) "
-				    "failed at %s on %s: %s",
-				    what, o ? o : "?", t ? t : "?",
-				    error_text(whole, ebuf, sizeof(ebuf)));
+			r = xhp_err(
+				ctx, EPROTO,
+				"OVSDB transaction (%s) failed at %s on %s: %s",
+				what, o ? o : "?", t ? t : "?",
+				error_text(whole, ebuf, sizeof(ebuf)));
 		else
-			r = xhp_err(ctx, EPROTO,
-				    "OVSDB transaction (%s) "
-				    "failed to commit: %s",
-				    what,
-				    error_text(whole, ebuf, sizeof(ebuf)));
+			r = xhp_err(
+				ctx, EPROTO,
+				"OVSDB transaction (%s) failed to commit: %s",
+				what, error_text(whole, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	if (ret_results)
@@ -663,14 +649,13 @@ int xhp_ovsdb_wait_cur_cfg(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t next_cfg)
 	while (!db->have_cur_cfg || db->cur_cfg < next_cfg) {
 		r = read_msg(ctx, db, &msg);
 		if (r == -ETIMEDOUT) {
-			r = xhp_err(ctx, ETIMEDOUT,
-				    "ovs-vswitchd did not "
-				    "apply the configuration within %" PRIu64
-				    " ms (cur_cfg %" PRId64
-				    " < next_cfg %" PRId64
-				    "): is ovs-vswitchd running?",
-				    (xhp_now_us() - t0) / 1000, db->cur_cfg,
-				    next_cfg);
+			r = xhp_err(
+				ctx, ETIMEDOUT,
+				"ovs-vswitchd did not apply the configuration within %" PRIu64
+				" ms (cur_cfg %" PRId64 " < next_cfg %" PRId64
+				"): is ovs-vswitchd running?",
+				(xhp_now_us() - t0) / 1000, db->cur_cfg,
+				next_cfg);
 			goto out;
 		}
 		if (r < 0)

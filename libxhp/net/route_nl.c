@@ -36,10 +36,10 @@ int xhp_rt_open(xhp_ctx *ctx, struct xhp_rt **ret)
 				  sizeof(one)) < 0) {
 		r = -errno;
 		xhp_rt_close(rt);
-		return xhp_err(ctx, r,
-			       "cannot enable strict netlink dumps "
-			       "(kernel 4.20 or later needed): %s",
-			       strerror(-r));
+		return xhp_err(
+			ctx, r,
+			"cannot enable strict netlink dumps (kernel 4.20 or later needed): %s",
+			strerror(-r));
 	}
 	rt->ctx = ctx;
 	*ret = rt;

@@ -57,12 +57,10 @@ static int set_want(xhp_ctx *ctx, const xhp_request *req, const char *vifname,
 	snprintf(id->want, sizeof(id->want), "%s%s", vifname,
 		 id->tap ? "-emu" : "");
 	if (other_proto_name(id, id->want))
-		return xhp_err(ctx, EINVAL,
-			       "bad vifname '%s' for %s: %s is the name "
-			       "netback or the device model gives another "
-			       "device",
-			       xhp_quote(q, vifname), xhp_quote(q2, dev),
-			       id->want);
+		return xhp_err(
+			ctx, EINVAL,
+			"bad vifname '%s' for %s: %s is the name netback or the device model gives another device",
+			xhp_quote(q, vifname), xhp_quote(q2, dev), id->want);
 	return 0;
 }
 
@@ -109,21 +107,21 @@ int xhp_vifname_init(xhp_ctx *ctx, const xhp_request *req, const char *vifname,
 	snprintf(name, sizeof(name), "vif%u.%u%s", req->domid, req->devid,
 		 id.tap ? "-emu" : "");
 	if (strlen(name) >= IFNAMSIZ)
-		return xhp_err(ctx, EINVAL,
-			       "%s has no %s name: %s is longer than "
-			       "15 characters",
-			       backend, what(&id), name);
+		return xhp_err(
+			ctx, EINVAL,
+			"%s has no %s name: %s is longer than 15 characters",
+			backend, what(&id), name);
 	memcpy(id.proto, name, sizeof(id.proto));
 	r = set_want(ctx, req, vifname, &id);
 	if (r < 0)
 		return r;
 	if (!req->device ||
 	    (strcmp(req->device, id.proto) && strcmp(req->device, id.want)))
-		return xhp_err(ctx, EINVAL,
-			       "device %s is not %s (expected %s or its "
-			       "vifname)",
-			       xhp_quote(q, req->device ? req->device : ""),
-			       id.owner, id.proto);
+		return xhp_err(
+			ctx, EINVAL,
+			"device %s is not %s (expected %s or its vifname)",
+			xhp_quote(q, req->device ? req->device : ""), id.owner,
+			id.proto);
 	*ret = id;
 	return 0;
 }
@@ -150,10 +148,10 @@ static bool marked(const struct xhp_vifname *id, const struct xhp_link *l)
 static int clash(xhp_ctx *ctx, const struct xhp_vifname *id)
 {
 	/* Xen's rename_vif says so, in these words. */
-	return xhp_err(ctx, EEXIST,
-		       "Cannot rename interface %s. An interface with name %s "
-		       "already exists.",
-		       id->proto, id->want);
+	return xhp_err(
+		ctx, EEXIST,
+		"Cannot rename interface %s. An interface with name %s already exists.",
+		id->proto, id->want);
 }
 
 int xhp_vifname_find(xhp_ctx *ctx, struct xhp_nl *nl,

@@ -144,11 +144,10 @@ static void subject(char *buf, size_t size, const struct xhp_bdev *b,
 	}
 	for (i = 0; i < n && devs[i] != dev; i++)
 		;
-	snprintf(buf, size,
-		 "File %s is loopback-mounted through "
-		 "/dev/loop%u (%x:%x), which",
-		 b->path, i < n ? loops[i] : minor(dev), major(dev),
-		 minor(dev));
+	snprintf(
+		buf, size,
+		"File %s is loopback-mounted through /dev/loop%u (%x:%x), which",
+		b->path, i < n ? loops[i] : minor(dev), major(dev), minor(dev));
 }
 
 /*
@@ -181,10 +180,10 @@ static int check_holders(struct xhp_op *op, const struct xhp_bdev *b,
 		return r;
 	subject(who, sizeof(who), b, devs, loops, n, d);
 	op->fail_status = XHP_STATUS_BUSY;
-	return xhp_err(op->ctx, EBUSY,
-		       "%s is %s in the privileged domain, and so cannot be "
-		       "used %s by a guest",
-		       who, what, mode_word(mode));
+	return xhp_err(
+		op->ctx, EBUSY,
+		"%s is %s in the privileged domain, and so cannot be used %s by a guest",
+		who, what, mode_word(mode));
 }
 
 /*
@@ -209,12 +208,11 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 	if (r > 0) {
 		subject(who, sizeof(who), b, devs, loops, n, d);
 		op->fail_status = XHP_STATUS_BUSY;
-		return xhp_err(op->ctx, EBUSY,
-			       "%s is mounted %s in the "
-			       "privileged domain (on %s), and so cannot be "
-			       "used %s by a guest",
-			       who, mode_word(!ro ? 'w' : 'r'), where,
-			       mode_word(mode));
+		return xhp_err(
+			op->ctx, EBUSY,
+			"%s is mounted %s in the privileged domain (on %s), and so cannot be used %s by a guest",
+			who, mode_word(!ro ? 'w' : 'r'), where,
+			mode_word(mode));
 	}
 	r = check_holders(op, b, devs, loops, n, mode);
 	if (r < 0)
@@ -226,12 +224,11 @@ static int check_sharing(struct xhp_op *op, const struct xhp_bdev *b,
 	if (r > 0) {
 		subject(who, sizeof(who), b, devs, loops, n, hit.dev);
 		op->fail_status = XHP_STATUS_BUSY;
-		return xhp_err(op->ctx, EBUSY,
-			       "%s is in use by a guest "
-			       "(domain %u, %s, mode %s), and so cannot be "
-			       "used %s now",
-			       who, hit.domid, hit.path, mode_word(hit.mode),
-			       mode_word(mode));
+		return xhp_err(
+			op->ctx, EBUSY,
+			"%s is in use by a guest (domain %u, %s, mode %s), and so cannot be used %s now",
+			who, hit.domid, hit.path, mode_word(hit.mode),
+			mode_word(mode));
 	}
 	return 0;
 }
@@ -392,20 +389,19 @@ static int check_state(struct xhp_op *op)
 	if (r == 0 && xhp_parse_xenbus_state(s, &state, &why) == 0 &&
 	    state == XHP_XENBUS_STATE_INIT_WAIT)
 		return 0;
-	return xhp_err(op->ctx, EINVAL,
-		       "Path closed or removed during "
-		       "hotplug add: %s state: %s",
-		       op->req->backend_path,
-		       r == 0 ? xhp_quote(q, s) : "unknown");
+	return xhp_err(
+		op->ctx, EINVAL,
+		"Path closed or removed during hotplug add: %s state: %s",
+		op->req->backend_path, r == 0 ? xhp_quote(q, s) : "unknown");
 }
 
 static int refuse_read_only(struct xhp_op *op, const struct xhp_bdev *b)
 {
 	op->fail_status = XHP_STATUS_BUSY;
-	return xhp_err(op->ctx, EBUSY,
-		       "File %s is read-only, and so I will "
-		       "not mount it read-write in a guest domain",
-		       b->path);
+	return xhp_err(
+		op->ctx, EBUSY,
+		"File %s is read-only, and so I will not mount it read-write in a guest domain",
+		b->path);
 }
 
 /* The sharing check of a file: through its existing loop devices. */
@@ -709,11 +705,11 @@ static int judge_node(xhp_ctx *ctx, const struct xhp_loop_info *i, void *ud,
 	if (p->diskseq && i->diskseq) {
 		if (i->diskseq == p->diskseq)
 			return 1;
-		snprintf(why, size,
-			 "its diskseq is %llx, not the %llx of this "
-			 "backend's add: attached again since (to %s)",
-			 (unsigned long long)i->diskseq,
-			 (unsigned long long)p->diskseq, backing);
+		snprintf(
+			why, size,
+			"its diskseq is %llx, not the %llx of this backend's add: attached again since (to %s)",
+			(unsigned long long)i->diskseq,
+			(unsigned long long)p->diskseq, backing);
 		return 0;
 	}
 	if (xhp_loop_tagged(i->name, p->tag))
@@ -724,10 +720,10 @@ static int judge_node(xhp_ctx *ctx, const struct xhp_loop_info *i, void *ud,
 	for (k = 0; k < ARRAY_SIZE(p->names); k++)
 		if (backing_named(i->backing, p->names[k]))
 			return 1;
-	snprintf(why, size,
-		 "it backs %s, not this backend's params, and has no mark "
-		 "or diskseq of this backend's add",
-		 backing);
+	snprintf(
+		why, size,
+		"it backs %s, not this backend's params, and has no mark or diskseq of this backend's add",
+		backing);
 	return 0;
 }
 
@@ -799,8 +795,7 @@ static int remove_node(struct xhp_op *op, const struct vbd *v, const char *node,
 
 	if (xhp_loop_parse_node(node, &idx) < 0)
 		return xhp_err(op->ctx, EINVAL,
-			       "node '%s' is not a loop "
-			       "device",
+			       "node '%s' is not a loop device",
 			       xhp_quote(q, node));
 	r = xhp_bdev_resolve(op->ctx, v->params, &b);
 	if (r == -ENOENT || r == -ENOTBLK) {
@@ -814,10 +809,10 @@ static int remove_node(struct xhp_op *op, const struct vbd *v, const char *node,
 		p.names[1] = target;
 		r = 0;
 	} else if (r == 0 && b.kind != XHP_BDEV_FILE) {
-		r = xhp_err(op->ctx, EINVAL,
-			    "%s names a loop device but "
-			    "params %s is not a file",
-			    node, b.path);
+		r = xhp_err(
+			op->ctx, EINVAL,
+			"%s names a loop device but params %s is not a file",
+			node, b.path);
 	} else if (r == 0) {
 		p.file = &b;
 		p.names[0] = b.path;
@@ -911,11 +906,10 @@ static int clear_marked(struct xhp_op *op, const struct xhp_bdev *b,
 			continue;
 		if (!xhp_loop_is_tagged(idx, tag)) {
 			if (b && backing_named(backing, b->path))
-				xhp_info(op->ctx,
-					 "/dev/loop%u of %s left alone: "
-					 "no node names it and it has no "
-					 "mark of this backend's add",
-					 idx, backing);
+				xhp_info(
+					op->ctx,
+					"/dev/loop%u of %s left alone: no node names it and it has no mark of this backend's add",
+					idx, backing);
 			continue;
 		}
 		if (xhp_dry(op->ctx, op->dry_run,
@@ -925,10 +919,10 @@ static int clear_marked(struct xhp_op *op, const struct xhp_bdev *b,
 		r = xhp_loop_detach_if(op->ctx, idx, judge_orphan, (void *)tag,
 				       why, sizeof(why));
 		if (r == 0)
-			xhp_info(op->ctx,
-				 "detached /dev/loop%u (%s), left by an "
-				 "interrupted add of this backend",
-				 idx, backing);
+			xhp_info(
+				op->ctx,
+				"detached /dev/loop%u (%s), left by an interrupted add of this backend",
+				idx, backing);
 	}
 	closedir(d);
 	return r < 0 ? r : 0;

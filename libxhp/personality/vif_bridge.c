@@ -109,9 +109,9 @@ static int find_bridge(struct vb *vb)
 	if (!name) {
 		r = xhp_link_first_bridge(vb->ctx, vb->nl, &vb->br);
 		if (r == -ENODEV)
-			return xhp_err(vb->ctx, ENODEV,
-				       "Could not find bridge, and none was "
-				       "specified");
+			return xhp_err(
+				vb->ctx, ENODEV,
+				"Could not find bridge, and none was specified");
 		if (r < 0)
 			return r;
 		xhp_debug(vb->ctx, "no bridge given: using %s", vb->br.name);
@@ -167,11 +167,11 @@ static int resolve_vlan(struct vb *vb)
 	if (r < 0)
 		return r;
 	if (!vb->bi.vlan_filtering)
-		return xhp_err(vb->ctx, EOPNOTSUPP,
-			       "cannot give %s the VLANs '%s': bridge %s does "
-			       "not filter VLANs (vlan_filtering is 0)",
-			       vb->req->device, xhp_quote(q, vb->vlan_text),
-			       vb->br.name);
+		return xhp_err(
+			vb->ctx, EOPNOTSUPP,
+			"cannot give %s the VLANs '%s': bridge %s does not filter VLANs (vlan_filtering is 0)",
+			vb->req->device, xhp_quote(q, vb->vlan_text),
+			vb->br.name);
 	return 0;
 }
 

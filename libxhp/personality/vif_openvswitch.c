@@ -105,15 +105,15 @@ static int plan_vlans(struct xhp_op *op, struct plan *p)
 	if (r < 0)
 		return r;
 	if (!bridge)
-		return xhp_err(ctx, EINVAL,
-			       "No valid bridge was specified: "
-			       "no bridge key for %s",
-			       p->dev);
+		return xhp_err(
+			ctx, EINVAL,
+			"No valid bridge was specified: no bridge key for %s",
+			p->dev);
 	if (xhp_parse_bridge_spec(bridge, &p->br, &why) < 0)
-		return xhp_err(ctx, EINVAL,
-			       "No valid bridge was specified: "
-			       "bad bridge '%s': %s",
-			       xhp_quote(q, bridge), why);
+		return xhp_err(
+			ctx, EINVAL,
+			"No valid bridge was specified: bad bridge '%s': %s",
+			xhp_quote(q, bridge), why);
 	p->tag = p->br.tag;
 	for (i = 0; i < p->br.n_trunks; i++)
 		trunk_add(p, p->br.trunks[i]);
@@ -125,8 +125,7 @@ static int plan_vlans(struct xhp_op *op, struct plan *p)
 			       xhp_quote(q, vlan), why);
 	if (p->tag && p->tag != vs.pvid)
 		return xhp_err(ctx, EINVAL,
-			       "bridge tag %u and vlan PVID %u "
-			       "disagree",
+			       "bridge tag %u and vlan PVID %u disagree",
 			       p->tag, vs.pvid);
 	p->tag = vs.pvid;
 	for (i = 0; i < vs.n_ranges; i++) {
@@ -136,11 +135,10 @@ static int plan_vlans(struct xhp_op *op, struct plan *p)
 			if (v == vs.pvid)
 				continue;
 			if (rg->untagged)
-				return xhp_err(ctx, EINVAL,
-					       "bad vlan '%s': "
-					       "Open vSwitch sends only the "
-					       "PVID untagged, not VLAN %u",
-					       xhp_quote(q, vlan), v);
+				return xhp_err(
+					ctx, EINVAL,
+					"bad vlan '%s': Open vSwitch sends only the PVID untagged, not VLAN %u",
+					xhp_quote(q, vlan), v);
 			trunk_add(p, v);
 		}
 	}
@@ -189,10 +187,10 @@ static int plan_db(struct xhp_op *op, struct plan *p)
 	if (r < 0)
 		return r;
 	if (tmo && (xhp_parse_uint(tmo, OVS_WAIT_MAX_S, &s) < 0 || s == 0))
-		return xhp_err(op->ctx, EINVAL,
-			       "bad ovsdb_timeout '%s': "
-			       "expected seconds, 1..%u",
-			       xhp_quote(q, tmo), OVS_WAIT_MAX_S);
+		return xhp_err(
+			op->ctx, EINVAL,
+			"bad ovsdb_timeout '%s': expected seconds, 1..%u",
+			xhp_quote(q, tmo), OVS_WAIT_MAX_S);
 	p->wait_s = (unsigned int)s;
 	return 0;
 }
@@ -208,10 +206,10 @@ static int check_utf8(xhp_ctx *ctx, const struct plan *p)
 
 	for (i = 0; i < ARRAY_SIZE(val); i++)
 		if (val[i] && !xhp_ovsdb_utf8_valid(val[i]))
-			return xhp_err(ctx, EINVAL,
-				       "%s '%s' is not valid UTF-8: OVSDB "
-				       "cannot store it in external_ids",
-				       what[i], xhp_quote(q, val[i]));
+			return xhp_err(
+				ctx, EINVAL,
+				"%s '%s' is not valid UTF-8: OVSDB cannot store it in external_ids",
+				what[i], xhp_quote(q, val[i]));
 	return 0;
 }
 
@@ -307,10 +305,10 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 			"_uuid");
 	r = xhp_ovsdb_transact(ctx, db, ops, "look up the bridge", &res);
 	if (r < 0)
-		return r == -EAGAIN ? xhp_err(ctx, EPROTO,
-					      "OVSDB: unexpected"
-					      " wait failure") :
-				      r;
+		return r == -EAGAIN ?
+			       xhp_err(ctx, EPROTO,
+				       "OVSDB: unexpected wait failure") :
+			       r;
 	rows = json_object_get(json_array_get(res, 0), "rows");
 	b = json_string_value(json_array_get(
 		json_object_get(json_array_get(rows, 0), "_uuid"), 1));
@@ -443,9 +441,7 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 	char comment[128];
 	int attempt, r = 0;
 
-	snprintf(comment, sizeof(comment),
-		 "xhp-hotplug: vif-openvswitch "
-		 "%s %s",
+	snprintf(comment, sizeof(comment), "xhp-hotplug: vif-openvswitch %s %s",
 		 xhp_request_action_to_string(op->req->action), p->dev);
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
 		_cleanup_free_ char *bridge = TAKE_PTR(bridge0);
@@ -532,9 +528,9 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 		}
 		json_decref(res);
 		if (r < 0)
-			return xhp_err(ctx, EBADMSG,
-				       "OVSDB: malformed result "
-				       "of the transaction");
+			return xhp_err(
+				ctx, EBADMSG,
+				"OVSDB: malformed result of the transaction");
 		if (!*ret_port || !*ret_iface)
 			return xhp_err(ctx, ENOMEM, "out of memory");
 		return 0;
@@ -542,10 +538,10 @@ oom:
 		json_decref(ops);
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	}
-	return xhp_err(ctx, EBUSY,
-		       "OVSDB kept changing under us: gave up "
-		       "adding %s after %d attempts",
-		       p->dev, OVS_TX_RETRIES);
+	return xhp_err(
+		ctx, EBUSY,
+		"OVSDB kept changing under us: gave up adding %s after %d attempts",
+		p->dev, OVS_TX_RETRIES);
 }
 
 /* ovs-vsctl's check: a new Interface without an ofport failed. */
@@ -567,19 +563,16 @@ static int check_iface(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 	ofport = json_object_get(row, "ofport");
 	err = json_string_value(json_object_get(row, "error"));
 	if (!row)
-		r = xhp_err(ctx, EIO,
-			    "Error detected while setting up '%s': "
-			    "the Interface is gone",
-			    p->dev);
+		r = xhp_err(
+			ctx, EIO,
+			"Error detected while setting up '%s': the Interface is gone",
+			p->dev);
 	else if (!json_is_integer(ofport) || json_integer_value(ofport) == -1)
 		r = err ? xhp_err(ctx, EIO,
-				  "Error detected while setting up "
-				  "'%s': %s.  See ovs-vswitchd log for "
-				  "details.",
+				  "Error detected while setting up '%s': %s.  See ovs-vswitchd log for details.",
 				  p->dev, err) :
 			  xhp_err(ctx, EIO,
-				  "Error detected while setting up "
-				  "'%s'.  See ovs-vswitchd log for details.",
+				  "Error detected while setting up '%s'.  See ovs-vswitchd log for details.",
 				  p->dev);
 	else
 		xhp_debug(ctx, "%s is OpenFlow port %lld", p->dev,
@@ -600,9 +593,7 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 	char comment[128];
 	int attempt, r;
 
-	snprintf(comment, sizeof(comment),
-		 "xhp-hotplug: vif-openvswitch "
-		 "%s %s",
+	snprintf(comment, sizeof(comment), "xhp-hotplug: vif-openvswitch %s %s",
 		 action, dev);
 	*ret_next_cfg = -1;
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
@@ -661,10 +652,10 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 		json_decref(res);
 		return 0;
 	}
-	return xhp_err(ctx, EBUSY,
-		       "OVSDB kept changing under us: gave up "
-		       "removing %s after %d attempts",
-		       dev, OVS_TX_RETRIES);
+	return xhp_err(
+		ctx, EBUSY,
+		"OVSDB kept changing under us: gave up removing %s after %d attempts",
+		dev, OVS_TX_RETRIES);
 }
 
 /* Undo of a failed add: remove our port again (the journal keeps the
@@ -775,8 +766,7 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 				     sizeof(trunks) - strlen(trunks), "%s%u",
 				     n ? "," : "", v) > 0;
 	xhp_info(op->ctx,
-		 "%sport %s%s on bridge %s tag %u trunks [%s%s] "
-		 "via %s",
+		 "%sport %s%s on bridge %s tag %u trunks [%s%s] via %s",
 		 op->dry_run ? "dry run: would add " : "", p->dev,
 		 p->rename ? " (renamed)" : "", p->br.name, p->tag, trunks,
 		 p->n_trunks > n ? ",..." : "", xhp_quote(q, p->sock));
@@ -1006,9 +996,8 @@ static void remove_port(xhp_ctx *ctx, struct xhp_op *op, const struct plan *p,
 		xhp_ovsdb_set_timeout(db, p->wait_s * 1000);
 		if (xhp_ovsdb_wait_cur_cfg(ctx, db, next_cfg) < 0)
 			xhp_log(ctx, LOG_WARNING,
-				"port %s removed from OVSDB "
-				"but %s",
-				port, ctx->err);
+				"port %s removed from OVSDB but %s", port,
+				ctx->err);
 	}
 	xhp_ovsdb_close(db);
 	xhp_clear_error(ctx);

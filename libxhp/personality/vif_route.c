@@ -291,12 +291,11 @@ static int check_gateway_entry(struct vr *v, const struct xhp_ip *e)
 	gw.prefix = e->family == AF_INET ? 32 : 128;
 	ip_of_entry(e, &ip);
 	if (overlaps(e, &gw))
-		return xhp_err(v->ctx, EINVAL,
-			       "bad ip '%s': %s %s the address of the gateway "
-			       "%s (%s), not a guest's",
-			       xhp_quote(q, v->ip_text),
-			       xhp_ip_str(&ip, true, s), relation(e, &gw),
-			       v->gw, xhp_ip_str(&gw, false, s2));
+		return xhp_err(
+			v->ctx, EINVAL,
+			"bad ip '%s': %s %s the address of the gateway %s (%s), not a guest's",
+			xhp_quote(q, v->ip_text), xhp_ip_str(&ip, true, s),
+			relation(e, &gw), v->gw, xhp_ip_str(&gw, false, s2));
 	if (e->family != AF_INET || v->gw4_prefix > 30)
 		return 0;
 	bcast = v->gw4;
@@ -304,12 +303,11 @@ static int check_gateway_entry(struct vr *v, const struct xhp_ip *e)
 		bcast.addr[i / 8] |= (uint8_t)(0x80 >> (i % 8));
 	if (!overlaps(e, &bcast))
 		return 0;
-	return xhp_err(v->ctx, EINVAL,
-		       "bad ip '%s': %s %s the broadcast address of the "
-		       "gateway %s's subnet (%s), not a guest's",
-		       xhp_quote(q, v->ip_text), xhp_ip_str(&ip, true, s),
-		       relation(e, &bcast), v->gw,
-		       xhp_ip_str(&bcast, false, s2));
+	return xhp_err(
+		v->ctx, EINVAL,
+		"bad ip '%s': %s %s the broadcast address of the gateway %s's subnet (%s), not a guest's",
+		xhp_quote(q, v->ip_text), xhp_ip_str(&ip, true, s),
+		relation(e, &bcast), v->gw, xhp_ip_str(&bcast, false, s2));
 }
 
 /* Every entry of an add against the gateway found by gateway_find(). */
@@ -348,15 +346,15 @@ static int load_ip(struct vr *v)
 
 		ip_of_entry(e, &ip);
 		if (e->prefix == 0)
-			return xhp_err(v->ctx, EINVAL,
-				       "bad ip entry %s: a /0 route would send "
-				       "all traffic to the guest",
-				       xhp_ip_str(&ip, true, s));
+			return xhp_err(
+				v->ctx, EINVAL,
+				"bad ip entry %s: a /0 route would send all traffic to the guest",
+				xhp_ip_str(&ip, true, s));
 		if (e->family == AF_INET && host_bits_set(e))
-			return xhp_err(v->ctx, EINVAL,
-				       "bad ip entry %s: host bits set under "
-				       "the /%d prefix",
-				       xhp_ip_str(&ip, true, s), e->prefix);
+			return xhp_err(
+				v->ctx, EINVAL,
+				"bad ip entry %s: host bits set under the /%d prefix",
+				xhp_ip_str(&ip, true, s), e->prefix);
 		/* A remove still takes away what an older release added. */
 		r = is_add(v) ? check_not_a_guest(v, e) : 0;
 		if (r < 0)
@@ -382,15 +380,15 @@ static int load_names(struct vr *v)
 	if (!gw || !gw[0])
 		gw = DEFAULT_GATEWAY;
 	if (!xhp_ifname_valid(gw))
-		return xhp_err(v->ctx, EINVAL,
-			       "bad gateway device netdev='%s': not an "
-			       "interface name",
-			       xhp_quote(q, gw));
+		return xhp_err(
+			v->ctx, EINVAL,
+			"bad gateway device netdev='%s': not an interface name",
+			xhp_quote(q, gw));
 	snprintf(v->gw, sizeof(v->gw), "%s", gw);
 	if (!req->device)
-		return xhp_err(v->ctx, EINVAL,
-			       "vif-route needs the device "
-			       "name (vif or INTERFACE)");
+		return xhp_err(
+			v->ctx, EINVAL,
+			"vif-route needs the device name (vif or INTERFACE)");
 	v->metric = tap ? METRIC_TAP : METRIC_VIF;
 
 	/* vif-common.sh: <backend>/vifname, with "-emu" for the tap. */
@@ -466,46 +464,39 @@ static int gateway_find(struct vr *v, bool required)
 	if (r == -ENODEV) {
 		if (!required)
 			return 0;
-		return xhp_err(v->ctx, ENODEV,
-			       "gateway device %s does not "
-			       "exist; set gatewaydev= in the vif spec",
-			       v->gw);
+		return xhp_err(
+			v->ctx, ENODEV,
+			"gateway device %s does not exist; set gatewaydev= in the vif spec",
+			v->gw);
 	}
 	if (r < 0)
 		return r;
 	v->gw_index = l.ifindex;
 	r = xhp_rt_addr_primary4(v->rt, v->gw_index, &v->gw4);
 	if (r < 0 && r != -ENOENT)
-		return xhp_err(v->ctx, r,
-			       "cannot read the addresses of %s: "
-			       "%s",
+		return xhp_err(v->ctx, r, "cannot read the addresses of %s: %s",
 			       v->gw, why(v, r, b, sizeof(b)));
 	v->has_gw4 = r == 0;
 	v->gw4_prefix = v->gw4.prefix;
 	v->gw4.prefix = 32;
 	/* IPv4 is needed, unless ip lists IPv6 entries only. */
 	if (required && !v->has_gw4 && (v->n_v4 || !v->n_v6))
-		return xhp_err(v->ctx, EADDRNOTAVAIL,
-			       "gateway device %s has "
-			       "no IPv4 address; set gatewaydev= in the vif "
-			       "spec",
-			       v->gw);
+		return xhp_err(
+			v->ctx, EADDRNOTAVAIL,
+			"gateway device %s has no IPv4 address; set gatewaydev= in the vif spec",
+			v->gw);
 	if (!v->n_v6)
 		return 0;
 	r = xhp_rt_addr_global6(v->rt, v->gw_index, &v->gw6);
 	if (r < 0 && r != -ENOENT)
-		return xhp_err(v->ctx, r,
-			       "cannot read the addresses of %s: "
-			       "%s",
+		return xhp_err(v->ctx, r, "cannot read the addresses of %s: %s",
 			       v->gw, why(v, r, b, sizeof(b)));
 	v->has_gw6 = r == 0;
 	if (required && !v->has_gw6)
-		return xhp_err(v->ctx, EADDRNOTAVAIL,
-			       "gateway device %s has "
-			       "no global IPv6 address for the IPv6 entries "
-			       "of ip; add one or set gatewaydev= in the vif "
-			       "spec",
-			       v->gw);
+		return xhp_err(
+			v->ctx, EADDRNOTAVAIL,
+			"gateway device %s has no global IPv6 address for the IPv6 entries of ip; add one or set gatewaydev= in the vif spec",
+			v->gw);
 	return 0;
 }
 
@@ -619,18 +610,15 @@ static int add_route(struct vr *v, size_t i)
 	u->entry = i;
 	undo_end(v, u, &undo_route, r == 0);
 	if (r == -EEXIST)
-		return xhp_err(v->ctx, r,
-			       "cannot add route %s dev %s metric "
-			       "%u: another route to %s with metric %u is in "
-			       "the way (is the address used by another "
-			       "guest?)",
-			       d, v->vif.name, rt.metric, d, rt.metric);
+		return xhp_err(
+			v->ctx, r,
+			"cannot add route %s dev %s metric %u: another route to %s with metric %u is in the way (is the address used by another guest?)",
+			d, v->vif.name, rt.metric, d, rt.metric);
 	if (r < 0)
-		return xhp_err(v->ctx, r,
-			       "cannot add route %s dev %s src %s "
-			       "metric %u: %s",
-			       d, v->vif.name, s, rt.metric,
-			       why(v, r, b, sizeof(b)));
+		return xhp_err(
+			v->ctx, r,
+			"cannot add route %s dev %s src %s metric %u: %s", d,
+			v->vif.name, s, rt.metric, why(v, r, b, sizeof(b)));
 	return 0;
 }
 
@@ -698,17 +686,11 @@ static void gateway_ndp(struct vr *v)
 		ndp = -1; /* 1 on all, or unknown: no warning */
 	if (fwd == 0)
 		xhp_log(v->ctx, LOG_WARNING,
-			"net.ipv6.conf.%s.forwarding=0: IPv6 is not routed "
-			"to the guest and the gateway does not answer "
-			"neighbour solicitations for %s; set it to 1 in the "
-			"host's network configuration",
+			"net.ipv6.conf.%s.forwarding=0: IPv6 is not routed to the guest and the gateway does not answer neighbour solicitations for %s; set it to 1 in the host's network configuration",
 			v->gw, a);
 	if (ndp == 0)
 		xhp_log(v->ctx, LOG_WARNING,
-			"net.ipv6.conf.%s.proxy_ndp=0 (and all.proxy_ndp=0): "
-			"the gateway does not answer neighbour solicitations "
-			"for %s; set it to 1 in the host's network "
-			"configuration",
+			"net.ipv6.conf.%s.proxy_ndp=0 (and all.proxy_ndp=0): the gateway does not answer neighbour solicitations for %s; set it to 1 in the host's network configuration",
 			v->gw, a);
 }
 
@@ -871,8 +853,7 @@ static int reset_sysctl(struct vr *v, int family, const char *name)
 		r = xhp_rt_sysctl_set(v->ctx, family, v->vif.name, name, def);
 	if (r < 0 && r != -ENOENT)
 		xhp_err(v->ctx, r,
-			"cannot reset net.ipv%c.conf.%s.%s to "
-			"net.ipv%c.conf.default.%s: %s",
+			"cannot reset net.ipv%c.conf.%s.%s to net.ipv%c.conf.default.%s: %s",
 			f, v->vif.name, name, f, name, strerror(-r));
 	return r;
 }
@@ -906,10 +887,10 @@ static int remove_proxies(struct vr *v)
 			continue;
 		xhp_ip_str(&ip, false, a);
 		if (still_routed(v, i, &ip)) {
-			xhp_debug(v->ctx,
-				  "proxy neighbour %s on %s stays: "
-				  "another device routes it",
-				  a, v->gw);
+			xhp_debug(
+				v->ctx,
+				"proxy neighbour %s on %s stays: another device routes it",
+				a, v->gw);
 			continue;
 		}
 		if (xhp_dry(v->ctx, v->op->dry_run,
@@ -918,9 +899,8 @@ static int remove_proxies(struct vr *v)
 		r = xhp_rt_proxy_del(v->rt, v->gw_index, &ip);
 		if (r < 0 && r != -ENOENT)
 			xhp_err(v->ctx, r,
-				"cannot delete proxy neighbour %s "
-				"on %s: %s",
-				a, v->gw, why(v, r, b, sizeof(b)));
+				"cannot delete proxy neighbour %s on %s: %s", a,
+				v->gw, why(v, r, b, sizeof(b)));
 		keep_first(v, &first, r);
 	}
 	return first;
@@ -943,8 +923,7 @@ static int remove_routes(struct vr *v)
 		r = xhp_rt_route_del(v->rt, &rt);
 		if (r < 0 && r != -ENOENT)
 			xhp_err(v->ctx, r,
-				"cannot delete route %s dev %s "
-				"metric %u: %s",
+				"cannot delete route %s dev %s metric %u: %s",
 				a, v->vif.name, rt.metric,
 				why(v, r, b, sizeof(b)));
 		keep_first(v, &first, r);
@@ -1068,8 +1047,7 @@ static int route_add(struct xhp_op *op)
 	r = plumb(v);
 	if (r >= 0)
 		xhp_debug(v->ctx,
-			  "vif-route %s of %s done: %zu route(s) "
-			  "through %s",
+			  "vif-route %s of %s done: %zu route(s) through %s",
 			  xhp_request_action_to_string(op->req->action),
 			  v->vif.name, v->n_ips, v->gw);
 	return r;

@@ -183,11 +183,13 @@ int xhp_parse_rate(const char *s, uint64_t *bytes, uint32_t *usecs,
 	if (!comma)
 		return refuse(why, "expected <bytes>,<usecs>");
 	if (xhp_parse_uint_n(s, (size_t)(comma - s), UINT64_MAX, &b) < 0)
-		return refuse(why, "bad byte count: expected a decimal "
-				   "number below 2^64");
+		return refuse(
+			why,
+			"bad byte count: expected a decimal number below 2^64");
 	if (xhp_parse_uint(comma + 1, UINT32_MAX, &u) < 0)
-		return refuse(why, "bad interval: expected a decimal "
-				   "number of microseconds below 2^32");
+		return refuse(
+			why,
+			"bad interval: expected a decimal number of microseconds below 2^32");
 	*bytes = b;
 	*usecs = (uint32_t)u;
 	return 0;
@@ -256,8 +258,9 @@ int xhp_parse_bridge_spec(const char *s, struct xhp_bridge_spec *ret,
 	memcpy(name, s, nlen);
 	name[nlen] = '\0';
 	if (!xhp_ifname_valid(name))
-		return refuse(why, "bad bridge name: no '/', whitespace or "
-				   "control characters");
+		return refuse(
+			why,
+			"bad bridge name: no '/', whitespace or control characters");
 	p = s + nlen;
 	if (*p == '.') {
 		size_t len = strcspn(p + 1, ":");
@@ -309,8 +312,9 @@ static int parse_vlan_entry(const char *s, size_t len, struct xhp_vlan_range *r,
 	if (dash) {
 		if (parse_vid(s, (size_t)(dash - s), &a) < 0 ||
 		    parse_vid(dash + 1, len - (size_t)(dash - s) - 1, &b) < 0)
-			return refuse(why, "bad range: expected <vlan>-<vlan>, "
-					   "VLANs 1..4094");
+			return refuse(
+				why,
+				"bad range: expected <vlan>-<vlan>, VLANs 1..4094");
 		if (a > b)
 			return refuse(why, "a range ends below its start");
 	} else if (plus) {
@@ -319,8 +323,9 @@ static int parse_vlan_entry(const char *s, size_t len, struct xhp_vlan_range *r,
 		    parse_vid(plus + 1, (size_t)(x - plus - 1), &step) < 0 ||
 		    xhp_parse_uint_n(x + 1, len - (size_t)(x - s) - 1,
 				     XHP_VLAN_MAX, &cnt) < 0)
-			return refuse(why, "bad stride: expected "
-					   "<vlan>+<offset>x<count>");
+			return refuse(
+				why,
+				"bad stride: expected <vlan>+<offset>x<count>");
 		if (a + step * cnt > XHP_VLAN_MAX)
 			return refuse(why, "a stride goes past VLAN 4094");
 		b = a + step * (unsigned int)cnt;
@@ -429,11 +434,13 @@ int xhp_parse_physical_device(const char *s, unsigned int *major,
 	if (!colon)
 		return refuse(why, "expected <major>:<minor> in hex");
 	if (parse_hex_n(s, (size_t)(colon - s), 0xfff, &ma) < 0)
-		return refuse(why, "bad major: expected hex 0..fff, "
-				   "no leading zeros");
+		return refuse(
+			why,
+			"bad major: expected hex 0..fff, no leading zeros");
 	if (parse_hex_n(colon + 1, strlen(colon + 1), 0xfffff, &mi) < 0)
-		return refuse(why, "bad minor: expected hex 0..fffff, "
-				   "no leading zeros");
+		return refuse(
+			why,
+			"bad minor: expected hex 0..fffff, no leading zeros");
 	*major = ma;
 	*minor = mi;
 	return 0;
@@ -468,19 +475,21 @@ int xhp_parse_vifname(const char *s, bool for_tap, const char **why)
 	if (!s || !s[0])
 		return refuse(why, "empty");
 	if (!xhp_ifname_valid(s))
-		return refuse(why, "not an interface name: 1 to 15 "
-				   "characters, no '/', ':', whitespace or "
-				   "control characters, not . or ..");
+		return refuse(
+			why,
+			"not an interface name: 1 to 15 characters, no '/', ':', whitespace or control characters, not . or ..");
 	if (for_tap && strlen(s) > 15 - 4)
-		return refuse(why, "too long for a tap: the name with "
-				   "\"-emu\" must fit in 15 characters");
+		return refuse(
+			why,
+			"too long for a tap: the name with \"-emu\" must fit in 15 characters");
 	/*
 	 * Linux takes them, but the name goes on to shell scripts (Xen's
 	 * own, for the next event of this device) and into logs.
 	 */
 	if (strpbrk(s, "$`\\\"'|&;<>()*?[]{}!"))
-		return refuse(why, "a shell metacharacter ($ ` \\ \" ' | & ; "
-				   "< > ( ) * ? [ ] { } !)");
+		return refuse(
+			why,
+			"a shell metacharacter ($ ` \\ \" ' | & ; < > ( ) * ? [ ] { } !)");
 	return 0;
 }
 

@@ -114,10 +114,10 @@ static int check_value(xhp_ctx *ctx, const char *key, const char *value)
 		unsigned char c = (unsigned char)value[i];
 
 		if (c < 0x20 || c == 0x7f)
-			return xhp_err(ctx, EINVAL,
-				       "value of %s contains a control "
-				       "character: '%s'",
-				       key, xhp_quote(q, value));
+			return xhp_err(
+				ctx, EINVAL,
+				"value of %s contains a control character: '%s'",
+				key, xhp_quote(q, value));
 	}
 	return 0;
 }
@@ -294,10 +294,10 @@ int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 	memcpy(type, c[b + 1], l[b + 1]);
 	type[l[b + 1]] = '\0';
 	if (!kind_from_xenbus_type(type))
-		return xhp_err(ctx, EINVAL,
-			       "XENBUS_PATH '%s' has device type '%s'; "
-			       "expected vif, vbd or vbd3",
-			       xhp_quote(q, path), xhp_quote(qt, type));
+		return xhp_err(
+			ctx, EINVAL,
+			"XENBUS_PATH '%s' has device type '%s'; expected vif, vbd or vbd3",
+			xhp_quote(q, path), xhp_quote(qt, type));
 	if (xhp_parse_uint_n(c[b + 2], l[b + 2], DOMID_MAX, &v) < 0)
 		return xhp_err(ctx, EINVAL, "XENBUS_PATH '%s': bad domain id",
 			       xhp_quote(q, path));
@@ -308,11 +308,10 @@ int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 	*devid = (unsigned int)v;
 	return 0;
 bad:
-	return xhp_err(ctx, EINVAL,
-		       "malformed XENBUS_PATH '%s': expected "
-		       "backend/<type>/<domid>/<devid> or "
-		       "/local/domain/<id>/backend/<type>/<domid>/<devid>",
-		       xhp_quote(q, path));
+	return xhp_err(
+		ctx, EINVAL,
+		"malformed XENBUS_PATH '%s': expected backend/<type>/<domid>/<devid> or /local/domain/<id>/backend/<type>/<domid>/<devid>",
+		xhp_quote(q, path));
 }
 
 /* vif<domid>.<devid>[-emu] → domid, devid. */
@@ -359,10 +358,10 @@ static int parse_args(xhp_ctx *ctx, xhp_request *req, int argc,
 		eq = strchr(a, '=');
 		if (!eq) {
 			if (strcmp(a, "vif") && strcmp(a, "tap"))
-				return xhp_err(ctx, EINVAL,
-					       "unexpected argument '%s': "
-					       "expected key=value, vif or tap",
-					       xhp_quote(q, a));
+				return xhp_err(
+					ctx, EINVAL,
+					"unexpected argument '%s': expected key=value, vif or tap",
+					xhp_quote(q, a));
 			if (*positional_type)
 				return xhp_err(ctx, EINVAL,
 					       "interface type given twice");
@@ -370,10 +369,10 @@ static int parse_args(xhp_ctx *ctx, xhp_request *req, int argc,
 			continue;
 		}
 		if (!xhp_varname_valid(a, (size_t)(eq - a)))
-			return xhp_err(ctx, EINVAL,
-				       "malformed argument '%s': the key must "
-				       "be a name of letters, digits and _",
-				       xhp_quote(q, a));
+			return xhp_err(
+				ctx, EINVAL,
+				"malformed argument '%s': the key must be a name of letters, digits and _",
+				xhp_quote(q, a));
 		r = put_setting(ctx, req, a, (size_t)(eq - a), eq + 1,
 				XHP_SOURCE_ARGV);
 		if (r < 0)
@@ -435,10 +434,10 @@ static int resolve_kind(xhp_ctx *ctx, xhp_request *req, const char *postype)
 	if (xbt && xbt[0]) {
 		xk = kind_from_xenbus_type(xbt);
 		if (!xk)
-			return xhp_err(ctx, EINVAL,
-				       "bad XENBUS_TYPE '%s': expected vif, "
-				       "vbd or vbd3",
-				       xhp_quote(q, xbt));
+			return xhp_err(
+				ctx, EINVAL,
+				"bad XENBUS_TYPE '%s': expected vif, vbd or vbd3",
+				xhp_quote(q, xbt));
 	}
 	if (tif && !strcmp(tif, "tap")) {
 		if (xk && xk != XHP_KIND_VIF)
@@ -478,15 +477,14 @@ static int resolve_device(xhp_ctx *ctx, xhp_request *req)
 		if (req->noop)
 			return 0;
 		return xhp_err(ctx, EINVAL,
-			       "missing %s: the name of the %s "
-			       "device",
-			       var, req->kind == XHP_KIND_TAP ? "tap" : "vif");
+			       "missing %s: the name of the %s device", var,
+			       req->kind == XHP_KIND_TAP ? "tap" : "vif");
 	}
 	if (!xhp_ifname_valid(dev))
-		return xhp_err(ctx, EINVAL,
-			       "bad device name %s='%s': 1 to 15 characters, "
-			       "no '/', ':' or whitespace",
-			       var, xhp_quote(q, dev));
+		return xhp_err(
+			ctx, EINVAL,
+			"bad device name %s='%s': 1 to 15 characters, no '/', ':' or whitespace",
+			var, xhp_quote(q, dev));
 	req->device = strdup(dev);
 	return req->device ? 0 : -ENOMEM;
 }
@@ -508,30 +506,28 @@ static int resolve_path(xhp_ctx *ctx, xhp_request *req)
 		    kind_from_xenbus_type(type) != (req->kind == XHP_KIND_TAP ?
 							    XHP_KIND_VIF :
 							    req->kind))
-			return xhp_err(ctx, EINVAL,
-				       "XENBUS_PATH is a %s backend but the "
-				       "device is a %s",
-				       type,
-				       xhp_request_kind_to_string(req->kind));
+			return xhp_err(
+				ctx, EINVAL,
+				"XENBUS_PATH is a %s backend but the device is a %s",
+				type, xhp_request_kind_to_string(req->kind));
 		if (!req->kind)
 			req->kind = kind_from_xenbus_type(type);
 	} else if (req->kind == XHP_KIND_TAP && req->device) {
 		/* udev's tap events carry no XENBUS_PATH: vifD.N-emu */
 		if (parse_vif_name(req->device, true, &domid, &devid) < 0)
-			return xhp_err(ctx, EINVAL,
-				       "cannot derive the backend of tap %s: "
-				       "expected a name vif<domid>.<devid>-emu "
-				       "or XENBUS_PATH",
-				       req->device);
+			return xhp_err(
+				ctx, EINVAL,
+				"cannot derive the backend of tap %s: expected a name vif<domid>.<devid>-emu or XENBUS_PATH",
+				req->device);
 		snprintf(buf, sizeof(buf), "backend/vif/%u/%u", domid, devid);
 		path = buf;
 		strcpy(type, "vif");
 	} else if (req->noop) {
 		return 0;
 	} else {
-		return xhp_err(ctx, EINVAL,
-			       "missing XENBUS_PATH: the backend path in "
-			       "xenstore");
+		return xhp_err(
+			ctx, EINVAL,
+			"missing XENBUS_PATH: the backend path in xenstore");
 	}
 	req->backend_path = strdup(path);
 	if (!req->backend_path)
@@ -554,9 +550,9 @@ static int finish(xhp_ctx *ctx, xhp_request *req)
 	if (r < 0)
 		return r;
 	if (!req->kind)
-		return xhp_err(ctx, EINVAL,
-			       "cannot tell the device type: no XENBUS_TYPE, "
-			       "XENBUS_PATH or type_if");
+		return xhp_err(
+			ctx, EINVAL,
+			"cannot tell the device type: no XENBUS_TYPE, XENBUS_PATH or type_if");
 	req->noop = is_noop(req->kind, req->action);
 	/* The kind may come from XENBUS_PATH alone: the device, now. */
 	if (!req->device)
@@ -576,18 +572,18 @@ XHP_EXPORT int xhp_request_parse(xhp_ctx *ctx, int argc, char *const argv[],
 		return -EINVAL;
 	xhp_clear_error(ctx);
 	if (argc < 1 || !argv[0] || !argv[0][0])
-		return xhp_err(ctx, EINVAL,
-			       "missing command: expected add, "
-			       "remove, online or offline");
+		return xhp_err(
+			ctx, EINVAL,
+			"missing command: expected add, remove, online or offline");
 	req = calloc(1, sizeof(*req));
 	if (!req)
 		return -ENOMEM;
 	req->action = action_from_name(argv[0]);
 	if (!req->action) {
-		r = xhp_err(ctx, EINVAL,
-			    "unknown command '%s': expected add, "
-			    "remove, online or offline",
-			    xhp_quote(q, argv[0]));
+		r = xhp_err(
+			ctx, EINVAL,
+			"unknown command '%s': expected add, remove, online or offline",
+			xhp_quote(q, argv[0]));
 		goto fail;
 	}
 	r = parse_args(ctx, req, argc, argv, &postype);

@@ -84,8 +84,7 @@ static int check_ifname(const char *s, const char **why)
 {
 	if (xhp_ifname_valid(s))
 		return 0;
-	*why = "expected an interface name: 1 to 15 characters, no '/', "
-	       "':' or whitespace";
+	*why = "expected an interface name: 1 to 15 characters, no '/', ':' or whitespace";
 	return -EINVAL;
 }
 
@@ -114,8 +113,7 @@ static int check_socket(const char *s, const char **why)
 	const char *p = strncmp(s, "unix:", 5) ? s : s + 5;
 
 	if (p[0] != '/' || strlen(p) >= 108) {
-		*why = "expected an absolute path of a unix socket (at most "
-		       "107 bytes), optionally after unix:";
+		*why = "expected an absolute path of a unix socket (at most 107 bytes), optionally after unix:";
 		return -EINVAL;
 	}
 	return 0;
@@ -202,8 +200,7 @@ const char *xhp_source_phrase(int source)
 static const char *allowed_phrase(unsigned int sources)
 {
 	if (sources == XHP_SRC_USER)
-		return "only the environment, the arguments or the caller "
-		       "set it";
+		return "only the environment, the arguments or the caller set it";
 	return "only xenstore or the caller set it";
 }
 
@@ -306,11 +303,11 @@ XHP_EXPORT int xhp_settings_set(xhp_settings *s, const char *key,
 		return 0;
 	}
 	if (has_control(value) || strlen(value) > 4096)
-		return xhp_err(s->ctx, EINVAL,
-			       "bad %s '%s' from %s: control characters or "
-			       "longer than 4096 bytes",
-			       key, xhp_quote(q, value),
-			       xhp_source_phrase(XHP_SOURCE_CALLER));
+		return xhp_err(
+			s->ctx, EINVAL,
+			"bad %s '%s' from %s: control characters or longer than 4096 bytes",
+			key, xhp_quote(q, value),
+			xhp_source_phrase(XHP_SOURCE_CALLER));
 	r = xhp_setting_check(s->ctx, def, XHP_SOURCE_CALLER, NULL, value);
 	if (r < 0)
 		return r;

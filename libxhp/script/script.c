@@ -331,8 +331,7 @@ XHP_EXPORT int xhp_script_dispatch(xhp_script *s)
 		return -errno;
 	if (xhp_now_us() >= s->deadline_us) {
 		xhp_log(s->ctx, LOG_WARNING,
-			"script pid %d ran past its "
-			"deadline: killing its process group",
+			"script pid %d ran past its deadline: killing its process group",
 			(int)s->pid);
 		s->timed_out = true;
 		kill_group(s);
@@ -379,10 +378,10 @@ static int outcome(xhp_script *s, const xhp_result *res)
 		s->deadline_us > s->start_us ? s->deadline_us - s->start_us : 0;
 
 	if (s->timed_out)
-		return xhp_err(s->ctx, ETIMEDOUT,
-			       "script timed out after %llu "
-			       "ms and was killed with its process group",
-			       (unsigned long long)(budget_us / 1000u));
+		return xhp_err(
+			s->ctx, ETIMEDOUT,
+			"script timed out after %llu ms and was killed with its process group",
+			(unsigned long long)(budget_us / 1000u));
 	if (res->signal)
 		return xhp_err(s->ctx, EIO, "script killed by signal %d",
 			       res->signal);
@@ -428,16 +427,14 @@ XHP_EXPORT int xhp_script_wait(xhp_script *s, xhp_result **ret_result)
 	if (r == -ENOMEM) {
 		/* A result without the script's status would be wrong. */
 		xhp_result_free(res);
-		return xhp_err(s->ctx, ENOMEM,
-			       "out of memory reading back the report of "
-			       "script pid %d",
-			       (int)s->pid);
+		return xhp_err(
+			s->ctx, ENOMEM,
+			"out of memory reading back the report of script pid %d",
+			(int)s->pid);
 	}
 	if (r < 0)
 		xhp_log(s->ctx, LOG_WARNING,
-			"cannot read the script's "
-			"report: %s",
-			s->ctx->err);
+			"cannot read the script's report: %s", s->ctx->err);
 	r = outcome(s, res);
 	if (ret_result)
 		*ret_result = res;

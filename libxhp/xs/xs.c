@@ -228,10 +228,10 @@ static int transact(xhp_ctx *ctx,
 		xs_transaction_t t = xhp_xs_raw_tx_start(ctx);
 
 		if (t == XBT_NULL)
-			return xhp_err(ctx, errno ? errno : EIO,
-				       "cannot start a xenstore transaction: "
-				       "%s",
-				       why(ctx, errno ? errno : EIO));
+			return xhp_err(
+				ctx, errno ? errno : EIO,
+				"cannot start a xenstore transaction: %s",
+				why(ctx, errno ? errno : EIO));
 		r = fn(ctx, t, ud);
 		if (r < 0) {
 			xhp_xs_raw_tx_end(ctx, t, true);
@@ -247,10 +247,10 @@ static int transact(xhp_ctx *ctx,
 			return -ETIMEDOUT;
 		}
 		if (e != EAGAIN)
-			return xhp_err(ctx, e,
-				       "cannot commit a xenstore transaction: "
-				       "%s",
-				       why(ctx, e));
+			return xhp_err(
+				ctx, e,
+				"cannot commit a xenstore transaction: %s",
+				why(ctx, e));
 		xhp_debug(ctx, "xenstore transaction conflict, retry %d",
 			  attempt + 1);
 		if (xhp_deadline_passed(ctx))
@@ -468,31 +468,31 @@ static int settle(xhp_ctx *ctx, const struct write_keys *w)
 	char q[XHP_QUOTE_MAX];
 	int r;
 
-	xhp_debug(ctx,
-		  "xenstore: no answer to the commit under %s, looking "
-		  "on a new connection whether it was applied",
-		  w->g[0].base);
+	xhp_debug(
+		ctx,
+		"xenstore: no answer to the commit under %s, looking on a new connection whether it was applied",
+		w->g[0].base);
 	xhp_xs_close(ctx);
 	ctx->xs_sock.grace = true;
 	r = xhp_xs_transact(ctx, settle_tx, &st);
 	ctx->xs_sock.grace = false;
 	if (r >= 0 && st.applied) {
-		xhp_info(ctx,
-			 "xenstore did not answer the commit under %s in "
-			 "time, but it was applied",
-			 w->g[0].base);
+		xhp_info(
+			ctx,
+			"xenstore did not answer the commit under %s in time, but it was applied",
+			w->g[0].base);
 		return 0;
 	}
 	if (r >= 0)
-		return xhp_err(ctx, ETIMEDOUT,
-			       "xenstore did not answer the commit under %s in "
-			       "time; it was not applied",
-			       xhp_quote(q, w->g[0].base));
+		return xhp_err(
+			ctx, ETIMEDOUT,
+			"xenstore did not answer the commit under %s in time; it was not applied",
+			xhp_quote(q, w->g[0].base));
 	ctx->xs_unknown = true;
-	return xhp_err(ctx, ETIMEDOUT,
-		       "xenstore did not answer the commit under %s in time, "
-		       "and whether it was applied is unknown (%s)",
-		       xhp_quote(q, w->g[0].base), strerror(-r));
+	return xhp_err(
+		ctx, ETIMEDOUT,
+		"xenstore did not answer the commit under %s in time, and whether it was applied is unknown (%s)",
+		xhp_quote(q, w->g[0].base), strerror(-r));
 }
 
 static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
@@ -508,10 +508,10 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 		if (r < 0)
 			return r;
 		if (r == 0 && w->g[i].required)
-			return xhp_err(ctx, ENOENT,
-				       "%s does not exist in xenstore: nothing "
-				       "written",
-				       w->g[i].base);
+			return xhp_err(
+				ctx, ENOENT,
+				"%s does not exist in xenstore: nothing written",
+				w->g[i].base);
 		skip[i] = r == 0;
 	}
 	if (w->unless) {
@@ -590,10 +590,10 @@ int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
 	snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
 	r = xhp_xs_read(ctx, XBT_NULL, path, &vm);
 	if (r == 0 && vm[0] == '/' && strlen(vm) + 6 >= sizeof(path))
-		return xhp_err(ctx, ENAMETOOLONG,
-			       "/local/domain/%u/vm names a path that is too "
-			       "long",
-			       domid);
+		return xhp_err(
+			ctx, ENAMETOOLONG,
+			"/local/domain/%u/vm names a path that is too long",
+			domid);
 	if (r == 0 && vm[0] == '/') {
 		snprintf(path, sizeof(path), "%s/name", vm);
 		r = xhp_xs_read(ctx, XBT_NULL, path, &name);

@@ -127,8 +127,9 @@ static void adopt(xhp_ctx *ctx, int ref)
 		return;
 	}
 	close(ref);
-	xhp_debug(ctx, "xenstore: connected through a device, not a socket: "
-		       "calls have no deadline");
+	xhp_debug(
+		ctx,
+		"xenstore: connected through a device, not a socket: calls have no deadline");
 }
 
 /*
@@ -428,10 +429,10 @@ static int open_private(xhp_ctx *ctx, int ms, struct xs_handle **ret_xs)
 	pthread_mutex_lock(&openers_lock);
 	if (n_abandoned >= XS_ABANDONED_MAX) {
 		pthread_mutex_unlock(&openers_lock);
-		xhp_debug(ctx,
-			  "xenstore: %d connections still wait for "
-			  "xenstored to accept them",
-			  XS_ABANDONED_MAX);
+		xhp_debug(
+			ctx,
+			"xenstore: %d connections still wait for xenstored to accept them",
+			XS_ABANDONED_MAX);
 		r = -ETIMEDOUT;
 		goto out;
 	}
@@ -471,10 +472,10 @@ out:
 	if (!r && *ret_xs)
 		r = 1;
 	else if (!r)
-		xhp_debug(ctx,
-			  "xenstore: cannot open in a private descriptor "
-			  "table (%s: %s), looking for the socket instead",
-			  o->why ? o->why : "?", strerror(o->err));
+		xhp_debug(
+			ctx,
+			"xenstore: cannot open in a private descriptor table (%s: %s), looking for the socket instead",
+			o->why ? o->why : "?", strerror(o->err));
 	free(o);
 	return r;
 }
@@ -666,8 +667,8 @@ static struct xs_handle *open_scan(xhp_ctx *ctx)
 	if (ref >= 0)
 		adopt(ctx, ref);
 	else
-		xhp_debug(ctx, "xenstore: socket not found: calls have no "
-			       "deadline");
+		xhp_debug(ctx,
+			  "xenstore: socket not found: calls have no deadline");
 	return xs;
 }
 
