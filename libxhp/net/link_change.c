@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "link_change.h"
+#include "undo.h"
 
 const uint8_t xhp_link_dummy_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
@@ -150,7 +151,7 @@ int xhp_link_change_set_master(struct xhp_link_change *lc, int master,
 int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 			    unsigned int flags)
 {
-	char saved[XHP_ERR_MAX];
+	struct xhp_err_saved saved;
 	int r;
 
 	/* Flushed while up: a down drops the IPv6 addresses (unless
@@ -164,11 +165,11 @@ int xhp_link_change_prepare(struct xhp_link_change *lc, const char *name,
 	r = xhp_link_change_rename(lc, name);
 	if (r < 0)
 		return r;
-	memcpy(saved, lc->ctx->err, sizeof(saved));
+	xhp_err_save(lc->ctx, &saved);
 	r = xhp_link_change_set_mac(lc, xhp_link_dummy_mac);
 	if (r < 0 && (flags & XHP_LINK_PREPARE_MAC_BEST_EFFORT)) {
 		xhp_debug(lc->ctx, "%s (as Xen, carrying on)", lc->ctx->err);
-		memcpy(lc->ctx->err, saved, sizeof(saved));
+		xhp_err_restore(lc->ctx, &saved);
 		r = 0;
 	}
 	return r;
@@ -192,13 +193,13 @@ void xhp_link_change_undo(struct xhp_link_change *lc)
 {
 	const struct xhp_link *o = &lc->orig;
 	struct xhp_link *d = lc->dev;
-	char saved[XHP_ERR_MAX];
+	struct xhp_err_saved saved;
 	xhp_ctx *ctx = lc->ctx;
 	struct xhp_nl *nl = lc->nl;
 
 	if (!recorded(lc))
 		return;
-	memcpy(saved, ctx->err, sizeof(saved));
+	xhp_err_save(ctx, &saved);
 	/* Down first: the kernel renames only a link that is down. */
 	if ((lc->brought_up || lc->renamed) &&
 	    undone(ctx, xhp_link_set_up(ctx, nl, d, false)))
@@ -224,7 +225,7 @@ void xhp_link_change_undo(struct xhp_link_change *lc)
 	lc->downed = lc->renamed = lc->mac_set = lc->mtu_set = false;
 	lc->enslaved = lc->brought_up = false;
 	xhp_addr_list_clear(&lc->addrs);
-	memcpy(ctx->err, saved, sizeof(saved));
+	xhp_err_restore(ctx, &saved);
 }
 
 void xhp_link_change_clear(struct xhp_link_change *lc)

@@ -107,7 +107,7 @@ struct vr {
 	size_t n_ips, n_v4, n_v6;
 	/* a remove's first failure: the one returned */
 	bool failed;
-	char first_err[XHP_ERR_MAX];
+	struct xhp_err_saved first_err;
 };
 
 static const char *why(const struct vr *v, int r, char *buf, size_t size)
@@ -828,10 +828,10 @@ static void keep_first(struct vr *v, int *first, int r)
 		return;
 	if (!v->failed) {
 		v->failed = true;
-		memcpy(v->first_err, v->ctx->err, sizeof(v->first_err));
-	} else if (strcmp(v->ctx->err, v->first_err)) {
+		xhp_err_save(v->ctx, &v->first_err);
+	} else if (strcmp(v->ctx->err, v->first_err.msg)) {
 		xhp_log(v->ctx, LOG_WARNING, "%s", v->ctx->err);
-		memcpy(v->ctx->err, v->first_err, sizeof(v->first_err));
+		xhp_err_restore(v->ctx, &v->first_err);
 	}
 	if (*first == 0)
 		*first = r;
@@ -944,7 +944,7 @@ static int remove_routes(struct vr *v)
 
 static int link_down(struct vr *v)
 {
-	char saved[XHP_ERR_MAX];
+	struct xhp_err_saved saved;
 	int first = 0, r;
 
 	if (xhp_dry(v->ctx, v->op->dry_run,
@@ -957,11 +957,11 @@ static int link_down(struct vr *v)
 		keep_first(v, &first, reset_sysctl(v, AF_INET6, "proxy_ndp"));
 	if (!(v->vif.flags & IFF_UP))
 		return first;
-	memcpy(saved, v->ctx->err, sizeof(saved));
+	xhp_err_save(v->ctx, &saved);
 	r = xhp_link_set_up(v->ctx, v->rt->nl, &v->vif, false);
 	if (r == -ENODEV) {
 		/* Gone with the device: not an error. */
-		memcpy(v->ctx->err, saved, sizeof(saved));
+		xhp_err_restore(v->ctx, &saved);
 		r = 0;
 	}
 	keep_first(v, &first, r);
