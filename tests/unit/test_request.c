@@ -547,6 +547,16 @@ static void test_bad_gateway_dev(void **state)
 	/* xhp_request_set checks them the same way. */
 	assert_int_equal(xhp_request_set(req, "netdev", "eth0/x"), -EINVAL);
 	assert_int_equal(xhp_request_set(req, "gatewaydev", "a b"), -EINVAL);
+	/* ... and every key of the settings table by its parser (before,
+	 * mtu=abc was taken and then ignored). */
+	assert_int_equal(xhp_request_set(req, "mtu", "abc"), -EINVAL);
+	assert_int_equal(xhp_request_set(req, "mac", "garbage"), -EINVAL);
+	assert_int_equal(xhp_request_set(req, "params", "/x"), -EINVAL);
+	assert_null(xhp_request_setting(req, "mtu"));
+	assert_int_equal(xhp_request_set(req, "mtu", "1400"), 0);
+	assert_string_equal(xhp_request_setting(req, "mtu"), "1400");
+	assert_int_equal(xhp_request_setting_source(req, "mtu"),
+			 XHP_SOURCE_ARGV);
 	assert_string_equal(xhp_request_setting(req, "netdev"), "");
 	assert_null(xhp_request_setting(req, "gatewaydev"));
 	assert_int_equal(xhp_request_set(req, "gatewaydev", "eth2"), 0);
