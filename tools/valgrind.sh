@@ -22,7 +22,7 @@ skip='*/sh,*/bash,*/dash,/etc/xen/*,*/ip,*/bridge,*/tc,*/sysctl,*/ovs-*'
 skip+=',*/ovsdb-*,*/losetup,*/truncate,*/mkfs*,*/mke2fs,*/blkid,*/logger'
 skip+=',*/xenstore*,*/flock,*/stat,*/readlink,*/sed,*/grep,*/cat,*/awk'
 skip+=',*/mawk,*/expr,*/head,*/tr,*/cut,*/sleep,*/rm,*/mkdir,*/which'
-skip+=',*/ifconfig,*/iptables,*/brctl,*/env'
+skip+=',*/ifconfig,*/iptables,*/brctl,*/env,*/mkswap,*/swapon,*/swapoff'
 # The script runner's test fixtures (shell scripts, matched by their own
 # name: valgrind would otherwise run bash under memcheck).
 skip+=',*/tests/script/scripts/*'
