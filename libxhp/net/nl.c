@@ -286,8 +286,11 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 			/* A dump the kernel failed: the error is here. */
 			if (h->nlmsg_type == NLMSG_DONE)
 				return done_error(nl, h);
+			/* A callback that fails says why in errno
+			 * (ENOMEM), else it is -EIO. */
+			errno = 0;
 			if (cb && cb(h, data) < 0)
-				return -EIO;
+				return errno ? -errno : -EIO;
 		}
 	}
 }

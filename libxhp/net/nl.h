@@ -41,7 +41,8 @@ struct nlmsghdr *xhp_nl_msg(struct xhp_nl *nl, uint16_t type, uint16_t flags);
 /*
  * Send @nlh (NLM_F_ACK is added) and wait for the kernel's answer within
  * the context's deadline; datagrams from other senders are dropped. @cb
- * (may be NULL) sees each answer message. Returns 0, or the kernel's
+ * (may be NULL) sees each answer message; one that returns MNL_CB_ERROR
+ * ends the call with -errno as it set it (-EIO if it set none). Returns 0, or the kernel's
  * negative errno; *ret_ext (may be NULL) gets the extended-ack text, or
  * "" (a buffer in @nl, valid until the next call).
  */

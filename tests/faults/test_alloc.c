@@ -12,11 +12,13 @@
  * libraries they use (libxenstore, libc internals) allocate unhindered.
  */
 #include <errno.h>
+#include <execinfo.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xhp/xhp.h>
 
@@ -42,6 +44,11 @@ static bool fail_now(void)
 		return false;
 	A.failed++;
 	errno = ENOMEM;
+	if (getenv("XHP_ALLOC_TRACE")) {
+		void *bt[16];
+
+		backtrace_symbols_fd(bt, backtrace(bt, 16), 2);
+	}
 	return true;
 }
 
@@ -340,6 +347,117 @@ static int op_script(void)
 	return r;
 }
 
+/* The tap vif1.0 as a guest's vif is found: down, its own MAC and an
+ * address, on no bridge (unarmed: the commands allocate too). */
+static void tap_reset(void)
+{
+	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
+	tu_runl(NULL, "ip", "tuntap", "add", "vif1.0", "mode", "tap", NULL);
+	tu_runl(NULL, "ip", "link", "set", "vif1.0", "address",
+		"02:11:22:33:44:55", NULL);
+	tu_runl(NULL, "ip", "addr", "add", "192.0.2.7/24", "dev", "vif1.0",
+		NULL);
+}
+
+/* What a run could change on the tap: link (name, state, MTU, master,
+ * MAC) and addresses; caller frees. */
+static char *tap_state(void)
+{
+	char *l = NULL, *a = NULL, *both = NULL, *q, *e;
+
+	tu_runl(&l, "ip", "-o", "link", "show", "dev", "vif1.0", NULL);
+	tu_runl(&a, "ip", "-o", "addr", "show", "dev", "vif1.0", NULL);
+	/* Not the qdisc: the kernel gives a link one at its first up and
+	 * keeps it, whatever the run put back. */
+	if (l && (q = strstr(l, " qdisc ")) && (e = strchr(q + 7, ' ')))
+		memmove(q, e, strlen(e) + 1);
+	if (asprintf(&both, "%s%s", l ? l : "", a ? a : "") < 0)
+		both = NULL;
+	free(l);
+	free(a);
+	return both;
+}
+
+static int vif_bridge_online(void)
+{
+	xhp_request *req = NULL;
+	xhp_ctx *ctx;
+	int r;
+
+	r = xhp_ctx_new(&ctx);
+	if (r < 0)
+		return r;
+	xhp_ctx_set_log_priority(ctx, LOG_CRIT);
+	r = xhp_request_new(ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
+			    "backend/vif/1/0", "vif1.0", &req);
+	if (r == 0)
+		r = xhp_device_run(ctx, "vif-bridge", req, NULL);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+	return r;
+}
+
+/*
+ * A real vif-bridge online (a tap onto a bridge in this test's network
+ * namespace) with each allocation failing in turn: every failing run
+ * returns -ENOMEM and leaves the tap exactly as it found it (the undo
+ * journal replayed; its own entries were made room for before each
+ * change), and the run with none failing plumbs it.
+ */
+static void sweep_online_residue(void)
+{
+	unsigned long n;
+	char *before, *after;
+	int r;
+
+	if (geteuid() != 0 || tu_netns_enter() < 0) {
+		fprintf(stderr, "# FAIL vif-bridge online: needs root and a "
+				"network namespace\n");
+		problems++;
+		return;
+	}
+	tu_runl(NULL, "ip", "link", "add", "br0", "type", "bridge", NULL);
+	tu_runl(NULL, "ip", "link", "set", "br0", "up", NULL);
+	for (n = 1;; n++) {
+		tap_reset();
+		before = tap_state();
+		A.calls = 0;
+		A.failed = 0;
+		A.fail_at = n;
+		A.armed = true;
+		r = vif_bridge_online();
+		A.armed = false;
+		after = tap_state();
+		if (!A.failed) {
+			if (r != 0 || !after || !strstr(after, "master br0")) {
+				fprintf(stderr,
+					"# FAIL vif-bridge online: %d without a "
+					"fault: %s\n",
+					r, after ? after : "?");
+				problems++;
+			}
+			free(before);
+			free(after);
+			break;
+		}
+		if (r != -ENOMEM || !before || !after ||
+		    strcmp(before, after)) {
+			fprintf(stderr,
+				"# FAIL vif-bridge online: allocation %lu "
+				"failing gave %d, tap before:\n%s\nafter:\n%s\n",
+				n, r, before ? before : "?",
+				after ? after : "?");
+			problems++;
+		}
+		free(before);
+		free(after);
+	}
+	printf("vif-bridge online: %lu allocations, each failed in turn, no "
+	       "residue\n",
+	       n - 1);
+	fflush(stdout);
+}
+
 int main(void)
 {
 	struct xsd xsd = XSD_INIT;
@@ -360,6 +478,8 @@ int main(void)
 			{ "/vm/u1/name", "guest1" },
 			{ "/vm/u1/uuid", "u1" },
 			{ "/local/domain/0/backend/vif/1/0/frontend-id", "1" },
+			{ "/local/domain/0/backend/vif/1/0/bridge", "br0" },
+			{ "/local/domain/1/device/vif/0/state", "1" },
 			{ "/local/domain/0/backend/vbd/1/51712/frontend-id",
 			  "1" },
 		};
@@ -376,6 +496,7 @@ int main(void)
 	snprintf(script_path, sizeof(script_path), "%s",
 		 XHP_SOURCE_DIR "/tests/script/scripts/report-ok");
 	sweep("script runner", op_script, 0);
+	sweep_online_residue();
 	xsd_stop(&xsd);
 	return problems ? 1 : 0;
 }
