@@ -85,13 +85,31 @@ static int from_xenstore(struct xhp_op *op, const struct xhp_setting_def *def,
 	return r;
 }
 
-static int resolve_one(struct xhp_op *op, struct xhp_op_setting *s)
+/* The backend's keys, listed once: a key not there is not read. */
+struct listing {
+	char **names; /* one allocation (libxenstore's), NULL: none */
+	unsigned int n;
+};
+
+static bool listed(const struct listing *l, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->n; i++)
+		if (!strcmp(l->names[i], key))
+			return true;
+	return false;
+}
+
+static int resolve_one(struct xhp_op *op, struct xhp_op_setting *s,
+		       const struct listing *names)
 {
 	const struct xhp_setting_def *def = s->def;
 	const char *v = NULL;
 	int src = 0, r;
 
-	if (op->xenstore && (def->sources & XHP_SRC(XHP_SOURCE_XENSTORE))) {
+	if (op->xenstore && (def->sources & XHP_SRC(XHP_SOURCE_XENSTORE)) &&
+	    listed(names, def->key)) {
 		r = from_xenstore(op, def, &s->value);
 		if (r < 0)
 			return r;
@@ -154,16 +172,31 @@ static void log_unused(struct xhp_op *op)
 				 op->p->name);
 }
 
-int xhp_op_resolve_settings(struct xhp_op *op)
+/*
+ * The backend's keys, listed once: only those there are read. A backend
+ * that does not exist fails an add before anything is changed (it would
+ * never be reported to); a teardown goes on without its keys.
+ */
+static int list_backend(struct xhp_op *op, struct listing *ret)
 {
-	const char *const *keys = is_add(op) ? op->p->settings :
-					       op->p->remove_settings;
-	const char *const *k;
-	size_t n = 0;
 	int r;
 
-	for (k = keys; k && *k; k++)
-		n++;
+	if (!op->xenstore)
+		return 0;
+	r = xhp_xs_list(op->ctx, op->req->backend_path, &ret->names, &ret->n);
+	if (r == -ENOENT && is_add(op))
+		return xhp_err(op->ctx, ENOENT,
+			       "%s does not exist in xenstore: nothing done",
+			       op->req->backend_path);
+	return r == -ENOENT ? 0 : r;
+}
+
+static int resolve_all(struct xhp_op *op, const char *const *keys, size_t n,
+		       const struct listing *names)
+{
+	const char *const *k;
+	int r;
+
 	op->settings = calloc(n ? n : 1, sizeof(*op->settings));
 	if (!op->settings)
 		return xhp_err(op->ctx, ENOMEM, "out of memory");
@@ -176,10 +209,29 @@ int xhp_op_resolve_settings(struct xhp_op *op)
 				op->ctx, EINVAL,
 				"%s reads %s, which is not in the settings table",
 				op->p->name, *k);
-		r = resolve_one(op, s);
+		r = resolve_one(op, s, names);
 		if (r < 0)
 			return r;
 	}
-	log_unused(op);
 	return 0;
+}
+
+int xhp_op_resolve_settings(struct xhp_op *op)
+{
+	const char *const *keys = is_add(op) ? op->p->settings :
+					       op->p->remove_settings;
+	struct listing names = { NULL, 0 };
+	const char *const *k;
+	size_t n = 0;
+	int r;
+
+	for (k = keys; k && *k; k++)
+		n++;
+	r = n ? list_backend(op, &names) : 0;
+	if (r >= 0)
+		r = resolve_all(op, keys, n, &names);
+	free(names.names);
+	if (r >= 0)
+		log_unused(op);
+	return r;
 }

@@ -322,8 +322,53 @@ static int guard_holds(xhp_ctx *ctx, xs_transaction_t t, const char *base,
 	return 0;
 }
 
+/* Whether @g removes a key (a NULL value). */
+static bool removes(const struct xhp_kv_group *g)
+{
+	size_t i;
+
+	for (i = 0; i < g->n; i++)
+		if (!g->kv[i].value)
+			return true;
+	return false;
+}
+
+/*
+ * 1 when @dir exists in @t, 0 when not, or a negative errno. With
+ * @ret_names, the names under it (free() them; one allocation): a key
+ * to remove that is not there costs no request then.
+ */
+static int dir_state(xhp_ctx *ctx, xs_transaction_t t, const char *dir,
+		     char ***ret_names, unsigned int *ret_n)
+{
+	int e;
+
+	if (!ret_names)
+		return dir_exists(ctx, t, dir);
+	*ret_names = xhp_xs_raw_directory(ctx, t, dir, ret_n);
+	if (*ret_names)
+		return 1;
+	e = errno ? errno : EIO;
+	if (e == ENOENT)
+		return 0;
+	if (e == EAGAIN)
+		return -EAGAIN;
+	return xhp_err(ctx, e, "cannot list xenstore %s: %s", dir, why(ctx, e));
+}
+
+static bool has_name(char **names, unsigned int n, const char *key)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], key))
+			return true;
+	return false;
+}
+
 static int write_group(xhp_ctx *ctx, xs_transaction_t t,
-		       const struct xhp_kv_group *g)
+		       const struct xhp_kv_group *g, char **names,
+		       unsigned int n_names)
 {
 	char path[XENSTORE_ABS_PATH_MAX];
 	size_t i;
@@ -333,6 +378,10 @@ static int write_group(xhp_ctx *ctx, xs_transaction_t t,
 				 g->kv[i].key);
 		bool ok;
 
+		/* Removing what is not there: nothing to ask. */
+		if (!g->kv[i].value && names &&
+		    !has_name(names, n_names, g->kv[i].key))
+			continue;
 		if (n < 0 || (size_t)n >= sizeof(path))
 			return xhp_err(ctx, ENAMETOOLONG,
 				       "xenstore path too long");
@@ -499,32 +548,31 @@ static int write_keys_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 {
 	const struct write_keys *w = ud;
 	bool skip[XHP_KV_GROUPS_MAX] = { false };
+	char **names[XHP_KV_GROUPS_MAX] = { NULL };
+	unsigned int n_names[XHP_KV_GROUPS_MAX] = { 0 };
 	size_t i;
-	int r;
+	int r = 0;
 
 	/* Never create a directory: each must exist in this transaction. */
-	for (i = 0; i < w->n; i++) {
-		r = dir_exists(ctx, t, w->g[i].base);
-		if (r < 0)
-			return r;
+	for (i = 0; i < w->n && r >= 0; i++) {
+		r = dir_state(ctx, t, w->g[i].base,
+			      removes(&w->g[i]) ? &names[i] : NULL,
+			      &n_names[i]);
 		if (r == 0 && w->g[i].required)
-			return xhp_err(
+			r = xhp_err(
 				ctx, ENOENT,
 				"%s does not exist in xenstore: nothing written",
 				w->g[i].base);
 		skip[i] = r == 0;
 	}
-	if (w->unless) {
+	if (r >= 0 && w->unless)
 		r = guard_holds(ctx, t, w->g[0].base, w->unless);
-		if (r < 0)
-			return r;
-	}
-	for (i = 0; i < w->n; i++) {
-		r = skip[i] ? 0 : write_group(ctx, t, &w->g[i]);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	for (i = 0; i < w->n && r >= 0; i++)
+		if (!skip[i])
+			r = write_group(ctx, t, &w->g[i], names[i], n_names[i]);
+	for (i = 0; i < w->n; i++)
+		free(names[i]);
+	return r < 0 ? r : 0;
 }
 
 int xhp_xs_write_groups(xhp_ctx *ctx, const struct xhp_kv_group *g, size_t n,
@@ -563,6 +611,30 @@ int xhp_xs_write_keys_unless(xhp_ctx *ctx, const char *base,
 	struct xhp_kv_group g = { base, kv, n, true };
 
 	return xhp_xs_write_groups(ctx, &g, 1, unless);
+}
+
+int xhp_xs_list(xhp_ctx *ctx, const char *dir, char ***ret, unsigned int *ret_n)
+{
+	char q[XHP_QUOTE_MAX];
+	unsigned int n;
+	char **v;
+	int r;
+
+	r = xhp_xs_open(ctx);
+	if (r < 0)
+		return r;
+	v = xhp_xs_raw_directory(ctx, XBT_NULL, dir, &n);
+	if (!v) {
+		int e = errno ? errno : EIO;
+
+		if (e == ENOENT)
+			return -ENOENT;
+		return xhp_err(ctx, e, "cannot list xenstore %s: %s",
+			       xhp_quote(q, dir), why(ctx, e));
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
 }
 
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value)

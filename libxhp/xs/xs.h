@@ -84,6 +84,15 @@ int xhp_xs_write_groups(xhp_ctx *ctx, const struct xhp_kv_group *g, size_t n,
 /* After a failed xhp_xs_write_keys(): whether its outcome is unknown. */
 bool xhp_xs_commit_unknown(const xhp_ctx *ctx);
 
+/*
+ * The names under @dir (outside any transaction): *ret is an array of
+ * *ret_n names in one allocation, libxenstore's (free() it).
+ * Returns 0, -ENOENT when @dir does not exist, or another negative errno
+ * with a message.
+ */
+int xhp_xs_list(xhp_ctx *ctx, const char *dir, char ***ret,
+		unsigned int *ret_n);
+
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
 

@@ -237,6 +237,41 @@ static void test_eagain_bounded(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/*
+ * A write never creates its directory, checked in the write's own
+ * transaction: a missing backend is -ENOENT and nothing is written; a
+ * group that need not exist (the frontend's) is skipped when it does not.
+ */
+static void test_write_never_creates(void **state)
+{
+	static const struct xhp_kv kv[] = { { "hotplug-status", "error" } };
+	static const struct xhp_kv fe[] = { { "mtu", "1400" } };
+	xhp_ctx *ctx = ctx_new();
+	struct xhp_kv_group g[2] = {
+		{ "/local/domain/0/backend/vif/77/0", kv, 1, true },
+		{ "/local/domain/77/device/vif/0", fe, 1, false },
+	};
+	char *v;
+
+	assert_int_equal(xhp_xs_write_keys(ctx, g[0].base, kv, 1), -ENOENT);
+	assert_string_equal(
+		xhp_ctx_last_error(ctx),
+		"/local/domain/0/backend/vif/77/0 does not exist in "
+		"xenstore: nothing written");
+	assert_null(raw_read("/local/domain/0/backend/vif/77/0"));
+	assert_int_equal(xhp_xs_write(ctx,
+				      "/local/domain/0/backend/vif/77/0/"
+				      "state",
+				      "2"),
+			 0);
+	assert_int_equal(xhp_xs_write_groups(ctx, g, 2, NULL), 0);
+	v = raw_read("/local/domain/0/backend/vif/77/0/hotplug-status");
+	assert_string_equal(v, "error");
+	free(v);
+	assert_null(raw_read("/local/domain/77/device/vif/0"));
+	xhp_ctx_unref(ctx);
+}
+
 /* The engine's one precedence: env < argv < xenstore, every key. */
 static void test_precedence(void **state)
 {
@@ -343,6 +378,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_keys_one_transaction),
+		cmocka_unit_test(test_write_never_creates),
 		cmocka_unit_test(test_write_keys_all_or_nothing),
 		cmocka_unit_test(test_eagain_retry),
 		cmocka_unit_test(test_eagain_bounded),
