@@ -45,7 +45,7 @@ static int teardown(void **state)
 		close(claim_fd);
 	claim_fd = -1;
 	bt_detach_all();
-	bt_rm("/local/domain/0/backend/vbd");
+	tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 	return 0;
 }
 
@@ -443,20 +443,20 @@ static void test_refuse_unknown_vm(void **state)
 	char *node;
 
 	bt_backend(bp, sizeof(bp), 4111, 51712, img, "w", "file", NULL);
-	bt_rm("/local/domain/4111/vm");
+	tu_xs_rm(bt_xs(), "/local/domain/4111/vm");
 	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
 	node = bt_read(bp, "node");
 	assert_non_null(node);
 	/* neither vm key */
 	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
-	bt_rm("/local/domain/4112/vm");
+	tu_xs_rm(bt_xs(), "/local/domain/4112/vm");
 	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
 	/* only the other domain's is missing */
 	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
 	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
 	/* the same frontend domain, without its vm key */
 	bt_backend(bp2, sizeof(bp2), 4111, 51728, img, "w", "file", NULL);
-	bt_rm("/local/domain/4111/vm");
+	tu_xs_rm(bt_xs(), "/local/domain/4111/vm");
 	assert_int_equal(bt_ours("add", bp2, NULL, NULL), 0);
 	assert_int_equal(bt_wait_loops(img, 2), 2);
 	assert_int_equal(bt_ours("remove", bp2, NULL, NULL), 0);
@@ -752,9 +752,9 @@ static void test_add_during_backend_churn(void **state)
 				 "/local/domain/0/backend/vbd/%u",
 				 9000 + k % 64);
 			snprintf(key, sizeof(key), "%s/51712/state", dir);
-			xs_write(h, XBT_NULL, key, "1", 1);
+			tu_xs_write(h, key, "1");
 			if (k % 2)
-				xs_rm(h, XBT_NULL, dir);
+				tu_xs_rm(h, dir);
 		}
 		_exit(1);
 	}

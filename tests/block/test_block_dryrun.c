@@ -30,7 +30,7 @@ static int teardown(void **state)
 	(void)state;
 	bt_dry_run = 0;
 	bt_detach_all();
-	bt_rm("/local/domain/0/backend/vbd");
+	tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 	return 0;
 }
 
