@@ -143,15 +143,21 @@ static void test_write_keys_all_or_nothing(void **state)
 		atomic_reset(xs);
 		ctx->fault = &plan;
 		r = xhp_xs_write_keys(ctx, ATOMIC_BASE, kv, 4);
-		xhp_ctx_unref(ctx);
 		assert_int_equal(plan.hits, 1);
 		st = atomic_state();
-		if (st < 0 || r >= 0)
+		if (st < 0 || r != -EIO)
 			fail_msg("call %u (%s) failed: returned %d, %s", k,
 				 plan.step, r,
 				 st < 0 ? "some keys written" :
-					  "success claimed");
+				 r >= 0 ? "success claimed" :
+					  "not the planned -EIO");
 		assert_int_equal(st, 0);
+		/* The failed call, with the system's reason. */
+		if (!strstr(xhp_ctx_last_error(ctx), "xenstore") ||
+		    !strstr(xhp_ctx_last_error(ctx), strerror(EIO)))
+			fail_msg("call %u (%s): message '%s'", k, plan.step,
+				 xhp_ctx_last_error(ctx));
+		xhp_ctx_unref(ctx);
 		if (!strncmp(plan.step, "xs_write ", 9) ||
 		    !strncmp(plan.step, "xs_rm ", 6))
 			key_steps++;
@@ -314,7 +320,8 @@ static void test_daemon_missing(void **state)
 	char *v;
 
 	setenv("XENSTORED_PATH", "/nonexistent/xhp/socket", 1);
-	assert_true(xhp_xs_read_key(ctx, "backend/vif/1/0", "bridge", &v) < 0);
+	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/1/0", "bridge", &v),
+			 -ECONNREFUSED);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx),
 			       "cannot connect to xenstore at "
 			       "/nonexistent/xhp/socket"));

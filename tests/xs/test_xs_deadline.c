@@ -96,6 +96,9 @@ static void test_call_times_out_and_recovers(void **state)
 	t0 = xhp_now_us();
 	assert_int_equal(xhp_xs_write_keys(ctx, BACKEND, &during, 1),
 			 -ETIMEDOUT);
+	assert_string_equal(xhp_ctx_last_error(ctx),
+			    "cannot start a xenstore transaction: Connection "
+			    "timed out: xenstore did not answer within 300 ms");
 	assert_true(ms_since(t0) < TIMEOUT_MS + 700);
 
 	daemon_cont();
@@ -123,6 +126,10 @@ static void test_stdin_closed(void **state)
 	daemon_stop();
 	assert_int_equal(xhp_xs_read(ctx, XBT_NULL, BACKEND "/probe0", &v),
 			 -ETIMEDOUT);
+	assert_string_equal(xhp_ctx_last_error(ctx),
+			    "cannot read xenstore " BACKEND
+			    "/probe0: Connection "
+			    "timed out: xenstore did not answer within 300 ms");
 	daemon_cont();
 	xhp_ctx_unref(ctx);
 	assert_int_equal(dup2(saved, 0), 0);
