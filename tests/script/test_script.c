@@ -43,7 +43,7 @@ static int teardown(void **state)
 
 static xhp_request *vif_request(xhp_ctx *ctx, int action, int devid)
 {
-	char path[64], dev[16];
+	char path[64], dev[24];
 	xhp_request *req;
 
 	snprintf(path, sizeof(path), "backend/vif/3/%d", devid);
