@@ -25,6 +25,7 @@
 
 #include "blocktest.h"
 #include "fault.h"
+#include "testutil.h"
 
 typedef int (*tool_fn)(const char *cmd, const char *bp);
 
@@ -81,7 +82,7 @@ static void populate(struct xs_handle *xs, int n)
 	char bp[128], v[64];
 	int i;
 
-	xs_rm(xs, XBT_NULL, "/local/domain/0/backend/vbd");
+	tu_xs_rm(xs, "/local/domain/0/backend/vbd");
 	for (i = 0; i < n; i++) {
 		unsigned int dom = 100 + (unsigned int)i / 4;
 
@@ -119,9 +120,9 @@ static pid_t storm_start(void)
 		snprintf(dir, sizeof(dir), "/local/domain/0/backend/vbd/%u",
 			 9000 + i % 64);
 		snprintf(bp, sizeof(bp), "%s/51712/params", dir);
-		xs_write(h, XBT_NULL, bp, "/dev/vg0/storm", 14);
+		tu_xs_write(h, bp, "/dev/vg0/storm");
 		if (i % 2)
-			xs_rm(h, XBT_NULL, dir);
+			tu_xs_rm(h, dir);
 	}
 	_exit(1);
 }

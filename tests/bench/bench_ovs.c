@@ -176,7 +176,7 @@ static void measure(xhp_ctx *ctx, int ports, enum impl impl, int iters)
 
 static void xs_put(struct xs_handle *xs, const char *path, const char *v)
 {
-	if (!xs_write(xs, XBT_NULL, path, v, strlen(v))) {
+	if (tu_xs_write(xs, path, v) < 0) {
 		perror(path);
 		exit(1);
 	}

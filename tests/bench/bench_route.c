@@ -70,7 +70,7 @@ static int bench(enum impl i, int n_addr, int reps, double res[4])
 			 1 + k / 65536, (k / 256) % 256, 1 + k % 250);
 		strcat(ip, a);
 	}
-	if (ru_xs_put("ip", ip) < 0)
+	if (tu_xs_write(NULL, RU_KEY("ip"), ip) < 0)
 		return -1;
 	for (k = 0; k < reps && r == 0; k++) {
 		double t0 = now_ms(), t1, t2;

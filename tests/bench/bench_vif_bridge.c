@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 	if (xsd_start(&x) < 0)
 		die("xsd_start");
 	xs = xs_open(0);
-	if (!xs || !xs_write(xs, XBT_NULL, "backend/vif/1/0/bridge", "br0", 3))
+	if (!xs || tu_xs_write(xs, "backend/vif/1/0/bridge", "br0") < 0)
 		die("xenstore");
 	sh("ip", "link", "add", "br0", "type", "bridge", NULL);
 	sh("ip", "link", "set", "br0", "up", NULL);

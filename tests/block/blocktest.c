@@ -324,7 +324,7 @@ char *bt_majmin(const char *node)
 	return s;
 }
 
-static struct xs_handle *xs(void)
+struct xs_handle *bt_xs(void)
 {
 	static struct xs_handle *h;
 
@@ -340,22 +340,16 @@ void bt_write(const char *bp, const char *key, const char *value)
 	char p[512];
 
 	snprintf(p, sizeof(p), "%s/%s", bp, key);
-	if (!xs_write(xs(), XBT_NULL, p, value, (unsigned int)strlen(value)))
+	if (tu_xs_write(bt_xs(), p, value) < 0)
 		die(p);
-}
-
-void bt_rm(const char *path)
-{
-	xs_rm(xs(), XBT_NULL, path);
 }
 
 char *bt_read(const char *bp, const char *key)
 {
-	unsigned int len;
 	char p[512];
 
 	snprintf(p, sizeof(p), "%s/%s", bp, key);
-	return xs_read(xs(), XBT_NULL, p, &len);
+	return tu_xs_read(bt_xs(), p);
 }
 
 void bt_backend(char *bp, size_t size, unsigned int fe, unsigned int devid,
@@ -365,7 +359,7 @@ void bt_backend(char *bp, size_t size, unsigned int fe, unsigned int devid,
 	char dom[64], v[64], id[16];
 
 	snprintf(bp, size, "backend/vbd/%u/%u", fe, devid);
-	bt_rm(bp);
+	tu_xs_rm(bt_xs(), bp);
 	snprintf(id, sizeof(id), "%u", fe);
 	if (params)
 		bt_write(bp, "params", params);
@@ -452,13 +446,13 @@ int bt_xen(const char *cmd, const char *bp)
 
 static void dump_into(FILE *f, const char *path)
 {
-	unsigned int len, n, i;
+	unsigned int n, i;
 	char **kids, sub[1024];
-	char *v = xs_read(xs(), XBT_NULL, path, &len);
+	char *v = tu_xs_read(bt_xs(), path);
 
 	fprintf(f, "%s=%s\n", path, v ? v : "(unreadable)");
 	free(v);
-	kids = xs_directory(xs(), XBT_NULL, path, &n);
+	kids = xs_directory(bt_xs(), XBT_NULL, path, &n);
 	for (i = 0; kids && i < n; i++) {
 		snprintf(sub, sizeof(sub), "%s/%s", path, kids[i]);
 		dump_into(f, sub);

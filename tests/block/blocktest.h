@@ -59,10 +59,12 @@ char *bt_majmin(const char *node);
 void bt_backend(char *bp, size_t size, unsigned int fe, unsigned int devid,
 		const char *params, const char *mode, const char *type,
 		const char *vm);
-/* xenstore read (NULL when missing; free()). */
+struct xs_handle;
+/* The tests' libxenstore connection (opened on first use), for tu_xs_*(). */
+struct xs_handle *bt_xs(void);
+/* @bp/@key: read (NULL when missing; free()), write (exits on failure). */
 char *bt_read(const char *bp, const char *key);
 void bt_write(const char *bp, const char *key, const char *value);
-void bt_rm(const char *path);
 
 /* Non-zero: bt_ours() runs with xhp_ctx_set_dry_run(). */
 extern int bt_dry_run;

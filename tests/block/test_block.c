@@ -45,7 +45,7 @@ static int teardown(void **state)
 		close(claim_fd);
 	claim_fd = -1;
 	bt_detach_all();
-	bt_rm("/local/domain/0/backend/vbd");
+	tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 	return 0;
 }
 
@@ -172,7 +172,7 @@ static void test_tag_not_unique(void **state)
 	nc = bt_losetup(c, false);
 	snprintf(tag, sizeof(tag), "LABEL=%s", label);
 	bt_backend(bp, sizeof(bp), 1, 51712, tag, "w", "phy", NULL);
-	assert_true(bt_ours("add", bp, &st, &msg) < 0);
+	assert_int_equal(bt_ours("add", bp, &st, &msg), -ENOTUNIQ);
 	assert_int_equal(st, XHP_STATUS_ERROR);
 	assert_contains(msg, "matches 2 devices: ");
 	assert_contains(msg, na);
@@ -184,7 +184,7 @@ static void test_tag_not_unique(void **state)
 	free(msg);
 	snprintf(tag, sizeof(tag), "UUID=%s", uuid);
 	bt_backend(bp, sizeof(bp), 1, 51712, tag, "w", "phy", NULL);
-	assert_true(bt_ours("add", bp, &st, &msg) < 0);
+	assert_int_equal(bt_ours("add", bp, &st, &msg), -ENOTUNIQ);
 	assert_contains(msg, "matches 2 devices: ");
 	assert_contains(msg, na);
 	assert_contains(msg, nb);
@@ -359,14 +359,15 @@ static void test_double_add_at_once(void **state)
 	free(img);
 }
 
-/* A refused add: status, message, and no loop device of ours left. */
-static void refused(const char *bp, int want_status, const char *want_msg,
-		    int loops_before)
+/* A refused add: result, status, message, and no loop device of ours
+ * left. */
+static void refused(const char *bp, int want_r, int want_status,
+		    const char *want_msg, int loops_before)
 {
 	char *msg = NULL, *err;
 	int st;
 
-	assert_true(bt_ours("add", bp, &st, &msg) < 0);
+	assert_int_equal(bt_ours("add", bp, &st, &msg), want_r);
 	assert_int_equal(st, want_status);
 	assert_contains(msg, want_msg);
 	err = bt_read(bp, "hotplug-error");
@@ -390,11 +391,11 @@ static void test_refuse_file_mounted_here(void **state)
 	assert_int_equal(mkdir(mnt, 0755), 0);
 	assert_int_equal(mount(node, mnt, "ext4", 0, NULL), 0);
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
-	refused(bp, XHP_STATUS_BUSY,
+	refused(bp, -EBUSY, XHP_STATUS_BUSY,
 		"mounted read-write in the privileged domain", 1);
 	/* read-only is refused too: the mount is read-write */
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "r", "file", NULL);
-	refused(bp, XHP_STATUS_BUSY,
+	refused(bp, -EBUSY, XHP_STATUS_BUSY,
 		"mounted read-write in the privileged domain", 1);
 	/* "!" skips the checks */
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w!", "file", NULL);
@@ -414,9 +415,9 @@ static void test_refuse_file_used_by_guest(void **state)
 	char *node = add_file_ok(bp, sizeof(bp), img, "w", 1, 0);
 
 	bt_backend(bp2, sizeof(bp2), 2, 51712, img, "w", "file", NULL);
-	refused(bp2, XHP_STATUS_BUSY, "in use by a guest", 1);
+	refused(bp2, -EBUSY, XHP_STATUS_BUSY, "in use by a guest", 1);
 	bt_backend(bp2, sizeof(bp2), 2, 51712, img, "r", "file", NULL);
-	refused(bp2, XHP_STATUS_BUSY, "in use by a guest", 1);
+	refused(bp2, -EBUSY, XHP_STATUS_BUSY, "in use by a guest", 1);
 	/* the same VM (Xen's same_vm) may share it */
 	snprintf(vm, sizeof(vm), BT_VM_FMT, 1u);
 	bt_backend(bp2, sizeof(bp2), 3, 51712, img, "w", "file", vm);
@@ -443,20 +444,22 @@ static void test_refuse_unknown_vm(void **state)
 	char *node;
 
 	bt_backend(bp, sizeof(bp), 4111, 51712, img, "w", "file", NULL);
-	bt_rm("/local/domain/4111/vm");
+	tu_xs_rm(bt_xs(), "/local/domain/4111/vm");
 	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
 	node = bt_read(bp, "node");
 	assert_non_null(node);
 	/* neither vm key */
 	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
-	bt_rm("/local/domain/4112/vm");
-	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
+	tu_xs_rm(bt_xs(), "/local/domain/4112/vm");
+	refused(bp2, -EBUSY, XHP_STATUS_BUSY, "in use by a guest (domain 4111",
+		1);
 	/* only the other domain's is missing */
 	bt_backend(bp2, sizeof(bp2), 4112, 51712, img, "w", "file", NULL);
-	refused(bp2, XHP_STATUS_BUSY, "in use by a guest (domain 4111", 1);
+	refused(bp2, -EBUSY, XHP_STATUS_BUSY, "in use by a guest (domain 4111",
+		1);
 	/* the same frontend domain, without its vm key */
 	bt_backend(bp2, sizeof(bp2), 4111, 51728, img, "w", "file", NULL);
-	bt_rm("/local/domain/4111/vm");
+	tu_xs_rm(bt_xs(), "/local/domain/4111/vm");
 	assert_int_equal(bt_ours("add", bp2, NULL, NULL), 0);
 	assert_int_equal(bt_wait_loops(img, 2), 2);
 	assert_int_equal(bt_ours("remove", bp2, NULL, NULL), 0);
@@ -484,11 +487,13 @@ static void test_refuse_swap(void **state)
 		fail_msg("swapon %s failed", node);
 	}
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
-	refused(bp, XHP_STATUS_BUSY, "is an active swap area (/proc/swaps)", 1);
+	refused(bp, -EBUSY, XHP_STATUS_BUSY,
+		"is an active swap area (/proc/swaps)", 1);
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "r", "phy", NULL);
-	refused(bp, XHP_STATUS_BUSY, "is an active swap area (/proc/swaps)", 1);
+	refused(bp, -EBUSY, XHP_STATUS_BUSY,
+		"is an active swap area (/proc/swaps)", 1);
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
-	refused(bp, XHP_STATUS_BUSY,
+	refused(bp, -EBUSY, XHP_STATUS_BUSY,
 		"which is an active swap area (/proc/swaps) in the privileged "
 		"domain",
 		1);
@@ -516,7 +521,7 @@ static void test_refuse_claimed_device(void **state)
 	claim_fd = open(node, O_RDONLY | O_EXCL | O_CLOEXEC);
 	assert_true(claim_fd >= 0);
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
-	refused(bp, XHP_STATUS_BUSY,
+	refused(bp, -EBUSY, XHP_STATUS_BUSY,
 		"is in use (the kernel refuses an exclusive open of ", 1);
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "r", "phy", NULL);
 	assert_int_equal(bt_ours("add", bp, NULL, NULL), 0);
@@ -539,7 +544,7 @@ static void test_refuse_phy_used_by_guest(void **state)
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
 	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
 	bt_backend(bp2, sizeof(bp2), 2, 51728, node, "w", "phy", NULL);
-	refused(bp2, XHP_STATUS_BUSY, "in use by a guest", 1);
+	refused(bp2, -EBUSY, XHP_STATUS_BUSY, "in use by a guest", 1);
 	/* read-only beside read-only is fine */
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "r", "phy", NULL);
 	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
@@ -555,7 +560,7 @@ static void test_refuse_unwritable_file(void **state)
 
 	assert_int_equal(chmod(img, 0444), 0);
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
-	refused(bp, XHP_STATUS_BUSY, "is read-only", 0);
+	refused(bp, -EBUSY, XHP_STATUS_BUSY, "is read-only", 0);
 	free(img);
 }
 
@@ -565,7 +570,7 @@ static void test_refuse_wrong_state(void **state)
 
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
 	bt_write(bp, "state", "4");
-	refused(bp, XHP_STATUS_ERROR,
+	refused(bp, -EINVAL, XHP_STATUS_ERROR,
 		"Path closed or removed during hotplug add", 0);
 	free(img);
 }
@@ -575,7 +580,7 @@ static void test_refuse_missing_params(void **state)
 	char bp[128];
 
 	bt_backend(bp, sizeof(bp), 1, 51712, NULL, "w", "file", NULL);
-	refused(bp, XHP_STATUS_ERROR, "params is missing", 0);
+	refused(bp, -EINVAL, XHP_STATUS_ERROR, "params is missing", 0);
 }
 
 static void test_refuse_missing_device(void **state)
@@ -584,12 +589,12 @@ static void test_refuse_missing_device(void **state)
 
 	snprintf(p, sizeof(p), "%s/nothing", bt_dir());
 	bt_backend(bp, sizeof(bp), 1, 51712, p, "w", "phy", NULL);
-	refused(bp, XHP_STATUS_ERROR, "does not exist", 0);
+	refused(bp, -ENOENT, XHP_STATUS_ERROR, "does not exist", 0);
 	bt_backend(bp, sizeof(bp), 1, 51712, "LABEL=xhp-no-such-label", "w",
 		   "phy", NULL);
-	refused(bp, XHP_STATUS_ERROR, "no block device has", 0);
+	refused(bp, -ENOENT, XHP_STATUS_ERROR, "no block device has", 0);
 	bt_backend(bp, sizeof(bp), 1, 51712, "/dev/null", "w", "phy", NULL);
-	refused(bp, XHP_STATUS_ERROR, "is not a block device", 0);
+	refused(bp, -ENOTBLK, XHP_STATUS_ERROR, "is not a block device", 0);
 }
 
 /* type=<t> with an executable block-<t> beside the script. */
@@ -702,6 +707,8 @@ static void test_attach_checks_identity(void **state)
 	assert_int_equal(xhp_loop_attach(ctx, fifo, sa.st_dev, sa.st_ino, true,
 					 false, NULL, &l),
 			 -ESTALE);
+	assert_contains(xhp_ctx_last_error(ctx),
+			"id-fifo changed between its checks and its attach");
 	/* the right one attaches */
 	assert_int_equal(xhp_loop_attach(ctx, a, sa.st_dev, sa.st_ino, false,
 					 false, NULL, &l),
@@ -752,9 +759,9 @@ static void test_add_during_backend_churn(void **state)
 				 "/local/domain/0/backend/vbd/%u",
 				 9000 + k % 64);
 			snprintf(key, sizeof(key), "%s/51712/state", dir);
-			xs_write(h, XBT_NULL, key, "1", 1);
+			tu_xs_write(h, key, "1");
 			if (k % 2)
-				xs_rm(h, XBT_NULL, dir);
+				tu_xs_rm(h, dir);
 		}
 		_exit(1);
 	}
@@ -791,7 +798,7 @@ static void test_absolute_path(void **state)
 	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
 	bt_backend(bp, sizeof(bp), 2, 51712, node, "w", "phy", NULL);
 	snprintf(abs, sizeof(abs), "/local/domain/0/%s", bp);
-	refused(abs, XHP_STATUS_BUSY, "in use by a guest", 1);
+	refused(abs, -EBUSY, XHP_STATUS_BUSY, "in use by a guest", 1);
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
 	snprintf(abs, sizeof(abs), "/local/domain/0/%s", bp);
 	assert_int_equal(bt_ours("add", abs, &st, NULL), 0);

@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "blocktest.h"
+#include "testutil.h"
 
 typedef int (*tool_fn)(const char *cmd, const char *bp);
 
@@ -129,7 +130,7 @@ static void run_add(prep_fn prep, tool_fn tool, bool twice, struct outcome *o)
 	char bp[128];
 	int rc;
 
-	bt_rm("/local/domain/0/backend/vbd");
+	tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 	prep(tool, bp, sizeof(bp), &file);
 	rc = tool("add", bp);
 	if (twice && rc == 0)
@@ -329,7 +330,7 @@ static void run_remove(tool_fn tool, struct outcome *o)
 	char bp[128];
 	int rc;
 
-	bt_rm("/local/domain/0/backend/vbd");
+	tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 	prep_file_rw(tool, bp, sizeof(bp), &file);
 	assert_int_equal(tool("add", bp), 0);
 	rc = tool("remove", bp);

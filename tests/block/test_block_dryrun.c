@@ -30,7 +30,7 @@ static int teardown(void **state)
 	(void)state;
 	bt_dry_run = 0;
 	bt_detach_all();
-	bt_rm("/local/domain/0/backend/vbd");
+	tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 	return 0;
 }
 
@@ -79,19 +79,20 @@ static int dry_add(const char *bp, int *ret_status, char **ret_msg)
 }
 
 /*
- * A dry run refused as @want_msg, then the real add: refused with the
- * same status and the very same message (which it, unlike the dry run,
- * reports to xenstore).
+ * A dry run refused with @want_r as @want_msg, then the real add: refused
+ * with the same result, status and the very same message (which it,
+ * unlike the dry run, reports to xenstore).
  */
-static void dry_refused(const char *bp, int want_status, const char *want_msg)
+static void dry_refused(const char *bp, int want_r, int want_status,
+			const char *want_msg)
 {
 	char *dry_msg = NULL, *msg = NULL, *err;
 	int st, dry_st;
 
-	assert_true(dry_add(bp, &dry_st, &dry_msg) < 0);
+	assert_int_equal(dry_add(bp, &dry_st, &dry_msg), want_r);
 	assert_int_equal(dry_st, want_status);
 	assert_contains(dry_msg, want_msg);
-	assert_true(bt_ours("add", bp, &st, &msg) < 0);
+	assert_int_equal(bt_ours("add", bp, &st, &msg), want_r);
 	assert_int_equal(st, dry_st);
 	assert_string_equal(msg, dry_msg);
 	err = bt_read(bp, "hotplug-error");
@@ -115,11 +116,11 @@ static void test_dry_refuse_mounted(void **state)
 	assert_int_equal(mount(node, mnt, "ext4", 0, NULL), 0);
 	/* the file, through its loop device */
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
-	dry_refused(bp, XHP_STATUS_BUSY,
+	dry_refused(bp, -EBUSY, XHP_STATUS_BUSY,
 		    "mounted read-write in the privileged domain");
 	/* the device itself, read-only against the read-write mount */
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "r", "phy", NULL);
-	dry_refused(bp, XHP_STATUS_BUSY,
+	dry_refused(bp, -EBUSY, XHP_STATUS_BUSY,
 		    "mounted read-write in the privileged domain");
 	umount2(mnt, MNT_DETACH);
 	rmdir(mnt);
@@ -137,7 +138,7 @@ static void test_dry_refuse_phy_used_by_guest(void **state)
 	bt_backend(bp, sizeof(bp), 1, 51712, node, "w", "phy", NULL);
 	assert_int_equal(bt_ours("add", bp, &st, NULL), 0);
 	bt_backend(bp2, sizeof(bp2), 2, 51728, node, "w", "phy", NULL);
-	dry_refused(bp2, XHP_STATUS_BUSY, "in use by a guest");
+	dry_refused(bp2, -EBUSY, XHP_STATUS_BUSY, "in use by a guest");
 	free(node);
 	free(img);
 }
@@ -155,7 +156,7 @@ static void test_dry_refuse_file_used_by_guest(void **state)
 	assert_non_null(node);
 	assert_int_equal(bt_wait_loops(img, 1), 1);
 	bt_backend(bp2, sizeof(bp2), 2, 51712, img, "r", "file", NULL);
-	dry_refused(bp2, XHP_STATUS_BUSY, "in use by a guest");
+	dry_refused(bp2, -EBUSY, XHP_STATUS_BUSY, "in use by a guest");
 	assert_int_equal(bt_wait_loops(img, 1), 1);
 	free(node);
 	free(img);
@@ -168,7 +169,7 @@ static void test_dry_refuse_read_only_file(void **state)
 	(void)state;
 	assert_int_equal(chmod(img, 0444), 0);
 	bt_backend(bp, sizeof(bp), 1, 51712, img, "w", "file", NULL);
-	dry_refused(bp, XHP_STATUS_BUSY, "is read-only");
+	dry_refused(bp, -EBUSY, XHP_STATUS_BUSY, "is read-only");
 	assert_int_equal(bt_loops_of(img), 0);
 	free(img);
 }
@@ -181,7 +182,7 @@ static void test_dry_refuse_missing(void **state)
 	(void)state;
 	snprintf(p, sizeof(p), "%s/nothing", bt_dir());
 	bt_backend(bp, sizeof(bp), 1, 51712, p, "w", "phy", NULL);
-	dry_refused(bp, XHP_STATUS_ERROR, "does not exist");
+	dry_refused(bp, -ENOENT, XHP_STATUS_ERROR, "does not exist");
 }
 
 /*

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "blocktest.h"
+#include "testutil.h"
 
 #define PER_TOOL 3
 #define ROUNDS 12
@@ -106,7 +107,7 @@ static void test_same_device_race(void **state)
 	for (round = 0; round < RACE_ROUNDS; round++) {
 		char *st0, *st1;
 
-		bt_rm("/local/domain/0/backend/vbd");
+		tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 		bt_backend(bp[0], sizeof(bp[0]), 1, 51712, node, "w", "phy",
 			   NULL);
 		bt_backend(bp[1], sizeof(bp[1]), 2, 51712, node, "w", "phy",
@@ -140,7 +141,7 @@ static void test_same_device_race(void **state)
 static int teardown(void **state)
 {
 	bt_detach_all();
-	bt_rm("/local/domain/0/backend/vbd");
+	tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 	return 0;
 }
 

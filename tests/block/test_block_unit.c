@@ -169,8 +169,15 @@ static void test_resolve_errors(void **s)
 	assert_non_null(strstr(xhp_ctx_last_error(ctx),
 			       "/dev/xhp-no-such-dev does not exist"));
 	assert_int_equal(xhp_bdev_resolve(ctx, "null", &b), -ENOTBLK);
+	assert_string_equal(xhp_ctx_last_error(ctx),
+			    "/dev/null is not a block device");
 	assert_int_equal(xhp_bdev_resolve(ctx, "/dev/null", &b), -ENOTBLK);
+	assert_string_equal(
+		xhp_ctx_last_error(ctx),
+		"/dev/null is not a block device or a regular file");
 	assert_int_equal(xhp_bdev_resolve(ctx, dir, &b), -ENOTBLK);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx),
+			       " is not a block device or a regular file"));
 	/* a regular file by absolute path, through a symlink */
 	put("img", "x");
 	snprintf(p, sizeof(p), "%s/link", dir);

@@ -76,23 +76,6 @@ void bt_sh_(const char *file, int line, const char *arg0, ...)
 	free(out);
 }
 
-void bt_xs_write(struct bt *t, const char *path, const char *value)
-{
-	assert_true(xs_write(t->xs, XBT_NULL, path, value, strlen(value)));
-}
-
-char *bt_xs_read(struct bt *t, const char *path)
-{
-	unsigned int len;
-
-	return xs_read(t->xs, XBT_NULL, path, &len);
-}
-
-void bt_xs_rm(struct bt *t, const char *path)
-{
-	xs_rm(t->xs, XBT_NULL, path);
-}
-
 int bt_link(struct bt *t, const char *name, struct xhp_link *ret)
 {
 	return xhp_nl_link_get(t->ctx, t->nl, name, 0, ret);
@@ -125,21 +108,6 @@ void bt_add_br0_vif(void)
 	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
 	bt_sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
 	bt_sh("ip", "addr", "add", "10.5.0.1/24", "dev", "vif1.0");
-}
-
-void bt_del_links(void)
-{
-	char *out = NULL;
-
-	tu_runl(&out, "ip", "-o", "link", "show", NULL);
-	for (char *p = out; p && *p;) {
-		char *nl = strchr(p, '\n'), name[32];
-
-		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
-			tu_runl(NULL, "ip", "link", "del", name, NULL);
-		p = nl ? nl + 1 : NULL;
-	}
-	free(out);
 }
 
 int bt_count_links(void)

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Helpers for the vif-bridge tests: a namespace with its own sysfs, the
- * test xenstore daemon, links looked up through libxhp's netlink core,
- * xenstore keys through libxenstore, the CLI and Xen's script as
- * processes.
+ * test xenstore daemon and a libxenstore connection to it (for tu_xs_*()),
+ * links looked up through libxhp's netlink core, the CLI and Xen's script
+ * as processes.
  */
 #ifndef XHP_BT_H
 #define XHP_BT_H
@@ -32,19 +32,12 @@ void bt_fini(struct bt *t);
 #define bt_sh(...) bt_sh_(__FILE__, __LINE__, __VA_ARGS__, NULL)
 void bt_sh_(const char *file, int line, const char *arg0, ...);
 
-void bt_xs_write(struct bt *t, const char *path, const char *value);
-/* Value of @path, or NULL when missing (caller frees). */
-char *bt_xs_read(struct bt *t, const char *path);
-void bt_xs_rm(struct bt *t, const char *path);
-
 /* Look up a link; returns 0 or -ENODEV. */
 int bt_link(struct bt *t, const char *name, struct xhp_link *ret);
 /* The name of @l's master, "" if none. */
 const char *bt_master(struct bt *t, const struct xhp_link *l);
 /* br0 (up) and a tap vif1.0 with MAC 02:11:22:33:44:55 and 10.5.0.1/24. */
 void bt_add_br0_vif(void);
-/* Delete every link of the namespace but lo. */
-void bt_del_links(void);
 /* Number of links in the namespace (for residue checks). */
 int bt_count_links(void);
 /* Number of addresses on @dev. */

@@ -14,8 +14,6 @@
 #include "testutil.h"
 #include "xsd_harness.h"
 
-#include <xenstore.h>
-
 static int run(char **out, const char *const add[], const char *arg0, ...)
 {
 	char **env = tu_env(NULL, add);
@@ -165,27 +163,6 @@ static void test_dispatch_by_name_and_noop(void **state)
 	free(out);
 }
 
-static char *xs_get(const char *path)
-{
-	struct xs_handle *xs = xs_open(0);
-	unsigned int len;
-	char *v;
-
-	assert_non_null(xs);
-	v = xs_read(xs, XBT_NULL, path, &len);
-	xs_close(xs);
-	return v;
-}
-
-static void xs_put(const char *path, const char *value)
-{
-	struct xs_handle *xs = xs_open(0);
-
-	assert_non_null(xs);
-	assert_true(xs_write(xs, XBT_NULL, path, value, strlen(value)));
-	xs_close(xs);
-}
-
 /*
  * A run whose arguments do not parse still reports to its backend (which
  * libxl made, with hotplug-status ""); one that does not exist is never
@@ -205,32 +182,36 @@ static void test_parse_failure_is_reported(void **state)
 			 1);
 	assert_non_null(strstr(out, "missing vif"));
 	free(out);
-	assert_null(xs_get("backend/vif/3/1"));
+	assert_null(tu_xs_read(NULL, "backend/vif/3/1"));
 	/* One that exists gets the error. */
-	xs_put("backend/vif/3/1/hotplug-status", "");
+	assert_int_equal(
+		tu_xs_write(NULL, "backend/vif/3/1/hotplug-status", ""), 0);
 	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
 			     "type_if=vif", NULL),
 			 1);
 	free(out);
-	v = xs_get("backend/vif/3/1/hotplug-status");
+	v = tu_xs_read(NULL, "backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
 	free(v);
-	v = xs_get("backend/vif/3/1/hotplug-error");
+	v = tu_xs_read(NULL, "backend/vif/3/1/hotplug-error");
 	assert_non_null(strstr(v, "missing vif"));
 	free(v);
 	/* A connected device is left alone: an argument error says nothing
 	 * about it (checked in the write's transaction). */
-	xs_put("backend/vif/3/1/hotplug-status", "connected");
-	xs_put("backend/vif/3/1/hotplug-error", "");
+	assert_int_equal(tu_xs_write(NULL, "backend/vif/3/1/hotplug-status",
+				     "connected"),
+			 0);
+	assert_int_equal(tu_xs_write(NULL, "backend/vif/3/1/hotplug-error", ""),
+			 0);
 	assert_int_equal(run(&out, env, XHP_CLI, "vif-bridge", "online",
 			     "type_if=vif", NULL),
 			 1);
 	assert_non_null(strstr(out, "missing vif"));
 	free(out);
-	v = xs_get("backend/vif/3/1/hotplug-status");
+	v = tu_xs_read(NULL, "backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "connected");
 	free(v);
-	v = xs_get("backend/vif/3/1/hotplug-error");
+	v = tu_xs_read(NULL, "backend/vif/3/1/hotplug-error");
 	assert_string_equal(v, "");
 	free(v);
 	xsd_stop(&xsd);
@@ -305,16 +286,17 @@ static void test_personality_help_version(void **state)
 		run(&out, env, XHP_CLI, "vif-route", "--version", NULL), 0);
 	assert_true(!strncmp(out, "vif-route (xhp-hotplug) ", 24));
 	free(out);
-	v = xs_get("backend/vif/3/1/hotplug-status");
+	v = tu_xs_read(NULL, "backend/vif/3/1/hotplug-status");
 	assert_null(v);
-	v = xs_get("backend/vif/3/1/hotplug-error");
+	v = tu_xs_read(NULL, "backend/vif/3/1/hotplug-error");
 	assert_null(v);
 	/* The xenstore reads above were real: a bad command is reported. */
-	xs_put("backend/vif/3/1/hotplug-status", "");
+	assert_int_equal(
+		tu_xs_write(NULL, "backend/vif/3/1/hotplug-status", ""), 0);
 	assert_int_equal(run(&out, env, link, "frob", NULL), 1);
 	assert_non_null(strstr(out, "unknown command 'frob'"));
 	free(out);
-	v = xs_get("backend/vif/3/1/hotplug-status");
+	v = tu_xs_read(NULL, "backend/vif/3/1/hotplug-status");
 	assert_string_equal(v, "error");
 	free(v);
 }
@@ -363,7 +345,9 @@ static void test_misplaced_option_is_usage_error(void **state)
 
 	snprintf(link, sizeof(link), "%s/vif-bridge", f->dir);
 	assert_int_equal(symlink(XHP_CLI, link), 0);
-	xs_put("backend/vif/1/0/hotplug-status", "connected");
+	assert_int_equal(tu_xs_write(NULL, "backend/vif/1/0/hotplug-status",
+				     "connected"),
+			 0);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		/* As vif-bridge, then as xhp-hotplug vif-bridge. */
 		for (k = 0; k < 2; k++) {
@@ -398,10 +382,10 @@ static void test_misplaced_option_is_usage_error(void **state)
 			     "online", "type_if=vif", NULL),
 			 2);
 	free(out);
-	v = xs_get("backend/vif/1/0/hotplug-status");
+	v = tu_xs_read(NULL, "backend/vif/1/0/hotplug-status");
 	assert_string_equal(v, "connected");
 	free(v);
-	assert_null(xs_get("backend/vif/1/0/hotplug-error"));
+	assert_null(tu_xs_read(NULL, "backend/vif/1/0/hotplug-error"));
 }
 
 int main(void)

@@ -201,16 +201,9 @@ static int run_unread(const char *const argv[])
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-static char *xs_get(const char *path)
-{
-	unsigned int len;
-
-	return xs_read(xs, XBT_NULL, path, &len);
-}
-
 static void assert_key(const char *path, const char *want)
 {
-	char *v = xs_get(path);
+	char *v = tu_xs_read(xs, path);
 
 	if (!want) {
 		assert_null(v);
@@ -220,11 +213,6 @@ static void assert_key(const char *path, const char *want)
 		fail_msg("%s: missing, want '%s'", path, want);
 	assert_string_equal(v, want);
 	free(v);
-}
-
-static void xs_put(const char *path, const char *value)
-{
-	assert_true(xs_write(xs, XBT_NULL, path, value, strlen(value)));
 }
 
 /* `ip -o link show dev @dev` (one line), or NULL if there is none. */
@@ -249,8 +237,8 @@ static int setup(void **state)
 	sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
 	sh("ip", "addr", "add", "10.5.0.1/24", "dev", "vif1.0");
 	sh("ip", "link", "set", "vif1.0", "up");
-	xs_put(BE "/bridge", "br0");
-	xs_put(BE "/hotplug-status", "");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br0"), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/hotplug-status", ""), 0);
 	free(syslog_take());
 	return 0;
 }
@@ -264,8 +252,8 @@ static int teardown(void **state)
 		kill(xsd.pid, SIGCONT);
 	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++)
 		tu_runl(NULL, "ip", "link", "del", links[i], NULL);
-	xs_rm(xs, XBT_NULL, "backend");
-	xs_rm(xs, XBT_NULL, "/local/domain/1");
+	tu_xs_rm(xs, "backend");
+	tu_xs_rm(xs, "/local/domain/1");
 	return 0;
 }
 
@@ -300,7 +288,7 @@ static void test_outcome_is_logged(void **state)
 		      "vif-bridge offline vif1.0 (" BE "): done in ");
 	free(log);
 
-	xs_put(BE "/bridge", "nobr0");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "nobr0"), 0);
 	assert_int_equal(cli(&out, XHP_CLI, "vif-bridge", "online",
 			     "type_if=vif", NULL),
 			 1);
@@ -321,7 +309,7 @@ static void test_options_after_personality(void **state)
 {
 	char *out = NULL, *l;
 
-	xs_put(BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "guest0"), 0);
 	assert_int_equal(cli(&out, XHP_CLI, "vif-bridge", "-n", "--timeout",
 			     "5", "online", "type_if=vif", NULL),
 			 0);
@@ -377,11 +365,11 @@ static void test_unread_stderr_failing_enslave(void **state)
 	char *l, *a = NULL;
 
 	sh("ip", "link", "add", "mv0", "link", "vif1.0", "type", "macvlan");
-	xs_put(BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "guest0"), 0);
 	assert_int_equal(run_unread(argv), 1);
 	assert_key(BE "/hotplug-status", "error");
 	{
-		char *e = xs_get(BE "/hotplug-error");
+		char *e = tu_xs_read(xs, BE "/hotplug-error");
 
 		assert_non_null(e);
 		assert_non_null(strstr(e, "br0"));

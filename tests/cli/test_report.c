@@ -41,18 +41,6 @@ static int teardown(void **state)
 	return xsd_teardown(state);
 }
 
-static void put(const char *path, const char *value)
-{
-	assert_true(xs_write(xs, XBT_NULL, path, value, strlen(value)));
-}
-
-static char *get(const char *path)
-{
-	unsigned int len;
-
-	return xs_read(xs, XBT_NULL, path, &len);
-}
-
 static void test_message_with_control_character_refused(void **state)
 {
 	static const char *const bad[] = {
@@ -67,7 +55,7 @@ static void test_message_with_control_character_refused(void **state)
 	size_t i;
 
 	assert_int_equal(xhp_ctx_new(&ctx), 0);
-	put(BE "/hotplug-status", "");
+	assert_int_equal(tu_xs_write(xs, BE "/hotplug-status", ""), 0);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(xhp_device_report(ctx, BE, XHP_STATUS_ERROR,
 						   bad[i]),
@@ -80,19 +68,19 @@ static void test_message_with_control_character_refused(void **state)
 				 -EINVAL);
 	}
 	/* Nothing written. */
-	v = get(BE "/hotplug-status");
+	v = tu_xs_read(xs, BE "/hotplug-status");
 	assert_non_null(v);
 	assert_string_equal(v, "");
 	free(v);
-	assert_null(get(BE "/hotplug-error"));
+	assert_null(tu_xs_read(xs, BE "/hotplug-error"));
 	/* One line is fine. */
 	assert_int_equal(xhp_device_report(ctx, BE, XHP_STATUS_ERROR,
 					   "one line: 'quoted' \\x0a"),
 			 0);
-	v = get(BE "/hotplug-error");
+	v = tu_xs_read(xs, BE "/hotplug-error");
 	assert_string_equal(v, "one line: 'quoted' \\x0a");
 	free(v);
-	v = get(BE "/hotplug-status");
+	v = tu_xs_read(xs, BE "/hotplug-status");
 	assert_string_equal(v, "error");
 	free(v);
 	xhp_ctx_unref(ctx);
@@ -124,11 +112,11 @@ static void test_helper_message_reported_on_one_line(void **state)
 		   "exit 1\n");
 	fclose(f);
 	assert_int_equal(chmod(helper, 0755), 0);
-	put(VBD "/params", "iqn.x:target");
-	put(VBD "/mode", "w");
-	put(VBD "/type", "xhptest");
-	put(VBD "/frontend-id", "1");
-	put(VBD "/state", "2");
+	assert_int_equal(tu_xs_write(xs, VBD "/params", "iqn.x:target"), 0);
+	assert_int_equal(tu_xs_write(xs, VBD "/mode", "w"), 0);
+	assert_int_equal(tu_xs_write(xs, VBD "/type", "xhptest"), 0);
+	assert_int_equal(tu_xs_write(xs, VBD "/frontend-id", "1"), 0);
+	assert_int_equal(tu_xs_write(xs, VBD "/state", "2"), 0);
 	env = tu_env(NULL, add);
 	assert_non_null(env);
 	r = tu_run((char *const[]){ XHP_CLI, "block", "add", NULL }, env, 30000,
@@ -139,11 +127,11 @@ static void test_helper_message_reported_on_one_line(void **state)
 	if (r != 1 || !strstr(out, "first line"))
 		fail_msg("exit %d: %s", r, out);
 	free(out);
-	v = get(VBD "/hotplug-status");
+	v = tu_xs_read(xs, VBD "/hotplug-status");
 	assert_non_null(v);
 	assert_string_equal(v, "error");
 	free(v);
-	v = get(VBD "/hotplug-error");
+	v = tu_xs_read(xs, VBD "/hotplug-error");
 	assert_non_null(v);
 	if (!strstr(v, "exited with status 1: first line?second line"))
 		fail_msg("hotplug-error '%s'", v);

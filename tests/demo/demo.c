@@ -99,8 +99,7 @@ static int write_backend(void)
 	if (!xs)
 		return -1;
 	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		if (!xs_write(xs, XBT_NULL, kv[i][0], kv[i][1],
-			      (unsigned int)strlen(kv[i][1]))) {
+		if (tu_xs_write(xs, kv[i][0], kv[i][1]) < 0) {
 			xs_close(xs);
 			return -1;
 		}

@@ -110,10 +110,10 @@ void sw_cmd(char **buf, const char *const argv[])
 
 static void xs_dump(char **buf, const char *path)
 {
-	unsigned int n, i, len;
+	unsigned int n, i;
 	char **ents, *v, sub[1024];
 
-	v = xs_read(xs, XBT_NULL, path, &len);
+	v = tu_xs_read(xs, path);
 	if (v) {
 		const char *base = strrchr(path, '/') + 1;
 
@@ -256,10 +256,9 @@ static void diff(const char *a, const char *b)
 static char *be_read(const struct sweep *s, const char *key)
 {
 	char path[512];
-	unsigned int len;
 
 	snprintf(path, sizeof(path), "%s/%s", s->backend, key);
-	return xs_read(xs, XBT_NULL, path, &len);
+	return tu_xs_read(xs, path);
 }
 
 static void be_reset(const struct sweep *s)
@@ -267,9 +266,9 @@ static void be_reset(const struct sweep *s)
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/hotplug-status", s->backend);
-	xs_rm(xs, XBT_NULL, path);
+	tu_xs_rm(xs, path);
 	snprintf(path, sizeof(path), "%s/hotplug-error", s->backend);
-	xs_rm(xs, XBT_NULL, path);
+	tu_xs_rm(xs, path);
 }
 
 /* One in-process run; *msg gets the context's last error (free()). */

@@ -485,8 +485,7 @@ int main(void)
 		};
 
 		for (size_t i = 0; h && i < ARRAY_SIZE(kv); i++)
-			xs_write(h, XBT_NULL, kv[i][0], kv[i][1],
-				 strlen(kv[i][1]));
+			tu_xs_write(h, kv[i][0], kv[i][1]);
 		if (h)
 			xs_close(h);
 	}

@@ -55,11 +55,8 @@ static void sh_(const char *const argv[])
 
 static void xs_put(const char *path, const char *value)
 {
-	struct xs_handle *h = xs_open(0);
-
-	if (!h || !xs_write(h, XBT_NULL, path, value, strlen(value)))
+	if (tu_xs_write(NULL, path, value) < 0)
 		die(path);
-	xs_close(h);
 }
 
 /* A network namespace with this namespace's /sys, and the xenstored. */
@@ -101,15 +98,10 @@ static void vif_keys(void)
 /* netback's part: the vif goes away with the domain, a fresh one comes. */
 static void vif_restore(void)
 {
-	struct xs_handle *h = xs_open(0);
-
 	tu_runl(NULL, "ip", "link", "del", "guest0", NULL);
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
 	tap("vif1.0");
-	if (h)
-		xs_rm(h, XBT_NULL, "/local/domain/1/device/vif/0/mtu");
-	if (h)
-		xs_close(h);
+	tu_xs_rm(NULL, "/local/domain/1/device/vif/0/mtu");
 }
 
 static const char *const vif_argv[] = { "type_if=vif", NULL };
@@ -245,11 +237,11 @@ static int sweep_route(bool vifname)
 	int r;
 
 	if (ru_setup(&e, true, true) < 0 ||
-	    ru_xs_put("ip", "10.0.0.5 2001:db8:1::5") < 0)
+	    tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5") < 0)
 		die("vif-route set-up");
 	if (vifname) {
 		route_vif_new();
-		if (ru_xs_put("vifname", RU_VIFNAME) < 0)
+		if (tu_xs_write(NULL, RU_KEY("vifname"), RU_VIFNAME) < 0)
 			die("vif-route set-up");
 		s.restore = route_restore;
 		s.vifname = RU_VIFNAME;
@@ -337,7 +329,7 @@ static void block_restore(void)
 
 	for (size_t i = 0; keys[i]; i++) {
 		snprintf(path, sizeof(path), "%s/%s", block_bp, keys[i]);
-		bt_rm(path);
+		tu_xs_rm(bt_xs(), path);
 	}
 }
 

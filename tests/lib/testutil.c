@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xenstore.h>
 
 #include "testutil.h"
 
@@ -32,6 +33,41 @@ int tu_netns_enter(void)
 		return -errno;
 	return tu_runl(NULL, "ip", "link", "set", "lo", "up", NULL) == 0 ? 0 :
 									   -EIO;
+}
+
+/* The name of the link of an `ip -o link show` line ("2: br0: <..."). */
+static bool link_line_name(const char *line, char name[static 64])
+{
+	return sscanf(line, "%*u: %63[^:@\n]", name) == 1;
+}
+
+static bool kept(const char *name, const char *const keep[])
+{
+	size_t i;
+
+	if (!strcmp(name, "lo"))
+		return true;
+	for (i = 0; keep && keep[i]; i++)
+		if (!strcmp(keep[i], name))
+			return true;
+	return false;
+}
+
+int tu_links_del_all(const char *const keep[])
+{
+	char *out = NULL, *p, name[64];
+	int r;
+
+	r = tu_runl(&out, "ip", "-o", "link", "show", NULL);
+	for (p = r == 0 ? out : NULL; p && *p;) {
+		char *nl = strchr(p, '\n');
+
+		if (link_line_name(p, name) && !kept(name, keep))
+			tu_runl(NULL, "ip", "link", "del", name, NULL);
+		p = nl ? nl + 1 : NULL;
+	}
+	free(out);
+	return r;
 }
 
 static long long now_ms(void)
@@ -226,4 +262,74 @@ void tu_env_free(char **env)
 	for (i = 0; env && env[i]; i++)
 		free(env[i]);
 	free(env);
+}
+
+/* The connection to use: @xs, or a new one (*opened) to close after. */
+static struct xs_handle *xs_conn(struct xs_handle *xs,
+				 struct xs_handle **opened)
+{
+	*opened = NULL;
+	errno = 0;
+	if (xs)
+		return xs;
+	*opened = xs_open(0);
+	if (!*opened && !errno)
+		errno = ECONNREFUSED;
+	return *opened;
+}
+
+static void xs_conn_close(struct xs_handle *opened)
+{
+	int saved = errno;
+
+	if (opened)
+		xs_close(opened);
+	errno = saved;
+}
+
+char *tu_xs_read(struct xs_handle *xs, const char *path)
+{
+	struct xs_handle *opened, *h = xs_conn(xs, &opened);
+	unsigned int len;
+	char *v;
+
+	if (!h)
+		return NULL;
+	v = xs_read(h, XBT_NULL, path, &len);
+	xs_conn_close(opened);
+	return v;
+}
+
+int tu_xs_write_len(struct xs_handle *xs, const char *path, const void *value,
+		    size_t len)
+{
+	struct xs_handle *opened, *h = xs_conn(xs, &opened);
+	bool ok;
+
+	if (!h)
+		return -errno;
+	ok = xs_write(h, XBT_NULL, path, value, (unsigned int)len);
+	if (!ok && !errno)
+		errno = EIO;
+	xs_conn_close(opened);
+	return ok ? 0 : -errno;
+}
+
+int tu_xs_write(struct xs_handle *xs, const char *path, const char *value)
+{
+	return tu_xs_write_len(xs, path, value, strlen(value));
+}
+
+int tu_xs_rm(struct xs_handle *xs, const char *path)
+{
+	struct xs_handle *opened, *h = xs_conn(xs, &opened);
+	bool ok;
+
+	if (!h)
+		return -errno;
+	ok = xs_rm(h, XBT_NULL, path) || errno == ENOENT;
+	if (!ok && !errno)
+		errno = EIO;
+	xs_conn_close(opened);
+	return ok ? 0 : -errno;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Test utilities: root checks, a throwaway network namespace, running
- * programs from argv arrays (no shell) with their output captured.
+ * programs from argv arrays (no shell) with their output captured,
+ * xenstore keys through libxenstore.
  */
 #ifndef XHP_TESTUTIL_H
 #define XHP_TESTUTIL_H
@@ -21,6 +22,15 @@ void tu_require_root(const char *why);
  * Returns 0 or -errno.
  */
 int tu_netns_enter(void);
+
+/*
+ * Delete every link of the current network namespace (`ip -o link show`,
+ * then `ip link del` each) but lo and those named in @keep (NULL-terminated,
+ * may be NULL). Best effort: a link that is already gone (a veth's peer) is
+ * fine. Returns 0, or the failure of listing the links (-errno or the exit
+ * status of ip).
+ */
+int tu_links_del_all(const char *const keep[]);
 
 /*
  * Run argv (argv[0] looked up in PATH) with @envp (NULL: inherit), stdin
@@ -52,5 +62,30 @@ char *tu_read_file(const char *path);
  * @add (NULL-terminated). Free with tu_env_free. */
 char **tu_env(char *const base[], const char *const add[]);
 void tu_env_free(char **env);
+
+/*
+ * xenstore through libxenstore, on the connection @xs or, when @xs is NULL,
+ * on one opened (xs_open(0), XENSTORED_PATH) for this call and closed.
+ */
+struct xs_handle;
+
+/*
+ * The value at @path, NUL-terminated; caller frees. NULL with errno set
+ * when it cannot be read (ENOENT: no such key).
+ */
+char *tu_xs_read(struct xs_handle *xs, const char *path);
+
+/* Write @value (a string) at @path. Returns 0 or -errno. */
+int tu_xs_write(struct xs_handle *xs, const char *path, const char *value);
+
+/* Write the @len bytes at @value (NULs included). Returns 0 or -errno. */
+int tu_xs_write_len(struct xs_handle *xs, const char *path, const void *value,
+		    size_t len);
+
+/*
+ * Remove @path and everything under it; a missing key is no error.
+ * Returns 0 or -errno.
+ */
+int tu_xs_rm(struct xs_handle *xs, const char *path);
 
 #endif

@@ -258,6 +258,10 @@ static void test_cli_lock_survives_parent(void **state)
 	assert_int_equal(xhp_ctx_set_lock_dir(ctx, "/var/run/xen-hotplug"), 0);
 	assert_int_equal(xhp_lock_acquire(ctx, "xhp-test-parent", &l),
 			 -ETIMEDOUT);
+	assert_non_null(
+		strstr(xhp_ctx_last_error(ctx),
+		       "timed out waiting for lock /var/run/xen-hotplug/"
+		       "xhp-test-parent (held by pid "));
 	kill(holder, SIGKILL);
 	/* Freed with its last holder; the stale file is harmless. */
 	for (i = 0; i < 100 && r != 0; i++) {

@@ -38,40 +38,12 @@ static struct xsd xsd = XSD_INIT;
 static struct ovsd ovs;
 static struct xs_handle *xs;
 
-static void xs_put(const char *path, const char *value)
-{
-	assert_true(xs_write(xs, XBT_NULL, path, value, strlen(value)));
-}
-
-static char *xs_get(const char *path)
-{
-	unsigned int len;
-
-	return xs_read(xs, XBT_NULL, path, &len);
-}
-
-static void be_put(const char *key, const char *value)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), BE "/%s", key);
-	if (value)
-		xs_put(path, value);
-	else
-		xs_rm(xs, XBT_NULL, path);
-}
-
-static char *be_get(const char *key)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), BE "/%s", key);
-	return xs_get(path);
-}
-
 static void assert_be(const char *key, const char *want)
 {
-	char *v = be_get(key);
+	char path[256], *v;
+
+	snprintf(path, sizeof(path), BE "/%s", key);
+	v = tu_xs_read(xs, path);
 
 	if (!want) {
 		assert_null(v);
@@ -94,11 +66,11 @@ static int tap_setup(void **state)
 	assert_int_equal(tu_runl(NULL, "ip", "addr", "add", "192.0.2.7/24",
 				 "dev", "vif1.0", NULL),
 			 0);
-	be_put("bridge", "br0");
-	be_put("vlan", NULL);
-	be_put("vifname", NULL);
-	be_put("hotplug-status", "");
-	be_put("hotplug-error", NULL);
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br0"), 0);
+	tu_xs_rm(xs, BE "/vlan");
+	tu_xs_rm(xs, BE "/vifname");
+	assert_int_equal(tu_xs_write(xs, BE "/hotplug-status", ""), 0);
+	tu_xs_rm(xs, BE "/hotplug-error");
 	ovsd_vsctl(&ovs, NULL, "--if-exists", "del-port", "vif1.0", NULL);
 	ovsd_vsctl(&ovs, NULL, "--if-exists", "del-port", "guestnic", NULL);
 	return 0;
@@ -112,7 +84,7 @@ static int tap_teardown(void **state)
 	/* Guest 2's, of the identity tests. */
 	tu_runl(NULL, "ip", "link", "del", "vif2.0", NULL);
 	ovsd_vsctl(&ovs, NULL, "--if-exists", "del-port", "guestnic", NULL);
-	xs_rm(xs, XBT_NULL, "/local/domain/0/backend/vif/2");
+	tu_xs_rm(xs, "/local/domain/0/backend/vif/2");
 	return 0;
 }
 
@@ -273,7 +245,7 @@ static void t_online_basic(void **state)
 static void t_tag_trunks(void **state)
 {
 	(void)state;
-	be_put("bridge", "br1.10:30:20");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br1.10:30:20"), 0);
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_port_on("vif1.0", "br1");
 	assert_col("Port", "vif1.0", "tag", "10");
@@ -284,7 +256,7 @@ static void t_tag_trunks(void **state)
 static void t_vlan_key(void **state)
 {
 	(void)state;
-	be_put("vlan", "10p/20-22");
+	assert_int_equal(tu_xs_write(xs, BE "/vlan", "10p/20-22"), 0);
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_col("Port", "vif1.0", "tag", "10");
 	assert_col("Port", "vif1.0", "trunks", "[20, 21, 22]");
@@ -295,7 +267,7 @@ static void t_argv_bridge(void **state)
 {
 	(void)state;
 	/* xenstore wins over argv, as in Xen; without the key argv counts */
-	be_put("bridge", NULL);
+	tu_xs_rm(xs, BE "/bridge");
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, "bridge", "br1.7", NULL),
 			 0);
 	assert_port_on("vif1.0", "br1");
@@ -309,7 +281,7 @@ static void t_move(void **state)
 	(void)state;
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_port_on("vif1.0", "br0");
-	be_put("bridge", "br1.5");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br1.5"), 0);
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_port_on("vif1.0", "br1");
 	assert_col("Port", "vif1.0", "tag", "5");
@@ -355,7 +327,7 @@ static void t_offline(void **state)
 static void t_vifname(void **state)
 {
 	(void)state;
-	be_put("vifname", "guestnic");
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "guestnic"), 0);
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_port_on("guestnic", "br0");
 	assert_plumbed("guestnic");
@@ -373,7 +345,7 @@ static void t_offline_not_renamed(void **state)
 	struct xhp_link l;
 
 	(void)state;
-	be_put("vifname", "guestnic");
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "guestnic"), 0);
 	assert_int_equal(
 		tu_runl(NULL, "ip", "link", "set", "vif1.0", "up", NULL), 0);
 	assert_int_equal(ours(XHP_ACTION_OFFLINE, NULL, NULL), 0);
@@ -466,13 +438,19 @@ static void t_offline_foreign_vifname(void **state)
 	assert_int_equal(tu_runl(NULL, "ip", "tuntap", "add", "dev", "vif2.0",
 				 "mode", "tap", NULL),
 			 0);
-	xs_put("/local/domain/0/backend/vif/2/0/bridge", "br0");
-	xs_put("/local/domain/0/backend/vif/2/0/vifname", "guestnic");
+	assert_int_equal(tu_xs_write(xs,
+				     "/local/domain/0/backend/vif/2/0/bridge",
+				     "br0"),
+			 0);
+	assert_int_equal(tu_xs_write(xs,
+				     "/local/domain/0/backend/vif/2/0/vifname",
+				     "guestnic"),
+			 0);
 	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 2, "vif2.0", NULL), 0);
 	assert_port_on("guestnic", "br0");
 	assert_plumbed("guestnic");
 
-	be_put("vifname", "guestnic");
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "guestnic"), 0);
 	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 1, "vif1.0", &msg),
 			 -EEXIST);
 	assert_string_equal(msg, "Cannot rename interface vif1.0. An "
@@ -515,9 +493,11 @@ static void t_offline_vifname_bridge(void **state)
 	(void)state;
 	assert_int_equal(tu_runl(NULL, "ip", "link", "set", "br0", "up", NULL),
 			 0);
-	be_put("vifname", "br0");
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "br0"), 0);
 	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 1, "vif1.0", &msg),
 			 -EEXIST);
+	assert_string_equal(msg, "Cannot rename interface vif1.0. An "
+				 "interface with name br0 already exists.");
 	free(msg);
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
 	assert_int_equal(ours_at(XHP_ACTION_OFFLINE, 1, "vif1.0", NULL), 0);
@@ -531,7 +511,7 @@ static void t_offline_vifname_bridge(void **state)
 					"not backend/vif/1/0's vif: it has no "
 					"alias vif1.0"));
 
-	be_put("vifname", NULL);
+	tu_xs_rm(xs, BE "/vifname");
 	assert_int_equal(ours_at(XHP_ACTION_ONLINE, 1, "br0", &msg), -EINVAL);
 	assert_string_equal(msg, "device br0 is not backend/vif/1/0's vif "
 				 "(expected vif1.0 or its vifname)");
@@ -549,7 +529,7 @@ static void t_offline_vifname_bridge(void **state)
 
 static void assert_failed(const char *msg, const char *part)
 {
-	char *err = be_get("hotplug-error");
+	char *err = tu_xs_read(xs, BE "/hotplug-error");
 
 	assert_be("hotplug-status", "error");
 	assert_non_null(err);
@@ -564,8 +544,8 @@ static void t_err_no_bridge(void **state)
 	struct xhp_link l;
 
 	(void)state;
-	be_put("bridge", "nosuchbr");
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "nosuchbr"), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -ENODEV);
 	assert_failed(msg, "bridge 'nosuchbr' not found in OVSDB");
 	assert_port_on("vif1.0", NULL);
 	/* Checked before the link was touched. */
@@ -584,8 +564,8 @@ static void t_err_bad_spec(void **state)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *msg = NULL;
 
-		be_put("bridge", bad[i]);
-		assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+		assert_int_equal(tu_xs_write(xs, BE "/bridge", bad[i]), 0);
+		assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -EINVAL);
 		/* Not even an interface name: the settings table refuses
 		 * it; the rest, vif-openvswitch's own parser. */
 		assert_failed(msg, i == 2 ? "bad bridge 'br0:x' from xenstore "
@@ -602,14 +582,14 @@ static void t_err_bad_vlan(void **state)
 	char *msg = NULL;
 
 	(void)state;
-	be_put("bridge", "br0.10");
-	be_put("vlan", "20");
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br0.10"), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/vlan", "20"), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -EINVAL);
 	assert_failed(msg, "bridge tag 10 and vlan PVID 20 disagree");
 	free(msg);
-	be_put("bridge", "br0");
-	be_put("vlan", "10p/20u");
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br0"), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/vlan", "10p/20u"), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -EINVAL);
 	assert_failed(msg, "sends only the PVID untagged");
 	free(msg);
 	assert_port_on("vif1.0", NULL);
@@ -638,7 +618,7 @@ static void t_err_no_device(void **state)
 
 	(void)state;
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -ENODEV);
 	assert_failed(msg, "device 'vif1.0' does not exist");
 	free(msg);
 	assert_port_on("vif1.0", NULL);
@@ -655,9 +635,9 @@ static void t_err_vm_name_utf8(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "/vm/%s/name", VM_UUID);
-	xs_put(path, "caf\xe9");
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
-	xs_put(path, "guest1");
+	assert_int_equal(tu_xs_write(xs, path, "caf\xe9"), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -EINVAL);
+	assert_int_equal(tu_xs_write(xs, path, "guest1"), 0);
 	assert_failed(msg, "not valid UTF-8");
 	assert_failed(msg, "caf\\xe9");
 	assert_port_on("vif1.0", NULL);
@@ -676,10 +656,10 @@ static void t_err_sock_quoted(void **state)
 	(void)state;
 	snprintf(link, sizeof(link), "%s/a\nb", ovs.dir);
 	assert_int_equal(symlink(ovs.sock, link), 0);
-	be_put("bridge", "nosuchbr");
-	be_put("ovsdb_socket", link);
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
-	be_put("ovsdb_socket", NULL);
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "nosuchbr"), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/ovsdb_socket", link), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -ENODEV);
+	tu_xs_rm(xs, BE "/ovsdb_socket");
 	unlink(link);
 	assert_failed(msg, "not found in OVSDB");
 	assert_failed(msg, "/a\\x0ab'");
@@ -721,7 +701,7 @@ static void t_dry_run(void **state)
 static void dump_into(FILE *f, const char *path)
 {
 	unsigned int n, i;
-	char **kids, sub[512], *v = xs_get(path);
+	char **kids, sub[512], *v = tu_xs_read(xs, path);
 
 	fprintf(f, "%s=%s\n", path, v ? v : "(unreadable)");
 	free(v);
@@ -822,15 +802,15 @@ static int dry_online(char **ret_msg)
 	return r;
 }
 
-/* A dry run refused as @part, then the real online, with the same
- * message, which only the real one reports. */
-static void dry_refused(const char *part)
+/* A dry run refused with @want_r as @part, then the real online, with
+ * the same result and message, which only the real one reports. */
+static void dry_refused(int want_r, const char *part)
 {
 	char *dry = NULL, *msg = NULL;
 
-	assert_true(dry_online(&dry) < 0);
+	assert_int_equal(dry_online(&dry), want_r);
 	assert_non_null(strstr(dry, part));
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), want_r);
 	assert_string_equal(msg, dry);
 	assert_failed(msg, part);
 	free(msg);
@@ -842,18 +822,18 @@ static void t_dry_ok(void **state)
 	char *msg = NULL;
 
 	(void)state;
-	be_put("bridge", "br1.10:20");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br1.10:20"), 0);
 	assert_int_equal(dry_online(&msg), 0);
 	free(msg);
 	/* a rename to do: not done */
-	be_put("vifname", "guestnic");
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "guestnic"), 0);
 	assert_int_equal(dry_online(&msg), 0);
 	free(msg);
-	be_put("vifname", NULL);
+	tu_xs_rm(xs, BE "/vifname");
 	/* a port to replace (moved to another bridge): left as it is */
-	be_put("bridge", "br0");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br0"), 0);
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
-	be_put("bridge", "br1.10:20");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br1.10:20"), 0);
 	assert_int_equal(dry_online(&msg), 0);
 	free(msg);
 	assert_port_on("vif1.0", "br0");
@@ -862,17 +842,20 @@ static void t_dry_ok(void **state)
 static void t_dry_no_bridge(void **state)
 {
 	(void)state;
-	be_put("bridge", "nosuchbr");
-	dry_refused("bridge 'nosuchbr' not found in OVSDB");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "nosuchbr"), 0);
+	dry_refused(-ENODEV, "bridge 'nosuchbr' not found in OVSDB");
 	assert_true(has_ipv4("vif1.0"));
 }
 
 static void t_dry_no_socket(void **state)
 {
 	(void)state;
-	be_put("ovsdb_socket", "unix:/nonexistent/db.sock");
-	dry_refused("OVSDB socket '/nonexistent/db.sock' does not exist");
-	be_put("ovsdb_socket", NULL);
+	assert_int_equal(tu_xs_write(xs, BE "/ovsdb_socket",
+				     "unix:/nonexistent/db.sock"),
+			 0);
+	dry_refused(-ENOENT,
+		    "OVSDB socket '/nonexistent/db.sock' does not exist");
+	tu_xs_rm(xs, BE "/ovsdb_socket");
 }
 
 /* A socket file nothing listens on: ovsdb-server is down. */
@@ -889,11 +872,12 @@ static void t_dry_server_down(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	close(fd);
-	be_put("ovsdb_socket", sa.sun_path);
-	assert_true(dry_online(&msg) < 0);
-	print_message("  server down: %s\n", msg);
+	assert_int_equal(tu_xs_write(xs, BE "/ovsdb_socket", sa.sun_path), 0);
+	assert_int_equal(dry_online(&msg), -ECONNREFUSED);
+	assert_non_null(strstr(msg, "dead.sock': connection refused: is "
+				    "ovsdb-server running?"));
 	free(msg);
-	be_put("ovsdb_socket", NULL);
+	tu_xs_rm(xs, BE "/ovsdb_socket");
 	unlink(sa.sun_path);
 }
 
@@ -901,7 +885,7 @@ static void t_dry_no_device(void **state)
 {
 	(void)state;
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
-	dry_refused("device 'vif1.0' does not exist");
+	dry_refused(-ENODEV, "device 'vif1.0' does not exist");
 }
 
 static void t_err_vifname_taken(void **state)
@@ -912,8 +896,8 @@ static void t_err_vifname_taken(void **state)
 	assert_int_equal(tu_runl(NULL, "ip", "tuntap", "add", "dev", "guestnic",
 				 "mode", "tap", NULL),
 			 0);
-	be_put("vifname", "guestnic");
-	assert_true(ours(XHP_ACTION_ONLINE, &msg, NULL) < 0);
+	assert_int_equal(tu_xs_write(xs, BE "/vifname", "guestnic"), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -EEXIST);
 	assert_failed(msg, "Cannot rename interface vif1.0. An interface "
 			   "with name guestnic already exists.");
 	free(msg);
@@ -936,13 +920,13 @@ static void t_cli(void **state)
 	(void)state;
 	snprintf(rundir, sizeof(rundir), "OVS_RUNDIR=%s", ovs.dir);
 	env = tu_env(NULL, add);
-	be_put("bridge", "nosuchbr");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "nosuchbr"), 0);
 	r = tu_run(argv, env, 30000, &out);
 	assert_int_equal(r, 1);
 	assert_failed("bridge 'nosuchbr' not found", "bridge 'nosuchbr' not "
 						     "found");
 	free(out);
-	be_put("bridge", "br0.3");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br0.3"), 0);
 	r = tu_run(argv, env, 30000, &out);
 	if (r != 0)
 		fail_msg("CLI online: %d: %s", r, out);
@@ -1047,11 +1031,11 @@ static void conform(const char *spec, const char *first)
 
 	/* Xen's script. */
 	if (first) {
-		be_put("bridge", first);
+		assert_int_equal(tu_xs_write(xs, BE "/bridge", first), 0);
 		assert_int_equal(xen("online"), 0);
 	}
-	be_put("bridge", spec);
-	be_put("hotplug-status", "");
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", spec), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/hotplug-status", ""), 0);
 	assert_int_equal(xen("online"), 0);
 	assert_be("hotplug-status", "connected");
 	assert_plumbed("vif1.0");
@@ -1064,10 +1048,10 @@ static void conform(const char *spec, const char *first)
 	/* Ours on a fresh tap. */
 	tap_setup(NULL);
 	if (first) {
-		be_put("bridge", first);
+		assert_int_equal(tu_xs_write(xs, BE "/bridge", first), 0);
 		assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	}
-	be_put("bridge", spec);
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", spec), 0);
 	assert_int_equal(ours(XHP_ACTION_ONLINE, NULL, NULL), 0);
 	assert_be("hotplug-status", "connected");
 	assert_plumbed("vif1.0");
@@ -1115,13 +1099,17 @@ static void t_conf_move(void **state)
 
 static void t_conf_bad(void **state)
 {
+	char *msg = NULL;
+
 	(void)state;
-	be_put("bridge", "br0.x");
-	assert_int_not_equal(xen("online"), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/bridge", "br0.x"), 0);
+	assert_int_equal(xen("online"), 1);
 	assert_be("hotplug-status", "error");
-	be_put("hotplug-status", "");
-	assert_true(ours(XHP_ACTION_ONLINE, NULL, NULL) < 0);
-	assert_be("hotplug-status", "error");
+	assert_int_equal(tu_xs_write(xs, BE "/hotplug-status", ""), 0);
+	assert_int_equal(ours(XHP_ACTION_ONLINE, &msg, NULL), -EINVAL);
+	assert_failed(msg,
+		      "bad bridge 'br0.x': bad VLAN tag: expected 1..4094");
+	free(msg);
 	assert_port_on("vif1.0", NULL);
 }
 
@@ -1147,14 +1135,14 @@ static int group_setup(void **state)
 	if (!xs)
 		return -1;
 	snprintf(path, sizeof(path), "/vm/%s", VM_UUID);
-	xs_put("/local/domain/1/vm", path);
+	assert_int_equal(tu_xs_write(xs, "/local/domain/1/vm", path), 0);
 	snprintf(path, sizeof(path), "/vm/%s/name", VM_UUID);
-	xs_put(path, "guest1");
+	assert_int_equal(tu_xs_write(xs, path, "guest1"), 0);
 	snprintf(path, sizeof(path), "/vm/%s/uuid", VM_UUID);
-	xs_put(path, VM_UUID);
-	be_put("frontend-id", "1");
-	be_put("mac", GUEST_MAC);
-	be_put("online", "1");
+	assert_int_equal(tu_xs_write(xs, path, VM_UUID), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/frontend-id", "1"), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/mac", GUEST_MAC), 0);
+	assert_int_equal(tu_xs_write(xs, BE "/online", "1"), 0);
 	return 0;
 }
 

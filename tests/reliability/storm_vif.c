@@ -14,12 +14,13 @@ static int put(const struct storm_vif *v, size_t i, const char *key,
 	       const char *value)
 {
 	char p[128];
+	int r;
 
 	snprintf(p, sizeof(p), BACKEND "/%s", i + 1, key);
-	if (xs_write(v->xs, XBT_NULL, p, value, strlen(value)))
-		return 0;
-	fprintf(stderr, "xs_write %s: %s\n", p, strerror(errno));
-	return -(errno ? errno : EIO);
+	r = tu_xs_write(v->xs, p, value);
+	if (r < 0)
+		fprintf(stderr, "xs_write %s: %s\n", p, strerror(-r));
+	return r;
 }
 
 int storm_vif_setup(const struct storm_vif *v, size_t n)
@@ -52,10 +53,9 @@ int storm_vif_setup(const struct storm_vif *v, size_t n)
 char *storm_vif_get(const struct storm_vif *v, size_t i, const char *key)
 {
 	char p[128];
-	unsigned int len;
 
 	snprintf(p, sizeof(p), BACKEND "/%s", i + 1, key);
-	return xs_read(v->xs, XBT_NULL, p, &len);
+	return tu_xs_read(v->xs, p);
 }
 
 pid_t storm_vif_spawn(const struct storm_vif *v, size_t i, bool xen, bool add)

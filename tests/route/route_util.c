@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <xenstore.h>
 
 #include <xhp/xhp.h>
 
@@ -78,7 +77,7 @@ int ru_setup(struct ru_env *e, bool gw4, bool gw6)
 		fprintf(stderr, "xsd_start: %s\n", strerror(errno));
 		return -1;
 	}
-	return ru_xs_put("frontend-id", "3");
+	return tu_xs_write(NULL, RU_KEY("frontend-id"), "3");
 }
 
 void ru_teardown(struct ru_env *e)
@@ -94,37 +93,6 @@ void ru_teardown(struct ru_env *e)
 int ru_tap(const char *name)
 {
 	return SH("ip", "tuntap", "add", "dev", name, "mode", "tap");
-}
-
-int ru_xs_put(const char *key, const char *value)
-{
-	struct xs_handle *h = xs_open(0);
-	char path[256];
-	bool ok;
-
-	if (!h)
-		return -1;
-	snprintf(path, sizeof(path), "%s/%s", RU_BACKEND_ABS, key);
-	if (value)
-		ok = xs_write(h, XBT_NULL, path, value, strlen(value));
-	else
-		ok = xs_rm(h, XBT_NULL, path) || errno == ENOENT;
-	xs_close(h);
-	return ok ? 0 : -1;
-}
-
-char *ru_xs_get(const char *key)
-{
-	struct xs_handle *h = xs_open(0);
-	char path[256], *v;
-	unsigned int len;
-
-	if (!h)
-		return NULL;
-	snprintf(path, sizeof(path), "%s/%s", RU_BACKEND_ABS, key);
-	v = xs_read(h, XBT_NULL, path, &len);
-	xs_close(h);
-	return v;
 }
 
 /* The protocol's environment for one run, plus @extra. */

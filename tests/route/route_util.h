@@ -18,6 +18,8 @@
 #define RU_DOMID 3
 #define RU_BACKEND "backend/vif/3/0"
 #define RU_BACKEND_ABS "/local/domain/0/backend/vif/3/0"
+/* The path of the backend's key @key (a string literal). */
+#define RU_KEY(key) RU_BACKEND_ABS "/" key
 #define RU_VIF "vif3.0"
 #define RU_TAP "vif3.0-emu"
 #define RU_GW "eth0"
@@ -40,10 +42,6 @@ void ru_teardown(struct ru_env *e);
 
 /* A tap device (down) named @name; 0 or -1. */
 int ru_tap(const char *name);
-/* Write (value NULL: remove) RU_BACKEND_ABS/<key>. */
-int ru_xs_put(const char *key, const char *value);
-/* Read RU_BACKEND_ABS/<key>; malloc'd or NULL. */
-char *ru_xs_get(const char *key);
 
 /*
  * Run vif-route: @action "online"/"offline"/"add"/"remove", @tap: tap

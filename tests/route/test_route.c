@@ -5,6 +5,7 @@
  * (vif3.0) and the emulated NIC (vif3.0-emu), and a private test
  * xenstored. Kernel state is read back with `ip -d -j` and /proc/sys.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,7 +16,6 @@
 #include <syslog.h>
 
 #include <cmocka.h>
-#include <xenstore.h>
 
 #include "route_util.h"
 #include "testutil.h"
@@ -91,19 +91,6 @@ static int run_be(int action, unsigned int domid, const char *dev, char **msg)
 	return r;
 }
 
-/* Write @key of backend/vif/<domid>/0. */
-static void be_put(unsigned int domid, const char *key, const char *value)
-{
-	struct xs_handle *h = xs_open(0);
-	char path[128];
-
-	assert_non_null(h);
-	snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/0/%s",
-		 domid, key);
-	assert_true(xs_write(h, XBT_NULL, path, value, strlen(value)));
-	xs_close(h);
-}
-
 /* Assert one route in table main through @dev. */
 static void check_route(const char *dev, const char *dst, const char *src,
 			int metric)
@@ -144,7 +131,7 @@ static int main_routes(const char *dev)
 
 static void check_connected(void)
 {
-	char *s = ru_xs_get("hotplug-status");
+	char *s = tu_xs_read(NULL, RU_KEY("hotplug-status"));
 
 	assert_non_null(s);
 	assert_string_equal(s, "connected");
@@ -167,7 +154,7 @@ static void online_ok(const char *ip)
 	char *msg = NULL;
 
 	if (ip)
-		assert_int_equal(ru_xs_put("ip", ip), 0);
+		assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), ip), 0);
 	if (ru_ours("online", false, NULL, &msg) != 0)
 		fail_msg("online failed: %s", msg);
 	free(msg);
@@ -271,13 +258,14 @@ static void test_tap_vs_vif(void **state)
 
 	(void)state;
 	assert_int_equal(ru_tap(RU_TAP), 0);
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	assert_int_equal(
+		tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5"), 0);
 	if (ru_ours("add", true, NULL, &msg) != 0)
 		fail_msg("tap add failed: %s", msg);
 	free(msg);
 	/* no hotplug-status for a tap: Xen's script calls success only
 	 * for vif online */
-	assert_null(ru_xs_get("hotplug-status"));
+	assert_null(tu_xs_read(NULL, RU_KEY("hotplug-status")));
 	online_ok(NULL);
 	check_route(RU_TAP, "10.0.0.5", RU_GW4, 1);
 	check_route(RU_TAP, "2001:db8:1::5", RU_GW6, 1);
@@ -333,7 +321,7 @@ static void test_double_online(void **state)
 	(void)state;
 	online_ok("10.0.0.5 10.1.0.0/24 2001:db8:1::5");
 	before = ru_state(RU_VIF);
-	assert_int_equal(ru_xs_put("hotplug-status", ""), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("hotplug-status"), ""), 0);
 	online_ok(NULL);
 	check_connected();
 	after = ru_state(RU_VIF);
@@ -353,16 +341,16 @@ static void expect_failure(const char *ip, const char *const extra[],
 	char *msg = NULL, *s;
 
 	if (ip)
-		assert_int_equal(ru_xs_put("ip", ip), 0);
+		assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), ip), 0);
 	assert_int_equal(ru_ours("online", false, extra, &msg), 1);
 	assert_non_null(msg);
 	if (!strstr(msg, want))
 		fail_msg("message '%s' lacks '%s'", msg, want);
-	s = ru_xs_get("hotplug-status");
+	s = tu_xs_read(NULL, RU_KEY("hotplug-status"));
 	assert_non_null(s);
 	assert_string_equal(s, "error");
 	free(s);
-	s = ru_xs_get("hotplug-error");
+	s = tu_xs_read(NULL, RU_KEY("hotplug-error"));
 	assert_non_null(s);
 	assert_string_equal(s, msg);
 	free(s);
@@ -425,7 +413,7 @@ static void test_rollback(void **state)
 		       "the way");
 	check_route(RU_GW, "10.0.0.7", NULL, 2);
 	/* and a vifname rename is undone too */
-	assert_int_equal(ru_xs_put("vifname", "guest3"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("vifname"), "guest3"), 0);
 	expect_failure(NULL, NULL, "is in the way");
 	assert_true(ru_link_exists(RU_VIF));
 	assert_false(ru_link_exists("guest3"));
@@ -434,7 +422,7 @@ static void test_rollback(void **state)
 static void test_vifname(void **state)
 {
 	(void)state;
-	assert_int_equal(ru_xs_put("vifname", "guest3"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("vifname"), "guest3"), 0);
 	online_ok("10.0.0.5");
 	assert_false(ru_link_exists(RU_VIF));
 	check_route("guest3", "10.0.0.5", RU_GW4, 2);
@@ -443,6 +431,8 @@ static void test_vifname(void **state)
 	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
 	check_clean("guest3");
 }
+
+#define BE2 "/local/domain/0/backend/vif/2/0"
 
 /*
  * Guest 2 runs with vifname web; guest 3 is given the same vifname: its
@@ -455,14 +445,14 @@ static void test_offline_foreign_vifname(void **state)
 
 	(void)state;
 	assert_int_equal(ru_tap("vif2.0"), 0);
-	be_put(2, "vifname", "web");
-	be_put(2, "ip", "10.0.0.2");
+	assert_int_equal(tu_xs_write(NULL, BE2 "/vifname", "web"), 0);
+	assert_int_equal(tu_xs_write(NULL, BE2 "/ip", "10.0.0.2"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, 2, "vif2.0", NULL), 0);
 	check_route("web", "10.0.0.2", RU_GW4, 2);
 	before = ru_state("web");
 
-	assert_int_equal(ru_xs_put("vifname", "web"), 0);
-	assert_int_equal(ru_xs_put("ip", "10.0.0.3"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("vifname"), "web"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.3"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_VIF, &msg),
 			 -EEXIST);
 	assert_string_equal(msg, "Cannot rename interface vif3.0. An "
@@ -508,8 +498,8 @@ static void test_offline_vifname_uplink(void **state)
 
 	(void)state;
 	assert_int_equal(ru_sysctl_set(4, RU_GW, "proxy_arp", 1), 0);
-	assert_int_equal(ru_xs_put("vifname", RU_GW), 0);
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("vifname"), RU_GW), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_VIF, &msg),
 			 -EEXIST);
 	assert_string_equal(msg, "Cannot rename interface vif3.0. An "
@@ -523,7 +513,7 @@ static void test_offline_vifname_uplink(void **state)
 	assert_non_null(strstr(run_log, "eth0 is not backend/vif/3/0's vif: "
 					"it has no alias vif3.0"));
 	/* And vif=eth0 itself (a typo) is refused before anything. */
-	assert_int_equal(ru_xs_put("vifname", ""), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("vifname"), ""), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_GW, &msg),
 			 -EINVAL);
 	assert_string_equal(msg, "device eth0 is not backend/vif/3/0's vif "
@@ -546,7 +536,7 @@ static void test_netdev(void **state)
 	assert_int_equal(tu_runl(NULL, "ip", "addr", "add", "172.16.0.1/16",
 				 "dev", "uplink0", NULL),
 			 0);
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5"), 0);
 	assert_int_equal(
 		ru_ours("online", false,
 			(const char *const[]){ "netdev=uplink0", NULL }, NULL),
@@ -566,12 +556,13 @@ static void test_dry_run(void **state)
 	char *before, *after;
 
 	(void)state;
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	assert_int_equal(
+		tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5"), 0);
 	before = ru_state(RU_VIF);
 	assert_int_equal(ru_ours_dry("online", false, NULL), 0);
 	after = ru_state(RU_VIF);
 	assert_string_equal(before, after);
-	assert_null(ru_xs_get("hotplug-status"));
+	assert_null(tu_xs_read(NULL, RU_KEY("hotplug-status")));
 	free(after);
 	online_ok(NULL);
 	after = ru_state(RU_VIF);
@@ -661,7 +652,8 @@ static void test_rollback_sysctls(void **state)
 	assert_int_equal(tu_runl(NULL, "ip", "route", "add", "10.0.0.7", "dev",
 				 RU_GW, "metric", "2", NULL),
 			 0);
-	assert_int_equal(ru_xs_put("ip", "2001:db8:1::5 10.0.0.7"), 0);
+	assert_int_equal(
+		tu_xs_write(NULL, RU_KEY("ip"), "2001:db8:1::5 10.0.0.7"), 0);
 	assert_int_equal(ru_ours("online", false, NULL, NULL), 1);
 	assert_int_equal(ru_sysctl(4, RU_VIF, "proxy_arp"), 2);
 	assert_int_equal(ru_sysctl(6, RU_VIF, "proxy_ndp"), 0);
@@ -705,7 +697,8 @@ static void test_gateway_ndp(void **state)
 	int before[N_SHARED];
 
 	(void)state;
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	assert_int_equal(
+		tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5"), 0);
 	shared_read(before);
 	assert_int_equal(ru_ours_log("online", false, NULL, log_cb, &l), 0);
 	assert_int_equal(count(l.lines, "net.ipv6.conf.eth0.forwarding=0: "),
@@ -730,7 +723,7 @@ static void test_gateway_ndp(void **state)
 
 	/* no proxy entries (IPv4 only): nothing to say */
 	assert_int_equal(ru_sysctl_set(6, RU_GW, "forwarding", 0), 0);
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5"), 0);
 	assert_int_equal(ru_ours_log("online", false, NULL, log_cb, &l), 0);
 	assert_null(l.lines);
 	assert_int_equal(ru_ours("offline", false, NULL, NULL), 0);
@@ -788,7 +781,8 @@ static void test_not_a_guest_ip(void **state)
 		expect_failure(bad[i].ip, NULL, want);
 	}
 	/* The errno of the library. */
-	assert_int_equal(ru_xs_put("ip", "0.0.0.0/1 128.0.0.0/1"), 0);
+	assert_int_equal(
+		tu_xs_write(NULL, RU_KEY("ip"), "0.0.0.0/1 128.0.0.0/1"), 0);
 	r = run_be(XHP_ACTION_ONLINE, RU_DOMID, RU_VIF, &msg);
 	assert_int_equal(r, -EINVAL);
 	assert_string_equal(msg, "bad ip '0.0.0.0/1 128.0.0.0/1': 0.0.0.0/1 "
@@ -805,7 +799,8 @@ static void test_not_a_guest_ip(void **state)
 static void test_cli(void **state)
 {
 	(void)state;
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5 2001:db8:1::5"), 0);
+	assert_int_equal(
+		tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5"), 0);
 	assert_int_equal(ru_ours_cli("online", false, NULL), 0);
 	check_connected();
 	check_route(RU_VIF, "10.0.0.5", RU_GW4, 2);

@@ -66,8 +66,8 @@ static void fresh(const char *renamed)
 					 0);
 	assert_int_equal(ru_tap(RU_VIF), 0);
 	assert_int_equal(ru_tap(RU_TAP), 0);
-	assert_int_equal(ru_xs_put("hotplug-status", NULL), 0);
-	assert_int_equal(ru_xs_put("hotplug-error", NULL), 0);
+	assert_int_equal(tu_xs_rm(NULL, RU_KEY("hotplug-status")), 0);
+	assert_int_equal(tu_xs_rm(NULL, RU_KEY("hotplug-error")), 0);
 }
 
 /* ru_state without the local-table broadcast routes (see above). */
@@ -129,7 +129,7 @@ static void run(bool xen, const char *const actions[], bool tap,
 	for (i = 0; actions[i]; i++)
 		o->rc = xen ? ru_xen(actions[i], tap, NULL) :
 			      ru_ours(actions[i], tap, NULL, NULL);
-	o->status = ru_xs_get("hotplug-status");
+	o->status = tu_xs_read(NULL, RU_KEY("hotplug-status"));
 	o->state = state(dev);
 }
 
@@ -150,7 +150,7 @@ static void same(const char *ip, const char *const actions[], bool tap,
 {
 	struct outcome x = { 0 }, o = { 0 };
 
-	assert_int_equal(ru_xs_put("ip", ip), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), ip), 0);
 	both(actions, tap, dev, renamed, &x, &o);
 	assert_int_equal(x.rc, 0);
 	assert_int_equal(o.rc, 0);
@@ -202,7 +202,7 @@ static void conf_tap(void **state)
 static void conf_vifname(void **state)
 {
 	(void)state;
-	assert_int_equal(ru_xs_put("vifname", "guest3"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("vifname"), "guest3"), 0);
 	same("10.0.0.5", online, false, "guest3", "guest3", "connected");
 }
 
@@ -213,7 +213,8 @@ static void conf_offline(void **state)
 	char *xr, * or ;
 
 	(void)state;
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5 10.1.0.0/24"), 0);
+	assert_int_equal(
+		tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 10.1.0.0/24"), 0);
 	both(seq, false, RU_VIF, NULL, &x, &o);
 	assert_int_equal(x.rc, 0);
 	assert_int_equal(o.rc, 0);
@@ -238,7 +239,7 @@ static void conf_gateway_without_address(void **state)
 	struct outcome x = { 0 }, o = { 0 };
 
 	(void)state;
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5"), 0);
 	both(online, false, RU_VIF, NULL, &x, &o);
 	assert_int_equal(x.rc, 1);
 	assert_int_equal(o.rc, 1);
@@ -256,7 +257,8 @@ static void conf_malformed(void **state)
 	struct outcome x = { 0 }, o = { 0 };
 
 	(void)state;
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5 10.0.0.300"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 10.0.0.300"),
+			 0);
 	both(online, false, RU_VIF, NULL, &x, &o);
 	assert_int_equal(x.rc, 1);
 	assert_int_equal(o.rc, 1);
@@ -277,7 +279,7 @@ static void conf_double_online(void **state)
 	struct outcome x1 = { 0 }, x = { 0 }, o = { 0 };
 
 	(void)state;
-	assert_int_equal(ru_xs_put("ip", "10.0.0.5"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5"), 0);
 	run(true, online, false, RU_VIF, NULL, &x1);
 	both(twice, false, RU_VIF, NULL, &x, &o);
 	/* Xen: "RTNETLINK answers: File exists" -> error */

@@ -68,7 +68,8 @@ static void test_first_failure_returned_later_ones_warned(void **state)
 	unsigned int at;
 	int r = 0;
 
-	assert_int_equal(ru_xs_put("ip", "10.9.0.2 10.9.1.2"), 0);
+	assert_int_equal(tu_xs_write(NULL, RU_KEY("ip"), "10.9.0.2 10.9.1.2"),
+			 0);
 	/* Find the seam call of the first route deletion. */
 	for (at = 1; at < 200; at++) {
 		assert_int_equal(ru_ours("online", false, NULL, NULL), 0);

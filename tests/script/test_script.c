@@ -43,7 +43,7 @@ static int teardown(void **state)
 
 static xhp_request *vif_request(xhp_ctx *ctx, int action, int devid)
 {
-	char path[64], dev[16];
+	char path[64], dev[24];
 	xhp_request *req;
 
 	snprintf(path, sizeof(path), "backend/vif/3/%d", devid);
@@ -144,6 +144,15 @@ out:
 	xhp_ctx_unref(ctx);
 }
 
+/* The message of a run killed at its deadline (the time it had varies). */
+static void assert_timed_out_msg(xhp_ctx *ctx)
+{
+	const char *m = xhp_ctx_last_error(ctx);
+
+	assert_non_null(strstr(m, "script timed out after "));
+	assert_non_null(strstr(m, " ms and was killed with its process group"));
+}
+
 static bool gone(pid_t pid)
 {
 	char path[64], *stat;
@@ -182,6 +191,7 @@ static void test_deadline_kills_group(void **state)
 	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/hang-env", req,
 					&res),
 			 -ETIMEDOUT);
+	assert_timed_out_msg(ctx);
 	unsetenv("XHP_HANG_PIDFILE");
 	assert_true(xhp_result_timed_out(res));
 	assert_int_equal(xhp_result_signal(res), SIGKILL);
@@ -315,6 +325,7 @@ static void test_operation_deadline(void **state)
 	assert_int_equal(xhp_script_run(ctx, SCRIPTS_DIR "/hang-env", req,
 					&res),
 			 -ETIMEDOUT);
+	assert_timed_out_msg(ctx);
 	unsetenv("XHP_HANG_PIDFILE");
 	assert_true(xhp_result_elapsed_us(res) < 5000000);
 	xhp_result_free(res);

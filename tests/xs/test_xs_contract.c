@@ -44,18 +44,6 @@ static xhp_ctx *ctx_new(void)
 	return ctx;
 }
 
-static char *raw_read(const char *path)
-{
-	struct xs_handle *xs = xs_open(0);
-	unsigned int len;
-	char *v;
-
-	assert_non_null(xs);
-	v = xs_read(xs, XBT_NULL, path, &len);
-	xs_close(xs);
-	return v;
-}
-
 static void test_write_keys_one_transaction(void **state)
 {
 	static const struct xhp_kv kv[] = {
@@ -72,13 +60,14 @@ static void test_write_keys_one_transaction(void **state)
 			 0);
 	assert_int_equal(xhp_xs_write_keys(ctx, "backend/vbd/1/51712", kv, 4),
 			 0);
-	v = raw_read("/local/domain/0/backend/vbd/1/51712/physical-device");
+	v = tu_xs_read(NULL,
+		       "/local/domain/0/backend/vbd/1/51712/physical-device");
 	assert_string_equal(v, "7:3");
 	free(v);
-	v = raw_read("backend/vbd/1/51712/hotplug-status");
+	v = tu_xs_read(NULL, "backend/vbd/1/51712/hotplug-status");
 	assert_string_equal(v, "connected");
 	free(v);
-	assert_null(raw_read("backend/vbd/1/51712/hotplug-error"));
+	assert_null(tu_xs_read(NULL, "backend/vbd/1/51712/hotplug-error"));
 	xhp_ctx_unref(ctx);
 }
 
@@ -87,9 +76,9 @@ static void test_write_keys_one_transaction(void **state)
 /* Before: an old hotplug-error, none of the keys the write adds. */
 static void atomic_reset(struct xs_handle *xs)
 {
-	xs_rm(xs, XBT_NULL, ATOMIC_BASE);
-	assert_true(
-		xs_write(xs, XBT_NULL, ATOMIC_BASE "/hotplug-error", "old", 3));
+	tu_xs_rm(xs, ATOMIC_BASE);
+	assert_int_equal(tu_xs_write(xs, ATOMIC_BASE "/hotplug-error", "old"),
+			 0);
 }
 
 /* 1: all four changes made, 0: none, -1: some (a torn write). */
@@ -105,11 +94,11 @@ static int atomic_state(void)
 		char path[128];
 
 		snprintf(path, sizeof(path), ATOMIC_BASE "/%s", added[i]);
-		v = raw_read(path);
+		v = tu_xs_read(NULL, path);
 		done += v != NULL;
 		free(v);
 	}
-	v = raw_read(ATOMIC_BASE "/hotplug-error");
+	v = tu_xs_read(NULL, ATOMIC_BASE "/hotplug-error");
 	done += v == NULL;
 	free(v);
 	return done == 4 ? 1 : done == 0 ? 0 : -1;
@@ -154,15 +143,21 @@ static void test_write_keys_all_or_nothing(void **state)
 		atomic_reset(xs);
 		ctx->fault = &plan;
 		r = xhp_xs_write_keys(ctx, ATOMIC_BASE, kv, 4);
-		xhp_ctx_unref(ctx);
 		assert_int_equal(plan.hits, 1);
 		st = atomic_state();
-		if (st < 0 || r >= 0)
+		if (st < 0 || r != -EIO)
 			fail_msg("call %u (%s) failed: returned %d, %s", k,
 				 plan.step, r,
 				 st < 0 ? "some keys written" :
-					  "success claimed");
+				 r >= 0 ? "success claimed" :
+					  "not the planned -EIO");
 		assert_int_equal(st, 0);
+		/* The failed call, with the system's reason. */
+		if (!strstr(xhp_ctx_last_error(ctx), "xenstore") ||
+		    !strstr(xhp_ctx_last_error(ctx), strerror(EIO)))
+			fail_msg("call %u (%s): message '%s'", k, plan.step,
+				 xhp_ctx_last_error(ctx));
+		xhp_ctx_unref(ctx);
 		if (!strncmp(plan.step, "xs_write ", 9) ||
 		    !strncmp(plan.step, "xs_rm ", 6))
 			key_steps++;
@@ -172,7 +167,7 @@ static void test_write_keys_all_or_nothing(void **state)
 	print_message("write_keys: %u calls, each failed in turn, "
 		      "never a torn write\n",
 		      calls);
-	xs_rm(xs, XBT_NULL, ATOMIC_BASE);
+	tu_xs_rm(xs, ATOMIC_BASE);
 	xs_close(xs);
 }
 
@@ -193,11 +188,7 @@ static int racy_tx(xhp_ctx *ctx, xs_transaction_t t, void *ud)
 		return r;
 	free(v);
 	if (race->attempts == 1) {
-		struct xs_handle *other = xs_open(0);
-
-		assert_non_null(other);
-		assert_true(xs_write(other, XBT_NULL, "race/counter", "9", 1));
-		xs_close(other);
+		assert_int_equal(tu_xs_write(NULL, "race/counter", "9"), 0);
 	}
 	if (!xs_write(ctx->xs, t, "race/counter", "10", 2))
 		return -errno;
@@ -212,7 +203,7 @@ static void test_eagain_retry(void **state)
 
 	assert_int_equal(xhp_xs_transact(ctx, racy_tx, &race), 0);
 	assert_int_equal(race.attempts, 2);
-	v = raw_read("race/counter");
+	v = tu_xs_read(NULL, "race/counter");
 	assert_string_equal(v, "10");
 	free(v);
 	xhp_ctx_unref(ctx);
@@ -319,13 +310,12 @@ static void test_precedence(void **state)
 
 static void test_nul_byte_refused(void **state)
 {
-	struct xs_handle *xs = xs_open(0);
 	xhp_ctx *ctx = ctx_new();
 	char *v = NULL;
 
-	assert_true(xs_write(xs, XBT_NULL, "backend/vif/5/0/bridge",
-			     "br0\0evil", 8));
-	xs_close(xs);
+	assert_int_equal(tu_xs_write_len(NULL, "backend/vif/5/0/bridge",
+					 "br0\0evil", 8),
+			 0);
 	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/5/0", "bridge", &v),
 			 -EINVAL);
 	assert_null(v);
@@ -365,7 +355,8 @@ static void test_daemon_missing(void **state)
 	char *v;
 
 	setenv("XENSTORED_PATH", "/nonexistent/xhp/socket", 1);
-	assert_true(xhp_xs_read_key(ctx, "backend/vif/1/0", "bridge", &v) < 0);
+	assert_int_equal(xhp_xs_read_key(ctx, "backend/vif/1/0", "bridge", &v),
+			 -ECONNREFUSED);
 	assert_non_null(strstr(xhp_ctx_last_error(ctx),
 			       "cannot connect to xenstore at "
 			       "/nonexistent/xhp/socket"));

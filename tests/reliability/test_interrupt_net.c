@@ -85,8 +85,8 @@ static void put(const char *key, const char *value)
 
 	snprintf(p, sizeof(p), BE "/%s", key);
 	if (!value)
-		xs_rm(xs, XBT_NULL, p);
-	else if (!xs_write(xs, XBT_NULL, p, value, strlen(value)))
+		tu_xs_rm(xs, p);
+	else if (tu_xs_write(xs, p, value) < 0)
 		die("xs_write");
 }
 
@@ -129,7 +129,7 @@ static void setup(void)
 		put("bridge", "br0");
 	else
 		put("ip", "10.0.0.5");
-	if (!xs_write(xs, XBT_NULL, "/local/domain/1/vm", "/vm/u1", 6))
+	if (tu_xs_write(xs, "/local/domain/1/vm", "/vm/u1") < 0)
 		die("xs_write");
 }
 

@@ -77,8 +77,8 @@ static void fresh_vif(void)
 	tu_runl(NULL, "ip", "link", "del", "guest0", NULL);
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
 	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
-	bt_xs_write(&T, BE "/hotplug-status", "");
-	bt_xs_rm(&T, BE "/hotplug-error");
+	assert_int_equal(tu_xs_write(T.xs, BE "/hotplug-status", ""), 0);
+	tu_xs_rm(T.xs, BE "/hotplug-error");
 }
 
 static void test_online_race(void **state)
@@ -95,8 +95,8 @@ static void test_online_race(void **state)
 	assert_non_null(env);
 	bt_sh("ip", "link", "add", "br0", "type", "bridge");
 	bt_sh("ip", "link", "set", "br0", "up");
-	bt_xs_write(&T, BE "/bridge", "br0");
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "br0"), 0);
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	for (round = 0; round < ROUNDS; round++) {
 		fresh_vif();
 		links = bt_count_links();
@@ -107,11 +107,11 @@ static void test_online_race(void **state)
 			failed++;
 			continue;
 		}
-		v = bt_xs_read(&T, BE "/hotplug-status");
+		v = tu_xs_read(T.xs, BE "/hotplug-status");
 		assert_non_null(v);
 		assert_string_equal(v, "connected");
 		free(v);
-		assert_null(bt_xs_read(&T, BE "/hotplug-error"));
+		assert_null(tu_xs_read(T.xs, BE "/hotplug-error"));
 		assert_int_equal(bt_link(&T, "vif1.0", &l), -ENODEV);
 		assert_int_equal(bt_link(&T, "guest0", &l), 0);
 		assert_string_equal(l.alias, "vif1.0");
@@ -133,7 +133,7 @@ int main(void)
 
 	bt_init(&T);
 	r = cmocka_run_group_tests(tests, NULL, NULL);
-	bt_del_links();
+	tu_links_del_all(NULL);
 	bt_fini(&T);
 	return r;
 }

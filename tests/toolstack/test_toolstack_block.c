@@ -24,6 +24,7 @@
 #include <xhp/xhp.h>
 
 #include "blocktest.h"
+#include "testutil.h"
 
 enum way { XEN_RUNNER, OURS_RUNNER, OURS_INPROC, N_WAYS };
 static const char *const way_name[] = { "xen via runner", "ours via runner",
@@ -161,7 +162,7 @@ static void three_ways(prep_fn prep, const int *actions, int loops,
 		const int *a;
 		char bp[128];
 
-		bt_rm("/local/domain/0/backend/vbd");
+		tu_xs_rm(bt_xs(), "/local/domain/0/backend/vbd");
 		img_path[0] = node_path[0] = '\0';
 		prep(bp, sizeof(bp));
 		for (a = actions; a[1]; a++)

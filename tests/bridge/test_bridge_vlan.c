@@ -186,8 +186,9 @@ static void test_vlan_filtering_bridge(void **state)
 	const char *why;
 	char *out = NULL;
 
-	bt_xs_write(&T, "backend/vif/1/0/bridge", "br0");
-	bt_xs_write(&T, "backend/vif/1/0/vlan", "10p/20-22");
+	assert_int_equal(tu_xs_write(T.xs, "backend/vif/1/0/bridge", "br0"), 0);
+	assert_int_equal(tu_xs_write(T.xs, "backend/vif/1/0/vlan", "10p/20-22"),
+			 0);
 	if (bt_run(argv, env, &out) != 0)
 		fail_msg("online failed: %s", out);
 	free(out);

@@ -297,6 +297,7 @@ static void test_first_bridge_and_info(void **state)
 	assert_false(bi.vlan_filtering);
 	assert_int_equal(bt_link(&T, "aaa", &tap), 0);
 	assert_int_equal(xhp_bridge_info_get(T.ctx, T.nl, &tap, &bi), -EINVAL);
+	assert_string_equal(xhp_ctx_last_error(T.ctx), "aaa is not a bridge");
 	bt_sh("ip", "link", "del", "zbr");
 	bt_sh("ip", "link", "del", "abr");
 	bt_sh("ip", "link", "del", "aaa");
@@ -334,6 +335,8 @@ static void test_spoofed_ack(void **state)
 			 (ssize_t)nlh->nlmsg_len);
 	/* The link does not exist: the kernel says so, not the spoofer. */
 	assert_int_equal(xhp_link_set_up(T.ctx, T.nl, &l, true), -ENODEV);
+	assert_string_equal(xhp_ctx_last_error(T.ctx),
+			    "cannot bring up nosuch: No such device");
 	mnl_socket_close(evil);
 }
 

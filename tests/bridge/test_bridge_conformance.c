@@ -44,14 +44,16 @@ static void snap_free(struct snap *s)
 
 static void reset(void)
 {
-	bt_del_links();
-	bt_xs_rm(&T, "/local/domain/0/backend");
-	bt_xs_rm(&T, "/local/domain/1");
-	bt_xs_rm(&T, "/local/domain/guest0");
+	tu_links_del_all(NULL);
+	tu_xs_rm(T.xs, "/local/domain/0/backend");
+	tu_xs_rm(T.xs, "/local/domain/1");
+	tu_xs_rm(T.xs, "/local/domain/guest0");
 	bt_add_br0_vif();
-	bt_xs_write(&T, BE "/hotplug-status", "");
+	assert_int_equal(tu_xs_write(T.xs, BE "/hotplug-status", ""), 0);
 	/* libxl makes the frontend directory before it runs the script */
-	bt_xs_write(&T, "/local/domain/1/device/vif/0/state", "1");
+	assert_int_equal(tu_xs_write(T.xs, "/local/domain/1/device/vif/0/state",
+				     "1"),
+			 0);
 }
 
 /* Run one step, by Xen's script or ours. */
@@ -82,11 +84,11 @@ static void take(struct snap *s, const char *name, int rc)
 
 	memset(s, 0, sizeof(*s));
 	s->rc = rc;
-	s->status = bt_xs_read(&T, BE "/hotplug-status");
-	s->error = bt_xs_read(&T, BE "/hotplug-error");
-	s->fe_mtu = bt_xs_read(&T, "/local/domain/1/device/vif/0/mtu");
-	s->fe_mtu_xen_path = bt_xs_read(&T, "/local/domain/guest0/device/"
-					    "vif/guest0/mtu");
+	s->status = tu_xs_read(T.xs, BE "/hotplug-status");
+	s->error = tu_xs_read(T.xs, BE "/hotplug-error");
+	s->fe_mtu = tu_xs_read(T.xs, "/local/domain/1/device/vif/0/mtu");
+	s->fe_mtu_xen_path = tu_xs_read(T.xs, "/local/domain/guest0/device/"
+					      "vif/guest0/mtu");
 	if (bt_link(&T, name, &l) < 0)
 		return;
 	s->exists = true;
@@ -170,13 +172,13 @@ static const char *const TAP_ADD_REMOVE[][3] = {
 
 static void prep_bridge_key(void)
 {
-	bt_xs_write(&T, BE "/bridge", "br0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "br0"), 0);
 }
 
 static void prep_mtu(void)
 {
 	prep_bridge_key();
-	bt_xs_write(&T, BE "/mtu", "1400");
+	assert_int_equal(tu_xs_write(T.xs, BE "/mtu", "1400"), 0);
 }
 
 static void prep_no_bridge_key(void)
@@ -189,7 +191,7 @@ static void prep_no_bridge_key(void)
 static void prep_vifname(void)
 {
 	prep_bridge_key();
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 }
 
 static void prep_clash(void)
@@ -200,7 +202,7 @@ static void prep_clash(void)
 
 static void prep_missing_bridge(void)
 {
-	bt_xs_write(&T, BE "/bridge", "nobr0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "nobr0"), 0);
 }
 
 static void prep_tap(void)
@@ -212,7 +214,7 @@ static void prep_tap(void)
 static void prep_xenbr(void)
 {
 	bt_sh("ip", "link", "add", "eth3", "type", "bridge");
-	bt_xs_write(&T, BE "/bridge", "xenbr3");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "xenbr3"), 0);
 }
 
 static void test_online(void **s)

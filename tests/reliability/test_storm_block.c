@@ -23,6 +23,7 @@
 #include "blocktest.h"
 #include "rel.h"
 #include "storm.h"
+#include "testutil.h"
 
 #define DEVID 51712
 #define HOLDER 999
@@ -135,7 +136,7 @@ static int check(size_t i, bool xen, bool add, int rc)
 			bad++;
 		}
 		/* As libxl does once the script has run. */
-		bt_rm(bp);
+		tu_xs_rm(bt_xs(), bp);
 	}
 	free(st);
 	return bad;

@@ -133,6 +133,8 @@ static void test_api_refusals(void **state)
 	assert_int_equal(xhp_device_run_ext(ctx, "vif-bridge", req, &opts,
 					    NULL),
 			 -EINVAL);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "bad xhp_device_opts"));
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "flags 0x80"));
 	/* The settings table and who uses what. */
 	assert_int_equal(xhp_device_uses_setting("vif-bridge", "mtu"), 1);
 	assert_int_equal(xhp_device_uses_setting("vif-route", "mtu"), 0);

@@ -28,21 +28,23 @@ static const uint8_t tap_mac[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };
 static int setup(void **state)
 {
 	bt_add_br0_vif();
-	bt_xs_write(&T, BE "/bridge", "br0");
-	bt_xs_write(&T, BE "/hotplug-status", "");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "br0"), 0);
+	assert_int_equal(tu_xs_write(T.xs, BE "/hotplug-status", ""), 0);
 	/* libxl makes the frontend directory before it runs the script */
-	bt_xs_write(&T, "/local/domain/1/device/vif/0/state", "1");
+	assert_int_equal(tu_xs_write(T.xs, "/local/domain/1/device/vif/0/state",
+				     "1"),
+			 0);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	/* Nothing leaks into the next test. */
-	bt_del_links();
-	bt_xs_rm(&T, "/local/domain/0/backend");
-	bt_xs_rm(&T, "/local/domain/1");
-	bt_xs_rm(&T, "/local/domain/2");
-	bt_xs_rm(&T, "/local/domain/3");
+	tu_links_del_all(NULL);
+	tu_xs_rm(T.xs, "/local/domain/0/backend");
+	tu_xs_rm(T.xs, "/local/domain/1");
+	tu_xs_rm(T.xs, "/local/domain/2");
+	tu_xs_rm(T.xs, "/local/domain/3");
 	return 0;
 }
 
@@ -108,7 +110,7 @@ static void assert_untouched(void)
 
 static void assert_key(const char *path, const char *want)
 {
-	char *v = bt_xs_read(&T, path);
+	char *v = tu_xs_read(T.xs, path);
 
 	if (!want) {
 		assert_null(v);
@@ -122,7 +124,7 @@ static void assert_key(const char *path, const char *want)
 /* A failed online: exit 1, status error, hotplug-error holds @msg. */
 static void assert_failed(int rc, char **outp, const char *msg)
 {
-	char *e = bt_xs_read(&T, BE "/hotplug-error");
+	char *e = tu_xs_read(T.xs, BE "/hotplug-error");
 	char *out = *outp;
 
 	if (rc != 1 || !e || !strstr(e, msg))
@@ -153,7 +155,7 @@ static void test_online_offline(void **state)
 
 static void test_online_twice_offline_twice(void **state)
 {
-	bt_xs_write(&T, BE "/mtu", "1400");
+	assert_int_equal(tu_xs_write(T.xs, BE "/mtu", "1400"), 0);
 	assert_int_equal(online(NULL), 0);
 	assert_int_equal(online(NULL), 0);
 	assert_plumbed("vif1.0", 1400);
@@ -179,7 +181,7 @@ static void test_vifname(void **state)
 {
 	struct xhp_link l;
 
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_int_equal(online(NULL), 0);
 	assert_int_equal(bt_link(&T, "vif1.0", &l), -ENODEV);
 	assert_plumbed("guest0", 1500);
@@ -199,7 +201,7 @@ static void test_vifname_clash(void **state)
 	int links = bt_count_links();
 
 	bt_sh("ip", "tuntap", "add", "guest0", "mode", "tap");
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_failed(online(&out), &out,
 		      "An interface with name guest0 "
 		      "already exists");
@@ -224,7 +226,7 @@ static void test_vifname_foreign_link(void **state)
 	bt_sh("ip", "tuntap", "add", "guest0", "mode", "tap");
 	bt_sh("ip", "link", "set", "guest0", "alias", "vif7.0");
 	bt_sh("ip", "link", "set", "guest0", "up");
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_failed(online(&out), &out,
 		      "An interface with name guest0 already exists");
 	free(out);
@@ -240,7 +242,7 @@ static void test_tap_emu(void **state)
 	struct xhp_link l;
 
 	bt_sh("ip", "tuntap", "add", "vif1.0-emu", "mode", "tap");
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_int_equal(cli("add", "tap", "vif1.0-emu", NULL), 0);
 	assert_int_equal(bt_link(&T, "vif1.0-emu", &l), -ENODEV);
 	assert_plumbed("guest0-emu", 1500);
@@ -251,7 +253,7 @@ static void test_tap_emu(void **state)
 	assert_released("guest0-emu");
 	assert_int_equal(cli("remove", "tap", "vif1.0-emu", NULL), 0);
 	/* Without vifname the name stays. */
-	bt_xs_rm(&T, BE "/vifname");
+	tu_xs_rm(T.xs, BE "/vifname");
 	bt_sh("ip", "link", "set", "guest0-emu", "name", "vif1.0-emu");
 	assert_int_equal(cli("add", "tap", "vif1.0-emu", NULL), 0);
 	assert_plumbed("vif1.0-emu", 1500);
@@ -261,7 +263,7 @@ static void test_missing_bridge(void **state)
 {
 	char *out = NULL;
 
-	bt_xs_write(&T, BE "/bridge", "nobr0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "nobr0"), 0);
 	assert_failed(online(&out), &out, "Could not find bridge device nobr0");
 	free(out);
 	assert_untouched();
@@ -271,7 +273,7 @@ static void test_missing_bridge(void **state)
 static void test_default_and_xenbr_bridge(void **state)
 {
 	bt_sh("ip", "link", "add", "eth7", "type", "bridge");
-	bt_xs_write(&T, BE "/bridge", "xenbr7");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "xenbr7"), 0);
 	assert_int_equal(online(NULL), 0);
 	{
 		struct xhp_link l;
@@ -281,7 +283,7 @@ static void test_default_and_xenbr_bridge(void **state)
 	}
 	assert_int_equal(offline(NULL), 0);
 	/* No bridge key: the first bridge by name (br0 < eth7). */
-	bt_xs_rm(&T, BE "/bridge");
+	tu_xs_rm(T.xs, BE "/bridge");
 	assert_int_equal(online(NULL), 0);
 	assert_plumbed("vif1.0", 1500);
 }
@@ -406,7 +408,8 @@ static void test_not_our_device(void **state)
 		free(msg);
 		assert_key(BE "/hotplug-status", "error");
 		assert_key(BE "/hotplug-error", want);
-		bt_xs_write(&T, BE "/hotplug-status", "");
+		assert_int_equal(tu_xs_write(T.xs, BE "/hotplug-status", ""),
+				 0);
 		assert_int_equal(run_be(XHP_ACTION_OFFLINE, 1, names[i], &msg),
 				 -EINVAL);
 		assert_string_equal(msg, want);
@@ -417,7 +420,7 @@ static void test_not_our_device(void **state)
 				 "(expected vif1.0-emu or its vifname)");
 	free(msg);
 	/* With a vifname, the device may be named by it; nothing else. */
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, 1, "eth0", &msg), -EINVAL);
 	assert_string_equal(msg, "device eth0 is not backend/vif/1/0's vif "
 				 "(expected vif1.0 or its vifname)");
@@ -437,7 +440,7 @@ static void test_vifname_other_backend(void **state)
 {
 	char *msg = NULL;
 
-	bt_xs_write(&T, BE "/vifname", "vif7.0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "vif7.0"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, 1, "vif1.0", &msg), -EINVAL);
 	assert_string_equal(msg, "bad vifname 'vif7.0' for vif1.0: vif7.0 is "
 				 "the name netback or the device model gives "
@@ -446,20 +449,20 @@ static void test_vifname_other_backend(void **state)
 	assert_untouched();
 	/* Its own tap's name, or a name like none of netback's: fine
 	 * unless it is another device's. */
-	bt_xs_write(&T, BE "/vifname", "vif1.0-emu");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "vif1.0-emu"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, 1, "vif1.0", &msg), -EINVAL);
 	assert_string_equal(msg, "bad vifname 'vif1.0-emu' for vif1.0: "
 				 "vif1.0-emu is the name netback or the "
 				 "device model gives another device");
 	free(msg);
 	assert_untouched();
-	bt_xs_write(&T, BE "/vifname", "vif01.0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "vif01.0"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, 1, "vif1.0", NULL), 0);
 	assert_plumbed("vif01.0", 1500);
 	assert_int_equal(run_be(XHP_ACTION_OFFLINE, 1, "vif1.0", NULL), 0);
 	bt_sh("ip", "link", "set", "vif01.0", "name", "vif1.0");
 	/* Its own protocol name is no rename at all. */
-	bt_xs_write(&T, BE "/vifname", "vif1.0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "vif1.0"), 0);
 	assert_int_equal(run_be(XHP_ACTION_ONLINE, 1, "vif1.0", NULL), 0);
 	assert_plumbed("vif1.0", 1500);
 }
@@ -471,11 +474,11 @@ static void guest(unsigned int domid, const char *vifname)
 
 	snprintf(be, sizeof(be), "/local/domain/0/backend/vif/%u/0", domid);
 	snprintf(path, sizeof(path), "%s/bridge", be);
-	bt_xs_write(&T, path, "br0");
+	assert_int_equal(tu_xs_write(T.xs, path, "br0"), 0);
 	snprintf(path, sizeof(path), "%s/hotplug-status", be);
-	bt_xs_write(&T, path, "");
+	assert_int_equal(tu_xs_write(T.xs, path, ""), 0);
 	snprintf(path, sizeof(path), "%s/vifname", be);
-	bt_xs_write(&T, path, vifname);
+	assert_int_equal(tu_xs_write(T.xs, path, vifname), 0);
 	snprintf(dev, sizeof(dev), "vif%u.0", domid);
 	bt_sh("ip", "tuntap", "add", dev, "mode", "tap");
 }
@@ -523,7 +526,10 @@ static void test_offline_foreign_vifname(void **state)
 	/* A link of the vifname without any alias: not guest 3's either. */
 	bt_sh("ip", "tuntap", "add", "web3", "mode", "tap");
 	bt_sh("ip", "link", "set", "web3", "master", "br0", "up");
-	bt_xs_write(&T, "/local/domain/0/backend/vif/3/0/vifname", "web3");
+	assert_int_equal(tu_xs_write(T.xs,
+				     "/local/domain/0/backend/vif/3/0/vifname",
+				     "web3"),
+			 0);
 	lsnap("web3", &web);
 	assert_int_equal(run_be(XHP_ACTION_OFFLINE, 3, "vif3.0", NULL), 0);
 	assert_non_null(strstr(run_log, "web3 is not backend/vif/3/0's vif: "
@@ -544,7 +550,7 @@ static void test_previous_release_mark(void **state)
 	bt_sh("ip", "link", "set", "vif1.0", "name", "guest0");
 	bt_sh("ip", "link", "set", "guest0", "alias", "vif1.0");
 	bt_sh("ip", "link", "set", "guest0", "master", "br0", "up");
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_int_equal(offline(NULL), 0);
 	assert_released("guest0");
 	assert_int_equal(online(NULL), 0);
@@ -563,8 +569,8 @@ static void test_undo_restores_alias(void **state)
 	struct xhp_link l;
 
 	bt_sh("ip", "link", "set", "vif1.0", "alias", alias);
-	bt_xs_write(&T, BE "/mtu", "65535");
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/mtu", "65535"), 0);
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_failed(online(&out), &out, "set MTU 65535 on guest0");
 	free(out);
 	assert_untouched();
@@ -577,7 +583,7 @@ static void test_bad_mtu(void **state)
 {
 	char *out = NULL;
 
-	bt_xs_write(&T, BE "/mtu", "abc");
+	assert_int_equal(tu_xs_write(T.xs, BE "/mtu", "abc"), 0);
 	assert_failed(online(&out), &out,
 		      "bad mtu 'abc' from xenstore "
 		      "backend/vif/1/0/mtu: expected a decimal number "
@@ -586,8 +592,8 @@ static void test_bad_mtu(void **state)
 	assert_untouched();
 	/* Valid for the parser, refused by the kernel (tap max 65521), with
 	 * a rename before it: everything is undone. */
-	bt_xs_write(&T, BE "/mtu", "65535");
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/mtu", "65535"), 0);
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_failed(online(&out), &out, "set MTU 65535 on guest0");
 	free(out);
 	assert_untouched();
@@ -602,7 +608,7 @@ static void test_bad_vlan(void **state)
 {
 	char *out = NULL;
 
-	bt_xs_write(&T, BE "/vlan", "10p/20p");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vlan", "10p/20p"), 0);
 	assert_failed(online(&out), &out,
 		      "bad vlan '10p/20p' from xenstore "
 		      "backend/vif/1/0/vlan: more than one PVID");
@@ -614,7 +620,7 @@ static void test_vlan_not_filtering(void **state)
 {
 	char *out = NULL;
 
-	bt_xs_write(&T, BE "/vlan", "10");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vlan", "10"), 0);
 	assert_failed(online(&out), &out, "bridge br0 does not filter VLANs");
 	free(out);
 	assert_untouched();
@@ -640,7 +646,7 @@ static void test_dry_run(void **state)
 	xhp_request *req;
 	xhp_result *res = NULL;
 
-	bt_xs_write(&T, BE "/vifname", "guest0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/vifname", "guest0"), 0);
 	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
 					 "backend/vif/1/0", "vif1.0", &req),
 			 0);
@@ -682,7 +688,7 @@ static void test_mtu_from_argv(void **state)
 	assert_plumbed("vif1.0", 1400);
 	assert_key(FE_MTU, "1400");
 	/* xenstore wins over argv */
-	bt_xs_write(&T, BE "/mtu", "1280");
+	assert_int_equal(tu_xs_write(T.xs, BE "/mtu", "1280"), 0);
 	assert_int_equal(bt_run(argv, env, &out), 0);
 	free(out);
 	assert_plumbed("vif1.0", 1280);
@@ -693,10 +699,10 @@ static void test_stale_error_cleared(void **state)
 {
 	char *out = NULL;
 
-	bt_xs_write(&T, BE "/bridge", "nobr0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "nobr0"), 0);
 	assert_failed(online(&out), &out, "Could not find bridge device nobr0");
 	free(out);
-	bt_xs_write(&T, BE "/bridge", "br0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "br0"), 0);
 	assert_int_equal(online(&out), 0);
 	free(out);
 	assert_key(BE "/hotplug-status", "connected");

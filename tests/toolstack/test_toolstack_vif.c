@@ -53,27 +53,19 @@ static void outcome_free(struct outcome *o)
 
 static void reset(void)
 {
-	char *out = NULL;
-
-	tu_runl(&out, "ip", "-o", "link", "show", NULL);
-	for (char *p = out; p && *p;) {
-		char *nl = strchr(p, '\n'), name[32];
-
-		if (sscanf(p, "%*d: %31[^:@]", name) == 1 && strcmp(name, "lo"))
-			tu_runl(NULL, "ip", "link", "del", name, NULL);
-		p = nl ? nl + 1 : NULL;
-	}
-	free(out);
-	bt_xs_rm(&T, "/local/domain/0/backend");
-	bt_xs_rm(&T, "/local/domain/1");
+	tu_links_del_all(NULL);
+	tu_xs_rm(T.xs, "/local/domain/0/backend");
+	tu_xs_rm(T.xs, "/local/domain/1");
 	bt_sh("ip", "link", "add", "br0", "type", "bridge");
 	bt_sh("ip", "link", "set", "br0", "up");
 	bt_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap");
 	bt_sh("ip", "link", "set", "vif1.0", "address", "02:11:22:33:44:55");
 	bt_sh("ip", "tuntap", "add", "vif1.0-emu", "mode", "tap");
-	bt_xs_write(&T, BE "/hotplug-status", "");
-	bt_xs_write(&T, BE "/frontend", "/local/domain/1/device/vif/0");
-	bt_xs_write(&T, BE "/bridge", "br0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/hotplug-status", ""), 0);
+	assert_int_equal(tu_xs_write(T.xs, BE "/frontend",
+				     "/local/domain/1/device/vif/0"),
+			 0);
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "br0"), 0);
 }
 
 /* One step one way; returns the exit status (in-process: 0 or 1). */
@@ -125,8 +117,8 @@ static void take(struct outcome *o, const char *name)
 {
 	struct xhp_link l;
 
-	o->xs_status = bt_xs_read(&T, BE "/hotplug-status");
-	o->xs_error = bt_xs_read(&T, BE "/hotplug-error");
+	o->xs_status = tu_xs_read(T.xs, BE "/hotplug-status");
+	o->xs_error = tu_xs_read(T.xs, BE "/hotplug-error");
 	if (bt_link(&T, name, &l) < 0)
 		return;
 	o->exists = true;
@@ -210,12 +202,12 @@ static void three_ways(prep_fn prep, const int *actions, const char *name,
 
 static void prep_mtu(void)
 {
-	bt_xs_write(&T, BE "/mtu", "1400");
+	assert_int_equal(tu_xs_write(T.xs, BE "/mtu", "1400"), 0);
 }
 
 static void prep_missing_bridge(void)
 {
-	bt_xs_write(&T, BE "/bridge", "nobr0");
+	assert_int_equal(tu_xs_write(T.xs, BE "/bridge", "nobr0"), 0);
 }
 
 static void test_online(void **s)
@@ -290,8 +282,9 @@ static void test_example_run_script(void **s)
 	for (i = 0; i < 2; i++) {
 		reset();
 		bt_sh("ip", "tuntap", "add", "vif1.1", "mode", "tap");
-		bt_xs_write(&T, BE1 "/hotplug-status", "");
-		bt_xs_write(&T, BE1 "/bridge", "br0");
+		assert_int_equal(tu_xs_write(T.xs, BE1 "/hotplug-status", ""),
+				 0);
+		assert_int_equal(tu_xs_write(T.xs, BE1 "/bridge", "br0"), 0);
 		assert_int_equal(example(&out, EXAMPLE_RUN_SCRIPT, scripts[i],
 					 "online", "1.0", "1.1", NULL),
 				 0);

@@ -27,6 +27,7 @@
 
 #include "blocktest.h"
 #include "rel.h"
+#include "testutil.h"
 
 #define RUNS_DEFAULT 30
 
@@ -121,7 +122,7 @@ int main(void)
 		      bt_our_loops());
 		CHECK(rel_count_dir(REL_LOCK_DIR) == 0,
 		      "run %u (kill at %u us): lock file left", i, delay);
-		bt_rm(bp);
+		tu_xs_rm(bt_xs(), bp);
 	}
 	/*
 	 * remove without node leaves alone a loop device of the same file
@@ -141,8 +142,8 @@ int main(void)
 		      bt_our_loops());
 		CHECK(run_cli("remove", other) == 0, "sharer remove");
 		CHECK(bt_wait_our_loops(0) == 0, "sharer remove left a loop");
-		bt_rm(other);
-		bt_rm(bp);
+		tu_xs_rm(bt_xs(), other);
+		tu_xs_rm(bt_xs(), bp);
 	}
 	printf("block: %u runs, %u killed, %u completed before the kill; "
 	       "%u left a loop device no key named, %u a lock file: %s\n",

@@ -208,22 +208,18 @@ static void sh(const char *arg0, ...)
 	}
 }
 
+/* @path relative to dom0's home unless absolute; @len 0: strlen(@value). */
 static void put(const char *path, const char *value, size_t len)
 {
 	char p[256];
+	int r;
 
 	snprintf(p, sizeof(p), "%s%s", path[0] == '/' ? "" : HOME, path);
-	if (!xs_write(xs, XBT_NULL, p, value, len ? len : strlen(value)))
+	r = tu_xs_write_len(xs, p, value, len ? len : strlen(value));
+	if (r < 0) {
+		errno = -r;
 		die(p);
-}
-
-static char *get(const char *path)
-{
-	char p[256];
-	unsigned int len;
-
-	snprintf(p, sizeof(p), HOME "%s", path);
-	return xs_read(xs, XBT_NULL, p, &len);
+	}
 }
 
 static bool is_vbd(const char *pers)
@@ -237,9 +233,9 @@ static void reset_kernel(void);
 static void base(const char *pers)
 {
 	reset_kernel();
-	xs_rm(xs, XBT_NULL, HOME VIF_BE);
-	xs_rm(xs, XBT_NULL, HOME VBD_BE);
-	xs_rm(xs, XBT_NULL, "/local/domain/1/device");
+	tu_xs_rm(xs, HOME VIF_BE);
+	tu_xs_rm(xs, HOME VBD_BE);
+	tu_xs_rm(xs, "/local/domain/1/device");
 	if (is_vbd(pers)) {
 		put(VBD_BE "/params", img, 0);
 		put(VBD_BE "/mode", "w", 0);
@@ -348,25 +344,10 @@ static void detach_ours(void)
 /* Links other than the set-up's go; vif1.0 is made afresh. */
 static void reset_kernel(void)
 {
-	static const char *const keep[] = { "lo",  "ovs-netdev", "ovsbr",
-					    "br0", "eth0",	 "eth0p",
-					    NULL };
-	char *out = NULL, *line, *save = NULL;
-	size_t i;
+	static const char *const keep[] = { "ovs-netdev", "ovsbr", "br0",
+					    "eth0",	  "eth0p", NULL };
 
-	tu_runl(&out, "ip", "-o", "link", "show", NULL);
-	for (line = strtok_r(out, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char name[64];
-
-		if (sscanf(line, "%*u: %63[^:@]", name) != 1)
-			continue;
-		for (i = 0; keep[i] && strcmp(keep[i], name); i++)
-			;
-		if (!keep[i])
-			tu_runl(NULL, "ip", "link", "del", name, NULL);
-	}
-	free(out);
+	tu_links_del_all(keep);
 	sh("ip", "tuntap", "add", "dev", "vif1.0", "mode", "tap", NULL);
 	detach_ours();
 }
@@ -416,7 +397,7 @@ static char *state(void)
 		capture("sysctl", "-n", "net.ipv4.conf.vif1/0.proxy_arp", NULL);
 	parts[5] = NULL;
 	ovsd_vsctl(&ovs, &parts[5], "list-ports", "ovsbr", NULL);
-	mtu = get("../1/device/vif/0/mtu");
+	mtu = tu_xs_read(xs, "/local/domain/1/device/vif/0/mtu");
 	if (asprintf(&s, "%s%s%s%s%s%s\nloops %d\nfrontend mtu %s\n", parts[0],
 		     parts[1], parts[2], parts[3], parts[4],
 		     parts[5] ? parts[5] : "", loops(), mtu ? mtu : "-") < 0)
@@ -541,7 +522,7 @@ static void one(const struct bad *b, const char *action, size_t i)
 			char p[128];
 
 			snprintf(p, sizeof(p), HOME "%s", k);
-			xs_rm(xs, XBT_NULL, p);
+			tu_xs_rm(xs, p);
 		} else {
 			put(k, v, b->len);
 		}
@@ -561,10 +542,10 @@ static void one(const struct bad *b, const char *action, size_t i)
 	before = state();
 	r = run(b->pers, action, b, &out);
 	after = state();
-	st = get(is_vbd(b->pers) ? VBD_BE "/hotplug-status" :
-				   VIF_BE "/hotplug-status");
-	err = get(is_vbd(b->pers) ? VBD_BE "/hotplug-error" :
-				    VIF_BE "/hotplug-error");
+	st = tu_xs_read(xs, is_vbd(b->pers) ? HOME VBD_BE "/hotplug-status" :
+					      HOME VIF_BE "/hotplug-status");
+	err = tu_xs_read(xs, is_vbd(b->pers) ? HOME VBD_BE "/hotplug-error" :
+					       HOME VIF_BE "/hotplug-error");
 	if (r != 1 || !out || !strstr(out, b->want)) {
 		fprintf(stderr, "FAIL %s: exit %d, want '%s' in: %s\n", label,
 			r, b->want, out ? out : "");
