@@ -249,17 +249,17 @@ static void test_write_never_creates(void **state)
 		xhp_ctx_last_error(ctx),
 		"/local/domain/0/backend/vif/77/0 does not exist in "
 		"xenstore: nothing written");
-	assert_null(raw_read("/local/domain/0/backend/vif/77/0"));
+	assert_null(tu_xs_read(NULL, "/local/domain/0/backend/vif/77/0"));
 	assert_int_equal(xhp_xs_write(ctx,
 				      "/local/domain/0/backend/vif/77/0/"
 				      "state",
 				      "2"),
 			 0);
 	assert_int_equal(xhp_xs_write_groups(ctx, g, 2, NULL), 0);
-	v = raw_read("/local/domain/0/backend/vif/77/0/hotplug-status");
+	v = tu_xs_read(NULL, "/local/domain/0/backend/vif/77/0/hotplug-status");
 	assert_string_equal(v, "error");
 	free(v);
-	assert_null(raw_read("/local/domain/77/device/vif/0"));
+	assert_null(tu_xs_read(NULL, "/local/domain/77/device/vif/0"));
 	xhp_ctx_unref(ctx);
 }
 
