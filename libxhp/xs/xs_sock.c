@@ -110,6 +110,8 @@
  * at once (xenstored is not accepting).
  */
 #define XS_ABANDONED_MAX 16
+/* The helper thread's stack. */
+#define XS_HELPER_STACK (128 * 1024)
 
 static int wanted_ms(const xhp_ctx *ctx);
 
@@ -374,6 +376,9 @@ static int start_helper(struct opener *o)
 	if (r)
 		return r;
 	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	/* xs_open() needs little stack: a small one is cheaper to map than
+	 * the default 8 MiB (this thread runs once per connection). */
+	pthread_attr_setstacksize(&a, XS_HELPER_STACK);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	r = pthread_create(&th, &a, opener_main, o);
