@@ -343,18 +343,26 @@ static int lock_unless_dry(struct xhp_op *op, xhp_lock **ret)
 	return op->dry_run ? 0 : xhp_lock_acquire(op->ctx, "block", ret);
 }
 
+/*
+ * The block lock, held across the report as Xen's write_dev holds it
+ * (the engine releases it once the report is written, before any undo),
+ * and under it the check that no other run added the device meanwhile:
+ * 1 when one did (nothing to do), 0 to go on, or a negative errno.
+ */
+static int lock_and_recheck(struct xhp_op *op)
+{
+	int r = lock_unless_dry(op, &op->lock);
+
+	return r < 0 ? r : already_added(op);
+}
+
 static int add_phy(struct xhp_op *op, const struct vbd *v,
 		   const struct xhp_bdev *b, unsigned int fe)
 {
 	uint64_t seq;
 	int r;
 
-	/* Held across the report, as Xen's write_dev: the engine releases
-	 * it once the report is written. */
-	r = lock_unless_dry(op, &op->lock);
-	if (r < 0)
-		return r;
-	r = already_added(op);
+	r = lock_and_recheck(op);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (v->mode != '!') {
@@ -537,12 +545,7 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	r = loop_tag(op, tag, sizeof(tag));
 	if (r < 0)
 		return r;
-	/* Held across the report, as Xen's write_dev: the engine releases
-	 * it once the report is written, before any undo. */
-	r = lock_unless_dry(op, &op->lock);
-	if (r < 0)
-		return r;
-	r = already_added(op);
+	r = lock_and_recheck(op);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	r = check_state(op);

@@ -9,6 +9,13 @@
 #include "settings.h"
 #include "util.h"
 
+/*
+ * vif-openvswitch's own keys were never read from the environment (libxl
+ * passes its caller's environment on to the script): arguments, the
+ * caller or the backend only.
+ */
+#define XHP_SRC_NOT_ENV (XHP_SRC_ALL & ~XHP_SRC(XHP_SOURCE_ENV))
+
 static int check_mac(const char *s, const char **why)
 {
 	uint8_t mac[6];
@@ -133,15 +140,15 @@ static int check_text(const char *s, const char **why)
 static const struct xhp_setting_def defs[] = {
 	{ "bridge", check_bridge, XHP_SRC_ALL },
 	{ "gatewaydev", check_ifname, XHP_SRC_USER },
-	{ "iface_id", check_text, XHP_SRC_ALL },
+	{ "iface_id", check_text, XHP_SRC_NOT_ENV },
 	{ "ip", check_ip, XHP_SRC_ALL },
 	{ "mac", check_mac, XHP_SRC_ALL },
 	{ "mode", check_mode,
 	  XHP_SRC(XHP_SOURCE_CALLER) | XHP_SRC(XHP_SOURCE_XENSTORE) },
 	{ "mtu", check_mtu, XHP_SRC_ALL },
 	{ "netdev", check_ifname, XHP_SRC_USER },
-	{ "ovsdb_socket", check_socket, XHP_SRC_ALL },
-	{ "ovsdb_timeout", check_seconds, XHP_SRC_ALL },
+	{ "ovsdb_socket", check_socket, XHP_SRC_NOT_ENV },
+	{ "ovsdb_timeout", check_seconds, XHP_SRC_NOT_ENV },
 	{ "params", xhp_parse_params,
 	  XHP_SRC(XHP_SOURCE_CALLER) | XHP_SRC(XHP_SOURCE_XENSTORE) },
 	{ "rate", check_rate, XHP_SRC_ALL },
@@ -201,6 +208,8 @@ static const char *allowed_phrase(unsigned int sources)
 {
 	if (sources == XHP_SRC_USER)
 		return "only the environment, the arguments or the caller set it";
+	if (sources == XHP_SRC_NOT_ENV)
+		return "the arguments, the caller or xenstore set it";
 	return "only xenstore or the caller set it";
 }
 
