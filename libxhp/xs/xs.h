@@ -132,6 +132,9 @@ bool xhp_xs_raw_tx_end(xhp_ctx *ctx, xs_transaction_t t, bool abort);
 struct xs_handle *xhp_xs_sock_open(xhp_ctx *ctx);
 void xhp_xs_sock_close(xhp_ctx *ctx);
 int xhp_xs_sock_arm(xhp_ctx *ctx, uint64_t *ret_start);
+/* The per-call timeout now: what is left of the operation (with the
+ * grace after it), or the context's timeout outside one. */
+int xhp_xs_sock_wanted_ms(const xhp_ctx *ctx);
 void xhp_xs_sock_failed(xhp_ctx *ctx, uint64_t start_us);
 
 /* /local/domain/<domid>/vm -> <vm>/name and <vm>/uuid (NULL if absent). */
