@@ -23,11 +23,9 @@ static int link_fail(xhp_ctx *ctx, int r, const char *ext, const char *what,
 {
 	char q[XHP_QUOTE_MAX], q2[XHP_QUOTE_MAX];
 
-	return xhp_err(ctx, r, "cannot %s %s%s%s: %s%s%s%s", what,
-		       xhp_quote(q, name), to ? " to " : "",
-		       to ? xhp_quote(q2, to) : "", strerror(-r),
-		       ext && ext[0] ? " (kernel: " : "", ext ? ext : "",
-		       ext && ext[0] ? ")" : "");
+	return xhp_nl_fail(ctx, r, ext, "cannot %s %s%s%s", what,
+			   xhp_quote(q, name), to ? " to " : "",
+			   to ? xhp_quote(q2, to) : "");
 }
 
 /* Start an RTM_SETLINK for @ifindex; the caller adds attributes. */

@@ -3,6 +3,7 @@
 #include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 
 #include "fault.h"
 #include "nl.h"
+#include "util.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -295,6 +297,21 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 	}
 }
 
+int xhp_nl_fail(xhp_ctx *ctx, int r, const char *ext, const char *fmt, ...)
+{
+	char step[XHP_ERR_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(step, sizeof(step), fmt, ap);
+	va_end(ap);
+	if (r > 0)
+		r = -r;
+	return xhp_err(ctx, r, "%s: %s%s%s%s", step, strerror(-r),
+		       ext && ext[0] ? " (kernel: " : "", ext ? ext : "",
+		       ext && ext[0] ? ")" : "");
+}
+
 static int link_attr(const struct nlattr *a, void *data)
 {
 	struct xhp_link *l = data;
@@ -378,16 +395,23 @@ struct nlmsghdr *xhp_nl_getlink_msg(struct xhp_nl *nl, uint16_t flags,
 int xhp_nl_link_get(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,
 		    int ifindex, struct xhp_link *ret)
 {
+	char q[XHP_QUOTE_MAX];
 	struct xhp_link l = { 0 };
 	struct nlmsghdr *nlh;
+	const char *ext;
 	int r;
 
 	nlh = xhp_nl_getlink_msg(nl, 0, name, ifindex);
-	r = xhp_nl_talk(ctx, nl, nlh, link_cb, &l, NULL);
+	r = xhp_nl_talk(ctx, nl, nlh, link_cb, &l, &ext);
 	if (r == -ENODEV || (r == 0 && l.ifindex == 0))
-		return -ENODEV;
+		return -ENODEV; /* the expected answer: the caller's words */
+	if (r < 0 && name)
+		return xhp_nl_fail(ctx, r, ext, "cannot look up device %s",
+				   xhp_quote(q, name));
 	if (r < 0)
-		return r;
+		return xhp_nl_fail(ctx, r, ext,
+				   "cannot look up the device of ifindex %d",
+				   ifindex);
 	*ret = l;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "fault.h"
 #include "route_nl.h"
+#include "util.h"
 
 #ifndef NETLINK_GET_STRICT_CHK
 #define NETLINK_GET_STRICT_CHK 12
@@ -65,16 +66,11 @@ static int full_len(int family)
 	return family == AF_INET ? 32 : 128;
 }
 
-/* Send, wait, and keep the extended-ack text on @rt. */
+/* Send and wait; *ext gets the extended-ack text of a failure. */
 static int talk(struct xhp_rt *rt, struct nlmsghdr *nlh, mnl_cb_t cb,
-		void *data)
+		void *data, const char **ext)
 {
-	const char *ext = NULL;
-	int r;
-
-	r = xhp_nl_talk(rt->ctx, rt->nl, nlh, cb, data, &ext);
-	snprintf(rt->ext, sizeof(rt->ext), "%s", r < 0 && ext ? ext : "");
-	return r;
+	return xhp_nl_talk(rt->ctx, rt->nl, nlh, cb, data, ext);
 }
 
 /* ---- addresses ---- */
@@ -128,26 +124,34 @@ static int addr_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* RTM_GETADDR dump of one link only (strict check: the kernel filters). */
-static int addr_dump(struct xhp_rt *rt, struct addr_scan *s)
+static int addr_dump(struct xhp_rt *rt, struct addr_scan *s, const char *dev)
 {
+	char q[XHP_QUOTE_MAX];
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
+	const char *ext;
+	int r;
 
 	nlh = xhp_nl_msg(rt->nl, RTM_GETADDR, NLM_F_DUMP);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (uint8_t)s->family;
 	ifa->ifa_index = (uint32_t)s->ifindex;
-	return talk(rt, nlh, addr_cb, s);
+	r = talk(rt, nlh, addr_cb, s, &ext);
+	if (r < 0)
+		return xhp_nl_fail(rt->ctx, r, ext,
+				   "cannot read the addresses of %s",
+				   xhp_quote(q, dev));
+	return 0;
 }
 
 /* The best address of @ifindex for @mode, -ENOENT if none fits. */
-static int addr_best(struct xhp_rt *rt, int ifindex, int family,
-		     enum scan_mode mode, struct xhp_ip *ret)
+static int addr_best(struct xhp_rt *rt, int ifindex, const char *dev,
+		     int family, enum scan_mode mode, struct xhp_ip *ret)
 {
 	struct addr_scan s = { .family = family,
 			       .ifindex = ifindex,
 			       .mode = mode };
-	int r = addr_dump(rt, &s);
+	int r = addr_dump(rt, &s, dev);
 
 	if (r < 0)
 		return r;
@@ -157,14 +161,16 @@ static int addr_best(struct xhp_rt *rt, int ifindex, int family,
 	return 0;
 }
 
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret)
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, const char *dev,
+			 struct xhp_ip *ret)
 {
-	return addr_best(rt, ifindex, AF_INET, SCAN_PRIMARY4, ret);
+	return addr_best(rt, ifindex, dev, AF_INET, SCAN_PRIMARY4, ret);
 }
 
-int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret)
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, const char *dev,
+			struct xhp_ip *ret)
 {
-	return addr_best(rt, ifindex, AF_INET6, SCAN_GLOBAL6, ret);
+	return addr_best(rt, ifindex, dev, AF_INET6, SCAN_GLOBAL6, ret);
 }
 
 static struct nlmsghdr *addr_msg(struct xhp_rt *rt, uint16_t type,
@@ -185,21 +191,39 @@ static struct nlmsghdr *addr_msg(struct xhp_rt *rt, uint16_t type,
 	return nlh;
 }
 
-int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const char *dev,
+		    const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = addr_msg(rt, RTM_NEWADDR,
 					NLM_F_CREATE | NLM_F_EXCL, ifindex, ip);
-	int r = talk(rt, nlh, NULL, NULL);
+	char q[XHP_QUOTE_MAX], a[XHP_IP_STR];
+	const char *ext;
+	int r = talk(rt, nlh, NULL, NULL, &ext);
 
-	return r == -EEXIST ? 1 : r;
+	if (r == -EEXIST)
+		return 1;
+	if (r < 0)
+		return xhp_nl_fail(rt->ctx, r, ext,
+				   "cannot add address %s to %s",
+				   xhp_ip_str(ip, true, a), xhp_quote(q, dev));
+	return 0;
 }
 
-int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const char *dev,
+		    const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = addr_msg(rt, RTM_DELADDR, 0, ifindex, ip);
-	int r = talk(rt, nlh, NULL, NULL);
+	char q[XHP_QUOTE_MAX], a[XHP_IP_STR];
+	const char *ext;
+	int r = talk(rt, nlh, NULL, NULL, &ext);
 
-	return r == -EADDRNOTAVAIL || r == -ENODEV ? -ENOENT : r;
+	if (r == -EADDRNOTAVAIL || r == -ENODEV)
+		return -ENOENT;
+	if (r < 0)
+		return xhp_nl_fail(rt->ctx, r, ext,
+				   "cannot delete address %s from %s",
+				   xhp_ip_str(ip, true, a), xhp_quote(q, dev));
+	return 0;
 }
 
 /* ---- routes ---- */
@@ -286,8 +310,10 @@ int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_ip *dst, int oif,
 {
 	struct xhp_rt_route found = { 0 };
 	int family = dst->family;
+	char a[XHP_IP_STR];
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
+	const char *ext;
 	int e;
 
 	nlh = xhp_nl_msg(rt->nl, RTM_GETROUTE, 0);
@@ -298,12 +324,14 @@ int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_ip *dst, int oif,
 	mnl_attr_put(nlh, RTA_DST, (size_t)alen(family), dst->addr);
 	if (oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)oif);
-	e = talk(rt, nlh, route_parse_cb, &found);
+	e = talk(rt, nlh, route_parse_cb, &found, &ext);
 	if (e == -ENETUNREACH || e == -EHOSTUNREACH || e == -ENOENT ||
 	    e == -ESRCH || (e == 0 && !found.dst.family))
 		return -ENOENT;
 	if (e < 0)
-		return e;
+		return xhp_nl_fail(rt->ctx, e, ext,
+				   "cannot look up the route to %s",
+				   xhp_ip_str(dst, false, a));
 	*ret = found;
 	return 0;
 }
@@ -328,29 +356,55 @@ static int route_is_there(struct xhp_rt *rt, const struct xhp_rt_route *r)
 		(f.src.family && !memcmp(f.src.addr, r->src.addr, l)));
 }
 
-int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r)
+int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r,
+		     const char *dev)
 {
 	struct nlmsghdr *nlh =
 		route_msg(rt, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, r, true);
-	char ext[sizeof(rt->ext)];
-	int e = talk(rt, nlh, NULL, NULL), same;
+	char q[XHP_QUOTE_MAX], d[XHP_IP_STR], s[XHP_IP_STR];
+	const char *ext;
+	int e = talk(rt, nlh, NULL, NULL, &ext), same;
 
-	if (e != -EEXIST)
-		return e;
-	memcpy(ext, rt->ext, sizeof(ext));
-	same = route_is_there(rt, r);
-	if (same < 0)
-		return same;
-	memcpy(rt->ext, ext, sizeof(ext));
-	return same ? 1 : -EEXIST;
+	if (e == 0)
+		return 0;
+	xhp_ip_str(&r->dst, true, d);
+	xhp_quote(q, dev);
+	if (e == -EEXIST) {
+		same = route_is_there(rt, r);
+		if (same < 0)
+			return same;
+		if (same)
+			return 1;
+		return xhp_err(
+			rt->ctx, EEXIST,
+			"cannot add route %s dev %s metric %u: another route to %s with metric %u is in the way (is the address used by another guest?)",
+			d, q, r->metric, d, r->metric);
+	}
+	if (r->src.family)
+		xhp_ip_str(&r->src, false, s);
+	else
+		snprintf(s, sizeof(s), "none");
+	return xhp_nl_fail(rt->ctx, e, ext,
+			   "cannot add route %s dev %s src %s metric %u", d, q,
+			   s, r->metric);
 }
 
-int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r)
+int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r,
+		     const char *dev)
 {
 	struct nlmsghdr *nlh = route_msg(rt, RTM_DELROUTE, 0, r, false);
-	int e = talk(rt, nlh, NULL, NULL);
+	char q[XHP_QUOTE_MAX], d[XHP_IP_STR];
+	const char *ext;
+	int e = talk(rt, nlh, NULL, NULL, &ext);
 
-	return e == -ESRCH || e == -ENODEV ? -ENOENT : e;
+	if (e == -ESRCH || e == -ENODEV)
+		return -ENOENT;
+	if (e < 0)
+		return xhp_nl_fail(rt->ctx, e, ext,
+				   "cannot delete route %s dev %s metric %u",
+				   xhp_ip_str(&r->dst, true, d),
+				   xhp_quote(q, dev), r->metric);
+	return 0;
 }
 
 /* ---- proxy neighbours ---- */
@@ -372,49 +426,83 @@ static struct nlmsghdr *proxy_msg(struct xhp_rt *rt, uint16_t type,
 	return nlh;
 }
 
-int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
+/* "cannot <verb> proxy neighbour <ip> on <dev>: <reason>" */
+static int proxy_fail(struct xhp_rt *rt, int e, const char *ext,
+		      const char *verb, const char *dev,
+		      const struct xhp_ip *ip)
+{
+	char q[XHP_QUOTE_MAX], a[XHP_IP_STR];
+
+	return xhp_nl_fail(rt->ctx, e, ext,
+			   "cannot %s proxy neighbour %s on %s", verb,
+			   xhp_ip_str(ip, false, a), xhp_quote(q, dev));
+}
+
+int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const char *dev,
+		     const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = proxy_msg(rt, RTM_GETNEIGH, 0, ifindex, ip);
-	int e = talk(rt, nlh, NULL, NULL);
+	const char *ext;
+	int e = talk(rt, nlh, NULL, NULL, &ext);
 
 	if (e == -ENOENT)
 		return 0;
-	return e < 0 ? e : 1;
+	if (e < 0)
+		return proxy_fail(rt, e, ext, "look up", dev, ip);
+	return 1;
 }
 
-int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
+int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const char *dev,
+		     const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh;
-	int e = xhp_rt_proxy_has(rt, ifindex, ip);
+	const char *ext;
+	int e = xhp_rt_proxy_has(rt, ifindex, dev, ip);
 
 	if (e != 0)
 		return e;
 	nlh = proxy_msg(rt, RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, ifindex,
 			ip);
-	return talk(rt, nlh, NULL, NULL);
+	e = talk(rt, nlh, NULL, NULL, &ext);
+	return e < 0 ? proxy_fail(rt, e, ext, "add", dev, ip) : 0;
 }
 
-int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip)
+int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const char *dev,
+		     const struct xhp_ip *ip)
 {
 	struct nlmsghdr *nlh = proxy_msg(rt, RTM_DELNEIGH, 0, ifindex, ip);
-	int e = talk(rt, nlh, NULL, NULL);
+	const char *ext;
+	int e = talk(rt, nlh, NULL, NULL, &ext);
 
-	return e == -ENODEV ? -ENOENT : e;
+	if (e == -ENOENT || e == -ENODEV)
+		return -ENOENT;
+	return e < 0 ? proxy_fail(rt, e, ext, "delete", dev, ip) : 0;
 }
 
 /* ---- sysctls ---- */
 
-static int sysctl_path(int family, const char *dev, const char *name, char *buf,
-		       size_t size)
+static char fam_digit(int family)
 {
+	return family == AF_INET ? '4' : '6';
+}
+
+static int sysctl_path(xhp_ctx *ctx, int family, const char *dev,
+		       const char *name, char *buf, size_t size)
+{
+	char q[XHP_QUOTE_MAX];
 	int n;
 
 	if (!dev[0] || strchr(dev, '/') || !strcmp(dev, ".") ||
 	    !strcmp(dev, "..") || strchr(name, '/'))
-		return -EINVAL;
+		return xhp_err(ctx, EINVAL, "bad sysctl net.ipv%c.conf.%s.%s",
+			       fam_digit(family), xhp_quote(q, dev), name);
 	n = snprintf(buf, size, "/proc/sys/net/ipv%c/conf/%s/%s",
-		     family == AF_INET ? '4' : '6', dev, name);
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+		     fam_digit(family), dev, name);
+	if (n < 0 || (size_t)n >= size)
+		return xhp_err(ctx, ENAMETOOLONG,
+			       "bad sysctl net.ipv%c.conf.%s.%s: name too long",
+			       fam_digit(family), xhp_quote(q, dev), name);
+	return 0;
 }
 
 /* Ask the fault seam before touching /proc/sys ("sysctl write
@@ -427,22 +515,20 @@ static int sysctl_fault(xhp_ctx *ctx, const char *verb, int family,
 	if (__builtin_expect(!ctx || !ctx->fault, 1))
 		return 0;
 	snprintf(step, sizeof(step), "sysctl %s ipv%c/%s/%s", verb,
-		 family == AF_INET ? '4' : '6', dev, name);
+		 fam_digit(family), dev, name);
 	return xhp_fault(ctx, XHP_FAULT_SYSCTL, step);
 }
 
-int xhp_rt_sysctl_get(xhp_ctx *ctx, int family, const char *dev,
-		      const char *name, int *ret)
+/* Read the integer at @path: 0 or a negative errno (no message). */
+static int sysctl_read(xhp_ctx *ctx, int family, const char *dev,
+		       const char *name, const char *path, int *ret)
 {
-	char path[128], buf[32];
+	char buf[32];
 	ssize_t n;
 	char *end;
 	long v;
 	int fd, r;
 
-	r = sysctl_path(family, dev, name, path, sizeof(path));
-	if (r < 0)
-		return r;
 	r = sysctl_fault(ctx, "read", family, dev, name);
 	if (r < 0)
 		return r;
@@ -464,16 +550,31 @@ int xhp_rt_sysctl_get(xhp_ctx *ctx, int family, const char *dev,
 	return 0;
 }
 
-int xhp_rt_sysctl_set(xhp_ctx *ctx, int family, const char *dev,
-		      const char *name, int value)
+int xhp_rt_sysctl_get(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int *ret)
 {
-	char path[128], buf[16];
+	char path[128], q[XHP_QUOTE_MAX];
+	int r;
+
+	r = sysctl_path(ctx, family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = sysctl_read(ctx, family, dev, name, path, ret);
+	if (r < 0 && r != -ENOENT)
+		return xhp_nl_fail(ctx, r, NULL,
+				   "cannot read net.ipv%c.conf.%s.%s",
+				   fam_digit(family), xhp_quote(q, dev), name);
+	return r;
+}
+
+/* Write @value to @path: 0 or a negative errno (no message). */
+static int sysctl_write(xhp_ctx *ctx, int family, const char *dev,
+			const char *name, const char *path, int value)
+{
+	char buf[16];
 	ssize_t n;
 	int fd, r, len;
 
-	r = sysctl_path(family, dev, name, path, sizeof(path));
-	if (r < 0)
-		return r;
 	r = sysctl_fault(ctx, "write", family, dev, name);
 	if (r < 0)
 		return r;
@@ -485,5 +586,23 @@ int xhp_rt_sysctl_set(xhp_ctx *ctx, int family, const char *dev,
 	r = n < 0 ? -errno : n != len ? -EIO : 0;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
+	return r;
+}
+
+int xhp_rt_sysctl_set(xhp_ctx *ctx, int family, const char *dev,
+		      const char *name, int value)
+{
+	char path[128], q[XHP_QUOTE_MAX];
+	int r;
+
+	r = sysctl_path(ctx, family, dev, name, path, sizeof(path));
+	if (r < 0)
+		return r;
+	r = sysctl_write(ctx, family, dev, name, path, value);
+	if (r < 0 && r != -ENOENT)
+		return xhp_nl_fail(ctx, r, NULL,
+				   "cannot set net.ipv%c.conf.%s.%s=%d",
+				   fam_digit(family), xhp_quote(q, dev), name,
+				   value);
 	return r;
 }

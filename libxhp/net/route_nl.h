@@ -6,9 +6,12 @@
  * proxy neighbour entries, and the proxy_arp / proxy_ndp sysctls under
  * /proc/sys/net. Link operations are link.h's (on rt->nl).
  *
- * Every call returns >= 0 or a negative errno; the kernel's extended-ack
- * text of the last failure is in rt->ext ("" if none). Nothing here logs
- * an error: the caller says which step failed on which device.
+ * Errors follow net/'s rule (nl.h): every failure sets the context's
+ * message naming the step, the device (@dev, the name of @ifindex), the
+ * address or route and the kernel's reason with its extended ack
+ * ("cannot add route 10.0.0.2/32 dev vif1.0 src 10.0.0.1 metric 2:
+ * ..."); only the -ENOENT of an address, route, neighbour or sysctl that
+ * is not there comes without one.
  */
 #ifndef XHP_ROUTE_NL_H
 #define XHP_ROUTE_NL_H
@@ -22,7 +25,6 @@
 struct xhp_rt {
 	xhp_ctx *ctx;
 	struct xhp_nl *nl;
-	char ext[256];
 };
 
 /* Open the rtnetlink socket with strict dump checking. Caller frees the
@@ -36,16 +38,20 @@ struct xhp_rt *xhp_rt_close(struct xhp_rt *rt);
  * The first primary (not secondary) IPv4 address of @ifindex, as
  * `ip -4 addr show primary dev X` lists it first. -ENOENT if none.
  */
-int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret);
+int xhp_rt_addr_primary4(struct xhp_rt *rt, int ifindex, const char *dev,
+			 struct xhp_ip *ret);
 /*
  * A global-scope IPv6 address of @ifindex that is not tentative or
  * failed DAD, preferring one that is not deprecated. -ENOENT if none.
  */
-int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, struct xhp_ip *ret);
+int xhp_rt_addr_global6(struct xhp_rt *rt, int ifindex, const char *dev,
+			struct xhp_ip *ret);
 /* Add @ip to @ifindex: 0 added, 1 it was there already. */
-int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
+int xhp_rt_addr_add(struct xhp_rt *rt, int ifindex, const char *dev,
+		    const struct xhp_ip *ip);
 /* Delete @ip from @ifindex: 0 deleted, -ENOENT it was not there. */
-int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
+int xhp_rt_addr_del(struct xhp_rt *rt, int ifindex, const char *dev,
+		    const struct xhp_ip *ip);
 
 /* A unicast route through a device, as vif-route makes them. */
 struct xhp_rt_route {
@@ -57,11 +63,13 @@ struct xhp_rt_route {
 };
 
 /*
- * Add @r (NLM_F_EXCL): 0 added; 1 an identical route (same dst, prefix,
- * device, metric, table and source) was there already; -EEXIST another
- * route to the same destination with the same metric is in the way.
+ * Add @r (NLM_F_EXCL) through r->oif, named @dev: 0 added; 1 an identical
+ * route (same dst, prefix, device, metric, table and source) was there
+ * already; -EEXIST another route to the same destination with the same
+ * metric is in the way (the message says so).
  */
-int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r);
+int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r,
+		     const char *dev);
 /*
  * The fib entry the kernel matches for @dst (out of @oif unless 0) by
  * RTM_F_FIB_MATCH: a lookup, not a dump. -ENOENT if none.
@@ -69,24 +77,30 @@ int xhp_rt_route_add(struct xhp_rt *rt, const struct xhp_rt_route *r);
 int xhp_rt_route_lookup(struct xhp_rt *rt, const struct xhp_ip *dst, int oif,
 			struct xhp_rt_route *ret);
 /*
- * Delete the route to r->dst through r->oif with r->metric in r->table
- * (any source): 0 deleted, -ENOENT it was not there.
+ * Delete the route to r->dst through r->oif (named @dev) with r->metric
+ * in r->table (any source): 0 deleted, -ENOENT it was not there.
  */
-int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r);
+int xhp_rt_route_del(struct xhp_rt *rt, const struct xhp_rt_route *r,
+		     const char *dev);
 
-/* Proxy neighbour (NTF_PROXY) entries for @ip on @ifindex. */
+/* Proxy neighbour (NTF_PROXY) entries for @ip on @ifindex, named @dev. */
 /* 1 present, 0 absent. */
-int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
+int xhp_rt_proxy_has(struct xhp_rt *rt, int ifindex, const char *dev,
+		     const struct xhp_ip *ip);
 /* 0 added, 1 it was there already. */
-int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
+int xhp_rt_proxy_add(struct xhp_rt *rt, int ifindex, const char *dev,
+		     const struct xhp_ip *ip);
 /* 0 deleted, -ENOENT it was not there. */
-int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const struct xhp_ip *ip);
+int xhp_rt_proxy_del(struct xhp_rt *rt, int ifindex, const char *dev,
+		     const struct xhp_ip *ip);
 
 /*
  * /proc/sys/net/ipv{4,6}/conf/<dev>/<name> as a small integer (@dev may
- * be "all" or "default"). @family AF_INET or AF_INET6. -ENOENT when the
- * device (or the family on it) does not exist. Each read and write asks
- * the fault seam first (layer XHP_FAULT_SYSCTL).
+ * be "all" or "default"). @family AF_INET or AF_INET6. -ENOENT (no
+ * message) when the device (or the family on it) does not exist; other
+ * failures say "cannot read net.ipv4.conf.<dev>.<name>" or "cannot set
+ * net.ipv4.conf.<dev>.<name>=<value>". Each read and write asks the fault
+ * seam first (layer XHP_FAULT_SYSCTL).
  */
 int xhp_rt_sysctl_get(xhp_ctx *ctx, int family, const char *dev,
 		      const char *name, int *ret);

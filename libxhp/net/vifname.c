@@ -126,19 +126,6 @@ int xhp_vifname_init(xhp_ctx *ctx, const xhp_request *req, const char *vifname,
 	return 0;
 }
 
-static int lookup(xhp_ctx *ctx, struct xhp_nl *nl, const char *name,
-		  struct xhp_link *ret)
-{
-	char q[XHP_QUOTE_MAX];
-	int r;
-
-	r = xhp_nl_link_get(ctx, nl, name, 0, ret);
-	if (r < 0 && r != -ENODEV)
-		return xhp_err(ctx, r, "cannot look up %s: %s",
-			       xhp_quote(q, name), strerror(-r));
-	return r;
-}
-
 /* The link @l carries this backend's mark. */
 static bool marked(const struct xhp_vifname *id, const struct xhp_link *l)
 {
@@ -163,12 +150,12 @@ int xhp_vifname_find(xhp_ctx *ctx, struct xhp_nl *nl,
 	int r, r2, round;
 
 	for (round = 0; round < LOOKUP_ROUNDS; round++) {
-		r = lookup(ctx, nl, id->proto, &dev);
+		r = xhp_nl_link_get(ctx, nl, id->proto, 0, &dev);
 		if (r < 0 && (r != -ENODEV || !rename))
 			return r;
 		if (r == 0 && !rename)
 			break;
-		r2 = lookup(ctx, nl, id->want, &other);
+		r2 = xhp_nl_link_get(ctx, nl, id->want, 0, &other);
 		if (r2 < 0 && r2 != -ENODEV)
 			return r2;
 		if (r == 0 && r2 == -ENODEV)
@@ -216,12 +203,12 @@ int xhp_vifname_lookup(xhp_ctx *ctx, struct xhp_nl *nl,
 	int r, round;
 
 	for (round = 0; round < LOOKUP_ROUNDS; round++) {
-		r = lookup(ctx, nl, id->proto, &l);
+		r = xhp_nl_link_get(ctx, nl, id->proto, 0, &l);
 		if (r == 0)
 			break;
 		if (r != -ENODEV || !strcmp(id->proto, id->want))
 			return r;
-		r = lookup(ctx, nl, id->want, &l);
+		r = xhp_nl_link_get(ctx, nl, id->want, 0, &l);
 		if (r == 0 && !marked(id, &l))
 			return foreign(ctx, id, &l);
 		if (r != -ENODEV)

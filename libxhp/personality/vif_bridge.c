@@ -94,10 +94,7 @@ static int find_bridge_by_name(struct vb *vb, const char *name)
 	if (r == -ENODEV)
 		return xhp_err(vb->ctx, ENODEV,
 			       "Could not find bridge device %s", name);
-	if (r < 0)
-		return xhp_err(vb->ctx, r, "cannot look up bridge %s: %s", name,
-			       strerror(-r));
-	return 0;
+	return r < 0 ? r : 0; /* any other failure: nl.c said which */
 }
 
 static int find_bridge(struct vb *vb)

@@ -110,15 +110,6 @@ struct vr {
 	struct xhp_err_saved first_err;
 };
 
-static const char *why(const struct vr *v, int r, char *buf, size_t size)
-{
-	if (v->rt && v->rt->ext[0])
-		snprintf(buf, size, "%s: %s", strerror(-r), v->rt->ext);
-	else
-		snprintf(buf, size, "%s", strerror(-r));
-	return buf;
-}
-
 static const struct xhp_undo_type undo_addr, undo_sysctl, undo_route, undo_link,
 	undo_proxy;
 
@@ -398,20 +389,6 @@ static int load_names(struct vr *v)
 
 /* ---- the vif and the gateway ---- */
 
-static int find_link(struct vr *v, const char *name, struct xhp_link *l)
-{
-	char b[320];
-	int r;
-
-	v->rt->ext[0] = '\0';
-	r = xhp_nl_link_get(v->ctx, v->rt->nl, name, 0, l);
-
-	if (r < 0 && r != -ENODEV)
-		return xhp_err(v->ctx, r, "cannot look up device %s: %s", name,
-			       why(v, r, b, sizeof(b)));
-	return r;
-}
-
 /* online/add: find the vif, renamed to vifname as vif-common.sh does. */
 static int vif_prepare(struct vr *v)
 {
@@ -457,10 +434,10 @@ static int vif_find(struct vr *v)
 static int gateway_find(struct vr *v, bool required)
 {
 	struct xhp_link l;
-	char b[320];
 	int r;
 
-	r = find_link(v, v->gw, &l);
+	/* The messages of failures are route_nl's (nl.h's rule). */
+	r = xhp_nl_link_get(v->ctx, v->rt->nl, v->gw, 0, &l);
 	if (r == -ENODEV) {
 		if (!required)
 			return 0;
@@ -472,10 +449,9 @@ static int gateway_find(struct vr *v, bool required)
 	if (r < 0)
 		return r;
 	v->gw_index = l.ifindex;
-	r = xhp_rt_addr_primary4(v->rt, v->gw_index, &v->gw4);
+	r = xhp_rt_addr_primary4(v->rt, v->gw_index, v->gw, &v->gw4);
 	if (r < 0 && r != -ENOENT)
-		return xhp_err(v->ctx, r, "cannot read the addresses of %s: %s",
-			       v->gw, why(v, r, b, sizeof(b)));
+		return r;
 	v->has_gw4 = r == 0;
 	v->gw4_prefix = v->gw4.prefix;
 	v->gw4.prefix = 32;
@@ -487,10 +463,9 @@ static int gateway_find(struct vr *v, bool required)
 			v->gw);
 	if (!v->n_v6)
 		return 0;
-	r = xhp_rt_addr_global6(v->rt, v->gw_index, &v->gw6);
+	r = xhp_rt_addr_global6(v->rt, v->gw_index, v->gw, &v->gw6);
 	if (r < 0 && r != -ENOENT)
-		return xhp_err(v->ctx, r, "cannot read the addresses of %s: %s",
-			       v->gw, why(v, r, b, sizeof(b)));
+		return r;
 	v->has_gw6 = r == 0;
 	if (required && !v->has_gw6)
 		return xhp_err(
@@ -538,12 +513,15 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 	if (xhp_dry(v->ctx, v->op->dry_run, "set net.ipv%c.conf.%s.%s=1",
 		    family == AF_INET ? '4' : '6', v->vif.name, name))
 		return 0;
+	/* -ENOENT comes without a message: the vif was just there. */
 	r = xhp_rt_sysctl_get(v->ctx, family, v->vif.name, name, &old);
-	if (r < 0)
+	if (r == -ENOENT)
 		return xhp_err(v->ctx, r,
 			       "cannot read net.ipv%c.conf.%s.%s: %s",
 			       family == AF_INET ? '4' : '6', v->vif.name, name,
 			       strerror(-r));
+	if (r < 0)
+		return r;
 	if (old == 1)
 		return 0;
 	r = undo_begin(v, &u);
@@ -554,17 +532,17 @@ static int set_sysctl(struct vr *v, int family, const char *name)
 		.v = v, .family = family, .name = name, .old = old
 	};
 	undo_end(v, u, &undo_sysctl, r >= 0);
-	if (r < 0)
+	if (r == -ENOENT)
 		return xhp_err(v->ctx, r,
 			       "cannot set net.ipv%c.conf.%s.%s=1: %s",
 			       family == AF_INET ? '4' : '6', v->vif.name, name,
 			       strerror(-r));
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int add_address(struct vr *v)
 {
-	char s[XHP_IP_STR], b[320];
+	char s[XHP_IP_STR];
 	struct vr_undo *u;
 	int r;
 
@@ -577,18 +555,14 @@ static int add_address(struct vr *v)
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
-	r = xhp_rt_addr_add(v->rt, v->vif.ifindex, &v->gw4);
+	r = xhp_rt_addr_add(v->rt, v->vif.ifindex, v->vif.name, &v->gw4);
 	undo_end(v, u, &undo_addr, r == 0); /* > 0: there already */
-	if (r < 0)
-		return xhp_err(v->ctx, r,
-			       "cannot add address %s (of %s) to %s: %s", s,
-			       v->gw, v->vif.name, why(v, r, b, sizeof(b)));
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int add_route(struct vr *v, size_t i)
 {
-	char d[XHP_IP_STR], s[XHP_IP_STR], b[320];
+	char d[XHP_IP_STR], s[XHP_IP_STR];
 	struct xhp_rt_route rt;
 	struct vr_undo *u;
 	int r;
@@ -606,25 +580,15 @@ static int add_route(struct vr *v, size_t i)
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
-	r = xhp_rt_route_add(v->rt, &rt);
+	r = xhp_rt_route_add(v->rt, &rt, v->vif.name);
 	u->entry = i;
 	undo_end(v, u, &undo_route, r == 0);
-	if (r == -EEXIST)
-		return xhp_err(
-			v->ctx, r,
-			"cannot add route %s dev %s metric %u: another route to %s with metric %u is in the way (is the address used by another guest?)",
-			d, v->vif.name, rt.metric, d, rt.metric);
-	if (r < 0)
-		return xhp_err(
-			v->ctx, r,
-			"cannot add route %s dev %s src %s metric %u: %s", d,
-			v->vif.name, s, rt.metric, why(v, r, b, sizeof(b)));
-	return 0;
+	return r < 0 ? r : 0;
 }
 
 static int add_proxy(struct vr *v, size_t i)
 {
-	char a[XHP_IP_STR], b[320];
+	char a[XHP_IP_STR];
 	struct vr_undo *u;
 	struct xhp_ip ip;
 	int r;
@@ -638,28 +602,26 @@ static int add_proxy(struct vr *v, size_t i)
 	r = undo_begin(v, &u);
 	if (r < 0)
 		return r;
-	r = xhp_rt_proxy_add(v->rt, v->gw_index, &ip);
+	r = xhp_rt_proxy_add(v->rt, v->gw_index, v->gw, &ip);
 	u->entry = i;
 	undo_end(v, u, &undo_proxy, r == 0);
-	if (r < 0)
-		return xhp_err(v->ctx, r,
-			       "cannot add proxy neighbour %s on %s: %s", a,
-			       v->gw, why(v, r, b, sizeof(b)));
-	return 0;
+	return r < 0 ? r : 0;
 }
 
-/* Read a gateway sysctl for gateway_ndp: -1 if it cannot be read. */
+/* Read a gateway sysctl for gateway_ndp: -1 if it cannot be read (the
+ * context's message stays as it was). */
 static int gw_sysctl(struct vr *v, const char *dev, const char *name)
 {
+	struct xhp_err_saved saved;
 	int val, r;
 
+	xhp_err_save(v->ctx, &saved);
 	r = xhp_rt_sysctl_get(v->ctx, AF_INET6, dev, name, &val);
-	if (r < 0) {
+	if (r < 0)
 		xhp_debug(v->ctx, "cannot read net.ipv6.conf.%s.%s: %s", dev,
 			  name, strerror(-r));
-		return -1;
-	}
-	return val;
+	xhp_err_restore(v->ctx, &saved);
+	return r < 0 ? -1 : val;
 }
 
 /*
@@ -694,15 +656,11 @@ static void gateway_ndp(struct vr *v)
 			v->gw, a);
 }
 
-/* The undo of each kind of change; what is gone already is success. */
-static int undone(struct vr *v, int r, const char *what)
+/* The undo of each kind of change; what is gone already is success
+ * (any other failure: route_nl said which). */
+static int undone(int r)
 {
-	char b[320];
-
-	if (r >= 0 || r == -ENOENT)
-		return 0;
-	return xhp_err(v->ctx, r, "%s on %s: %s", what, v->vif.name,
-		       why(v, r, b, sizeof(b)));
+	return r >= 0 || r == -ENOENT ? 0 : r;
 }
 
 static int undo_addr_fn(xhp_ctx *ctx, void *data)
@@ -710,8 +668,8 @@ static int undo_addr_fn(xhp_ctx *ctx, void *data)
 	struct vr_undo *u = data;
 	struct vr *v = u->v;
 
-	return undone(v, xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4),
-		      "cannot delete the address");
+	return undone(
+		xhp_rt_addr_del(v->rt, v->vif.ifindex, v->vif.name, &v->gw4));
 }
 
 static int undo_sysctl_fn(xhp_ctx *ctx, void *data)
@@ -719,10 +677,8 @@ static int undo_sysctl_fn(xhp_ctx *ctx, void *data)
 	struct vr_undo *u = data;
 	struct vr *v = u->v;
 
-	return undone(v,
-		      xhp_rt_sysctl_set(ctx, u->family, v->vif.name, u->name,
-					u->old),
-		      "cannot put a sysctl back");
+	return undone(xhp_rt_sysctl_set(ctx, u->family, v->vif.name, u->name,
+					u->old));
 }
 
 static int undo_route_fn(xhp_ctx *ctx, void *data)
@@ -731,8 +687,7 @@ static int undo_route_fn(xhp_ctx *ctx, void *data)
 	struct xhp_rt_route rt;
 
 	route_of(u->v, u->entry, &rt);
-	return undone(u->v, xhp_rt_route_del(u->v->rt, &rt),
-		      "cannot delete a route");
+	return undone(xhp_rt_route_del(u->v->rt, &rt, u->v->vif.name));
 }
 
 static int undo_proxy_fn(xhp_ctx *ctx, void *data)
@@ -742,8 +697,8 @@ static int undo_proxy_fn(xhp_ctx *ctx, void *data)
 
 	if (!proxy_of(u->v, u->entry, &ip))
 		return 0;
-	return undone(u->v, xhp_rt_proxy_del(u->v->rt, u->v->gw_index, &ip),
-		      "cannot delete a proxy neighbour");
+	return undone(
+		xhp_rt_proxy_del(u->v->rt, u->v->gw_index, u->v->gw, &ip));
 }
 
 static const struct xhp_undo_type undo_addr = {
@@ -843,7 +798,6 @@ static void keep_first(struct vr *v, int *first, int r)
  */
 static int reset_sysctl(struct vr *v, int family, const char *name)
 {
-	char f = family == AF_INET ? '4' : '6';
 	int def, cur, r;
 
 	r = xhp_rt_sysctl_get(v->ctx, family, "default", name, &def);
@@ -851,10 +805,6 @@ static int reset_sysctl(struct vr *v, int family, const char *name)
 		r = xhp_rt_sysctl_get(v->ctx, family, v->vif.name, name, &cur);
 	if (r == 0 && cur != def)
 		r = xhp_rt_sysctl_set(v->ctx, family, v->vif.name, name, def);
-	if (r < 0 && r != -ENOENT)
-		xhp_err(v->ctx, r,
-			"cannot reset net.ipv%c.conf.%s.%s to net.ipv%c.conf.default.%s: %s",
-			f, v->vif.name, name, f, name, strerror(-r));
 	return r;
 }
 
@@ -865,9 +815,16 @@ static int reset_sysctl(struct vr *v, int family, const char *name)
 static bool still_routed(struct vr *v, size_t i, const struct xhp_ip *ip)
 {
 	struct xhp_rt_route want, f;
+	struct xhp_err_saved saved;
+	int r;
 
 	route_of(v, i, &want);
-	if (xhp_rt_route_lookup(v->rt, ip, 0, &f) < 0)
+	/* A failed lookup says nothing either way: the message of the
+	 * remove's first failure stays on the context. */
+	xhp_err_save(v->ctx, &saved);
+	r = xhp_rt_route_lookup(v->rt, ip, 0, &f);
+	xhp_err_restore(v->ctx, &saved);
+	if (r < 0)
 		return false;
 	return f.oif && f.oif != v->gw_index && f.oif != v->vif.ifindex &&
 	       f.dst.prefix == want.dst.prefix &&
@@ -877,7 +834,7 @@ static bool still_routed(struct vr *v, size_t i, const struct xhp_ip *ip)
 
 static int remove_proxies(struct vr *v)
 {
-	char a[XHP_IP_STR], b[320];
+	char a[XHP_IP_STR];
 	struct xhp_ip ip;
 	int first = 0, r;
 	size_t i;
@@ -896,11 +853,7 @@ static int remove_proxies(struct vr *v)
 		if (xhp_dry(v->ctx, v->op->dry_run,
 			    "delete proxy neighbour %s on %s", a, v->gw))
 			continue;
-		r = xhp_rt_proxy_del(v->rt, v->gw_index, &ip);
-		if (r < 0 && r != -ENOENT)
-			xhp_err(v->ctx, r,
-				"cannot delete proxy neighbour %s on %s: %s", a,
-				v->gw, why(v, r, b, sizeof(b)));
+		r = xhp_rt_proxy_del(v->rt, v->gw_index, v->gw, &ip);
 		keep_first(v, &first, r);
 	}
 	return first;
@@ -908,7 +861,7 @@ static int remove_proxies(struct vr *v)
 
 static int remove_routes(struct vr *v)
 {
-	char a[XHP_IP_STR], b[320];
+	char a[XHP_IP_STR];
 	struct xhp_rt_route rt;
 	int first = 0, r;
 	size_t i;
@@ -920,12 +873,7 @@ static int remove_routes(struct vr *v)
 			    "delete route %s dev %s metric %u", a, v->vif.name,
 			    rt.metric))
 			continue;
-		r = xhp_rt_route_del(v->rt, &rt);
-		if (r < 0 && r != -ENOENT)
-			xhp_err(v->ctx, r,
-				"cannot delete route %s dev %s metric %u: %s",
-				a, v->vif.name, rt.metric,
-				why(v, r, b, sizeof(b)));
+		r = xhp_rt_route_del(v->rt, &rt, v->vif.name);
 		keep_first(v, &first, r);
 	}
 	if (!v->has_gw4)
@@ -934,10 +882,7 @@ static int remove_routes(struct vr *v)
 	if (xhp_dry(v->ctx, v->op->dry_run, "delete address %s from %s", a,
 		    v->vif.name))
 		return first;
-	r = xhp_rt_addr_del(v->rt, v->vif.ifindex, &v->gw4);
-	if (r < 0 && r != -ENOENT)
-		xhp_err(v->ctx, r, "cannot delete address %s from %s: %s", a,
-			v->vif.name, why(v, r, b, sizeof(b)));
+	r = xhp_rt_addr_del(v->rt, v->vif.ifindex, v->vif.name, &v->gw4);
 	keep_first(v, &first, r);
 	return first;
 }
