@@ -56,6 +56,7 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 	char path[4096], q[XHP_QUOTE_MAX], holder[128];
 	uint64_t deadline;
 	unsigned int attempt = 0;
+	bool made_dir = false;
 	struct stat fst, pst;
 	xhp_lock *lock;
 	int fd, n;
@@ -70,16 +71,23 @@ XHP_EXPORT int xhp_lock_acquire(xhp_ctx *ctx, const char *name,
 	n = snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return xhp_err(ctx, ENAMETOOLONG, "lock path too long");
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return xhp_err(ctx, errno,
-			       "cannot create lock directory %s: %s", dir,
-			       strerror(errno));
 	/* An operation's deadline if one is under way, else the timeout. */
 	deadline = ctx->deadline_us ? ctx->deadline_us :
 				      xhp_deadline_from(ctx, xhp_now_us());
 	for (;;) {
 		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
 			  0644);
+		/* The directory is made once (a boot clears /run): no
+		 * mkdir() per lock. */
+		if (fd < 0 && errno == ENOENT && !made_dir) {
+			made_dir = true;
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				return xhp_err(
+					ctx, errno,
+					"cannot create lock directory %s: %s",
+					dir, strerror(errno));
+			continue;
+		}
 		if (fd < 0)
 			return xhp_err(ctx, errno, "cannot open lock %s: %s",
 				       path, strerror(errno));

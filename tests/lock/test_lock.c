@@ -42,6 +42,31 @@ static xhp_ctx *new_ctx(uint64_t timeout_ms)
 	return ctx;
 }
 
+/*
+ * The lock directory is made when missing (once: /run is cleared at boot),
+ * and one that cannot be is refused, not retried for ever: a dangling
+ * link in its place.
+ */
+static void test_lock_dir_made(void **state)
+{
+	char sub[4200], link[4200];
+	xhp_lock *l = NULL;
+	xhp_ctx *ctx = new_ctx(100);
+
+	snprintf(sub, sizeof(sub), "%s/new", dir);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, sub), 0);
+	assert_int_equal(xhp_lock_acquire(ctx, "block", &l), 0);
+	assert_int_equal(access(sub, F_OK), 0);
+	l = xhp_lock_release(l);
+	snprintf(link, sizeof(link), "%s/dangling", dir);
+	assert_int_equal(symlink("/nonexistent/xhp-lock-dir", link), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, link), 0);
+	assert_int_equal(xhp_lock_acquire(ctx, "block", &l), -ENOENT);
+	assert_null(l);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "cannot open lock"));
+	xhp_ctx_unref(ctx);
+}
+
 static void test_bad_names(void **state)
 {
 	static const char *const bad[] = { "",	   ".",	  "..",	 "a/b",
@@ -278,6 +303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_lock_dir_made),
 		cmocka_unit_test(test_file_lifecycle),
 		cmocka_unit_test(test_timeout_names_holder),
 		cmocka_unit_test(test_waiter_gets_lock_after_release),
