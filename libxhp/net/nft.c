@@ -241,6 +241,7 @@ struct batch_acks {
 	unsigned int left; /* messages without an answer */
 	unsigned int err_seq; /* of the first failed one, 0 if none */
 	int err;
+	uint32_t off; /* NLMSGERR_ATTR_OFFS of its answer, 0: none */
 	char ext[sizeof(((struct xhp_nl *)0)->ext)];
 };
 
@@ -257,10 +258,13 @@ static int batch_read(struct xhp_nft *nft, int len, struct batch_acks *a)
 		if (h->nlmsg_type != NLMSG_ERROR ||
 		    h->nlmsg_seq < nft->begin_seq || h->nlmsg_seq > end)
 			continue;
+		nft->nl->ext[0] = '\0';
+		nft->nl->ext_off = 0;
 		e = xhp_nl_ack_error(nft->nl, h);
 		if (e < 0 && (!a->err || h->nlmsg_seq < a->err_seq)) {
 			a->err = e;
 			a->err_seq = h->nlmsg_seq;
+			a->off = nft->nl->ext_off;
 			snprintf(a->ext, sizeof(a->ext), "%s", nft->nl->ext);
 		}
 		/* The batch itself refused (BEGIN or END): nothing else
@@ -309,6 +313,120 @@ static const char *seq_name(const struct xhp_nft *nft, unsigned int seq)
 	return nft_type_name(nft->type[seq - nft->begin_seq - 1]);
 }
 
+/* The names of the attributes of our messages: @parent is 0 at the top. */
+static const char *attr_name(uint16_t msg, uint16_t parent, uint16_t type)
+{
+	static const char *const table[] = {
+		[NFTA_TABLE_NAME] = "name", [NFTA_TABLE_FLAGS] = "flags"
+	};
+	static const char *const chain[] = {
+		[NFTA_CHAIN_TABLE] = "table", [NFTA_CHAIN_NAME] = "name",
+		[NFTA_CHAIN_HOOK] = "hook",   [NFTA_CHAIN_POLICY] = "policy",
+		[NFTA_CHAIN_TYPE] = "type",
+	};
+	static const char *const hook[] = { [NFTA_HOOK_HOOKNUM] = "hooknum",
+					    [NFTA_HOOK_PRIORITY] = "priority",
+					    [NFTA_HOOK_DEV] = "dev" };
+	static const char *const rule[] = {
+		[NFTA_RULE_TABLE] = "table",
+		[NFTA_RULE_CHAIN] = "chain",
+		[NFTA_RULE_EXPRESSIONS] = "expressions",
+	};
+	const char *const *names = NULL;
+	size_t n = 0;
+
+#define NAMES(a) (names = (a), n = sizeof(a) / sizeof((a)[0]))
+	if (msg == NFT_MSG_NEWTABLE && !parent) {
+		NAMES(table);
+	} else if (msg == NFT_MSG_NEWCHAIN || msg == NFT_MSG_DELCHAIN) {
+		if (!parent)
+			NAMES(chain);
+		else if (parent == NFTA_CHAIN_HOOK)
+			NAMES(hook);
+	} else if ((msg == NFT_MSG_NEWRULE || msg == NFT_MSG_DELRULE) &&
+		   !parent) {
+		NAMES(rule);
+	}
+#undef NAMES
+	return names && type < n ? names[type] : NULL;
+}
+
+/*
+ * Describe the attribute at @off bytes into @nlh (the kernel's
+ * NLMSGERR_ATTR_OFFS): "hook dev", "expressions 2 data 1", down to where
+ * the offset points.
+ */
+static void describe_attr(const struct nlmsghdr *nlh, uint32_t off, char *buf,
+			  size_t size)
+{
+	const char *p = (const char *)nlh, *end = p + nlh->nlmsg_len;
+	const struct nlattr *a;
+	uint16_t parent = 0;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	a = (const struct nlattr *)(p + NLMSG_HDRLEN +
+				    MNL_ALIGN(sizeof(struct nfgenmsg)));
+	while ((const char *)a + sizeof(*a) <= end && off < nlh->nlmsg_len) {
+		size_t start = (size_t)((const char *)a - p);
+		uint16_t type = mnl_attr_get_type(a);
+		const char *name;
+
+		if (a->nla_len < sizeof(*a) ||
+		    start + a->nla_len > (size_t)(end - p))
+			return;
+		if (off >= start + MNL_ALIGN(a->nla_len)) {
+			a = (const struct nlattr *)((const char *)a +
+						    MNL_ALIGN(a->nla_len));
+			continue;
+		}
+		if (off < start)
+			return;
+		name = attr_name(nlh->nlmsg_type & 0xff, parent, type);
+		if (used < size)
+			used += (size_t)snprintf(buf + used, size - used,
+						 "%s%s", used ? " " : "",
+						 name ? name : "");
+		if (!name && used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%u",
+						 type);
+		if (off == start || !(a->nla_type & NLA_F_NESTED))
+			return;
+		parent = parent ? UINT16_MAX : type;
+		end = (const char *)a + a->nla_len;
+		a = mnl_attr_get_payload(a);
+	}
+}
+
+/* The message of @seq in the batch. */
+static const struct nlmsghdr *seq_msg(const struct xhp_nft *nft,
+				      unsigned int seq)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)nft->out;
+	int len = (int)nft->len;
+
+	for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
+		if (h->nlmsg_seq == seq)
+			return h;
+	return NULL;
+}
+
+/* The failure of the batch: the message, errno, the kernel's words and
+ * the attribute it pointed at. */
+static int batch_error(xhp_ctx *ctx, const struct xhp_nft *nft,
+		       const struct batch_acks *a)
+{
+	const struct nlmsghdr *h = seq_msg(nft, a->err_seq);
+	char at[96] = "";
+
+	if (h && a->off)
+		describe_attr(h, a->off, at, sizeof(at));
+	return xhp_err(ctx, -a->err, "nf_tables %s failed: %s%s%s%s%s%s",
+		       seq_name(nft, a->err_seq), strerror(-a->err),
+		       a->ext[0] ? ": " : "", a->ext,
+		       at[0] ? " (attribute " : "", at, at[0] ? ")" : "");
+}
+
 int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 {
 	struct batch_acks a = { .left = nft->n };
@@ -333,9 +451,7 @@ int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 	if (r < 0)
 		return xhp_err(ctx, -r, "nf_tables batch: %s", strerror(-r));
 	if (a.err < 0)
-		return xhp_err(ctx, -a.err, "nf_tables %s failed: %s%s%s",
-			       seq_name(nft, a.err_seq), strerror(-a.err),
-			       a.ext[0] ? ": " : "", a.ext);
+		return batch_error(ctx, nft, &a);
 	return 0;
 }
 

@@ -87,16 +87,18 @@ static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh,
 	const struct nlattr *attr;
 
 	nl->ext[0] = '\0';
+	nl->ext_off = 0;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
 	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
 	mnl_attr_for_each(attr, nlh, off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(nl->ext, sizeof(nl->ext), "%s",
 				 mnl_attr_get_str(attr));
-			return;
-		}
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			nl->ext_off = mnl_attr_get_u32(attr);
 	}
 }
 
@@ -245,6 +247,7 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 	int r, len;
 
 	nl->ext[0] = '\0';
+	nl->ext_off = 0;
 	if (ret_ext)
 		*ret_ext = nl->ext;
 	nlh->nlmsg_flags |= NLM_F_ACK;

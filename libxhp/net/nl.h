@@ -19,6 +19,9 @@ struct xhp_nl {
 	unsigned int seq;
 	char buf[16384]; /* MNL_SOCKET_BUFFER_SIZE, aligned */
 	char ext[256]; /* the last extended-ack message */
+	/* NLMSGERR_ATTR_OFFS of the last extended ack: the offending
+	 * attribute's offset in the request, 0 if none was named */
+	uint32_t ext_off;
 };
 
 /* Open the rtnetlink socket (NETLINK_ROUTE, extended acks on). */

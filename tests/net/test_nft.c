@@ -360,6 +360,28 @@ static void test_kernel_error(void **state)
 	run_ok("nft", "delete", "table", "netdev", "xhp", NULL);
 }
 
+/* The attribute the kernel's extended ack points at is named: a regular
+ * chain of that name cannot become a base chain. */
+static void test_kernel_error_attr(void **state)
+{
+	char *out;
+	int r;
+
+	(void)state;
+	run_ok("nft", "add", "table", "netdev", "xhp", NULL);
+	run_ok("nft", "add", "chain", "netdev", "xhp", "dev-host0", NULL);
+	r = xhp_nft_dev_replace(T.ctx, T.nft, "host0", T.guest_mac);
+	/* nf_tables_updchain(): a policy only for base chains */
+	assert_int_equal(r, -EOPNOTSUPP);
+	assert_string_equal(xhp_ctx_last_error(T.ctx),
+			    "nf_tables NFT_MSG_NEWCHAIN failed: Operation not "
+			    "supported (attribute policy)");
+	out = nft_list();
+	assert_non_null(strstr(out, "chain dev-host0 {\n\t}"));
+	free(out);
+	run_ok("nft", "delete", "table", "netdev", "xhp", NULL);
+}
+
 static void test_bad_name(void **state)
 {
 	(void)state;
@@ -380,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_other_device_untouched),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_kernel_error),
+		cmocka_unit_test(test_kernel_error_attr),
 		cmocka_unit_test(test_bad_name),
 	};
 
