@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 
+#include "fault.h"
 #include "nft.h"
 #include "testutil.h"
 
@@ -382,6 +383,59 @@ static void test_kernel_error_attr(void **state)
 	run_ok("nft", "delete", "table", "netdev", "xhp", NULL);
 }
 
+/* The fault seam: the batch is one step; failed there, nothing changes
+ * and the error names it. */
+static void test_fault_sweep(void **state)
+{
+	unsigned int n, failed = 0;
+	char *out;
+
+	(void)state;
+	assert_int_equal(xhp_nft_dev_replace(T.ctx, T.nft, "host1", other), 0);
+	for (n = 1;; n++) {
+		struct xhp_fault plan = { .fail_at = n };
+		int r;
+
+		plan.err[XHP_FAULT_NL] = ENOBUFS;
+		T.ctx->fault = &plan;
+		r = xhp_nft_dev_replace(T.ctx, T.nft, "host1", T.guest_mac);
+		T.ctx->fault = NULL;
+		if (!plan.hits) {
+			assert_int_equal(r, 0);
+			break;
+		}
+		assert_int_equal(r, -ENOBUFS);
+		assert_string_equal(plan.step, "nf_tables batch");
+		assert_string_equal(xhp_ctx_last_error(T.ctx),
+				    "nf_tables batch: No buffer space "
+				    "available");
+		out = nft_list();
+		assert_non_null(
+			strstr(out, "ether saddr != 02:11:22:33:44:55"));
+		free(out);
+		failed++;
+	}
+	assert_int_equal(failed, 1);
+	assert_int_equal(xhp_nft_dev_remove(T.ctx, T.nft, "host1"), 0);
+}
+
+static void test_fault_socket(void **state)
+{
+	struct xhp_fault plan = { .fail_at = 1 };
+	struct xhp_nft *nft = NULL;
+
+	(void)state;
+	plan.err[XHP_FAULT_NL] = EMFILE;
+	T.ctx->fault = &plan;
+	assert_int_equal(xhp_nft_open(T.ctx, &nft), -EMFILE);
+	T.ctx->fault = NULL;
+	assert_null(nft);
+	assert_string_equal(plan.step, "nf_tables netlink socket");
+	assert_string_equal(xhp_ctx_last_error(T.ctx),
+			    "cannot open nf_tables netlink: Too many open "
+			    "files");
+}
+
 static void test_bad_name(void **state)
 {
 	(void)state;
@@ -403,6 +457,8 @@ int main(void)
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_kernel_error),
 		cmocka_unit_test(test_kernel_error_attr),
+		cmocka_unit_test(test_fault_sweep),
+		cmocka_unit_test(test_fault_socket),
 		cmocka_unit_test(test_bad_name),
 	};
 
