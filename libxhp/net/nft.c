@@ -236,11 +236,13 @@ static const char *nft_type_name(uint16_t type)
 	}
 }
 
-/* What the batch got back so far. */
+/* What the batch got back so far. Messages are known by their place in
+ * the batch, seq - begin_seq (0: BEGIN, n + 1: END), which survives the
+ * wrap of the sequence numbers. */
 struct batch_acks {
 	unsigned int left; /* messages without an answer */
-	unsigned int err_seq; /* of the first failed one, 0 if none */
-	int err;
+	unsigned int err_at; /* place of the first failed one */
+	int err; /* its errno (negative), 0 if none failed */
 	uint32_t off; /* NLMSGERR_ATTR_OFFS of its answer, 0: none */
 	char ext[sizeof(((struct xhp_nl *)0)->ext)];
 };
@@ -249,27 +251,26 @@ struct batch_acks {
 static int batch_read(struct xhp_nft *nft, int len, struct batch_acks *a)
 {
 	const struct nlmsghdr *h;
-	unsigned int end = nft->begin_seq + nft->n + 1;
 
 	for (h = (const struct nlmsghdr *)nft->nl->buf; xhp_nlmsg_ok(h, len);
 	     h = mnl_nlmsg_next(h, &len)) {
+		unsigned int at = h->nlmsg_seq - nft->begin_seq;
 		int e;
 
-		if (h->nlmsg_type != NLMSG_ERROR ||
-		    h->nlmsg_seq < nft->begin_seq || h->nlmsg_seq > end)
+		if (h->nlmsg_type != NLMSG_ERROR || at > nft->n + 1)
 			continue;
 		nft->nl->ext[0] = '\0';
 		nft->nl->ext_off = 0;
 		e = xhp_nl_ack_error(nft->nl, h);
-		if (e < 0 && (!a->err || h->nlmsg_seq < a->err_seq)) {
+		if (e < 0 && (!a->err || at < a->err_at)) {
 			a->err = e;
-			a->err_seq = h->nlmsg_seq;
+			a->err_at = at;
 			a->off = nft->nl->ext_off;
 			snprintf(a->ext, sizeof(a->ext), "%s", nft->nl->ext);
 		}
 		/* The batch itself refused (BEGIN or END): nothing else
 		 * comes. */
-		if (h->nlmsg_seq == nft->begin_seq || h->nlmsg_seq == end)
+		if (at == 0 || at == nft->n + 1)
 			return 1;
 		if (a->left && --a->left == 0)
 			return 1;
@@ -303,14 +304,14 @@ static int batch_wait(xhp_ctx *ctx, struct xhp_nft *nft, struct batch_acks *a)
 	}
 }
 
-/* The step a failure names: the message of @seq, and the chain. */
-static const char *seq_name(const struct xhp_nft *nft, unsigned int seq)
+/* The message a failure names, by its place in the batch. */
+static const char *place_name(const struct xhp_nft *nft, unsigned int at)
 {
-	if (seq == nft->begin_seq)
+	if (at == 0)
 		return "NFNL_MSG_BATCH_BEGIN";
-	if (seq > nft->begin_seq + nft->n)
+	if (at > nft->n)
 		return "NFNL_MSG_BATCH_END";
-	return nft_type_name(nft->type[seq - nft->begin_seq - 1]);
+	return nft_type_name(nft->type[at - 1]);
 }
 
 /* The names of the attributes of our messages: @parent is 0 at the top. */
@@ -398,15 +399,15 @@ static void describe_attr(const struct nlmsghdr *nlh, uint32_t off, char *buf,
 	}
 }
 
-/* The message of @seq in the batch. */
-static const struct nlmsghdr *seq_msg(const struct xhp_nft *nft,
-				      unsigned int seq)
+/* The message at @at in the batch (0: BEGIN). */
+static const struct nlmsghdr *place_msg(const struct xhp_nft *nft,
+					unsigned int at)
 {
 	const struct nlmsghdr *h = (const struct nlmsghdr *)nft->out;
 	int len = (int)nft->len;
 
 	for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
-		if (h->nlmsg_seq == seq)
+		if (h->nlmsg_seq - nft->begin_seq == at)
 			return h;
 	return NULL;
 }
@@ -416,13 +417,13 @@ static const struct nlmsghdr *seq_msg(const struct xhp_nft *nft,
 static int batch_error(xhp_ctx *ctx, const struct xhp_nft *nft,
 		       const struct batch_acks *a)
 {
-	const struct nlmsghdr *h = seq_msg(nft, a->err_seq);
+	const struct nlmsghdr *h = place_msg(nft, a->err_at);
 	char at[96] = "";
 
 	if (h && a->off)
 		describe_attr(h, a->off, at, sizeof(at));
 	return xhp_err(ctx, -a->err, "nf_tables %s failed: %s%s%s%s%s%s",
-		       seq_name(nft, a->err_seq), strerror(-a->err),
+		       place_name(nft, a->err_at), strerror(-a->err),
 		       a->ext[0] ? ": " : "", a->ext,
 		       at[0] ? " (attribute " : "", at, at[0] ? ")" : "");
 }
