@@ -20,22 +20,29 @@
 
 int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret)
 {
+	return xhp_nl_open_proto(ctx, NETLINK_ROUTE, "rtnetlink", ret);
+}
+
+int xhp_nl_open_proto(xhp_ctx *ctx, int proto, const char *what,
+		      struct xhp_nl **ret)
+{
+	char step[64];
 	struct xhp_nl *nl;
 	int one = 1;
 
+	snprintf(step, sizeof(step), "%s socket", what);
 	nl = calloc(1, sizeof(*nl));
 	if (!nl)
 		return xhp_err(ctx, ENOMEM, "out of memory");
-	if (xhp_fault(ctx, XHP_FAULT_NL, "rtnetlink socket") < 0)
+	if (xhp_fault(ctx, XHP_FAULT_NL, step) < 0)
 		nl->sock = NULL;
 	else
-		nl->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+		nl->sock = mnl_socket_open2(proto, SOCK_CLOEXEC);
 	if (!nl->sock) {
 		int e = errno;
 
 		free(nl);
-		return xhp_err(ctx, e, "cannot open rtnetlink: %s",
-			       strerror(e));
+		return xhp_err(ctx, e, "cannot open %s: %s", what, strerror(e));
 	}
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -44,8 +51,7 @@ int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret)
 
 		mnl_socket_close(nl->sock);
 		free(nl);
-		return xhp_err(ctx, e, "cannot bind rtnetlink: %s",
-			       strerror(e));
+		return xhp_err(ctx, e, "cannot bind %s: %s", what, strerror(e));
 	}
 	nl->portid = mnl_socket_get_portid(nl->sock);
 	nl->seq = (unsigned int)time(NULL);
@@ -83,21 +89,22 @@ static void parse_ext_ack(struct xhp_nl *nl, const struct nlmsghdr *nlh,
 	const struct nlattr *attr;
 
 	nl->ext[0] = '\0';
+	nl->ext_off = 0;
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
 	    off > mnl_nlmsg_get_payload_len(nlh))
 		return;
 	mnl_attr_for_each(attr, nlh, off) {
 		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
 			snprintf(nl->ext, sizeof(nl->ext), "%s",
 				 mnl_attr_get_str(attr));
-			return;
-		}
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			nl->ext_off = mnl_attr_get_u32(attr);
 	}
 }
 
-/* An NLMSG_ERROR: 0 (the ack) or the kernel's negative errno. */
-static int ack_error(struct xhp_nl *nl, const struct nlmsghdr *nlh)
+int xhp_nl_ack_error(struct xhp_nl *nl, const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	size_t off = sizeof(*e);
@@ -212,12 +219,7 @@ static void nl_step(const struct nlmsghdr *nlh, char *buf, size_t size)
 			 ifi->ifi_flags & IFF_UP ? "up" : "down");
 }
 
-/*
- * Receive one datagram into nl->buf. Only the kernel's count: any local
- * process may unicast to our port id, so a datagram from another sender
- * is dropped (0). Returns its length, 0, or a negative errno.
- */
-static ssize_t recv_kernel(struct xhp_nl *nl)
+ssize_t xhp_nl_recv_kernel(struct xhp_nl *nl)
 {
 	struct sockaddr_nl sa;
 	struct iovec iov = { nl->buf, sizeof(nl->buf) };
@@ -247,6 +249,7 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 	int r, len;
 
 	nl->ext[0] = '\0';
+	nl->ext_off = 0;
 	if (ret_ext)
 		*ret_ext = nl->ext;
 	nlh->nlmsg_flags |= NLM_F_ACK;
@@ -272,7 +275,7 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 			return -errno;
 		if (r == 0)
 			return -ETIMEDOUT;
-		n = recv_kernel(nl);
+		n = xhp_nl_recv_kernel(nl);
 		if (n == 0 || n == -EINTR || n == -EAGAIN)
 			continue; /* not from the kernel, or nothing after all */
 		if (n < 0)
@@ -284,7 +287,7 @@ int xhp_nl_talk(xhp_ctx *ctx, struct xhp_nl *nl, struct nlmsghdr *nlh,
 			if (h->nlmsg_seq != seq)
 				continue;
 			if (h->nlmsg_type == NLMSG_ERROR)
-				return ack_error(nl, h);
+				return xhp_nl_ack_error(nl, h);
 			/* A dump the kernel failed: the error is here. */
 			if (h->nlmsg_type == NLMSG_DONE)
 				return done_error(nl, h);

@@ -38,11 +38,31 @@ struct xhp_nl {
 	unsigned int seq;
 	char buf[16384]; /* MNL_SOCKET_BUFFER_SIZE, aligned */
 	char ext[256]; /* the last extended-ack message */
+	/* NLMSGERR_ATTR_OFFS of the last extended ack: the offending
+	 * attribute's offset in the request, 0 if none was named */
+	uint32_t ext_off;
 };
 
 /* Open the rtnetlink socket (NETLINK_ROUTE, extended acks on). */
 int xhp_nl_open(xhp_ctx *ctx, struct xhp_nl **ret);
 struct xhp_nl *xhp_nl_close(struct xhp_nl *nl);
+
+/* The same for another netlink protocol (NETLINK_NETFILTER); @what names
+ * it in the error message. */
+int xhp_nl_open_proto(xhp_ctx *ctx, int proto, const char *what,
+		      struct xhp_nl **ret);
+
+/*
+ * Receive one datagram into nl->buf without waiting. Only the kernel's
+ * count: any local process may unicast to our port id, so a datagram from
+ * another sender is dropped (0). Returns its length, 0, or a negative
+ * errno (-EAGAIN: nothing there, -ENOSPC: truncated).
+ */
+ssize_t xhp_nl_recv_kernel(struct xhp_nl *nl);
+
+/* An NLMSG_ERROR: 0 (the ack), -EBADMSG if malformed, or the kernel's
+ * negative errno with its extended-ack text in nl->ext ("" if none). */
+int xhp_nl_ack_error(struct xhp_nl *nl, const struct nlmsghdr *nlh);
 
 /*
  * mnl_nlmsg_ok() that also refuses an nlmsg_len of 2^31 or more: libmnl

@@ -398,6 +398,9 @@ static int expected(const struct sweep *s, const char *step,
 		{ "xs_transaction_end", { "commit a xenstore transaction" } },
 		/* rtnetlink (nl.c names a link request by what it asks) */
 		{ "rtnetlink socket", { "rtnetlink" } },
+		/* nf_tables (nft.c): its socket, and a batch as a whole */
+		{ "nf_tables netlink socket", { "nf_tables netlink" } },
+		{ "nf_tables batch", { "nf_tables batch" } },
 		{ "RTM_GETLINK dump", { "list" } },
 		{ "RTM_GETLINK ", { "look up", "%s" } },
 		{ "RTM_GETLINK", { "look up" } },

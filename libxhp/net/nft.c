@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * nf_tables batches over libmnl: the message layouts are those of the
+ * kernel's net/netfilter/nf_tables_api.c, with the uapi constants.
+ */
+#include <arpa/inet.h>
+#include <net/if_arp.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fault.h"
+#include "nft.h"
+#include "util.h"
+
+int xhp_nft_open(xhp_ctx *ctx, struct xhp_nft **ret)
+{
+	struct xhp_nft *nft;
+	int r;
+
+	nft = calloc(1, sizeof(*nft));
+	if (!nft)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	r = xhp_nl_open_proto(ctx, NETLINK_NETFILTER, "nf_tables netlink",
+			      &nft->nl);
+	if (r < 0) {
+		free(nft);
+		return r;
+	}
+	*ret = nft;
+	return 0;
+}
+
+struct xhp_nft *xhp_nft_close(struct xhp_nft *nft)
+{
+	if (nft) {
+		xhp_nl_close(nft->nl);
+		free(nft);
+	}
+	return NULL;
+}
+
+/* A message header of the nfnetlink subsystem @subsys with its nfgenmsg. */
+static struct nlmsghdr *put_hdr(void *buf, uint16_t type, uint16_t flags,
+				uint8_t family, uint16_t res_id)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *g;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->nfgen_family = family;
+	g->version = NFNETLINK_V0;
+	g->res_id = htons(res_id);
+	return nlh;
+}
+
+static struct nlmsghdr *put_nft(void *buf, uint16_t type, uint16_t flags)
+{
+	return put_hdr(buf, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags,
+		       NFPROTO_NETDEV, 0);
+}
+
+struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = put_nft(buf, type, flags);
+
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, XHP_NFT_TABLE);
+	if (type == NFT_MSG_NEWTABLE)
+		mnl_attr_put_u32(nlh, NFTA_TABLE_FLAGS, htonl(0));
+	return nlh;
+}
+
+static void put_chain_name(struct nlmsghdr *nlh, uint16_t attr,
+			   const char *ifname)
+{
+	char name[sizeof(XHP_NFT_CHAIN_PREFIX) + IFNAMSIZ];
+
+	snprintf(name, sizeof(name), "%s%s", XHP_NFT_CHAIN_PREFIX, ifname);
+	mnl_attr_put_strz(nlh, attr, name);
+}
+
+struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
+				   const char *ifname)
+{
+	struct nlmsghdr *nlh = put_nft(buf, type, flags);
+	struct nlattr *hook;
+
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, XHP_NFT_TABLE);
+	put_chain_name(nlh, NFTA_CHAIN_NAME, ifname);
+	if (type != NFT_MSG_NEWCHAIN)
+		return nlh;
+	hook = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
+	mnl_attr_put_u32(nlh, NFTA_HOOK_HOOKNUM, htonl(NF_NETDEV_INGRESS));
+	mnl_attr_put_u32(nlh, NFTA_HOOK_PRIORITY,
+			 htonl((uint32_t)XHP_NFT_PRIO));
+	mnl_attr_put_strz(nlh, NFTA_HOOK_DEV, ifname);
+	mnl_attr_nest_end(nlh, hook);
+	mnl_attr_put_u32(nlh, NFTA_CHAIN_POLICY, htonl(NF_ACCEPT));
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "filter");
+	return nlh;
+}
+
+struct nlmsghdr *xhp_nft_put_flush(void *buf, const char *ifname)
+{
+	struct nlmsghdr *nlh = put_nft(buf, NFT_MSG_DELRULE, 0);
+
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
+	put_chain_name(nlh, NFTA_RULE_CHAIN, ifname);
+	return nlh;
+}
+
+/* Open NFTA_LIST_ELEM { NFTA_EXPR_NAME @name, NFTA_EXPR_DATA { ...; the
+ * caller fills the data and closes both with expr_end(). */
+static struct nlattr *expr_start(struct nlmsghdr *nlh, const char *name,
+				 struct nlattr **data)
+{
+	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, name);
+	*data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	return elem;
+}
+
+static void expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
+		     struct nlattr *data)
+{
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, elem);
+}
+
+struct nlmsghdr *xhp_nft_put_rule_src_mac(void *buf, const char *ifname,
+					  const uint8_t mac[6])
+{
+	struct nlmsghdr *nlh =
+		put_nft(buf, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	struct nlattr *list, *elem, *data, *n1, *n2;
+
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
+	put_chain_name(nlh, NFTA_RULE_CHAIN, ifname);
+	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+
+	/* meta iiftype == ether: offset 6 is the source MAC only there */
+	elem = expr_start(nlh, "meta", &data);
+	mnl_attr_put_u32(nlh, NFTA_META_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_META_KEY, htonl(NFT_META_IIFTYPE));
+	expr_end(nlh, elem, data);
+	elem = expr_start(nlh, "cmp", &data);
+	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
+	n1 = mnl_attr_nest_start(nlh, NFTA_CMP_DATA);
+	mnl_attr_put_u16(nlh, NFTA_DATA_VALUE, ARPHRD_ETHER); /* host order */
+	mnl_attr_nest_end(nlh, n1);
+	expr_end(nlh, elem, data);
+
+	/* payload load 6 bytes at link-layer offset 6 (ether saddr) */
+	elem = expr_start(nlh, "payload", &data);
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_LL_HEADER));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_OFFSET, htonl(6));
+	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_LEN, htonl(6));
+	expr_end(nlh, elem, data);
+
+	/* cmp neq @mac */
+	elem = expr_start(nlh, "cmp", &data);
+	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_NEQ));
+	n1 = mnl_attr_nest_start(nlh, NFTA_CMP_DATA);
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, 6, mac);
+	mnl_attr_nest_end(nlh, n1);
+	expr_end(nlh, elem, data);
+
+	/* immediate verdict drop */
+	elem = expr_start(nlh, "immediate", &data);
+	mnl_attr_put_u32(nlh, NFTA_IMMEDIATE_DREG, htonl(NFT_REG_VERDICT));
+	n1 = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
+	n2 = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl(NF_DROP));
+	mnl_attr_nest_end(nlh, n2);
+	mnl_attr_nest_end(nlh, n1);
+	expr_end(nlh, elem, data);
+
+	mnl_attr_nest_end(nlh, list);
+	return nlh;
+}
+
+void xhp_nft_batch_begin(struct xhp_nft *nft)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = put_hdr(nft->out, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC,
+		      NFNL_SUBSYS_NFTABLES);
+	nlh->nlmsg_seq = nft->begin_seq = ++nft->nl->seq;
+	nft->len = nlh->nlmsg_len;
+	nft->n = 0;
+}
+
+void *xhp_nft_batch_room(struct xhp_nft *nft)
+{
+	/* Room for the message and the END after it. */
+	if (nft->n >= XHP_NFT_BATCH_MSGS - 1 ||
+	    nft->len + 2 * XHP_NFT_MSG_MAX > sizeof(nft->out))
+		return NULL;
+	return nft->out + nft->len;
+}
+
+void xhp_nft_batch_add(struct xhp_nft *nft, struct nlmsghdr *nlh)
+{
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++nft->nl->seq;
+	nft->type[nft->n++] = nlh->nlmsg_type & 0xff;
+	nft->len += NLMSG_ALIGN(nlh->nlmsg_len);
+}
+
+static const char *nft_type_name(uint16_t type)
+{
+	switch (type) {
+	case NFT_MSG_NEWTABLE:
+		return "NFT_MSG_NEWTABLE";
+	case NFT_MSG_DELTABLE:
+		return "NFT_MSG_DELTABLE";
+	case NFT_MSG_NEWCHAIN:
+		return "NFT_MSG_NEWCHAIN";
+	case NFT_MSG_DELCHAIN:
+		return "NFT_MSG_DELCHAIN";
+	case NFT_MSG_NEWRULE:
+		return "NFT_MSG_NEWRULE";
+	case NFT_MSG_DELRULE:
+		return "NFT_MSG_DELRULE";
+	default:
+		return "nf_tables message";
+	}
+}
+
+/* What the batch got back so far. Messages are known by their place in
+ * the batch, seq - begin_seq (0: BEGIN, n + 1: END), which survives the
+ * wrap of the sequence numbers. */
+struct batch_acks {
+	unsigned int left; /* messages without an answer */
+	unsigned int err_at; /* place of the first failed one */
+	int err; /* its errno (negative), 0 if none failed */
+	uint32_t off; /* NLMSGERR_ATTR_OFFS of its answer, 0: none */
+	char ext[sizeof(((struct xhp_nl *)0)->ext)];
+};
+
+/* Walk one datagram of answers. 1 when the batch is answered. */
+static int batch_read(struct xhp_nft *nft, int len, struct batch_acks *a)
+{
+	const struct nlmsghdr *h;
+
+	for (h = (const struct nlmsghdr *)nft->nl->buf; xhp_nlmsg_ok(h, len);
+	     h = mnl_nlmsg_next(h, &len)) {
+		unsigned int at = h->nlmsg_seq - nft->begin_seq;
+		int e;
+
+		if (h->nlmsg_type != NLMSG_ERROR || at > nft->n + 1)
+			continue;
+		nft->nl->ext[0] = '\0';
+		nft->nl->ext_off = 0;
+		e = xhp_nl_ack_error(nft->nl, h);
+		if (e < 0 && (!a->err || at < a->err_at)) {
+			a->err = e;
+			a->err_at = at;
+			a->off = nft->nl->ext_off;
+			snprintf(a->ext, sizeof(a->ext), "%s", nft->nl->ext);
+		}
+		/* The batch itself refused (BEGIN or END): nothing else
+		 * comes. */
+		if (at == 0 || at == nft->n + 1)
+			return 1;
+		if (a->left && --a->left == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int batch_wait(xhp_ctx *ctx, struct xhp_nft *nft, struct batch_acks *a)
+{
+	for (;;) {
+		struct pollfd p = { mnl_socket_get_fd(nft->nl->sock), POLLIN,
+				    0 };
+		int left = xhp_deadline_left_ms(ctx);
+		ssize_t n;
+		int r;
+
+		r = poll(&p, 1, left < 0 ? 10000 : left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		n = xhp_nl_recv_kernel(nft->nl);
+		if (n == 0 || n == -EINTR || n == -EAGAIN)
+			continue;
+		if (n < 0)
+			return (int)n;
+		if (batch_read(nft, (int)n, a))
+			return 0;
+	}
+}
+
+/* The message a failure names, by its place in the batch. */
+static const char *place_name(const struct xhp_nft *nft, unsigned int at)
+{
+	if (at == 0)
+		return "NFNL_MSG_BATCH_BEGIN";
+	if (at > nft->n)
+		return "NFNL_MSG_BATCH_END";
+	return nft_type_name(nft->type[at - 1]);
+}
+
+/* The names of the attributes of our messages: @parent is 0 at the top. */
+static const char *attr_name(uint16_t msg, uint16_t parent, uint16_t type)
+{
+	static const char *const table[] = {
+		[NFTA_TABLE_NAME] = "name", [NFTA_TABLE_FLAGS] = "flags"
+	};
+	static const char *const chain[] = {
+		[NFTA_CHAIN_TABLE] = "table", [NFTA_CHAIN_NAME] = "name",
+		[NFTA_CHAIN_HOOK] = "hook",   [NFTA_CHAIN_POLICY] = "policy",
+		[NFTA_CHAIN_TYPE] = "type",
+	};
+	static const char *const hook[] = { [NFTA_HOOK_HOOKNUM] = "hooknum",
+					    [NFTA_HOOK_PRIORITY] = "priority",
+					    [NFTA_HOOK_DEV] = "dev" };
+	static const char *const rule[] = {
+		[NFTA_RULE_TABLE] = "table",
+		[NFTA_RULE_CHAIN] = "chain",
+		[NFTA_RULE_EXPRESSIONS] = "expressions",
+	};
+	const char *const *names = NULL;
+	size_t n = 0;
+
+#define NAMES(a) (names = (a), n = sizeof(a) / sizeof((a)[0]))
+	if (msg == NFT_MSG_NEWTABLE && !parent) {
+		NAMES(table);
+	} else if (msg == NFT_MSG_NEWCHAIN || msg == NFT_MSG_DELCHAIN) {
+		if (!parent)
+			NAMES(chain);
+		else if (parent == NFTA_CHAIN_HOOK)
+			NAMES(hook);
+	} else if ((msg == NFT_MSG_NEWRULE || msg == NFT_MSG_DELRULE) &&
+		   !parent) {
+		NAMES(rule);
+	}
+#undef NAMES
+	return names && type < n ? names[type] : NULL;
+}
+
+/*
+ * Describe the attribute at @off bytes into @nlh (the kernel's
+ * NLMSGERR_ATTR_OFFS): "hook dev", "expressions 2 data 1", down to where
+ * the offset points.
+ */
+static void describe_attr(const struct nlmsghdr *nlh, uint32_t off, char *buf,
+			  size_t size)
+{
+	const char *p = (const char *)nlh, *end = p + nlh->nlmsg_len;
+	const struct nlattr *a;
+	uint16_t parent = 0;
+	size_t used = 0;
+
+	buf[0] = '\0';
+	a = (const struct nlattr *)(p + NLMSG_HDRLEN +
+				    MNL_ALIGN(sizeof(struct nfgenmsg)));
+	while ((const char *)a + sizeof(*a) <= end && off < nlh->nlmsg_len) {
+		size_t start = (size_t)((const char *)a - p);
+		uint16_t type = mnl_attr_get_type(a);
+		const char *name;
+
+		if (a->nla_len < sizeof(*a) ||
+		    start + a->nla_len > (size_t)(end - p))
+			return;
+		if (off >= start + MNL_ALIGN(a->nla_len)) {
+			a = (const struct nlattr *)((const char *)a +
+						    MNL_ALIGN(a->nla_len));
+			continue;
+		}
+		if (off < start)
+			return;
+		name = attr_name(nlh->nlmsg_type & 0xff, parent, type);
+		if (used < size)
+			used += (size_t)snprintf(buf + used, size - used,
+						 "%s%s", used ? " " : "",
+						 name ? name : "");
+		if (!name && used < size)
+			used += (size_t)snprintf(buf + used, size - used, "%u",
+						 type);
+		if (off == start || !(a->nla_type & NLA_F_NESTED))
+			return;
+		parent = parent ? UINT16_MAX : type;
+		end = (const char *)a + a->nla_len;
+		a = mnl_attr_get_payload(a);
+	}
+}
+
+/* The message at @at in the batch (0: BEGIN). */
+static const struct nlmsghdr *place_msg(const struct xhp_nft *nft,
+					unsigned int at)
+{
+	const struct nlmsghdr *h = (const struct nlmsghdr *)nft->out;
+	int len = (int)nft->len;
+
+	for (; mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len))
+		if (h->nlmsg_seq - nft->begin_seq == at)
+			return h;
+	return NULL;
+}
+
+/* The failure of the batch: the message, errno, the kernel's words and
+ * the attribute it pointed at. */
+static int batch_error(xhp_ctx *ctx, const struct xhp_nft *nft,
+		       const struct batch_acks *a)
+{
+	const struct nlmsghdr *h = place_msg(nft, a->err_at);
+	char at[96] = "";
+
+	if (h && a->off)
+		describe_attr(h, a->off, at, sizeof(at));
+	return xhp_err(ctx, -a->err, "nf_tables %s failed: %s%s%s%s%s%s",
+		       place_name(nft, a->err_at), strerror(-a->err),
+		       a->ext[0] ? ": " : "", a->ext,
+		       at[0] ? " (attribute " : "", at, at[0] ? ")" : "");
+}
+
+int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
+{
+	struct batch_acks a = { .left = nft->n };
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (nft->len + XHP_NFT_MSG_MAX > sizeof(nft->out))
+		return xhp_err(ctx, ENOSPC, "nf_tables batch too big");
+	nlh = put_hdr(nft->out + nft->len, NFNL_MSG_BATCH_END, 0, AF_UNSPEC,
+		      NFNL_SUBSYS_NFTABLES);
+	nlh->nlmsg_seq = ++nft->nl->seq;
+	nft->len += nlh->nlmsg_len;
+	r = xhp_fault(ctx, XHP_FAULT_NL, "nf_tables batch");
+	if (r < 0)
+		return xhp_err(ctx, -r, "nf_tables batch: %s", strerror(-r));
+	if (mnl_socket_sendto(nft->nl->sock, nft->out, nft->len) < 0) {
+		r = errno;
+		return xhp_err(ctx, r, "cannot send the nf_tables batch: %s",
+			       strerror(r));
+	}
+	r = batch_wait(ctx, nft, &a);
+	if (r < 0)
+		return xhp_err(ctx, -r, "nf_tables batch: %s", strerror(-r));
+	if (a.err < 0)
+		return batch_error(ctx, nft, &a);
+	return 0;
+}
+
+/* Add the table, and the chain created if missing, then its rules and it
+ * deleted: the chain is gone, whether or not it was there. */
+static int put_chain_gone(struct xhp_nft *nft, const char *ifname)
+{
+	void *m;
+
+	m = xhp_nft_batch_room(nft);
+	if (!m)
+		return -ENOSPC;
+	xhp_nft_batch_add(nft,
+			  xhp_nft_put_table(m, NFT_MSG_NEWTABLE, NLM_F_CREATE));
+	m = xhp_nft_batch_room(nft);
+	if (!m)
+		return -ENOSPC;
+	xhp_nft_batch_add(nft, xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
+						 NLM_F_CREATE, ifname));
+	m = xhp_nft_batch_room(nft);
+	if (!m)
+		return -ENOSPC;
+	xhp_nft_batch_add(nft, xhp_nft_put_flush(m, ifname));
+	m = xhp_nft_batch_room(nft);
+	if (!m)
+		return -ENOSPC;
+	xhp_nft_batch_add(nft,
+			  xhp_nft_put_chain(m, NFT_MSG_DELCHAIN, 0, ifname));
+	return 0;
+}
+
+static int check_ifname(xhp_ctx *ctx, const char *ifname)
+{
+	if (!ifname || !xhp_ifname_valid(ifname))
+		return xhp_err(ctx, EINVAL, "invalid interface name '%s'",
+			       ifname ? ifname : "(null)");
+	return 0;
+}
+
+int xhp_nft_dev_replace(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
+			const uint8_t mac[6])
+{
+	void *m;
+	int r;
+
+	r = check_ifname(ctx, ifname);
+	if (r < 0)
+		return r;
+	xhp_nft_batch_begin(nft);
+	r = put_chain_gone(nft, ifname);
+	if (r < 0)
+		goto full;
+	r = -ENOSPC;
+	m = xhp_nft_batch_room(nft);
+	if (!m)
+		goto full;
+	xhp_nft_batch_add(nft,
+			  xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
+					    NLM_F_CREATE | NLM_F_EXCL, ifname));
+	m = xhp_nft_batch_room(nft);
+	if (!m)
+		goto full;
+	xhp_nft_batch_add(nft, xhp_nft_put_rule_src_mac(m, ifname, mac));
+	return xhp_nft_batch_commit(ctx, nft);
+full:
+	return xhp_err(ctx, -r, "nf_tables batch too big");
+}
+
+int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
+{
+	int r;
+
+	r = check_ifname(ctx, ifname);
+	if (r < 0)
+		return r;
+	xhp_nft_batch_begin(nft);
+	r = put_chain_gone(nft, ifname);
+	if (r < 0)
+		return xhp_err(ctx, -r, "nf_tables batch too big");
+	return xhp_nft_batch_commit(ctx, nft);
+}
