@@ -3,8 +3,8 @@
 # The one list of packages: README's commands and .ci/run call this.
 set -euo pipefail
 
-build_pkgs=(cmake gcc g++ make pkg-config libxen-dev libnl-3-dev
-	libnl-route-3-dev libmnl-dev libblkid-dev libjansson-dev
+build_pkgs=(cmake gcc g++ make pkg-config libxen-dev libmnl-dev
+	libblkid-dev libjansson-dev
 	libcmocka-dev clang clang-format libclang-rt-14-dev)
 test_pkgs=(iproute2 util-linux e2fsprogs kmod openvswitch-switch
 	xenstore-utils xen-utils-common net-tools valgrind bsdutils
