@@ -4,6 +4,7 @@
  * deadline, the settings, the undo journal, the report and the result.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "personality.h"
@@ -138,6 +139,26 @@ static int add(struct xhp_op *op)
 	return r;
 }
 
+/*
+ * One run of a network device at a time, whatever its personality: libxl
+ * and udev (or xl devd) may run the same vif or tap at once, and a rename
+ * must not interleave with the other run's lookups. The vif and the tap
+ * of one backend share "vif-<domid>.<devid>" in the context's lock
+ * directory. Not in a dry run (it only reads), nor for a device without a
+ * backend (its caller serializes its own runs).
+ */
+static int lock_device(struct xhp_op *op)
+{
+	const xhp_request *req = op->req;
+	char name[48];
+
+	if (op->dry_run || !req->backend_path ||
+	    (req->kind != XHP_KIND_VIF && req->kind != XHP_KIND_TAP))
+		return 0;
+	snprintf(name, sizeof(name), "vif-%u.%u", req->domid, req->devid);
+	return xhp_lock_acquire(op->ctx, name, &op->device_lock);
+}
+
 static int run(struct xhp_op *op)
 {
 	const xhp_request *req = op->req;
@@ -151,12 +172,15 @@ static int run(struct xhp_op *op)
 		 req->device ? req->device :
 			       xhp_request_kind_to_string(req->kind),
 		 req->backend_path ? req->backend_path : "no backend");
-	r = xhp_op_resolve_settings(op);
+	r = lock_device(op);
+	if (r >= 0)
+		r = xhp_op_resolve_settings(op);
 	if (r >= 0)
 		r = is_add ? add(op) : op->p->remove(op);
 	op->lock = xhp_lock_release(op->lock);
 	xhp_journal_forget(&op->journal); /* a remove records nothing */
 	release_priv(op);
+	op->device_lock = xhp_lock_release(op->device_lock);
 	if (r >= 0) {
 		res->status =
 			is_add && xhp_report_connects(req->kind, req->action) ?

@@ -69,6 +69,9 @@ struct xhp_op {
 	 * undo.
 	 */
 	xhp_lock *lock;
+	/* The device's own lock (vif and tap: "vif-<domid>.<devid>"), held
+	 * for the whole run, undo included (device.c). */
+	xhp_lock *device_lock;
 	xhp_result *res; /* the run's result */
 	/* The add found its work done by an earlier run (block:
 	 * physical-device is written): nothing is reported, as Xen's

@@ -220,17 +220,3 @@ int xhp_vifname_lookup(xhp_ctx *ctx, struct xhp_nl *nl,
 	*ret = l;
 	return 0;
 }
-
-int xhp_vifname_lock(xhp_ctx *ctx, const struct xhp_vifname *id,
-		     xhp_lock **ret_lock)
-{
-	char name[48];
-
-	/* The caller of a device without a backend serializes its runs. */
-	if (id->no_backend) {
-		*ret_lock = NULL;
-		return 0;
-	}
-	snprintf(name, sizeof(name), "vif-%u.%u", id->domid, id->devid);
-	return xhp_lock_acquire(ctx, name, ret_lock);
-}

@@ -27,8 +27,8 @@
  * is touched (xhp_vifname_init), and a run never acts on it.
  *
  * Runs of the same device are serialized by a per-device hotplug lock
- * (xhp_vifname_lock), so that two runs (libxl and udev, or xl devd) do not
- * interleave a rename and its lookups; the lookups themselves compare
+ * the engine takes (engine/device.c), so that two runs (libxl and udev,
+ * or xl devd) do not interleave a rename and its lookups; the lookups themselves compare
  * ifindex and mark, never two names read at different times.
  */
 #ifndef XHP_VIFNAME_H
@@ -94,16 +94,5 @@ int xhp_vifname_find(xhp_ctx *ctx, struct xhp_nl *nl,
  */
 int xhp_vifname_lookup(xhp_ctx *ctx, struct xhp_nl *nl,
 		       const struct xhp_vifname *id, struct xhp_link *ret);
-
-/*
- * Take the device's hotplug lock, "vif-<domid>.<devid>" in the context's
- * lock directory (the vif and the tap of one backend share it), within
- * the context's deadline. Returns what xhp_lock_acquire() returns
- * (-ETIMEDOUT naming the holder). Release with xhp_lock_release(). A
- * device without a backend has no lock: 0 and *ret_lock NULL (its caller
- * serializes its own runs).
- */
-int xhp_vifname_lock(xhp_ctx *ctx, const struct xhp_vifname *id,
-		     xhp_lock **ret_lock);
 
 #endif /* XHP_VIFNAME_H */

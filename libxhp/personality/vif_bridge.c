@@ -41,7 +41,6 @@ struct vb {
 	struct xhp_nl *nl;
 	bool tap;
 	struct xhp_vifname id; /* its names; id.want: the name it ends up with */
-	xhp_lock *lock; /* the device's (vifname.h); NULL in a dry run */
 	struct xhp_link dev; /* the device, as it is now */
 	struct xhp_link_change lc; /* what this run changed on it */
 	struct xhp_link br;
@@ -238,8 +237,6 @@ static void vb_free(void *priv)
 	if (!vb)
 		return;
 	xhp_nl_close(vb->nl);
-	/* Held until the engine is done with the journal (its undo). */
-	xhp_lock_release(vb->lock);
 	xhp_link_change_clear(&vb->lc);
 	free(vb->vlan);
 	free(vb);
@@ -271,12 +268,6 @@ static int vb_init(struct xhp_op *op, struct vb **ret)
 	r = resolve_name(vb);
 	if (r < 0)
 		return r;
-	/* One run of this device at a time (a dry run only reads). */
-	if (!op->dry_run) {
-		r = xhp_vifname_lock(vb->ctx, &vb->id, &vb->lock);
-		if (r < 0)
-			return r;
-	}
 	return xhp_nl_open(vb->ctx, &vb->nl);
 }
 

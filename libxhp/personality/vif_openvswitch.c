@@ -803,7 +803,6 @@ struct ovs_run {
 	struct xhp_link_change lc;
 	char *port; /* the port's uuid, once added */
 	char *was; /* the port of that name before the add, if any */
-	xhp_lock *lock; /* the device's (vifname.h); NULL in a dry run */
 };
 
 static void ovs_run_free(void *priv)
@@ -815,7 +814,6 @@ static void ovs_run_free(void *priv)
 	xhp_link_change_clear(&o->lc);
 	xhp_nl_close(o->nl);
 	xhp_ovsdb_close(o->db);
-	xhp_lock_release(o->lock);
 	plan_free(o->p);
 	free(o->port);
 	free(o->was);
@@ -912,14 +910,8 @@ static int ovs_add(struct xhp_op *op)
 	r = plan_make(op, true, &o->p);
 	if (r < 0)
 		return r;
-	/* One run of this device at a time (a dry run only reads); the
-	 * lock is released with the run's state, after any undo. */
-	if (!op->dry_run) {
-		r = xhp_vifname_lock(ctx, &o->p->id, &o->lock);
-		if (r < 0)
-			return r;
+	if (!op->dry_run)
 		log_plan(op, o->p);
-	}
 	/* Connect first: a missing OVSDB leaves the link untouched. */
 	r = xhp_ovsdb_open(ctx, o->p->sock, &o->db);
 	if (r < 0)
@@ -1008,7 +1000,6 @@ static int ovs_remove(struct xhp_op *op)
 	xhp_ctx *ctx = op->ctx;
 	struct plan *p;
 	struct xhp_nl *nl = NULL;
-	xhp_lock *lock = NULL;
 	struct xhp_link l;
 	char q[XHP_QUOTE_MAX];
 	bool found;
@@ -1022,9 +1013,6 @@ static int ovs_remove(struct xhp_op *op)
 			xhp_quote(q, p->sock));
 		goto free_plan;
 	}
-	r = xhp_vifname_lock(ctx, &p->id, &lock);
-	if (r < 0)
-		goto free_plan;
 	/* Whose the link is decides which port goes, if any. */
 	r = xhp_nl_open(ctx, &nl);
 	if (r < 0)
@@ -1046,7 +1034,6 @@ static int ovs_remove(struct xhp_op *op)
 close_nl:
 	xhp_nl_close(nl);
 free_plan:
-	xhp_lock_release(lock);
 	plan_free(p);
 	return r;
 }

@@ -91,7 +91,6 @@ struct vr {
 	struct xhp_rt *rt;
 	/* the vif */
 	struct xhp_vifname id; /* its names (vifname.h) */
-	xhp_lock *lock; /* the device's; NULL in a dry run */
 	struct xhp_link vif; /* as found; ifindex 0 and name "" if none */
 	struct xhp_link_change lc; /* rename and up of an add */
 	uint32_t metric;
@@ -939,7 +938,6 @@ static void vr_free(void *priv)
 	xhp_link_change_clear(&v->lc);
 	xhp_rt_close(v->rt);
 	/* Held until the engine is done with the journal (its undo). */
-	xhp_lock_release(v->lock);
 	free(v->ips);
 	free(v);
 }
@@ -963,12 +961,6 @@ static int vr_init(struct xhp_op *op, struct vr **ret)
 	r = load_ip(v);
 	if (r < 0)
 		return r;
-	/* One run of this device at a time (a dry run only reads). */
-	if (!op->dry_run) {
-		r = xhp_vifname_lock(v->ctx, &v->id, &v->lock);
-		if (r < 0)
-			return r;
-	}
 	return xhp_rt_open(v->ctx, &v->rt);
 }
 
