@@ -60,16 +60,18 @@ static int resolve_addresses(struct xhp_guest_policy *gp)
 	}
 	gp->nft.ips = gp->ips;
 	gp->nft.n_ips = n;
+	/* auto: where Xen's rules applied (ip given), and with the mac
+	 * that libxl always writes; a device without one is left alone */
 	gp->nft.antispoof = gp->mode == XHP_ANTISPOOF_STRICT ||
-			    (gp->mode == XHP_ANTISPOOF_AUTO && n);
+			    (gp->mode == XHP_ANTISPOOF_AUTO && n && mac);
+	if (gp->mode == XHP_ANTISPOOF_AUTO && n && !mac)
+		xhp_debug(gp->ctx, "antispoof auto: no mac, nothing enforced");
 	if (!gp->nft.antispoof)
 		return 0;
 	if (!mac)
 		return xhp_err(
 			gp->ctx, EINVAL,
-			"anti-spoofing (%s) needs the guest's mac: none given",
-			gp->mode == XHP_ANTISPOOF_STRICT ? "strict" :
-							   "auto, with ip");
+			"anti-spoofing (strict) needs the guest's mac: none given");
 	if (xhp_parse_mac(mac, gp->nft.mac, &why) < 0)
 		return bad_setting(gp->op, "mac", mac, why);
 	return 0;

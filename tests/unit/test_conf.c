@@ -228,6 +228,22 @@ static void test_load(void **state)
 	unsetenv("XHP_CONFIG");
 }
 
+/* The shipped example parses, and says what its comments say. */
+static void test_example(void **state)
+{
+	struct xhp_conf *c = NULL;
+
+	(void)state;
+	if (xhp_conf_load(ctx, XHP_SOURCE_DIR "/examples/xhp.conf", &c) < 0)
+		fail_msg("%s", xhp_ctx_last_error(ctx));
+	assert_int_equal(xhp_conf_antispoof(c), XHP_ANTISPOOF_AUTO);
+	assert_ptr_equal(xhp_conf_policy_for(c, NULL, NULL, "xenbr0"),
+			 xhp_conf_policy_find(c, "tenants"));
+	assert_ptr_equal(xhp_conf_policy_for(c, "default", "admins", NULL),
+			 xhp_conf_policy_find(c, "trusted"));
+	xhp_conf_free(c);
+}
+
 static void test_setting_values(void **state)
 {
 	const char *why = NULL;
@@ -255,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_setting_values),
 	};
 
