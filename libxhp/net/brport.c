@@ -56,7 +56,7 @@ int xhp_bridge_port_isolated(xhp_ctx *ctx, struct xhp_nl *nl,
 	r = xhp_nl_talk(ctx, nl, nlh, getlink_cb, &req, &ext);
 	if (r < 0)
 		return xhp_nl_fail(ctx, r, ext,
-				   "cannot read the bridge port flags of %s",
+				   "cannot look up the bridge port flags of %s",
 				   xhp_quote(q, l->name));
 	if (req.isolated < 0)
 		return xhp_err(ctx, EINVAL, "%s is not a bridge port",
