@@ -94,7 +94,7 @@ static void move_to(const char *name, const struct pt_ns *ns)
 	xhp_ctx_unref(ctx);
 }
 
-static void read_mac(const char *name, uint8_t mac[6])
+void pt_link_mac(const char *name, uint8_t mac[6])
 {
 	struct xhp_nl *nl = NULL;
 	xhp_ctx *ctx = NULL;
@@ -128,7 +128,7 @@ void pt_veth(const char *host_end, struct pt_ns *ns, const char *mac,
 	pt_run(ns, "ip", "link", "set", "eth0", "up", NULL);
 	pt_run(NULL, "ip", "link", "set", host_end, "up", NULL);
 	pt_enter(ns);
-	read_mac("eth0", ns->mac);
+	pt_link_mac("eth0", ns->mac);
 	ns->tx = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 	assert_true(ns->tx >= 0);
 	sa.sll_protocol = htons(ETH_P_ALL);

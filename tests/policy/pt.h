@@ -41,6 +41,9 @@ void pt_run(const struct pt_ns *ns, const char *arg0, ...)
 void pt_veth(const char *host_end, struct pt_ns *ns, const char *mac,
 	     const char *const addrs[]);
 
+/* The MAC of link @name of the current namespace. */
+void pt_link_mac(const char *name, uint8_t mac[6]);
+
 /* A frame being built. */
 struct pt_frame {
 	uint8_t b[1600];
