@@ -441,33 +441,27 @@ static int check_ips(xhp_ctx *ctx, const char *ifname,
 	return 0;
 }
 
-int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
-		      const struct xhp_nft_policy *p)
+int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
+		       const struct xhp_nft_policy *p)
 {
 	struct plan *pl;
 	void *m;
 	size_t i;
 	int c, r;
 
-	r = xhp_nft_check_ifname(ctx, ifname);
-	if (r >= 0)
-		r = check_ips(ctx, ifname, p);
-	if (r < 0)
-		return r;
 	pl = malloc(sizeof(*pl));
 	if (!pl)
-		return xhp_err(ctx, ENOMEM, "out of memory");
+		return -ENOMEM;
 	make_plan(p, pl);
-	xhp_nft_batch_begin(nft);
 	r = xhp_nft_put_dev_gone(nft, ifname);
-	if (r < 0 || !pl->n)
-		goto out;
-	for (c = XHP_NFT_CH_BASE; c < XHP_NFT_CHAINS; c++) {
+	for (c = XHP_NFT_CH_BASE; r >= 0 && pl->n && c < XHP_NFT_CHAINS; c++) {
 		if (c != XHP_NFT_CH_BASE && !pl->chains)
 			break;
 		m = xhp_nft_batch_room(nft);
-		if (!m)
-			goto full;
+		if (!m) {
+			r = -ENOSPC;
+			break;
+		}
 		xhp_nft_batch_add(
 			nft,
 			c == XHP_NFT_CH_BASE ?
@@ -478,20 +472,35 @@ int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 					m, NFT_MSG_NEWCHAIN,
 					NLM_F_CREATE | NLM_F_EXCL, ifname, c));
 	}
-	for (i = 0; i < pl->n; i++) {
+	for (i = 0; r >= 0 && i < pl->n; i++) {
 		m = xhp_nft_batch_room(nft);
-		if (!m)
-			goto full;
+		if (!m) {
+			r = -ENOSPC;
+			break;
+		}
 		xhp_nft_batch_add(nft, put_rule(m, ifname, &pl->r[i]));
 	}
-out:
 	free(pl);
+	return r;
+}
+
+int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
+		      const struct xhp_nft_policy *p)
+{
+	int r;
+
+	r = xhp_nft_check_ifname(ctx, ifname);
+	if (r >= 0)
+		r = check_ips(ctx, ifname, p);
+	if (r < 0)
+		return r;
+	xhp_nft_batch_begin(nft);
+	r = xhp_nft_policy_put(nft, ifname, p);
+	if (r == -ENOMEM)
+		return xhp_err(ctx, ENOMEM, "out of memory");
 	if (r < 0)
 		return xhp_err(ctx, -r, "nf_tables batch too big");
 	return xhp_nft_batch_commit(ctx, nft);
-full:
-	r = -ENOSPC;
-	goto out;
 }
 
 /* --- words --- */

@@ -61,6 +61,11 @@ bool xhp_nft_policy_empty(const struct xhp_nft_policy *p);
 int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		      const struct xhp_nft_policy *p);
 
+/* Into a begun batch: what xhp_nft_dev_apply sends (no checks). 0,
+ * -ENOSPC, -ENOMEM. */
+int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
+		       const struct xhp_nft_policy *p);
+
 /*
  * Call @line for each rule @p installs on @ifname, in nft's words
  * ("dev-vif1.0: ether saddr != 00:16:3e:00:00:01 counter drop"), for dry

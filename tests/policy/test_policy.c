@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <cmocka.h>
 
@@ -71,6 +72,57 @@ static int run(const char *personality, int action, int kind, const char *dev,
 	xhp_request_free(req);
 	xhp_settings_free(s);
 	return r;
+}
+
+static char dry_log[16384];
+
+static void log_fn(void *userdata, int priority, const char *message)
+{
+	(void)userdata;
+	(void)priority;
+	snprintf(dry_log + strlen(dry_log), sizeof(dry_log) - strlen(dry_log),
+		 "%s\n", message);
+}
+
+/* A dry run prints the rules it would install and installs none. */
+static void test_dry_run(void **state)
+{
+	xhp_device_opts opts = { .size = sizeof(opts),
+				 .flags = XHP_DEVICE_DRY_RUN };
+	xhp_request *req = NULL;
+	xhp_settings *s = NULL;
+	char *before = pt_nft_list(), *after;
+
+	(void)state;
+	dry_log[0] = '\0';
+	xhp_ctx_set_log_fn(T.ctx, log_fn, NULL);
+	xhp_ctx_set_log_priority(T.ctx, LOG_INFO);
+	assert_int_equal(xhp_settings_new(T.ctx, &s), 0);
+	assert_int_equal(xhp_settings_set(s, "mac", "00:16:3e:00:77:21"), 0);
+	assert_int_equal(xhp_settings_set(s, "ip", "10.77.0.21"), 0);
+	assert_int_equal(xhp_settings_set(s, "rate", "1000000,1000000"), 0);
+	assert_int_equal(xhp_request_new(T.ctx, XHP_ACTION_ADD, XHP_KIND_TAP,
+					 NULL, "vif2.0", &req),
+			 0);
+	opts.settings = s;
+	assert_int_equal(xhp_device_run_ext(T.ctx, "policy", req, &opts, NULL),
+			 0);
+	xhp_ctx_set_log_fn(T.ctx, NULL, NULL);
+	xhp_request_free(req);
+	xhp_settings_free(s);
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp: dev-vif2.0: limit rate over 1000000 bytes/second counter drop comment \"xhp: over the rate\"\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp: dev-vif2.0: ether saddr != 00:16:3e:00:77:21 counter drop comment \"xhp: forged source MAC\"\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp: dev-vif2.0/ip4: ip saddr 10.77.0.21 return\n"));
+	after = pt_nft_list();
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
 }
 
 static int setup(void **state)
@@ -298,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_policy_personality),
 		cmocka_unit_test(test_isolated),
 		cmocka_unit_test(test_settings_refused),
+		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_offline_removes),
 	};
 
