@@ -170,11 +170,14 @@ static void test_no_rate_passes_all(void **state)
 static void test_rate_policed(void **state)
 {
 	double bps;
+	char *out;
 
 	(void)state;
 	run(XHP_ACTION_ADD, XHP_KIND_TAP, "vif5.0-emu", RATE);
-	assert_non_null(strstr(pt_nft_list() ?: "",
-			       "limit rate over 2000000 bytes/second"));
+	out = pt_nft_list();
+	assert_non_null(out);
+	assert_non_null(strstr(out, "limit rate over 2000000 bytes/second"));
+	free(out);
 	bps = measure();
 	printf("policed: %.0f bytes/s (rate %.0f, %+.1f %%)\n", bps, RATE_BPS,
 	       (bps / RATE_BPS - 1) * 100);

@@ -124,7 +124,9 @@ static void test_name_reuse(void **state)
 	/* a guest with nothing to enforce: the old chains go, none come */
 	apply("reuse0", "00:16:3e:dd:dd:dd", "", false);
 	assert_int_equal(pt_chains(), 5);
-	assert_null(strstr(pt_nft_list(), "dev-reuse0"));
+	out = pt_nft_list();
+	assert_null(strstr(out, "dev-reuse0"));
+	free(out);
 	assert_int_equal(xhp_nft_dev_remove(T.ctx, T.nft, "reuse1"), 0);
 	assert_int_equal(pt_chains(), 0);
 }
