@@ -179,6 +179,17 @@ static const struct xhp_undo_type undo_rules_type = {
 	.undo = undo_rules,
 };
 
+/* "cannot install the guest network policy of vif1.0: <the step's>" */
+static int in_words(xhp_ctx *ctx, int r, const char *what, const char *ifname)
+{
+	struct xhp_err_saved saved;
+
+	if (r == -ENOMEM)
+		return r;
+	xhp_err_save(ctx, &saved);
+	return xhp_err(ctx, r, "cannot %s %s: %s", what, ifname, saved.msg);
+}
+
 static void dry_line(void *data, const char *text)
 {
 	struct xhp_guest_policy *gp = data;
@@ -208,7 +219,8 @@ int xhp_guest_policy_apply(struct xhp_guest_policy *gp, const char *ifname)
 	if (r >= 0)
 		r = xhp_nft_dev_apply(gp->ctx, gp->sock, ifname, &gp->nft);
 	if (r < 0)
-		return r;
+		return in_words(gp->ctx, r,
+				"install the guest network policy of", ifname);
 	xhp_journal_push(&gp->op->journal, &undo_rules_type, gp);
 	if (!xhp_nft_policy_empty(&gp->nft))
 		xhp_debug(gp->ctx, "%s: guest policy installed%s%s", ifname,
@@ -270,5 +282,8 @@ int xhp_guest_policy_remove(struct xhp_op *op, const char *ifname)
 	if (r >= 0)
 		r = xhp_nft_dev_remove(op->ctx, sock, ifname);
 	xhp_nft_close(sock);
-	return r;
+	if (r < 0)
+		return in_words(op->ctx, r,
+				"delete the guest network policy of", ifname);
+	return 0;
 }
