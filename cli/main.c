@@ -47,6 +47,10 @@ static void usage(FILE *f)
 		options_help);
 	for (i = 0; xhp_device_personality_at(i); i++)
 		fprintf(f, " %s", xhp_device_personality_at(i));
+	/* One line each: the bash completion reads both. */
+	fprintf(f, "\nSettings (key=value):");
+	for (i = 0; xhp_setting_key_at(i); i++)
+		fprintf(f, " %s", xhp_setting_key_at(i));
 	fprintf(f,
 		"\nInstalled or linked under a personality's name, the binary acts as it.\n");
 }
