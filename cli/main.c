@@ -184,6 +184,12 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	unsigned int i;
 	int r;
 
+	/* As for a personality: no command is a usage error. */
+	if (argc < 1) {
+		cli_log(LOG_ERR,
+			"missing COMMAND (see xhp-hotplug --help): xhp-hotplug parse COMMAND [key=value...]");
+		return EXIT_USAGE;
+	}
 	r = xhp_request_parse(ctx, argc, argv, environ, &req);
 	if (r < 0) {
 		cli_log(LOG_ERR, "%s", xhp_ctx_last_error(ctx));
