@@ -49,6 +49,7 @@ struct xhp_insp {
 	const xhp_request *req;
 	struct xhp_inspection *ins;
 	struct xhp_nl *nl; /* opened by the network checks */
+	struct xhp_link master; /* the vif's master, ifindex 0: none */
 };
 
 /* Add a xenstore fact (@value is taken, NULL: out of memory). */

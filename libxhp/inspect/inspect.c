@@ -14,9 +14,10 @@
 
 /* Keys every inspection reads, then the personality's settings. */
 static const char *const common_keys[] = {
-	"state",  "online",	 "hotplug-status", "hotplug-error",
-	"script", "frontend-id", "node",	   "physical-device",
+	"state", "online", "hotplug-status", "hotplug-error", "script",
 };
+/* block's: the loop device it attached, and what it reported. */
+static const char *const block_keys[] = { "node", "physical-device" };
 
 int xhp_self_domid(xhp_ctx *ctx, unsigned int *ret)
 {
@@ -104,6 +105,10 @@ static int read_keys(struct xhp_insp *in)
 		return r;
 	for (i = 0; r >= 0 && i < ARRAY_SIZE(common_keys); i++)
 		r = read_one(in, names, n, common_keys[i]);
+	for (i = 0;
+	     r >= 0 && ins->kind != XHP_KIND_VIF && i < ARRAY_SIZE(block_keys);
+	     i++)
+		r = read_one(in, names, n, block_keys[i]);
 	script = xhp_insp_xs(in, "script");
 	if (r >= 0 && script) {
 		base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;

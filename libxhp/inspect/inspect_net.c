@@ -17,8 +17,8 @@
 int xhp_insp_vif_link(struct xhp_insp *in, struct xhp_link *ret)
 {
 	struct xhp_inspection *ins = in->ins;
+	struct xhp_link *master = &in->master;
 	struct xhp_vifname id;
-	struct xhp_link master;
 	int r;
 
 	r = xhp_vifname_init(in->ctx, in->req, xhp_insp_xs(in, "vifname"), &id);
@@ -53,12 +53,14 @@ int xhp_insp_vif_link(struct xhp_insp *in, struct xhp_link *ret)
 		r = xhp_insp_host(in, "mtu", "%u", ret->mtu);
 	if (r < 0 || !ret->master)
 		return r;
-	r = xhp_nl_link_get(in->ctx, in->nl, NULL, ret->master, &master);
-	if (r == -ENODEV)
+	r = xhp_nl_link_get(in->ctx, in->nl, NULL, ret->master, master);
+	if (r == -ENODEV) {
+		master->ifindex = 0;
 		return 0; /* released meanwhile */
+	}
 	if (r < 0)
 		return r;
-	return xhp_insp_host(in, "master", "%s", master.name);
+	return xhp_insp_host(in, "master", "%s", master->name);
 }
 
 static int check_up(struct xhp_insp *in, const struct xhp_link *l)
@@ -74,6 +76,11 @@ static int bridge_of(struct xhp_insp *in, const struct xhp_link *l,
 {
 	int r;
 
+	/* Its master is the one it should have: no second lookup. */
+	if (in->master.ifindex && (!want || !strcmp(in->master.name, want))) {
+		*br = in->master;
+		return 0;
+	}
 	if (want) {
 		r = xhp_nl_link_get(in->ctx, in->nl, want, 0, br);
 		if (r == -ENODEV) {
@@ -84,11 +91,9 @@ static int bridge_of(struct xhp_insp *in, const struct xhp_link *l,
 		}
 		return r;
 	}
-	/* No bridge key: any bridge will do (Xen picks the first one). */
-	if (!l->master)
-		return -ENODEV;
-	r = xhp_nl_link_get(in->ctx, in->nl, NULL, l->master, br);
-	return r;
+	/* No bridge key and no master: Xen would pick the first one. */
+	(void)l;
+	return -ENODEV;
 }
 
 int xhp_inspect_vif_bridge(struct xhp_insp *in)
