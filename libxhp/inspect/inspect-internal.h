@@ -10,6 +10,8 @@
 #ifndef XHP_INSPECT_INTERNAL_H
 #define XHP_INSPECT_INTERNAL_H
 
+#include <jansson.h>
+
 #include "internal.h"
 #include "nl.h"
 #include "request.h"
@@ -71,6 +73,14 @@ int xhp_inspect_vif_bridge(struct xhp_insp *in);
 int xhp_inspect_vif_openvswitch(struct xhp_insp *in);
 int xhp_inspect_vif_route(struct xhp_insp *in);
 int xhp_inspect_block(struct xhp_insp *in);
+
+/*
+ * Compare the result of the OVSDB transaction of an inspection
+ * (selects of Port, Interface and Bridge, in that order) with what the
+ * backend's bridge, vlan and mac keys ask for, adding facts and drifts.
+ * @res comes from the server: any shape is handled.
+ */
+int xhp_inspect_ovs_reply(struct xhp_insp *in, const char *dev, json_t *res);
 
 /*
  * The vif's link (vifname.h's rule: its protocol name, or its vifname

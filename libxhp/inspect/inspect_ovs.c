@@ -215,6 +215,17 @@ static int compare(struct xhp_insp *in, const struct want *w, const char *dev,
 	return r;
 }
 
+int xhp_inspect_ovs_reply(struct xhp_insp *in, const char *dev, json_t *res)
+{
+	struct want w = { 0 };
+	int r;
+
+	r = want_of(in, &w);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	return compare(in, &w, dev, res);
+}
+
 static int unchecked(struct xhp_insp *in, const char *dev)
 {
 	int r = xhp_insp_drift(in, XHP_DRIFT_UNCHECKED,

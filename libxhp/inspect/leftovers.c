@@ -24,6 +24,7 @@
 #include "inspect-internal.h"
 #include "link.h"
 #include "lockinfo.h"
+#include "marks.h"
 #include "loop.h"
 #include "util.h"
 
@@ -82,46 +83,6 @@ XHP_EXPORT int xhp_leftovers_at(const xhp_leftovers *l, size_t n,
 	return l->v[n].kind;
 }
 
-/* "vif<D>.<N>" or "vif<D>.<N>-emu", numbers as %u prints them. */
-static bool proto_name(const char *s, unsigned int *domid, unsigned int *devid)
-{
-	char canon[32];
-	unsigned int d, n;
-	int len = 0;
-
-	if (sscanf(s, "vif%u.%u%n", &d, &n, &len) != 2)
-		return false;
-	if (s[len] && strcmp(s + len, "-emu"))
-		return false;
-	snprintf(canon, sizeof(canon), "vif%u.%u%s", d, n, s + len);
-	if (strcmp(canon, s))
-		return false;
-	*domid = d;
-	*devid = n;
-	return true;
-}
-
-/* "xhp:<type>/<D>/<N>" at the start of @name, then ' ' or the end. */
-static bool loop_mark(const char *name, char type[8], unsigned int *domid,
-		      unsigned int *devid, char *tag, size_t size)
-{
-	char t[8], canon[64];
-	unsigned int d, n;
-	int len = 0;
-
-	if (sscanf(name, "xhp:%7[a-z0-9]/%u/%u%n", t, &d, &n, &len) != 3 ||
-	    (name[len] != ' ' && name[len] != '\0'))
-		return false;
-	snprintf(canon, sizeof(canon), "xhp:%s/%u/%u", t, d, n);
-	if (strncmp(canon, name, (size_t)len) || (size_t)len != strlen(canon))
-		return false;
-	memcpy(type, t, 8);
-	*domid = d;
-	*devid = n;
-	snprintf(tag, size, "%s", canon);
-	return true;
-}
-
 static int add(xhp_ctx *ctx, xhp_leftovers *l, const struct leftover *o,
 	       const char *name, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
@@ -165,7 +126,7 @@ static int collect_link(const struct xhp_link *l, void *userdata)
 	unsigned int d, n;
 	struct xhp_link *nv;
 
-	if (!proto_name(l->alias, &d, &n) || !strcmp(l->alias, l->name))
+	if (!xhp_mark_vif_alias(l->alias, &d, &n) || !strcmp(l->alias, l->name))
 		return 0;
 	if (m->n == m->cap) {
 		m->cap = m->cap ? m->cap * 2 : 8;
@@ -190,7 +151,7 @@ static int scan_links(xhp_ctx *ctx, struct xhp_nl *nl, xhp_leftovers *l)
 	if (r == -ENOMEM)
 		r = xhp_err(ctx, ENOMEM, "out of memory");
 	for (i = 0; r >= 0 && i < m.n; i++) {
-		proto_name(m.v[i].alias, &d, &n);
+		xhp_mark_vif_alias(m.v[i].alias, &d, &n);
 		r = xhp_backend_exists(ctx, "vif", d, n);
 		if (r != 0)
 			continue;
@@ -238,7 +199,7 @@ static int scan_loops(xhp_ctx *ctx, xhp_leftovers *l)
 			r = r < 0 ? r : 0;
 			continue;
 		}
-		if (!loop_mark(info.name, type, &d, &n, tag, sizeof(tag)))
+		if (!xhp_mark_loop(info.name, type, &d, &n, tag, sizeof(tag)))
 			continue;
 		r = xhp_backend_exists(ctx, type, d, n);
 		if (r != 0)
@@ -263,23 +224,6 @@ static int scan_loops(xhp_ctx *ctx, xhp_leftovers *l)
 static const char *lock_dir(const xhp_ctx *ctx)
 {
 	return ctx->lock_dir ? ctx->lock_dir : XHP_DEFAULT_LOCK_DIR;
-}
-
-/* xhp's lock names: vif-<D>.<N> (the engine's), block. */
-static bool lock_name(const char *name, int *domid)
-{
-	char canon[32];
-	unsigned int d, n;
-	int len = 0;
-
-	*domid = -1;
-	if (!strcmp(name, "block"))
-		return true;
-	if (sscanf(name, "vif-%u.%u%n", &d, &n, &len) != 2 || name[len])
-		return false;
-	snprintf(canon, sizeof(canon), "vif-%u.%u", d, n);
-	*domid = (int)d;
-	return !strcmp(canon, name);
 }
 
 /* Whether /proc/locks has a granted flock on (@st's device, inode). */
@@ -319,7 +263,7 @@ static int scan_locks(xhp_ctx *ctx, xhp_leftovers *l)
 			       xhp_err(ctx, errno, "cannot list %s: %s", dir,
 				       strerror(errno));
 	while (r >= 0 && (de = readdir(d))) {
-		if (!lock_name(de->d_name, &domid))
+		if (!xhp_mark_lock(de->d_name, &domid))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || held(&st))

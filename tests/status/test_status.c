@@ -488,7 +488,10 @@ static void cleanup(void)
 	xsd_stop(&xsd);
 	if (dir)
 		tu_rmtree(dir);
-	dir = NULL;
+	free(dir);
+	free(lockdir);
+	free(image);
+	dir = lockdir = image = NULL;
 }
 
 static void setup_xenstore(void)
