@@ -23,4 +23,7 @@ int cli_set_timeout(xhp_ctx *ctx, const char *arg);
 /* xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...] */
 int cli_lock(xhp_ctx *ctx, int argc, char **argv);
 
+/* xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]] (status.c) */
+int cli_status(xhp_ctx *ctx, int argc, char **argv);
+
 #endif

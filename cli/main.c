@@ -5,6 +5,7 @@
  *   PERSONALITY [OPTIONS] COMMAND ...  (the binary under its name)
  *   xhp-hotplug parse COMMAND [key=value...]
  *   xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]
+ *   xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]]
  *   xhp-hotplug --help | --version
  *
  * One rule for options: they go between the personality and the command,
@@ -42,11 +43,16 @@ static void usage(FILE *f)
 		"Usage: xhp-hotplug PERSONALITY [OPTIONS] COMMAND [key=value...]\n"
 		"       xhp-hotplug parse COMMAND [key=value...]\n"
 		"       xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]\n"
+		"       xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]]\n"
 		"       xhp-hotplug --help | --version\n\n"
 		"COMMAND: add, remove, online, offline. The environment gives XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or udev set them.\n%sPersonalities:",
 		options_help);
 	for (i = 0; xhp_device_personality_at(i); i++)
 		fprintf(f, " %s", xhp_device_personality_at(i));
+	/* One line each: the bash completion reads both. */
+	fprintf(f, "\nSettings (key=value):");
+	for (i = 0; xhp_setting_key_at(i); i++)
+		fprintf(f, " %s", xhp_setting_key_at(i));
 	fprintf(f,
 		"\nInstalled or linked under a personality's name, the binary acts as it.\n");
 }
@@ -180,6 +186,12 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	unsigned int i;
 	int r;
 
+	/* As for a personality: no command is a usage error. */
+	if (argc < 1) {
+		cli_log(LOG_ERR,
+			"missing COMMAND (see xhp-hotplug --help): xhp-hotplug parse COMMAND [key=value...]");
+		return EXIT_USAGE;
+	}
 	r = xhp_request_parse(ctx, argc, argv, environ, &req);
 	if (r < 0) {
 		cli_log(LOG_ERR, "%s", xhp_ctx_last_error(ctx));
@@ -401,6 +413,8 @@ int main(int argc, char **argv)
 		r = cmd_parse(ctx, argc - 2, argv + 2);
 	} else if (!strcmp(argv[1], "lock")) {
 		r = cli_lock(ctx, argc - 1, argv + 1);
+	} else if (!strcmp(argv[1], "status")) {
+		r = cli_status(ctx, argc - 1, argv + 1);
 	} else if (is_personality(argv[1])) {
 		cli_log_open(ctx, argv[1]);
 		r = cmd_run(ctx, argv[1], argc - 2, argv + 2);

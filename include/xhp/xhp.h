@@ -16,5 +16,6 @@
 #include <xhp/device.h>
 #include <xhp/lock.h>
 #include <xhp/script.h>
+#include <xhp/inspect.h>
 
 #endif /* XHP_XHP_H */

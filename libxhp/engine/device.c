@@ -28,7 +28,7 @@ XHP_EXPORT const char *xhp_device_personality_at(unsigned int index)
 	return personalities[index]->name;
 }
 
-static const struct xhp_personality *find(const char *name)
+const struct xhp_personality *xhp_personality_find(const char *name)
 {
 	size_t i;
 
@@ -45,7 +45,7 @@ XHP_EXPORT int xhp_device_uses_setting(const char *personality, const char *key)
 
 	if (!personality || !key)
 		return -EINVAL;
-	p = find(personality);
+	p = xhp_personality_find(personality);
 	if (!p || !xhp_setting_def_find(key, strlen(key)))
 		return -EINVAL;
 	for (k = p->settings; k && *k; k++)
@@ -250,7 +250,7 @@ XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
 		return -EINVAL;
 	xhp_clear_error(ctx);
 	start = xhp_now_us();
-	op.p = find(personality);
+	op.p = xhp_personality_find(personality);
 	if (!op.p)
 		return xhp_err(ctx, EINVAL, "unknown personality '%s'",
 			       xhp_quote(q, personality));

@@ -134,6 +134,9 @@ extern const struct xhp_personality xhp_personality_vif_route;
 extern const struct xhp_personality xhp_personality_block;
 extern const struct xhp_personality xhp_personality_policy;
 
+/* The personality called @name, or NULL (device.c). */
+const struct xhp_personality *xhp_personality_find(const char *name);
+
 /* Report policy (report.c). */
 /* Whether a successful @action of a @kind device writes connected. */
 bool xhp_report_connects(int kind, int action);

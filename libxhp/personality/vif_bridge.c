@@ -252,6 +252,21 @@ static void vb_free(void *priv)
 }
 
 /*
+ * Plugged already, as this run would leave it: a second plug of the same
+ * device (libxl's and udev's runs of one tap, a repeated online) changes
+ * nothing, so it does not take the link down and up under the guest.
+ */
+static bool plugged(const struct vb *vb)
+{
+	const struct xhp_link *d = &vb->dev;
+
+	return !vb->vlan && !strcmp(d->name, vb->id.want) &&
+	       (d->flags & IFF_UP) && d->master == vb->br.ifindex &&
+	       d->mtu == vb->mtu && d->has_addr &&
+	       !memcmp(d->addr, xhp_link_dummy_mac, 6);
+}
+
+/*
  * The run's state (op->priv, freed by the engine once the journal is
  * done with it), the names and the netlink socket.
  */
@@ -308,6 +323,11 @@ static int vif_bridge_add(struct xhp_op *op)
 		return r;
 	xhp_debug(vb->ctx, "%s: bridge %s, mtu %u", vb->id.want, vb->br.name,
 		  vb->mtu);
+	if (plugged(vb)) {
+		xhp_info(vb->ctx, "%s is plugged into %s already", vb->dev.name,
+			 vb->br.name);
+		return write_frontend_mtu(vb);
+	}
 	r = xhp_journal_record(&op->journal, &undo_link_type, vb);
 	if (r >= 0)
 		r = plumb(vb);
