@@ -188,6 +188,8 @@ static int parse_vlan(struct parse *p, struct lv_iface *f, xmlNode *vl,
 		r = attr(p, n, "id", &v);
 		if (r < 0)
 			return r;
+		/* end must not be left from the previous tag's value. */
+		end = v;
 		id = v && *v >= '0' && *v <= '9' ? strtoul(v, &end, 10) : 0;
 		if (!v || *end || id < 1 || id > 4094 ||
 		    f->n_tags == LV_MAX_TAGS) {
