@@ -12,10 +12,9 @@
 #include "util.h"
 
 static const struct xhp_personality *const personalities[] = {
-	&xhp_personality_vif_bridge,
-	&xhp_personality_vif_openvswitch,
-	&xhp_personality_vif_route,
-	&xhp_personality_block,
+	&xhp_personality_vif_bridge, &xhp_personality_vif_openvswitch,
+	&xhp_personality_vif_route,  &xhp_personality_block,
+	&xhp_personality_policy,
 };
 
 /* The first version of xhp_device_opts ends with settings. */

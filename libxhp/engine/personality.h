@@ -132,6 +132,7 @@ extern const struct xhp_personality xhp_personality_vif_bridge;
 extern const struct xhp_personality xhp_personality_vif_openvswitch;
 extern const struct xhp_personality xhp_personality_vif_route;
 extern const struct xhp_personality xhp_personality_block;
+extern const struct xhp_personality xhp_personality_policy;
 
 /* Report policy (report.c). */
 /* Whether a successful @action of a @kind device writes connected. */
