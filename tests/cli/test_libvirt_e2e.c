@@ -185,8 +185,10 @@ static void start_libvirtd(void)
 	libvirtd = fork();
 	assert_true(libvirtd >= 0);
 	if (libvirtd == 0) {
+		/* Its own process group: its forks die with it (stop_pid). */
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		if (setsid() < 0 || fd < 0 || dup2(fd, 1) < 0 ||
+		    dup2(fd, 2) < 0)
 			_exit(127);
 		execlp("libvirtd", "libvirtd", "-f",
 		       "/etc/libvirt/libvirtd.conf", (char *)NULL);
@@ -197,7 +199,7 @@ static void start_libvirtd(void)
 			 log);
 }
 
-/* SIGTERM, then SIGKILL after 10 s: our libvirtd only, by pid. */
+/* SIGTERM, then SIGKILL after 10 s: our libvirtd and its process group. */
 static void stop_pid(pid_t *pid)
 {
 	int st, i;
@@ -214,6 +216,8 @@ static void stop_pid(pid_t *pid)
 		kill(*pid, SIGKILL);
 		waitpid(*pid, &st, 0);
 	}
+	/* What it forked and left (a worker between fork and exec). */
+	kill(-*pid, SIGKILL);
 	*pid = -1;
 }
 
@@ -429,7 +433,7 @@ static void test_started_applies(void **state)
 static void test_reconnect_reapplies(void **state)
 {
 	char *out;
-	int r;
+	int r, i;
 
 	(void)state;
 	assert_int_equal(tu_runl(NULL, "nft", "delete", "chain", "netdev",
@@ -442,6 +446,14 @@ static void test_reconnect_reapplies(void **state)
 	stop_pid(&libvirtd);
 	start_libvirtd();
 	virsh_ok("domstate", DOM, NULL);
+	/* libvirtd reconnects (and runs the hook) in a thread of its own. */
+	for (i = 0; i < 100; i++) {
+		out = nft_chain(&r);
+		free(out);
+		if (r == 0)
+			break;
+		usleep(100 * 1000);
+	}
 	assert_policy_applied();
 }
 
