@@ -6,6 +6,8 @@
  *   xhp-hotplug parse COMMAND [key=value...]
  *   xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]
  *   xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]]
+ *   xhp-hotplug libvirt-hook DRIVER OBJECT OP SUBOP EXTRA
+ *   /etc/libvirt/hooks/DRIVER.d/NAME OBJECT OP SUBOP EXTRA  (a link)
  *   xhp-hotplug --help | --version
  *
  * One rule for options: they go between the personality and the command,
@@ -44,6 +46,7 @@ static void usage(FILE *f)
 		"       xhp-hotplug parse COMMAND [key=value...]\n"
 		"       xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]\n"
 		"       xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]]\n"
+		"       xhp-hotplug libvirt-hook DRIVER OBJECT OP SUBOP EXTRA  (XML on stdin)\n"
 		"       xhp-hotplug --help | --version\n\n"
 		"COMMAND: add, remove, online, offline. The environment gives XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or udev set them.\n%sPersonalities:",
 		options_help);
@@ -399,6 +402,12 @@ int main(int argc, char **argv)
 		r = cmd_run(ctx, base, argc - 1, argv + 1);
 		goto out;
 	}
+	if (cli_libvirt_hook_driver(self)) {
+		cli_log_open(ctx, "xhp-hotplug");
+		r = cli_libvirt_hook(ctx, cli_libvirt_hook_driver(self),
+				     argc - 1, argv + 1);
+		goto out;
+	}
 	cli_log_open(ctx, "xhp-hotplug");
 	if (argc < 2) {
 		usage(stderr);
@@ -415,6 +424,19 @@ int main(int argc, char **argv)
 		r = cli_lock(ctx, argc - 1, argv + 1);
 	} else if (!strcmp(argv[1], "status")) {
 		r = cli_status(ctx, argc - 1, argv + 1);
+	} else if (!strcmp(argv[1], "libvirt-hook")) {
+		cli_log_open(ctx, "xhp-hotplug");
+		if (argc < 3 || !cli_libvirt_driver(argv[2], strlen(argv[2]))) {
+			cli_log(LOG_ERR,
+				"libvirt-hook: DRIVER '%s' is not qemu, libxl, lxc or network",
+				argc < 3 ? "" : quote(q, argv[2]));
+			r = EXIT_USAGE;
+		} else {
+			r = cli_libvirt_hook(
+				ctx,
+				cli_libvirt_driver(argv[2], strlen(argv[2])),
+				argc - 3, argv + 3);
+		}
 	} else if (is_personality(argv[1])) {
 		cli_log_open(ctx, argv[1]);
 		r = cmd_run(ctx, argv[1], argc - 2, argv + 2);
