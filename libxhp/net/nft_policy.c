@@ -30,6 +30,10 @@ enum field {
 	F_TH_PORTS, /* source and destination port: 4 bytes */
 	F_ICMP_TYPE,
 	F_ND_TARGET,
+	F_ARP_HDR, /* hardware and protocol type and length */
+	F_ND_OPT, /* the first option's type and length (NS, NA) */
+	F_ND_OPT_LLA, /* its link-layer address */
+	F_ND_OPT2, /* the type of an option right after the first */
 };
 
 static const struct {
@@ -47,6 +51,11 @@ static const struct {
 	[F_ICMP_TYPE] = { "type", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1 },
 	[F_ND_TARGET] = { "icmpv6 nd target", NFT_PAYLOAD_TRANSPORT_HEADER, 8,
 			  16 },
+	[F_ARP_HDR] = { "arp htype . ptype . hlen . plen",
+			NFT_PAYLOAD_NETWORK_HEADER, 0, 6 },
+	[F_ND_OPT] = { "@th,192,16", NFT_PAYLOAD_TRANSPORT_HEADER, 24, 2 },
+	[F_ND_OPT_LLA] = { "@th,208,48", NFT_PAYLOAD_TRANSPORT_HEADER, 26, 6 },
+	[F_ND_OPT2] = { "@th,256,8", NFT_PAYLOAD_TRANSPORT_HEADER, 32, 1 },
 };
 
 struct match {
@@ -60,7 +69,7 @@ struct rule {
 	int chain; /* XHP_NFT_CH_* */
 	uint16_t proto; /* meta protocol (ETH_P_*), 0: any */
 	uint8_t l4; /* meta l4proto, 0: any */
-	struct match m[2];
+	struct match m[3];
 	uint64_t rate; /* limit rate over @rate bytes/second, 0: none */
 	int verdict; /* NF_DROP, NFT_RETURN or NFT_JUMP */
 	int jump; /* the chain of NFT_JUMP */
@@ -68,7 +77,7 @@ struct rule {
 };
 
 /* Fixed rules, and two per address at most. */
-#define RULES_MAX (24 + 2 * XHP_NFT_POLICY_IPS_MAX)
+#define RULES_MAX (32 + 2 * XHP_NFT_POLICY_IPS_MAX)
 
 struct plan {
 	struct rule r[RULES_MAX];
@@ -101,7 +110,7 @@ static struct rule *add(struct plan *pl, int chain, uint16_t proto, uint8_t l4,
 			    .l4 = l4,
 			    .verdict = verdict,
 			    .comment = comment };
-	r->m[0].prefix = r->m[1].prefix = -1;
+	r->m[0].prefix = r->m[1].prefix = r->m[2].prefix = -1;
 	return r;
 }
 
@@ -136,6 +145,34 @@ static void add_drop_sport(struct plan *pl, uint16_t port, const char *comment)
 	set_match(&r->m[0], F_TH_SPORT, false, &be, -1);
 }
 
+/*
+ * Neighbour solicitations and advertisements (@type) carry one option,
+ * the sender's (1) or the target's (2) link-layer address (@opt), 24
+ * bytes into the message (RFC 4861 4.3, 4.4); the receiver's neighbour
+ * entry takes its MAC, as ARP's takes the sender's. Another MAC there
+ * is dropped, and so is a second such option right after it (a stack
+ * that keeps the last duplicate would take that one; Linux and the BSDs
+ * keep the first). The nonce of DAD (RFC 7527, option 14) is no
+ * link-layer address.
+ */
+static void add_nd_options(struct plan *pl, uint8_t type, uint8_t opt,
+			   const uint8_t mac[6], const char *other_mac,
+			   const char *second)
+{
+	const uint8_t hdr[2] = { opt, 1 };
+	struct rule *r;
+
+	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
+		other_mac);
+	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
+	set_match(&r->m[1], F_ND_OPT, false, hdr, -1);
+	set_match(&r->m[2], F_ND_OPT_LLA, true, mac, -1);
+	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
+		second);
+	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
+	set_match(&r->m[1], F_ND_OPT2, false, &opt, -1);
+}
+
 /* "return" from @chain for @field within @ip (its prefix). */
 static void add_allow(struct plan *pl, int chain, int field,
 		      const struct xhp_ip *ip, uint8_t l4)
@@ -167,6 +204,8 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 {
 	static const uint8_t zero[16];
 	static const uint8_t dhcp_ports[4] = { 0, 68, 0, 67 };
+	/* Ethernet (1), IPv4, 6 and 4 bytes: where arp saddr is */
+	static const uint8_t arp_hdr[6] = { 0, 1, 8, 0, 6, 4 };
 	const struct xhp_ip unspec6 = { .family = AF_INET6, .prefix = 128 };
 	struct xhp_ip ll;
 	struct rule *r;
@@ -176,6 +215,18 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 	link_local(p->mac, &ll);
 	r = add(pl, XHP_NFT_CH_BASE, 0, 0, NF_DROP, "xhp: forged source MAC");
 	set_match(&r->m[0], F_ETH_SRC, true, p->mac, -1);
+	/*
+	 * The kernel takes one VLAN tag off before the ingress hook, and the
+	 * rules below see the frame inside; under a second tag they would
+	 * see only its ether type and match nothing.
+	 */
+	add(pl, XHP_NFT_CH_BASE, ETH_P_8021Q, 0, NF_DROP,
+	    "xhp: stacked VLAN tags");
+	add(pl, XHP_NFT_CH_BASE, ETH_P_8021AD, 0, NF_DROP,
+	    "xhp: stacked VLAN tags");
+	r = add(pl, XHP_NFT_CH_BASE, ETH_P_ARP, 0, NF_DROP,
+		"xhp: ARP other than Ethernet/IPv4");
+	set_match(&r->m[0], F_ARP_HDR, true, arp_hdr, -1);
 	r = add(pl, XHP_NFT_CH_BASE, ETH_P_ARP, 0, NF_DROP,
 		"xhp: forged ARP sender MAC");
 	set_match(&r->m[0], F_ARP_SHA, true, p->mac, -1);
@@ -187,6 +238,12 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 		      "xhp: router advertisement");
 	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 137,
 		      "xhp: ICMPv6 redirect");
+	add_nd_options(pl, 135, 1, p->mac,
+		       "xhp: neighbour solicitation from another MAC",
+		       "xhp: neighbour solicitation with two source MACs");
+	add_nd_options(pl, 136, 2, p->mac,
+		       "xhp: neighbour advertisement of another MAC",
+		       "xhp: neighbour advertisement with two target MACs");
 	add_jump(pl, ETH_P_IP, 0, XHP_NFT_CH_IP4);
 	add_jump(pl, ETH_P_IPV6, 0, XHP_NFT_CH_IP6);
 	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NFT_JUMP,
@@ -520,8 +577,17 @@ static void describe_match(const struct match *m, char *buf, size_t size)
 	buf += used;
 	size -= used;
 	switch (m->field) {
+	case F_ARP_HDR:
+		snprintf(buf, size, "%u . 0x%02x%02x . %u . %u",
+			 (unsigned int)(v[0] << 8 | v[1]), v[2], v[3], v[4],
+			 v[5]);
+		break;
+	case F_ND_OPT:
+		snprintf(buf, size, "0x%02x%02x", v[0], v[1]);
+		break;
 	case F_ETH_SRC:
 	case F_ARP_SHA:
+	case F_ND_OPT_LLA:
 		snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1],
 			 v[2], v[3], v[4], v[5]);
 		break;
@@ -551,7 +617,11 @@ static void describe_match(const struct match *m, char *buf, size_t size)
 
 static const char *proto_word(uint16_t proto)
 {
-	return proto == ETH_P_ARP ? "arp" : proto == ETH_P_IP ? "ip" : "ip6";
+	return proto == ETH_P_ARP    ? "arp" :
+	       proto == ETH_P_IP     ? "ip" :
+	       proto == ETH_P_8021Q  ? "vlan" :
+	       proto == ETH_P_8021AD ? "8021ad" :
+				       "ip6";
 }
 
 static const char *l4_word(uint8_t l4)

@@ -182,11 +182,12 @@ static void test_order(void **state)
 	/* the new chains: no other device's, made exclusively */
 	assert_int_equal(ms.m[17]->nlmsg_flags,
 			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
-	/* then only rules: 12 in the base chain, 3 (arp) + 3 (ip4) + 4 (ip6)
-	 * + 3 (nd) */
+	/* then only rules: 19 in the base chain (2 stacked VLAN tags, the
+	 * ARP header, 2 each for NS and NA options), 3 (arp) + 3 (ip4) + 4
+	 * (ip6) + 3 (nd) */
 	for (i = 1 + sizeof(want); i < (size_t)ms.n; i++)
 		assert_int_equal(ms.m[i]->nlmsg_type & 0xff, NFT_MSG_NEWRULE);
-	assert_int_equal(ms.n - 1 - (int)sizeof(want), 12 + 3 + 3 + 4 + 3);
+	assert_int_equal(ms.n - 1 - (int)sizeof(want), 19 + 3 + 3 + 4 + 3);
 	free(nft);
 }
 

@@ -261,6 +261,29 @@ void pt_icmp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	}
 }
 
+void pt_vlan(struct pt_frame *f, uint16_t tpid, uint16_t vid)
+{
+	uint8_t tag[4] = { (uint8_t)(tpid >> 8), (uint8_t)tpid,
+			   (uint8_t)(vid >> 8), (uint8_t)vid };
+
+	assert_true(f->len + 4 <= sizeof(f->b));
+	memmove(f->b + 16, f->b + 12, f->len - 12);
+	memcpy(f->b + 12, tag, 4);
+	f->len += 4;
+}
+
+void pt_nd_opt(struct pt_frame *f, uint8_t type, const uint8_t data[6])
+{
+	const uint8_t len = 1; /* in units of 8 bytes */
+	uint16_t plen = (uint16_t)(f->b[18] << 8 | f->b[19]) + 8;
+
+	put(f, &type, 1);
+	put(f, &len, 1);
+	put(f, data, 6);
+	f->b[18] = (uint8_t)(plen >> 8);
+	f->b[19] = (uint8_t)plen;
+}
+
 uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n)
 {
 	uint32_t tag = htonl(++next_tag);

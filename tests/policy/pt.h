@@ -62,6 +62,13 @@ void pt_icmp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	      const char *sip, const char *dip, uint8_t type,
 	      const char *target);
 
+/* Insert an 802.1Q-style tag (@tpid, @vid) after @f's MAC addresses
+ * (outermost: call it for the inner tag first). */
+void pt_vlan(struct pt_frame *f, uint16_t tpid, uint16_t vid);
+/* Append an 8-byte neighbour discovery option (@type, length 1, @data:
+ * a MAC or a nonce) to the ICMPv6 frame @f; its payload length grows. */
+void pt_nd_opt(struct pt_frame *f, uint8_t type, const uint8_t data[6]);
+
 /* Tag @f (a fresh tag at its end) and send it @n times from @from. */
 uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n);
 /* Frames with @tag that reach @ns's eth0 within 300 ms of the last. */

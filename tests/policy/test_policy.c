@@ -167,18 +167,24 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Send @f N times from guest 1: how many reach the router and guest 2. */
-static void expect(struct pt_frame *f, int want, const char *chain,
-		   const char *comment)
+/* Send @f N times from guest 1: how many reach the router and guest 2.
+ * A failure names the line of the call. */
+#define expect(...) expect_at(__LINE__, __VA_ARGS__)
+static void expect_at(int line, struct pt_frame *f, int want, const char *chain,
+		      const char *comment)
 {
 	long before = chain ? pt_counter(chain, comment) : 0;
 	uint32_t tag = pt_send(&T.g1, f, N);
 	int at_rtr = pt_count(&T.rtr, tag), at_g2 = pt_count(&T.g2, tag);
 
-	assert_int_equal(at_rtr, want);
-	assert_int_equal(at_g2, want);
-	if (chain)
-		assert_int_equal(pt_counter(chain, comment), before + N);
+	if (at_rtr != want || at_g2 != want)
+		fail_msg(
+			"line %d: %d frames reached the router, %d guest 2, not %d",
+			line, at_rtr, at_g2, want);
+	if (chain && pt_counter(chain, comment) != before + N)
+		fail_msg("line %d: counter %s of %s: %ld, not %ld", line,
+			 comment, chain, pt_counter(chain, comment),
+			 before + N);
 }
 
 static void test_own_traffic_passes(void **state)
@@ -206,6 +212,73 @@ static void test_own_traffic_passes(void **state)
 	expect(&f, N, NULL, NULL);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	expect(&f, N, NULL, NULL);
+	/* with its own MAC as the option; DAD with a nonce (RFC 7527) */
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
+	pt_nd_opt(&f, 2, T.g1.mac);
+	expect(&f, N, NULL, NULL);
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
+	pt_nd_opt(&f, 1, T.g1.mac);
+	expect(&f, N, NULL, NULL);
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, "fd77::43");
+	pt_nd_opt(&f, 14, forged_mac);
+	expect(&f, N, NULL, NULL);
+	/* one 802.1Q tag: the kernel takes it off before the rules, which
+	 * see the frame inside */
+	pt_udp4(&f, T.g1.mac, bcast, IP1, "10.77.0.255", 4000, 4000, 0);
+	pt_vlan(&f, 0x8100, 7);
+	expect(&f, N, NULL, NULL);
+}
+
+/*
+ * What hides a forged address from the rules: a second VLAN tag (the
+ * kernel takes one off before the ingress hook, the rules matched the
+ * ether type under it), an ARP whose lengths put the sender elsewhere,
+ * a neighbour discovery link-layer option with another MAC.
+ */
+static void test_forged_hidden(void **state)
+{
+	struct pt_frame f;
+
+	(void)state;
+	/* one tag: the frame inside is checked */
+	pt_udp4(&f, T.g1.mac, bcast, "10.77.0.99", "10.77.0.255", 4000, 4000,
+		0);
+	pt_vlan(&f, 0x8100, 7);
+	expect(&f, 0, "dev-vif1.0/ip4", "xhp: forged IPv4 source");
+	/* two (QinQ, and 802.1Q in 802.1Q) */
+	pt_udp4(&f, T.g1.mac, bcast, "10.77.0.99", "10.77.0.255", 4000, 4000,
+		0);
+	pt_vlan(&f, 0x8100, 7);
+	pt_vlan(&f, 0x88a8, 8);
+	expect(&f, 0, "dev-vif1.0", "xhp: stacked VLAN tags");
+	pt_arp(&f, T.g1.mac, "10.77.0.99", "10.77.0.99", 2);
+	pt_vlan(&f, 0x8100, 7);
+	pt_vlan(&f, 0x8100, 8);
+	expect(&f, 0, "dev-vif1.0", "xhp: stacked VLAN tags");
+	/* ARP with a hardware address length of 8 */
+	pt_arp(&f, T.g1.mac, IP1, IP1, 2);
+	f.b[18] = 8;
+	expect(&f, 0, "dev-vif1.0", "xhp: ARP other than Ethernet/IPv4");
+	/* NA for its own address, NS, with another MAC as the option */
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
+	pt_nd_opt(&f, 2, forged_mac);
+	expect(&f, 0, "dev-vif1.0",
+	       "xhp: neighbour advertisement of another MAC");
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
+	pt_nd_opt(&f, 1, forged_mac);
+	expect(&f, 0, "dev-vif1.0",
+	       "xhp: neighbour solicitation from another MAC");
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
+	pt_nd_opt(&f, 1, T.g1.mac);
+	pt_nd_opt(&f, 1, forged_mac);
+	expect(&f, 0, "dev-vif1.0",
+	       "xhp: neighbour solicitation with two source MACs");
+	/* its own first, another after it */
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
+	pt_nd_opt(&f, 2, T.g1.mac);
+	pt_nd_opt(&f, 2, forged_mac);
+	expect(&f, 0, "dev-vif1.0",
+	       "xhp: neighbour advertisement with two target MACs");
 }
 
 static void test_forged_dropped(void **state)
@@ -347,6 +420,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_own_traffic_passes),
 		cmocka_unit_test(test_forged_dropped),
+		cmocka_unit_test(test_forged_hidden),
 		cmocka_unit_test(test_policy_personality),
 		cmocka_unit_test(test_isolated),
 		cmocka_unit_test(test_settings_refused),
