@@ -19,6 +19,32 @@ static int bad_setting(struct xhp_op *op, const char *key, const char *v,
 		       xhp_source_phrase(xhp_op_setting_source(op, key)), why);
 }
 
+int xhp_guest_policy_check_dev(xhp_ctx *ctx, const struct xhp_link *dev,
+			       bool tap)
+{
+	static const char *const masters[] = { "bridge", "openvswitch", "bond",
+					       "team" };
+	static const char *const taps[] = { "tun", "macvtap", "veth" };
+	const char *kind = dev->kind[0] ? dev->kind : "none";
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(masters); i++)
+		if (!strcmp(dev->kind, masters[i]))
+			return xhp_err(
+				ctx, EINVAL,
+				"refusing a guest network policy on %s: it is a %s, not a guest's device",
+				dev->name, masters[i]);
+	if (!tap)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(taps); i++)
+		if (!strcmp(dev->kind, taps[i]))
+			return 0;
+	return xhp_err(
+		ctx, EINVAL,
+		"refusing a guest network policy on %s: it is no tun/tap, macvtap or veth (link kind %s)",
+		dev->name, kind);
+}
+
 /* antispoof: the setting, else the policy's, else the global mode. */
 static int resolve_mode(struct xhp_guest_policy *gp,
 			const struct xhp_conf *conf,

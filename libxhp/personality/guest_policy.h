@@ -49,6 +49,17 @@ int xhp_guest_policy_prepare(struct xhp_op *op, const char *bridge, bool tap,
 void xhp_guest_policy_free(struct xhp_guest_policy *gp);
 
 /*
+ * Whether @dev may carry a guest's policy: never a device that has ports
+ * (bridge, openvswitch, bond, team: the policy would police the host's
+ * traffic), and for a tap (@tap: the request's kind) only what a
+ * toolstack makes for a guest, a tun/tap, macvtap or veth: not a
+ * physical NIC, loopback, a VLAN or the bridge that a libvirt domain
+ * XML's <target dev> may name. 0, or -EINVAL with the error said.
+ */
+int xhp_guest_policy_check_dev(xhp_ctx *ctx, const struct xhp_link *dev,
+			       bool tap);
+
+/*
  * Install the rules on @ifname in one batch (its old chains go in the
  * same batch, also when nothing is to be enforced), recorded in the
  * journal: the undo deletes them. A dry run logs each rule.
