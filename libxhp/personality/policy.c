@@ -77,6 +77,9 @@ static int policy_add(struct xhp_op *op)
 	if (r == -ENODEV)
 		return xhp_err(op->ctx, ENODEV, "Could not find device %s",
 			       xhp_quote(q, name));
+	if (r >= 0)
+		r = xhp_guest_policy_check_dev(op->ctx, &dev,
+					       op->req->kind == XHP_KIND_TAP);
 	if (r < 0)
 		return r;
 	if (dev.master &&

@@ -391,6 +391,26 @@ static void test_settings_refused(void **state)
 	assert_string_equal(
 		xhp_ctx_last_error(T.ctx),
 		"cannot set isolated on lo: it is not a bridge port");
+	/* the bridge, loopback: no guest's devices (a libvirt <target dev>
+	 * may name anything) */
+	assert_int_equal(run("policy", XHP_ACTION_ADD, XHP_KIND_TAP, "xpbr0",
+			     "mac", MAC1, "antispoof", "strict", NULL),
+			 -EINVAL);
+	assert_string_equal(
+		xhp_ctx_last_error(T.ctx),
+		"refusing a guest network policy on xpbr0: it is a bridge, not a guest's device");
+	assert_int_equal(run("policy", XHP_ACTION_ONLINE, XHP_KIND_VIF, "xpbr0",
+			     "mac", MAC1, "antispoof", "strict", NULL),
+			 -EINVAL);
+	assert_string_equal(
+		xhp_ctx_last_error(T.ctx),
+		"refusing a guest network policy on xpbr0: it is a bridge, not a guest's device");
+	assert_int_equal(run("policy", XHP_ACTION_ADD, XHP_KIND_TAP, "lo",
+			     "mac", MAC1, "antispoof", "strict", NULL),
+			 -EINVAL);
+	assert_string_equal(
+		xhp_ctx_last_error(T.ctx),
+		"refusing a guest network policy on lo: it is no tun/tap, macvtap or veth (link kind none)");
 	/* the refusals changed nothing: both devices keep their 5 chains */
 	assert_int_equal(pt_chains(), 10);
 }
