@@ -109,9 +109,32 @@ static const char *clean(char *buf, size_t size, const char *s)
 	return buf;
 }
 
+/*
+ * Untrusted text as a JSON string (null for NULL). jansson takes only
+ * UTF-8 and returns NULL otherwise, which dropped the key or, through
+ * json_pack, the whole drift: bytes of another encoding become '?'.
+ * Control characters are escaped by the dump.
+ */
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	json_t *j;
+	char *c;
+	size_t i;
+
+	if (!s)
+		return json_null();
+	j = json_string(s);
+	if (j)
+		return j;
+	c = strdup(s);
+	if (!c)
+		return NULL;
+	for (i = 0; c[i]; i++)
+		if ((unsigned char)c[i] >= 0x80)
+			c[i] = '?';
+	j = json_string(c);
+	free(c);
+	return j;
 }
 
 static json_t *facts(const xhp_inspection *ins, int side)
@@ -133,8 +156,9 @@ static json_t *drifts(const xhp_inspection *ins)
 	size_t i;
 
 	for (i = 0; a && xhp_inspection_drift_at(ins, i, &code, &msg) > 0; i++)
-		json_array_append_new(a, json_pack("{ssss}", "code", code,
-						   "message", msg));
+		json_array_append_new(a, json_pack("{soso}", "code",
+						   str_or_null(code), "message",
+						   str_or_null(msg)));
 	return a;
 }
 

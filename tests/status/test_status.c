@@ -462,6 +462,23 @@ static void test_held_lock(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/* A value that is no UTF-8 (jansson refuses it) is still shown. */
+static void test_hostile_value(void **state)
+{
+	json_t *j;
+	int x;
+
+	(void)state;
+	be_write(BE_BR, "ip", "10.0.0.9\xff\x01");
+	j = status_json(&x, false);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(device(j, BE_BR), "xenstore"), "ip")),
+		"10.0.0.9?\x01");
+	json_decref(j);
+	assert_int_equal(tu_xs_rm(NULL, BE_BR "/ip"), 0);
+}
+
 static void test_usage(void **state)
 {
 	const char *a1[] = { XHP_CLI, "status", "--bogus", NULL };
@@ -544,6 +561,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_loop_detached),
 		cmocka_unit_test(test_leftovers),
 		cmocka_unit_test(test_held_lock),
+		cmocka_unit_test(test_hostile_value),
 		cmocka_unit_test(test_usage),
 	};
 	char path[512], *n;
