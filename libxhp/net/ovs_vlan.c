@@ -124,9 +124,10 @@ static int read_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *name,
 			"columns", "_uuid", "tag", "trunks", "vlan_mode");
 	r = xhp_ovsdb_transact(ctx, db, ops, "look up the port", &res);
 	if (r < 0)
-		return r == -EAGAIN ? xhp_err(ctx, EPROTO,
-					      "OVSDB: unexpected wait failure") :
-				      r;
+		return r == -EAGAIN ?
+			       xhp_err(ctx, EPROTO,
+				       "OVSDB: unexpected wait failure") :
+			       r;
 	row = json_array_get(json_object_get(json_array_get(res, 0), "rows"),
 			     0);
 	if (!row) {
@@ -160,8 +161,8 @@ static int read_port(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *name,
 static json_t *change_ops(const char *comment, const char *uuid, json_t *from,
 			  json_t *to)
 {
-	json_t *ops = json_pack("[{ssss}]", "op", "comment", "comment",
-				comment);
+	json_t *ops =
+		json_pack("[{ssss}]", "op", "comment", "comment", comment);
 
 	if (!ops ||
 	    json_array_append_new(
@@ -202,10 +203,10 @@ static int run_change(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t *ops,
 	return 0;
 }
 
-int xhp_ovs_port_set_vlan(xhp_ctx *ctx, struct xhp_ovsdb *db,
-			  const char *name, const struct xhp_ovs_vlan *v,
-			  const char *comment, bool dry,
-			  struct xhp_ovs_port_vlan *pv, int64_t *ret_next_cfg)
+int xhp_ovs_port_set_vlan(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *name,
+			  const struct xhp_ovs_vlan *v, const char *comment,
+			  bool dry, struct xhp_ovs_port_vlan *pv,
+			  int64_t *ret_next_cfg)
 {
 	int attempt, r;
 

@@ -66,10 +66,10 @@ void xhp_ovs_port_vlan_clear(struct xhp_ovs_port_vlan *pv);
  * errors of xhp_ovsdb_transact (-EPROTO: refused, nothing done; -EBUSY:
  * kept changing, nothing done; others: maybe committed), -ENOMEM.
  */
-int xhp_ovs_port_set_vlan(xhp_ctx *ctx, struct xhp_ovsdb *db,
-			  const char *name, const struct xhp_ovs_vlan *v,
-			  const char *comment, bool dry,
-			  struct xhp_ovs_port_vlan *pv, int64_t *ret_next_cfg);
+int xhp_ovs_port_set_vlan(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *name,
+			  const struct xhp_ovs_vlan *v, const char *comment,
+			  bool dry, struct xhp_ovs_port_vlan *pv,
+			  int64_t *ret_next_cfg);
 
 /*
  * Put back the columns @pv recorded, if the row is still there and holds

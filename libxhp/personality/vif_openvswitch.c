@@ -252,10 +252,11 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 
 	ops = json_pack("[{sssssos[s]}{sssssos[s]}]", "op", "select", "table",
 			"Bridge", "where",
-			xhp_ovsdb_where_eq("name", json_string(p->br.name)), "columns",
-			"_uuid", "op", "select", "table", "Port", "where",
-			xhp_ovsdb_where_eq("name", json_string(p->dev)), "columns",
-			"_uuid");
+			xhp_ovsdb_where_eq("name", json_string(p->br.name)),
+			"columns", "_uuid", "op", "select", "table", "Port",
+			"where",
+			xhp_ovsdb_where_eq("name", json_string(p->dev)),
+			"columns", "_uuid");
 	r = xhp_ovsdb_transact(ctx, db, ops, "look up the bridge", &res);
 	if (r < 0)
 		return r == -EAGAIN ?
@@ -291,11 +292,11 @@ static int add_port_removal(json_t *ops, const char *dev, const char *port)
 			      json_array();
 
 	if (json_array_append_new(
-		    ops,
-		    json_pack("{sssisssos[s]sssO}", "op", "wait", "timeout", 0,
-			      "table", "Port", "where",
-			      xhp_ovsdb_where_eq("name", json_string(dev)), "columns",
-			      "_uuid", "until", "==", "rows", rows)) < 0) {
+		    ops, json_pack("{sssisssos[s]sssO}", "op", "wait",
+				   "timeout", 0, "table", "Port", "where",
+				   xhp_ovsdb_where_eq("name", json_string(dev)),
+				   "columns", "_uuid", "until", "==", "rows",
+				   rows)) < 0) {
 		json_decref(rows);
 		return -ENOMEM;
 	}
@@ -312,8 +313,8 @@ static int add_port_removal(json_t *ops, const char *dev, const char *port)
 	if (json_array_append_new(
 		    ops, json_pack("{ssssso}", "op", "delete", "table", "Port",
 				   "where",
-				   xhp_ovsdb_where_eq("_uuid", xhp_ovsdb_uuid(port)))) <
-	    0)
+				   xhp_ovsdb_where_eq(
+					   "_uuid", xhp_ovsdb_uuid(port)))) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -389,7 +390,8 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 			    ops,
 			    json_pack("{sssisssos[s]sss[{ss}]}", "op", "wait",
 				      "timeout", 0, "table", "Bridge", "where",
-				      xhp_ovsdb_where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
+				      xhp_ovsdb_where_eq(
+					      "_uuid", xhp_ovsdb_uuid(bridge)),
 				      "columns", "name", "until", "==", "rows",
 				      "name", p->br.name)) < 0)
 			goto oom;
@@ -412,7 +414,8 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 			    ops,
 			    json_pack("{sssssos[[sso]]}", "op", "mutate",
 				      "table", "Bridge", "where",
-				      xhp_ovsdb_where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
+				      xhp_ovsdb_where_eq(
+					      "_uuid", xhp_ovsdb_uuid(bridge)),
 				      "mutations", "ports", "insert",
 				      xhp_ovsdb_named_uuid("xhp_port"))) < 0)
 			goto oom;
@@ -477,7 +480,8 @@ static int check_iface(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 	int r;
 
 	ops = json_pack("[{sssssos[ss]}]", "op", "select", "table", "Interface",
-			"where", xhp_ovsdb_where_eq("_uuid", xhp_ovsdb_uuid(iface)),
+			"where",
+			xhp_ovsdb_where_eq("_uuid", xhp_ovsdb_uuid(iface)),
 			"columns", "ofport", "error");
 	r = xhp_ovsdb_transact(ctx, db, ops, "check the interface", &res);
 	if (r < 0)
@@ -527,8 +531,8 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 
 		ops = json_pack("[{sssssos[s]}]", "op", "select", "table",
 				"Port", "where",
-				xhp_ovsdb_where_eq("name", json_string(dev)), "columns",
-				"_uuid");
+				xhp_ovsdb_where_eq("name", json_string(dev)),
+				"columns", "_uuid");
 		r = xhp_ovsdb_transact(ctx, db, ops, "look up the port", &res);
 		if (r < 0)
 			return r == -EAGAIN ? -EPROTO : r;
