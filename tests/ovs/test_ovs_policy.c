@@ -395,6 +395,8 @@ static void t_hook_portgroup_vlan(void **state)
 	(void)state;
 	expect(hook("started", xml), 0, "");
 	assert_col(PORT, "tag", "10");
+	assert_col(PORT, "trunks", "[20]");
+	assert_col(PORT, "vlan_mode", "native-untagged");
 	ch = chains_of(PORT);
 	assert_non_null(strstr(ch, PORT));
 	free(ch);
@@ -434,7 +436,7 @@ static void t_hook_not_a_port(void **state)
 		want, sizeof(want),
 		"xhp-hotplug: libvirt-hook qemu vm1 started: interface " PORT
 		": cannot give " PORT
-		" the VLANs '10': it is neither a Linux bridge port nor a port of the Open vSwitch at '%s'",
+		" the VLANs '10p/20': it is neither a Linux bridge port nor a port of the Open vSwitch at '%s'",
 		ovs.sock);
 	expect(hook("started", xml), 1, want);
 }
@@ -455,7 +457,7 @@ static int group_setup(void **state)
 	f = fopen(conf, "w");
 	if (!f)
 		return -1;
-	fputs("[policy v10]\nvlan = 10\nantispoof = on\n"
+	fputs("[policy v10]\nvlan = 10p/20\nantispoof = on\n"
 	      "[portgroup ovsnet/pg10]\npolicy = v10\n",
 	      f);
 	return fclose(f) ? -1 : 0;
