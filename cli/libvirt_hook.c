@@ -190,6 +190,18 @@ static int one_iface(struct hook *h, const struct lv_iface *f)
 		goto out;
 	}
 	/*
+	 * The interface's own <vlan> is libvirt's: it set it on the OVS
+	 * port itself (ovs-vsctl add-port ... tag= trunks=), and it
+	 * refuses a <vlan> on any connection it cannot give one to. The
+	 * policy's vlan is for interfaces without one.
+	 */
+	if (f->n_tags && xhp_settings_get(s, "vlan")) {
+		cli_log(LOG_INFO,
+			"libvirt-hook %s: interface %s: its <vlan> in the domain XML wins: the vlan of policy %s is not applied",
+			h->what, f->dev, policy ? policy : "(none)");
+		xhp_settings_set(s, "vlan", NULL);
+	}
+	/*
 	 * A removal runs with or without a policy: the file may have
 	 * changed since the start, and removing nothing is safe.
 	 */

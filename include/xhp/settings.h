@@ -89,7 +89,8 @@ XHP_EXPORT xhp_settings *xhp_settings_free(xhp_settings *s);
  * Returns: 1 (a policy matched), 0 (none: @s unchanged), -EINVAL (a bad
  *   file: the message on the set's context names the file and line),
  *   -EFBIG, -ENOMEM, or the negative errno of reading the file; after
- *   a failure @s may hold some of the policy's settings.
+ *   a failure @s is exactly as it was (the policy's values are set all
+ *   together or not at all).
  * Thread safety: as xhp_settings_set().
  * Since: 1.1
  */

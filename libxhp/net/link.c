@@ -593,3 +593,30 @@ int xhp_bridge_port_set_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
 	return vlan_send(ctx, nl, nlh, "drop the default VLAN of port",
 			 l->name);
 }
+
+int xhp_bridge_port_unset_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
+				const struct xhp_link *l,
+				const struct xhp_vlan_spec *spec,
+				uint16_t default_pvid)
+{
+	_cleanup_free_ void *buf = malloc(XHP_VLAN_MSG_MAX);
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!buf)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	nlh = xhp_bridge_vlan_msg(buf, XHP_VLAN_MSG_MAX, RTM_DELLINK,
+				  l->ifindex, spec);
+	if (!nlh)
+		return xhp_err(ctx, E2BIG, "too many VLANs for %s", l->name);
+	r = vlan_send(ctx, nl, nlh, "take the VLANs away from port", l->name);
+	if (r < 0 || !default_pvid)
+		return r;
+	nlh = xhp_bridge_vlan_msg_one(
+		buf, XHP_VLAN_MSG_MAX, RTM_SETLINK, l->ifindex, default_pvid,
+		BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+	if (!nlh)
+		return xhp_err(ctx, E2BIG, "VLAN message does not fit");
+	return vlan_send(ctx, nl, nlh, "give back the default VLAN of port",
+			 l->name);
+}

@@ -144,4 +144,14 @@ int xhp_bridge_port_set_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
 			      const struct xhp_vlan_spec *spec,
 			      uint16_t default_pvid);
 
+/*
+ * Undo xhp_bridge_port_set_vlans() on a port that had the bridge's
+ * default VLAN only (as a port has when enslaved): take @spec's VLANs
+ * away and give @default_pvid (0: none) back as PVID, untagged.
+ */
+int xhp_bridge_port_unset_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
+				const struct xhp_link *l,
+				const struct xhp_vlan_spec *spec,
+				uint16_t default_pvid);
+
 #endif /* XHP_LINK_H */

@@ -241,7 +241,7 @@ static int policy_key(struct parser *p, const char *key, const char *value)
 {
 	struct xhp_conf_policy *pol = &p->conf->policies[p->index];
 	const char *why = "malformed";
-	uint64_t v;
+	struct xhp_vlan_spec *vs;
 	int r;
 
 	if (!strcmp(key, "antispoof")) {
@@ -274,10 +274,17 @@ static int policy_key(struct parser *p, const char *key, const char *value)
 		r = key_once(p, KEY_VLAN, key);
 		if (r < 0)
 			return r;
-		if (xhp_parse_uint(value, XHP_VLAN_MAX, &v) < 0 || v < 1)
+		if (strlen(value) > XHP_CONF_VLAN_MAX)
 			return bad_value(p, key, value,
-					 "expected a VLAN, 1..4094");
-		pol->vlan = (unsigned int)v;
+					 "longer than 255 bytes");
+		vs = malloc(sizeof(*vs));
+		if (!vs)
+			return perr(p, ENOMEM, "out of memory", key);
+		r = xhp_parse_vlan_spec(value, vs, &why);
+		free(vs);
+		if (r < 0)
+			return bad_value(p, key, value, why);
+		strcpy(pol->vlan, value);
 	} else {
 		return perr(
 			p, EINVAL,
@@ -619,7 +626,7 @@ int xhp_conf_policy_rate(const struct xhp_conf_policy *p, uint64_t *bytes,
 	return 0;
 }
 
-unsigned int xhp_conf_policy_vlan(const struct xhp_conf_policy *p)
+const char *xhp_conf_policy_vlan(const struct xhp_conf_policy *p)
 {
-	return p ? p->vlan : 0;
+	return p && p->vlan[0] ? p->vlan : NULL;
 }

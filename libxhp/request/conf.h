@@ -9,7 +9,8 @@
  *   antispoof = on | off
  *   rate = BYTES,USECS                  (as the xenstore key)
  *   isolated = yes | no
- *   vlan = N                            (1..4094)
+ *   vlan = SPEC                         (the vlan setting's syntax,
+ *                                        keys.h: 10, or 10p/20-30 ...)
  *   [portgroup NETWORK/PORTGROUP]       (libvirt)
  *   policy = NAME
  *   [network NETWORK]
@@ -49,6 +50,9 @@ enum xhp_conf_bool {
 	XHP_CONF_YES = 1,
 };
 
+/* The longest vlan value of a [policy]. */
+#define XHP_CONF_VLAN_MAX 255
+
 struct xhp_conf_policy {
 	char *name;
 	unsigned int line; /* of its header */
@@ -57,7 +61,7 @@ struct xhp_conf_policy {
 	bool has_rate;
 	uint64_t rate_bytes;
 	uint32_t rate_usecs;
-	unsigned int vlan; /* 0: not said */
+	char vlan[XHP_CONF_VLAN_MAX + 1]; /* "": not said */
 };
 
 enum xhp_conf_bind_kind {
@@ -127,8 +131,8 @@ int xhp_conf_policy_isolated(const struct xhp_conf_policy *p);
 /* 0 and the rate, or -ENOENT when the policy says none. */
 int xhp_conf_policy_rate(const struct xhp_conf_policy *p, uint64_t *bytes,
 			 uint32_t *usecs);
-/* The VLAN 1..4094, or 0 when not said. */
-unsigned int xhp_conf_policy_vlan(const struct xhp_conf_policy *p);
+/* The vlan spec (keys.h), or NULL when not said. Borrowed. */
+const char *xhp_conf_policy_vlan(const struct xhp_conf_policy *p);
 
 /*
  * A value of the antispoof setting: "off", "auto", "strict" or "on"

@@ -47,11 +47,65 @@ static int set_from(xhp_settings *s, const struct xhp_conf *c,
 			 usecs);
 		r = xhp_settings_set(s, "rate", buf);
 	}
-	if (r == 0 && xhp_conf_policy_vlan(p)) {
-		snprintf(buf, sizeof(buf), "%u", xhp_conf_policy_vlan(p));
-		r = xhp_settings_set(s, "vlan", buf);
-	}
+	if (r == 0 && xhp_conf_policy_vlan(p))
+		r = xhp_settings_set(s, "vlan", xhp_conf_policy_vlan(p));
 	return r;
+}
+
+static void entries_free(struct xhp_settings_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].value);
+	free(v);
+}
+
+/* A scratch copy of @s (its context borrowed): 0 or -ENOMEM. */
+static int settings_copy(const xhp_settings *s, xhp_settings *ret)
+{
+	size_t i;
+
+	*ret = (xhp_settings){ .ctx = s->ctx };
+	if (!s->n)
+		return 0;
+	ret->v = calloc(s->n, sizeof(*ret->v));
+	if (!ret->v)
+		return -ENOMEM;
+	for (; ret->n < s->n; ret->n++) {
+		i = ret->n;
+		ret->v[i].def = s->v[i].def;
+		ret->v[i].value = strdup(s->v[i].value);
+		if (!ret->v[i].value) {
+			entries_free(ret->v, ret->n);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Set the policy's values into a copy of @s, and only when every one of
+ * them is set, swap the copy in: a failure leaves @s as it was.
+ */
+static int set_all_or_none(xhp_settings *s, const struct xhp_conf *c,
+			   const struct xhp_conf_policy *p)
+{
+	xhp_settings tmp;
+	int r;
+
+	r = settings_copy(s, &tmp);
+	if (r < 0)
+		return r;
+	r = set_from(&tmp, c, p);
+	if (r < 0) {
+		entries_free(tmp.v, tmp.n);
+		return r;
+	}
+	entries_free(s->v, s->n);
+	s->v = tmp.v;
+	s->n = tmp.n;
+	return 0;
 }
 
 XHP_EXPORT int xhp_settings_set_policy(xhp_settings *s, const char *conf_path,
@@ -81,7 +135,7 @@ XHP_EXPORT int xhp_settings_set_policy(xhp_settings *s, const char *conf_path,
 			goto out;
 		}
 	}
-	r = set_from(s, c, p);
+	r = set_all_or_none(s, c, p);
 	if (r < 0)
 		goto out;
 	if (ret_policy) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "keys.h"
 #include "fuzz.h"
 
 static void check_conf(const struct xhp_conf *c)
@@ -25,7 +26,12 @@ static void check_conf(const struct xhp_conf *c)
 		      p->antispoof <= XHP_CONF_YES);
 		CHECK(p->isolated >= XHP_CONF_UNSET &&
 		      p->isolated <= XHP_CONF_YES);
-		CHECK(p->vlan <= 4094);
+		if (xhp_conf_policy_vlan(p)) {
+			struct xhp_vlan_spec vs;
+			const char *why;
+
+			CHECK(xhp_parse_vlan_spec(p->vlan, &vs, &why) == 0);
+		}
 	}
 	for (i = 0; i < c->n_binds; i++) {
 		const struct xhp_conf_bind *b = &c->binds[i];

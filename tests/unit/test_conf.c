@@ -97,11 +97,11 @@ static void test_full(void **state)
 	assert_int_equal(xhp_conf_policy_rate(g, &bytes, &usecs), 0);
 	assert_int_equal(bytes, 1250000);
 	assert_int_equal(usecs, 50000);
-	assert_int_equal(xhp_conf_policy_vlan(g), 10);
+	assert_string_equal(xhp_conf_policy_vlan(g), "10");
 	assert_int_equal(xhp_conf_policy_antispoof(t), XHP_CONF_NO);
 	assert_int_equal(xhp_conf_policy_isolated(t), XHP_CONF_UNSET);
 	assert_int_equal(xhp_conf_policy_rate(t, &bytes, &usecs), -ENOENT);
-	assert_int_equal(xhp_conf_policy_vlan(t), 0);
+	assert_null(xhp_conf_policy_vlan(t));
 	/* portgroup wins over network; network over bridge */
 	assert_ptr_equal(xhp_conf_policy_for(c, "lan", "tenants", "xenbr0"), g);
 	assert_ptr_equal(xhp_conf_policy_for(c, "lan", "other", "xenbr0"), t);
@@ -143,9 +143,11 @@ static void test_errors(void **state)
 	parse_bad("[policy p]\nrate = 10\n",
 		  "t.conf:2: bad rate '10': expected <bytes>,<usecs>");
 	parse_bad("[policy p]\nvlan = 4095\n",
-		  "t.conf:2: bad vlan '4095': expected a VLAN, 1..4094");
+		  "t.conf:2: bad vlan '4095': bad VLAN: expected 1..4094");
 	parse_bad("[policy p]\nvlan = 0\n",
-		  "t.conf:2: bad vlan '0': expected a VLAN, 1..4094");
+		  "t.conf:2: bad vlan '0': bad VLAN: expected 1..4094");
+	parse_bad("[policy p]\nvlan = 10/20\n",
+		  "t.conf:2: bad vlan '10/20': no PVID: mark one VLAN with p");
 	parse_bad(
 		"[policy p]\ncolour = red\n",
 		"t.conf:2: unknown key in a [policy] (antispoof, rate, isolated, vlan): 'colour'");
