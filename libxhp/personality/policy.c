@@ -266,7 +266,7 @@ static int policy_add(struct xhp_op *op)
 		return xhp_err(op->ctx, ENODEV, "Could not find device %s",
 			       xhp_quote(q, name));
 	if (r >= 0)
-		r = xhp_guest_policy_check_dev(op->ctx, &dev,
+		r = xhp_guest_policy_check_dev(op->ctx, &p->dev,
 					       op->req->kind == XHP_KIND_TAP);
 	if (r < 0)
 		return r;
