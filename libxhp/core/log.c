@@ -18,6 +18,7 @@ static void emit(xhp_ctx *ctx, int priority, const char *msg)
 
 int xhp_err(xhp_ctx *ctx, int errnum, const char *fmt, ...)
 {
+	char msg[XHP_ERR_MAX];
 	va_list ap;
 
 	if (errnum < 0)
@@ -26,9 +27,12 @@ int xhp_err(xhp_ctx *ctx, int errnum, const char *fmt, ...)
 		errnum = EIO;
 	if (!ctx)
 		return -errnum;
+	/* Through a copy: an argument may be ctx->err itself (an error
+	 * that words the one before it). */
 	va_start(ap, fmt);
-	vsnprintf(ctx->err, sizeof(ctx->err), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(ctx->err, msg, sizeof(ctx->err));
 	return -errnum;
 }
 

@@ -12,6 +12,8 @@
 
 #include <xhp/xhp.h>
 
+#include "internal.h"
+
 struct seen {
 	int n;
 	int last_priority;
@@ -100,6 +102,21 @@ static void test_errors_are_not_logged(void **state)
 	xhp_ctx_unref(ctx);
 }
 
+/* An error that words the one before it: ctx->err as an argument. */
+static void test_error_words_the_last(void **state)
+{
+	xhp_ctx *ctx;
+
+	(void)state;
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_err(ctx, ENOENT, "no port %s", "vif1.0"), -ENOENT);
+	assert_int_equal(
+		xhp_err(ctx, -EIO, "cannot check: %s (%d)", ctx->err, 7), -EIO);
+	assert_string_equal(xhp_ctx_last_error(ctx),
+			    "cannot check: no port vif1.0 (7)");
+	xhp_ctx_unref(ctx);
+}
+
 static void test_debug_env(void **state)
 {
 	struct seen seen = { 0 };
@@ -139,6 +156,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refs_and_args),
 		cmocka_unit_test(test_errors_are_not_logged),
+		cmocka_unit_test(test_error_words_the_last),
 		cmocka_unit_test(test_debug_env),
 		cmocka_unit_test(test_version),
 	};
