@@ -16,5 +16,7 @@
 #include <xhp/device.h>
 #include <xhp/lock.h>
 #include <xhp/script.h>
+#include <xhp/job.h>
+#include <xhp/host.h>
 
 #endif /* XHP_XHP_H */

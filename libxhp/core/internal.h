@@ -31,6 +31,9 @@ struct xhp_ctx {
 	bool timeout_set; /* by xhp_ctx_set_timeout_ms: scripts use it too */
 	bool dry_run;
 	uint64_t deadline_us; /* of the operation under way; 0: none */
+	/* Set from another thread to end the operation under way: its
+	 * deadline counts as passed (host/job.c cancels this way). */
+	volatile int cancelled;
 	char *lock_dir;
 	struct xs_handle *xs; /* opened on first use */
 	struct xhp_xs_sock {
@@ -43,6 +46,9 @@ struct xhp_ctx {
 		int dead_ms; /* the timeout the call that timed out had */
 		char why[64]; /* a message's "did not answer within" (xs.c) */
 		bool grace; /* at least the grace per call (commit check) */
+		/* A watch connection (xs_watch.c): libxenstore's reader
+		 * thread reads the socket, so no timeout is set on it. */
+		bool watching;
 	} xs_sock;
 	/* The last xhp_xs_write_keys() failed with its commit's outcome
 	 * unknown (xs.c) */
@@ -68,6 +74,12 @@ void xhp_log(xhp_ctx *ctx, int priority, const char *fmt, ...)
 #define xhp_debug(ctx, ...) xhp_log(ctx, LOG_DEBUG, __VA_ARGS__)
 #define xhp_info(ctx, ...) xhp_log(ctx, LOG_INFO, __VA_ARGS__)
 void xhp_clear_error(xhp_ctx *ctx);
+/*
+ * A new context with @ctx's log function, priority, timeout, lock
+ * directory and dry-run flag (not its connection): for a worker thread.
+ * Returns 0, -ENOMEM.
+ */
+int xhp_ctx_clone(const xhp_ctx *ctx, xhp_ctx **ret);
 /*
  * In a dry run (@dry_run), log "dry run: would <formatted>" at LOG_INFO
  * and return true: the caller skips the step. Otherwise return false.

@@ -39,6 +39,13 @@ static const struct xhp_personality *find(const char *name)
 	return NULL;
 }
 
+const char *const *xhp_personality_remove_settings(const char *name)
+{
+	const struct xhp_personality *p = find(name);
+
+	return p ? p->remove_settings : NULL;
+}
+
 XHP_EXPORT int xhp_device_uses_setting(const char *personality, const char *key)
 {
 	const struct xhp_personality *p;
