@@ -95,6 +95,24 @@ static int wait_master(const char *dev, const char *want, int timeout_ms)
 	return -ETIMEDOUT;
 }
 
+/* Wait until the mark file holds @what. */
+static int wait_mark(const char *what, int timeout_ms)
+{
+	char *s;
+	bool ok;
+	int w;
+
+	for (w = 0; w <= timeout_ms; w += 10) {
+		s = tu_read_file(T.mark);
+		ok = s && strstr(s, what);
+		free(s);
+		if (ok)
+			return 0;
+		sleep_ms(10);
+	}
+	return -ETIMEDOUT;
+}
+
 static bool log_has(const char *what)
 {
 	char *s = tu_read_file(T.log);
@@ -127,12 +145,45 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Loop devices on @file (losetup -j), as a list of /dev/loopN lines. */
+static char *loops_of(const char *file)
+{
+	char *out = NULL;
+
+	if (tu_runl(&out, "losetup", "-j", file, NULL) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Loop devices are global: detach any the test's files still have. */
+static void detach_loops(void)
+{
+	char file[600], *out, *p, *colon;
+
+	snprintf(file, sizeof(file), "%s/disk.img", T.dir);
+	out = loops_of(file);
+	for (p = out; p && *p; p = colon ? strchr(colon, '\n') : NULL) {
+		while (*p == '\n')
+			p++;
+		colon = strchr(p, ':');
+		if (!colon)
+			break;
+		*colon++ = '\0';
+		tu_runl(NULL, "losetup", "-d", p, NULL);
+	}
+	free(out);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
 	if (T.devd > 0)
 		sim_devd_stop(T.devd, 10000);
 	T.devd = 0;
+	if (T.dir)
+		detach_loops();
 	if (T.xs)
 		xs_close(T.xs);
 	xsd_stop(&T.x);
@@ -362,6 +413,7 @@ static void test_exec_fallback(void **state)
 	plug_vif(1, 3, SCRIPTS_DIR "/vif-custom");
 	assert_connected(1, 3, LONG_MS);
 	assert_int_equal(sim_destroy(T.xs, "vif", 1, 3), 0);
+	assert_int_equal(wait_mark("offline", LONG_MS), 0);
 	assert_int_equal(sim_devd_stop(T.devd, LONG_MS), 0);
 	T.devd = 0;
 	s = tu_read_file(T.mark);
@@ -404,6 +456,49 @@ static void test_unplug_during_plug(void **state)
 	free(s);
 	xhp_host_unref(h);
 	xhp_ctx_unref(ctx);
+}
+
+/* A file-backed vbd: a loop device at state 2, detached at state 6. */
+static void test_vbd(void **state)
+{
+	char file[600], *v, *loops = NULL;
+	int i;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/disk.img", T.dir);
+	sh("truncate", "-s", "8M", file, NULL);
+	start_devd(true);
+	assert_int_equal(sim_vbd_create(T.xs, 1, 51712, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 1, 51712, "hotplug-status",
+				  "connected", LONG_MS),
+			 0);
+	v = sim_read(T.xs, "vbd", 1, 51712, "node");
+	assert_non_null(v);
+	assert_int_equal(strncmp(v, "/dev/loop", 9), 0);
+	free(v);
+	loops = loops_of(file);
+	assert_non_null(loops);
+	assert_non_null(strstr(loops, "/dev/loop"));
+	free(loops);
+	/* libxl's unplug, the backend kept until the loop is gone */
+	assert_int_equal(tu_xs_write(T.xs, SIM_BE "/vbd/1/51712/online", "0"),
+			 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 5), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 6), 0);
+	for (i = 0; i < LONG_MS / 10; i++) {
+		loops = loops_of(file);
+		if (loops && !loops[0])
+			break;
+		free(loops);
+		loops = NULL;
+		sleep_ms(10);
+	}
+	assert_non_null(loops);
+	assert_string_equal(loops, "");
+	free(loops);
+	assert_int_equal(tu_xs_rm(T.xs, SIM_BE "/vbd/1/51712"), 0);
+	assert_true(log_has("unplugged " SIM_BE "/vbd/1/51712"));
 }
 
 /* One daemon per domain: the second says who holds the lock and exits. */
@@ -507,6 +602,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_unplug_during_plug, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_vbd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_daemons, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xenstored_stopped, setup,
