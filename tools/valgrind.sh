@@ -57,6 +57,9 @@ tests+='|test-toolstack-vif|test-toolstack-block|test-devd'
 tests+='|test-ovs|test-ovs-errors|test-ovs-vswitchd|test-ovs-conformance'
 tests+='|test-faults-.*)$'
 
+# test-devd's SIGKILL storm runs 30 times by default: twice here.
+export XHP_DEVD_KILL_RUNS=2
+
 log="$build/valgrind.log"
 : >"$log"
 rm -f "$build"/Testing/Temporary/MemoryChecker.*.log

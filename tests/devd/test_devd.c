@@ -552,6 +552,82 @@ static void test_xenstored_stopped(void **state)
 	assert_int_equal(waitpid(T.devd, NULL, WNOHANG), 0); /* alive */
 }
 
+static unsigned int ports_on_br0(void)
+{
+	char *out = NULL, *p;
+	unsigned int n = 0;
+
+	assert_int_equal(tu_runl(&out, "ip", "-o", "link", "show", "master",
+				 "br0", NULL),
+			 0);
+	for (p = out; p && (p = strchr(p, '\n')); p++)
+		n++;
+	free(out);
+	return n;
+}
+
+/*
+ * The daemon SIGKILLed at a random point of a 200-device storm, then
+ * started again (XHP_DEVD_KILL_RUNS times, 30 by default): every device
+ * ends connected (on the bridge) or in error with a message; unplugging
+ * them all leaves no port on the bridge.
+ */
+static void test_kill_storm(void **state)
+{
+	const char *env = getenv("XHP_DEVD_KILL_RUNS");
+	int runs = env ? atoi(env) : 30, run;
+	unsigned int i, n = 200, ok, failed;
+	char name[16], m[64], *v, *e;
+
+	(void)state;
+	srand((unsigned int)getpid());
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "vif6.%u", i);
+		tap(name);
+	}
+	for (run = 0; run < runs; run++) {
+		for (i = 0; i < n; i++)
+			assert_int_equal(
+				sim_vif_create(T.xs, 6, i, "br0", NULL), 0);
+		T.devd = sim_devd_start(DEVD, T.dir, T.log, NULL);
+		assert_true(T.devd > 0);
+		for (i = 0; i < n; i++)
+			assert_int_equal(sim_state(T.xs, "vif", 6, i, 2), 0);
+		sleep_ms(rand() % 200);
+		kill(T.devd, SIGKILL);
+		assert_int_equal(sim_wait_exit(T.devd, LONG_MS), 128 + SIGKILL);
+		unlink(T.pidfile);
+		/* the pid file: the replay is done, every device tried */
+		start_devd(true);
+		for (i = ok = failed = 0; i < n; i++) {
+			v = sim_read(T.xs, "vif", 6, i, "hotplug-status");
+			assert_non_null(v);
+			if (!strcmp(v, "connected")) {
+				ok++;
+				snprintf(name, sizeof(name), "vif6.%u", i);
+				assert_string_equal(master_of(name, m), "br0");
+			} else {
+				assert_string_equal(v, "error");
+				e = sim_read(T.xs, "vif", 6, i,
+					     "hotplug-error");
+				assert_non_null(e);
+				assert_true(e[0] != '\0');
+				free(e);
+				failed++;
+			}
+			free(v);
+		}
+		assert_int_equal(ok + failed, n);
+		for (i = 0; i < n; i++)
+			assert_int_equal(sim_destroy(T.xs, "vif", 6, i), 0);
+		for (i = 0; i < LONG_MS / 10 && ports_on_br0(); i++)
+			sleep_ms(10);
+		assert_int_equal(ports_on_br0(), 0);
+		assert_int_equal(sim_devd_stop(T.devd, LONG_MS), 0);
+		T.devd = 0;
+	}
+}
+
 /* xenstored killed, a fresh one on the same socket: reconnect, replay. */
 static void test_xenstored_restart(void **state)
 {
@@ -608,6 +684,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xenstored_stopped, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xenstored_restart, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_kill_storm, setup,
 						teardown),
 	};
 
