@@ -21,6 +21,7 @@
 
 struct xs_handle;
 struct xhp_fault;
+struct xhp_share_index; /* block/blockdev.h */
 
 struct xhp_ctx {
 	unsigned int n_ref;
@@ -54,6 +55,9 @@ struct xhp_ctx {
 	 * unknown (xs.c) */
 	bool xs_unknown;
 	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
+	/* Who uses which block device, known without a scan (the host
+	 * watch's, host/share.c); NULL: the sharing check scans. */
+	const struct xhp_share_index *share_index;
 	/* SIGPIPE is blocked on the calling thread for the whole operation
 	 * under way (engine/device.c; xs/sigpipe.h). */
 	bool sigpipe_held;

@@ -125,7 +125,7 @@ void hdev_forget(struct xhp_host *h, struct hdev *d)
 	struct hdev **p;
 
 	if (d->busy || d->plugged || d->timer || d->in_replay ||
-	    d->link_present)
+	    d->link_present || d->has_pdev)
 		return;
 	p = &h->buckets[hash(d->cls, d->domid, d->devid) & (h->n_buckets - 1)];
 	for (; *p; p = &(*p)->hnext)

@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "internal.h"
+#include "blockdev.h"
 #include "request.h"
 
 #define HOST_WORKERS_DEFAULT 4
@@ -51,6 +52,9 @@ struct hdev {
 	 * reads (NULL for scripts and block). */
 	char *personality;
 	xhp_settings *snap;
+	/* vbd, vbd3: the physical-device in the share index */
+	bool has_pdev;
+	dev_t pdev;
 };
 
 enum { TIMER_WAIT = 1, TIMER_RETRY = 2 };
@@ -97,6 +101,9 @@ struct hwork {
 	char *personality; /* moved from and back to the device */
 	xhp_settings *snap; /* likewise */
 	/* outputs */
+	bool has_pdev; /* vbd, vbd3: physical-device read (pdev) */
+	bool pdev_read; /* it was looked at (else: keep what is known) */
+	dev_t pdev;
 	int outcome;
 	int error;
 	char *message;
@@ -122,6 +129,14 @@ struct hpool {
 	unsigned int n_threads;
 	struct hworker w[HOST_WORKERS_MAX];
 	struct xhp_host *host;
+};
+
+struct hshare_ent;
+struct hshare {
+	pthread_mutex_t mu;
+	struct hshare_ent **b;
+	bool lost; /* out of memory once: lookups say scan */
+	struct xhp_share_index ix;
 };
 
 struct xhp_host {
@@ -159,6 +174,7 @@ struct xhp_host {
 	unsigned int replay_left;
 	bool stopped;
 	struct hpool pool;
+	struct hshare share;
 };
 
 /* devices.c */
@@ -194,6 +210,12 @@ void hwork_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w);
 /* The absolute backend path of a device into @buf. */
 void hdev_path(const struct xhp_host *h, int cls, unsigned int domid,
 	       unsigned int devid, char *buf, size_t size);
+
+/* share.c: the index of vbd backends by physical-device */
+int hshare_init(struct xhp_host *h);
+void hshare_free(struct xhp_host *h);
+/* What @d's backend says now (main thread). */
+void hshare_set(struct xhp_host *h, struct hdev *d, bool has, dev_t dev);
 
 /* links.c */
 int hlinks_open(struct xhp_host *h);

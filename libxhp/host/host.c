@@ -215,6 +215,8 @@ static void done(struct xhp_host *h, struct hwork *w)
 	default:
 		break;
 	}
+	if (w->pdev_read)
+		hshare_set(h, d, w->has_pdev, w->pdev);
 	if (w->outcome == HO_UNPLUGGED || w->outcome == HO_GONE ||
 	    w->outcome == HO_FAILED) {
 		/* keep nothing for a device that is not plugged */
@@ -287,7 +289,8 @@ static void watch_event(struct xhp_host *h, const char *path)
 	e = strchrnul(p, '/');
 	if (xhp_parse_uint_n(p, e - p, UINT32_MAX, &devid) < 0)
 		return;
-	if (*e && e[1] && strcmp(e + 1, "state") && strcmp(e + 1, "online"))
+	if (*e && e[1] && strcmp(e + 1, "state") && strcmp(e + 1, "online") &&
+	    (cls == HCLS_VIF || strcmp(e + 1, "physical-device")))
 		return;
 	d = hdev_get(h, cls, (unsigned int)domid, (unsigned int)devid);
 	if (d)
@@ -493,6 +496,8 @@ static int setup(struct xhp_host *h, const xhp_host_opts *o)
 	r = take_lock(h);
 	if (r >= 0)
 		r = hdev_table_init(h);
+	if (r >= 0)
+		r = hshare_init(h);
 	if (r == -ENOMEM)
 		return xhp_err(h->ctx, r, "out of memory");
 	if (r >= 0)
@@ -580,6 +585,7 @@ XHP_EXPORT xhp_host *xhp_host_unref(xhp_host *h)
 	disconnect_watch(h);
 	hlinks_close(h);
 	hdev_table_free(h);
+	hshare_free(h);
 	if (h->epfd >= 0)
 		close(h->epfd);
 	if (h->lock_fd >= 0)

@@ -106,6 +106,7 @@ int hpool_start(struct xhp_host *h, const xhp_ctx *ctx, unsigned int n)
 		r = xhp_ctx_clone(ctx, &me->ctx);
 		if (r < 0)
 			break;
+		me->ctx->share_index = &h->share.ix;
 		r = -pthread_create(&me->thread, NULL, worker, me);
 		if (r < 0) {
 			me->ctx = xhp_ctx_unref(me->ctx);

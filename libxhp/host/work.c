@@ -8,6 +8,7 @@
  * Only <self>/backend/<type>/<domid>/<devid> is read.
  */
 #include <net/if.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -241,6 +242,26 @@ static bool netdev_exists(const struct hwork *w)
 	return if_nametoindex(dev) != 0;
 }
 
+/* vbd, vbd3: what physical-device says now, for the share index. */
+static void read_pdev(xhp_ctx *ctx, struct hwork *w, const char *bp)
+{
+	unsigned int ma, mi;
+	char *v = NULL, end;
+	int r;
+
+	if (w->cls != HCLS_VBD && w->cls != HCLS_VBD3)
+		return;
+	r = xhp_xs_read_key(ctx, bp, "physical-device", &v);
+	if (r < 0 && r != -ENOENT) {
+		free(v);
+		return; /* unknown: keep what the index has */
+	}
+	w->pdev_read = true;
+	w->has_pdev = v && sscanf(v, "%x:%x%c", &ma, &mi, &end) == 2;
+	w->pdev = w->has_pdev ? makedev(ma, mi) : 0;
+	free(v);
+}
+
 static void examine(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 {
 	char *state = NULL, *hs = NULL, *script = NULL, *online = NULL;
@@ -252,6 +273,7 @@ static void examine(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 	hdev_path(h, w->cls, w->domid, w->devid, bp, sizeof(bp));
 	r = xhp_xs_read_key(ctx, bp, "state", &state);
 	if (r == -ENOENT) {
+		w->pdev_read = true; /* gone: out of the index */
 		if (w->plugged)
 			unplug(h, ctx, w, bp, true);
 		else
@@ -289,6 +311,7 @@ static void examine(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 		w->outcome = HO_SEEN;
 		snapshot(h, ctx, w, bp);
 	}
+	read_pdev(ctx, w, bp);
 out:
 	free(state);
 	free(hs);

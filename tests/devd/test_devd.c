@@ -501,6 +501,42 @@ static void test_vbd(void **state)
 	assert_true(log_has("unplugged " SIM_BE "/vbd/1/51712"));
 }
 
+/*
+ * The sharing check through the daemon's index of backends: a second
+ * guest asking for the same file read-write finds the first one.
+ */
+static void test_vbd_shared(void **state)
+{
+	char file[600], *v;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/disk.img", T.dir);
+	sh("truncate", "-s", "8M", file, NULL);
+	start_devd(true);
+	assert_int_equal(sim_vbd_create(T.xs, 1, 51712, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 1, 51712, "hotplug-status",
+				  "connected", LONG_MS),
+			 0);
+	assert_int_equal(sim_vbd_create(T.xs, 2, 51712, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 2, 51712, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 2, 51712, "hotplug-status",
+				  "busy", LONG_MS),
+			 0);
+	v = sim_read(T.xs, "vbd", 2, 51712, "hotplug-error");
+	assert_non_null(v);
+	if (!strstr(v, "is in use by a guest (domain 1, " SIM_BE
+		       "/vbd/1/51712, mode read-write), and so cannot be used "
+		       "read-write now"))
+		print_message("hotplug-error: %s\n", v);
+	assert_non_null(strstr(v, "is in use by a guest (domain 1, " SIM_BE
+				  "/vbd/1/51712, mode read-write), and so "
+				  "cannot be used read-write now"));
+	free(v);
+	assert_int_equal(sim_devd_stop(T.devd, LONG_MS), 0);
+	T.devd = 0;
+}
+
 /* One daemon per domain: the second says who holds the lock and exits. */
 static void test_two_daemons(void **state)
 {
@@ -679,6 +715,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug_during_plug, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vbd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vbd_shared, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_two_daemons, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_xenstored_stopped, setup,
