@@ -10,7 +10,10 @@
  * the unplug storm of the N with xhp-devd (online 0, state 5 -> 6, until
  * no port is left on the bridge). Taps stand in for netback's vifs, the
  * project's test xenstored for xenstored, in a network and mount
- * namespace of its own. Then memory: an in-process xhp_host after 100 and
+ * namespace of its own. Then block: one vbd added beside 0 and 500
+ * other vbd backends, through xhp-devd (whose sharing check asks its
+ * index of backends) and through the library in-process (which scans
+ * them all, as the CLI does). Then memory: an in-process xhp_host after 100 and
  * after 10,000 plug/unplug cycles (RSS, open descriptors).
  *
  *   bench_storm [--xen-max N] [--cycles N] [--table FILE]
@@ -368,6 +371,137 @@ static void memory(unsigned int total)
 	xhp_ctx_unref(ctx);
 }
 
+/* @n vbd backends of other guests, plugged long ago (state 4). */
+static void other_vbds(unsigned int n)
+{
+	char path[160], v[32];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (sim_vbd_create(xs, 100 + i / 16, 51712 + i % 16,
+				   "/nonexistent"))
+			die("sim_vbd_create");
+		snprintf(path, sizeof(path),
+			 SIM_BE "/vbd/%u/%u/physical-device", 100 + i / 16,
+			 51712 + i % 16);
+		snprintf(v, sizeof(v), "fe:%x", i);
+		if (tu_xs_write(xs, path, v))
+			die("physical-device");
+		path[strlen(path) - strlen("physical-device")] = '\0';
+		strcat(path, "hotplug-status");
+		if (tu_xs_write(xs, path, "connected") ||
+		    sim_state(xs, "vbd", 100 + i / 16, 51712 + i % 16, 4))
+			die("other vbd");
+	}
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define VBD_RUNS 7
+
+/* Wait for @path to read @want, by a watch (no polling interval). */
+static void wait_value(struct xs_handle *w, const char *path, const char *want)
+{
+	unsigned int len;
+	char **v, *val;
+	bool ok = false;
+
+	while (!ok) {
+		struct pollfd p = { .fd = xs_fileno(w), .events = POLLIN };
+
+		val = xs_read(w, XBT_NULL, path, &len);
+		ok = val && !strcmp(val, want);
+		free(val);
+		if (ok)
+			break;
+		if (poll(&p, 1, 30000) <= 0)
+			die("wait_value");
+		while ((v = xs_check_watch(w)))
+			free(v);
+	}
+}
+
+/*
+ * One file-backed vbd added with @others other vbd backends in xenstore:
+ * through xhp-devd (state=2 to connected) and through the library
+ * in-process (xhp_device_run add, which scans every backend). Medians.
+ */
+static void block_add(unsigned int others)
+{
+	char file[512], be[128], *loop = NULL;
+	double devd_ms[VBD_RUNS], lib_ms[VBD_RUNS];
+	struct xs_handle *w = xs_open(0);
+	xhp_request *req;
+	xhp_ctx *ctx;
+	uint64_t t0;
+	pid_t devd;
+	int k;
+
+	/* a block device (not a file: a file with no loop device yet
+	 * needs no sharing check), so that every add checks the others */
+	snprintf(file, sizeof(file), "%s/disk.img", dir);
+	sh("truncate", "-s", "8M", file, NULL);
+	if (tu_runl(&loop, "losetup", "--find", "--show", file, NULL) ||
+	    !loop || !w || !xs_watch(w, SIM_BE "/vbd/9", "v"))
+		die("losetup");
+	loop[strcspn(loop, "\n")] = '\0';
+	rm_backends();
+	other_vbds(others);
+	devd = start_devd();
+	for (k = 0; k < VBD_RUNS; k++) {
+		if (sim_vbd_create(xs, 9, 51712, loop))
+			die("vbd");
+		t0 = now_us();
+		if (sim_state(xs, "vbd", 9, 51712, 2))
+			die("vbd state");
+		wait_value(w, SIM_BE "/vbd/9/51712/hotplug-status",
+			   "connected");
+		devd_ms[k] = (now_us() - t0) / 1000.0;
+		if (tu_xs_write(xs, SIM_BE "/vbd/9/51712/online", "0") ||
+		    sim_state(xs, "vbd", 9, 51712, 6))
+			die("vbd unplug");
+		usleep(20000); /* the remove writes nothing to wait for */
+		tu_xs_rm(xs, SIM_BE "/vbd/9/51712");
+	}
+	if (sim_devd_stop(devd, 30000) != 0)
+		die("xhp-devd stop");
+	if (xhp_ctx_new(&ctx) < 0 || xhp_ctx_set_lock_dir(ctx, dir) < 0)
+		die("ctx");
+	snprintf(be, sizeof(be), SIM_BE "/vbd/9/51712");
+	for (k = 0; k < VBD_RUNS; k++) {
+		if (sim_vbd_create(xs, 9, 51712, loop) ||
+		    sim_state(xs, "vbd", 9, 51712, 2) ||
+		    xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_VBD, be, NULL,
+				    &req) < 0)
+			die("vbd");
+		t0 = now_us();
+		if (xhp_device_run(ctx, "block", req, NULL) < 0)
+			die(xhp_ctx_last_error(ctx));
+		lib_ms[k] = (now_us() - t0) / 1000.0;
+		xhp_request_free(req);
+		if (xhp_request_new(ctx, XHP_ACTION_REMOVE, XHP_KIND_VBD, be,
+				    NULL, &req) < 0 ||
+		    xhp_device_run(ctx, "block", req, NULL) < 0)
+			die(xhp_ctx_last_error(ctx));
+		xhp_request_free(req);
+		tu_xs_rm(xs, be);
+	}
+	xhp_ctx_unref(ctx);
+	xs_close(w);
+	tu_runl(NULL, "losetup", "-d", loop, NULL);
+	free(loop);
+	qsort(devd_ms, VBD_RUNS, sizeof(double), cmp_d);
+	qsort(lib_ms, VBD_RUNS, sizeof(double), cmp_d);
+	printf("%8u %22.2f %22.2f\n", others, devd_ms[VBD_RUNS / 2],
+	       lib_ms[VBD_RUNS / 2]);
+	rm_backends();
+}
+
 int main(int argc, char **argv)
 {
 	static const unsigned int sizes[] = { 10, 100, 1000 };
@@ -439,6 +573,11 @@ int main(int argc, char **argv)
 	}
 	if (tf)
 		fclose(tf);
+	printf("\nblock: a vbd (a loop block device) added beside N other vbd backends (median ms)\n");
+	printf("%8s %22s %22s\n", "N", "xhp-devd (state 2->conn)",
+	       "library add (scans)");
+	block_add(0);
+	block_add(500);
 	make_taps(1);
 	memory(cycles);
 	del_taps(1);
