@@ -8,7 +8,7 @@ build_pkgs=(cmake gcc g++ make pkg-config libxen-dev libmnl-dev
 	libcmocka-dev clang clang-format libclang-rt-14-dev)
 test_pkgs=(iproute2 util-linux e2fsprogs kmod openvswitch-switch
 	xenstore-utils xen-utils-common net-tools valgrind bsdutils
-	dpkg-dev file nftables)
+	dpkg-dev file nftables gnuplot-nox)
 
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do
