@@ -258,6 +258,8 @@ static pid_t start_devd(void)
 	return p;
 }
 
+static double floor_release;
+
 static double floor_enslave(unsigned int n)
 {
 	static const char *const f[] = { "link set", " master br0", "link set",
@@ -265,7 +267,7 @@ static double floor_enslave(unsigned int n)
 	static const char *const undo[] = { "link set", " nomaster", NULL };
 	double ms = ip_batch(n, f);
 
-	ip_batch(n, undo);
+	floor_release = ip_batch(n, undo);
 	return ms;
 }
 
@@ -563,8 +565,8 @@ int main(int argc, char **argv)
 		un = unplug_storm(n);
 		if (sim_devd_stop(devd, 30000) != 0)
 			die("xhp-devd stop");
-		printf("%6u %14.1f %14.1f %10.1f %12.1f %8.1f %8.1f\n", n, a, b,
-		       c, fl, a > 0 ? a / c : 0.0, un);
+		printf("%6u %14.1f %14.1f %10.1f %12.1f %8.1f %8.1f %10.1f\n",
+		       n, a, b, c, fl, a > 0 ? a / c : 0.0, un, floor_release);
 		fflush(stdout);
 		if (tf)
 			fprintf(tf, "%u %.1f %.1f %.1f %.1f\n", n, a, b, c, fl);
