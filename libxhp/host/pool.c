@@ -46,10 +46,14 @@ static void signal_done(struct hpool *p)
 	while (n < 0 && errno == EINTR);
 }
 
-/* A connection that failed is not used again: the next call opens one. */
+/*
+ * After a failure the worker's connection is not trusted again (a
+ * libxenstore handle is unusable after any I/O error, whatever errno it
+ * gave): the next call opens a fresh one. Cheap, and only on failures.
+ */
 static void drop_broken_connection(xhp_ctx *ctx, const struct hwork *w)
 {
-	if (w->outcome == HO_RETRY)
+	if (w->outcome == HO_RETRY || w->outcome == HO_FAILED)
 		xhp_xs_close(ctx);
 }
 

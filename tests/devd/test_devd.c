@@ -588,6 +588,117 @@ static void test_xenstored_stopped(void **state)
 	assert_int_equal(waitpid(T.devd, NULL, WNOHANG), 0); /* alive */
 }
 
+/* Wait for a job's end through its fd; returns its dispatch code. */
+static int job_wait(xhp_device_job *j, xhp_result **res)
+{
+	struct pollfd p = { .fd = xhp_device_job_fd(j), .events = POLLIN };
+	int r, t;
+
+	while ((r = xhp_device_job_dispatch(j, res)) == 0) {
+		t = xhp_device_job_timeout_ms(j);
+		poll(&p, 1, t < 0 || t > 1000 ? 1000 : t + 1000);
+	}
+	return r;
+}
+
+static xhp_request *vif_request(xhp_ctx *ctx, int action, unsigned int devid)
+{
+	char be[128], dev[16];
+	xhp_request *req = NULL;
+
+	snprintf(be, sizeof(be), SIM_BE "/vif/1/%u", devid);
+	snprintf(dev, sizeof(dev), "vif1.%u", devid);
+	assert_int_equal(
+		xhp_request_new(ctx, action, XHP_KIND_VIF, be, dev, &req), 0);
+	return req;
+}
+
+/*
+ * The asynchronous device job: done through its fd; cancelled after it
+ * succeeded, its add is undone; cancelled at once, nothing is left.
+ */
+static void test_job(void **state)
+{
+	xhp_device_job *j;
+	xhp_result *res = NULL;
+	xhp_request *req;
+	xhp_ctx *ctx;
+	char m[64];
+
+	(void)state;
+	tap("vif1.6");
+	assert_int_equal(sim_vif_create(T.xs, 1, 6, "br0", NULL), 0);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, T.dir), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 6);
+	assert_int_equal(xhp_device_job_start(ctx, "vif-bridge", req, NULL, &j),
+			 0);
+	xhp_request_free(req); /* the job has its copy */
+	assert_int_equal(job_wait(j, &res), 1);
+	assert_non_null(res);
+	assert_int_equal(xhp_result_status(res), XHP_STATUS_CONNECTED);
+	xhp_result_free(res);
+	assert_string_equal(master_of("vif1.6", m), "br0");
+	/* cancelled once done: undone (offline) */
+	assert_int_equal(xhp_device_job_cancel(j), 0);
+	assert_string_equal(master_of("vif1.6", m), "");
+	assert_int_equal(xhp_device_job_cancel(j), -EALREADY);
+	assert_string_equal(xhp_ctx_last_error(ctx),
+			    "the job was cancelled before");
+	xhp_device_job_free(j);
+	/* cancelled at once: whatever it got to, nothing stays */
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 6);
+	assert_int_equal(xhp_device_job_start(ctx, "vif-bridge", req, NULL, &j),
+			 0);
+	xhp_request_free(req);
+	assert_int_equal(xhp_device_job_cancel(j), 0);
+	assert_string_equal(master_of("vif1.6", m), "");
+	xhp_device_job_free(j);
+	/* an unknown personality is refused at the start */
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 6);
+	assert_int_equal(xhp_device_job_start(ctx, "vif-nope", req, NULL, &j),
+			 -EINVAL);
+	assert_string_equal(xhp_ctx_last_error(ctx),
+			    "unknown personality 'vif-nope'");
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
+/* A job's deadline holds against a xenstored that stopped answering. */
+static void test_job_deadline(void **state)
+{
+	xhp_device_opts o = { .size = sizeof(o), .timeout_ms = 300 };
+	struct timespec t0, t1;
+	xhp_device_job *j;
+	xhp_request *req;
+	xhp_ctx *ctx;
+	long ms;
+	int r;
+
+	(void)state;
+	tap("vif1.8");
+	assert_int_equal(sim_vif_create(T.xs, 1, 8, "br0", NULL), 0);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, T.dir), 0);
+	req = vif_request(ctx, XHP_ACTION_ONLINE, 8);
+	assert_int_equal(kill(T.x.pid, SIGSTOP), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(xhp_device_job_start(ctx, "vif-bridge", req, &o, &j),
+			 0);
+	r = job_wait(j, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(kill(T.x.pid, SIGCONT), 0);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	assert_int_equal(r, -ETIMEDOUT);
+	assert_non_null(strstr(xhp_ctx_last_error(ctx), "xenstore"));
+	assert_true(ms >= 300);
+	print_message("job ended %ld ms after its start (deadline 300)\n", ms);
+	xhp_device_job_free(j);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
 static unsigned int ports_on_br0(void)
 {
 	char *out = NULL, *p;
@@ -724,6 +835,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_xenstored_restart, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_kill_storm, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_job_deadline, setup,
 						teardown),
 	};
 
