@@ -34,6 +34,21 @@
  *  - only this domain's backend directory is read for decisions and
  *    written.
  *
+ * Block devices at scale: the host knows every vbd backend of its domain
+ * and the physical-device each one reported (from its watch), so a block
+ * add's sharing check (xhp-hotplug(8): a device used read-write by one
+ * guest is busy for another) reads only the backends that use the same
+ * device, instead of all of them; what a check lets through is claimed
+ * under the block lock at once. Unlike the scan of Xen's script (and the
+ * CLI's), it does not look at dom0's backends from a driver domain
+ * (which a driver domain cannot read anyway).
+ *
+ * Limits: a vbd whose backend directory is removed before its state-6
+ * unplug ran cannot be removed in-process (its loop device is named in
+ * the backend's node key): the failure is reported as an event. vif
+ * personalities keep the settings their remove needs and unplug without
+ * the backend. Devices at state 4 are not checked against the host yet.
+ *
  * How it is done inside: a bounded pool of worker threads, each with its
  * own xhp_ctx and xenstore connection, runs the blocking engine
  * (xhp_device_run_ext, xhp_script_run); the caller's thread, in
