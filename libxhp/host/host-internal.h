@@ -134,7 +134,8 @@ struct hpool {
 struct hshare_ent;
 struct hshare {
 	pthread_mutex_t mu;
-	struct hshare_ent **b;
+	struct hshare_ent **b; /* by device */
+	struct hshare_ent **k; /* by backend */
 	bool lost; /* out of memory once: lookups say scan */
 	struct xhp_share_index ix;
 };

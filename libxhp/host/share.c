@@ -5,9 +5,11 @@
  * sharing check reads the few backends that use its device instead of
  * scanning every backend: what the dispatching thread learns (each
  * examine of a vbd reads its physical-device; a watch event on it makes
- * one) and what a worker's check claims under the block lock. A device
- * has one entry at most; an entry may be stale (the check reads the
- * backend again), never missing for a backend the host has seen.
+ * one) and what a worker's check or attach claims under the block lock.
+ * A backend has one entry at most (chained by device and by backend); an
+ * entry may be stale (the check reads the backend again), never missing
+ * for a backend the host has seen; a failed add's claim goes when its
+ * examine finds no physical-device.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +18,8 @@
 #include "host-internal.h"
 
 struct hshare_ent {
-	struct hshare_ent *next;
+	struct hshare_ent *next_dev; /* chain of its device's bucket */
+	struct hshare_ent *next_key; /* chain of its backend's bucket */
 	dev_t dev;
 	int cls;
 	unsigned int domid, devid;
@@ -31,42 +34,69 @@ static size_t bucket(dev_t dev)
 	return (size_t)(x >> 54) & (SHARE_BUCKETS - 1);
 }
 
+static size_t bucket_key(int cls, unsigned int domid, unsigned int devid)
+{
+	uint64_t x = ((uint64_t)domid << 32 | devid) * 0x9e3779b97f4a7c15ULL;
+
+	return (size_t)((x >> 54) ^ (unsigned int)cls) & (SHARE_BUCKETS - 1);
+}
+
 static struct xhp_host *host_of(const struct xhp_share_index *ix)
 {
 	return (struct xhp_host *)((char *)ix -
 				   offsetof(struct xhp_host, share.ix));
 }
 
-/* Under the lock: drop @cls/@domid/@devid's entry, whatever its device. */
+/* Under the lock: drop the backend's entry (a backend has one at most). */
 static void drop(struct hshare *s, int cls, unsigned int domid,
-		 unsigned int devid, dev_t dev)
+		 unsigned int devid)
 {
-	struct hshare_ent **p, *e;
+	struct hshare_ent **p, *e = NULL;
 
-	for (p = &s->b[bucket(dev)]; (e = *p); p = &e->next)
-		if (e->cls == cls && e->domid == domid && e->devid == devid) {
-			*p = e->next;
-			free(e);
-			return;
+	for (p = &s->k[bucket_key(cls, domid, devid)]; *p; p = &(*p)->next_key)
+		if ((*p)->cls == cls && (*p)->domid == domid &&
+		    (*p)->devid == devid) {
+			e = *p;
+			*p = e->next_key;
+			break;
 		}
+	if (!e)
+		return;
+	for (p = &s->b[bucket(e->dev)]; *p; p = &(*p)->next_dev)
+		if (*p == e) {
+			*p = e->next_dev;
+			break;
+		}
+	free(e);
 }
 
+/* Under the lock: the backend uses @dev (replacing what it used). */
 static void add(struct hshare *s, int cls, unsigned int domid,
 		unsigned int devid, dev_t dev)
 {
 	struct hshare_ent *e;
+	size_t k = bucket_key(cls, domid, devid);
 
-	for (e = s->b[bucket(dev)]; e; e = e->next)
-		if (e->dev == dev && e->cls == cls && e->domid == domid &&
-		    e->devid == devid)
-			return;
+	for (e = s->k[k]; e; e = e->next_key)
+		if (e->cls == cls && e->domid == domid && e->devid == devid)
+			break;
+	if (e && e->dev == dev)
+		return;
+	if (e)
+		drop(s, cls, domid, devid);
 	e = calloc(1, sizeof(*e));
 	if (!e) {
 		s->lost = true; /* lookups say: scan */
 		return;
 	}
-	*e = (struct hshare_ent){ s->b[bucket(dev)], dev, cls, domid, devid };
+	e->dev = dev;
+	e->cls = cls;
+	e->domid = domid;
+	e->devid = devid;
+	e->next_dev = s->b[bucket(dev)];
 	s->b[bucket(dev)] = e;
+	e->next_key = s->k[k];
+	s->k[k] = e;
 }
 
 static int lookup(const struct xhp_share_index *ix, dev_t dev,
@@ -81,7 +111,7 @@ static int lookup(const struct xhp_share_index *ix, dev_t dev,
 	pthread_mutex_lock(&s->mu);
 	if (s->lost) /* an entry could not be kept: scan */
 		r = -E2BIG;
-	for (e = s->b[bucket(dev)]; e && r == 0; e = e->next) {
+	for (e = s->b[bucket(dev)]; e && r == 0; e = e->next_dev) {
 		if (e->dev != dev)
 			continue;
 		if (n == max) {
@@ -122,7 +152,8 @@ int hshare_init(struct xhp_host *h)
 	struct hshare *s = &h->share;
 
 	s->b = calloc(SHARE_BUCKETS, sizeof(*s->b));
-	if (!s->b)
+	s->k = calloc(SHARE_BUCKETS, sizeof(*s->k));
+	if (!s->b || !s->k)
 		return -ENOMEM;
 	pthread_mutex_init(&s->mu, NULL);
 	s->ix.lookup = lookup;
@@ -136,15 +167,18 @@ void hshare_free(struct xhp_host *h)
 	struct hshare_ent *e, *n;
 	size_t i;
 
-	if (!s->b)
+	if (!s->b) {
+		free(s->k);
 		return;
+	}
 	for (i = 0; i < SHARE_BUCKETS; i++)
 		for (e = s->b[i]; e; e = n) {
-			n = e->next;
+			n = e->next_dev;
 			free(e);
 		}
 	free(s->b);
-	s->b = NULL;
+	free(s->k);
+	s->b = s->k = NULL;
 	pthread_mutex_destroy(&s->mu);
 }
 
@@ -155,10 +189,10 @@ void hshare_set(struct xhp_host *h, struct hdev *d, bool has, dev_t dev)
 	if (d->cls != HCLS_VBD && d->cls != HCLS_VBD3)
 		return;
 	pthread_mutex_lock(&s->mu);
-	if (d->has_pdev)
-		drop(s, d->cls, d->domid, d->devid, d->pdev);
 	if (has)
 		add(s, d->cls, d->domid, d->devid, dev);
+	else
+		drop(s, d->cls, d->domid, d->devid); /* and any claim */
 	pthread_mutex_unlock(&s->mu);
 	d->has_pdev = has;
 	d->pdev = dev;
