@@ -383,7 +383,8 @@ static int scan_index(xhp_ctx *ctx, struct scan *s)
 		}
 		for (k = 0; k < n && r == 0; k++) {
 			if (!strcmp(paths[k], s->self) ||
-			    sscanf(paths[k], "/local/domain/%u/backend/%*[a-z0-9]/%u/%u",
+			    sscanf(paths[k],
+				   "/local/domain/%u/backend/%*[a-z0-9]/%u/%u",
 				   &home, &fe, &devid) != 3)
 				continue;
 			snprintf(dom, sizeof(dom), "%u", fe);
