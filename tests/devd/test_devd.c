@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -278,6 +280,36 @@ static void test_replay(void **state)
 		assert_string_equal(master_of(name, m), "br0");
 	}
 	assert_int_equal(access(T.pidfile, F_OK), -1);
+}
+
+/* systemd's readiness: READY=1 on NOTIFY_SOCKET once replayed. */
+static void test_notify(void **state)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char buf[256];
+	ssize_t n;
+	int fd;
+
+	(void)state;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/notify", T.dir);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setenv("NOTIFY_SOCKET", sa.sun_path, 1);
+	start_devd(true);
+	unsetenv("NOTIFY_SOCKET");
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "READY=1");
+	assert_int_equal(kill(T.devd, SIGTERM), 0);
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	assert_string_equal(buf, "STOPPING=1");
+	assert_int_equal(sim_wait_exit(T.devd, LONG_MS), 0);
+	T.devd = 0;
+	close(fd);
 }
 
 /* The vif's netdev comes after state 2: plugged when RTM_NEWLINK says so. */
@@ -816,6 +848,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plug_unplug, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_netdev, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_netdev_never, setup,
