@@ -23,4 +23,19 @@ int cli_set_timeout(xhp_ctx *ctx, const char *arg);
 /* xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...] */
 int cli_lock(xhp_ctx *ctx, int argc, char **argv);
 
+/* xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]] (status.c) */
+int cli_status(xhp_ctx *ctx, int argc, char **argv);
+/*
+ * xhp-hotplug libvirt-hook DRIVER OBJECT OP [SUBOP [EXTRA]] (@argv from
+ * OBJECT, @driver one of cli_libvirt_driver()'s): exit status.
+ */
+int cli_libvirt_hook(xhp_ctx *ctx, const char *driver, int argc, char **argv);
+/* @name (@len bytes) as a libvirt hook driver (a static string) or NULL. */
+const char *cli_libvirt_driver(const char *name, size_t len);
+/*
+ * The driver a hook installed at @argv0 is for: .../<driver>.d/NAME or
+ * .../hooks/<driver>; NULL otherwise.
+ */
+const char *cli_libvirt_hook_driver(const char *argv0);
+
 #endif

@@ -5,6 +5,9 @@
  *   PERSONALITY [OPTIONS] COMMAND ...  (the binary under its name)
  *   xhp-hotplug parse COMMAND [key=value...]
  *   xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]
+ *   xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]]
+ *   xhp-hotplug libvirt-hook DRIVER OBJECT OP SUBOP EXTRA
+ *   /etc/libvirt/hooks/DRIVER.d/NAME OBJECT OP SUBOP EXTRA  (a link)
  *   xhp-hotplug --help | --version
  *
  * One rule for options: they go between the personality and the command,
@@ -42,11 +45,17 @@ static void usage(FILE *f)
 		"Usage: xhp-hotplug PERSONALITY [OPTIONS] COMMAND [key=value...]\n"
 		"       xhp-hotplug parse COMMAND [key=value...]\n"
 		"       xhp-hotplug lock NAME [--timeout SECONDS] -- COMMAND [ARGS...]\n"
+		"       xhp-hotplug status [--json] [--repair] [DOMID[.DEVID]]\n"
+		"       xhp-hotplug libvirt-hook DRIVER OBJECT OP SUBOP EXTRA  (XML on stdin)\n"
 		"       xhp-hotplug --help | --version\n\n"
 		"COMMAND: add, remove, online, offline. The environment gives XENBUS_PATH,\nXENBUS_TYPE, vif or INTERFACE, as libxl or udev set them.\n%sPersonalities:",
 		options_help);
 	for (i = 0; xhp_device_personality_at(i); i++)
 		fprintf(f, " %s", xhp_device_personality_at(i));
+	/* One line each: the bash completion reads both. */
+	fprintf(f, "\nSettings (key=value):");
+	for (i = 0; xhp_setting_key_at(i); i++)
+		fprintf(f, " %s", xhp_setting_key_at(i));
 	fprintf(f,
 		"\nInstalled or linked under a personality's name, the binary acts as it.\n");
 }
@@ -180,6 +189,12 @@ static int cmd_parse(xhp_ctx *ctx, int argc, char **argv)
 	unsigned int i;
 	int r;
 
+	/* As for a personality: no command is a usage error. */
+	if (argc < 1) {
+		cli_log(LOG_ERR,
+			"missing COMMAND (see xhp-hotplug --help): xhp-hotplug parse COMMAND [key=value...]");
+		return EXIT_USAGE;
+	}
 	r = xhp_request_parse(ctx, argc, argv, environ, &req);
 	if (r < 0) {
 		cli_log(LOG_ERR, "%s", xhp_ctx_last_error(ctx));
@@ -387,6 +402,12 @@ int main(int argc, char **argv)
 		r = cmd_run(ctx, base, argc - 1, argv + 1);
 		goto out;
 	}
+	if (cli_libvirt_hook_driver(self)) {
+		cli_log_open(ctx, "xhp-hotplug");
+		r = cli_libvirt_hook(ctx, cli_libvirt_hook_driver(self),
+				     argc - 1, argv + 1);
+		goto out;
+	}
 	cli_log_open(ctx, "xhp-hotplug");
 	if (argc < 2) {
 		usage(stderr);
@@ -401,6 +422,21 @@ int main(int argc, char **argv)
 		r = cmd_parse(ctx, argc - 2, argv + 2);
 	} else if (!strcmp(argv[1], "lock")) {
 		r = cli_lock(ctx, argc - 1, argv + 1);
+	} else if (!strcmp(argv[1], "status")) {
+		r = cli_status(ctx, argc - 1, argv + 1);
+	} else if (!strcmp(argv[1], "libvirt-hook")) {
+		cli_log_open(ctx, "xhp-hotplug");
+		if (argc < 3 || !cli_libvirt_driver(argv[2], strlen(argv[2]))) {
+			cli_log(LOG_ERR,
+				"libvirt-hook: DRIVER '%s' is not qemu, libxl, lxc or network",
+				argc < 3 ? "" : quote(q, argv[2]));
+			r = EXIT_USAGE;
+		} else {
+			r = cli_libvirt_hook(
+				ctx,
+				cli_libvirt_driver(argv[2], strlen(argv[2])),
+				argc - 3, argv + 3);
+		}
 	} else if (is_personality(argv[1])) {
 		cli_log_open(ctx, argv[1]);
 		r = cmd_run(ctx, argv[1], argc - 2, argv + 2);

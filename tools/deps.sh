@@ -4,11 +4,13 @@
 set -euo pipefail
 
 build_pkgs=(cmake gcc g++ make pkg-config libxen-dev libmnl-dev
-	libblkid-dev libjansson-dev
+	libblkid-dev libjansson-dev libxml2-dev
 	libcmocka-dev clang clang-format libclang-rt-14-dev)
 test_pkgs=(iproute2 util-linux e2fsprogs kmod openvswitch-switch
 	xenstore-utils xen-utils-common net-tools valgrind bsdutils
-	dpkg-dev file nftables gnuplot-nox)
+	dpkg-dev file nftables debhelper lintian
+	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
+	qemu-system-x86 gnuplot-nox)
 
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

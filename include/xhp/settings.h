@@ -76,6 +76,30 @@ XHP_EXPORT const char *xhp_settings_get(const xhp_settings *s, const char *key);
 XHP_EXPORT xhp_settings *xhp_settings_free(xhp_settings *s);
 
 /*
+ * xhp_settings_set_policy: the guest network policy that the host
+ * configuration gives a port, set into @s. Reads @conf_path (NULL:
+ * $XHP_CONFIG when set, else /etc/xhp/xhp.conf, whose absence means no
+ * policy) and looks up [portgroup @network/@portgroup], then [network
+ * @network], then [bridge @bridge] (each argument may be NULL). A match
+ * sets antispoof (the policy's, else the file's global mode), and
+ * isolated, rate and vlan where the policy says them; a setting of @s
+ * the policy does not say is left as it was.
+ * @ret_policy: may be NULL; on a match, the policy's name (caller frees
+ *   it with free()); not written otherwise.
+ * Returns: 1 (a policy matched), 0 (none: @s unchanged), -EINVAL (a bad
+ *   file: the message on the set's context names the file and line),
+ *   -EFBIG, -ENOMEM, or the negative errno of reading the file; after
+ *   a failure @s is exactly as it was (the policy's values are set all
+ *   together or not at all).
+ * Thread safety: as xhp_settings_set().
+ * Since: 1.1
+ */
+XHP_EXPORT int xhp_settings_set_policy(xhp_settings *s, const char *conf_path,
+				       const char *network,
+				       const char *portgroup,
+				       const char *bridge, char **ret_policy);
+
+/*
  * xhp_setting_key_at: the @index-th key of the settings table, or NULL
  * past the end (to list them). Static strings. Since: 1.1
  */

@@ -16,6 +16,7 @@
 #include <xhp/device.h>
 #include <xhp/lock.h>
 #include <xhp/script.h>
+#include <xhp/inspect.h>
 #include <xhp/job.h>
 #include <xhp/host.h>
 

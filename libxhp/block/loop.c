@@ -458,6 +458,22 @@ static int read_info(xhp_ctx *ctx, int fd, unsigned int index,
 	return 0;
 }
 
+int xhp_loop_info_get(xhp_ctx *ctx, unsigned int index,
+		      struct xhp_loop_info *ret)
+{
+	int fd, r;
+
+	fd = open_loop(ctx, index, O_RDONLY);
+	if (fd == -ENOENT || fd == -ENXIO)
+		return 1;
+	if (fd < 0)
+		return xhp_err(ctx, fd, "cannot open /dev/loop%u: %s", index,
+			       strerror(-fd));
+	r = read_info(ctx, fd, index, ret);
+	close(fd);
+	return r;
+}
+
 int xhp_loop_detach_if(xhp_ctx *ctx, unsigned int index, xhp_loop_judge judge,
 		       void *userdata, char *why, size_t why_size)
 {

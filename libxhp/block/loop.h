@@ -68,6 +68,14 @@ bool xhp_loop_tagged(const char *name, const char *tag);
 int xhp_loop_is_tagged(unsigned int index, const char *tag);
 
 /*
+ * What /dev/loop@index says about itself (lo_file_name, backing file).
+ * Returns 0, 1 when it is not attached (or does not exist), or a
+ * negative errno (message on @ctx).
+ */
+int xhp_loop_info_get(xhp_ctx *ctx, unsigned int index,
+		      struct xhp_loop_info *ret);
+
+/*
  * Decide about loop device @info: 1 detach it, 0 leave it alone (say why
  * in @why, @why_size bytes), or a negative errno (message on @ctx).
  */

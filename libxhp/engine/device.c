@@ -12,10 +12,9 @@
 #include "util.h"
 
 static const struct xhp_personality *const personalities[] = {
-	&xhp_personality_vif_bridge,
-	&xhp_personality_vif_openvswitch,
-	&xhp_personality_vif_route,
-	&xhp_personality_block,
+	&xhp_personality_vif_bridge, &xhp_personality_vif_openvswitch,
+	&xhp_personality_vif_route,  &xhp_personality_block,
+	&xhp_personality_policy,
 };
 
 /* The first version of xhp_device_opts ends with settings. */
@@ -29,7 +28,7 @@ XHP_EXPORT const char *xhp_device_personality_at(unsigned int index)
 	return personalities[index]->name;
 }
 
-static const struct xhp_personality *find(const char *name)
+const struct xhp_personality *xhp_personality_find(const char *name)
 {
 	size_t i;
 
@@ -41,7 +40,7 @@ static const struct xhp_personality *find(const char *name)
 
 const char *const *xhp_personality_remove_settings(const char *name)
 {
-	const struct xhp_personality *p = find(name);
+	const struct xhp_personality *p = xhp_personality_find(name);
 
 	return p ? p->remove_settings : NULL;
 }
@@ -53,7 +52,7 @@ XHP_EXPORT int xhp_device_uses_setting(const char *personality, const char *key)
 
 	if (!personality || !key)
 		return -EINVAL;
-	p = find(personality);
+	p = xhp_personality_find(personality);
 	if (!p || !xhp_setting_def_find(key, strlen(key)))
 		return -EINVAL;
 	for (k = p->settings; k && *k; k++)
@@ -258,7 +257,7 @@ XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
 		return -EINVAL;
 	xhp_clear_error(ctx);
 	start = xhp_now_us();
-	op.p = find(personality);
+	op.p = xhp_personality_find(personality);
 	if (!op.p)
 		return xhp_err(ctx, EINVAL, "unknown personality '%s'",
 			       xhp_quote(q, personality));

@@ -132,6 +132,10 @@ extern const struct xhp_personality xhp_personality_vif_bridge;
 extern const struct xhp_personality xhp_personality_vif_openvswitch;
 extern const struct xhp_personality xhp_personality_vif_route;
 extern const struct xhp_personality xhp_personality_block;
+extern const struct xhp_personality xhp_personality_policy;
+
+/* The personality called @name, or NULL (device.c). */
+const struct xhp_personality *xhp_personality_find(const char *name);
 
 /*
  * The settings @name's remove reads (NULL-terminated; NULL for an unknown

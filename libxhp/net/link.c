@@ -318,6 +318,57 @@ int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl, struct xhp_link *ret)
 	return 0;
 }
 
+struct walk {
+	int (*fn)(const struct xhp_link *l, void *userdata);
+	void *userdata;
+	int r;
+};
+
+static int walk_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct walk *w = data;
+	struct xhp_link l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || w->r < 0)
+		return MNL_CB_OK;
+	if (xhp_nl_link_parse(nlh, &l) < 0)
+		return MNL_CB_ERROR;
+	w->r = w->fn(&l, w->userdata);
+	return MNL_CB_OK;
+}
+
+int xhp_link_walk(xhp_ctx *ctx, struct xhp_nl *nl,
+		  int (*fn)(const struct xhp_link *l, void *userdata),
+		  void *userdata)
+{
+	struct walk w = { fn, userdata, 0 };
+	struct nlmsghdr *nlh;
+	const char *ext;
+	int r;
+
+	nlh = xhp_nl_getlink_msg(nl, NLM_F_DUMP, NULL, 0);
+	r = xhp_nl_talk(ctx, nl, nlh, walk_cb, &w, &ext);
+	if (r < 0)
+		return link_fail(ctx, r, ext, "list the links:", "dump", NULL);
+	return w.r;
+}
+
+int xhp_link_delete(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l)
+{
+	struct nlmsghdr *nlh = xhp_nl_msg(nl, RTM_DELLINK, 0);
+	struct ifinfomsg *ifi;
+	const char *ext;
+	int r;
+
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = l->ifindex;
+	r = xhp_nl_talk(ctx, nl, nlh, NULL, NULL, &ext);
+	if (r == -ENODEV)
+		return r;
+	return r < 0 ? link_fail(ctx, r, ext, "delete", l->name, NULL) : 0;
+}
+
 static int br_data_cb(const struct nlattr *a, void *data)
 {
 	struct xhp_bridge_info *bi = data;
@@ -540,5 +591,32 @@ int xhp_bridge_port_set_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
 	if (!nlh)
 		return xhp_err(ctx, E2BIG, "VLAN message does not fit");
 	return vlan_send(ctx, nl, nlh, "drop the default VLAN of port",
+			 l->name);
+}
+
+int xhp_bridge_port_unset_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
+				const struct xhp_link *l,
+				const struct xhp_vlan_spec *spec,
+				uint16_t default_pvid)
+{
+	_cleanup_free_ void *buf = malloc(XHP_VLAN_MSG_MAX);
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!buf)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	nlh = xhp_bridge_vlan_msg(buf, XHP_VLAN_MSG_MAX, RTM_DELLINK,
+				  l->ifindex, spec);
+	if (!nlh)
+		return xhp_err(ctx, E2BIG, "too many VLANs for %s", l->name);
+	r = vlan_send(ctx, nl, nlh, "take the VLANs away from port", l->name);
+	if (r < 0 || !default_pvid)
+		return r;
+	nlh = xhp_bridge_vlan_msg_one(
+		buf, XHP_VLAN_MSG_MAX, RTM_SETLINK, l->ifindex, default_pvid,
+		BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+	if (!nlh)
+		return xhp_err(ctx, E2BIG, "VLAN message does not fit");
+	return vlan_send(ctx, nl, nlh, "give back the default VLAN of port",
 			 l->name);
 }

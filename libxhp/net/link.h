@@ -80,6 +80,19 @@ void xhp_addr_list_clear(struct xhp_addr_list *list);
 int xhp_link_first_bridge(xhp_ctx *ctx, struct xhp_nl *nl,
 			  struct xhp_link *ret);
 
+/*
+ * Every link of the namespace, one RTM_GETLINK dump: @fn is called for
+ * each (returning < 0 stops the walk with that value). For host-wide
+ * scans only (the leftovers of xhp_leftovers_scan()), never per device.
+ */
+int xhp_link_walk(xhp_ctx *ctx, struct xhp_nl *nl,
+		  int (*fn)(const struct xhp_link *l, void *userdata),
+		  void *userdata);
+
+/* Delete @l (RTM_DELLINK by index). -ENODEV, without a message, when it
+ * is gone already. */
+int xhp_link_delete(xhp_ctx *ctx, struct xhp_nl *nl, const struct xhp_link *l);
+
 /* A bridge's VLAN settings (IFLA_INFO_DATA of kind "bridge"). */
 struct xhp_bridge_info {
 	bool vlan_filtering; /* IFLA_BR_VLAN_FILTERING */
@@ -130,5 +143,15 @@ int xhp_bridge_port_set_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
 			      const struct xhp_link *l,
 			      const struct xhp_vlan_spec *spec,
 			      uint16_t default_pvid);
+
+/*
+ * Undo xhp_bridge_port_set_vlans() on a port that had the bridge's
+ * default VLAN only (as a port has when enslaved): take @spec's VLANs
+ * away and give @default_pvid (0: none) back as PVID, untagged.
+ */
+int xhp_bridge_port_unset_vlans(xhp_ctx *ctx, struct xhp_nl *nl,
+				const struct xhp_link *l,
+				const struct xhp_vlan_spec *spec,
+				uint16_t default_pvid);
 
 #endif /* XHP_LINK_H */

@@ -59,7 +59,7 @@ static struct nlmsghdr *put_hdr(void *buf, uint16_t type, uint16_t flags,
 	return nlh;
 }
 
-static struct nlmsghdr *put_nft(void *buf, uint16_t type, uint16_t flags)
+struct nlmsghdr *xhp_nft_put_msg(void *buf, uint16_t type, uint16_t flags)
 {
 	return put_hdr(buf, (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | type), flags,
 		       NFPROTO_NETDEV, 0);
@@ -67,7 +67,7 @@ static struct nlmsghdr *put_nft(void *buf, uint16_t type, uint16_t flags)
 
 struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags)
 {
-	struct nlmsghdr *nlh = put_nft(buf, type, flags);
+	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
 
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, XHP_NFT_TABLE);
 	if (type == NFT_MSG_NEWTABLE)
@@ -75,19 +75,40 @@ struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+/* The device's chains: the base chain and the regular chains it jumps
+ * to. '/' is in no interface name: no device's chain is another's. */
+static const char *const chain_suffix[XHP_NFT_CHAINS] = {
+	[XHP_NFT_CH_BASE] = "",	   [XHP_NFT_CH_ARP] = "/arp",
+	[XHP_NFT_CH_IP4] = "/ip4", [XHP_NFT_CH_IP6] = "/ip6",
+	[XHP_NFT_CH_ND] = "/nd",
+};
+
+const char *xhp_nft_chain_name(char buf[XHP_NFT_CHAIN_NAME_MAX],
+			       const char *ifname, int chain)
+{
+	snprintf(buf, XHP_NFT_CHAIN_NAME_MAX, "%s%s%s", XHP_NFT_CHAIN_PREFIX,
+		 ifname, chain_suffix[chain]);
+	return buf;
+}
+
+void xhp_nft_put_chain_name(struct nlmsghdr *nlh, uint16_t attr,
+			    const char *ifname, int chain)
+{
+	char name[XHP_NFT_CHAIN_NAME_MAX];
+
+	mnl_attr_put_strz(nlh, attr, xhp_nft_chain_name(name, ifname, chain));
+}
+
 static void put_chain_name(struct nlmsghdr *nlh, uint16_t attr,
 			   const char *ifname)
 {
-	char name[sizeof(XHP_NFT_CHAIN_PREFIX) + IFNAMSIZ];
-
-	snprintf(name, sizeof(name), "%s%s", XHP_NFT_CHAIN_PREFIX, ifname);
-	mnl_attr_put_strz(nlh, attr, name);
+	xhp_nft_put_chain_name(nlh, attr, ifname, XHP_NFT_CH_BASE);
 }
 
 struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
 				   const char *ifname)
 {
-	struct nlmsghdr *nlh = put_nft(buf, type, flags);
+	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
 	struct nlattr *hook;
 
 	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, XHP_NFT_TABLE);
@@ -107,17 +128,34 @@ struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
 
 struct nlmsghdr *xhp_nft_put_flush(void *buf, const char *ifname)
 {
-	struct nlmsghdr *nlh = put_nft(buf, NFT_MSG_DELRULE, 0);
+	return xhp_nft_put_flush_chain(buf, ifname, XHP_NFT_CH_BASE);
+}
+
+struct nlmsghdr *xhp_nft_put_flush_chain(void *buf, const char *ifname,
+					 int chain)
+{
+	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, NFT_MSG_DELRULE, 0);
 
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
-	put_chain_name(nlh, NFTA_RULE_CHAIN, ifname);
+	xhp_nft_put_chain_name(nlh, NFTA_RULE_CHAIN, ifname, chain);
+	return nlh;
+}
+
+struct nlmsghdr *xhp_nft_put_regular_chain(void *buf, uint16_t type,
+					   uint16_t flags, const char *ifname,
+					   int chain)
+{
+	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
+
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, XHP_NFT_TABLE);
+	xhp_nft_put_chain_name(nlh, NFTA_CHAIN_NAME, ifname, chain);
 	return nlh;
 }
 
 /* Open NFTA_LIST_ELEM { NFTA_EXPR_NAME @name, NFTA_EXPR_DATA { ...; the
  * caller fills the data and closes both with expr_end(). */
-static struct nlattr *expr_start(struct nlmsghdr *nlh, const char *name,
-				 struct nlattr **data)
+struct nlattr *xhp_nft_expr_start(struct nlmsghdr *nlh, const char *name,
+				  struct nlattr **data)
 {
 	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 
@@ -126,8 +164,8 @@ static struct nlattr *expr_start(struct nlmsghdr *nlh, const char *name,
 	return elem;
 }
 
-static void expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
-		     struct nlattr *data)
+void xhp_nft_expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
+		      struct nlattr *data)
 {
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, elem);
@@ -136,8 +174,8 @@ static void expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
 struct nlmsghdr *xhp_nft_put_rule_src_mac(void *buf, const char *ifname,
 					  const uint8_t mac[6])
 {
-	struct nlmsghdr *nlh =
-		put_nft(buf, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
+	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, NFT_MSG_NEWRULE,
+					       NLM_F_CREATE | NLM_F_APPEND);
 	struct nlattr *list, *elem, *data, *n1, *n2;
 
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
@@ -145,44 +183,44 @@ struct nlmsghdr *xhp_nft_put_rule_src_mac(void *buf, const char *ifname,
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
 
 	/* meta iiftype == ether: offset 6 is the source MAC only there */
-	elem = expr_start(nlh, "meta", &data);
+	elem = xhp_nft_expr_start(nlh, "meta", &data);
 	mnl_attr_put_u32(nlh, NFTA_META_DREG, htonl(NFT_REG_1));
 	mnl_attr_put_u32(nlh, NFTA_META_KEY, htonl(NFT_META_IIFTYPE));
-	expr_end(nlh, elem, data);
-	elem = expr_start(nlh, "cmp", &data);
+	xhp_nft_expr_end(nlh, elem, data);
+	elem = xhp_nft_expr_start(nlh, "cmp", &data);
 	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
 	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_EQ));
 	n1 = mnl_attr_nest_start(nlh, NFTA_CMP_DATA);
 	mnl_attr_put_u16(nlh, NFTA_DATA_VALUE, ARPHRD_ETHER); /* host order */
 	mnl_attr_nest_end(nlh, n1);
-	expr_end(nlh, elem, data);
+	xhp_nft_expr_end(nlh, elem, data);
 
 	/* payload load 6 bytes at link-layer offset 6 (ether saddr) */
-	elem = expr_start(nlh, "payload", &data);
+	elem = xhp_nft_expr_start(nlh, "payload", &data);
 	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_DREG, htonl(NFT_REG_1));
 	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_BASE, htonl(NFT_PAYLOAD_LL_HEADER));
 	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_OFFSET, htonl(6));
 	mnl_attr_put_u32(nlh, NFTA_PAYLOAD_LEN, htonl(6));
-	expr_end(nlh, elem, data);
+	xhp_nft_expr_end(nlh, elem, data);
 
 	/* cmp neq @mac */
-	elem = expr_start(nlh, "cmp", &data);
+	elem = xhp_nft_expr_start(nlh, "cmp", &data);
 	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
 	mnl_attr_put_u32(nlh, NFTA_CMP_OP, htonl(NFT_CMP_NEQ));
 	n1 = mnl_attr_nest_start(nlh, NFTA_CMP_DATA);
 	mnl_attr_put(nlh, NFTA_DATA_VALUE, 6, mac);
 	mnl_attr_nest_end(nlh, n1);
-	expr_end(nlh, elem, data);
+	xhp_nft_expr_end(nlh, elem, data);
 
 	/* immediate verdict drop */
-	elem = expr_start(nlh, "immediate", &data);
+	elem = xhp_nft_expr_start(nlh, "immediate", &data);
 	mnl_attr_put_u32(nlh, NFTA_IMMEDIATE_DREG, htonl(NFT_REG_VERDICT));
 	n1 = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
 	n2 = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
 	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl(NF_DROP));
 	mnl_attr_nest_end(nlh, n2);
 	mnl_attr_nest_end(nlh, n1);
-	expr_end(nlh, elem, data);
+	xhp_nft_expr_end(nlh, elem, data);
 
 	mnl_attr_nest_end(nlh, list);
 	return nlh;
@@ -456,35 +494,50 @@ int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 	return 0;
 }
 
-/* Add the table, and the chain created if missing, then its rules and it
- * deleted: the chain is gone, whether or not it was there. */
-static int put_chain_gone(struct xhp_nft *nft, const char *ifname)
-{
-	void *m;
+/* Add the message @put builds at @m, the batch's room: 0, or -ENOSPC
+ * when the batch is full. */
+#define BATCH_PUT(nft, m, put)                                                \
+	(((m) = xhp_nft_batch_room(nft)) ? (xhp_nft_batch_add(nft, put), 0) : \
+					   -ENOSPC)
 
-	m = xhp_nft_batch_room(nft);
-	if (!m)
-		return -ENOSPC;
-	xhp_nft_batch_add(nft,
-			  xhp_nft_put_table(m, NFT_MSG_NEWTABLE, NLM_F_CREATE));
-	m = xhp_nft_batch_room(nft);
-	if (!m)
-		return -ENOSPC;
-	xhp_nft_batch_add(nft, xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
-						 NLM_F_CREATE, ifname));
-	m = xhp_nft_batch_room(nft);
-	if (!m)
-		return -ENOSPC;
-	xhp_nft_batch_add(nft, xhp_nft_put_flush(m, ifname));
-	m = xhp_nft_batch_room(nft);
-	if (!m)
-		return -ENOSPC;
-	xhp_nft_batch_add(nft,
-			  xhp_nft_put_chain(m, NFT_MSG_DELCHAIN, 0, ifname));
-	return 0;
+/*
+ * Add the table, and the device's chains created if missing, then their
+ * rules and them deleted: the chains are gone, whether or not they were
+ * there (the base chain's rules go first: they hold the jumps to the
+ * others).
+ */
+int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
+{
+	void *buf;
+	int c, r;
+
+	r = BATCH_PUT(nft, buf,
+		      xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE));
+	if (r < 0)
+		return r;
+	r = BATCH_PUT(nft, buf,
+		      xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
+					ifname));
+	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < XHP_NFT_CHAINS; c++)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_regular_chain(buf, NFT_MSG_NEWCHAIN,
+							NLM_F_CREATE, ifname,
+							c));
+	for (c = XHP_NFT_CH_BASE; r >= 0 && c < XHP_NFT_CHAINS; c++)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_flush_chain(buf, ifname, c));
+	if (r >= 0)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0,
+						ifname));
+	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < XHP_NFT_CHAINS; c++)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_regular_chain(buf, NFT_MSG_DELCHAIN,
+							0, ifname, c));
+	return r;
 }
 
-static int check_ifname(xhp_ctx *ctx, const char *ifname)
+int xhp_nft_check_ifname(xhp_ctx *ctx, const char *ifname)
 {
 	if (!ifname || !xhp_ifname_valid(ifname))
 		return xhp_err(ctx, EINVAL, "invalid interface name '%s'",
@@ -498,11 +551,11 @@ int xhp_nft_dev_replace(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 	void *m;
 	int r;
 
-	r = check_ifname(ctx, ifname);
+	r = xhp_nft_check_ifname(ctx, ifname);
 	if (r < 0)
 		return r;
 	xhp_nft_batch_begin(nft);
-	r = put_chain_gone(nft, ifname);
+	r = xhp_nft_put_dev_gone(nft, ifname);
 	if (r < 0)
 		goto full;
 	r = -ENOSPC;
@@ -525,11 +578,11 @@ int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 {
 	int r;
 
-	r = check_ifname(ctx, ifname);
+	r = xhp_nft_check_ifname(ctx, ifname);
 	if (r < 0)
 		return r;
 	xhp_nft_batch_begin(nft);
-	r = put_chain_gone(nft, ifname);
+	r = xhp_nft_put_dev_gone(nft, ifname);
 	if (r < 0)
 		return xhp_err(ctx, -r, "nf_tables batch too big");
 	return xhp_nft_batch_commit(ctx, nft);

@@ -21,7 +21,19 @@
 /* Room one message of the builders below may take (the largest is a
  * rule: about 250 bytes). */
 #define XHP_NFT_MSG_MAX 512
-#define XHP_NFT_BATCH_MSGS 32
+#define XHP_NFT_BATCH_MSGS 192
+
+/* A device's chains: "dev-<ifname>" on its ingress hook, and the regular
+ * chains its rules jump to, "dev-<ifname>/arp" ... */
+enum {
+	XHP_NFT_CH_BASE,
+	XHP_NFT_CH_ARP, /* ARP sender address allowed: return, else drop */
+	XHP_NFT_CH_IP4, /* IPv4 source allowed: return, else drop */
+	XHP_NFT_CH_IP6, /* IPv6 source allowed: return, else drop */
+	XHP_NFT_CH_ND, /* neighbour advertisement target allowed */
+	XHP_NFT_CHAINS
+};
+#define XHP_NFT_CHAIN_NAME_MAX 32
 
 struct xhp_nft {
 	struct xhp_nl *nl; /* NETLINK_NETFILTER; nl->buf receives */
@@ -32,6 +44,10 @@ struct xhp_nft {
 	char out[XHP_NFT_BATCH_MSGS * XHP_NFT_MSG_MAX]
 		__attribute__((aligned(8)));
 };
+
+/* The name of the device's chain @chain (XHP_NFT_CH_*). Returns @buf. */
+const char *xhp_nft_chain_name(char buf[XHP_NFT_CHAIN_NAME_MAX],
+			       const char *ifname, int chain);
 
 /* Open the NETLINK_NETFILTER socket (extended acks on). */
 int xhp_nft_open(xhp_ctx *ctx, struct xhp_nft **ret);
@@ -50,6 +66,23 @@ struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
 				   const char *ifname);
 /* NFT_MSG_DELRULE of every rule of the chain (no handle: a flush). */
 struct nlmsghdr *xhp_nft_put_flush(void *buf, const char *ifname);
+struct nlmsghdr *xhp_nft_put_flush_chain(void *buf, const char *ifname,
+					 int chain);
+/* NFT_MSG_NEWCHAIN / DELCHAIN of a regular (hookless) chain. */
+struct nlmsghdr *xhp_nft_put_regular_chain(void *buf, uint16_t type,
+					   uint16_t flags, const char *ifname,
+					   int chain);
+/* The header of an nf_tables message of family netdev (seq 0). */
+struct nlmsghdr *xhp_nft_put_msg(void *buf, uint16_t type, uint16_t flags);
+/* The chain name attribute @attr of @ifname's chain @chain. */
+void xhp_nft_put_chain_name(struct nlmsghdr *nlh, uint16_t attr,
+			    const char *ifname, int chain);
+/* NFTA_LIST_ELEM { NFTA_EXPR_NAME @name, NFTA_EXPR_DATA { ... } }: the
+ * caller fills the data and closes both with xhp_nft_expr_end(). */
+struct nlattr *xhp_nft_expr_start(struct nlmsghdr *nlh, const char *name,
+				  struct nlattr **data);
+void xhp_nft_expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
+		      struct nlattr *data);
 /* NFT_MSG_NEWRULE (appended): drop an Ethernet frame whose source is not
  * @mac (meta iiftype -> reg 1; cmp eq ARPHRD_ETHER; payload ll 6/6 ->
  * reg 1; cmp neq @mac; immediate drop), nft's "ether saddr != @mac drop". */
@@ -71,6 +104,13 @@ void xhp_nft_batch_add(struct xhp_nft *nft, struct nlmsghdr *nlh);
  * carrying the kernel's extended ack.
  */
 int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft);
+
+/* Into the batch: the table made sure of, every chain of @ifname (and
+ * its rules) deleted, whether or not there were any. 0 or -ENOSPC. */
+int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname);
+
+/* -EINVAL (message) unless @ifname is a valid interface name. */
+int xhp_nft_check_ifname(xhp_ctx *ctx, const char *ifname);
 
 /*
  * In one batch: make sure the table is there, delete the chain of @ifname

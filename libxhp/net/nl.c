@@ -210,6 +210,9 @@ static void nl_step(const struct nlmsghdr *nlh, char *buf, size_t size)
 		case IFLA_ADDRESS:
 			what = "address";
 			break;
+		case IFLA_PROTINFO:
+			what = "protinfo";
+			break;
 		}
 		if (what && n < size)
 			n += (size_t)snprintf(buf + n, size - n, " %s", what);

@@ -691,6 +691,39 @@ json_t *xhp_ovsdb_set(json_t *array)
 	return json_pack("[so]", "set", array);
 }
 
+json_t *xhp_ovsdb_where_eq(const char *column, json_t *value)
+{
+	return json_pack("[[sso]]", column, "==", value);
+}
+
+int xhp_ovsdb_add_cfg_bump(json_t *ops)
+{
+	if (json_array_append_new(
+		    ops, json_pack("{sssss[]s[[ssi]]}", "op", "mutate", "table",
+				   "Open_vSwitch", "where", "mutations",
+				   "next_cfg", "+=", 1)) < 0)
+		return -ENOMEM;
+	if (json_array_append_new(ops,
+				  json_pack("{sssss[]s[s]}", "op", "select",
+					    "table", "Open_vSwitch", "where",
+					    "columns", "next_cfg")) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int64_t xhp_ovsdb_result_next_cfg(json_t *results)
+{
+	json_t *row, *nc;
+
+	row = json_array_get(
+		json_object_get(json_array_get(results,
+					       json_array_size(results) - 1),
+				"rows"),
+		0);
+	nc = json_object_get(row, "next_cfg");
+	return json_is_integer(nc) ? json_integer_value(nc) : -1;
+}
+
 json_t *xhp_ovsdb_map(void)
 {
 	return json_pack("[s[]]", "map");

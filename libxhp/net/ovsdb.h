@@ -88,6 +88,20 @@ json_t *xhp_ovsdb_uuid(const char *uuid);
 json_t *xhp_ovsdb_named_uuid(const char *name);
 json_t *xhp_ovsdb_set(json_t *array);
 json_t *xhp_ovsdb_map(void);
+/* [[column, "==", value]] (a where clause; @value stolen). */
+json_t *xhp_ovsdb_where_eq(const char *column, json_t *value);
+
+/*
+ * Append to @ops the two operations that ask ovs-vswitchd to apply the
+ * transaction: next_cfg += 1 and a select of it, which stays the last
+ * operation, read back with xhp_ovsdb_result_next_cfg(). 0 or -ENOMEM.
+ */
+int xhp_ovsdb_add_cfg_bump(json_t *ops);
+
+/* The next_cfg of the results of a transaction that ends with
+ * xhp_ovsdb_add_cfg_bump()'s select, or -1 when it cannot be read. */
+int64_t xhp_ovsdb_result_next_cfg(json_t *results);
+
 /* Add k=v to a map made by xhp_ovsdb_map(). Returns 0, -EINVAL when
  * either is not UTF-8, or -ENOMEM. */
 int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guest_policy.h"
 #include "keys.h"
 #include "link_change.h"
 #include "personality.h"
@@ -48,6 +49,7 @@ struct vb {
 	const char *vlan_text; /* the vlan setting (the op's) */
 	struct xhp_vlan_spec *vlan;
 	struct xhp_bridge_info bi;
+	struct xhp_guest_policy *gp; /* guest_policy.h */
 };
 
 /* The device's names (want: vifname, tap: vifname-emu, else the
@@ -198,6 +200,12 @@ static int plumb(struct vb *vb)
 		r = xhp_link_change_set_master(lc, vb->br.ifindex, vb->br.name);
 	if (r < 0)
 		return r;
+	/* The rules are in place before the device comes up. */
+	r = xhp_guest_policy_apply(vb->gp, vb->id.want);
+	if (r >= 0)
+		r = xhp_guest_policy_isolate(vb->gp, vb->nl, d);
+	if (r < 0)
+		return r;
 	if (vb->vlan &&
 	    !xhp_dry(vb->ctx, vb->op->dry_run, "give %s the VLANs %s", d->name,
 		     vb->vlan_text)) {
@@ -238,8 +246,24 @@ static void vb_free(void *priv)
 		return;
 	xhp_nl_close(vb->nl);
 	xhp_link_change_clear(&vb->lc);
+	xhp_guest_policy_free(vb->gp);
 	free(vb->vlan);
 	free(vb);
+}
+
+/*
+ * Plugged already, as this run would leave it: a second plug of the same
+ * device (libxl's and udev's runs of one tap, a repeated online) changes
+ * nothing, so it does not take the link down and up under the guest.
+ */
+static bool plugged(const struct vb *vb)
+{
+	const struct xhp_link *d = &vb->dev;
+
+	return !vb->vlan && !strcmp(d->name, vb->id.want) &&
+	       (d->flags & IFF_UP) && d->master == vb->br.ifindex &&
+	       d->mtu == vb->mtu && d->has_addr &&
+	       !memcmp(d->addr, xhp_link_dummy_mac, 6);
 }
 
 /*
@@ -293,10 +317,17 @@ static int vif_bridge_add(struct xhp_op *op)
 		r = resolve_mtu(vb);
 	if (r >= 0)
 		r = resolve_vlan(vb);
+	if (r >= 0)
+		r = xhp_guest_policy_prepare(op, vb->br.name, vb->tap, &vb->gp);
 	if (r < 0)
 		return r;
 	xhp_debug(vb->ctx, "%s: bridge %s, mtu %u", vb->id.want, vb->br.name,
 		  vb->mtu);
+	if (plugged(vb)) {
+		xhp_info(vb->ctx, "%s is plugged into %s already", vb->dev.name,
+			 vb->br.name);
+		return write_frontend_mtu(vb);
+	}
 	r = xhp_journal_record(&op->journal, &undo_link_type, vb);
 	if (r >= 0)
 		r = plumb(vb);
@@ -320,8 +351,9 @@ static int vif_bridge_remove(struct xhp_op *op)
 		return r;
 	r = xhp_vifname_lookup(vb->ctx, vb->nl, &vb->id, &vb->dev);
 	if (r == -ENODEV) {
+		/* A chain outlives its device: its name's chains go. */
 		xhp_debug(vb->ctx, "%s is gone already", vb->id.want);
-		return 0;
+		return xhp_guest_policy_remove(op, vb->id.want);
 	}
 	if (r == -EEXIST) {
 		/* Another device holds the vifname: not ours to touch. */
@@ -344,13 +376,17 @@ static int vif_bridge_remove(struct xhp_op *op)
 		if (r < 0)
 			return r;
 	}
+	r = xhp_guest_policy_remove(op, vb->dev.name);
+	if (r < 0)
+		return r;
 	xhp_debug(vb->ctx, "Successful vif-bridge %s for %s.",
 		  xhp_request_action_to_string(vb->req->action), vb->dev.name);
 	return 0;
 }
 
 static const char *const vif_bridge_settings[] = {
-	"bridge", "mtu", "vifname", "vlan", NULL,
+	"antispoof", "bridge", "ip",	  "isolated", "mac",
+	"mtu",	     "rate",   "vifname", "vlan",     NULL,
 };
 static const char *const vif_bridge_remove_settings[] = { "vifname", NULL };
 

@@ -29,7 +29,7 @@
 
 #include "keys.h"
 #include "link_change.h"
-#include "ovsdb.h"
+#include "ovs_vlan.h"
 #include "personality.h"
 #include "util.h"
 #include "vifname.h"
@@ -45,10 +45,7 @@ struct plan {
 	char dev[IFNAMSIZ]; /* id.want: the link's and the port's name */
 	bool rename; /* to do */
 	struct xhp_bridge_spec br;
-	unsigned int tag;
-	uint8_t trunks[(XHP_VLAN_MAX + 8) / 8]; /* bitmap */
-	unsigned int n_trunks;
-	const char *vlan_mode; /* NULL: OVS's default */
+	struct xhp_ovs_vlan vl; /* the port's tag, trunks, vlan_mode */
 	char *vm_name, *vm_uuid, *mac;
 	char *iface_id;
 	char sock[108];
@@ -66,19 +63,6 @@ static void plan_free(struct plan *p)
 	free(p);
 }
 
-static void trunk_add(struct plan *p, unsigned int v)
-{
-	if (!(p->trunks[v / 8] & (1u << (v % 8)))) {
-		p->trunks[v / 8] |= (uint8_t)(1u << (v % 8));
-		p->n_trunks++;
-	}
-}
-
-static bool trunk_has(const struct plan *p, unsigned int v)
-{
-	return p->trunks[v / 8] & (1u << (v % 8));
-}
-
 /* A setting's value, or NULL when no source has it. */
 static int setting(struct xhp_op *op, const char *key, char **ret)
 {
@@ -90,15 +74,14 @@ static int setting(struct xhp_op *op, const char *key, char **ret)
 	return 0;
 }
 
-/* bridge and vlan: the port's tag, trunks and vlan_mode. */
+/* bridge and vlan: the port's tag, trunks and vlan_mode (ovs_vlan.h). */
 static int plan_vlans(struct xhp_op *op, struct plan *p)
 {
 	xhp_ctx *ctx = op->ctx;
 	_cleanup_free_ char *bridge = NULL, *vlan = NULL;
-	struct xhp_vlan_spec vs;
 	char q[XHP_QUOTE_MAX];
 	const char *why;
-	unsigned int i, v;
+	unsigned int i;
 	int r;
 
 	r = setting(op, "bridge", &bridge);
@@ -114,38 +97,13 @@ static int plan_vlans(struct xhp_op *op, struct plan *p)
 			ctx, EINVAL,
 			"No valid bridge was specified: bad bridge '%s': %s",
 			xhp_quote(q, bridge), why);
-	p->tag = p->br.tag;
+	p->vl.tag = p->br.tag;
 	for (i = 0; i < p->br.n_trunks; i++)
-		trunk_add(p, p->br.trunks[i]);
+		xhp_ovs_vlan_trunk_add(&p->vl, p->br.trunks[i]);
 	r = setting(op, "vlan", &vlan);
 	if (r < 0 || !vlan)
 		return r;
-	if (xhp_parse_vlan_spec(vlan, &vs, &why) < 0)
-		return xhp_err(ctx, EINVAL, "bad vlan '%s': %s",
-			       xhp_quote(q, vlan), why);
-	if (p->tag && p->tag != vs.pvid)
-		return xhp_err(ctx, EINVAL,
-			       "bridge tag %u and vlan PVID %u disagree",
-			       p->tag, vs.pvid);
-	p->tag = vs.pvid;
-	for (i = 0; i < vs.n_ranges; i++) {
-		const struct xhp_vlan_range *rg = &vs.ranges[i];
-
-		for (v = rg->first; v <= rg->last; v += rg->step) {
-			if (v == vs.pvid)
-				continue;
-			if (rg->untagged)
-				return xhp_err(
-					ctx, EINVAL,
-					"bad vlan '%s': Open vSwitch sends only the PVID untagged, not VLAN %u",
-					xhp_quote(q, vlan), v);
-			trunk_add(p, v);
-		}
-	}
-	/* The PVID untagged, the other VLANs tagged. */
-	if (p->n_trunks)
-		p->vlan_mode = "native-untagged";
-	return 0;
+	return xhp_ovs_vlan_add_spec(ctx, &p->vl, vlan);
 }
 
 /* The device name, after vifname (Xen's rename_vif). */
@@ -283,11 +241,6 @@ static int plan_ids(struct xhp_op *op, struct plan *p)
 	return check_utf8(op->ctx, p);
 }
 
-static json_t *where_eq(const char *column, json_t *value)
-{
-	return json_pack("[[sso]]", column, "==", value);
-}
-
 /* First round trip: the bridge's and any old port's uuids. */
 static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 		      char **ret_bridge, char **ret_port)
@@ -299,10 +252,11 @@ static int read_state(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 
 	ops = json_pack("[{sssssos[s]}{sssssos[s]}]", "op", "select", "table",
 			"Bridge", "where",
-			where_eq("name", json_string(p->br.name)), "columns",
-			"_uuid", "op", "select", "table", "Port", "where",
-			where_eq("name", json_string(p->dev)), "columns",
-			"_uuid");
+			xhp_ovsdb_where_eq("name", json_string(p->br.name)),
+			"columns", "_uuid", "op", "select", "table", "Port",
+			"where",
+			xhp_ovsdb_where_eq("name", json_string(p->dev)),
+			"columns", "_uuid");
 	r = xhp_ovsdb_transact(ctx, db, ops, "look up the bridge", &res);
 	if (r < 0)
 		return r == -EAGAIN ?
@@ -338,11 +292,11 @@ static int add_port_removal(json_t *ops, const char *dev, const char *port)
 			      json_array();
 
 	if (json_array_append_new(
-		    ops,
-		    json_pack("{sssisssos[s]sssO}", "op", "wait", "timeout", 0,
-			      "table", "Port", "where",
-			      where_eq("name", json_string(dev)), "columns",
-			      "_uuid", "until", "==", "rows", rows)) < 0) {
+		    ops, json_pack("{sssisssos[s]sssO}", "op", "wait",
+				   "timeout", 0, "table", "Port", "where",
+				   xhp_ovsdb_where_eq("name", json_string(dev)),
+				   "columns", "_uuid", "until", "==", "rows",
+				   rows)) < 0) {
 		json_decref(rows);
 		return -ENOMEM;
 	}
@@ -359,51 +313,22 @@ static int add_port_removal(json_t *ops, const char *dev, const char *port)
 	if (json_array_append_new(
 		    ops, json_pack("{ssssso}", "op", "delete", "table", "Port",
 				   "where",
-				   where_eq("_uuid", xhp_ovsdb_uuid(port)))) <
-	    0)
-		return -ENOMEM;
-	return 0;
-}
-
-static int add_cfg_bump(json_t *ops)
-{
-	if (json_array_append_new(
-		    ops, json_pack("{sssss[]s[[ssi]]}", "op", "mutate", "table",
-				   "Open_vSwitch", "where", "mutations",
-				   "next_cfg", "+=", 1)) < 0)
-		return -ENOMEM;
-	if (json_array_append_new(ops,
-				  json_pack("{sssss[]s[s]}", "op", "select",
-					    "table", "Open_vSwitch", "where",
-					    "columns", "next_cfg")) < 0)
+				   xhp_ovsdb_where_eq(
+					   "_uuid", xhp_ovsdb_uuid(port)))) < 0)
 		return -ENOMEM;
 	return 0;
 }
 
 static json_t *port_row(const struct plan *p)
 {
-	json_t *row, *trunks, *oc = xhp_ovsdb_map();
-	unsigned int v;
+	json_t *row, *oc = xhp_ovsdb_map();
 
 	row = json_pack("{sss[ss]so}", "name", p->dev, "interfaces",
 			"named-uuid", "xhp_iface", "other_config", oc);
 	if (!row || !oc || xhp_ovsdb_map_put(oc, "transient", "true") < 0)
 		goto fail;
-	if (p->tag && json_object_set_new(row, "tag", json_integer(p->tag)) < 0)
+	if (xhp_ovs_vlan_put(row, &p->vl, false) < 0)
 		goto fail;
-	if (p->vlan_mode && json_object_set_new(row, "vlan_mode",
-						json_string(p->vlan_mode)) < 0)
-		goto fail;
-	if (p->n_trunks) {
-		trunks = json_array();
-		for (v = XHP_VLAN_MIN; trunks && v <= XHP_VLAN_MAX; v++)
-			if (trunk_has(p, v) &&
-			    json_array_append_new(trunks, json_integer(v)) < 0)
-				goto fail;
-		if (!trunks || json_object_set_new(row, "trunks",
-						   xhp_ovsdb_set(trunks)) < 0)
-			goto fail;
-	}
 	return row;
 fail:
 	json_decref(row);
@@ -465,7 +390,8 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 			    ops,
 			    json_pack("{sssisssos[s]sss[{ss}]}", "op", "wait",
 				      "timeout", 0, "table", "Bridge", "where",
-				      where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
+				      xhp_ovsdb_where_eq(
+					      "_uuid", xhp_ovsdb_uuid(bridge)),
 				      "columns", "name", "until", "==", "rows",
 				      "name", p->br.name)) < 0)
 			goto oom;
@@ -488,11 +414,12 @@ static int add_txn(struct xhp_op *op, struct xhp_ovsdb *db,
 			    ops,
 			    json_pack("{sssssos[[sso]]}", "op", "mutate",
 				      "table", "Bridge", "where",
-				      where_eq("_uuid", xhp_ovsdb_uuid(bridge)),
+				      xhp_ovsdb_where_eq(
+					      "_uuid", xhp_ovsdb_uuid(bridge)),
 				      "mutations", "ports", "insert",
 				      xhp_ovsdb_named_uuid("xhp_port"))) < 0)
 			goto oom;
-		if (add_cfg_bump(ops) < 0)
+		if (xhp_ovsdb_add_cfg_bump(ops) < 0)
 			goto oom;
 		r = xhp_ovsdb_transact(ctx, db, ops, "add the port", &res);
 		if (r == -EAGAIN) {
@@ -553,7 +480,8 @@ static int check_iface(xhp_ctx *ctx, struct xhp_ovsdb *db, const struct plan *p,
 	int r;
 
 	ops = json_pack("[{sssssos[ss]}]", "op", "select", "table", "Interface",
-			"where", where_eq("_uuid", xhp_ovsdb_uuid(iface)),
+			"where",
+			xhp_ovsdb_where_eq("_uuid", xhp_ovsdb_uuid(iface)),
 			"columns", "ofport", "error");
 	r = xhp_ovsdb_transact(ctx, db, ops, "check the interface", &res);
 	if (r < 0)
@@ -597,14 +525,14 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 		 action, dev);
 	*ret_next_cfg = -1;
 	for (attempt = 0; attempt < OVS_TX_RETRIES; attempt++) {
-		json_t *ops, *res = NULL, *last;
+		json_t *ops, *res = NULL;
 		const char *port;
 		char *copy;
 
 		ops = json_pack("[{sssssos[s]}]", "op", "select", "table",
 				"Port", "where",
-				where_eq("name", json_string(dev)), "columns",
-				"_uuid");
+				xhp_ovsdb_where_eq("name", json_string(dev)),
+				"columns", "_uuid");
 		r = xhp_ovsdb_transact(ctx, db, ops, "look up the port", &res);
 		if (r < 0)
 			return r == -EAGAIN ? -EPROTO : r;
@@ -629,7 +557,7 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 		ops = json_pack("[{ssss}]", "op", "comment", "comment",
 				comment);
 		if (!ops || add_port_removal(ops, dev, copy) < 0 ||
-		    add_cfg_bump(ops) < 0) {
+		    xhp_ovsdb_add_cfg_bump(ops) < 0) {
 			free(copy);
 			json_decref(ops);
 			return xhp_err(ctx, ENOMEM, "out of memory");
@@ -641,14 +569,7 @@ static int del_txn(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *dev,
 			continue;
 		if (r < 0)
 			return r;
-		last = json_array_get(
-			json_object_get(
-				json_array_get(res, json_array_size(res) - 1),
-				"rows"),
-			0);
-		if (json_is_integer(json_object_get(last, "next_cfg")))
-			*ret_next_cfg = json_integer_value(
-				json_object_get(last, "next_cfg"));
+		*ret_next_cfg = xhp_ovsdb_result_next_cfg(res);
 		json_decref(res);
 		return 0;
 	}
@@ -760,7 +681,7 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 	char trunks[64] = "", q[XHP_QUOTE_MAX];
 
 	for (v = XHP_VLAN_MIN; v <= XHP_VLAN_MAX && n < 8; v++)
-		if (trunk_has(p, v))
+		if (xhp_ovs_vlan_trunk_has(&p->vl, v))
 			n += (unsigned int)snprintf(
 				     trunks + strlen(trunks),
 				     sizeof(trunks) - strlen(trunks), "%s%u",
@@ -768,8 +689,8 @@ static void log_plan(struct xhp_op *op, const struct plan *p)
 	xhp_info(op->ctx,
 		 "%sport %s%s on bridge %s tag %u trunks [%s%s] via %s",
 		 op->dry_run ? "dry run: would add " : "", p->dev,
-		 p->rename ? " (renamed)" : "", p->br.name, p->tag, trunks,
-		 p->n_trunks > n ? ",..." : "", xhp_quote(q, p->sock));
+		 p->rename ? " (renamed)" : "", p->br.name, p->vl.tag, trunks,
+		 p->vl.n_trunks > n ? ",..." : "", xhp_quote(q, p->sock));
 }
 
 /*

@@ -58,6 +58,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "guest_policy.h"
 #include "keys.h"
 #include "link_change.h"
 #include "personality.h"
@@ -104,9 +105,12 @@ struct vr {
 	const char *ip_text; /* the ip setting (the op's) */
 	struct xhp_ip *ips;
 	size_t n_ips, n_v4, n_v6;
+	/* the guest policy (guest_policy.h) */
+	struct xhp_guest_policy *gp;
 	/* a remove's first failure: the one returned */
 	bool failed;
 	struct xhp_err_saved first_err;
+	bool not_ours; /* the vifname is another device's */
 };
 
 static const struct xhp_undo_type undo_addr, undo_sysctl, undo_route, undo_link,
@@ -425,6 +429,7 @@ static int vif_find(struct vr *v)
 		xhp_info(v->ctx, "nothing of ours to remove on %s: %s",
 			 v->id.want, v->ctx->err);
 		xhp_clear_error(v->ctx);
+		v->not_ours = true;
 	}
 	return r == -ENODEV || r == -EEXIST ? 0 : r;
 }
@@ -742,6 +747,10 @@ static int plumb(struct vr *v)
 	r = add_address(v);
 	if (r < 0)
 		return r;
+	/* The rules are in place before the vif comes up. */
+	r = xhp_guest_policy_apply(v->gp, v->id.want);
+	if (r < 0)
+		return r;
 	r = xhp_link_change_up(&v->lc);
 	if (r < 0)
 		return r;
@@ -924,6 +933,11 @@ static int unplumb(struct vr *v)
 	keep_first(v, &first, remove_proxies(v));
 	if (v->vif.ifindex)
 		keep_first(v, &first, link_down(v));
+	/* A chain outlives its device: gone or not, its name's chains go,
+	 * unless another device holds the name. */
+	if (!v->not_ours)
+		keep_first(v, &first,
+			   xhp_guest_policy_remove(v->op, v->id.want));
 	return first;
 }
 
@@ -937,6 +951,7 @@ static void vr_free(void *priv)
 		return;
 	xhp_link_change_clear(&v->lc);
 	xhp_rt_close(v->rt);
+	xhp_guest_policy_free(v->gp);
 	/* Held until the engine is done with the journal (its undo). */
 	free(v->ips);
 	free(v);
@@ -977,6 +992,9 @@ static int route_add(struct xhp_op *op)
 	if (r >= 0)
 		r = check_gateway_entries(v);
 	if (r >= 0)
+		r = xhp_guest_policy_prepare(
+			op, NULL, op->req->kind == XHP_KIND_TAP, &v->gp);
+	if (r >= 0)
 		r = vif_prepare(v);
 	if (r < 0)
 		return r;
@@ -1006,6 +1024,10 @@ static int route_remove(struct xhp_op *op)
 }
 
 static const char *const vif_route_settings[] = {
+	"antispoof", "gatewaydev", "ip",      "mac",
+	"netdev",    "rate",	   "vifname", NULL,
+};
+static const char *const vif_route_remove_settings[] = {
 	"gatewaydev", "ip", "netdev", "vifname", NULL,
 };
 
@@ -1013,7 +1035,7 @@ const struct xhp_personality xhp_personality_vif_route = {
 	.name = "vif-route",
 	.kinds = (1u << XHP_KIND_VIF) | (1u << XHP_KIND_TAP),
 	.settings = vif_route_settings,
-	.remove_settings = vif_route_settings,
+	.remove_settings = vif_route_remove_settings,
 	.add = route_add,
 	.remove = route_remove,
 	.release = vr_free,

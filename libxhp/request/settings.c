@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "conf.h"
 #include "keys.h"
 #include "settings.h"
 #include "util.h"
@@ -15,6 +16,12 @@
  * caller or the backend only.
  */
 #define XHP_SRC_NOT_ENV (XHP_SRC_ALL & ~XHP_SRC(XHP_SOURCE_ENV))
+/*
+ * The guest policy's own keys (antispoof, isolated) are the host's
+ * choice: the arguments or a caller (the libvirt hook) give them, never
+ * the inherited environment nor the backend directory.
+ */
+#define XHP_SRC_HOST (XHP_SRC(XHP_SOURCE_ARGV) | XHP_SRC(XHP_SOURCE_CALLER))
 
 static int check_mac(const char *s, const char **why)
 {
@@ -82,6 +89,20 @@ static int check_bridge(const char *s, const char **why)
 	return r;
 }
 
+static int check_antispoof(const char *s, const char **why)
+{
+	int r = xhp_parse_antispoof(s, why);
+
+	return r < 0 ? r : 0;
+}
+
+static int check_yesno(const char *s, const char **why)
+{
+	int r = xhp_parse_yesno(s, why);
+
+	return r < 0 ? r : 0;
+}
+
 static int check_vifname(const char *s, const char **why)
 {
 	return xhp_parse_vifname(s, false, why);
@@ -138,10 +159,12 @@ static int check_text(const char *s, const char **why)
 
 /* Sorted by key. Values never hold control characters (request.c). */
 static const struct xhp_setting_def defs[] = {
+	{ "antispoof", check_antispoof, XHP_SRC_HOST },
 	{ "bridge", check_bridge, XHP_SRC_ALL },
 	{ "gatewaydev", check_ifname, XHP_SRC_USER },
 	{ "iface_id", check_text, XHP_SRC_NOT_ENV },
 	{ "ip", check_ip, XHP_SRC_ALL },
+	{ "isolated", check_yesno, XHP_SRC_HOST },
 	{ "mac", check_mac, XHP_SRC_ALL },
 	{ "mode", check_mode,
 	  XHP_SRC(XHP_SOURCE_CALLER) | XHP_SRC(XHP_SOURCE_XENSTORE) },
@@ -208,6 +231,8 @@ static const char *allowed_phrase(unsigned int sources)
 {
 	if (sources == XHP_SRC_USER)
 		return "only the environment, the arguments or the caller set it";
+	if (sources == XHP_SRC_HOST)
+		return "only the arguments or the caller set it";
 	if (sources == XHP_SRC_NOT_ENV)
 		return "the arguments, the caller or xenstore set it";
 	return "only xenstore or the caller set it";

@@ -72,14 +72,14 @@ static void test_parse_output(void **state)
 				    "setting.bridge.used_by=vif-bridge "
 				    "vif-openvswitch\n"
 				    "setting.bridge.not_used_by=vif-route "
-				    "block\n"));
+				    "block policy\n"));
 	free(out);
 	/* A setting nobody reads is said so, never dropped silently. */
 	assert_int_equal(run(&out, libxl_env, XHP_CLI, "parse", "online",
 			     "mtu=1400", "frob=1", NULL),
 			 0);
 	assert_non_null(strstr(out, "setting.mtu.not_used_by=vif-openvswitch "
-				    "vif-route block\n"));
+				    "vif-route block policy\n"));
 	assert_non_null(strstr(out, "setting.frob.note=not a setting of any "
 				    "personality: ignored\n"));
 	free(out);

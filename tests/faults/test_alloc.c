@@ -349,6 +349,72 @@ static int op_script(void)
 
 /* The tap vif1.0 as a guest's vif is found: down, its own MAC and an
  * address, on no bridge (unarmed: the commands allocate too). */
+/*
+ * xhp_settings_set_policy(): a failing call leaves the set exactly as it
+ * was (the policy's four values replace earlier ones, all or none).
+ */
+static char policy_conf[600];
+
+static char *settings_dump(const xhp_settings *s)
+{
+	char *out = calloc(1, 8192), *e;
+	const char *k, *v;
+	unsigned int i;
+
+	for (i = 0; out && (k = xhp_setting_key_at(i)); i++) {
+		v = xhp_settings_get(s, k);
+		e = out + strlen(out);
+		snprintf(e, 8192 - (size_t)(e - out), "%s=%s\n", k,
+			 v ? v : "(unset)");
+	}
+	return out;
+}
+
+static int op_set_policy(void)
+{
+	bool armed = A.armed;
+	char *before, *after, *name = NULL;
+	xhp_settings *s = NULL;
+	xhp_ctx *ctx = NULL;
+	int r;
+
+	A.armed = false;
+	if (xhp_ctx_new(&ctx) < 0 || xhp_settings_new(ctx, &s) < 0 ||
+	    xhp_settings_set(s, "antispoof", "off") < 0 ||
+	    xhp_settings_set(s, "vlan", "7") < 0 ||
+	    xhp_settings_set(s, "mac", "52:54:00:00:00:01") < 0)
+		abort();
+	before = settings_dump(s);
+	A.armed = armed;
+	r = xhp_settings_set_policy(s, policy_conf, "lan", "web", NULL, &name);
+	A.armed = false;
+	after = settings_dump(s);
+	if (!before || !after)
+		abort();
+	if (r < 0 && strcmp(before, after)) {
+		fprintf(stderr,
+			"# set_policy failed (%d) and changed the set:\n%s-> \n%s",
+			r, before, after);
+		r = -EBADMSG;
+	}
+	if (r == 1) /* matched: the policy's values, the rest kept */
+		r = strstr(after, "antispoof=on\n") &&
+				    strstr(after, "isolated=yes\n") &&
+				    strstr(after, "rate=1000,50000\n") &&
+				    strstr(after, "vlan=10p/20-30\n") &&
+				    strstr(after, "mac=52:54:00:00:00:01\n") &&
+				    name && !strcmp(name, "web") ?
+			    0 :
+			    -EBADMSG;
+	free(name);
+	free(before);
+	free(after);
+	xhp_settings_free(s);
+	xhp_ctx_unref(ctx);
+	A.armed = armed;
+	return r;
+}
+
 static void tap_reset(void)
 {
 	tu_runl(NULL, "ip", "link", "del", "vif1.0", NULL);
@@ -467,6 +533,23 @@ int main(void)
 	sweep("request new/set", op_request_new, 0);
 	sweep("key parsers", op_keys, 0);
 	sweep("result", op_result, 0);
+	{
+		char *d = tu_mkdtemp("alloc-conf");
+		FILE *f;
+
+		snprintf(policy_conf, sizeof(policy_conf), "%s/xhp.conf", d);
+		f = fopen(policy_conf, "w");
+		if (!f)
+			return 1;
+		fputs("[policy web]\nantispoof = on\nisolated = yes\n"
+		      "rate = 1000,50000\nvlan = 10p/20-30\n"
+		      "[portgroup lan/web]\npolicy = web\n",
+		      f);
+		fclose(f);
+		sweep("settings from a policy", op_set_policy, 0);
+		tu_rmtree(d);
+		free(d);
+	}
 	if (xsd_start(&xsd) < 0) {
 		perror("xsd_start");
 		return 1;

@@ -105,9 +105,41 @@ static void vif_restore(void)
 }
 
 static const char *const vif_argv[] = { "type_if=vif", NULL };
+/* vif-bridge with the guest policy: anti-spoofing (mac and ip in the
+ * backend: auto) and the port isolated. */
+static const char *const bridge_argv[] = { "type_if=vif", "isolated=yes",
+					   NULL };
+
+/* The guest policy's state: the nf_tables chains (the table is made
+ * before the sweep, so that only chains come and go) and the bridge
+ * ports' flags (isolated). */
+static void policy_snapshot(char **buf)
+{
+	static const char *const nft[] = { "nft",    "list", "table",
+					   "netdev", "xhp",  NULL };
+	static const char *const ports[] = { "bridge", "-d", "link", "show",
+					     NULL };
+
+	sw_append(buf, "## nf_tables\n");
+	sw_cmd(buf, nft);
+	sw_append(buf, "## bridge ports\n");
+	sw_cmd(buf, ports);
+}
+
+static void nft_table(void)
+{
+	SH("nft", "add", "table", "netdev", "xhp");
+}
 
 static int sweep_bridge(void)
 {
+	/* the policy's steps: its socket, its batch, the isolation */
+	static const char *const bridge_must[] = {
+		"nf_tables netlink socket#1",
+		"nf_tables batch#1",
+		"RTM_SETLINK protinfo#1",
+		NULL,
+	};
 	static const char *const env[] = {
 		"vif=vif1.0",
 		"XENBUS_PATH=backend/vif/1/0",
@@ -121,12 +153,14 @@ static int sweep_bridge(void)
 		.backend = VIF_BE,
 		.add_action = "online",
 		.remove_action = "offline",
-		.argv_extra = vif_argv,
+		.argv_extra = bridge_argv,
 		.env = env,
 		.dev = "vif1.0",
 		.vifname = "guest0",
 		.bridge = "br0",
 		.restore = vif_restore,
+		.must_fail = bridge_must,
+		.snapshot = policy_snapshot,
 	};
 	int r;
 
@@ -139,6 +173,8 @@ static int sweep_bridge(void)
 	vif_keys();
 	xs_put(VIF_BE "/bridge", "br0");
 	xs_put(VIF_BE "/mtu", "1400");
+	xs_put(VIF_BE "/ip", "192.0.2.10 2001:db8::10");
+	nft_table();
 	r = sweep_run(&s);
 	xsd_stop(&xsd);
 	return r;
@@ -160,6 +196,7 @@ static void route_snapshot(char **buf)
 		sw_sysctl(buf, "ipv6", devs[i], "proxy_ndp");
 		sw_sysctl(buf, "ipv6", devs[i], "forwarding");
 	}
+	policy_snapshot(buf);
 }
 
 /* netback's part: the vif goes with the domain, a fresh one comes (with
@@ -207,6 +244,7 @@ static int sweep_route(bool vifname)
 		"RTM_SETLINK up#1",
 		"RTM_NEWROUTE#2",
 		"RTM_NEWNEIGH#1",
+		"nf_tables batch#1",
 		NULL,
 	};
 	static const char *const must_vifname[] = {
@@ -219,6 +257,7 @@ static int sweep_route(bool vifname)
 		"RTM_SETLINK up#1",
 		"RTM_NEWROUTE#2",
 		"RTM_NEWNEIGH#1",
+		"nf_tables batch#1",
 		NULL,
 	};
 	struct sweep s = {
@@ -237,8 +276,10 @@ static int sweep_route(bool vifname)
 	int r;
 
 	if (ru_setup(&e, true, true) < 0 ||
-	    tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5") < 0)
+	    tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5") < 0 ||
+	    tu_xs_write(NULL, RU_KEY("mac"), "00:16:3e:12:34:57") < 0)
 		die("vif-route set-up");
+	nft_table();
 	if (vifname) {
 		route_vif_new();
 		if (tu_xs_write(NULL, RU_KEY("vifname"), RU_VIFNAME) < 0)

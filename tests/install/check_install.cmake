@@ -21,6 +21,41 @@ foreach(f ${LIBDIR}/libxhp.so.1 include/xhp/xhp.h include/xhp/version.h
 	endif()
 endforeach()
 
+# The installed program runs from its prefix as it is: no ldconfig, no
+# LD_LIBRARY_PATH (a RUNPATH relative to the program, since this prefix's
+# libdir is not a system one), under its name and a personality's, and
+# loads the library of its prefix. Configured for a system libdir (/usr),
+# the programs rightly have no RUNPATH: then they are not run here.
+function(check_runs)
+	foreach(prog sbin/xhp-hotplug libexec/xhp/vif-bridge)
+		execute_process(COMMAND ${CMAKE_COMMAND} -E env
+			--unset=LD_LIBRARY_PATH ${prefix}/${prog} --version
+			RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+		if(NOT rc EQUAL 0 OR NOT out MATCHES
+				"^(vif-bridge \\(xhp-hotplug\\)|xhp-hotplug) [0-9.]+\n$")
+			message(FATAL_ERROR "installed ${prog} --version: "
+				"exit ${rc}:\n${out}${err}")
+		endif()
+	endforeach()
+	execute_process(COMMAND ${CMAKE_COMMAND} -E env --unset=LD_LIBRARY_PATH
+		ldd ${prefix}/sbin/xhp-hotplug OUTPUT_VARIABLE out)
+	set(loaded "")
+	if(out MATCHES "libxhp\\.so\\.1 => ([^ \n]+)")
+		file(REAL_PATH "${CMAKE_MATCH_1}" loaded)
+	endif()
+	file(REAL_PATH ${prefix}/${LIBDIR}/libxhp.so.1 want)
+	if(NOT loaded STREQUAL want)
+		message(FATAL_ERROR "installed xhp-hotplug loads '${loaded}', "
+			"not ${want}:\n${out}")
+	endif()
+endfunction()
+list(FIND SYSTEM_LIBDIRS "${CONFIGURED_LIBDIR}" system)
+if(system EQUAL -1)
+	check_runs()
+else()
+	message(STATUS "system libdir: no RUNPATH; installed programs not run")
+endif()
+
 # Every example, twice: through pkg-config and through find_package(xhp).
 file(GLOB examples ${SOURCE_DIR}/examples/*.c)
 set(ENV{PKG_CONFIG_PATH} ${prefix}/${LIBDIR}/pkgconfig)

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The inspection (xhp/inspect.h): its layout, and the checks of each
+ * personality (inspect_net.c: vif-bridge, vif-openvswitch, vif-route;
+ * inspect_block.c: block). A check adds host facts and drifts; a lookup
+ * that fails for another reason than the object being absent fails the
+ * inspection (a negative errno with the message on the context), except
+ * OVSDB, whose absence is an "unchecked" drift.
+ */
+#ifndef XHP_INSPECT_INTERNAL_H
+#define XHP_INSPECT_INTERNAL_H
+
+#include <jansson.h>
+
+#include "internal.h"
+#include "nl.h"
+#include "request.h"
+
+#define XHP_INSPECT_FACTS_MAX 32
+#define XHP_INSPECT_DRIFTS_MAX 16
+
+struct xhp_fact {
+	char *key;
+	char *value;
+};
+
+struct xhp_facts {
+	struct xhp_fact v[XHP_INSPECT_FACTS_MAX];
+	size_t n;
+};
+
+struct xhp_drift_entry {
+	int code;
+	char *message;
+};
+
+struct xhp_inspection {
+	char *backend_path; /* absolute */
+	char *personality; /* the script's basename, NULL: none */
+	int kind;
+	unsigned int domid, devid;
+	bool connected;
+	struct xhp_facts xs, host;
+	struct xhp_drift_entry drift[XHP_INSPECT_DRIFTS_MAX];
+	size_t n_drift;
+};
+
+/* One inspection under way. */
+struct xhp_insp {
+	xhp_ctx *ctx;
+	const xhp_request *req;
+	struct xhp_inspection *ins;
+	struct xhp_nl *nl; /* opened by the network checks */
+	struct xhp_link master; /* the vif's master, ifindex 0: none */
+};
+
+/* Add a xenstore fact (@value is taken, NULL: out of memory). */
+int xhp_insp_xs_put(struct xhp_insp *in, const char *key, char *value);
+
+/* A xenstore fact of the backend (NULL: absent or empty). */
+const char *xhp_insp_xs(const struct xhp_insp *in, const char *key);
+
+/* Add a host fact (copied; printf format). 0 or -ENOMEM (said). */
+int xhp_insp_host(struct xhp_insp *in, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Add a drift with a message (printf format). 0 or -ENOMEM (said). */
+int xhp_insp_drift(struct xhp_insp *in, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The checks, for a connected device (and the facts of any). */
+int xhp_inspect_vif_bridge(struct xhp_insp *in);
+int xhp_inspect_vif_openvswitch(struct xhp_insp *in);
+int xhp_inspect_vif_route(struct xhp_insp *in);
+int xhp_inspect_block(struct xhp_insp *in);
+
+/*
+ * Compare the result of the OVSDB transaction of an inspection
+ * (selects of Port, Interface and Bridge, in that order) with what the
+ * backend's bridge, vlan and mac keys ask for, adding facts and drifts.
+ * @res comes from the server: any shape is handled.
+ */
+int xhp_inspect_ovs_reply(struct xhp_insp *in, const char *dev, json_t *res);
+
+/*
+ * The vif's link (vifname.h's rule: its protocol name, or its vifname
+ * with this backend's mark) with its host facts (link, alias, up, mtu,
+ * kind, master); -ENODEV when there is none (a link-missing drift is
+ * added when the device is connected). Opens in->nl.
+ */
+int xhp_insp_vif_link(struct xhp_insp *in, struct xhp_link *ret);
+
+/* This domain's id: xenstore "domid" of the home, 0 when absent. */
+int xhp_self_domid(xhp_ctx *ctx, unsigned int *ret);
+
+/* Whether /local/domain/<self>/backend/<type>/<domid>/<devid> exists:
+ * 1, 0, or a negative errno (said). */
+int xhp_backend_exists(xhp_ctx *ctx, const char *type, unsigned int domid,
+		       unsigned int devid);
+
+#endif

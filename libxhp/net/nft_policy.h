@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A guest's network policy as nf_tables rules in its device's chains
+ * (nft.h): anti-spoofing (source MAC, ARP sender, IPv4/IPv6 source,
+ * neighbour advertisement targets; no router advertisements, redirects
+ * or DHCP/DHCPv6 server replies from the guest) and a rate policer on
+ * what the guest sends. One batch per device: the device's chains are
+ * deleted and made anew in it, so a device gets only its own rules and no
+ * other device's chains are touched.
+ *
+ * Chains of "vif1.0" (table netdev xhp), as nft prints them:
+ *   dev-vif1.0 (ingress of vif1.0):
+ *     limit rate over R bytes/second counter drop     (rate)
+ *     ether saddr != MAC counter drop
+ *     arp saddr ether != MAC counter drop
+ *     meta protocol arp jump dev-vif1.0/arp
+ *     udp sport 67 counter drop; udp sport 547 counter drop
+ *     icmp type redirect counter drop
+ *     icmpv6 type { nd-router-advert, nd-redirect } counter drop
+ *     meta protocol ip jump dev-vif1.0/ip4
+ *     meta protocol ip6 jump dev-vif1.0/ip6
+ *     icmpv6 type nd-neighbor-advert jump dev-vif1.0/nd
+ *   dev-vif1.0/arp: arp saddr ip 0.0.0.0 return; per IPv4: return;
+ *     counter drop
+ *   dev-vif1.0/ip4: 0.0.0.0 udp 68 -> 67 return; per IPv4: return;
+ *     counter drop
+ *   dev-vif1.0/ip6: :: (ICMPv6) return; link-local of MAC return; per
+ *     IPv6: return; counter drop
+ *   dev-vif1.0/nd: target link-local or an IPv6 of ip: return;
+ *     counter drop
+ * Every drop has a counter and a comment naming what it drops.
+ */
+#ifndef XHP_NFT_POLICY_H
+#define XHP_NFT_POLICY_H
+
+#include "keys.h"
+#include "nft.h"
+
+/* Addresses one device's rules may allow (each is two rules). */
+#define XHP_NFT_POLICY_IPS_MAX 64
+
+struct xhp_nft_policy {
+	bool antispoof;
+	uint8_t mac[6];
+	const struct xhp_ip *ips; /* borrowed */
+	size_t n_ips;
+	/* A policer on what the guest sends (the device's ingress): @bytes
+	 * per @usecs, as netback reads `rate`; 0 in either: none. */
+	uint64_t rate_bytes;
+	uint32_t rate_usecs;
+};
+
+/* Whether @p installs anything at all. */
+bool xhp_nft_policy_empty(const struct xhp_nft_policy *p);
+
+/*
+ * In one batch: delete every chain of @ifname and, unless @p is empty,
+ * make them anew with @p's rules. Returns 0, -EINVAL (bad name, too many
+ * addresses: message names the limit), or the batch's error (nft.h).
+ */
+int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
+		      const struct xhp_nft_policy *p);
+
+/* Into a begun batch: what xhp_nft_dev_apply sends (no checks). 0,
+ * -ENOSPC, -ENOMEM. */
+int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
+		       const struct xhp_nft_policy *p);
+
+/*
+ * Call @line for each rule @p installs on @ifname, in nft's words
+ * ("dev-vif1.0: ether saddr != 00:16:3e:00:00:01 counter drop"), for dry
+ * runs. Returns the number of rules.
+ */
+int xhp_nft_policy_describe(const struct xhp_nft_policy *p, const char *ifname,
+			    void (*line)(void *data, const char *text),
+			    void *data);
+
+/* The rate policer's bytes per second of @bytes per @usecs (rounded). */
+uint64_t xhp_nft_rate_per_second(uint64_t bytes, uint32_t usecs);
+
+#endif /* XHP_NFT_POLICY_H */

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * bench_status: the cost of `xhp-hotplug status` over 10 and 1000
+ * connected vif-bridge devices (veths on one bridge, their backends in
+ * the test xenstored), in its own network namespace: the library's walk
+ * (xhp_backend_list + xhp_device_inspect of each) in-process, and the
+ * CLI as a process. Prints the total and the cost per device (median of
+ * the runs, and the fastest, as the machine may be shared); targets: <= 200 ms at 1000, per device 1000/10 <= 1.5x.
+ *
+ *   bench_status [runs]   (default 9)
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <xhp/xhp.h>
+
+#include "testutil.h"
+#include "xsd_harness.h"
+
+static struct xsd xsd = XSD_INIT;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_status: %s failed\n", what);
+	exit(1);
+}
+
+static double now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Devices vif<D>.0 for D in [*have, want), plumbed and marked connected. */
+static void grow(unsigned int *have, unsigned int want)
+{
+	char path[96], *batch;
+	unsigned int d;
+	FILE *f;
+	static const char *const keys[][2] = {
+		{ "script", "/etc/xen/scripts/vif-bridge" },
+		{ "bridge", "br0" },
+		{ "online", "1" },
+		{ "state", "4" },
+		{ "frontend-id", NULL },
+		{ "hotplug-status", "connected" },
+	};
+	size_t k;
+
+	if (asprintf(&batch, "/tmp/bench-status-%d.batch", (int)getpid()) < 0)
+		die("asprintf");
+	f = fopen(batch, "we");
+	if (!f)
+		die("batch file");
+	for (d = *have + 1; d <= want; d++) {
+		fprintf(f, "link add vif%u.0 type veth peer name g%u\n", d, d);
+		fprintf(f, "link set vif%u.0 master br0 up\n", d);
+	}
+	fclose(f);
+	if (tu_runl(NULL, "ip", "-batch", batch, NULL) != 0)
+		die("ip -batch");
+	unlink(batch);
+	free(batch);
+	for (d = *have + 1; d <= want; d++)
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			char v[16];
+
+			snprintf(path, sizeof(path),
+				 "/local/domain/0/backend/vif/%u/0/%s", d,
+				 keys[k][0]);
+			snprintf(v, sizeof(v), "%u", d);
+			if (tu_xs_write(NULL, path, keys[k][1] ?: v) < 0)
+				die("xenstore write");
+		}
+	*have = want;
+}
+
+/* One status walk in-process; returns the number of drifting devices. */
+static int walk(xhp_ctx *ctx, unsigned int *ret_n)
+{
+	xhp_inspection *ins;
+	xhp_request *req;
+	char **list, dev[32];
+	int n, i, drift = 0;
+	unsigned int d;
+
+	n = xhp_backend_list(ctx, "vif", -1, &list);
+	if (n < 0)
+		die(xhp_ctx_last_error(ctx));
+	for (i = 0; i < n; i++) {
+		if (sscanf(list[i], "/local/domain/0/backend/vif/%u/", &d) != 1)
+			die("path");
+		snprintf(dev, sizeof(dev), "vif%u.0", d);
+		if (xhp_request_new(ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
+				    list[i], dev, &req) < 0 ||
+		    xhp_device_inspect(ctx, req, &ins) < 0)
+			die(xhp_ctx_last_error(ctx));
+		drift += xhp_inspection_drift_count(ins) > 0;
+		xhp_inspection_free(ins);
+		xhp_request_free(req);
+	}
+	xhp_backend_list_free(list);
+	*ret_n = (unsigned int)n;
+	return drift;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	return v[n / 2];
+}
+
+int main(int argc, char **argv)
+{
+	static const unsigned int sizes[] = { 10, 1000 };
+	const char *cli[] = { XHP_CLI, "status", "--lock-dir", "/nonexistent",
+			      NULL };
+	int runs = argc > 1 ? atoi(argv[1]) : 9;
+	double lib[64], proc[64], per[2] = { 0, 0 }, t;
+	unsigned int have = 0, n;
+	xhp_ctx *ctx;
+	size_t s;
+	int i, x;
+
+	if (runs < 1 || runs > 64)
+		runs = 9;
+	tu_require_root("bench_status makes links");
+	if (tu_netns_enter() < 0 || xsd_start(&xsd) < 0)
+		die("namespace or xenstored");
+	if (tu_runl(NULL, "ip", "link", "add", "br0", "type", "bridge", NULL) ||
+	    tu_runl(NULL, "ip", "link", "set", "br0", "up", NULL))
+		die("bridge");
+	if (xhp_ctx_new(&ctx) < 0)
+		die("context");
+	printf("%8s %14s %14s %14s %16s\n", "devices", "library ms",
+	       "library min", "cli ms", "us per device");
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		grow(&have, sizes[s]);
+		for (i = 0; i < runs; i++) {
+			t = now_ms();
+			if (walk(ctx, &n) != 0 || n != sizes[s])
+				die("a clean walk");
+			lib[i] = now_ms() - t;
+			t = now_ms();
+			x = tu_run((char *const *)cli, NULL, 120000, NULL);
+			proc[i] = now_ms() - t;
+			/* 1: other tests' loop devices with xhp's mark
+			 * whose backends are not in this xenstored. */
+			if (x != 0 && x != 1)
+				die("xhp-hotplug status (exit 0 or 1)");
+		}
+		t = median(lib, runs);
+		per[s] = t * 1000.0 / sizes[s];
+		printf("%8u %14.1f %14.1f %14.1f %16.1f\n", sizes[s], t, lib[0],
+		       median(proc, runs), per[s]);
+	}
+	printf("per-device cost 1000 vs 10: %.2fx\n", per[1] / per[0]);
+	xhp_ctx_unref(ctx);
+	xsd_stop(&xsd);
+	return 0;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * nft_policy.c's batch, without a kernel: every message parsed back with
+ * libmnl and checked against the uapi constants of
+ * <linux/netfilter/nf_tables.h> (the layouts of nft_limit, nft_bitwise,
+ * nft_counter, a jump verdict, nft's comment user data), and the order
+ * of the batch: the device's chains gone, made anew, then the rules.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "nft_policy.h"
+
+#define MAXA 32
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+	uint16_t type = mnl_attr_get_type(a);
+
+	assert_true(type < MAXA);
+	assert_null(tb[type]);
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+static void parse_nest(const struct nlattr *nest, const struct nlattr **tb)
+{
+	memset(tb, 0, MAXA * sizeof(*tb));
+	assert_non_null(nest);
+	assert_int_equal(mnl_attr_parse_nested(nest, attr_cb, tb), MNL_CB_OK);
+}
+
+static void assert_be32(const struct nlattr *a, uint32_t want)
+{
+	assert_non_null(a);
+	assert_int_equal(mnl_attr_validate(a, MNL_TYPE_U32), 0);
+	assert_int_equal(ntohl(mnl_attr_get_u32(a)), want);
+}
+
+static void assert_be64(const struct nlattr *a, uint64_t want)
+{
+	assert_non_null(a);
+	assert_int_equal(mnl_attr_validate(a, MNL_TYPE_U64), 0);
+	assert_int_equal(be64toh(mnl_attr_get_u64(a)), want);
+}
+
+static void assert_value(const struct nlattr *nest, const void *v, size_t n)
+{
+	const struct nlattr *tb[MAXA];
+
+	parse_nest(nest, tb);
+	assert_non_null(tb[NFTA_DATA_VALUE]);
+	assert_int_equal(mnl_attr_get_payload_len(tb[NFTA_DATA_VALUE]), n);
+	assert_memory_equal(mnl_attr_get_payload(tb[NFTA_DATA_VALUE]), v, n);
+}
+
+struct msgs {
+	const struct nlmsghdr *m[XHP_NFT_BATCH_MSGS];
+	int n;
+};
+
+static struct xhp_nft *batch(struct xhp_nl *nl, struct msgs *ms)
+{
+	static const struct xhp_ip ips[2] = {
+		{ .family = AF_INET,
+		  .addr = { 10, 0, 0, 5 },
+		  .prefix = 24,
+		  .has_prefix = true },
+		{ .family = AF_INET6,
+		  .addr = { 0xfd, 0, [15] = 5 },
+		  .prefix = 128 },
+	};
+	const struct xhp_nft_policy p = {
+		.antispoof = true,
+		.mac = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 },
+		.ips = ips,
+		.n_ips = 2,
+		.rate_bytes = 125000,
+		.rate_usecs = 50000,
+	};
+	struct xhp_nft *nft = calloc(1, sizeof(*nft));
+	const struct nlmsghdr *h;
+	int len;
+
+	assert_non_null(nft);
+	nft->nl = nl;
+	xhp_nft_batch_begin(nft);
+	assert_int_equal(xhp_nft_policy_put(nft, "vif7.0", &p), 0);
+	len = (int)nft->len;
+	ms->n = 0;
+	for (h = (const struct nlmsghdr *)nft->out; mnl_nlmsg_ok(h, len);
+	     h = mnl_nlmsg_next(h, &len))
+		ms->m[ms->n++] = h;
+	assert_int_equal(ms->n, (int)nft->n + 1); /* with BEGIN */
+	return nft;
+}
+
+static void parse_rule(const struct nlmsghdr *h, const struct nlattr **tb)
+{
+	memset(tb, 0, MAXA * sizeof(*tb));
+	assert_int_equal(h->nlmsg_type,
+			 NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE);
+	assert_int_equal(mnl_attr_parse(h, sizeof(struct nfgenmsg), attr_cb,
+					tb),
+			 MNL_CB_OK);
+}
+
+/* The expressions of a rule: names into @names, data into @data. */
+static int exprs(const struct nlattr *list, const char *names[16],
+		 const struct nlattr *data[16])
+{
+	const struct nlattr *e, *tb[MAXA];
+	int n = 0;
+
+	mnl_attr_for_each_nested(e, list) {
+		assert_true(n < 16);
+		parse_nest(e, tb);
+		names[n] = mnl_attr_get_str(tb[NFTA_EXPR_NAME]);
+		data[n++] = tb[NFTA_EXPR_DATA];
+	}
+	return n;
+}
+
+/* The rule whose comment is @comment (nft's user data TLV type 0). */
+static const struct nlmsghdr *by_comment(const struct msgs *ms,
+					 const char *comment)
+{
+	const struct nlattr *tb[MAXA];
+	const uint8_t *ud;
+	int i;
+
+	for (i = 1; i < ms->n; i++) {
+		if ((ms->m[i]->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
+			continue;
+		parse_rule(ms->m[i], tb);
+		if (!tb[NFTA_RULE_USERDATA])
+			continue;
+		ud = mnl_attr_get_payload(tb[NFTA_RULE_USERDATA]);
+		assert_int_equal(ud[0], 0);
+		assert_int_equal(
+			mnl_attr_get_payload_len(tb[NFTA_RULE_USERDATA]),
+			2 + ud[1]);
+		assert_int_equal(ud[1 + ud[1]], '\0');
+		if (!strcmp((const char *)ud + 2, comment))
+			return ms->m[i];
+	}
+	fail_msg("no rule with comment %s", comment);
+	return NULL;
+}
+
+static void test_order(void **state)
+{
+	static const uint8_t want[] = {
+		NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
+		NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
+		NFT_MSG_DELRULE,  NFT_MSG_DELRULE,  NFT_MSG_DELRULE,
+		NFT_MSG_DELRULE,  NFT_MSG_DELRULE,  NFT_MSG_DELCHAIN,
+		NFT_MSG_DELCHAIN, NFT_MSG_DELCHAIN, NFT_MSG_DELCHAIN,
+		NFT_MSG_DELCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
+		NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
+	};
+	struct xhp_nl nl = { .seq = 7 };
+	struct msgs ms;
+	struct xhp_nft *nft = batch(&nl, &ms);
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ms.m[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	for (i = 0; i < sizeof(want); i++)
+		assert_int_equal(ms.m[1 + i]->nlmsg_type & 0xff, want[i]);
+	/* the new chains: no other device's, made exclusively */
+	assert_int_equal(ms.m[17]->nlmsg_flags,
+			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+	/* then only rules: 19 in the base chain (2 stacked VLAN tags, the
+	 * ARP header, 2 each for NS and NA options), 3 (arp) + 3 (ip4) + 4
+	 * (ip6) + 3 (nd) */
+	for (i = 1 + sizeof(want); i < (size_t)ms.n; i++)
+		assert_int_equal(ms.m[i]->nlmsg_type & 0xff, NFT_MSG_NEWRULE);
+	assert_int_equal(ms.n - 1 - (int)sizeof(want), 19 + 3 + 3 + 4 + 3);
+	free(nft);
+}
+
+static void test_limit(void **state)
+{
+	struct xhp_nl nl = { .seq = 7 };
+	const struct nlattr *tb[MAXA], *d[MAXA], *data[16];
+	const char *names[16];
+	struct msgs ms;
+	struct xhp_nft *nft = batch(&nl, &ms);
+
+	(void)state;
+	parse_rule(by_comment(&ms, "xhp: over the rate"), tb);
+	assert_int_equal(exprs(tb[NFTA_RULE_EXPRESSIONS], names, data), 3);
+	assert_string_equal(names[0], "limit");
+	assert_string_equal(names[1], "counter");
+	assert_string_equal(names[2], "immediate");
+	parse_nest(data[0], d);
+	/* 125000 bytes per 50 ms: 2,500,000 bytes per second */
+	assert_be64(d[NFTA_LIMIT_RATE], 2500000);
+	assert_be64(d[NFTA_LIMIT_UNIT], 1);
+	assert_be32(d[NFTA_LIMIT_BURST], 0);
+	assert_be32(d[NFTA_LIMIT_TYPE], NFT_LIMIT_PKT_BYTES);
+	assert_be32(d[NFTA_LIMIT_FLAGS], NFT_LIMIT_F_INV);
+	parse_nest(data[1], d);
+	assert_be64(d[NFTA_COUNTER_BYTES], 0);
+	assert_be64(d[NFTA_COUNTER_PACKETS], 0);
+	free(nft);
+}
+
+/* 10.0.0.5/24 in the IPv4 chain: payload, bitwise, cmp, return. */
+static void test_prefix_and_jump(void **state)
+{
+	static const uint8_t mask[4] = { 255, 255, 255, 0 };
+	static const uint8_t net[4] = { 10, 0, 0, 0 };
+	static const uint8_t zero[4];
+	struct xhp_nl nl = { .seq = 7 };
+	const struct nlattr *tb[MAXA], *d[MAXA], *v[MAXA], *w[MAXA], *data[16];
+	const char *names[16];
+	struct msgs ms;
+	struct xhp_nft *nft = batch(&nl, &ms);
+	int i, seen = 0;
+
+	(void)state;
+	for (i = 1; i < ms.n; i++) {
+		if ((ms.m[i]->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
+			continue;
+		parse_rule(ms.m[i], tb);
+		if (!strcmp(mnl_attr_get_str(tb[NFTA_RULE_CHAIN]),
+			    "dev-vif7.0/ip4") &&
+		    exprs(tb[NFTA_RULE_EXPRESSIONS], names, data) == 4) {
+			assert_string_equal(names[1], "bitwise");
+			parse_nest(data[1], d);
+			assert_be32(d[NFTA_BITWISE_SREG], NFT_REG_1);
+			assert_be32(d[NFTA_BITWISE_DREG], NFT_REG_1);
+			assert_be32(d[NFTA_BITWISE_LEN], 4);
+			assert_value(d[NFTA_BITWISE_MASK], mask, 4);
+			assert_value(d[NFTA_BITWISE_XOR], zero, 4);
+			assert_string_equal(names[2], "cmp");
+			parse_nest(data[2], d);
+			assert_value(d[NFTA_CMP_DATA], net, 4);
+			parse_nest(data[3], d);
+			parse_nest(d[NFTA_IMMEDIATE_DATA], v);
+			parse_nest(v[NFTA_DATA_VERDICT], w);
+			assert_be32(w[NFTA_VERDICT_CODE], (uint32_t)NFT_RETURN);
+			seen |= 1;
+		}
+		if (!strcmp(mnl_attr_get_str(tb[NFTA_RULE_CHAIN]),
+			    "dev-vif7.0")) {
+			int n = exprs(tb[NFTA_RULE_EXPRESSIONS], names, data);
+
+			parse_nest(data[n - 1], d);
+			parse_nest(d[NFTA_IMMEDIATE_DATA], v);
+			parse_nest(v[NFTA_DATA_VERDICT], w);
+			if (ntohl(mnl_attr_get_u32(w[NFTA_VERDICT_CODE])) !=
+			    (uint32_t)NFT_JUMP)
+				continue;
+			assert_non_null(w[NFTA_VERDICT_CHAIN]);
+			if (!strcmp(mnl_attr_get_str(w[NFTA_VERDICT_CHAIN]),
+				    "dev-vif7.0/nd"))
+				seen |= 2;
+		}
+	}
+	assert_int_equal(seen, 3);
+	free(nft);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_limit),
+		cmocka_unit_test(test_prefix_and_jump),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

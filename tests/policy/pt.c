@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The guest policy tests' harness (pt.h). */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nl.h"
+#include "pt.h"
+#include "testutil.h"
+
+static int host_fd = -1;
+static uint32_t next_tag = 0x5a000000;
+
+void pt_init(void)
+{
+	tu_require_root("creates namespaces, bridges, veths, nf_tables chains");
+	if (tu_netns_enter() < 0)
+		fail_msg("cannot enter a network namespace");
+	host_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	assert_true(host_fd >= 0);
+}
+
+void pt_ns_new(struct pt_ns *ns)
+{
+	*ns = (struct pt_ns){ .fd = -1, .tx = -1 };
+	assert_int_equal(unshare(CLONE_NEWNET), 0);
+	ns->fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	assert_true(ns->fd >= 0);
+	pt_run(ns, "ip", "link", "set", "lo", "up", NULL);
+	pt_enter(NULL);
+}
+
+void pt_ns_free(struct pt_ns *ns)
+{
+	if (ns->tx >= 0)
+		close(ns->tx);
+	if (ns->fd >= 0)
+		close(ns->fd);
+	ns->tx = ns->fd = -1;
+}
+
+void pt_enter(const struct pt_ns *ns)
+{
+	assert_int_equal(setns(ns ? ns->fd : host_fd, CLONE_NEWNET), 0);
+}
+
+void pt_run(const struct pt_ns *ns, const char *arg0, ...)
+{
+	const char *head[] = { arg0, NULL };
+	char *out = NULL;
+	va_list ap;
+	int r;
+
+	pt_enter(ns);
+	va_start(ap, arg0);
+	r = tu_runv(&out, NULL, 10000, head, ap);
+	va_end(ap);
+	pt_enter(NULL);
+	if (r != 0)
+		fail_msg("%s: exit %d: %s", arg0, r, out ? out : "");
+	free(out);
+}
+
+/* Move link @name of the host into @ns (IFLA_NET_NS_FD). */
+static void move_to(const char *name, const struct pt_ns *ns)
+{
+	struct xhp_nl *nl = NULL;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	xhp_ctx *ctx = NULL;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_nl_open(ctx, &nl), 0);
+	nlh = xhp_nl_msg(nl, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)ns->fd);
+	assert_int_equal(xhp_nl_talk(ctx, nl, nlh, NULL, NULL, NULL), 0);
+	xhp_nl_close(nl);
+	xhp_ctx_unref(ctx);
+}
+
+void pt_link_mac(const char *name, uint8_t mac[6])
+{
+	struct xhp_nl *nl = NULL;
+	xhp_ctx *ctx = NULL;
+	struct xhp_link l;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_nl_open(ctx, &nl), 0);
+	assert_int_equal(xhp_nl_link_get(ctx, nl, name, 0, &l), 0);
+	memcpy(mac, l.addr, 6);
+	xhp_nl_close(nl);
+	xhp_ctx_unref(ctx);
+}
+
+void pt_veth(const char *host_end, struct pt_ns *ns, const char *mac,
+	     const char *const addrs[])
+{
+	struct sockaddr_ll sa = { .sll_family = AF_PACKET };
+	char peer[IFNAMSIZ];
+	size_t i;
+
+	snprintf(peer, sizeof(peer), "p-%s", host_end);
+	pt_run(NULL, "ip", "link", "add", host_end, "type", "veth", "peer",
+	       "name", peer, NULL);
+	move_to(peer, ns);
+	pt_run(ns, "ip", "link", "set", peer, "name", "eth0", NULL);
+	if (mac)
+		pt_run(ns, "ip", "link", "set", "eth0", "address", mac, NULL);
+	for (i = 0; addrs && addrs[i]; i++)
+		pt_run(ns, "ip", "addr", "add", addrs[i], "dev", "eth0",
+		       strchr(addrs[i], ':') ? "nodad" : NULL, NULL);
+	pt_run(ns, "ip", "link", "set", "eth0", "up", NULL);
+	pt_run(NULL, "ip", "link", "set", host_end, "up", NULL);
+	pt_enter(ns);
+	pt_link_mac("eth0", ns->mac);
+	ns->tx = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+	assert_true(ns->tx >= 0);
+	sa.sll_protocol = htons(ETH_P_ALL);
+	sa.sll_ifindex = (int)if_nametoindex("eth0");
+	assert_int_equal(bind(ns->tx, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	pt_enter(NULL);
+}
+
+/* --- frames --- */
+
+static void put(struct pt_frame *f, const void *p, size_t n)
+{
+	assert_true(f->len + n <= sizeof(f->b));
+	memcpy(f->b + f->len, p, n);
+	f->len += n;
+}
+
+static void put16(struct pt_frame *f, uint16_t v)
+{
+	uint16_t be = htons(v);
+
+	put(f, &be, 2);
+}
+
+static void eth(struct pt_frame *f, const uint8_t dst[6], const uint8_t src[6],
+		uint16_t type)
+{
+	f->len = 0;
+	put(f, dst, 6);
+	put(f, src, 6);
+	put16(f, type);
+}
+
+static void addr(int family, const char *s, void *out)
+{
+	assert_int_equal(inet_pton(family, s, out), 1);
+}
+
+void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	     const char *sip, const char *dip, uint16_t sport, uint16_t dport,
+	     size_t payload)
+{
+	uint8_t ip[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17 };
+	uint16_t tot = (uint16_t)(20 + 8 + payload + 4);
+	uint32_t sum = 0;
+	size_t i;
+
+	eth(f, dmac, smac, ETHERTYPE_IP);
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	addr(AF_INET, sip, ip + 12);
+	addr(AF_INET, dip, ip + 16);
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	put(f, ip, sizeof(ip));
+	put16(f, sport);
+	put16(f, dport);
+	put16(f, (uint16_t)(tot - 20));
+	put16(f, 0); /* no checksum */
+	for (i = 0; i < payload; i++)
+		put(f, "x", 1);
+}
+
+static void ip6(struct pt_frame *f, const uint8_t smac[6],
+		const uint8_t dmac[6], const char *sip, const char *dip,
+		uint8_t next, uint16_t len)
+{
+	uint8_t h[40] = { 0x60 };
+
+	eth(f, dmac, smac, ETHERTYPE_IPV6);
+	h[4] = (uint8_t)(len >> 8);
+	h[5] = (uint8_t)len;
+	h[6] = next;
+	h[7] = 255;
+	addr(AF_INET6, sip, h + 8);
+	addr(AF_INET6, dip, h + 24);
+	put(f, h, sizeof(h));
+}
+
+void pt_udp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	     const char *sip, const char *dip, uint16_t sport, uint16_t dport)
+{
+	ip6(f, smac, dmac, sip, dip, 17, 8 + 4);
+	put16(f, sport);
+	put16(f, dport);
+	put16(f, 8 + 4);
+	put16(f, 0);
+}
+
+void pt_arp(struct pt_frame *f, const uint8_t sha[6], const char *spa,
+	    const char *tpa, uint16_t op)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t zero[6];
+	uint8_t a[4];
+
+	eth(f, bcast, sha, ETHERTYPE_ARP);
+	put16(f, 1);
+	put16(f, ETHERTYPE_IP);
+	put(f, "\x06\x04", 2);
+	put16(f, op);
+	put(f, sha, 6);
+	addr(AF_INET, spa, a);
+	put(f, a, 4);
+	put(f, zero, 6);
+	addr(AF_INET, tpa, a);
+	put(f, a, 4);
+}
+
+void pt_icmp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	      const char *sip, const char *dip, uint8_t type,
+	      const char *target)
+{
+	static const uint8_t zero[12];
+	uint8_t t[16];
+
+	ip6(f, smac, dmac, sip, dip, 58, (uint16_t)(8 + (target ? 16 : 8) + 4));
+	put(f, &type, 1);
+	put(f, zero, 3); /* code, checksum */
+	put(f, zero, 4); /* flags / reserved / RA's hop limit .. lifetime */
+	if (target) {
+		addr(AF_INET6, target, t);
+		put(f, t, 16);
+	} else {
+		put(f, zero, 8); /* RA: reachable, retrans */
+	}
+}
+
+void pt_vlan(struct pt_frame *f, uint16_t tpid, uint16_t vid)
+{
+	uint8_t tag[4] = { (uint8_t)(tpid >> 8), (uint8_t)tpid,
+			   (uint8_t)(vid >> 8), (uint8_t)vid };
+
+	assert_true(f->len + 4 <= sizeof(f->b));
+	memmove(f->b + 16, f->b + 12, f->len - 12);
+	memcpy(f->b + 12, tag, 4);
+	f->len += 4;
+}
+
+void pt_nd_opt(struct pt_frame *f, uint8_t type, const uint8_t data[6])
+{
+	const uint8_t len = 1; /* in units of 8 bytes */
+	uint16_t plen = (uint16_t)(f->b[18] << 8 | f->b[19]) + 8;
+
+	put(f, &type, 1);
+	put(f, &len, 1);
+	put(f, data, 6);
+	f->b[18] = (uint8_t)(plen >> 8);
+	f->b[19] = (uint8_t)plen;
+}
+
+uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n)
+{
+	uint32_t tag = htonl(++next_tag);
+	size_t len = f->len;
+	int i;
+
+	put(f, &tag, 4);
+	while (f->len < 60)
+		put(f, "", 1);
+	for (i = 0; i < n; i++)
+		assert_int_equal(send(from->tx, f->b, f->len, 0),
+				 (ssize_t)f->len);
+	f->len = len;
+	return tag;
+}
+
+int pt_count(const struct pt_ns *ns, uint32_t tag)
+{
+	uint8_t in[2048];
+	int got = 0;
+
+	for (;;) {
+		struct pollfd p = { ns->tx, POLLIN, 0 };
+		struct sockaddr_ll sa;
+		socklen_t sl = sizeof(sa);
+		ssize_t n;
+
+		if (poll(&p, 1, 300) <= 0)
+			return got;
+		n = recvfrom(ns->tx, in, sizeof(in), 0, (struct sockaddr *)&sa,
+			     &sl);
+		assert_true(n > 0);
+		if (sa.sll_pkttype != PACKET_OUTGOING &&
+		    memmem(in, (size_t)n, &tag, sizeof(tag)))
+			got++;
+	}
+}
+
+/* --- nft --- */
+
+char *pt_nft_list(void)
+{
+	char *out = NULL;
+
+	if (tu_runl(&out, "nft", "list", "table", "netdev", "xhp", NULL)) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+long pt_counter(const char *chain, const char *comment)
+{
+	char *out = pt_nft_list(), head[96], want[160];
+	const char *c, *end, *line;
+	long n = -1;
+
+	if (!out)
+		return -1;
+	snprintf(head, sizeof(head), "\tchain %s {\n", chain);
+	snprintf(want, sizeof(want), "comment \"%s\"", comment);
+	c = strstr(out, head);
+	end = c ? strstr(c, "\n\t}") : NULL;
+	line = c ? strstr(c, want) : NULL;
+	if (line && line < end) {
+		while (line > c && line[-1] != '\n')
+			line--;
+		c = strstr(line, "counter packets ");
+		if (c)
+			n = strtol(c + 16, NULL, 10);
+	}
+	free(out);
+	return n;
+}
+
+int pt_chains(void)
+{
+	char *out = pt_nft_list();
+	const char *s = out;
+	int n = 0;
+
+	while (s && (s = strstr(s, "\tchain dev-"))) {
+		n++;
+		s++;
+	}
+	free(out);
+	return n;
+}

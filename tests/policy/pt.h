@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Guest policy tests with real frames: network namespaces standing in
+ * for guests and a router, veth pairs standing in for vifs and taps (the
+ * vif end in the test's host namespace, the peer "eth0" in the guest's),
+ * frames built byte by byte and sent from a guest with a packet socket,
+ * counted where they arrive by packet sockets that look for the frame's
+ * tag, and the nft counters of the drop rules read back with `nft`.
+ */
+#ifndef XHP_PT_H
+#define XHP_PT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+/* A namespace: its fd, and the packet socket on its eth0 (-1: none). */
+struct pt_ns {
+	int fd;
+	int tx; /* ETH_P_ALL packet socket on eth0, sends and counts */
+	uint8_t mac[6]; /* of eth0 */
+};
+
+/* Enter a fresh namespace as the "host" (tu_netns_enter). */
+void pt_init(void);
+/* A new namespace (the test stays in the host's). */
+void pt_ns_new(struct pt_ns *ns);
+void pt_ns_free(struct pt_ns *ns);
+/* Switch the calling thread into @ns (NULL: the host). */
+void pt_enter(const struct pt_ns *ns);
+/* Run a command in @ns (NULL: host); it must exit 0. */
+void pt_run(const struct pt_ns *ns, const char *arg0, ...)
+	__attribute__((sentinel));
+/*
+ * A veth: @host_end in the host, its peer "eth0" in @ns with MAC @mac
+ * (NULL: the kernel's), up, with @addrs (NULL-terminated "10.0.0.1/24"
+ * ...; IPv6 ones nodad). Opens ns->tx.
+ */
+void pt_veth(const char *host_end, struct pt_ns *ns, const char *mac,
+	     const char *const addrs[]);
+
+/* The MAC of link @name of the current namespace. */
+void pt_link_mac(const char *name, uint8_t mac[6]);
+
+/* A frame being built. */
+struct pt_frame {
+	uint8_t b[1600];
+	size_t len;
+};
+void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	     const char *sip, const char *dip, uint16_t sport, uint16_t dport,
+	     size_t payload);
+void pt_udp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	     const char *sip, const char *dip, uint16_t sport, uint16_t dport);
+/* ARP @op (1 request, 2 reply), broadcast. */
+void pt_arp(struct pt_frame *f, const uint8_t sha[6], const char *spa,
+	    const char *tpa, uint16_t op);
+/* ICMPv6 @type (134 RA, 135 NS, 136 NA) with @target (NULL: none). */
+void pt_icmp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	      const char *sip, const char *dip, uint8_t type,
+	      const char *target);
+
+/* Insert an 802.1Q-style tag (@tpid, @vid) after @f's MAC addresses
+ * (outermost: call it for the inner tag first). */
+void pt_vlan(struct pt_frame *f, uint16_t tpid, uint16_t vid);
+/* Append an 8-byte neighbour discovery option (@type, length 1, @data:
+ * a MAC or a nonce) to the ICMPv6 frame @f; its payload length grows. */
+void pt_nd_opt(struct pt_frame *f, uint8_t type, const uint8_t data[6]);
+
+/* Tag @f (a fresh tag at its end) and send it @n times from @from. */
+uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n);
+/* Frames with @tag that reach @ns's eth0 within 300 ms of the last. */
+int pt_count(const struct pt_ns *ns, uint32_t tag);
+
+/* The packets counter of the rule with @comment in chain @chain of
+ * table netdev xhp; -1 if there is no such rule. */
+long pt_counter(const char *chain, const char *comment);
+/* `nft list table netdev xhp`, or NULL if there is none (caller frees). */
+char *pt_nft_list(void);
+/* The number of chains named dev-* in table netdev xhp. */
+int pt_chains(void);
+
+#endif /* XHP_PT_H */

@@ -1,0 +1,617 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * xhp-hotplug status against real parts: the test xenstored, a bridge
+ * and veths in a throwaway network namespace, a private ovsdb-server and
+ * ovs-vswitchd (netdev datapath), a loop device attached by the block
+ * personality. Each drift is made for real, reported with its code and
+ * words (table and --json, parsed back), repaired with --repair, and a
+ * second status is clean. Everything is frontend domain 73 and the
+ * status calls name it, so loop devices and links of other tests are
+ * never looked at; locks go to a private directory.
+ */
+#include <fcntl.h>
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <xhp/xhp.h>
+
+#include "ovs_harness.h"
+#include "testutil.h"
+#include "xsd_harness.h"
+
+#define DOM "73"
+#define BE_BR "/local/domain/0/backend/vif/73/0"
+#define BE_OVS "/local/domain/0/backend/vif/73/1"
+#define BE_VBD "/local/domain/0/backend/vbd/73/51712"
+
+static struct xsd xsd = XSD_INIT;
+static struct ovsd ovs;
+static char *dir, *lockdir, *image;
+static char node[32];
+
+static void sh(const char *arg0, ...) __attribute__((sentinel));
+static void sh(const char *arg0, ...)
+{
+	const char *head[] = { arg0, NULL };
+	char *out = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, arg0);
+	r = tu_runv(&out, NULL, 20000, head, ap);
+	va_end(ap);
+	if (r != 0)
+		fprintf(stderr, "# %s failed (%d): %s\n", arg0, r,
+			out ? out : "");
+	free(out);
+	assert_int_equal(r, 0);
+}
+
+static void be_write(const char *be, const char *key, const char *value)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", be, key);
+	assert_int_equal(tu_xs_write(NULL, path, value), 0);
+}
+
+/* Plug @be with our personality, in-process, as libxl would run it. */
+static void plug(const char *personality, int kind, const char *be,
+		 const char *dev)
+{
+	xhp_ctx *ctx;
+	xhp_request *req;
+	int r;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, lockdir), 0);
+	assert_int_equal(xhp_request_new(ctx,
+					 kind == XHP_KIND_VIF ?
+						 XHP_ACTION_ONLINE :
+						 XHP_ACTION_ADD,
+					 kind, be, dev, &req),
+			 0);
+	r = xhp_device_run(ctx, personality, req, NULL);
+	if (r < 0)
+		fprintf(stderr, "# plug %s: %s\n", be, xhp_ctx_last_error(ctx));
+	assert_int_equal(r, 0);
+	xhp_request_free(req);
+	xhp_ctx_unref(ctx);
+}
+
+/* xhp-hotplug status --lock-dir DIR ARGS... DOM: exit status, output. */
+static int status(char **out, ...) __attribute__((sentinel));
+static int status(char **out, ...)
+{
+	const char *argv[16] = { XHP_CLI, "status", "--lock-dir", lockdir };
+	const char *a;
+	size_t n = 4;
+	va_list ap;
+
+	va_start(ap, out);
+	while ((a = va_arg(ap, const char *)) && n < 14)
+		argv[n++] = a;
+	va_end(ap);
+	argv[n++] = DOM;
+	argv[n] = NULL;
+	return tu_run((char *const *)argv, NULL, 60000, out);
+}
+
+/* status --json: parsed; the exit status into *ret_exit. */
+static json_t *status_json(int *ret_exit, bool repair)
+{
+	char *out = NULL, *brace;
+	json_error_t e;
+	json_t *j;
+
+	*ret_exit = repair ? status(&out, "--json", "--repair", NULL) :
+			     status(&out, "--json", NULL);
+	assert_non_null(out);
+	if (getenv("STATUS_VERBOSE"))
+		fprintf(stderr, "%s\n", out);
+	/* stderr (warnings) comes first; the document starts at '{'. */
+	brace = strstr(out, "{\n");
+	assert_non_null(brace);
+	j = json_loads(brace, JSON_DISABLE_EOF_CHECK, &e);
+	if (!j)
+		fprintf(stderr, "# bad JSON (%s): %s\n", e.text, out);
+	assert_non_null(j);
+	free(out);
+	assert_int_equal(json_integer_value(json_object_get(j, "version")), 1);
+	return j;
+}
+
+static json_t *device(json_t *j, const char *backend)
+{
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "devices"), i, d)
+		if (!strcmp(json_string_value(json_object_get(d, "backend")),
+			    backend))
+			return d;
+	fail_msg("no device %s in the status", backend);
+	return NULL;
+}
+
+/* The status says @be drifts by @code only, with @words in its message. */
+static void expect_drift(const char *be, const char *code, const char *words)
+{
+	json_t *j, *d, *drift;
+	char *out = NULL;
+	int x;
+
+	j = status_json(&x, false);
+	assert_int_equal(x, 1);
+	assert_false(json_is_true(json_object_get(j, "clean")));
+	d = device(j, be);
+	drift = json_object_get(d, "drift");
+	assert_int_equal(json_array_size(drift), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(drift, 0), "code")),
+			    code);
+	assert_non_null(strstr(json_string_value(json_object_get(
+				       json_array_get(drift, 0), "message")),
+			       words));
+	json_decref(j);
+	/* The table says the same. */
+	assert_int_equal(status(&out, NULL), 1);
+	assert_non_null(strstr(out, code));
+	assert_non_null(strstr(out, words));
+	free(out);
+}
+
+static void expect_clean(void)
+{
+	json_t *j, *d;
+	size_t i;
+	int x;
+
+	j = status_json(&x, false);
+	json_array_foreach(json_object_get(j, "devices"), i, d)
+		if (json_array_size(json_object_get(d, "drift")))
+			fprintf(stderr, "# drift: %s\n",
+				json_dumps(json_object_get(d, "drift"), 0));
+	assert_int_equal(x, 0);
+	assert_true(json_is_true(json_object_get(j, "clean")));
+	assert_int_equal(json_array_size(json_object_get(j, "devices")), 3);
+	assert_int_equal(json_array_size(json_object_get(j, "leftovers")), 0);
+	json_array_foreach(json_object_get(j, "devices"), i, d) {
+		assert_true(json_is_true(json_object_get(d, "connected")));
+		assert_int_equal(json_array_size(json_object_get(d, "drift")),
+				 0);
+	}
+	json_decref(j);
+}
+
+/* --repair fixes it (the device's repair says "repaired"), then clean. */
+static void repair_then_clean(const char *be)
+{
+	json_t *j, *d;
+	int x;
+
+	j = status_json(&x, true);
+	d = device(j, be);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(d, "repair"), "result")),
+			    "repaired");
+	assert_int_equal(json_array_size(json_object_get(d, "drift")), 0);
+	assert_int_equal(x, 0);
+	json_decref(j);
+	expect_clean();
+}
+
+static const char *host(const char *be, const char *key, char *buf, size_t size)
+{
+	json_t *j;
+	int x;
+
+	j = status_json(&x, false);
+	snprintf(
+		buf, size, "%s",
+		json_string_value(json_object_get(json_object_get(device(j, be), "host"), key)) ?:
+			"");
+	json_decref(j);
+	return buf;
+}
+
+static void test_clean(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	expect_clean();
+	assert_string_equal(host(BE_BR, "master", buf, sizeof(buf)), "br73");
+	assert_string_equal(host(BE_OVS, "ovs-tag", buf, sizeof(buf)), "5");
+	assert_string_equal(host(BE_VBD, "loop", buf, sizeof(buf)), node);
+}
+
+static void test_nomaster(void **state)
+{
+	(void)state;
+	sh("ip", "link", "set", "vif73.0", "nomaster", NULL);
+	expect_drift(BE_BR, "not-on-bridge",
+		     "vif73.0 is not on bridge br73 (it has no master)");
+	repair_then_clean(BE_BR);
+}
+
+static void test_bridge_recreated(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	sh("ip", "link", "del", "br73", NULL);
+	sh("ip", "link", "add", "br73", "type", "bridge", NULL);
+	sh("ip", "link", "set", "br73", "up", NULL);
+	expect_drift(BE_BR, "not-on-bridge",
+		     "vif73.0 is not on bridge br73 (it has no master)");
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "master", buf, sizeof(buf)), "br73");
+}
+
+static void test_bridge_gone(void **state)
+{
+	(void)state;
+	sh("ip", "link", "del", "br73", NULL);
+	expect_drift(BE_BR, "bridge-missing",
+		     "bridge br73 of vif73.0 does not exist");
+	sh("ip", "link", "add", "br73", "type", "bridge", NULL);
+	sh("ip", "link", "set", "br73", "up", NULL);
+	repair_then_clean(BE_BR);
+}
+
+static void test_wrong_bridge(void **state)
+{
+	(void)state;
+	sh("ip", "link", "add", "br73b", "type", "bridge", NULL);
+	sh("ip", "link", "set", "vif73.0", "master", "br73b", NULL);
+	expect_drift(BE_BR, "wrong-bridge",
+		     "vif73.0 is on br73b, not on bridge br73");
+	repair_then_clean(BE_BR);
+	sh("ip", "link", "del", "br73b", NULL);
+}
+
+static void test_mtu(void **state)
+{
+	(void)state;
+	/* The bridge follows its smallest port unless its MTU is set. */
+	sh("ip", "link", "set", "vif73.0", "mtu", "1400", NULL);
+	sh("ip", "link", "set", "br73", "mtu", "1500", NULL);
+	expect_drift(BE_BR, "mtu-differs",
+		     "vif73.0 has MTU 1400, not 1500 (its bridge's)");
+	repair_then_clean(BE_BR);
+}
+
+static void test_down(void **state)
+{
+	(void)state;
+	sh("ip", "link", "set", "vif73.0", "down", NULL);
+	expect_drift(BE_BR, "link-down", "vif73.0 is down");
+	repair_then_clean(BE_BR);
+}
+
+static void test_ovs_port_deleted(void **state)
+{
+	char *tag;
+
+	(void)state;
+	assert_int_equal(ovsd_vsctl(&ovs, NULL, "del-port", "vif73.1", NULL),
+			 0);
+	expect_drift(BE_OVS, "ovs-port-missing",
+		     "Open vSwitch has no port vif73.1 (bridge ovsbr73)");
+	repair_then_clean(BE_OVS);
+	tag = ovsd_get(&ovs, "Port", "vif73.1", "tag");
+	assert_non_null(tag);
+	assert_string_equal(tag, "5");
+	free(tag);
+}
+
+static void test_ovs_tag_changed(void **state)
+{
+	(void)state;
+	assert_int_equal(ovsd_vsctl(&ovs, NULL, "set", "Port", "vif73.1",
+				    "tag=9", NULL),
+			 0);
+	expect_drift(BE_OVS, "ovs-port-different",
+		     "Open vSwitch port vif73.1 has tag 9, not 5");
+	repair_then_clean(BE_OVS);
+}
+
+/* A detached loop device is reported; a re-plug cannot give the guest
+ * its disk back (blkback holds the old device): not repaired. */
+static void test_loop_detached(void **state)
+{
+	json_t *j, *d;
+	char words[96];
+	int x;
+
+	(void)state;
+	sh("losetup", "-d", node, NULL);
+	snprintf(words, sizeof(words), "loop device %s is not attached", node);
+	expect_drift(BE_VBD, "loop-detached", words);
+	j = status_json(&x, true);
+	assert_int_equal(x, 1);
+	d = device(j, BE_VBD);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(d, "repair"), "result")),
+			    "not-repairable");
+	assert_non_null(
+		strstr(json_string_value(json_object_get(
+			       json_object_get(d, "repair"), "message")),
+		       "cannot be repaired by a re-plug"));
+	json_decref(j);
+	/* Put it back as the toolstack would: plug the disk again. */
+	be_write(BE_VBD, "hotplug-status", "");
+	tu_xs_rm(NULL, BE_VBD "/node");
+	tu_xs_rm(NULL, BE_VBD "/physical-device");
+	tu_xs_rm(NULL, BE_VBD "/physical-device-path");
+	tu_xs_rm(NULL, BE_VBD "/diskseq");
+	plug("block", XHP_KIND_VBD, BE_VBD, NULL);
+	{
+		char *n = tu_xs_read(NULL, BE_VBD "/node");
+
+		assert_non_null(n);
+		snprintf(node, sizeof(node), "%s", n);
+		free(n);
+	}
+	expect_clean();
+}
+
+static json_t *leftover(json_t *j, const char *kind, const char *name)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(j, "leftovers"), i, l)
+		if (!strcmp(json_string_value(json_object_get(l, "kind")),
+			    kind) &&
+		    !strcmp(json_string_value(json_object_get(l, "name")),
+			    name))
+			return l;
+	return NULL;
+}
+
+static void test_leftovers(void **state)
+{
+	char lockpath[512], foreign[512], words[600];
+	json_t *j, *l;
+	char *out = NULL;
+	int x, fd;
+
+	(void)state;
+	/* A link xhp renamed (alias vif73.9) whose backend is gone, and
+	 * one of the same shape that is not ours (no such alias). */
+	sh("ip", "link", "add", "guest73x", "type", "veth", "peer", "name",
+	   "p73x", NULL);
+	sh("ip", "link", "set", "guest73x", "alias", "vif73.9", NULL);
+	sh("ip", "link", "add", "other73", "type", "veth", "peer", "name",
+	   "p73o", NULL);
+	sh("ip", "link", "set", "other73", "alias", "uplink of vif73.9", NULL);
+	/* A lock file of xhp's that no process holds, and one that is not
+	 * xhp's name. */
+	snprintf(lockpath, sizeof(lockpath), "%s/vif-73.5", lockdir);
+	fd = open(lockpath, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(foreign, sizeof(foreign), "%s/vif-73.5.keep", lockdir);
+	fd = open(foreign, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+
+	j = status_json(&x, false);
+	assert_int_equal(x, 1);
+	assert_int_equal(json_array_size(json_object_get(j, "leftovers")), 2);
+	l = leftover(j, "link", "guest73x");
+	assert_non_null(l);
+	assert_int_equal(json_integer_value(json_object_get(l, "domid")), 73);
+	assert_string_equal(
+		json_string_value(json_object_get(l, "message")),
+		"link guest73x was renamed from vif73.9 by xhp, and backend/vif/73/9 is gone");
+	l = leftover(j, "lock", lockpath);
+	assert_non_null(l);
+	snprintf(words, sizeof(words), "lock file %s is held by no process",
+		 lockpath);
+	assert_non_null(strstr(json_string_value(json_object_get(l, "message")),
+			       words));
+	json_decref(j);
+	assert_int_equal(status(&out, NULL), 1);
+	assert_non_null(strstr(
+		out, "leftover link guest73x: link guest73x was renamed"));
+	free(out);
+
+	j = status_json(&x, true);
+	assert_int_equal(x, 0);
+	assert_true(json_is_true(
+		json_object_get(leftover(j, "link", "guest73x"), "removed")));
+	assert_true(json_is_true(
+		json_object_get(leftover(j, "lock", lockpath), "removed")));
+	json_decref(j);
+	expect_clean();
+	/* Only what carries xhp's marks went. */
+	assert_int_not_equal(
+		tu_runl(NULL, "ip", "link", "show", "guest73x", NULL), 0);
+	assert_int_equal(tu_runl(NULL, "ip", "link", "show", "other73", NULL),
+			 0);
+	assert_int_not_equal(access(lockpath, F_OK), 0);
+	assert_int_equal(access(foreign, F_OK), 0);
+	unlink(foreign);
+	sh("ip", "link", "del", "other73", NULL);
+}
+
+/* A lock held by a live process is not a leftover. */
+static void test_held_lock(void **state)
+{
+	xhp_ctx *ctx;
+	xhp_lock *lock;
+
+	(void)state;
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, lockdir), 0);
+	assert_int_equal(xhp_lock_acquire(ctx, "vif-73.6", &lock), 0);
+	expect_clean();
+	xhp_lock_release(lock);
+	xhp_ctx_unref(ctx);
+}
+
+/* A value that is no UTF-8 (jansson refuses it) is still shown. */
+static void test_hostile_value(void **state)
+{
+	json_t *j;
+	int x;
+
+	(void)state;
+	be_write(BE_BR, "ip", "10.0.0.9\xff\x01");
+	j = status_json(&x, false);
+	assert_string_equal(
+		json_string_value(json_object_get(
+			json_object_get(device(j, BE_BR), "xenstore"), "ip")),
+		"10.0.0.9?\x01");
+	json_decref(j);
+	assert_int_equal(tu_xs_rm(NULL, BE_BR "/ip"), 0);
+}
+
+static void test_usage(void **state)
+{
+	const char *a1[] = { XHP_CLI, "status", "--bogus", NULL };
+	const char *a2[] = { XHP_CLI, "status", "73.x", NULL };
+	const char *a3[] = { XHP_CLI, "status", "73", "74", NULL };
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(tu_run((char *const *)a1, NULL, 10000, &out), 2);
+	assert_non_null(strstr(out, "status: bad argument '--bogus'"));
+	free(out);
+	assert_int_equal(tu_run((char *const *)a2, NULL, 10000, &out), 2);
+	assert_non_null(strstr(out, "status: bad argument '73.x'"));
+	free(out);
+	assert_int_equal(tu_run((char *const *)a3, NULL, 10000, NULL), 2);
+}
+
+static void cleanup(void)
+{
+	if (node[0])
+		tu_runl(NULL, "losetup", "-d", node, NULL);
+	node[0] = '\0';
+	ovsd_stop(&ovs);
+	xsd_stop(&xsd);
+	if (dir)
+		tu_rmtree(dir);
+	free(dir);
+	free(lockdir);
+	free(image);
+	dir = lockdir = image = NULL;
+}
+
+static void setup_xenstore(void)
+{
+	char sock[4200];
+
+	be_write("/local/domain/73", "vm", "/vm/73");
+	be_write("/vm/73", "name", "guest73");
+	be_write("/vm/73", "uuid", "73737373-0000-4000-8000-000000000073");
+	/* vif-bridge on br73 */
+	be_write(BE_BR, "script", "/etc/xen/scripts/vif-bridge");
+	be_write(BE_BR, "bridge", "br73");
+	be_write(BE_BR, "frontend-id", "73");
+	be_write(BE_BR, "online", "1");
+	be_write(BE_BR, "state", "4");
+	be_write(BE_BR, "hotplug-status", "");
+	/* vif-openvswitch on ovsbr73, tag 5 */
+	snprintf(sock, sizeof(sock), "unix:%s", ovs.sock);
+	be_write(BE_OVS, "script", "/etc/xen/scripts/vif-openvswitch");
+	be_write(BE_OVS, "bridge", "ovsbr73.5");
+	be_write(BE_OVS, "ovsdb_socket", sock);
+	be_write(BE_OVS, "mac", "00:16:3e:73:00:01");
+	be_write(BE_OVS, "frontend-id", "73");
+	be_write(BE_OVS, "online", "1");
+	be_write(BE_OVS, "state", "4");
+	be_write(BE_OVS, "hotplug-status", "");
+	/* block: a file on a loop device */
+	be_write(BE_VBD, "script", "/etc/xen/scripts/block");
+	be_write(BE_VBD, "params", image);
+	be_write(BE_VBD, "mode", "w");
+	be_write(BE_VBD, "type", "file");
+	be_write(BE_VBD, "frontend-id", "73");
+	be_write(BE_VBD, "online", "1");
+	be_write(BE_VBD, "state", "2");
+	be_write(BE_VBD, "hotplug-status", "");
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_nomaster),
+		cmocka_unit_test(test_bridge_recreated),
+		cmocka_unit_test(test_bridge_gone),
+		cmocka_unit_test(test_wrong_bridge),
+		cmocka_unit_test(test_mtu),
+		cmocka_unit_test(test_down),
+		cmocka_unit_test(test_ovs_port_deleted),
+		cmocka_unit_test(test_ovs_tag_changed),
+		cmocka_unit_test(test_loop_detached),
+		cmocka_unit_test(test_leftovers),
+		cmocka_unit_test(test_held_lock),
+		cmocka_unit_test(test_hostile_value),
+		cmocka_unit_test(test_usage),
+	};
+	char path[512], *n;
+	int fd, r;
+
+	(void)argc;
+	(void)argv;
+	tu_require_root("status makes links, loop devices and OVS daemons");
+	if (tu_netns_enter() < 0 || xsd_start(&xsd) < 0) {
+		fprintf(stderr, "cannot set up the namespace or xenstored\n");
+		return 1;
+	}
+	atexit(cleanup);
+	dir = tu_mkdtemp("xhp-status");
+	if (asprintf(&lockdir, "%s/locks", dir) < 0 ||
+	    asprintf(&image, "%s/disk73.img", dir) < 0 ||
+	    mkdir(lockdir, 0755) < 0)
+		return 1;
+	fd = open(image, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0 || ftruncate(fd, 8 << 20) < 0)
+		return 1;
+	close(fd);
+	if (ovsd_start(&ovs, true) < 0 ||
+	    ovsd_add_bridge(&ovs, "ovsbr73") < 0) {
+		fprintf(stderr, "cannot start Open vSwitch\n");
+		return 1;
+	}
+	r = tu_runl(NULL, "ip", "link", "add", "br73", "type", "bridge",
+		    NULL) ||
+	    tu_runl(NULL, "ip", "link", "set", "br73", "up", NULL) ||
+	    tu_runl(NULL, "ip", "link", "add", "vif73.0", "type", "veth",
+		    "peer", "name", "g73.0", NULL) ||
+	    tu_runl(NULL, "ip", "tuntap", "add", "dev", "vif73.1", "mode",
+		    "tap", NULL);
+	if (r) {
+		fprintf(stderr, "cannot make the links\n");
+		return 1;
+	}
+	setup_xenstore();
+	/* The devices, plugged by our personalities. */
+	plug("vif-bridge", XHP_KIND_VIF, BE_BR, "vif73.0");
+	plug("vif-openvswitch", XHP_KIND_VIF, BE_OVS, "vif73.1");
+	plug("block", XHP_KIND_VBD, BE_VBD, NULL);
+	snprintf(path, sizeof(path), "%s/node", BE_VBD);
+	n = tu_xs_read(NULL, path);
+	if (!n)
+		return 1;
+	snprintf(node, sizeof(node), "%s", n);
+	free(n);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	cleanup();
+	return r;
+}
