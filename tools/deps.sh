@@ -10,7 +10,7 @@ test_pkgs=(iproute2 util-linux e2fsprogs kmod openvswitch-switch
 	xenstore-utils xen-utils-common net-tools valgrind bsdutils
 	dpkg-dev file nftables debhelper lintian
 	libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients
-	qemu-system-x86)
+	qemu-system-x86 gnuplot-nox)
 
 missing=()
 for p in "${build_pkgs[@]}" "${test_pkgs[@]}"; do

@@ -25,7 +25,7 @@ skip+=',*/mawk,*/expr,*/head,*/tr,*/cut,*/sleep,*/rm,*/mkdir,*/which'
 skip+=',*/ifconfig,*/iptables,*/brctl,*/env,*/mkswap,*/swapon,*/swapoff'
 # The script runner's test fixtures (shell scripts, matched by their own
 # name: valgrind would otherwise run bash under memcheck).
-skip+=',*/tests/script/scripts/*'
+skip+=',*/tests/script/scripts/*,*/tests/devd/scripts/*'
 opts="--error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"
 opts+=" --show-leak-kinds=definite --track-fds=no --num-callers=30"
 opts+=" --trace-children=yes --trace-children-skip=$skip"
@@ -53,9 +53,12 @@ opts+=" --suppressions=$PWD/tools/valgrind.supp"
 tests='^(test-cli|test-lock|test-xs-contract|test-bridge-netlink'
 tests+='|test-bridge-vif|test-route|test-badinput|test-interrupt-block'
 tests+='|test-script|test-block|test-block-interlock|test-block-conformance'
-tests+='|test-toolstack-vif|test-toolstack-block'
+tests+='|test-toolstack-vif|test-toolstack-block|test-devd'
 tests+='|test-ovs|test-ovs-errors|test-ovs-vswitchd|test-ovs-conformance'
 tests+='|test-faults-.*)$'
+
+# test-devd's SIGKILL storm runs 30 times by default: twice here.
+export XHP_DEVD_KILL_RUNS=2
 
 log="$build/valgrind.log"
 : >"$log"

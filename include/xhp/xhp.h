@@ -17,5 +17,7 @@
 #include <xhp/lock.h>
 #include <xhp/script.h>
 #include <xhp/inspect.h>
+#include <xhp/job.h>
+#include <xhp/host.h>
 
 #endif /* XHP_XHP_H */

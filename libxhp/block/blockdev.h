@@ -108,6 +108,27 @@ int xhp_backend_conflict(xhp_ctx *ctx, const char *backend_path,
 			 unsigned int frontend_id, const dev_t *devs, size_t n,
 			 char mode, struct xhp_share_hit *ret);
 
+/*
+ * An index of the vbd/vbd3 backends by physical-device, kept by a caller
+ * that sees every backend of its domain (the host watch): with one on the
+ * context, xhp_backend_conflict() reads only the backends the index names
+ * for @devs (each read again from xenstore: the index may name too many,
+ * never too few) instead of scanning all of them.
+ * lookup: the absolute directories of the backends that may use @dev into
+ *   @paths (at most @max); returns their number, or -E2BIG (then the
+ *   caller scans).
+ * claim: the check for @backend_path passed under the block lock: it is
+ *   about to use @dev (so that the next add, under the same lock, sees it
+ *   before the watch reports its physical-device).
+ */
+#define XHP_SHARE_PATH_MAX 128
+struct xhp_share_index {
+	int (*lookup)(const struct xhp_share_index *ix, dev_t dev,
+		      char (*paths)[XHP_SHARE_PATH_MAX], size_t max);
+	void (*claim)(const struct xhp_share_index *ix, dev_t dev,
+		      const char *backend_path);
+};
+
 /* Does the path @name have a ".." component? */
 bool xhp_bdev_has_dotdot(const char *name);
 

@@ -356,15 +356,65 @@ static void pick_homes(struct scan *s, const char *backend_path)
 	}
 }
 
+#define SHARE_CANDIDATES_MAX 64
+
+/*
+ * With the context's index: only the backends it names for our devices
+ * (the same checks on each). 1: conflict; -E2BIG: too many to list.
+ */
+static int scan_index(xhp_ctx *ctx, struct scan *s)
+{
+	const struct xhp_share_index *ix = ctx->share_index;
+	char(*paths)[XHP_SHARE_PATH_MAX];
+	char dom[16];
+	unsigned int home, fe, devid;
+	size_t i;
+	int k, r = 0, n;
+
+	paths = calloc(SHARE_CANDIDATES_MAX, sizeof(*paths));
+	if (!paths)
+		return -ENOMEM;
+	scan_reset(s);
+	for (i = 0; i < s->n && r == 0; i++) {
+		n = ix->lookup(ix, s->devs[i], paths, SHARE_CANDIDATES_MAX);
+		if (n < 0) {
+			r = n;
+			break;
+		}
+		for (k = 0; k < n && r == 0; k++) {
+			if (!strcmp(paths[k], s->self) ||
+			    sscanf(paths[k],
+				   "/local/domain/%u/backend/%*[a-z0-9]/%u/%u",
+				   &home, &fe, &devid) != 3)
+				continue;
+			snprintf(dom, sizeof(dom), "%u", fe);
+			r = check_backend(ctx, XBT_NULL, s, paths[k], dom);
+		}
+	}
+	free(paths);
+	if (r > 0)
+		s->found = 1;
+	if (r == 0)
+		for (i = 0; i < s->n; i++)
+			ix->claim(ix, s->devs[i], s->self);
+	return r < 0 ? r : 0;
+}
+
 static int scan(xhp_ctx *ctx, struct scan *s, struct xhp_share_hit *ret)
 {
 	struct xhp_share_hit h;
-	int r;
+	int r = -E2BIG;
 
 	memset(&h, 0, sizeof(h));
 	s->hit = &h;
 	pick_homes(s, s->self);
-	r = scan_all(ctx, s);
+	if (ctx->share_index && s->self[0] == '/') {
+		r = xhp_xs_open(ctx);
+		if (r >= 0)
+			r = scan_index(ctx, s);
+	}
+	if (r == -E2BIG)
+		r = scan_all(ctx, s);
 	if (r == -ENOMEM)
 		r = xhp_err(ctx, ENOMEM, "out of memory");
 	if (r >= 0 && s->found) {

@@ -27,6 +27,31 @@ XHP_EXPORT int xhp_ctx_new(xhp_ctx **ret_ctx)
 	return 0;
 }
 
+int xhp_ctx_clone(const xhp_ctx *ctx, xhp_ctx **ret)
+{
+	xhp_ctx *c;
+	int r;
+
+	r = xhp_ctx_new(&c);
+	if (r < 0)
+		return r;
+	c->log_fn = ctx->log_fn;
+	c->log_userdata = ctx->log_userdata;
+	c->log_priority = ctx->log_priority;
+	c->timeout_ms = ctx->timeout_ms;
+	c->timeout_set = ctx->timeout_set;
+	c->dry_run = ctx->dry_run;
+	if (ctx->lock_dir) {
+		c->lock_dir = strdup(ctx->lock_dir);
+		if (!c->lock_dir) {
+			xhp_ctx_unref(c);
+			return -ENOMEM;
+		}
+	}
+	*ret = c;
+	return 0;
+}
+
 XHP_EXPORT xhp_ctx *xhp_ctx_ref(xhp_ctx *ctx)
 {
 	if (ctx)

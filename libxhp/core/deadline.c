@@ -30,6 +30,8 @@ int xhp_deadline_left_ms(const xhp_ctx *ctx)
 
 	if (!ctx->deadline_us)
 		return -1;
+	if (__atomic_load_n(&ctx->cancelled, __ATOMIC_RELAXED))
+		return 0;
 	now = xhp_now_us();
 	if (now >= ctx->deadline_us)
 		return 0;
@@ -40,5 +42,7 @@ int xhp_deadline_left_ms(const xhp_ctx *ctx)
 
 bool xhp_deadline_passed(const xhp_ctx *ctx)
 {
-	return ctx->deadline_us && xhp_now_us() >= ctx->deadline_us;
+	return ctx->deadline_us &&
+	       (__atomic_load_n(&ctx->cancelled, __ATOMIC_RELAXED) ||
+		xhp_now_us() >= ctx->deadline_us);
 }

@@ -21,6 +21,7 @@
 
 struct xs_handle;
 struct xhp_fault;
+struct xhp_share_index; /* block/blockdev.h */
 
 struct xhp_ctx {
 	unsigned int n_ref;
@@ -31,6 +32,9 @@ struct xhp_ctx {
 	bool timeout_set; /* by xhp_ctx_set_timeout_ms: scripts use it too */
 	bool dry_run;
 	uint64_t deadline_us; /* of the operation under way; 0: none */
+	/* Set from another thread to end the operation under way: its
+	 * deadline counts as passed (host/job.c cancels this way). */
+	volatile int cancelled;
 	char *lock_dir;
 	struct xs_handle *xs; /* opened on first use */
 	struct xhp_xs_sock {
@@ -43,11 +47,17 @@ struct xhp_ctx {
 		int dead_ms; /* the timeout the call that timed out had */
 		char why[64]; /* a message's "did not answer within" (xs.c) */
 		bool grace; /* at least the grace per call (commit check) */
+		/* A watch connection (xs_watch.c): libxenstore's reader
+		 * thread reads the socket, so no timeout is set on it. */
+		bool watching;
 	} xs_sock;
 	/* The last xhp_xs_write_keys() failed with its commit's outcome
 	 * unknown (xs.c) */
 	bool xs_unknown;
 	struct xhp_fault *fault; /* fault injection seam (tests): fault.h */
+	/* Who uses which block device, known without a scan (the host
+	 * watch's, host/share.c); NULL: the sharing check scans. */
+	const struct xhp_share_index *share_index;
 	/* SIGPIPE is blocked on the calling thread for the whole operation
 	 * under way (engine/device.c; xs/sigpipe.h). */
 	bool sigpipe_held;
@@ -68,6 +78,12 @@ void xhp_log(xhp_ctx *ctx, int priority, const char *fmt, ...)
 #define xhp_debug(ctx, ...) xhp_log(ctx, LOG_DEBUG, __VA_ARGS__)
 #define xhp_info(ctx, ...) xhp_log(ctx, LOG_INFO, __VA_ARGS__)
 void xhp_clear_error(xhp_ctx *ctx);
+/*
+ * A new context with @ctx's log function, priority, timeout, lock
+ * directory and dry-run flag (not its connection): for a worker thread.
+ * Returns 0, -ENOMEM.
+ */
+int xhp_ctx_clone(const xhp_ctx *ctx, xhp_ctx **ret);
 /*
  * In a dry run (@dry_run), log "dry run: would <formatted>" at LOG_INFO
  * and return true: the caller skips the step. Otherwise return false.

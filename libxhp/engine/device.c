@@ -38,6 +38,13 @@ const struct xhp_personality *xhp_personality_find(const char *name)
 	return NULL;
 }
 
+const char *const *xhp_personality_remove_settings(const char *name)
+{
+	const struct xhp_personality *p = xhp_personality_find(name);
+
+	return p ? p->remove_settings : NULL;
+}
+
 XHP_EXPORT int xhp_device_uses_setting(const char *personality, const char *key)
 {
 	const struct xhp_personality *p;

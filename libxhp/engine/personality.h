@@ -137,6 +137,12 @@ extern const struct xhp_personality xhp_personality_policy;
 /* The personality called @name, or NULL (device.c). */
 const struct xhp_personality *xhp_personality_find(const char *name);
 
+/*
+ * The settings @name's remove reads (NULL-terminated; NULL for an unknown
+ * personality): what a caller keeps to unplug once the backend is gone.
+ */
+const char *const *xhp_personality_remove_settings(const char *name);
+
 /* Report policy (report.c). */
 /* Whether a successful @action of a @kind device writes connected. */
 bool xhp_report_connects(int kind, int action);

@@ -602,6 +602,11 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	xhp_info(op->ctx, "attached %s to %s (%s%s)", b->path, l.path,
 		 l.read_only ? "read-only" : "read-write",
 		 l.direct_io ? ", direct I/O" : "");
+	/* Still under the block lock: an index of backends (the host
+	 * watch's) learns the new device before the next add checks. */
+	if (op->ctx->share_index)
+		op->ctx->share_index->claim(op->ctx->share_index, l.rdev,
+					    op->req->backend_path);
 	/* The report (the engine's) names it in node: until then nothing
 	 * but the journal knows this loop device. */
 	return put_file_keys(op, &l);

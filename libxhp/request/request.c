@@ -88,6 +88,53 @@ XHP_EXPORT xhp_request *xhp_request_free(xhp_request *req)
 	return NULL;
 }
 
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+xhp_request *xhp_request_copy(const xhp_request *req, int action)
+{
+	xhp_request *c;
+	bool oom = false;
+	size_t i;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	*c = *req;
+	c->settings = NULL;
+	c->n_settings = 0;
+	c->backend_path = dup_or_null(req->backend_path, &oom);
+	c->device = dup_or_null(req->device, &oom);
+	if (req->n_settings) {
+		c->settings = calloc(req->n_settings, sizeof(*c->settings));
+		if (!c->settings)
+			oom = true;
+	}
+	for (i = 0; c->settings && i < req->n_settings; i++) {
+		c->settings[i].key = dup_or_null(req->settings[i].key, &oom);
+		c->settings[i].value =
+			dup_or_null(req->settings[i].value, &oom);
+		c->settings[i].source = req->settings[i].source;
+		c->n_settings++;
+	}
+	if (oom)
+		return xhp_request_free(c);
+	if (action && action != req->action) {
+		c->action = action;
+		c->noop = false;
+	}
+	return c;
+}
+
 static struct xhp_setting *find_setting(const xhp_request *req, const char *key,
 					size_t klen)
 {

@@ -34,4 +34,11 @@ struct xhp_request {
 int xhp_backend_path_parse(xhp_ctx *ctx, const char *path, char type[8],
 			   unsigned int *domid, unsigned int *devid);
 
+/*
+ * A deep copy of @req with @action (0: the same; a different one also
+ * clears noop: for undoing an add that ran). Returns NULL when out of
+ * memory.
+ */
+xhp_request *xhp_request_copy(const xhp_request *req, int action);
+
 #endif

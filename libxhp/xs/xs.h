@@ -137,6 +137,35 @@ int xhp_xs_sock_arm(xhp_ctx *ctx, uint64_t *ret_start);
 int xhp_xs_sock_wanted_ms(const xhp_ctx *ctx);
 void xhp_xs_sock_failed(xhp_ctx *ctx, uint64_t start_us);
 
+/*
+ * A watch connection (xs_watch.c), on a context used for nothing else.
+ *
+ * libxenstore reads a watching connection from its own reader thread,
+ * which dies on the first failed read: a receive timeout on its socket
+ * would kill an idle connection. So the socket has the operation's
+ * deadline while the watch is set up (connect, domid, XS_WATCH), then
+ * none: a later call on this context waits as long as xenstored takes.
+ * And when xenstored goes away the reader thread closes the socket
+ * without a word on the watch pipe: xhp_xs_watch_open() hands back a
+ * second descriptor of the socket, which reports the hang-up (EPOLLRDHUP)
+ * to the caller's loop.
+ *
+ * xhp_xs_watch_open: connect within the context's timeout, read @self_key
+ * (may be NULL; e.g. "domid") into *ret_self (NULL when missing), and
+ * watch @path with @token. *ret_fd: the watch pipe (POLLIN: events);
+ * *ret_hup_fd: the socket's duplicate (-1 through /dev/xen/xenbus), the
+ * caller's to close. Returns 0 or a negative errno with a message.
+ */
+int xhp_xs_watch_open(xhp_ctx *ctx, const char *path, const char *token,
+		      const char *self_key, char **ret_self, int *ret_fd,
+		      int *ret_hup_fd);
+/*
+ * The next event's path (malloc'd, *ret_path): 1; 0 when none is
+ * pending; -ECONNRESET when the connection is gone (the context must be
+ * closed with xhp_xs_close()).
+ */
+int xhp_xs_watch_next(xhp_ctx *ctx, char **ret_path);
+
 /* /local/domain/<domid>/vm -> <vm>/name and <vm>/uuid (NULL if absent). */
 int xhp_xs_vm_info(xhp_ctx *ctx, unsigned int domid, char **ret_name,
 		   char **ret_uuid);

@@ -56,7 +56,7 @@ int xhp_xs_sock_arm(xhp_ctx *ctx, uint64_t *ret_start)
 		errno = ETIMEDOUT;
 		return -1;
 	}
-	if (s->fd < 0)
+	if (s->fd < 0 || s->watching)
 		return 0;
 	ms = xhp_xs_sock_wanted_ms(ctx);
 	if (s->armed_ms && abs(s->armed_ms - ms) <= XS_REARM_SLACK_MS)
