@@ -500,12 +500,12 @@ static void test_vbd(void **state)
 	snprintf(file, sizeof(file), "%s/disk.img", T.dir);
 	sh("truncate", "-s", "8M", file, NULL);
 	start_devd(true);
-	assert_int_equal(sim_vbd_create(T.xs, 1, 51712, file), 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 2), 0);
-	assert_int_equal(sim_wait(T.xs, "vbd", 1, 51712, "hotplug-status",
+	assert_int_equal(sim_vbd_create(T.xs, 61, 51712, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 61, 51712, "hotplug-status",
 				  "connected", LONG_MS),
 			 0);
-	v = sim_read(T.xs, "vbd", 1, 51712, "node");
+	v = sim_read(T.xs, "vbd", 61, 51712, "node");
 	assert_non_null(v);
 	assert_int_equal(strncmp(v, "/dev/loop", 9), 0);
 	free(v);
@@ -514,10 +514,10 @@ static void test_vbd(void **state)
 	assert_non_null(strstr(loops, "/dev/loop"));
 	free(loops);
 	/* libxl's unplug, the backend kept until the loop is gone */
-	assert_int_equal(tu_xs_write(T.xs, SIM_BE "/vbd/1/51712/online", "0"),
+	assert_int_equal(tu_xs_write(T.xs, SIM_BE "/vbd/61/51712/online", "0"),
 			 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 5), 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 6), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 5), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 6), 0);
 	for (i = 0; i < LONG_MS / 10; i++) {
 		loops = loops_of(file);
 		if (loops && !loops[0])
@@ -529,8 +529,8 @@ static void test_vbd(void **state)
 	assert_non_null(loops);
 	assert_string_equal(loops, "");
 	free(loops);
-	assert_int_equal(tu_xs_rm(T.xs, SIM_BE "/vbd/1/51712"), 0);
-	assert_true(log_has("unplugged " SIM_BE "/vbd/1/51712"));
+	assert_int_equal(tu_xs_rm(T.xs, SIM_BE "/vbd/61/51712"), 0);
+	assert_true(log_has("unplugged " SIM_BE "/vbd/61/51712"));
 }
 
 /*
@@ -545,24 +545,24 @@ static void test_vbd_shared(void **state)
 	snprintf(file, sizeof(file), "%s/disk.img", T.dir);
 	sh("truncate", "-s", "8M", file, NULL);
 	start_devd(true);
-	assert_int_equal(sim_vbd_create(T.xs, 1, 51712, file), 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 1, 51712, 2), 0);
-	assert_int_equal(sim_wait(T.xs, "vbd", 1, 51712, "hotplug-status",
+	assert_int_equal(sim_vbd_create(T.xs, 61, 51712, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 61, 51712, "hotplug-status",
 				  "connected", LONG_MS),
 			 0);
-	assert_int_equal(sim_vbd_create(T.xs, 2, 51712, file), 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 2, 51712, 2), 0);
-	assert_int_equal(sim_wait(T.xs, "vbd", 2, 51712, "hotplug-status",
+	assert_int_equal(sim_vbd_create(T.xs, 62, 51712, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 62, 51712, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 62, 51712, "hotplug-status",
 				  "busy", LONG_MS),
 			 0);
-	v = sim_read(T.xs, "vbd", 2, 51712, "hotplug-error");
+	v = sim_read(T.xs, "vbd", 62, 51712, "hotplug-error");
 	assert_non_null(v);
-	if (!strstr(v, "is in use by a guest (domain 1, " SIM_BE
-		       "/vbd/1/51712, mode read-write), and so cannot be used "
+	if (!strstr(v, "is in use by a guest (domain 61, " SIM_BE
+		       "/vbd/61/51712, mode read-write), and so cannot be used "
 		       "read-write now"))
 		print_message("hotplug-error: %s\n", v);
-	assert_non_null(strstr(v, "is in use by a guest (domain 1, " SIM_BE
-				  "/vbd/1/51712, mode read-write), and so "
+	assert_non_null(strstr(v, "is in use by a guest (domain 61, " SIM_BE
+				  "/vbd/61/51712, mode read-write), and so "
 				  "cannot be used read-write now"));
 	free(v);
 	assert_int_equal(sim_devd_stop(T.devd, LONG_MS), 0);
