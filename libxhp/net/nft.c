@@ -574,12 +574,35 @@ full:
 	return xhp_err(ctx, -r, "nf_tables batch too big");
 }
 
-int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
+int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 {
+	struct nlmsghdr *nlh;
+	const char *ext;
 	int r;
 
 	r = xhp_nft_check_ifname(ctx, ifname);
 	if (r < 0)
+		return r;
+	nlh = xhp_nft_put_chain(nft->nl->buf, NFT_MSG_GETCHAIN, 0, ifname);
+	nlh->nlmsg_seq = ++nft->nl->seq;
+	r = xhp_nl_talk(ctx, nft->nl, nlh, NULL, NULL, &ext);
+	if (r == -ENOENT)
+		return 0; /* no such chain, or no table */
+	if (r < 0)
+		return xhp_nl_fail(ctx, r, ext,
+				   "cannot look up the nf_tables chain of %s",
+				   ifname);
+	return 1;
+}
+
+int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
+{
+	int r;
+
+	/* Nothing there: no batch, so no transaction for the socket's close
+	 * to wait for (see xhp_nft_dev_present()). */
+	r = xhp_nft_dev_present(ctx, nft, ifname);
+	if (r <= 0)
 		return r;
 	xhp_nft_batch_begin(nft);
 	r = xhp_nft_put_dev_gone(nft, ifname);

@@ -120,8 +120,19 @@ int xhp_nft_check_ifname(xhp_ctx *ctx, const char *ifname);
  */
 int xhp_nft_dev_replace(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 			const uint8_t mac[6]);
+/*
+ * Whether the device's base chain is in table netdev xhp: 1, 0 (no such
+ * chain, or no table), or -errno with the message. A question (GETCHAIN),
+ * not a batch: a NETLINK_NETFILTER socket that committed a batch waits
+ * at its close for the kernel to release the transaction (the NETLINK_
+ * URELEASE handler flushes nf_tables' destroy work, an RCU grace period:
+ * 8-16 ms on this machine), so a device with nothing to delete is asked
+ * first instead of being given an "add and delete" batch.
+ */
+int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname);
+
 /* In one batch: delete the chain of @ifname and its rules; no chain is
- * not an error. */
+ * not an error (and sends no batch: xhp_nft_dev_present() first). */
 int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname);
 
 #endif /* XHP_NFT_H */

@@ -551,6 +551,9 @@ int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		r = check_ips(ctx, ifname, p);
 	if (r < 0)
 		return r;
+	/* No rules to install: only whatever the name had goes, if any. */
+	if (xhp_nft_policy_empty(p))
+		return xhp_nft_dev_remove(ctx, nft, ifname);
 	xhp_nft_batch_begin(nft);
 	r = xhp_nft_policy_put(nft, ifname, p);
 	if (r == -ENOMEM)
