@@ -389,7 +389,7 @@ static void test_heal_limit(void **state)
 static void test_devd_bridge_recreated(void **state)
 {
 	const char *extra[] = { "--heal-limit", "1", NULL };
-	char name[32], want[160];
+	char name[32], want[160], *out;
 	unsigned int i, n = 50;
 
 	(void)state;
@@ -418,6 +418,22 @@ static void test_devd_bridge_recreated(void **state)
 			"\"/local/domain/0/backend/vif/7/49\":{\"device\":\"vif7.49\",\"heals\":1,",
 			LONG_MS),
 		0);
+	/* the counters in xhp-hotplug status (table and JSON) */
+	out = NULL;
+	assert_int_equal(tu_runl(&out, XHP_CLI, "status", "--lock-dir", T.dir,
+				 "--devd-state", T.state, "7.12", NULL),
+			 0);
+	assert_non_null(strstr(
+		out,
+		"\nvif   7.12      vif-bridge       4     connected  1     vif7.12 up mtu 1500 on br0\n"));
+	free(out);
+	out = NULL;
+	assert_int_equal(tu_runl(&out, XHP_CLI, "status", "--json",
+				 "--lock-dir", T.dir, "--devd-state", T.state,
+				 "7.12", NULL),
+			 0);
+	assert_non_null(strstr(out, "\"heals\": 1\n"));
+	free(out);
 	/* limit 1: the second drift of a minute is only reported */
 	ip("link", "set", "vif7.3", "nomaster", NULL);
 	assert_int_equal(
