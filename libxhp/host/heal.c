@@ -77,6 +77,8 @@ void heal_note_bridge(struct xhp_host *h, struct hdev *d, struct hwork *w)
 {
 	struct hbridge *b;
 
+	if (d->personality && !strcmp(d->personality, "vif-openvswitch"))
+		hovs_want(h);
 	if (!w->bridge)
 		return;
 	if (!d->bridge || strcmp(d->bridge, w->bridge)) {
@@ -112,6 +114,27 @@ static void on_bridge(struct xhp_host *h, struct hdev *d)
 		heal_request(h, d);
 }
 
+void heal_bridge_appeared(struct xhp_host *h, const char *name)
+{
+	h->heal_bridge = name;
+	hdev_each(h, HCLS_VIF, -1, on_bridge);
+	h->heal_bridge = NULL;
+}
+
+char *heal_bridge_name(const char *personality, const char *value)
+{
+	size_t n;
+
+	if (!personality || !value || !value[0])
+		return NULL;
+	if (!strcmp(personality, "vif-bridge"))
+		return strdup(value);
+	if (strcmp(personality, "vif-openvswitch"))
+		return NULL;
+	n = strcspn(value, ".:");
+	return n ? strndup(value, n) : NULL;
+}
+
 static void bridge_event(struct xhp_host *h, const struct hlink *l)
 {
 	struct hbridge *b = bridge_find(h, l->name);
@@ -127,9 +150,7 @@ static void bridge_event(struct xhp_host *h, const struct hlink *l)
 	b->ifindex = l->index;
 	xhp_debug(h->ctx, "bridge %s appeared (ifindex %u): checking its vifs",
 		  b->name, b->ifindex);
-	h->heal_bridge = b->name;
-	hdev_each(h, HCLS_VIF, -1, on_bridge);
-	h->heal_bridge = NULL;
+	heal_bridge_appeared(h, b->name);
 }
 
 void heal_link_event(struct xhp_host *h, const struct hlink *l)
@@ -262,8 +283,7 @@ void heal_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 		goto out;
 	}
 	v = xhp_inspection_value(ins, XHP_INSPECT_XENSTORE, "bridge");
-	if (v && w->personality && !strcmp(w->personality, "vif-bridge"))
-		w->bridge = strdup(v);
+	w->bridge = heal_bridge_name(w->personality, v);
 	if (unplugging(ins) || !xhp_inspection_drift_count(ins))
 		goto out;
 	desc = describe(ins, &wait);

@@ -209,6 +209,12 @@ struct xhp_host {
 	unsigned int heal_limit;
 	struct hbridge *bridges;
 	const char *heal_bridge; /* the bridge being re-created (heal.c) */
+	/* the OVSDB monitor (hovs.c) */
+	xhp_ctx *ovs_ctx;
+	struct xhp_ovsdb *ovs;
+	unsigned int ovs_backoff_ms;
+	uint64_t ovs_retry_us; /* 0: none due */
+	bool ovs_lost; /* connected before: look at every OVS vif again */
 	struct hpool pool;
 	struct hshare share;
 };
@@ -288,8 +294,19 @@ void heal_note_bridge(struct xhp_host *h, struct hdev *d, struct hwork *w);
 /* A link event of a bridge or of a plugged vif. */
 void heal_link_event(struct xhp_host *h, const struct hlink *l);
 void heal_bridges_free(struct xhp_host *h);
+/* Check every plugged vif whose bridge is @name. */
+void heal_bridge_appeared(struct xhp_host *h, const char *name);
+/* The bridge a backend's bridge key names for @personality, malloc'd
+ * (vif-openvswitch: br of br[.tag][:trunk...]); NULL for none. */
+char *heal_bridge_name(const char *personality, const char *value);
 /* Under the limit: a drift found may be repaired. */
 bool heal_allowed(const struct xhp_host *h, const struct hdev *d);
+/* hovs.c: the OVSDB monitor of Bridge and Port names */
+/* A vif-openvswitch device is plugged: monitor, if not yet. */
+void hovs_want(struct xhp_host *h);
+void hovs_dispatch(struct xhp_host *h);
+void hovs_timer(struct xhp_host *h, uint64_t now);
+void hovs_close(struct xhp_host *h);
 /* work side (a worker's context) */
 void heal_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w);
 

@@ -526,6 +526,8 @@ static int setup(struct xhp_host *h, const xhp_host_opts *o)
 	r = xhp_ctx_clone(h->ctx, &h->wctx);
 	if (r >= 0)
 		r = xhp_ctx_clone(h->ctx, &h->snap_ctx);
+	if (r >= 0)
+		r = xhp_ctx_clone(h->ctx, &h->ovs_ctx);
 	if (r < 0)
 		return xhp_err(h->ctx, r, "out of memory");
 	h->wctx->timeout_ms = h->ctx->timeout_ms < WATCH_TIMEOUT_MS ?
@@ -635,6 +637,7 @@ XHP_EXPORT xhp_host *xhp_host_unref(xhp_host *h)
 	hpool_stop(&h->pool);
 	disconnect_watch(h);
 	hlinks_close(h);
+	hovs_close(h);
 	hdev_table_free(h);
 	heal_bridges_free(h);
 	hshare_free(h);
@@ -644,6 +647,7 @@ XHP_EXPORT xhp_host *xhp_host_unref(xhp_host *h)
 		close(h->lock_fd);
 	xhp_ctx_unref(h->wctx);
 	xhp_ctx_unref(h->snap_ctx);
+	xhp_ctx_unref(h->ovs_ctx);
 	pthread_mutex_destroy(&h->snap_mu);
 	free(h->script_dir);
 	xhp_ctx_unref(h->ctx);
@@ -678,6 +682,8 @@ XHP_EXPORT int xhp_host_timeout_ms(const xhp_host *h)
 		due = h->retries.head->due_us;
 	if (h->reconnect_us && h->reconnect_us < due)
 		due = h->reconnect_us;
+	if (h->ovs_retry_us && h->ovs_retry_us < due)
+		due = h->ovs_retry_us;
 	if (due == UINT64_MAX)
 		return -1;
 	now = xhp_now_us();
@@ -700,6 +706,7 @@ static void timers(struct xhp_host *h)
 	}
 	if (h->reconnect_us && h->reconnect_us <= now && !h->stopped)
 		reconnect(h);
+	hovs_timer(h, now);
 }
 
 static void watch_events(struct xhp_host *h)
@@ -742,6 +749,7 @@ XHP_EXPORT int xhp_host_dispatch(xhp_host *h)
 	r = hlinks_dispatch(h);
 	if (r < 0)
 		return r;
+	hovs_dispatch(h);
 	timers(h);
 	return 0;
 }

@@ -193,18 +193,16 @@ out:
 	return r;
 }
 
-/* vif-bridge: the bridge its backend names, for healing (heal.c). */
+/* The bridge its backend names, for healing (heal.c). */
 static void read_bridge(xhp_ctx *ctx, struct hwork *w, const char *bp)
 {
 	char *v = NULL;
 
-	if (w->cls != HCLS_VIF || !w->personality ||
-	    strcmp(w->personality, "vif-bridge"))
+	if (w->cls != HCLS_VIF || !w->personality)
 		return;
-	if (xhp_xs_read_key(ctx, bp, "bridge", &v) >= 0 && v[0]) {
+	if (xhp_xs_read_key(ctx, bp, "bridge", &v) >= 0) {
 		free(w->bridge);
-		w->bridge = v;
-		return;
+		w->bridge = heal_bridge_name(w->personality, v);
 	}
 	free(v);
 }

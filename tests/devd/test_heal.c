@@ -21,6 +21,7 @@
 #include <xenstore.h>
 #include <xhp/xhp.h>
 
+#include "ovs_harness.h"
 #include "sim.h"
 #include "testutil.h"
 #include "xsd_harness.h"
@@ -151,16 +152,21 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A tap for vif<domid>.<devid>, its backend at state 2, then wait. */
-static void plug(unsigned int domid, unsigned int devid)
+/* A tap for vif<domid>.<devid>, its backend at state 2. */
+static void plug_with(unsigned int domid, unsigned int devid,
+		      const char *bridge, const char *script)
 {
 	char name[32];
 
 	snprintf(name, sizeof(name), "vif%u.%u", domid, devid);
 	ip("tuntap", "add", name, "mode", "tap", NULL);
-	assert_int_equal(sim_vif_create(T.xs, domid, devid, "br0", VIF_BRIDGE),
-			 0);
+	assert_int_equal(sim_vif_create(T.xs, domid, devid, bridge, script), 0);
 	assert_int_equal(sim_state(T.xs, "vif", domid, devid, 2), 0);
+}
+
+static void plug(unsigned int domid, unsigned int devid)
+{
+	plug_with(domid, devid, "br0", VIF_BRIDGE);
 }
 
 static void connected(unsigned int domid, unsigned int devid)
@@ -469,6 +475,87 @@ static void test_devd_startup(void **state)
 		0);
 }
 
+static void assert_port_tag(struct ovsd *o, const char *port, const char *tag)
+{
+	char *v = ovsd_get(o, "Port", port, "tag");
+
+	assert_non_null(v);
+	assert_string_equal(v, tag);
+	free(v);
+}
+
+/* Run until a HEALED event comes (failed re-plugs are not events). */
+static int wait_healed(xhp_host *h, struct events *e, int from)
+{
+	int i;
+
+	for (;;) {
+		for (i = from; i < e->n; i++)
+			if (e->type[i] == XHP_HOST_HEALED)
+				return i;
+		if (e->n >= 256)
+			return -1;
+		run_until(h, e, e->n + 1, LONG_MS);
+		if (i == e->n)
+			return -1;
+	}
+}
+
+/*
+ * Open vSwitch, by the OVSDB monitor: a vif-openvswitch port deleted
+ * (ovs-vsctl del-port), its bridge deleted and added again, ovsdb-server
+ * restarted on an emptied database and the bridge added again: each time
+ * the port comes back with its tag.
+ */
+static void test_ovs(void **state)
+{
+	static const char *const PORT_MISSING =
+		"ovs-port-missing: Open vSwitch has no port vif4.0 (bridge hovs0)";
+	struct events e = { 0 };
+	struct ovsd o;
+	xhp_ctx *ctx;
+	xhp_host *h;
+	int i;
+
+	(void)state;
+	assert_int_equal(ovsd_start(&o, true), 0);
+	assert_int_equal(ovsd_add_bridge(&o, "hovs0"), 0);
+	h = host_new(&ctx, &e, 0);
+	plug_with(4, 0, "hovs0.10", "/etc/xen/scripts/vif-openvswitch");
+	run_until(h, &e, 1, LONG_MS);
+	assert_int_equal(e.type[0], XHP_HOST_PLUGGED);
+	connected(4, 0);
+	settle(h, &e);
+	assert_port_tag(&o, "vif4.0", "10");
+
+	assert_int_equal(ovsd_vsctl(&o, NULL, "del-port", "vif4.0", NULL), 0);
+	i = wait_healed(h, &e, 1);
+	assert_true(i > 0);
+	assert_string_equal(e.msg[i], PORT_MISSING);
+	assert_port_tag(&o, "vif4.0", "10");
+	settle(h, &e);
+
+	assert_int_equal(ovsd_vsctl(&o, NULL, "del-br", "hovs0", NULL), 0);
+	settle(h, &e);
+	assert_int_equal(ovsd_add_bridge(&o, "hovs0"), 0);
+	i = wait_healed(h, &e, i + 1);
+	assert_true(i > 0);
+	assert_string_equal(e.msg[i], PORT_MISSING);
+	assert_port_tag(&o, "vif4.0", "10");
+	settle(h, &e);
+
+	assert_int_equal(ovsd_restart_db_empty(&o), 0);
+	settle(h, &e);
+	assert_int_equal(ovsd_add_bridge(&o, "hovs0"), 0);
+	i = wait_healed(h, &e, i + 1);
+	assert_true(i > 0);
+	assert_string_equal(e.msg[i], PORT_MISSING);
+	assert_port_tag(&o, "vif4.0", "10");
+	xhp_host_unref(h);
+	xhp_ctx_unref(ctx);
+	ovsd_stop(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +568,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_devd_startup, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_ovs, setup, teardown),
 	};
 
 	tu_require_root("healing makes links and runs xenstored");
