@@ -62,8 +62,16 @@
  * event and a notice in the log ("healed vif1.0 (vif-bridge, heal 1):
  * not-on-bridge: ..."); a device healed heal_limit times in a minute is
  * reported once (XHP_HOST_HEAL_SUPPRESSED) and not re-plugged. Open
- * vSwitch ports deleted from OVSDB are not watched yet: such a vif is
- * healed only when its link also changes, or at start-up.
+ * vSwitch: once a vif-openvswitch device is plugged, the host keeps an
+ * OVSDB "monitor" of Bridge and Port names (the socket as
+ * vif-openvswitch finds it: $OVS_RUNDIR/db.sock, else
+ * /var/run/openvswitch/db.sock) on its fd: a Port of a plugged vif that
+ * goes (del-port, del-br) and a Bridge that appears (add-br) make the
+ * vifs concerned checked; when ovsdb-server goes (restarted, its
+ * database wiped), the monitor comes back with backoff (100 ms doubling
+ * to 5 s) and every vif-openvswitch device is checked. The re-plug
+ * reads the backend's bridge key again: same tag, trunks and
+ * external-ids.
  *
  * How it is done inside: a bounded pool of worker threads, each with its
  * own xhp_ctx and xenstore connection, runs the blocking engine
