@@ -16,15 +16,22 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <xhp/xhp.h>
 
 static int foreground;
 static const char *pidfile;
 static int ready_done;
+/* The heal counters (HEALING in xhp-devd(8)): by backend path, written
+ * whole to state_file at each heal. */
+static char *state_file;
+static json_t *heal_state;
+static unsigned int self_domid;
 
 static void log_line(void *userdata, int priority, const char *message)
 {
@@ -100,6 +107,56 @@ static int write_pidfile(void)
 	return 0;
 }
 
+/*
+ * {"domid": 0, "devices": {"<backend path>": {"device": "vif1.0",
+ * "heals": 2, "suppressed": 0, "last": "not-on-bridge: ..."}}}
+ * written to a temporary file renamed over the state file.
+ */
+static void write_state(void)
+{
+	char tmp[PATH_MAX];
+	json_t *top;
+	int r;
+
+	if (!state_file || !heal_state)
+		return;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", state_file) >=
+	    (int)sizeof(tmp))
+		return;
+	top = json_pack("{sIsO}", "domid", (json_int_t)self_domid, "devices",
+			heal_state);
+	r = top ? json_dump_file(top, tmp, JSON_SORT_KEYS | JSON_COMPACT) : -1;
+	json_decref(top);
+	if (r < 0 || rename(tmp, state_file) < 0) {
+		logf_(LOG_WARNING, "cannot write the state file %s: %s",
+		      state_file, strerror(errno));
+		unlink(tmp);
+	}
+}
+
+static void count_heal(const xhp_host_event *ev)
+{
+	const char *key = ev->type == XHP_HOST_HEALED ? "heals" : "suppressed";
+	json_t *d, *n;
+
+	if (!heal_state || !ev->backend_path)
+		return;
+	d = json_object_get(heal_state, ev->backend_path);
+	if (!d) {
+		d = json_pack("{sssisi}", "device",
+			      ev->device ? ev->device : "", "heals", 0,
+			      "suppressed", 0);
+		if (!d ||
+		    json_object_set_new(heal_state, ev->backend_path, d) < 0)
+			return;
+	}
+	n = json_object_get(d, key);
+	json_object_set_new(d, key, json_integer(json_integer_value(n) + 1));
+	json_object_set_new(d, "last",
+			    json_string(ev->message ? ev->message : ""));
+	write_state();
+}
+
 static void on_event(void *userdata, const xhp_host_event *ev)
 {
 	const char *what = xhp_host_event_type_to_string(ev->type);
@@ -124,6 +181,15 @@ static void on_event(void *userdata, const xhp_host_event *ev)
 			     ev->message);
 	case XHP_HOST_CONNECTED:
 		return logf_(LOG_NOTICE, "xenstore connection back");
+	case XHP_HOST_HEALED:
+	case XHP_HOST_HEAL_SUPPRESSED:
+		/* the library logged it (notice, warning) */
+		return count_heal(ev);
+	case XHP_HOST_UNPLUGGED:
+		if (heal_state && ev->backend_path &&
+		    json_object_del(heal_state, ev->backend_path) == 0)
+			write_state();
+		break;
 	case XHP_HOST_FAILED:
 	case XHP_HOST_RETRIED:
 		return logf_(
@@ -131,10 +197,11 @@ static void on_event(void *userdata, const xhp_host_event *ev)
 			"%s %s (%s, %s): %s", what, dev, ev->backend_path,
 			ev->personality ? ev->personality : "-", ev->message);
 	default:
-		logf_(LOG_INFO, "%s %s (%s, %s, %.1f ms)", what, dev,
-		      ev->backend_path, ev->personality ? ev->personality : "-",
-		      (double)ev->elapsed_us / 1000.0);
+		break;
 	}
+	logf_(LOG_INFO, "%s %s (%s, %s, %.1f ms)", what, dev, ev->backend_path,
+	      ev->personality ? ev->personality : "-",
+	      (double)ev->elapsed_us / 1000.0);
 }
 
 static void usage(FILE *f)
@@ -142,6 +209,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: xhp-devd [--foreground] [--pidfile PATH] [--domid N]\n"
 		"                [--workers N] [--timeout SECONDS] [--lock-dir DIR]\n"
+		"                [--heal-limit N] [--state-file PATH]\n"
 		"Plug and unplug this domain's backend devices (vif, vbd) as\n"
 		"xenstore asks, in-process, as `xl devd` does with scripts.\n"
 		"  -F, --foreground  log to stderr (default: syslog)\n"
@@ -149,7 +217,9 @@ static void usage(FILE *f)
 		"  -d, --domid       this domain (default: xenstore's domid, 0)\n"
 		"  -w, --workers     operations at once (default 4, at most 64)\n"
 		"  -t, --timeout     deadline of one operation in seconds\n"
-		"  -l, --lock-dir    hotplug locks (default /var/run/xen-hotplug)\n");
+		"  -l, --lock-dir    hotplug locks (default /var/run/xen-hotplug)\n"
+		"  -H, --heal-limit  heals of one device a minute (default 5)\n"
+		"  -s, --state-file  heal counters (default /run/xhp/devd-DOMID.json)\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
@@ -176,6 +246,8 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "lock-dir", required_argument, NULL, 'l' },
+		{ "heal-limit", required_argument, NULL, 'H' },
+		{ "state-file", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -186,11 +258,11 @@ int main(int argc, char **argv)
 	xhp_ctx *ctx = NULL;
 	int c, r, sfd = -1, status = 1, stopping = 0;
 	unsigned long v, timeout_s = 0;
-	const char *lock_dir = NULL;
+	const char *lock_dir = NULL, *state_arg = NULL;
 	sigset_t mask;
 
-	while ((c = getopt_long(argc, argv, "Fp:d:w:t:l:h", longopts, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "Fp:d:w:t:l:H:s:h", longopts,
+				NULL)) != -1) {
 		switch (c) {
 		case 'F':
 			foreground = 1;
@@ -226,6 +298,18 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			lock_dir = optarg;
+			break;
+		case 'H':
+			if (parse_uint(optarg, 64, &v) < 0 || !v) {
+				fprintf(stderr,
+					"xhp-devd: bad --heal-limit '%s' (1..64)\n",
+					optarg);
+				return 2;
+			}
+			opts.heal_limit = (unsigned int)v;
+			break;
+		case 's':
+			state_arg = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -270,6 +354,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	logf_(LOG_INFO, "serving domain %u", xhp_host_domid(h));
+	self_domid = xhp_host_domid(h);
+	heal_state = json_object();
+	if (state_arg)
+		state_file = strdup(state_arg);
+	else if (asprintf(&state_file, "/run/xhp/devd-%u.json", self_domid) < 0)
+		state_file = NULL;
+	if (!state_arg)
+		(void)mkdir("/run/xhp", 0755);
+	write_state(); /* no heals yet: a file that says so */
 	pfd[0] = (struct pollfd){ .fd = xhp_host_fd(h), .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	for (;;) {
@@ -306,6 +399,10 @@ int main(int argc, char **argv)
 out:
 	xhp_host_unref(h);
 	xhp_ctx_unref(ctx);
+	if (state_file)
+		unlink(state_file);
+	free(state_file);
+	json_decref(heal_state);
 	if (pidfile && ready_done)
 		unlink(pidfile);
 	if (sfd >= 0)

@@ -7,6 +7,8 @@
  * --repair, a connected device whose plumbing drifted is re-plugged
  * (xhp_inspection_repair()) and inspected again, and each leftover is
  * removed (xhp_leftovers_remove(): only what carries xhp's marks).
+ * The heals xhp-devd counted show when its state file exists
+ * (--devd-state, default /run/xhp/devd-<self>.json).
  * The JSON schema is documented in xhp-hotplug(8); its "version" grows
  * only when a field changes meaning (new fields may be added).
  * Exit: 0 clean (nothing drifts and no leftovers, after any repair),
@@ -31,6 +33,7 @@ struct status_opts {
 	int domid; /* -1: all */
 	long devid; /* -1: all */
 	const char *lock_dir; /* NULL: the library's default */
+	const char *devd_state; /* NULL: /run/xhp/devd-<self>.json */
 };
 
 struct status {
@@ -38,6 +41,9 @@ struct status {
 	xhp_ctx *ctx;
 	json_t *devices, *leftovers;
 	bool dirty;
+	/* xhp-devd's heal counters (xhp-devd(8)), NULL without the file */
+	json_t *heals;
+	bool heals_read;
 };
 
 /* DOMID or DOMID.DEVID, decimal. */
@@ -80,9 +86,11 @@ static int parse_args(int argc, char **argv, struct status_opts *o)
 			o->repair = true;
 		} else if (!strcmp(argv[i], "--lock-dir") && i + 1 < argc) {
 			o->lock_dir = argv[++i];
+		} else if (!strcmp(argv[i], "--devd-state") && i + 1 < argc) {
+			o->devd_state = argv[++i];
 		} else if (!strcmp(argv[i], "-h") ||
 			   !strcmp(argv[i], "--help")) {
-			printf("Usage: xhp-hotplug status [--json] [--repair] [--lock-dir DIR] [DOMID[.DEVID]]\n");
+			printf("Usage: xhp-hotplug status [--json] [--repair] [--lock-dir DIR] [--devd-state FILE] [DOMID[.DEVID]]\n");
 			return 1;
 		} else if (argv[i][0] != '-' && o->domid < 0 &&
 			   parse_target(argv[i], o) == 0) {
@@ -186,22 +194,58 @@ static void host_summary(const xhp_inspection *ins, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
-static void print_row(const char *type, const xhp_inspection *ins,
-		      unsigned int domid, unsigned int devid)
+/*
+ * The heals xhp-devd counted for @path: read once from its state file
+ * ({"domid": D, "devices": {"<backend path>": {"heals": N, ...}}}),
+ * whose default name has this domain's id (from @path). -1: no file or
+ * no entry.
+ */
+static json_int_t heals_of(struct status *st, const char *path)
 {
-	char c1[64], c2[32], c3[32], c4[512], c5[512];
+	unsigned int self = 0;
+	char def[64];
+	json_t *d;
+
+	if (!st->heals_read) {
+		st->heals_read = true;
+		if (!st->o.devd_state &&
+		    sscanf(path, "/local/domain/%u/", &self) == 1)
+			snprintf(def, sizeof(def), "/run/xhp/devd-%u.json",
+				 self);
+		st->heals = json_load_file(st->o.devd_state ?: def, 0, NULL);
+		if (st->heals &&
+		    !json_is_object(json_object_get(st->heals, "devices"))) {
+			json_decref(st->heals);
+			st->heals = NULL;
+		}
+	}
+	d = st->heals ? json_object_get(json_object_get(st->heals, "devices"),
+					path) :
+			NULL;
+	d = json_object_get(d, "heals");
+	return json_is_integer(d) ? json_integer_value(d) : -1;
+}
+
+static void print_row(const char *type, const xhp_inspection *ins,
+		      unsigned int domid, unsigned int devid, json_int_t heals)
+{
+	char c1[64], c2[32], c3[32], c4[512], c5[512], c6[32];
 	const char *code, *msg;
 	size_t i;
 
 	host_summary(ins, c4, sizeof(c4));
-	printf("%-5s %-9s %-16s %-5s %-10s %s\n", type,
+	if (heals >= 0)
+		snprintf(c6, sizeof(c6), "%lld", (long long)heals);
+	else
+		snprintf(c6, sizeof(c6), "-");
+	printf("%-5s %-9s %-16s %-5s %-10s %-5s %s\n", type,
 	       (snprintf(c1, sizeof(c1), "%u.%u", domid, devid), c1),
 	       clean(c2, sizeof(c2), xhp_inspection_personality(ins)),
 	       clean(c3, sizeof(c3),
 		     xhp_inspection_value(ins, XHP_INSPECT_XENSTORE, "state")),
 	       xhp_inspection_value(ins, XHP_INSPECT_XENSTORE, "hotplug-status") ?:
 		       "-",
-	       clean(c5, sizeof(c5), c4));
+	       c6, clean(c5, sizeof(c5), c4));
 	for (i = 0; xhp_inspection_drift_at(ins, i, &code, &msg) > 0; i++)
 		printf("      drift %s: %s\n", code,
 		       clean(c4, sizeof(c4), msg));
@@ -249,6 +293,7 @@ static int one_device(struct status *st, const char *type, const char *path)
 	xhp_inspection *ins = NULL;
 	xhp_request *req = NULL;
 	json_t *dev = NULL;
+	json_int_t heals;
 	char name[32];
 	int kind, r;
 
@@ -279,8 +324,9 @@ static int one_device(struct status *st, const char *type, const char *path)
 	}
 	if (st->o.json)
 		dev = json_object();
+	heals = heals_of(st, path);
 	if (!st->o.json)
-		print_row(type, ins, domid, devid);
+		print_row(type, ins, domid, devid, heals);
 	if (st->o.repair && xhp_inspection_drift_count(ins))
 		repair(st, req, &ins, dev);
 	if (xhp_inspection_drift_count(ins))
@@ -308,6 +354,9 @@ static int one_device(struct status *st, const char *type, const char *path)
 				    facts(ins, XHP_INSPECT_XENSTORE));
 		json_object_set_new(dev, "host", facts(ins, XHP_INSPECT_HOST));
 		json_object_set_new(dev, "drift", drifts(ins));
+		json_object_set_new(dev, "heals",
+				    heals >= 0 ? json_integer(heals) :
+						 json_null());
 		json_array_append_new(st->devices, dev);
 	}
 	xhp_inspection_free(ins);
@@ -323,8 +372,8 @@ static int devices(struct status *st)
 	int r, n, i;
 
 	if (!st->o.json)
-		printf("%-5s %-9s %-16s %-5s %-10s %s\n", "TYPE", "DEVICE",
-		       "PERSONALITY", "STATE", "HOTPLUG", "HOST");
+		printf("%-5s %-9s %-16s %-5s %-10s %-5s %s\n", "TYPE", "DEVICE",
+		       "PERSONALITY", "STATE", "HOTPLUG", "HEALS", "HOST");
 	for (t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		n = xhp_backend_list(st->ctx, types[t], st->o.domid, &list);
 		if (n < 0) {
@@ -421,6 +470,7 @@ int cli_status(xhp_ctx *ctx, int argc, char **argv)
 	}
 	json_decref(st.devices);
 	json_decref(st.leftovers);
+	json_decref(st.heals);
 	fflush(stdout);
 	return st.dirty ? ST_DRIFT : ST_CLEAN;
 }

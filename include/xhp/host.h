@@ -47,7 +47,31 @@
  * unplug ran cannot be removed in-process (its loop device is named in
  * the backend's node key): the failure is reported as an event. vif
  * personalities keep the settings their remove needs and unplug without
- * the backend. Devices at state 4 are not checked against the host yet.
+ * the backend.
+ *
+ * Healing (vif-bridge, vif-openvswitch, vif-route in-process): every vif
+ * found connected at start-up is inspected (xhp/inspect.h) once the
+ * replay is done, and re-plugged by its personality's online when it
+ * drifted in a way a re-plug fixes. So is a plugged vif whose link loses
+ * its bridge or goes down (RTM_NEWLINK), and every plugged vif whose
+ * backend's bridge key names a bridge that is created again (RTM_NEWLINK
+ * of a bridge with a new ifindex); a vif whose bridge is missing waits
+ * for it. A vif whose backend has online 0, state >= 5, a hotplug-status
+ * other than "connected", or is gone is left alone (checked again under
+ * the device lock before the re-plug). Each heal is an XHP_HOST_HEALED
+ * event and a notice in the log ("healed vif1.0 (vif-bridge, heal 1):
+ * not-on-bridge: ..."); a device healed heal_limit times in a minute is
+ * reported once (XHP_HOST_HEAL_SUPPRESSED) and not re-plugged. Open
+ * vSwitch: once a vif-openvswitch device is plugged, the host keeps an
+ * OVSDB "monitor" of Bridge and Port names (the socket as
+ * vif-openvswitch finds it: $OVS_RUNDIR/db.sock, else
+ * /var/run/openvswitch/db.sock) on its fd: a Port of a plugged vif that
+ * goes (del-port, del-br) and a Bridge that appears (add-br) make the
+ * vifs concerned checked; when ovsdb-server goes (restarted, its
+ * database wiped), the monitor comes back with backoff (100 ms doubling
+ * to 5 s) and every vif-openvswitch device is checked. The re-plug
+ * reads the backend's bridge key again: same tag, trunks and
+ * external-ids.
  *
  * How it is done inside: a bounded pool of worker threads, each with its
  * own xhp_ctx and xenstore connection, runs the blocking engine
@@ -93,7 +117,15 @@ enum xhp_host_event_type {
 	XHP_HOST_READY = 5,
 	/* The xenstore connection was lost (message) or is back (none). */
 	XHP_HOST_DISCONNECTED = 6,
-	XHP_HOST_CONNECTED = 7
+	XHP_HOST_CONNECTED = 7,
+	/* A connected vif whose plumbing drifted was re-plugged; message:
+	 * what drifted ("not-on-bridge: vif1.0 is not on bridge br0 ...",
+	 * "; "-separated). Since 1.1 (healing). */
+	XHP_HOST_HEALED = 8,
+	/* It drifted again, but was healed heal_limit times in the last
+	 * minute: not re-plugged (reported once until the minute passed);
+	 * message: what drifted. */
+	XHP_HOST_HEAL_SUPPRESSED = 9
 };
 
 /* One event; everything borrowed for the duration of the callback. */
@@ -105,7 +137,9 @@ typedef struct xhp_host_event {
 	const char *backend_path; /* absolute; NULL for host events */
 	const char *device; /* vifD.N, vifD.N-emu; NULL for block */
 	const char *personality; /* or the script's path */
-	const char *message; /* FAILED, RETRIED, DISCONNECTED; else NULL */
+	/* FAILED, RETRIED, DISCONNECTED, HEALED, HEAL_SUPPRESSED; else
+	 * NULL */
+	const char *message;
 	int error; /* FAILED: the negative errno; else 0 */
 	uint64_t elapsed_us; /* of the operation */
 } xhp_host_event;
@@ -130,6 +164,9 @@ typedef struct xhp_host_opts {
 	const char *script_dir;
 	xhp_host_event_fn event_fn; /* may be NULL */
 	void *userdata;
+	/* Healing: re-plugs of one device a minute before the next drift
+	 * is only reported (XHP_HOST_HEAL_SUPPRESSED); 0: 5. At most 64. */
+	unsigned int heal_limit;
 } xhp_host_opts;
 
 /*
@@ -211,7 +248,8 @@ XHP_EXPORT unsigned int xhp_host_domid(const xhp_host *h);
 
 /*
  * xhp_host_event_type_to_string: "plugged", "unplugged", "failed",
- * "retried", "ready", "disconnected", "connected"; NULL if not one.
+ * "retried", "ready", "disconnected", "connected", "healed",
+ * "heal-suppressed"; NULL if not one.
  * Since: 1.1
  */
 XHP_EXPORT const char *xhp_host_event_type_to_string(int type);

@@ -194,11 +194,16 @@ XHP_EXPORT int xhp_inspection_repairable(const xhp_inspection *ins);
  * XHP_DEVICE_NO_REPORT: hotplug-status stays "connected" whatever
  * happens; a failed re-plug undoes what it did). Idempotent: running
  * it on a clean device changes nothing that matters. Inspect again to
- * see the outcome.
+ * see the outcome. The backend is read again under the device lock (the
+ * one every run of the vif takes) and nothing is done unless it is still
+ * connected: hotplug-status "connected", state below 5, online not "0"
+ * (a repair never fights an unplug that began after the inspection).
  * @ret_result: may be NULL; as xhp_device_run_ext()'s.
  * Returns: 0 (re-plugged), -EALREADY (no drift: nothing done),
  *   -EOPNOTSUPP (not repairable, see xhp_inspection_repairable(): nothing
- *   done), or the failure of the re-plug; the message is on @ctx.
+ *   done), -ESTALE (no longer connected: nothing done), -ENOENT (the
+ *   backend is gone), or the failure of the re-plug; the message is on
+ *   @ctx.
  * Since: 1.1
  */
 XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,

@@ -165,6 +165,43 @@ static int lock_device(struct xhp_op *op)
 	return xhp_lock_acquire(op->ctx, name, &op->device_lock);
 }
 
+/* xhp_device_rerun(): is the device still connected, now? */
+static int still_connected(struct xhp_op *op)
+{
+	const char *bp = op->req->backend_path;
+	char *state = NULL, *online = NULL, *hs = NULL;
+	uint64_t st = 0;
+	int r;
+
+	r = xhp_xs_read_key(op->ctx, bp, "state", &state);
+	if (r == -ENOENT)
+		r = xhp_err(op->ctx, ENOENT, "%s is gone: not re-plugged", bp);
+	if (r >= 0) {
+		r = xhp_xs_read_key(op->ctx, bp, "online", &online);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r >= 0) {
+		r = xhp_xs_read_key(op->ctx, bp, "hotplug-status", &hs);
+		if (r == -ENOENT)
+			r = 0;
+	}
+	if (r < 0)
+		goto out;
+	if (xhp_parse_uint(state, 8, &st) < 0 || st >= 5 ||
+	    (online && !strcmp(online, "0")) || !hs || strcmp(hs, "connected"))
+		r = xhp_err(
+			op->ctx, ESTALE,
+			"%s is no longer connected (state %s, online %s, hotplug-status %s): not re-plugged",
+			bp, state, online ? online : "(none)",
+			hs ? hs : "(none)");
+out:
+	free(state);
+	free(online);
+	free(hs);
+	return r;
+}
+
 static int run(struct xhp_op *op)
 {
 	const xhp_request *req = op->req;
@@ -179,6 +216,8 @@ static int run(struct xhp_op *op)
 			       xhp_request_kind_to_string(req->kind),
 		 req->backend_path ? req->backend_path : "no backend");
 	r = lock_device(op);
+	if (r >= 0 && op->recheck && !op->dry_run)
+		r = still_connected(op);
 	if (r >= 0)
 		r = xhp_op_resolve_settings(op);
 	if (r >= 0)
@@ -242,12 +281,11 @@ static int apply_opts(xhp_ctx *ctx, struct xhp_op *op,
 	return 0;
 }
 
-XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
-				  const xhp_request *req,
-				  const xhp_device_opts *opts,
-				  xhp_result **ret_result)
+static int run_ext(xhp_ctx *ctx, const char *personality,
+		   const xhp_request *req, const xhp_device_opts *opts,
+		   bool recheck, xhp_result **ret_result)
 {
-	struct xhp_op op = { .ctx = ctx, .req = req };
+	struct xhp_op op = { .ctx = ctx, .req = req, .recheck = recheck };
 	uint64_t start, timeout_ms, saved_timeout;
 	struct xhp_sigpipe sp;
 	char q[XHP_QUOTE_MAX];
@@ -307,6 +345,23 @@ XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
 	else
 		xhp_result_free(op.res);
 	return r;
+}
+
+XHP_EXPORT int xhp_device_run_ext(xhp_ctx *ctx, const char *personality,
+				  const xhp_request *req,
+				  const xhp_device_opts *opts,
+				  xhp_result **ret_result)
+{
+	return run_ext(ctx, personality, req, opts, false, ret_result);
+}
+
+int xhp_device_rerun(xhp_ctx *ctx, const char *personality,
+		     const xhp_request *req, const xhp_device_opts *opts,
+		     xhp_result **ret_result)
+{
+	if (!req || !req->backend_path)
+		return -EINVAL;
+	return run_ext(ctx, personality, req, opts, true, ret_result);
 }
 
 XHP_EXPORT int xhp_device_run(xhp_ctx *ctx, const char *personality,

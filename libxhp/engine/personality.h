@@ -42,6 +42,9 @@ struct xhp_op {
 	/* Settings: read from xenstore (else only the caller's, argv and
 	 * the environment). */
 	bool xenstore;
+	/* A re-plug of a connected device (xhp_device_rerun()): check,
+	 * under the device lock, that it is still connected. */
+	bool recheck;
 	const xhp_settings *caller; /* may be NULL */
 	struct xhp_op_setting *settings; /* one per p->settings key */
 	size_t n_settings;
@@ -155,6 +158,18 @@ int xhp_report_failure(xhp_ctx *ctx, const char *backend_path, int status,
 
 /* Resolve the personality's settings (settings_resolve.c). */
 int xhp_op_resolve_settings(struct xhp_op *op);
+
+/*
+ * xhp_device_rerun: xhp_device_run_ext() for a device that should be
+ * connected (a repair, a heal): once the device lock is held, the
+ * backend is read again and nothing is done unless its hotplug-status is
+ * "connected", its state below 5 (Closing) and its online not "0".
+ * Returns: as xhp_device_run_ext(), or -ESTALE (no longer connected:
+ *   nothing done), -ENOENT (the backend is gone); message on @ctx.
+ */
+int xhp_device_rerun(xhp_ctx *ctx, const char *personality,
+		     const xhp_request *req, const xhp_device_opts *opts,
+		     xhp_result **ret_result);
 void xhp_op_settings_free(struct xhp_op *op);
 
 #endif

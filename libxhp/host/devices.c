@@ -45,6 +45,8 @@ int hdev_table_init(struct xhp_host *h)
 static void hdev_free(struct hdev *d)
 {
 	free(d->personality);
+	free(d->bridge);
+	free(d->heal_times);
 	xhp_settings_free(d->snap);
 	free(d);
 }

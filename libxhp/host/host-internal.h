@@ -27,6 +27,10 @@
 /* An operation that could not reach xenstore is tried again after... */
 #define HOST_RETRY_MS 1000
 #define HOST_RETRIES_MAX 5
+/* Heals of one device a minute before the next is suppressed. */
+#define HOST_HEAL_LIMIT_DEFAULT 5
+#define HOST_HEAL_LIMIT_MAX 64
+#define HOST_HEAL_WINDOW_US (60 * 1000000ull)
 
 /* The kinds of devices in the table. */
 enum hcls { HCLS_VIF, HCLS_VBD, HCLS_VBD3, HCLS_TAP, HCLS_N };
@@ -41,6 +45,12 @@ struct hdev {
 	bool link_present; /* HCLS_TAP: the tap exists (netlink) */
 	bool in_replay; /* counted in host->replay_left */
 	bool fail_wait; /* the netdev wait ended: report it */
+	/* Healing (heal.c): a check is wanted (after what is under way) */
+	bool heal_wanted;
+	bool heal_suppressed; /* reported: the limit is reached */
+	char *bridge; /* vif-bridge: the bridge its backend names */
+	unsigned int heals; /* repairs done, in all */
+	uint64_t *heal_times; /* the last heal_limit repairs (a ring) */
 	unsigned int retries;
 	/* Waiting for the netdev (HCLS_VIF), or for a retry: in the
 	 * host's timer list of that kind, ordered by due time. */
@@ -68,7 +78,8 @@ enum hwork_op {
 	HW_EXAMINE = 1, /* a backend: plug, unplug or nothing */
 	HW_TAP, /* a tap: plug if present, unplug if gone */
 	HW_FAIL_WAIT, /* report "device ... never appeared" */
-	HW_SCAN /* list every backend */
+	HW_SCAN, /* list every backend */
+	HW_HEAL /* a connected vif: inspect, re-plug if it drifted */
 };
 
 /* What came of it. */
@@ -81,7 +92,10 @@ enum hwork_outcome {
 	HO_RETRY, /* xenstore unreachable */
 	HO_GONE, /* no backend and nothing plugged */
 	HO_SEEN, /* found plugged (hotplug-status connected) */
-	HO_DROPPED /* not run: the host stopped */
+	HO_DROPPED, /* not run: the host stopped */
+	HO_HEALED, /* re-plugged: message says what drifted */
+	HO_HEAL_FAILED, /* the re-plug failed (nothing reported) */
+	HO_HEAL_SUPPRESSED /* it drifted, but the heal limit is reached */
 };
 
 struct hfound {
@@ -108,6 +122,8 @@ struct hwork {
 	int error;
 	char *message;
 	uint64_t elapsed_us;
+	bool heal_allowed; /* HW_HEAL: under the heal limit */
+	char *bridge; /* vif-bridge: the bridge the backend names */
 	struct hfound *found; /* HW_SCAN */
 	size_t n_found;
 };
@@ -129,6 +145,21 @@ struct hpool {
 	unsigned int n_threads;
 	struct hworker w[HOST_WORKERS_MAX];
 	struct xhp_host *host;
+};
+
+/* A bridge some device names, by name, with the ifindex it had. */
+struct hbridge {
+	struct hbridge *next;
+	char name[16];
+	unsigned int ifindex; /* 0: gone */
+};
+
+/* What a link event says (links.c). */
+struct hlink {
+	bool is_new; /* RTM_NEWLINK, else RTM_DELLINK */
+	bool bridge; /* IFLA_INFO_KIND "bridge" */
+	char name[16];
+	unsigned int index, master, flags;
 };
 
 struct hshare_ent;
@@ -174,6 +205,16 @@ struct xhp_host {
 	bool scan_again;
 	unsigned int replay_left;
 	bool stopped;
+	/* healing */
+	unsigned int heal_limit;
+	struct hbridge *bridges;
+	const char *heal_bridge; /* the bridge being re-created (heal.c) */
+	/* the OVSDB monitor (hovs.c) */
+	xhp_ctx *ovs_ctx;
+	struct xhp_ovsdb *ovs;
+	unsigned int ovs_backoff_ms;
+	uint64_t ovs_retry_us; /* 0: none due */
+	bool ovs_lost; /* connected before: look at every OVS vif again */
 	struct hpool pool;
 	struct hshare share;
 };
@@ -231,12 +272,42 @@ int hlinks_dispatch(struct xhp_host *h);
  * or RTM_DELLINK) and the name in @name, 0 for a message of another
  * type, -EBADMSG if malformed.
  */
-int hlinks_parse(const void *buf, size_t len, bool *ret_new, char name[16]);
+int hlinks_parse(const void *buf, size_t len, struct hlink *ret);
 /* vif<D>.<N> or vif<D>.<N>-emu: 1 with the numbers and *ret_emu. */
 bool hlinks_vif_name(const char *name, unsigned int *domid, unsigned int *devid,
 		     bool *ret_emu);
 
-/* host.c: a link came or went. */
-void host_link_event(struct xhp_host *h, const char *name, bool is_new);
+/* host.c: a link came, changed or went. */
+void host_link_event(struct xhp_host *h, const struct hlink *l);
+void host_schedule_op(struct xhp_host *h, struct hdev *d, int op);
+void host_emit(struct xhp_host *h, int type, const struct hdev *d,
+	       const char *message, int error, uint64_t elapsed_us);
+
+/* heal.c */
+/* A check of @d is wanted (it is plugged): now, after what is under way,
+ * or not at all (the limit is reached: reported once). */
+void heal_request(struct xhp_host *h, struct hdev *d);
+/* A heal's outcome (done()). */
+void heal_done(struct xhp_host *h, struct hdev *d, struct hwork *w);
+/* Keep @w's bridge as @d's and know that bridge. */
+void heal_note_bridge(struct xhp_host *h, struct hdev *d, struct hwork *w);
+/* A link event of a bridge or of a plugged vif. */
+void heal_link_event(struct xhp_host *h, const struct hlink *l);
+void heal_bridges_free(struct xhp_host *h);
+/* Check every plugged vif whose bridge is @name. */
+void heal_bridge_appeared(struct xhp_host *h, const char *name);
+/* The bridge a backend's bridge key names for @personality, malloc'd
+ * (vif-openvswitch: br of br[.tag][:trunk...]); NULL for none. */
+char *heal_bridge_name(const char *personality, const char *value);
+/* Under the limit: a drift found may be repaired. */
+bool heal_allowed(const struct xhp_host *h, const struct hdev *d);
+/* hovs.c: the OVSDB monitor of Bridge and Port names */
+/* A vif-openvswitch device is plugged: monitor, if not yet. */
+void hovs_want(struct xhp_host *h);
+void hovs_dispatch(struct xhp_host *h);
+void hovs_timer(struct xhp_host *h, uint64_t now);
+void hovs_close(struct xhp_host *h);
+/* work side (a worker's context) */
+void heal_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w);
 
 #endif

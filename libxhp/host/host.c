@@ -22,6 +22,8 @@
 #include "xs.h"
 
 #define OPTS_SIZE_V1 (offsetof(xhp_host_opts, userdata) + sizeof(void *))
+#define OPTS_SIZE_V2 \
+	(offsetof(xhp_host_opts, heal_limit) + sizeof(unsigned int))
 #define WATCH_TOKEN "xhp-host"
 #define WATCH_TIMEOUT_MS 2000
 /* Watch events handled per dispatch (the pipe stays readable). */
@@ -32,13 +34,14 @@ XHP_EXPORT const char *xhp_host_event_type_to_string(int type)
 	static const char *const s[] = { NULL,		 "plugged",
 					 "unplugged",	 "failed",
 					 "retried",	 "ready",
-					 "disconnected", "connected" };
+					 "disconnected", "connected",
+					 "healed",	 "heal-suppressed" };
 
 	return type > 0 && type < (int)ARRAY_SIZE(s) ? s[type] : NULL;
 }
 
-static void emit(struct xhp_host *h, int type, const struct hdev *d,
-		 const char *message, int error, uint64_t elapsed_us)
+void host_emit(struct xhp_host *h, int type, const struct hdev *d,
+	       const char *message, int error, uint64_t elapsed_us)
 {
 	xhp_host_event ev = { .type = type,
 			      .message = message,
@@ -63,14 +66,18 @@ static void emit(struct xhp_host *h, int type, const struct hdev *d,
 		h->event_fn(h->userdata, &ev);
 }
 
-static void schedule(struct xhp_host *h, struct hdev *d)
+/* Hand @d to a worker: @op, or 0 for what its class and state say. */
+void host_schedule_op(struct xhp_host *h, struct hdev *d, int op)
 {
 	struct hwork *w;
 
 	if (h->stopped)
 		return;
 	if (d->busy) {
-		d->again = true;
+		if (op == HW_HEAL)
+			d->heal_wanted = true;
+		else
+			d->again = true;
 		return;
 	}
 	w = calloc(1, sizeof(*w));
@@ -79,9 +86,12 @@ static void schedule(struct xhp_host *h, struct hdev *d)
 		return;
 	}
 	w->dev = d;
-	w->op = d->cls == HCLS_TAP ? HW_TAP :
+	w->op = op		   ? op :
+		d->cls == HCLS_TAP ? HW_TAP :
 		d->fail_wait	   ? HW_FAIL_WAIT :
 				     HW_EXAMINE;
+	if (op == HW_HEAL)
+		w->heal_allowed = heal_allowed(h, d);
 	d->fail_wait = false;
 	w->cls = d->cls;
 	w->domid = d->domid;
@@ -94,6 +104,11 @@ static void schedule(struct xhp_host *h, struct hdev *d)
 	d->snap = NULL;
 	d->busy = true;
 	hpool_submit(&h->pool, w);
+}
+
+static void schedule(struct xhp_host *h, struct hdev *d)
+{
+	host_schedule_op(h, d, 0);
 }
 
 static void queue_scan(struct xhp_host *h)
@@ -116,10 +131,19 @@ static void queue_scan(struct xhp_host *h)
 		(void)hlinks_dump(h); /* taps that are there already */
 }
 
+/* After a replay: check the vifs found connected (hdev_each callback). */
+static void heal_found(struct xhp_host *h, struct hdev *d)
+{
+	if (d->heal_wanted && !d->busy)
+		heal_request(h, d);
+}
+
 static void check_ready(struct xhp_host *h)
 {
-	if (!h->replay_left && !h->scan_pending)
-		emit(h, XHP_HOST_READY, NULL, NULL, 0, 0);
+	if (h->replay_left || h->scan_pending)
+		return;
+	host_emit(h, XHP_HOST_READY, NULL, NULL, 0, 0);
+	hdev_each(h, HCLS_VIF, -1, heal_found);
 }
 
 static void lost(struct xhp_host *h, const char *why);
@@ -176,21 +200,34 @@ static void done(struct xhp_host *h, struct hwork *w)
 	case HO_PLUGGED:
 		d->plugged = true;
 		d->retries = 0;
-		emit(h, XHP_HOST_PLUGGED, d, NULL, 0, w->elapsed_us);
+		heal_note_bridge(h, d, w);
+		host_emit(h, XHP_HOST_PLUGGED, d, NULL, 0, w->elapsed_us);
 		break;
 	case HO_SEEN:
+		/* found connected: checked once the replay is done */
 		d->plugged = true;
+		d->heal_wanted = true;
+		heal_note_bridge(h, d, w);
+		break;
+	case HO_HEALED:
+	case HO_HEAL_FAILED:
+	case HO_HEAL_SUPPRESSED:
+		heal_done(h, d, w);
+		break;
+	case HO_NONE:
+		if (w->op == HW_HEAL)
+			heal_note_bridge(h, d, w);
 		break;
 	case HO_UNPLUGGED:
 		d->plugged = false;
 		d->retries = 0;
-		emit(h, XHP_HOST_UNPLUGGED, d, NULL, 0, w->elapsed_us);
+		host_emit(h, XHP_HOST_UNPLUGGED, d, NULL, 0, w->elapsed_us);
 		break;
 	case HO_FAILED:
 		/* a failed unplug is not tried again either */
 		d->plugged = false;
-		emit(h, XHP_HOST_FAILED, d, w->message, w->error,
-		     w->elapsed_us);
+		host_emit(h, XHP_HOST_FAILED, d, w->message, w->error,
+			  w->elapsed_us);
 		break;
 	case HO_WAIT:
 		if (netdev_exists(d)) /* came meanwhile */
@@ -202,11 +239,11 @@ static void done(struct xhp_host *h, struct hwork *w)
 	case HO_RETRY:
 		if (++d->retries > HOST_RETRIES_MAX) {
 			d->retries = 0;
-			emit(h, XHP_HOST_FAILED, d, w->message, w->error,
-			     w->elapsed_us);
+			host_emit(h, XHP_HOST_FAILED, d, w->message, w->error,
+				  w->elapsed_us);
 		} else {
-			emit(h, XHP_HOST_RETRIED, d, w->message, w->error,
-			     w->elapsed_us);
+			host_emit(h, XHP_HOST_RETRIED, d, w->message, w->error,
+				  w->elapsed_us);
 			htimer_del(&h->retries, d);
 			htimer_add(&h->retries, d, TIMER_RETRY,
 				   now + HOST_RETRY_MS * 1000u);
@@ -222,6 +259,7 @@ static void done(struct xhp_host *h, struct hwork *w)
 		/* keep nothing for a device that is not plugged */
 		xhp_settings_free(d->snap);
 		d->snap = NULL;
+		d->heal_wanted = false;
 	}
 	if (d->in_replay && w->outcome != HO_DROPPED) {
 		d->in_replay = false;
@@ -231,6 +269,9 @@ static void done(struct xhp_host *h, struct hwork *w)
 	if (d->again && w->outcome != HO_DROPPED) {
 		d->again = false;
 		schedule(h, d);
+	} else if (d->heal_wanted && w->outcome != HO_DROPPED &&
+		   !h->replay_left && !h->scan_pending) {
+		heal_request(h, d);
 	} else {
 		d->again = false;
 		hdev_forget(h, d);
@@ -297,12 +338,15 @@ static void watch_event(struct xhp_host *h, const char *path)
 		schedule(h, d);
 }
 
-void host_link_event(struct xhp_host *h, const char *name, bool is_new)
+void host_link_event(struct xhp_host *h, const struct hlink *l)
 {
+	const char *name = l->name;
+	bool is_new = l->is_new;
 	unsigned int domid, devid;
 	struct hdev *d;
 	bool emu;
 
+	heal_link_event(h, l);
 	if (h->stopped || !hlinks_vif_name(name, &domid, &devid, &emu))
 		return;
 	if (!emu) {
@@ -372,7 +416,7 @@ static void lost(struct xhp_host *h, const char *why)
 	if (!h->connected)
 		return;
 	disconnect_watch(h);
-	emit(h, XHP_HOST_DISCONNECTED, NULL, why, -ECONNRESET, 0);
+	host_emit(h, XHP_HOST_DISCONNECTED, NULL, why, -ECONNRESET, 0);
 	xhp_log(h->ctx, LOG_WARNING,
 		"xenstore connection lost (%s): reconnecting in %u ms", why,
 		h->backoff_ms);
@@ -397,7 +441,7 @@ static void reconnect(struct xhp_host *h)
 		return;
 	}
 	xhp_log(h->ctx, LOG_INFO, "xenstore connection back: replaying");
-	emit(h, XHP_HOST_CONNECTED, NULL, NULL, 0, 0);
+	host_emit(h, XHP_HOST_CONNECTED, NULL, NULL, 0, 0);
 	queue_scan(h);
 }
 
@@ -482,6 +526,8 @@ static int setup(struct xhp_host *h, const xhp_host_opts *o)
 	r = xhp_ctx_clone(h->ctx, &h->wctx);
 	if (r >= 0)
 		r = xhp_ctx_clone(h->ctx, &h->snap_ctx);
+	if (r >= 0)
+		r = xhp_ctx_clone(h->ctx, &h->ovs_ctx);
 	if (r < 0)
 		return xhp_err(h->ctx, r, "out of memory");
 	h->wctx->timeout_ms = h->ctx->timeout_ms < WATCH_TIMEOUT_MS ?
@@ -530,12 +576,16 @@ XHP_EXPORT int xhp_host_new(xhp_ctx *ctx, const xhp_host_opts *opts,
 	xhp_clear_error(ctx);
 	if (opts && (opts->size < OPTS_SIZE_V1 || opts->flags ||
 		     opts->workers > HOST_WORKERS_MAX || opts->domid < -1 ||
-		     opts->netdev_wait_ms > UINT64_MAX / 1000))
+		     opts->netdev_wait_ms > UINT64_MAX / 1000 ||
+		     (opts->size >= OPTS_SIZE_V2 &&
+		      opts->heal_limit > HOST_HEAL_LIMIT_MAX)))
 		return xhp_err(
 			ctx, EINVAL,
-			"bad xhp_host_opts: size %zu (at least %zu), flags 0x%x, workers %u (at most %d), domid %d",
+			"bad xhp_host_opts: size %zu (at least %zu), flags 0x%x, workers %u (at most %d), domid %d, heal_limit %u (at most %d)",
 			opts->size, (size_t)OPTS_SIZE_V1, opts->flags,
-			opts->workers, HOST_WORKERS_MAX, opts->domid);
+			opts->workers, HOST_WORKERS_MAX, opts->domid,
+			opts->size >= OPTS_SIZE_V2 ? opts->heal_limit : 0,
+			HOST_HEAL_LIMIT_MAX);
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return xhp_err(ctx, ENOMEM, "out of memory");
@@ -554,6 +604,9 @@ XHP_EXPORT int xhp_host_new(xhp_ctx *ctx, const xhp_host_opts *opts,
 		h->event_fn = opts->event_fn;
 		h->userdata = opts->userdata;
 	}
+	h->heal_limit = HOST_HEAL_LIMIT_DEFAULT;
+	if (opts && opts->size >= OPTS_SIZE_V2 && opts->heal_limit)
+		h->heal_limit = opts->heal_limit;
 	r = h->script_dir ? setup(h, opts) :
 			    xhp_err(ctx, ENOMEM, "out of memory");
 	if (r < 0) {
@@ -584,7 +637,9 @@ XHP_EXPORT xhp_host *xhp_host_unref(xhp_host *h)
 	hpool_stop(&h->pool);
 	disconnect_watch(h);
 	hlinks_close(h);
+	hovs_close(h);
 	hdev_table_free(h);
+	heal_bridges_free(h);
 	hshare_free(h);
 	if (h->epfd >= 0)
 		close(h->epfd);
@@ -592,6 +647,7 @@ XHP_EXPORT xhp_host *xhp_host_unref(xhp_host *h)
 		close(h->lock_fd);
 	xhp_ctx_unref(h->wctx);
 	xhp_ctx_unref(h->snap_ctx);
+	xhp_ctx_unref(h->ovs_ctx);
 	pthread_mutex_destroy(&h->snap_mu);
 	free(h->script_dir);
 	xhp_ctx_unref(h->ctx);
@@ -626,6 +682,8 @@ XHP_EXPORT int xhp_host_timeout_ms(const xhp_host *h)
 		due = h->retries.head->due_us;
 	if (h->reconnect_us && h->reconnect_us < due)
 		due = h->reconnect_us;
+	if (h->ovs_retry_us && h->ovs_retry_us < due)
+		due = h->ovs_retry_us;
 	if (due == UINT64_MAX)
 		return -1;
 	now = xhp_now_us();
@@ -648,6 +706,7 @@ static void timers(struct xhp_host *h)
 	}
 	if (h->reconnect_us && h->reconnect_us <= now && !h->stopped)
 		reconnect(h);
+	hovs_timer(h, now);
 }
 
 static void watch_events(struct xhp_host *h)
@@ -690,6 +749,7 @@ XHP_EXPORT int xhp_host_dispatch(xhp_host *h)
 	r = hlinks_dispatch(h);
 	if (r < 0)
 		return r;
+	hovs_dispatch(h);
 	timers(h);
 	return 0;
 }

@@ -67,33 +67,72 @@ int hlinks_dump(struct xhp_host *h)
 	return 0;
 }
 
-static int name_attr(const struct nlattr *a, void *data)
+static int kind_attr(const struct nlattr *a, void *data)
 {
-	const char **name = data;
+	struct hlink *l = data;
 
-	if (mnl_attr_get_type(a) == IFLA_IFNAME) {
-		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND) {
+		if (mnl_attr_validate(a, MNL_TYPE_STRING) < 0)
 			return MNL_CB_ERROR;
-		*name = mnl_attr_get_str(a);
+		l->bridge =
+			mnl_attr_get_payload_len(a) >= 6 &&
+			!strncmp(mnl_attr_get_payload(a), "bridge", 6) &&
+			(mnl_attr_get_payload_len(a) == 6 ||
+			 ((const char *)mnl_attr_get_payload(a))[6] == '\0');
 	}
 	return MNL_CB_OK;
 }
 
-int hlinks_parse(const void *buf, size_t len, bool *ret_new, char name[16])
+struct parse {
+	struct hlink *l;
+	const char *name;
+};
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	struct parse *p = data;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_ERROR;
+		p->name = mnl_attr_get_str(a);
+		break;
+	case IFLA_MASTER:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		p->l->master = mnl_attr_get_u32(a);
+		break;
+	case IFLA_LINKINFO:
+		if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
+		    mnl_attr_parse_nested(a, kind_attr, p->l) < 0)
+			return MNL_CB_ERROR;
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+int hlinks_parse(const void *buf, size_t len, struct hlink *ret)
 {
 	const struct nlmsghdr *nlh = buf;
-	const char *n = NULL;
+	const struct ifinfomsg *ifi;
+	struct hlink l = { 0 };
+	struct parse p = { &l, NULL };
 
 	if (len < sizeof(*nlh) || !xhp_nlmsg_ok(nlh, (int)len))
 		return -EBADMSG;
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
 		return 0;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg) ||
-	    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), name_attr, &n) < 0 ||
-	    !n || strlen(n) >= IFNAMSIZ)
+	    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr, &p) < 0 ||
+	    !p.name || strlen(p.name) >= IFNAMSIZ)
 		return -EBADMSG;
-	strcpy(name, n);
-	*ret_new = nlh->nlmsg_type == RTM_NEWLINK;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	strcpy(l.name, p.name);
+	l.is_new = nlh->nlmsg_type == RTM_NEWLINK;
+	l.index = ifi->ifi_index > 0 ? (unsigned int)ifi->ifi_index : 0;
+	l.flags = ifi->ifi_flags;
+	*ret = l;
 	return 1;
 }
 
@@ -132,8 +171,7 @@ int hlinks_dispatch(struct xhp_host *h)
 			     .msg_iov = &iov,
 			     .msg_iovlen = 1 };
 	const struct nlmsghdr *nlh;
-	char name[IFNAMSIZ];
-	bool is_new;
+	struct hlink l;
 	ssize_t n;
 	int len;
 
@@ -158,8 +196,7 @@ int hlinks_dispatch(struct xhp_host *h)
 		len = (int)n;
 		for (nlh = (const struct nlmsghdr *)buf; xhp_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len))
-			if (hlinks_parse(nlh, nlh->nlmsg_len, &is_new, name) ==
-			    1)
-				host_link_event(h, name, is_new);
+			if (hlinks_parse(nlh, nlh->nlmsg_len, &l) == 1)
+				host_link_event(h, &l);
 	}
 }

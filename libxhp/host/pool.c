@@ -21,6 +21,7 @@ struct hwork *hwork_free(struct hwork *w)
 	free(w->personality);
 	xhp_settings_free(w->snap);
 	free(w->message);
+	free(w->bridge);
 	free(w->found);
 	free(w);
 	return NULL;

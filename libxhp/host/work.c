@@ -193,6 +193,20 @@ out:
 	return r;
 }
 
+/* The bridge its backend names, for healing (heal.c). */
+static void read_bridge(xhp_ctx *ctx, struct hwork *w, const char *bp)
+{
+	char *v = NULL;
+
+	if (w->cls != HCLS_VIF || !w->personality)
+		return;
+	if (xhp_xs_read_key(ctx, bp, "bridge", &v) >= 0) {
+		free(w->bridge);
+		w->bridge = heal_bridge_name(w->personality, v);
+	}
+	free(v);
+}
+
 static void plug(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w,
 		 const char *bp)
 {
@@ -203,6 +217,7 @@ static void plug(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w,
 		return fail(w, ctx, r);
 	w->outcome = HO_PLUGGED;
 	snapshot(h, ctx, w, bp);
+	read_bridge(ctx, w, bp);
 }
 
 static void unplug(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w,
@@ -310,6 +325,7 @@ static void examine(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 	} else if (connected && !w->plugged && st < 5) {
 		w->outcome = HO_SEEN;
 		snapshot(h, ctx, w, bp);
+		read_bridge(ctx, w, bp);
 	}
 	read_pdev(ctx, w, bp);
 out:
@@ -453,6 +469,9 @@ void hwork_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 		break;
 	case HW_SCAN:
 		scan(h, ctx, w);
+		break;
+	case HW_HEAL:
+		heal_run(h, ctx, w);
 		break;
 	}
 	if (!w->elapsed_us)

@@ -237,7 +237,8 @@ XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
 	xhp_info(ctx, "repairing %s with %s %s (%s)", ins->backend_path,
 		 ins->personality, vif ? "online" : "add",
 		 xhp_drift_to_string(ins->drift[0].code));
-	r = xhp_device_run_ext(ctx, ins->personality, req, &opts, ret_result);
+	/* under the device lock: still connected? (not fighting an unplug) */
+	r = xhp_device_rerun(ctx, ins->personality, req, &opts, ret_result);
 	xhp_request_free(req);
 	return r;
 }

@@ -331,8 +331,9 @@ static void consume(struct xhp_ovsdb *db)
 	db->start = 0;
 }
 
-/* Read the next whole message. */
-static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
+/* Read the next whole message; @nowait: -EAGAIN when none is whole. */
+static int read_msg_ext(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret,
+			bool nowait)
 {
 	char q[XHP_QUOTE_MAX];
 	json_error_t jerr;
@@ -364,6 +365,8 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 		n = recv(db->fd, db->rbuf + db->rlen, db->rcap - db->rlen, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN && nowait)
+			return -EAGAIN;
 		if (n < 0 && errno == EAGAIN) {
 			r = wait_fd(ctx, db, POLLIN);
 			if (r < 0)
@@ -391,6 +394,11 @@ static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
 			       jerr.text);
 	*ret = msg;
 	return 0;
+}
+
+static int read_msg(xhp_ctx *ctx, struct xhp_ovsdb *db, json_t **ret)
+{
+	return read_msg_ext(ctx, db, ret, false);
 }
 
 /* A table-updates object for our monitor: pick up cur_cfg. */
@@ -774,4 +782,40 @@ int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value)
 	if (!pair || json_array_append_new(json_array_get(map, 1), pair) < 0)
 		return -ENOMEM;
 	return 0;
+}
+
+int xhp_ovsdb_fd(const struct xhp_ovsdb *db)
+{
+	return db->fd;
+}
+
+int xhp_ovsdb_next_update(xhp_ctx *ctx, struct xhp_ovsdb *db,
+			  const char *mon_id, json_t **ret_updates)
+{
+	json_t *msg, *params;
+	const char *method;
+	int r;
+
+	for (;;) {
+		r = read_msg_ext(ctx, db, &msg, true);
+		if (r == -EAGAIN)
+			return 0;
+		if (r < 0)
+			return r;
+		method = json_string_value(json_object_get(msg, "method"));
+		params = json_object_get(msg, "params");
+		if (method && !strcmp(method, "update") &&
+		    json_is_array(params) &&
+		    json_is_string(json_array_get(params, 0)) &&
+		    !strcmp(json_string_value(json_array_get(params, 0)),
+			    mon_id)) {
+			*ret_updates = json_incref(json_array_get(params, 1));
+			json_decref(msg);
+			return *ret_updates ? 1 : 0;
+		}
+		r = method ? on_request(ctx, db, msg) : 0;
+		json_decref(msg); /* a stale reply, or answered */
+		if (r < 0)
+			return r;
+	}
 }

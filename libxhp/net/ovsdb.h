@@ -113,4 +113,40 @@ int xhp_ovsdb_map_put(json_t *map, const char *key, const char *value);
  */
 bool xhp_ovsdb_utf8_valid(const char *s);
 
+/*
+ * A long-lived monitor (RFC 7047 4.1.5) for a caller's event loop: the
+ * connection's descriptor to poll, and the next "update" notification
+ * of monitor @mon_id without waiting: 1 with *ret_updates (its
+ * table-updates object; caller json_decref()s), 0 when no whole message
+ * is there, or a negative errno (-ECONNRESET: the server went) with a
+ * message. The server's echo requests are answered meanwhile.
+ */
+int xhp_ovsdb_fd(const struct xhp_ovsdb *db);
+int xhp_ovsdb_next_update(xhp_ctx *ctx, struct xhp_ovsdb *db,
+			  const char *mon_id, json_t **ret_updates);
+
+/* ovsdb_monitor.c: the names of Bridge and Port rows, for healing. */
+enum { XHP_OVSDB_BRIDGE = 1, XHP_OVSDB_PORT = 2 };
+
+/*
+ * The "monitor" params [Open_vSwitch, @mon_id, {Bridge: {columns:
+ * [name]}, Port: {columns: [name]}}] (new reference, NULL: no memory).
+ */
+json_t *xhp_ovsdb_monitor_names_params(const char *mon_id);
+
+/*
+ * Walk a table-updates object of that monitor (pure; fuzzed): @fn for
+ * every Bridge or Port row that appeared (@is_new, a "new" without
+ * "old", or a renamed row's new name) or went (an "old" without "new",
+ * or a renamed row's old name), with the table (XHP_OVSDB_BRIDGE,
+ * XHP_OVSDB_PORT) and its name. Other tables are ignored.
+ * Returns: the number of calls, or -EBADMSG (not table-updates, a row
+ * that is not an object, a name that is not a string); the calls made
+ * before a malformed row stand.
+ */
+int xhp_ovsdb_names_each(json_t *updates,
+			 void (*fn)(void *ud, int table, const char *name,
+				    bool is_new),
+			 void *ud);
+
 #endif /* XHP_OVSDB_H */

@@ -170,9 +170,15 @@ int sim_wait(struct xs_handle *xs, const char *type, unsigned int domid,
 pid_t sim_devd_start(const char *devd, const char *lock_dir, const char *log,
 		     const char *const extra[])
 {
-	const char *argv[32] = { devd, "--foreground", "--lock-dir", lock_dir };
-	size_t n = 4, i;
+	const char *argv[32] = { devd, "--foreground", "--lock-dir", lock_dir,
+				 "--state-file" };
+	char state[4096];
+	size_t n = 6, i;
 	pid_t pid;
+
+	/* the heal counters next to the locks, not in the host's /run */
+	snprintf(state, sizeof(state), "%s/devd-state.json", lock_dir);
+	argv[5] = state;
 
 	for (i = 0; extra && extra[i] && n < 31; i++)
 		argv[n++] = extra[i];

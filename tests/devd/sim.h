@@ -40,8 +40,9 @@ int sim_wait(struct xs_handle *xs, const char *type, unsigned int domid,
 char *sim_read(struct xs_handle *xs, const char *type, unsigned int domid,
 	       unsigned int devid, const char *key);
 
-/* Run the daemon: xhp-devd --foreground --lock-dir @lock_dir [@extra...]
- * (NULL-terminated), stderr to @log. Returns the pid or -errno. */
+/* Run the daemon: xhp-devd --foreground --lock-dir @lock_dir
+ * --state-file @lock_dir/devd-state.json [@extra...] (NULL-terminated),
+ * stderr to @log. Returns the pid or -errno. */
 pid_t sim_devd_start(const char *devd, const char *lock_dir, const char *log,
 		     const char *const extra[]);
 /* SIGTERM, then wait up to @timeout_ms (then SIGKILL). Returns the exit

@@ -20,8 +20,7 @@ static void datagram(const uint8_t *data, size_t size)
 	size_t cap = (size + 3) & ~(size_t)3;
 	char *buf = calloc(1, cap ? cap : 4);
 	const struct nlmsghdr *nlh;
-	char name[IFNAMSIZ];
-	bool is_new;
+	struct hlink l;
 	int len = (int)size, r;
 
 	if (!buf)
@@ -29,11 +28,11 @@ static void datagram(const uint8_t *data, size_t size)
 	memcpy(buf, data, size);
 	for (nlh = (const struct nlmsghdr *)buf; xhp_nlmsg_ok(nlh, len);
 	     nlh = mnl_nlmsg_next(nlh, &len)) {
-		r = hlinks_parse(nlh, nlh->nlmsg_len, &is_new, name);
+		r = hlinks_parse(nlh, nlh->nlmsg_len, &l);
 		CHECK(r == 0 || r == 1 || r == -EBADMSG);
 		if (r == 1) {
-			CHECK(strlen(name) < IFNAMSIZ);
-			CHECK(is_new == (nlh->nlmsg_type == RTM_NEWLINK));
+			CHECK(strlen(l.name) < IFNAMSIZ);
+			CHECK(l.is_new == (nlh->nlmsg_type == RTM_NEWLINK));
 		}
 	}
 	free(buf);

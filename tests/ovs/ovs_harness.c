@@ -209,6 +209,42 @@ fail:
 	return r;
 }
 
+/* ovsdb-server (started by ovsd_start) on the database file. */
+static int start_db(struct ovsd *o, const char *db)
+{
+	char pid[DAEMON_PATH_MAX], remote[PATH_MAX + 48];
+	int i;
+
+	snprintf(remote, sizeof(remote), "--remote=punix:%s", o->sock);
+	o->db_pid = spawn_daemon(o, "ovsdb-server",
+				 (const char *const[]){ db, remote, NULL },
+				 pid);
+	if (o->db_pid < 0) {
+		o->db_pid = 0;
+		return -errno;
+	}
+	for (i = 0; i < 1000 && !can_connect(o->sock); i++)
+		sleep_ms(10);
+	return can_connect(o->sock) ? 0 : -ETIMEDOUT;
+}
+
+int ovsd_restart_db_empty(struct ovsd *o)
+{
+	char db[PATH_MAX + 16];
+	int r;
+
+	stop_pid(&o->db_pid);
+	snprintf(db, sizeof(db), "%s/conf.db", o->dir);
+	unlink(db);
+	unlink(o->sock);
+	if (tu_runl(NULL, "ovsdb-tool", "create", db, SCHEMA, NULL) != 0)
+		return -EIO;
+	r = start_db(o, db);
+	if (r >= 0 && ovsd_vsctl(o, NULL, "--no-wait", "init", NULL) != 0)
+		r = -EIO;
+	return r;
+}
+
 void ovsd_stop(struct ovsd *o)
 {
 	stop_pid(&o->vs_pid);

@@ -32,6 +32,10 @@ int ovsd_start_vswitchd(struct ovsd *o);
 void ovsd_stop_vswitchd(struct ovsd *o);
 void ovsd_stop(struct ovsd *o);
 
+/* Stop ovsdb-server, create its database again (empty: no bridge) and
+ * start it on the same socket; ovs-vswitchd stays. 0 or -errno. */
+int ovsd_restart_db_empty(struct ovsd *o);
+
 /* Run ovs-vsctl --db=unix:<sock> --timeout=20 ARGS...; output in *out
  * (may be NULL). Returns its exit status. */
 int ovsd_vsctl(struct ovsd *o, char **out, ...) __attribute__((sentinel));
