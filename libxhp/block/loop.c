@@ -92,6 +92,24 @@ static int open_loop(xhp_ctx *ctx, unsigned int index, int flags)
 	return -ENOENT;
 }
 
+/*
+ * /dev/loop@index opened read-only (*@ret_fd) to ask or detach it: 0, 1
+ * when there is no such device (gone: nothing to do), or -errno with the
+ * message.
+ */
+static int open_present(xhp_ctx *ctx, unsigned int index, int *ret_fd)
+{
+	int fd = open_loop(ctx, index, O_RDONLY);
+
+	if (fd == -ENOENT || fd == -ENXIO)
+		return 1;
+	if (fd < 0)
+		return xhp_err(ctx, fd, "cannot open /dev/loop%u: %s", index,
+			       strerror(-fd));
+	*ret_fd = fd;
+	return 0;
+}
+
 /* Configure one free device; -EBUSY when someone else took it first. */
 static int configure(xhp_ctx *ctx, int lfd, int ffd, const char *file,
 		     const char *tag, bool read_only, bool direct_io)
@@ -355,12 +373,9 @@ int xhp_loop_detach(xhp_ctx *ctx, unsigned int index, dev_t dev, ino_t ino,
 	char b[4096] = "";
 	int fd, r;
 
-	fd = open_loop(ctx, index, O_RDONLY);
-	if (fd == -ENOENT || fd == -ENXIO)
-		return 1;
-	if (fd < 0)
-		return xhp_err(ctx, fd, "cannot open /dev/loop%u: %s", index,
-			       strerror(-fd));
+	r = open_present(ctx, index, &fd);
+	if (r != 0)
+		return r;
 	if (dev) {
 		struct loop_info64 info;
 
@@ -463,12 +478,9 @@ int xhp_loop_info_get(xhp_ctx *ctx, unsigned int index,
 {
 	int fd, r;
 
-	fd = open_loop(ctx, index, O_RDONLY);
-	if (fd == -ENOENT || fd == -ENXIO)
-		return 1;
-	if (fd < 0)
-		return xhp_err(ctx, fd, "cannot open /dev/loop%u: %s", index,
-			       strerror(-fd));
+	r = open_present(ctx, index, &fd);
+	if (r != 0)
+		return r;
 	r = read_info(ctx, fd, index, ret);
 	close(fd);
 	return r;
@@ -481,12 +493,9 @@ int xhp_loop_detach_if(xhp_ctx *ctx, unsigned int index, xhp_loop_judge judge,
 	int fd, r;
 
 	why[0] = '\0';
-	fd = open_loop(ctx, index, O_RDONLY);
-	if (fd == -ENOENT || fd == -ENXIO)
-		return 1;
-	if (fd < 0)
-		return xhp_err(ctx, fd, "cannot open /dev/loop%u: %s", index,
-			       strerror(-fd));
+	r = open_present(ctx, index, &fd);
+	if (r != 0)
+		return r;
 	r = read_info(ctx, fd, index, &info);
 	if (r != 0)
 		goto close_loop;
