@@ -59,7 +59,7 @@ struct hdev {
 	uint64_t due_us;
 	/* What it was plugged with, for its unplug: the personality (or
 	 * the script's path) and a snapshot of the settings its remove
-	 * reads (NULL for scripts and block). */
+	 * reads (NULL for scripts). */
 	char *personality;
 	xhp_settings *snap;
 	/* vbd, vbd3: the physical-device in the share index */

@@ -534,6 +534,45 @@ static void test_vbd(void **state)
 }
 
 /*
+ * A backend directory removed while its vbd is plugged (a toolstack that
+ * skips the Closing/Closed steps, or `xenstore-rm` by hand): the loop
+ * device the daemon attached goes with it, found by xhp's mark, although
+ * no key names it any more.
+ */
+static void test_vbd_backend_vanished(void **state)
+{
+	char file[600], *loops = NULL;
+	int i;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/gone.img", T.dir);
+	sh("truncate", "-s", "8M", file, NULL);
+	start_devd(true);
+	assert_int_equal(sim_vbd_create(T.xs, 61, 51728, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, 51728, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 61, 51728, "hotplug-status",
+				  "connected", LONG_MS),
+			 0);
+	loops = loops_of(file);
+	assert_non_null(loops);
+	assert_non_null(strstr(loops, "/dev/loop"));
+	free(loops);
+	assert_int_equal(tu_xs_rm(T.xs, SIM_BE "/vbd/61/51728"), 0);
+	for (i = 0; i < LONG_MS / 10; i++) {
+		loops = loops_of(file);
+		if (loops && !loops[0])
+			break;
+		free(loops);
+		loops = NULL;
+		sleep_ms(10);
+	}
+	assert_non_null(loops);
+	assert_string_equal(loops, "");
+	free(loops);
+	assert_true(log_has("unplugged " SIM_BE "/vbd/61/51728"));
+}
+
+/*
  * The sharing check through the daemon's index of backends: a second
  * guest asking for the same file read-write finds the first one.
  */
@@ -859,6 +898,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug_during_plug, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vbd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vbd_backend_vanished,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vbd_shared, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_two_daemons, setup,
