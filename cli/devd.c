@@ -219,7 +219,9 @@ static void usage(FILE *f)
 		"  -t, --timeout     deadline of one operation in seconds\n"
 		"  -l, --lock-dir    hotplug locks (default /var/run/xen-hotplug)\n"
 		"  -H, --heal-limit  heals of one device a minute (default 5)\n"
-		"  -s, --state-file  heal counters (default /run/xhp/devd-DOMID.json)\n");
+		"  -s, --state-file  heal counters (default /run/xhp/devd-DOMID.json)\n"
+		"  -h, --help        this text\n"
+		"  -V, --version     the version of xhp-devd and libxhp\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
@@ -249,6 +251,7 @@ int main(int argc, char **argv)
 		{ "heal-limit", required_argument, NULL, 'H' },
 		{ "state-file", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	xhp_host_opts opts = { .size = sizeof(opts), .domid = -1 };
@@ -261,7 +264,7 @@ int main(int argc, char **argv)
 	const char *lock_dir = NULL, *state_arg = NULL;
 	sigset_t mask;
 
-	while ((c = getopt_long(argc, argv, "Fp:d:w:t:l:H:s:h", longopts,
+	while ((c = getopt_long(argc, argv, "Fp:d:w:t:l:H:s:hV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'F':
@@ -313,6 +316,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xhp-devd (libxhp) %s\n", xhp_version());
 			return 0;
 		default:
 			usage(stderr);
