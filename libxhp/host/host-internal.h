@@ -215,6 +215,12 @@ struct xhp_host {
 	unsigned int ovs_backoff_ms;
 	uint64_t ovs_retry_us; /* 0: none due */
 	bool ovs_lost; /* connected before: look at every OVS vif again */
+	/* the monitor request is sent, its reply not read yet (the
+	 * connection is made without waiting for the server: hovs.c);
+	 * ovs_retry_us is then when to give up on it */
+	bool ovs_pending;
+	int64_t ovs_call_id;
+	char ovs_path[108];
 	struct hpool pool;
 	struct hshare share;
 };
