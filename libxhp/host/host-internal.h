@@ -276,7 +276,8 @@ int hlinks_dispatch(struct xhp_host *h);
 /*
  * A link message's verdict (pure; fuzzed): 1 with *ret_new (RTM_NEWLINK
  * or RTM_DELLINK) and the name in @name, 0 for a message of another
- * type, -EBADMSG if malformed.
+ * type or a bridge's news of its port (AF_BRIDGE), -EBADMSG if
+ * malformed.
  */
 int hlinks_parse(const void *buf, size_t len, struct hlink *ret);
 /* vif<D>.<N> or vif<D>.<N>-emu: 1 with the numbers and *ret_emu. */
