@@ -201,7 +201,7 @@ XHP_EXPORT int xhp_inspection_drift_at(const xhp_inspection *ins, size_t n,
  * valid while @ins lives. Since: 1.1
  */
 XHP_EXPORT const char *xhp_inspection_drift_device(const xhp_inspection *ins,
-						  size_t n);
+						   size_t n);
 
 /*
  * xhp_inspection_repairable: 1 when the device is connected and every

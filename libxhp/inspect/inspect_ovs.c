@@ -211,11 +211,11 @@ static int compare(struct xhp_insp *in, const struct want *w, const char *dev,
 	map_str(json_object_get(iface, "external_ids"), ids, sizeof(ids),
 		"attached-mac", &have_mac);
 	if (r >= 0 && iface)
-		r = xhp_insp_host(in, fact(in, "ovs-external-ids", kb), "%s", ids);
+		r = xhp_insp_host(in, fact(in, "ovs-external-ids", kb), "%s",
+				  ids);
 	if (r < 0 || !bridge)
 		return r;
-	if (!uuid ||
-	    !set_has_uuid(json_object_get(bridge, "ports"), uuid))
+	if (!uuid || !set_has_uuid(json_object_get(bridge, "ports"), uuid))
 		return xhp_insp_drift(
 			in, XHP_DRIFT_OVS_PORT_DIFFERENT,
 			"Open vSwitch port %s is not on bridge %s", dev,

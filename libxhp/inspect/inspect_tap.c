@@ -100,11 +100,11 @@ static int check_bridge(struct xhp_insp *in, const struct xhp_link *l,
 			"%s is not on bridge %s (it has no master)", l->name,
 			br.name);
 	if (l->master != br.ifindex)
-		return xhp_insp_drift(
-			in, XHP_DRIFT_WRONG_BRIDGE,
-			"%s is on %s, not on bridge %s", l->name,
-			master->ifindex ? master->name : "another link",
-			br.name);
+		return xhp_insp_drift(in, XHP_DRIFT_WRONG_BRIDGE,
+				      "%s is on %s, not on bridge %s", l->name,
+				      master->ifindex ? master->name :
+							"another link",
+				      br.name);
 	mtu_s = xhp_insp_xs(in, "mtu");
 	mtu = br.mtu;
 	if (mtu_s && xhp_parse_mtu(mtu_s, &mtu, &why) < 0)

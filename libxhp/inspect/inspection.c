@@ -157,7 +157,7 @@ XHP_EXPORT int xhp_inspection_drift_at(const xhp_inspection *ins, size_t n,
 }
 
 XHP_EXPORT const char *xhp_inspection_drift_device(const xhp_inspection *ins,
-						  size_t n)
+						   size_t n)
 {
 	if (!ins || n >= ins->n_drift || !ins->drift[n].device[0])
 		return NULL;

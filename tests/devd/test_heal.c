@@ -741,9 +741,9 @@ static void test_ovs(void **state)
 /* xhp-hotplug status --json of @target: its drift codes, "a,b". */
 static void status_codes(const char *target, char *buf, size_t size)
 {
-	const char *argv[] = { XHP_CLI, "status",    "--json", "--lock-dir",
-			       T.dir,	"--devd-state", "/nonexistent", target,
-			       NULL };
+	const char *argv[] = { XHP_CLI,	       "status", "--json",
+			       "--lock-dir",   T.dir,	 "--devd-state",
+			       "/nonexistent", target,	 NULL };
 	char *out = NULL, *p;
 	json_t *j, *d;
 	size_t i;
@@ -755,10 +755,11 @@ static void status_codes(const char *target, char *buf, size_t size)
 	assert_non_null(p);
 	j = json_loads(p, JSON_DISABLE_EOF_CHECK, NULL);
 	assert_non_null(j);
-	json_array_foreach(json_object_get(json_array_get(
-					   json_object_get(j, "devices"), 0),
-					   "drift"),
-			   i, d)
+	json_array_foreach(
+		json_object_get(json_array_get(json_object_get(j, "devices"),
+					       0),
+				"drift"),
+		i, d)
 		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s",
 			 i ? "," : "",
 			 json_string_value(json_object_get(d, "code")));
@@ -866,7 +867,8 @@ static void test_ovs_wedged(void **state)
 	if (seq_find(0, "OVSDB monitor") >= 0 ||
 	    seq_find(0, "did not answer") >= 0) {
 		seq_dump();
-		fail_msg("the monitor was given up on before vif3.0 was plugged");
+		fail_msg(
+			"the monitor was given up on before vif3.0 was plugged");
 	}
 	connected(3, 0);
 	assert_int_equal(kill(W.db_pid, SIGCONT), 0);

@@ -501,8 +501,7 @@ static void expect_drift_at(json_t *j, const char *be, size_t n,
 			    const char *code, const char *dev,
 			    const char *message)
 {
-	json_t *d = json_array_get(
-		json_object_get(device(j, be), "drift"), n);
+	json_t *d = json_array_get(json_object_get(device(j, be), "drift"), n);
 
 	assert_non_null(d);
 	assert_string_equal(json_string_value(json_object_get(d, "code")),
@@ -555,7 +554,8 @@ static void test_tap_bridge(void **state)
 	assert_string_equal(host(BE_BR, "tap-master", buf, sizeof(buf)),
 			    "br73");
 	assert_int_equal(status(&out, NULL), 0);
-	assert_non_null(strstr(out, "\n      tap vif73.0-emu up mtu 1500 on br73\n"));
+	assert_non_null(
+		strstr(out, "\n      tap vif73.0-emu up mtu 1500 on br73\n"));
 	free(out);
 
 	sh("ip", "link", "set", "vif73.0-emu", "nomaster", NULL);
@@ -602,11 +602,9 @@ static void test_tap_ovs(void **state)
 	(void)state;
 	tap_add("vif-openvswitch", BE_OVS, "vif73.1-emu");
 	expect_clean();
-	assert_string_equal(host(BE_OVS, "tap-ovs-tag", buf, sizeof(buf)),
-			    "5");
-	assert_int_equal(ovsd_vsctl(&ovs, NULL, "del-port", "vif73.1-emu",
-				    NULL),
-			 0);
+	assert_string_equal(host(BE_OVS, "tap-ovs-tag", buf, sizeof(buf)), "5");
+	assert_int_equal(
+		ovsd_vsctl(&ovs, NULL, "del-port", "vif73.1-emu", NULL), 0);
 	expect_drift(BE_OVS, "ovs-port-missing",
 		     "Open vSwitch has no port vif73.1-emu (bridge ovsbr73)");
 	repair_then_clean(BE_OVS);
@@ -634,8 +632,8 @@ static void test_no_script(void **state)
 	assert_int_equal(tu_xs_rm(NULL, BE_BR "/script"), 0);
 	expect_clean();
 	j = status_json(&x, false);
-	assert_string_equal(json_string_value(json_object_get(
-				    device(j, BE_BR), "personality")),
+	assert_string_equal(json_string_value(json_object_get(device(j, BE_BR),
+							      "personality")),
 			    "vif-bridge");
 	json_decref(j);
 	sh("ip", "link", "set", "vif73.0", "nomaster", NULL);
@@ -665,8 +663,9 @@ static void test_ovs_bridge_gone(void **state)
 	j = status_json(&x, false);
 	assert_int_equal(x, 1);
 	assert_int_equal(drift_count(j, BE_OVS), 2);
-	expect_drift_at(j, BE_OVS, 0, "bridge-missing", "vif73.1",
-			"Open vSwitch bridge ovsbr73 of vif73.1 does not exist");
+	expect_drift_at(
+		j, BE_OVS, 0, "bridge-missing", "vif73.1",
+		"Open vSwitch bridge ovsbr73 of vif73.1 does not exist");
 	expect_drift_at(j, BE_OVS, 1, "ovs-port-missing", "vif73.1",
 			"Open vSwitch has no port vif73.1 (bridge ovsbr73)");
 	json_decref(j);
