@@ -16,6 +16,12 @@
  * bridge is missing waits for the bridge's RTM_NEWLINK. A device
  * repaired heal_limit times in the last minute is not repaired again:
  * reported once (XHP_HOST_HEAL_SUPPRESSED) until the minute has passed.
+ *
+ * An emulated NIC's tap (HCLS_TAP, plugged on its RTM_NEWLINK) is healed
+ * the same way, as a device of its own: inspected with its vif (the same
+ * backend), only its own drifts counted, re-plugged by its add. An Open
+ * vSwitch bridge gone from OVSDB (bridge-missing) is waited for like a
+ * Linux bridge: the monitor's new Bridge row checks its devices again.
  */
 #include <net/if.h>
 #include <stdio.h>

@@ -3,10 +3,13 @@
  * The emulated NIC's tap of a connected vif (vif<D>.<N>-emu, or its
  * vifname-emu with the backend's mark: vifname.h), checked as the
  * personality that plugged it plumbs it: vif-bridge's master, up and
- * MTU, vif-openvswitch's up and Port, vif-route's up. libxl runs the
- * tap's hotplug (type_if=tap) only for an HVM guest's emulated NIC once
- * its device model made the tap, and a PV guest has none: a tap that
- * does not exist is not a drift. Lookups by name and index only.
+ * MTU, vif-openvswitch's up and Port, vif-route's up. libxl
+ * (libxl_linux.c, libxl__hotplug_nic) runs the tap's hotplug (a second
+ * run, type_if=tap) only for a nic of type vif_ioemu (an HVM guest's),
+ * never for a PV guest's (type vif) nor when the guest has a stub domain
+ * (its tap is there, not here); the tap exists only while the device
+ * model runs: a tap that does not exist is not a drift. Lookups by name
+ * and index only.
  */
 #include <stdio.h>
 #include <string.h>
