@@ -186,7 +186,9 @@ static void on_event(void *userdata, const xhp_host_event *ev)
 		/* the library logged it (notice, warning) */
 		return count_heal(ev);
 	case XHP_HOST_UNPLUGGED:
+		/* a tap's heals count with its vif's backend, which stays */
 		if (heal_state && ev->backend_path &&
+		    ev->kind != XHP_KIND_TAP &&
 		    json_object_del(heal_state, ev->backend_path) == 0)
 			write_state();
 		break;
