@@ -21,7 +21,7 @@
 /* Room one message of the builders below may take (the largest is a
  * rule of the guest policy with four matches: about 780 bytes). */
 #define XHP_NFT_MSG_MAX 1024
-#define XHP_NFT_BATCH_MSGS 256
+#define XHP_NFT_BATCH_MSGS 320
 
 /* A device's chains: "dev-<ifname>" on its ingress hook, and the regular
  * chains its rules jump to, "dev-<ifname>/arp" ... */

@@ -25,6 +25,7 @@ enum field {
 	F_ETH_DST,
 	F_ARP_SHA,
 	F_ARP_SPA,
+	F_ARP_TPA,
 	F_IP4_SRC,
 	F_IP4_DST,
 	F_IP6_SRC,
@@ -51,6 +52,7 @@ static const struct {
 	[F_ETH_DST] = { "ether daddr", NFT_PAYLOAD_LL_HEADER, 0, 6 },
 	[F_ARP_SHA] = { "arp saddr ether", NFT_PAYLOAD_NETWORK_HEADER, 8, 6 },
 	[F_ARP_SPA] = { "arp saddr ip", NFT_PAYLOAD_NETWORK_HEADER, 14, 4 },
+	[F_ARP_TPA] = { "arp daddr ip", NFT_PAYLOAD_NETWORK_HEADER, 24, 4 },
 	[F_IP4_SRC] = { "ip saddr", NFT_PAYLOAD_NETWORK_HEADER, 12, 4 },
 	[F_IP4_DST] = { "ip daddr", NFT_PAYLOAD_NETWORK_HEADER, 16, 4 },
 	[F_IP6_SRC] = { "ip6 saddr", NFT_PAYLOAD_NETWORK_HEADER, 8, 16 },
@@ -90,8 +92,8 @@ struct rule {
 	const char *comment; /* with a counter; NULL: neither */
 };
 
-/* Fixed rules, and two per address at most. */
-#define RULES_MAX (64 + 2 * XHP_NFT_POLICY_IPS_MAX)
+/* Fixed rules, and three per address. */
+#define RULES_MAX (64 + 3 * XHP_NFT_POLICY_IPS_MAX)
 
 struct plan {
 	struct rule r[RULES_MAX];
@@ -261,6 +263,19 @@ static void add_allow(struct plan *pl, int chain, int field,
 		  ip->has_prefix ? ip->prefix : -1);
 }
 
+/* In the IPv6 chain, "return" for DAD (an NS from ::) for @ip. */
+static void add_dad(struct plan *pl, const struct xhp_ip *ip)
+{
+	static const uint8_t zero[16];
+	struct rule *r =
+		add(pl, XHP_NFT_CH_IP6, 0, IPPROTO_ICMPV6, NFT_RETURN, NULL);
+
+	set_match(&r->m[0], F_IP6_SRC, false, zero, -1);
+	set_match(&r->m[1], F_ICMP_TYPE, false, (const uint8_t[]){ 135 }, -1);
+	set_match(&r->m[2], F_ND_TARGET, false, ip->addr,
+		  ip->has_prefix ? ip->prefix : -1);
+}
+
 /* The link-local address of @mac (modified EUI-64). */
 static void link_local(const uint8_t mac[6], struct xhp_ip *ip)
 {
@@ -365,12 +380,27 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 	set_match(&r->m[0], F_ICMP_TYPE, false, (const uint8_t[]){ 136 }, -1);
 	r->jump = XHP_NFT_CH_ND;
 
-	/* ARP: a probe (sender 0.0.0.0), or an address of ip */
-	r = add(pl, XHP_NFT_CH_ARP, 0, 0, NFT_RETURN, NULL);
-	set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
+	/*
+	 * ARP: an address of ip, or a probe (sender 0.0.0.0, RFC 5227) for
+	 * one. A probe for another's address is a conflict to the host that
+	 * is probing it (it gives the address up), so the guest probes
+	 * only for its own; a DHCP client probes for its lease, which is in
+	 * ip when anti-spoofing lets it use it at all.
+	 */
 	for (i = 0; i < p->n_ips; i++)
 		if (p->ips[i].family == AF_INET)
 			add_allow(pl, XHP_NFT_CH_ARP, F_ARP_SPA, &p->ips[i], 0);
+	for (i = 0; i < p->n_ips; i++) {
+		if (p->ips[i].family != AF_INET)
+			continue;
+		r = add(pl, XHP_NFT_CH_ARP, 0, 0, NFT_RETURN, NULL);
+		set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
+		set_match(&r->m[1], F_ARP_TPA, false, p->ips[i].addr,
+			  p->ips[i].has_prefix ? p->ips[i].prefix : -1);
+	}
+	r = add(pl, XHP_NFT_CH_ARP, 0, 0, NF_DROP,
+		"xhp: ARP probe for another address");
+	set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
 	add(pl, XHP_NFT_CH_ARP, 0, 0, NF_DROP, "xhp: forged ARP sender IP");
 
 	/*
@@ -389,7 +419,20 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 			add_allow(pl, XHP_NFT_CH_IP4, F_IP4_SRC, &p->ips[i], 0);
 	add(pl, XHP_NFT_CH_IP4, 0, 0, NF_DROP, "xhp: forged IPv4 source");
 
-	/* IPv6: :: for ICMPv6 (DAD, MLD), the MAC's link-local, ip's */
+	/*
+	 * IPv6: :: for ICMPv6 (DAD, MLD, RS), the MAC's link-local, ip's.
+	 * DAD (a neighbour solicitation from ::) only for the guest's own
+	 * addresses: to a host doing DAD for the same target it means a
+	 * duplicate, and the host gives the address up (RFC 4862 5.4.3).
+	 */
+	add_dad(pl, &ll);
+	for (i = 0; i < p->n_ips; i++)
+		if (p->ips[i].family == AF_INET6)
+			add_dad(pl, &p->ips[i]);
+	r = add(pl, XHP_NFT_CH_IP6, 0, IPPROTO_ICMPV6, NF_DROP,
+		"xhp: DAD for another address");
+	set_match(&r->m[0], F_IP6_SRC, false, zero, -1);
+	set_match(&r->m[1], F_ICMP_TYPE, false, (const uint8_t[]){ 135 }, -1);
 	add_allow(pl, XHP_NFT_CH_IP6, F_IP6_SRC, &unspec6, IPPROTO_ICMPV6);
 	add_allow(pl, XHP_NFT_CH_IP6, F_IP6_SRC, &ll, 0);
 	for (i = 0; i < p->n_ips; i++)
@@ -766,6 +809,7 @@ static void describe_match(const struct match *m, char *buf, size_t size)
 			 v[2], v[3], v[4], v[5]);
 		break;
 	case F_ARP_SPA:
+	case F_ARP_TPA:
 	case F_IP4_SRC:
 	case F_IP4_DST:
 	case F_IP6_SRC:

@@ -34,12 +34,16 @@
  *     meta protocol ip jump dev-vif1.0/ip4
  *     meta protocol ip6 jump dev-vif1.0/ip6
  *     icmpv6 type nd-neighbor-advert jump dev-vif1.0/nd
- *   dev-vif1.0/arp: arp saddr ip 0.0.0.0 return; per IPv4: return;
- *     counter drop
+ *   dev-vif1.0/arp: per IPv4: arp saddr ip IP return; per IPv4: arp
+ *     saddr ip 0.0.0.0 arp daddr ip IP return (a probe); arp saddr ip
+ *     0.0.0.0 counter drop; counter drop
  *   dev-vif1.0/ip4: 0.0.0.0 -> 255.255.255.255 udp 68 -> 67 return; per
  *     IPv4: return; counter drop
- *   dev-vif1.0/ip6: :: (ICMPv6) return; link-local of MAC return; per
- *     IPv6: return; counter drop
+ *   dev-vif1.0/ip6: per IPv6 and the link-local of MAC: ip6 saddr ::
+ *     icmpv6 type nd-neighbor-solicit icmpv6 nd target IP return (DAD);
+ *     ip6 saddr :: icmpv6 type nd-neighbor-solicit counter drop;
+ *     :: (ICMPv6: MLD, RS) return; link-local of MAC return; per IPv6:
+ *     return; counter drop
  *   dev-vif1.0/nd: target link-local or an IPv6 of ip: return;
  *     counter drop
  * Every drop has a counter and a comment naming what it drops.
@@ -50,7 +54,7 @@
 #include "keys.h"
 #include "nft.h"
 
-/* Addresses one device's rules may allow (each is two rules). */
+/* Addresses one device's rules may allow (each is three rules). */
 #define XHP_NFT_POLICY_IPS_MAX 64
 
 struct xhp_nft_policy {

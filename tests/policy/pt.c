@@ -158,7 +158,7 @@ static void eth(struct pt_frame *f, const uint8_t dst[6], const uint8_t src[6],
 		uint16_t type)
 {
 	f->len = 0;
-	f->tag_at = 0;
+	f->tag_at = f->sum_at = 0;
 	put(f, dst, 6);
 	put(f, src, 6);
 	put16(f, type);
@@ -315,6 +315,28 @@ void pt_ip6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	put(f, payload, len);
 }
 
+/* The ICMPv6 checksum of the message at @f->sum_at (RFC 4443 2.3). */
+static void icmp6_sum(struct pt_frame *f)
+{
+	const uint8_t *ip = f->b + 14;
+	size_t end = 14 + 40 + (size_t)(ip[4] << 8 | ip[5]), i;
+	size_t len = end - f->sum_at;
+	uint32_t sum = 58 + (uint32_t)len;
+
+	assert_int_equal(f->b[12] << 8 | f->b[13], ETHERTYPE_IPV6);
+	assert_true(f->sum_at < end && end <= f->len);
+	f->b[f->sum_at + 2] = f->b[f->sum_at + 3] = 0;
+	for (i = 8; i < 40; i += 2) /* source and destination */
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	for (i = f->sum_at; i < end; i += 2)
+		sum += (uint32_t)(f->b[i] << 8 |
+				  (i + 1 < end ? f->b[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f->b[f->sum_at + 2] = (uint8_t)(~sum >> 8);
+	f->b[f->sum_at + 3] = (uint8_t)~sum;
+}
+
 uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n)
 {
 	uint32_t tag = htonl(++next_tag);
@@ -327,6 +349,8 @@ uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n)
 	} else {
 		put(f, &tag, 4);
 	}
+	if (f->sum_at)
+		icmp6_sum(f);
 	while (f->len < 60)
 		put(f, "", 1);
 	for (i = 0; i < n; i++)

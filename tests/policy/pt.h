@@ -52,6 +52,10 @@ struct pt_frame {
 	 * frame has at this offset (for IPv6, whose bytes after the payload
 	 * a bridge with br_netfilter trims off). */
 	size_t tag_at;
+	/* If not 0: where an ICMPv6 message starts (IPv6 right after the
+	 * MAC addresses, ICMPv6 to the end of its payload), whose checksum
+	 * pt_send() sets once tagged (a bridge checks that of MLD). */
+	size_t sum_at;
 };
 void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	     const char *sip, const char *dip, uint16_t sport, uint16_t dport,

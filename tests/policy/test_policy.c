@@ -153,6 +153,8 @@ static int setup(void **state)
 	pt_veth("vif2.0", &T.g2, MAC2, a2);
 	pt_veth("rtr0", &T.rtr, NULL, ar);
 	pt_run(NULL, "ip", "link", "set", "rtr0", "master", "xpbr0", NULL);
+	pt_run(NULL, "ip", "link", "set", "rtr0", "type", "bridge_slave",
+	       "mcast_router", "2", NULL);
 	pt_run(NULL, "ip", "link", "set", "vif2.0", "master", "xpbr0", NULL);
 	if (run("vif-bridge", XHP_ACTION_ONLINE, XHP_KIND_VIF, "vif1.0",
 		"bridge", "xpbr0", "mac", MAC1, "ip", IP1 " " IP6_1, NULL) < 0)
@@ -234,11 +236,11 @@ static void test_own_traffic_passes(void **state)
 	/* DHCP discover, DAD, its own ARP, NA for its own address */
 	pt_udp4(&f, T.g1.mac, bcast, "0.0.0.0", "255.255.255.255", 68, 67, 0);
 	expect(&f, N, NULL, NULL);
-	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, "fd77::42");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, LL1);
 	expect(&f, N, NULL, NULL);
 	pt_arp(&f, T.g1.mac, IP1, "10.77.0.1", 1);
 	expect(&f, N, NULL, NULL);
-	pt_arp(&f, T.g1.mac, "0.0.0.0", "10.77.0.42", 1);
+	pt_arp(&f, T.g1.mac, "0.0.0.0", IP1, 1);
 	expect(&f, N, NULL, NULL);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	expect(&f, N, NULL, NULL);
@@ -249,7 +251,7 @@ static void test_own_traffic_passes(void **state)
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
 	pt_nd_opt(&f, 1, T.g1.mac);
 	expect(&f, N, NULL, NULL);
-	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, "fd77::43");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, IP6_1);
 	pt_nd_opt(&f, 14, forged_mac);
 	expect(&f, N, NULL, NULL);
 	/* neighbour discovery in every form Linux sends: NS without an
@@ -262,6 +264,23 @@ static void test_own_traffic_passes(void **state)
 	expect(&f, N, NULL, NULL);
 	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::2", 133, NULL);
 	expect(&f, N, NULL, NULL);
+	/* an MLD report from :: (RFC 3810 5.2.13), behind hop-by-hop
+	 * options with a router alert */
+	{
+		uint8_t p[8 + 28] = { 58, 0, 5, 2, 0, 0, 1, 0, 143 };
+
+		p[8 + 7] = 1; /* one record */
+		p[8 + 8] = 4; /* CHANGE_TO_EXCLUDE */
+		inet_pton(AF_INET6, "ff02::1:ff00:11", p + 8 + 12);
+		pt_ip6(&f, T.g1.mac, all_nodes, "::", "ff02::16", 0, p,
+		       sizeof(p));
+		f.sum_at = 14 + 40 + 8;
+		/* the low 4 bytes of the record's group address */
+		f.tag_at = f.sum_at + 8 + 4 + 12;
+		/* the bridge sends reports to its multicast router ports
+		 * only: the router's */
+		assert_int_equal(pt_count(&T.rtr, pt_send(&T.g1, &f, N)), N);
+	}
 	pt_icmp6(&f, T.g1.mac, all_nodes, IP6_1, "ff02::1", 136, IP6_1);
 	expect(&f, N, NULL, NULL);
 	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, IP6_1);
@@ -415,6 +434,25 @@ static void test_fragments(void **state)
 		expect(&f, 0, "dev-vif1.0",
 		       "xhp: IPv6 fragment header after another extension header");
 	}
+}
+
+/* Probes for another guest's addresses: ARP (RFC 5227) and DAD (RFC
+ * 4862) take them for a conflict and give the address up. Both reached
+ * guest 2 before. */
+static void test_probes_for_others(void **state)
+{
+	struct pt_frame f;
+
+	(void)state;
+	pt_arp(&f, T.g1.mac, "0.0.0.0", "10.77.0.12", 1);
+	expect(&f, 0, "dev-vif1.0/arp", "xhp: ARP probe for another address");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1:ff00:12", 135,
+		 "fd77::12");
+	expect(&f, 0, "dev-vif1.0/ip6", "xhp: DAD for another address");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135,
+		 "fe80::216:3eff:fe00:7712");
+	pt_nd_opt(&f, 14, forged_mac);
+	expect(&f, 0, "dev-vif1.0/ip6", "xhp: DAD for another address");
 }
 
 /* DHCP from 0.0.0.0 to another than the broadcast address (hole 3), a
@@ -614,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_nd_options_hidden),
 		cmocka_unit_test(test_fragments),
 		cmocka_unit_test(test_dhcp_and_more),
+		cmocka_unit_test(test_probes_for_others),
 		cmocka_unit_test(test_policy_personality),
 		cmocka_unit_test(test_isolated),
 		cmocka_unit_test(test_settings_refused),
