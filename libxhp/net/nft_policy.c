@@ -750,7 +750,9 @@ int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 
 /* --- words --- */
 
-static void describe_match(const struct match *m, char *buf, size_t size)
+/* @m in nft's words; @l4 is the rule's meta l4proto (the ICMP type's). */
+static void describe_match(const struct match *m, uint8_t l4, char *buf,
+			   size_t size)
 {
 	const struct xhp_ip ip4 = { .family = AF_INET };
 	size_t len = fields[m->field].len, used;
@@ -762,8 +764,11 @@ static void describe_match(const struct match *m, char *buf, size_t size)
 		snprintf(buf, size, "%s", fields[m->field].name);
 		return;
 	}
-	used = (size_t)snprintf(buf, size, "%s %s", fields[m->field].name,
-				m->neq ? "!= " : "");
+	used = (size_t)snprintf(buf, size, "%s%s %s",
+				m->field != F_ICMP_TYPE ? "" :
+				l4 == IPPROTO_ICMPV6	? "icmpv6 " :
+							  "icmp ",
+				fields[m->field].name, m->neq ? "!= " : "");
 	if (used >= size)
 		return;
 	buf += used;
@@ -880,7 +885,7 @@ int xhp_nft_policy_describe(const struct xhp_nft_policy *p, const char *ifname,
 		for (j = 0; j < ARRAY_SIZE(r->m); j++) {
 			if (!r->m[j].field)
 				continue;
-			describe_match(&r->m[j], part, sizeof(part));
+			describe_match(&r->m[j], r->l4, part, sizeof(part));
 			APPEND(" %s", part);
 		}
 		if (r->rate)

@@ -126,6 +126,19 @@ static void test_dry_run(void **state)
 	assert_non_null(strstr(
 		dry_log,
 		"dry run: would install in table netdev xhp: dev-vif2.0/ip4: ip saddr 10.77.0.21 return\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp: dev-vif2.0/ip4: meta l4proto udp ip saddr 0.0.0.0 ip daddr 255.255.255.255 th sport . th dport 68 . 67 return\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp exthdr frag exists counter drop comment \"xhp: fragmented ICMPv6\"\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp icmpv6 type 135 ip6 length 32 @th,192,64 != 0x010100163e007721 @th,192,16 != 0x0e01 counter drop comment \"" NS_OTHER
+		"\"\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp: dev-vif2.0/arp: arp saddr ip 0.0.0.0 arp daddr ip 10.77.0.21 return\n"));
 	after = pt_nft_list();
 	assert_string_equal(before, after);
 	free(before);
