@@ -3,8 +3,9 @@
  * A guest's policy as nf_tables rules (nft_policy.h). The rules are first
  * planned as a list of small descriptions (struct rule), from which both
  * the netlink messages (layouts of the kernel's nft_meta, nft_cmp,
- * nft_payload, nft_bitwise, nft_limit, nft_counter, nft_immediate) and
- * the dry run's text are made: what is printed is what is installed.
+ * nft_payload, nft_exthdr, nft_bitwise, nft_limit, nft_counter,
+ * nft_immediate) and the dry run's text are made: what is printed is what
+ * is installed.
  */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -221,7 +222,7 @@ static void add_nd_form(struct plan *pl, uint8_t type, uint16_t min, int f_opt,
  * kernel's reassembly makes an RA or NA of them). Neighbour discovery is
  * never fragmented (RFC 6980), nor is any ICMPv6 message a guest has to
  * send fragmented (errors fit in 1280 bytes; only echo requests larger
- * than the path MTU are, see xhp.conf(5)). Dropped:
+ * than the path MTU are: xhp-hotplug(8) says so). Dropped:
  * - any fragment whose upper layer is ICMPv6 (the kernel sees it in every
  *   fragment: the fragment header names it);
  * - a fragment header that is not right after the IPv6 header, or that
