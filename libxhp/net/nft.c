@@ -11,10 +11,28 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "fault.h"
 #include "nft.h"
 #include "util.h"
+
+/*
+ * The kernel answers every message of a batch with an ack of its own (an
+ * skb of about 800 bytes of the receive buffer), all before the first is
+ * read: a full batch's acks overflow the default buffer (212992 bytes:
+ * ENOBUFS at about 250 messages), so the buffer is made to hold them, as
+ * nft does. SO_RCVBUFFORCE passes net.core.rmem_max (as root); else the
+ * kernel caps SO_RCVBUF there.
+ */
+static void set_rcvbuf(struct xhp_nft *nft)
+{
+	int fd = mnl_socket_get_fd(nft->nl->sock);
+	int size = XHP_NFT_BATCH_MSGS * 2048;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
 
 int xhp_nft_open(xhp_ctx *ctx, struct xhp_nft **ret)
 {
@@ -30,6 +48,7 @@ int xhp_nft_open(xhp_ctx *ctx, struct xhp_nft **ret)
 		free(nft);
 		return r;
 	}
+	set_rcvbuf(nft);
 	*ret = nft;
 	return 0;
 }
