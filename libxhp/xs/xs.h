@@ -93,6 +93,28 @@ bool xhp_xs_commit_unknown(const xhp_ctx *ctx);
 int xhp_xs_list(xhp_ctx *ctx, const char *dir, char ***ret,
 		unsigned int *ret_n);
 
+/*
+ * Reads outside any transaction, answered in ONE round trip when the
+ * connection allows (xs_batch.c), else one by one. Each op: an absolute
+ * @path, read (XS_READ) or, with @list, listed (XS_DIRECTORY). Results:
+ * @err 0 with @value (NUL-terminated) or @names/@n_names (libxenstore's
+ * xs_directory() shape, one allocation); or @err -ENOENT (missing),
+ * -EACCES, or -EINVAL (a value with a NUL byte), no message. Free the
+ * results with xhp_xs_ops_clear().
+ * Returns 0 (each op has its @err), or a negative errno with a message
+ * when the connection failed (nothing is kept then).
+ */
+struct xhp_xs_op {
+	const char *path;
+	bool list;
+	int err;
+	char *value;
+	char **names;
+	unsigned int n_names;
+};
+int xhp_xs_read_batch(xhp_ctx *ctx, struct xhp_xs_op *ops, size_t n);
+void xhp_xs_ops_clear(struct xhp_xs_op *ops, size_t n);
+
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
 
