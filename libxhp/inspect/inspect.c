@@ -286,6 +286,7 @@ XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
 	bool vif;
 	xhp_request *req = NULL;
 	char dev[32];
+	size_t i;
 	int r;
 
 	if (!ctx || !ins)
@@ -295,6 +296,13 @@ XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
 		return xhp_err(ctx, EALREADY,
 			       "%s has no drift: nothing to repair",
 			       ins->backend_path);
+	for (i = 0; i < ins->n_drift; i++)
+		if (ins->connected &&
+		    ins->drift[i].code == XHP_DRIFT_LOOP_OTHER_FILE)
+			return xhp_err(
+				ctx, EOPNOTSUPP,
+				"%s: not repaired: %s (its loop device is used by another file now; plug the disk again once it is free)",
+				ins->backend_path, ins->drift[i].message);
 	if (!xhp_inspection_repairable(ins))
 		return xhp_err(ctx, EOPNOTSUPP,
 			       "%s: %s cannot be repaired by a re-plug",
