@@ -113,6 +113,17 @@ struct xhp_xs_op {
 	unsigned int n_names;
 };
 int xhp_xs_read_batch(xhp_ctx *ctx, struct xhp_xs_op *ops, size_t n);
+
+/*
+ * The answer to @op, sent as request @req_id, at the start of @buf
+ * (@len bytes, from xenstored): 0 when it is taken into @op (*ret_used
+ * bytes; @op's results as xhp_xs_read_batch() gives them), 1 when more
+ * bytes are needed (*ret_used: how many from @buf on), -EBADMSG when it
+ * is not that answer (another id or type, a payload over the protocol's
+ * maximum), -ENOMEM. Pure: xs_batch.c's parser (tests/fuzz: xs-reply).
+ */
+int xhp_xs_reply_take(const char *buf, size_t len, uint32_t req_id,
+		      struct xhp_xs_op *op, size_t *ret_used);
 void xhp_xs_ops_clear(struct xhp_xs_op *ops, size_t n);
 
 /* Write one node (outside any transaction). */

@@ -47,35 +47,36 @@ static int xsd_errno(const char *s, size_t len)
 	return EIO;
 }
 
-/* The answer of @op: the payload (taken) turned into its result. */
-static void settle(struct xhp_xs_op *op, uint32_t type, char *p, uint32_t len)
+/* The answer of @op: the payload @p (@len bytes) as its result. */
+static int settle(struct xhp_xs_op *op, uint32_t type, const char *p,
+		  uint32_t len)
 {
 	char **names, *s;
 	unsigned int n = 0, i;
 
 	if (type == XS_ERROR) {
 		op->err = -xsd_errno(p, len);
-		free(p);
-		return;
+		return 0;
 	}
 	if (!op->list) {
-		p[len] = '\0';
-		op->err = strlen(p) == len ? 0 : -EINVAL;
+		s = malloc(len + 1);
+		if (!s)
+			return -ENOMEM;
+		memcpy(s, p, len);
+		s[len] = '\0';
+		op->err = strlen(s) == len ? 0 : -EINVAL;
 		if (op->err)
-			free(p);
+			free(s);
 		else
-			op->value = p;
-		return;
+			op->value = s;
+		return 0;
 	}
 	/* "a\0b\0": libxenstore's xs_directory() shape, one allocation */
 	for (i = 0; i < len; i++)
 		n += p[i] == '\0';
 	names = malloc((n + 1) * sizeof(*names) + len + 1);
-	if (!names) {
-		op->err = -ENOMEM;
-		free(p);
-		return;
-	}
+	if (!names)
+		return -ENOMEM;
 	s = (char *)(names + n + 1);
 	memcpy(s, p, len);
 	s[len] = '\0';
@@ -84,10 +85,32 @@ static void settle(struct xhp_xs_op *op, uint32_t type, char *p, uint32_t len)
 		s += strlen(s) + 1;
 	}
 	names[n] = NULL;
-	free(p);
 	op->names = names;
 	op->n_names = n;
 	op->err = 0;
+	return 0;
+}
+
+int xhp_xs_reply_take(const char *buf, size_t len, uint32_t req_id,
+		      struct xhp_xs_op *op, size_t *ret_used)
+{
+	struct xsd_sockmsg m;
+	int r;
+
+	if (len < sizeof(m)) {
+		*ret_used = sizeof(m);
+		return 1;
+	}
+	memcpy(&m, buf, sizeof(m));
+	if (m.req_id != req_id || m.len > XENSTORE_PAYLOAD_MAX ||
+	    (m.type != XS_ERROR &&
+	     m.type != (op->list ? XS_DIRECTORY : XS_READ)))
+		return -EBADMSG;
+	*ret_used = sizeof(m) + m.len;
+	if (len < *ret_used)
+		return 1;
+	r = settle(op, m.type, buf + sizeof(m), m.len);
+	return r < 0 ? r : 0;
 }
 
 /*
@@ -161,9 +184,8 @@ static int chunk(int fd, struct xhp_xs_op *ops, size_t n)
 	_cleanup_free_ char *buf = NULL;
 	struct rx rx = { NULL, 0, 0, 0 };
 	struct xsd_sockmsg m;
+	size_t i, off = 0, plen, want;
 	int r = -1;
-	size_t i, off = 0, plen;
-	char *p;
 
 	for (i = 0; i < n; i++)
 		off += sizeof(m) + strlen(ops[i].path) + 1;
@@ -183,28 +205,30 @@ static int chunk(int fd, struct xhp_xs_op *ops, size_t n)
 		memcpy(buf + off + sizeof(m), ops[i].path, plen);
 		off += sizeof(m) + plen;
 	}
-	if (send_all(fd, buf, off) < 0)
+	rx.cap = 16384;
+	rx.buf = malloc(rx.cap);
+	if (!rx.buf) {
+		errno = ENOMEM;
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (rx_fill(fd, &rx, sizeof(m)) < 0)
-			goto out;
-		memcpy(&m, rx.buf + rx.off, sizeof(m));
-		if (m.req_id != i + 1 || m.len > XENSTORE_PAYLOAD_MAX ||
-		    (m.type != XS_ERROR &&
-		     m.type != (ops[i].list ? XS_DIRECTORY : XS_READ))) {
-			errno = EBADMSG;
-			goto out;
-		}
-		if (rx_fill(fd, &rx, sizeof(m) + m.len) < 0)
-			goto out;
-		p = malloc(m.len + 1);
-		if (!p) {
-			errno = ENOMEM;
+	}
+	if (send_all(fd, buf, off) < 0)
+		goto out;
+	for (i = 0; i < n;) {
+		r = xhp_xs_reply_take(rx.buf + rx.off, rx.used - rx.off,
+				      (uint32_t)i + 1, &ops[i], &want);
+		if (r < 0) {
+			errno = -r;
+			r = -1;
 			goto out;
 		}
-		memcpy(p, rx.buf + rx.off + sizeof(m), m.len);
-		rx.off += sizeof(m) + m.len;
-		settle(&ops[i], m.type, p, m.len);
+		if (r == 0) {
+			rx.off += want;
+			i++;
+			continue;
+		}
+		r = -1;
+		if (rx_fill(fd, &rx, want) < 0)
+			goto out;
 	}
 	/* Nothing else was asked: more bytes are not ours to take. */
 	if (rx.used != rx.off) {
