@@ -162,6 +162,20 @@ const char *xhp_insp_xs_need(struct xhp_insp *in, const char *key, int *ret)
 }
 
 /*
+ * A backend without a script key is plugged as xhp-devd plugs it (and
+ * libxl would, had it not written one): a vif by vif-bridge, a vbd by
+ * block.
+ */
+static int default_personality(struct xhp_insp *in)
+{
+	struct xhp_inspection *ins = in->ins;
+
+	ins->personality =
+		strdup(ins->kind == XHP_KIND_VIF ? "vif-bridge" : "block");
+	return ins->personality ? 0 : xhp_err(in->ctx, ENOMEM, "out of memory");
+}
+
+/*
  * The backend's keys this inspection needs, in two round trips: its
  * directory with the keys of every inspection (and a vbd's), then the
  * personality's settings that the directory lists.
@@ -191,6 +205,8 @@ static int read_keys(struct xhp_insp *in)
 		if (!ins->personality)
 			return xhp_err(in->ctx, ENOMEM, "out of memory");
 	}
+	if (r >= 0 && !script)
+		r = default_personality(in);
 	p = ins->personality ? xhp_personality_find(ins->personality) : NULL;
 	if (p && p->settings)
 		r = read_batch(in, p->settings, false);
@@ -267,6 +283,8 @@ XHP_EXPORT int xhp_device_inspect(xhp_ctx *ctx, const xhp_request *req,
 		in.ins->connected = hs && !strcmp(hs, "connected");
 		r = check_host(&in);
 	}
+	if (r >= 0 && in.ins->connected)
+		r = xhp_inspect_tap(&in);
 	ctx->deadline_us = 0;
 	xhp_nl_close(in.nl);
 	free(in.names);
@@ -278,20 +296,42 @@ XHP_EXPORT int xhp_device_inspect(xhp_ctx *ctx, const xhp_request *req,
 	return 0;
 }
 
-XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
-				     xhp_result **ret_result)
+/* Re-plug the vif (online) or its tap (add), under the device lock. */
+static int repair_one(xhp_ctx *ctx, const xhp_inspection *ins, bool tap,
+		      xhp_result **ret_result)
 {
 	xhp_device_opts opts = { .size = sizeof(opts),
 				 .flags = XHP_DEVICE_NO_REPORT };
-	bool vif;
+	bool vif = ins->kind == XHP_KIND_VIF;
 	xhp_request *req = NULL;
 	char dev[32];
 	size_t i;
 	int r;
 
-	if (!ctx || !ins)
-		return -EINVAL;
-	xhp_clear_error(ctx);
+	snprintf(dev, sizeof(dev), "vif%u.%u%s", ins->domid, ins->devid,
+		 tap ? "-emu" : "");
+	r = xhp_request_new(ctx,
+			    vif && !tap ? XHP_ACTION_ONLINE : XHP_ACTION_ADD,
+			    tap ? XHP_KIND_TAP : ins->kind, ins->backend_path,
+			    vif ? dev : NULL, &req);
+	if (r < 0)
+		return r;
+	for (i = 0; i + 1 < ins->n_drift && ins->drift[i].tap != tap; i++)
+		;
+	xhp_info(ctx, "repairing %s%s%s with %s %s (%s)", ins->backend_path,
+		 tap ? " tap " : "", tap ? dev : "", ins->personality,
+		 vif && !tap ? "online" : "add",
+		 xhp_drift_to_string(ins->drift[i].code));
+	/* under the device lock: still connected? (not fighting an unplug) */
+	r = xhp_device_rerun(ctx, ins->personality, req, &opts, ret_result);
+	xhp_request_free(req);
+	return r;
+}
+
+static int repair_check(xhp_ctx *ctx, const xhp_inspection *ins, bool ok)
+{
+	size_t i;
+
 	if (!ins->n_drift)
 		return xhp_err(ctx, EALREADY,
 			       "%s has no drift: nothing to repair",
@@ -303,26 +343,52 @@ XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
 				ctx, EOPNOTSUPP,
 				"%s: not repaired: %s (its loop device is used by another file now; plug the disk again once it is free)",
 				ins->backend_path, ins->drift[i].message);
-	if (!xhp_inspection_repairable(ins))
+	if (!ok)
 		return xhp_err(ctx, EOPNOTSUPP,
 			       "%s: %s cannot be repaired by a re-plug",
 			       ins->backend_path,
 			       ins->connected ?
 				       "its drift" :
 				       "a device that is not connected");
-	vif = ins->kind == XHP_KIND_VIF;
-	snprintf(dev, sizeof(dev), "vif%u.%u", ins->domid, ins->devid);
-	r = xhp_request_new(ctx, vif ? XHP_ACTION_ONLINE : XHP_ACTION_ADD,
-			    ins->kind, ins->backend_path, vif ? dev : NULL,
-			    &req);
+	return 0;
+}
+
+int xhp_inspection_repair_part(xhp_ctx *ctx, const xhp_inspection *ins,
+			       bool tap, xhp_result **ret_result)
+{
+	int r;
+
+	if (!ctx || !ins)
+		return -EINVAL;
+	xhp_clear_error(ctx);
+	r = repair_check(ctx, ins, xhp_inspection_repairable_part(ins, tap));
+	return r < 0 ? r : repair_one(ctx, ins, tap, ret_result);
+}
+
+XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
+				     xhp_result **ret_result)
+{
+	bool vif_part = false, tap_part = false;
+	xhp_result *res = NULL;
+	size_t i;
+	int r;
+
+	if (!ctx || !ins)
+		return -EINVAL;
+	xhp_clear_error(ctx);
+	r = repair_check(ctx, ins, xhp_inspection_repairable(ins));
 	if (r < 0)
 		return r;
-	xhp_info(ctx, "repairing %s with %s %s (%s)", ins->backend_path,
-		 ins->personality, vif ? "online" : "add",
-		 xhp_drift_to_string(ins->drift[0].code));
-	/* under the device lock: still connected? (not fighting an unplug) */
-	r = xhp_device_rerun(ctx, ins->personality, req, &opts, ret_result);
-	xhp_request_free(req);
+	for (i = 0; i < ins->n_drift; i++)
+		*(ins->drift[i].tap ? &tap_part : &vif_part) = true;
+	if (vif_part)
+		r = repair_one(ctx, ins, false, tap_part ? &res : ret_result);
+	if (r >= 0 && tap_part) {
+		xhp_result_free(res);
+		res = NULL;
+		r = repair_one(ctx, ins, true, ret_result);
+	}
+	xhp_result_free(res);
 	return r;
 }
 
