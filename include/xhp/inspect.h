@@ -102,7 +102,11 @@ enum xhp_drift {
 	XHP_DRIFT_UNCHECKED = 14,
 	/* "policy-missing": RESERVED for the per-device nf_tables policy
 	 * chains; not checked yet, never reported by this version. */
-	XHP_DRIFT_POLICY_MISSING = 15
+	XHP_DRIFT_POLICY_MISSING = 15,
+	/* "loop-detaching": the loop device in node will detach itself
+	 * when its last user (blkback) closes it: its autoclear flag is
+	 * set (`losetup -d` of a device in use does that). Since: 1.1 */
+	XHP_DRIFT_LOOP_DETACHING = 16
 };
 
 /* Kinds of leftovers (stable, as enum xhp_drift). */
@@ -205,8 +209,11 @@ XHP_EXPORT const char *xhp_inspection_drift_device(const xhp_inspection *ins,
 
 /*
  * xhp_inspection_repairable: 1 when the device is connected and every
- * drift is one a re-plug fixes (all but link-missing, loop-detached,
- * loop-other-file, unchecked, policy-missing), 0 otherwise (nothing to
+ * drift is one a re-plug fixes (all but link-missing, loop-other-file,
+ * unchecked, policy-missing; block's re-plug of a connected vbd keeps
+ * its loop device: loop-detaching clears the autoclear flag,
+ * loop-detached attaches params again to the same /dev/loopN, which
+ * physical-device still names), 0 otherwise (nothing to
  * repair, or something a re-plug cannot fix). Since: 1.1
  */
 XHP_EXPORT int xhp_inspection_repairable(const xhp_inspection *ins);

@@ -135,32 +135,48 @@ static int configure(xhp_ctx *ctx, int lfd, int ffd, const char *file,
 	return 0;
 }
 
-static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
-		      const char *tag, bool read_only, bool direct_io,
-		      struct xhp_loop *ret)
+/* What the configured device @lfd (/dev/loop@idx) is, into @ret. */
+static void fill_loop(int lfd, unsigned int idx, struct xhp_loop *ret)
 {
 	struct loop_info64 info;
 	struct stat st;
-	int idx, lfd, r;
 
-	idx = xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CTL_GET_FREE");
-	if (idx == 0)
-		idx = ioctl(ctl, LOOP_CTL_GET_FREE);
-	if (idx < 0)
-		return xhp_err(
-			ctx, errno,
-			"cannot get a free loop device (LOOP_CTL_GET_FREE): %s",
-			strerror(errno));
-	lfd = open_loop(ctx, (unsigned int)idx, O_RDWR);
+	memset(ret, 0, sizeof(*ret));
+	ret->index = idx;
+	snprintf(ret->path, sizeof(ret->path), "/dev/loop%u", idx);
+	if (fstat(lfd, &st) == 0)
+		ret->rdev = st.st_rdev;
+	memset(&info, 0, sizeof(info)); /* see xhp_loop_is_tagged() */
+	if (ioctl(lfd, LOOP_GET_STATUS64, &info) == 0) {
+		ret->read_only = info.lo_flags & LO_FLAGS_READ_ONLY;
+		ret->direct_io = info.lo_flags & LO_FLAGS_DIRECT_IO;
+	}
+#ifdef BLKGETDISKSEQ
+	if (ioctl(lfd, BLKGETDISKSEQ, &ret->diskseq) < 0)
+		ret->diskseq = 0;
+#endif
+}
+
+/*
+ * Attach @ffd to /dev/loop@idx: 0 (*ret filled), -EBUSY (silently) when
+ * it is attached already, or -errno with the message.
+ */
+static int attach_index(xhp_ctx *ctx, unsigned int idx, int ffd,
+			const char *file, const char *tag, bool read_only,
+			bool direct_io, struct xhp_loop *ret)
+{
+	int lfd, r;
+
+	lfd = open_loop(ctx, idx, O_RDWR);
 	if (lfd == -EROFS || lfd == -EACCES)
-		lfd = open_loop(ctx, (unsigned int)idx, O_RDONLY);
+		lfd = open_loop(ctx, idx, O_RDONLY);
 	if (lfd < 0)
-		return xhp_err(ctx, lfd, "cannot open /dev/loop%d: %s", idx,
+		return xhp_err(ctx, lfd, "cannot open /dev/loop%u: %s", idx,
 			       strerror(-lfd));
 	r = configure(ctx, lfd, ffd, file, tag, read_only, direct_io);
 	if (r == -EINVAL && direct_io) {
 		xhp_debug(ctx,
-			  "/dev/loop%d: no direct I/O for %s, buffered instead",
+			  "/dev/loop%u: no direct I/O for %s, buffered instead",
 			  idx, file);
 		r = configure(ctx, lfd, ffd, file, tag, read_only, false);
 	}
@@ -172,24 +188,30 @@ static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
 		close(lfd);
 		return xhp_err(
 			ctx, r,
-			"cannot attach %s to /dev/loop%d (LOOP_CONFIGURE): %s",
+			"cannot attach %s to /dev/loop%u (LOOP_CONFIGURE): %s",
 			file, idx, strerror(-r));
 	}
-	memset(ret, 0, sizeof(*ret));
-	ret->index = (unsigned int)idx;
-	snprintf(ret->path, sizeof(ret->path), "/dev/loop%d", idx);
-	if (fstat(lfd, &st) == 0)
-		ret->rdev = st.st_rdev;
-	if (ioctl(lfd, LOOP_GET_STATUS64, &info) == 0) {
-		ret->read_only = info.lo_flags & LO_FLAGS_READ_ONLY;
-		ret->direct_io = info.lo_flags & LO_FLAGS_DIRECT_IO;
-	}
-#ifdef BLKGETDISKSEQ
-	if (ioctl(lfd, BLKGETDISKSEQ, &ret->diskseq) < 0)
-		ret->diskseq = 0;
-#endif
+	fill_loop(lfd, idx, ret);
 	close(lfd);
 	return 0;
+}
+
+static int attach_one(xhp_ctx *ctx, int ctl, int ffd, const char *file,
+		      const char *tag, bool read_only, bool direct_io,
+		      struct xhp_loop *ret)
+{
+	int idx;
+
+	idx = xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_CTL_GET_FREE");
+	if (idx == 0)
+		idx = ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (idx < 0)
+		return xhp_err(
+			ctx, errno,
+			"cannot get a free loop device (LOOP_CTL_GET_FREE): %s",
+			strerror(errno));
+	return attach_index(ctx, (unsigned int)idx, ffd, file, tag, read_only,
+			    direct_io, ret);
 }
 
 /*
@@ -259,6 +281,38 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
 			file, LOOP_ATTACH_TRIES);
 	close(ctl);
 close_file:
+	close(ffd);
+	return r;
+}
+
+int xhp_loop_attach_at(xhp_ctx *ctx, unsigned int index, const char *file,
+		       dev_t dev, ino_t ino, bool read_only, bool direct_io,
+		       const char *tag, struct xhp_loop *ret)
+{
+	char path[32];
+	int ffd, ctl, r;
+
+	ffd = open_backing(ctx, file, dev, ino, read_only);
+	if (ffd < 0)
+		return ffd;
+	/* Removed since (LOOP_CTL_REMOVE): the same number again. */
+	snprintf(path, sizeof(path), "/dev/loop%u", index);
+	if (access(path, F_OK) < 0 && errno == ENOENT) {
+		ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+		if (ctl >= 0) {
+			if (ioctl(ctl, LOOP_CTL_ADD, (int)index) < 0 &&
+			    errno != EEXIST)
+				xhp_debug(ctx, "LOOP_CTL_ADD %u: %s", index,
+					  strerror(errno));
+			close(ctl);
+		}
+	}
+	r = attach_index(ctx, index, ffd, file, tag, read_only, direct_io, ret);
+	if (r == -EBUSY)
+		r = xhp_err(
+			ctx, EBUSY,
+			"cannot attach %s to /dev/loop%u: it is attached to another file",
+			file, index);
 	close(ffd);
 	return r;
 }
@@ -506,6 +560,75 @@ int xhp_loop_detach_if(xhp_ctx *ctx, unsigned int index, xhp_loop_judge judge,
 	}
 	r = clear_fd(ctx, fd, index, info.backing[0] ? info.backing : "?");
 close_loop:
+	close(fd);
+	return r;
+}
+
+int xhp_loop_autoclear(const char *sysfs_root, unsigned int index)
+{
+	char path[4096], c = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/block/loop%u/loop/autoclear",
+		 root_of(sysfs_root), index);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	n = read(fd, &c, 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	return c == '1';
+}
+
+int xhp_loop_keep(xhp_ctx *ctx, unsigned int index, const char *tag)
+{
+	struct loop_info64 li;
+	int fd, r;
+
+	r = open_present(ctx, index, &fd);
+	if (r == 1)
+		return xhp_err(ctx, ENXIO, "/dev/loop%u is not attached",
+			       index);
+	if (r < 0)
+		return r;
+	memset(&li, 0, sizeof(li)); /* see xhp_loop_is_tagged() */
+	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_GET_STATUS64") < 0 ||
+	    ioctl(fd, LOOP_GET_STATUS64, &li) < 0) {
+		r = -errno;
+		r = r == -ENXIO ?
+			    xhp_err(ctx, ENXIO, "/dev/loop%u is not attached",
+				    index) :
+			    xhp_err(ctx, r,
+				    "cannot read the status of /dev/loop%u: %s",
+				    index, strerror(-r));
+		goto out;
+	}
+	if (!xhp_loop_tagged((const char *)li.lo_file_name, tag)) {
+		r = xhp_err(
+			ctx, EPERM,
+			"/dev/loop%u does not carry the mark %s: left alone",
+			index, tag);
+		goto out;
+	}
+	if (!(li.lo_flags & LO_FLAGS_AUTOCLEAR)) {
+		r = 1;
+		goto out;
+	}
+	/* The whole status back (name, offset, size limit unchanged): only
+	 * the flag differs, and LOOP_SET_STATUS may clear it. */
+	li.lo_flags &= ~(__u32)LO_FLAGS_AUTOCLEAR;
+	r = 0;
+	if (xhp_fault(ctx, XHP_FAULT_LOOP, "LOOP_SET_STATUS64") < 0 ||
+	    ioctl(fd, LOOP_SET_STATUS64, &li) < 0) {
+		r = -errno;
+		r = xhp_err(
+			ctx, r,
+			"cannot clear the autoclear flag of /dev/loop%u (LOOP_SET_STATUS64): %s",
+			index, strerror(-r));
+	}
+out:
 	close(fd);
 	return r;
 }

@@ -43,6 +43,33 @@ int xhp_loop_attach(xhp_ctx *ctx, const char *file, dev_t dev, ino_t ino,
 		    bool read_only, bool direct_io, const char *tag,
 		    struct xhp_loop *ret);
 
+/*
+ * xhp_loop_attach(), but to /dev/loop@index (created again when it was
+ * removed): the device a backend's physical-device still names.
+ * Returns as xhp_loop_attach(), and -EBUSY (said) when that device is
+ * attached already.
+ */
+int xhp_loop_attach_at(xhp_ctx *ctx, unsigned int index, const char *file,
+		       dev_t dev, ino_t ino, bool read_only, bool direct_io,
+		       const char *tag, struct xhp_loop *ret);
+
+/*
+ * Whether /dev/loop@index will detach itself when its last user closes
+ * it (LO_FLAGS_AUTOCLEAR, sysfs "autoclear"; `losetup -d` of a device
+ * someone holds open sets it, drivers/block/loop.c loop_clr_fd()).
+ * 1, 0, -ENOENT when not attached, or another negative errno.
+ */
+int xhp_loop_autoclear(const char *sysfs_root, unsigned int index);
+
+/*
+ * Clear LO_FLAGS_AUTOCLEAR of /dev/loop@index (LOOP_SET_STATUS64 with
+ * its own status: nothing else changes), only when its lo_file_name
+ * carries @tag. Returns 0 (cleared), 1 (it was not set), -ENXIO (not
+ * attached), -EPERM (not marked @tag: left alone), or another negative
+ * errno; the message on @ctx.
+ */
+int xhp_loop_keep(xhp_ctx *ctx, unsigned int index, const char *tag);
+
 /* What an attached loop device says about itself. */
 struct xhp_loop_info {
 	unsigned int index;

@@ -57,13 +57,34 @@ struct xhp_insp {
 	/* inspect_tap.c: the tap under check (drifts are the tap's) */
 	bool tap;
 	char tap_name[IFNAMSIZ];
+	/*
+	 * The key cache: the backend's directory (what exists), and the
+	 * keys read, as the inspection's xenstore facts (ins->xs). Read up
+	 * front, in two round trips (inspect.c): "state", "online",
+	 * "hotplug-status", "hotplug-error", "script"; a vbd's "node" and
+	 * "physical-device"; the personality's settings (its ops table).
+	 * A check that needs another key asks xhp_insp_xs_need().
+	 */
+	char **names;
+	unsigned int n_names;
 };
+
+/* At most this many keys are read in one round trip. */
+#define INSPECT_BATCH_MAX 24
 
 /* Add a xenstore fact (@value is taken, NULL: out of memory). */
 int xhp_insp_xs_put(struct xhp_insp *in, const char *key, char *value);
 
 /* A xenstore fact of the backend (NULL: absent or empty). */
 const char *xhp_insp_xs(const struct xhp_insp *in, const char *key);
+
+/*
+ * A key of the backend that the up-front reads may have skipped: from
+ * the cache, else read (one round trip) when the directory lists it.
+ * NULL: absent or empty, or a failure (*ret: 0 or a negative errno,
+ * said).
+ */
+const char *xhp_insp_xs_need(struct xhp_insp *in, const char *key, int *ret);
 
 /* Add a host fact (copied; printf format). 0 or -ENOMEM (said). */
 int xhp_insp_host(struct xhp_insp *in, const char *key, const char *fmt, ...)

@@ -68,21 +68,97 @@ static bool listed(char **names, unsigned int n, const char *key)
 	return false;
 }
 
-static int read_one(struct xhp_insp *in, char **names, unsigned int n,
-		    const char *key)
+/* Already in the key cache (the inspection's xenstore facts)? */
+static bool cached(const struct xhp_insp *in, const char *key)
 {
-	char *v = NULL;
-	int r;
+	return xhp_inspection_value(in->ins, XHP_INSPECT_XENSTORE, key) ||
+	       xhp_insp_xs(in, key);
+}
 
-	if (!listed(names, n, key) || xhp_insp_xs(in, key) ||
-	    xhp_inspection_value(in->ins, XHP_INSPECT_XENSTORE, key))
-		return 0;
-	r = xhp_xs_read_key(in->ctx, in->ins->backend_path, key, &v);
-	if (r == -ENOENT)
-		return 0; /* removed meanwhile */
-	if (r < 0)
-		return r;
+/* The read of <backend>/@key into the cache: absent is no fact. */
+static int settle(struct xhp_insp *in, const char *key, struct xhp_xs_op *op)
+{
+	char q[XHP_QUOTE_MAX];
+	char *v;
+
+	if (op->err == -ENOENT)
+		return 0; /* absent, or removed meanwhile */
+	if (op->err == -EINVAL)
+		return xhp_err(in->ctx, EINVAL, "xenstore %s holds a NUL byte",
+			       xhp_quote(q, op->path));
+	if (op->err < 0)
+		return xhp_err(in->ctx, -op->err, "cannot read xenstore %s: %s",
+			       xhp_quote(q, op->path), strerror(-op->err));
+	v = op->value;
+	op->value = NULL;
 	return xhp_insp_xs_put(in, key, v);
+}
+
+/*
+ * Read @keys of the backend (NULL-terminated) that the cache lacks, in
+ * one round trip; with @list, the backend's directory too (first), kept
+ * in in->names: later reads skip keys it does not list.
+ */
+static int read_batch(struct xhp_insp *in, const char *const *keys, bool list)
+{
+	const char *base = in->ins->backend_path;
+	struct xhp_xs_op ops[INSPECT_BATCH_MAX];
+	char *paths[INSPECT_BATCH_MAX] = { NULL };
+	const char *key[INSPECT_BATCH_MAX];
+	size_t n = 0, i;
+	int r = 0;
+
+	if (list)
+		ops[n++] = (struct xhp_xs_op){ .path = base, .list = true };
+	for (; *keys && n < INSPECT_BATCH_MAX; keys++) {
+		if (cached(in, *keys) ||
+		    (in->names && !listed(in->names, in->n_names, *keys)))
+			continue;
+		if (asprintf(&paths[n], "%s/%s", base, *keys) < 0) {
+			paths[n] = NULL;
+			r = xhp_err(in->ctx, ENOMEM, "out of memory");
+			goto out;
+		}
+		key[n] = *keys;
+		ops[n] = (struct xhp_xs_op){ .path = paths[n] };
+		n++;
+	}
+	if (!n)
+		goto out;
+	r = xhp_xs_read_batch(in->ctx, ops, n);
+	if (r < 0)
+		goto out;
+	i = 0;
+	if (list) {
+		if (ops[0].err == -ENOENT)
+			r = xhp_err(in->ctx, ENOENT,
+				    "%s does not exist in xenstore", base);
+		else if (ops[0].err < 0)
+			r = xhp_err(in->ctx, -ops[0].err,
+				    "cannot list xenstore %s: %s", base,
+				    strerror(-ops[0].err));
+		in->names = ops[0].names;
+		in->n_names = ops[0].n_names;
+		ops[0].names = NULL;
+		i = 1;
+	}
+	for (; r >= 0 && i < n; i++)
+		r = settle(in, key[i], &ops[i]);
+	xhp_xs_ops_clear(ops, n);
+out:
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	return r;
+}
+
+const char *xhp_insp_xs_need(struct xhp_insp *in, const char *key, int *ret)
+{
+	const char *keys[] = { key, NULL };
+
+	*ret = 0;
+	if (!cached(in, key))
+		*ret = read_batch(in, keys, false);
+	return xhp_insp_xs(in, key);
 }
 
 /*
@@ -99,43 +175,41 @@ static int default_personality(struct xhp_insp *in)
 	return ins->personality ? 0 : xhp_err(in->ctx, ENOMEM, "out of memory");
 }
 
-/* The backend's keys this inspection needs, each listed key read once. */
+/*
+ * The backend's keys this inspection needs, in two round trips: its
+ * directory with the keys of every inspection (and a vbd's), then the
+ * personality's settings that the directory lists.
+ */
 static int read_keys(struct xhp_insp *in)
 {
 	struct xhp_inspection *ins = in->ins;
+	const char *first[ARRAY_SIZE(common_keys) + ARRAY_SIZE(block_keys) + 1];
 	const struct xhp_personality *p;
 	const char *script, *base;
-	char **names = NULL;
-	const char *const *k;
-	unsigned int n = 0;
-	size_t i;
+	size_t n = 0, i;
 	int r;
 
-	r = xhp_xs_list(in->ctx, ins->backend_path, &names, &n);
-	if (r == -ENOENT)
-		return xhp_err(in->ctx, ENOENT, "%s does not exist in xenstore",
-			       ins->backend_path);
+	for (i = 0; i < ARRAY_SIZE(common_keys); i++)
+		first[n++] = common_keys[i];
+	for (i = 0; ins->kind != XHP_KIND_VIF && i < ARRAY_SIZE(block_keys);
+	     i++)
+		first[n++] = block_keys[i];
+	first[n] = NULL;
+	r = read_batch(in, first, true);
 	if (r < 0)
 		return r;
-	for (i = 0; r >= 0 && i < ARRAY_SIZE(common_keys); i++)
-		r = read_one(in, names, n, common_keys[i]);
-	for (i = 0;
-	     r >= 0 && ins->kind != XHP_KIND_VIF && i < ARRAY_SIZE(block_keys);
-	     i++)
-		r = read_one(in, names, n, block_keys[i]);
 	script = xhp_insp_xs(in, "script");
-	if (r >= 0 && script) {
+	if (script) {
 		base = strrchr(script, '/') ? strrchr(script, '/') + 1 : script;
 		ins->personality = strdup(base);
 		if (!ins->personality)
-			r = xhp_err(in->ctx, ENOMEM, "out of memory");
+			return xhp_err(in->ctx, ENOMEM, "out of memory");
 	}
 	if (r >= 0 && !script)
 		r = default_personality(in);
 	p = ins->personality ? xhp_personality_find(ins->personality) : NULL;
-	for (k = p ? p->settings : NULL; r >= 0 && k && *k; k++)
-		r = read_one(in, names, n, *k);
-	free(names);
+	if (p && p->settings)
+		r = read_batch(in, p->settings, false);
 	return r;
 }
 
@@ -213,6 +287,7 @@ XHP_EXPORT int xhp_device_inspect(xhp_ctx *ctx, const xhp_request *req,
 		r = xhp_inspect_tap(&in);
 	ctx->deadline_us = 0;
 	xhp_nl_close(in.nl);
+	free(in.names);
 	if (r < 0) {
 		xhp_inspection_free(in.ins);
 		return r;
@@ -255,10 +330,19 @@ static int repair_one(xhp_ctx *ctx, const xhp_inspection *ins, bool tap,
 
 static int repair_check(xhp_ctx *ctx, const xhp_inspection *ins, bool ok)
 {
+	size_t i;
+
 	if (!ins->n_drift)
 		return xhp_err(ctx, EALREADY,
 			       "%s has no drift: nothing to repair",
 			       ins->backend_path);
+	for (i = 0; i < ins->n_drift; i++)
+		if (ins->connected &&
+		    ins->drift[i].code == XHP_DRIFT_LOOP_OTHER_FILE)
+			return xhp_err(
+				ctx, EOPNOTSUPP,
+				"%s: not repaired: %s (its loop device is used by another file now; plug the disk again once it is free)",
+				ins->backend_path, ins->drift[i].message);
 	if (!ok)
 		return xhp_err(ctx, EOPNOTSUPP,
 			       "%s: %s cannot be repaired by a re-plug",
@@ -344,36 +428,75 @@ static int push(xhp_ctx *ctx, char ***list, size_t *n, size_t *cap,
 	return 0;
 }
 
-/* The devices of frontend @dom under @base, sorted by devid. */
+/* The devices listed in @op (frontend @dom under @base), by devid. */
 static int list_domain(xhp_ctx *ctx, const char *base, const char *dom,
-		       char ***list, size_t *n, size_t *cap)
+		       struct xhp_xs_op *op, char ***list, size_t *n,
+		       size_t *cap)
 {
-	char dir[256], **devs = NULL;
-	unsigned int nd = 0, j;
+	char dir[256];
+	unsigned int j;
 	uint64_t v;
-	int r;
+	int r = 0;
 
-	snprintf(dir, sizeof(dir), "%s/%s", base, dom);
-	r = xhp_xs_list(ctx, dir, &devs, &nd);
-	if (r == -ENOENT)
+	if (op->err == -ENOENT) /* removed since the listing */
 		return 0;
-	if (r < 0)
-		return r;
-	qsort(devs, nd, sizeof(*devs), cmp_uint_names);
-	for (j = 0; r >= 0 && j < nd; j++)
-		if (xhp_parse_uint(devs[j], UINT32_MAX, &v) == 0)
-			r = push(ctx, list, n, cap, dir, devs[j]);
-	free(devs);
+	if (op->err < 0)
+		return xhp_err(ctx, -op->err, "cannot list xenstore %s: %s",
+			       op->path, strerror(-op->err));
+	snprintf(dir, sizeof(dir), "%s/%s", base, dom);
+	qsort(op->names, op->n_names, sizeof(*op->names), cmp_uint_names);
+	for (j = 0; r >= 0 && j < op->n_names; j++)
+		if (xhp_parse_uint(op->names[j], UINT32_MAX, &v) == 0)
+			r = push(ctx, list, n, cap, dir, op->names[j]);
+	return r;
+}
+
+/* The devices of the frontends @doms (@nd of them) under @base, their
+ * directories listed in one round trip per XS batch. */
+static int list_domains(xhp_ctx *ctx, const char *base, char **doms,
+			unsigned int nd, char ***list, size_t *n, size_t *cap)
+{
+	struct xhp_xs_op *ops;
+	char **paths;
+	unsigned int i, k = 0;
+	uint64_t v;
+	int r = 0;
+
+	ops = calloc(nd ? nd : 1, sizeof(*ops));
+	paths = calloc(nd ? nd : 1, sizeof(*paths));
+	if (!ops || !paths) {
+		r = xhp_err(ctx, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < nd; i++) {
+		if (xhp_parse_uint(doms[i], 32751, &v) < 0)
+			continue;
+		if (asprintf(&paths[k], "%s/%s", base, doms[i]) < 0) {
+			paths[k] = NULL;
+			r = xhp_err(ctx, ENOMEM, "out of memory");
+			goto out;
+		}
+		ops[k] = (struct xhp_xs_op){ .path = paths[k], .list = true };
+		doms[k++] = doms[i]; /* the valid ones, in order */
+	}
+	r = xhp_xs_read_batch(ctx, ops, k);
+	for (i = 0; r >= 0 && i < k; i++)
+		r = list_domain(ctx, base, doms[i], &ops[i], list, n, cap);
+	xhp_xs_ops_clear(ops, k);
+out:
+	for (i = 0; paths && i < k; i++)
+		free(paths[i]);
+	free(paths);
+	free(ops);
 	return r;
 }
 
 XHP_EXPORT int xhp_backend_list(xhp_ctx *ctx, const char *type, int domid,
 				char ***ret)
 {
-	char base[128], one[16], **doms = NULL, **list = NULL;
+	char base[128], one[16], *mine[1], **doms = NULL, **list = NULL;
 	size_t n = 0, cap = 0;
-	unsigned int self, nd = 0, i;
-	uint64_t v;
+	unsigned int self, nd = 0;
 	int r;
 
 	if (!ctx || !type || !ret || domid < -1 ||
@@ -387,17 +510,16 @@ XHP_EXPORT int xhp_backend_list(xhp_ctx *ctx, const char *type, int domid,
 	snprintf(base, sizeof(base), "/local/domain/%u/backend/%s", self, type);
 	if (domid >= 0) {
 		snprintf(one, sizeof(one), "%d", domid);
-		r = list_domain(ctx, base, one, &list, &n, &cap);
+		mine[0] = one;
+		r = list_domains(ctx, base, mine, 1, &list, &n, &cap);
 	} else {
 		r = xhp_xs_list(ctx, base, &doms, &nd);
 		if (r == -ENOENT)
 			r = 0;
-		if (r >= 0)
+		if (r >= 0) {
 			qsort(doms, nd, sizeof(*doms), cmp_uint_names);
-		for (i = 0; r >= 0 && i < nd; i++)
-			if (xhp_parse_uint(doms[i], 32751, &v) == 0)
-				r = list_domain(ctx, base, doms[i], &list, &n,
-						&cap);
+			r = list_domains(ctx, base, doms, nd, &list, &n, &cap);
+		}
 		free(doms);
 	}
 	if (r >= 0 && !list) {

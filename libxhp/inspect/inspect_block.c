@@ -2,7 +2,9 @@
 /*
  * The host side of a vbd: the loop device its node key names (block's
  * add writes node for a file it attached) and the file behind it, read
- * from sysfs: detached, or backing a file that is not params, is drift.
+ * from sysfs: detached, about to detach itself (its autoclear flag: a
+ * `losetup -d` while blkback holds it), or backing a file that is not
+ * params, is drift.
  * A vbd of a block device (no node) has nothing more to check here.
  */
 #include <limits.h>
@@ -47,10 +49,25 @@ int xhp_inspect_block(struct xhp_insp *in)
 	r = xhp_insp_host(in, "loop", "%s", node);
 	if (r >= 0)
 		r = xhp_insp_host(in, "backing-file", "%s", backing);
-	if (r < 0 || !in->ins->connected || !params ||
-	    same_file(backing, params))
+	if (r < 0 || !in->ins->connected)
 		return r;
-	return xhp_insp_drift(in, XHP_DRIFT_LOOP_OTHER_FILE,
-			      "loop device %s backs %s, not params %s", node,
-			      backing, params);
+	if (params && !same_file(backing, params))
+		return xhp_insp_drift(in, XHP_DRIFT_LOOP_OTHER_FILE,
+				      "loop device %s backs %s, not params %s",
+				      node, backing, params);
+	r = xhp_loop_autoclear(NULL, idx);
+	if (r == -ENOENT) /* detached meanwhile */
+		return xhp_insp_drift(
+			in, XHP_DRIFT_LOOP_DETACHED,
+			"loop device %s is not attached (params %s)", node,
+			params ? params : "?");
+	if (r < 0)
+		return xhp_err(in->ctx, r,
+			       "cannot read the autoclear flag of %s", node);
+	if (!r)
+		return 0;
+	return xhp_insp_drift(
+		in, XHP_DRIFT_LOOP_DETACHING,
+		"loop device %s will be detached when its last user closes it (autoclear is set, as losetup -d does to a device in use)",
+		node);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "block_helper.h"
+#include "block_keep.h"
 #include "blockdev.h"
 #include "keys.h"
 #include "loop.h"
@@ -483,27 +484,6 @@ static int loop_tag(struct xhp_op *op, char *buf, size_t size)
 static int clear_marked(struct xhp_op *op, const struct xhp_bdev *b,
 			const char *tag, long keep);
 
-/* The undo of an attach: what identifies the loop device and its file. */
-struct attached {
-	unsigned int index;
-	dev_t dev;
-	ino_t ino;
-	char path[]; /* the file's */
-};
-
-static int undo_attach(xhp_ctx *ctx, void *data)
-{
-	const struct attached *a = data;
-
-	return xhp_loop_detach(ctx, a->index, a->dev, a->ino, a->path);
-}
-
-static const struct xhp_undo_type undo_attach_type = {
-	.name = "detach the loop device",
-	.undo = undo_attach,
-	.release = free,
-};
-
 /*
  * A dry run's stand-in for the attach's open of the file: the same
  * access (read-only or read-write; opening changes nothing), the same
@@ -538,7 +518,7 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 {
 	bool ro = v->mode == 'r', dio = direct_io_safe(op);
 	char tag[LOOP_TAG_MAX];
-	struct attached *a;
+	struct xhp_block_attached *a;
 	struct xhp_loop l;
 	int r;
 
@@ -586,7 +566,7 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 		a->dev = b->dev;
 		a->ino = b->ino;
 		strcpy(a->path, b->path);
-		xhp_journal_push(&op->journal, &undo_attach_type, a);
+		xhp_journal_push(&op->journal, &xhp_block_undo_attach, a);
 	} else {
 		free(a);
 	}
@@ -612,6 +592,26 @@ static int add_file(struct xhp_op *op, const struct vbd *v,
 	return put_file_keys(op, &l);
 }
 
+/*
+ * A repair (xhp_device_rerun()) of a vbd whose add is done: its loop
+ * device kept (block_keep.c), under the block lock.
+ */
+static int keep_added(struct xhp_op *op, const struct vbd *v)
+{
+	char tag[LOOP_TAG_MAX];
+	int r;
+
+	if (!op->recheck)
+		return 0;
+	r = loop_tag(op, tag, sizeof(tag));
+	if (r >= 0)
+		r = lock_unless_dry(op, &op->lock);
+	if (r >= 0)
+		r = xhp_block_keep(op, v->params, v->mode == 'r',
+				   direct_io_safe(op), tag);
+	return r;
+}
+
 static int block_add(struct xhp_op *op)
 {
 	char q[XHP_QUOTE_MAX];
@@ -625,7 +625,8 @@ static int block_add(struct xhp_op *op)
 		goto clear_vbd;
 	r = already_added(op);
 	if (r != 0) {
-		r = r < 0 ? r : 0; /* called twice: nothing more to do */
+		/* called twice: nothing more to do, but a repair's */
+		r = r < 0 ? r : keep_added(op, &v);
 		goto clear_vbd;
 	}
 	r = frontend_id(op, &fe);

@@ -93,6 +93,39 @@ bool xhp_xs_commit_unknown(const xhp_ctx *ctx);
 int xhp_xs_list(xhp_ctx *ctx, const char *dir, char ***ret,
 		unsigned int *ret_n);
 
+/*
+ * Reads outside any transaction, answered in ONE round trip when the
+ * connection allows (xs_batch.c), else one by one. Each op: an absolute
+ * @path, read (XS_READ) or, with @list, listed (XS_DIRECTORY). Results:
+ * @err 0 with @value (NUL-terminated) or @names/@n_names (libxenstore's
+ * xs_directory() shape, one allocation); or @err -ENOENT (missing),
+ * -EACCES, or -EINVAL (a value with a NUL byte), no message. Free the
+ * results with xhp_xs_ops_clear().
+ * Returns 0 (each op has its @err), or a negative errno with a message
+ * when the connection failed (nothing is kept then).
+ */
+struct xhp_xs_op {
+	const char *path;
+	bool list;
+	int err;
+	char *value;
+	char **names;
+	unsigned int n_names;
+};
+int xhp_xs_read_batch(xhp_ctx *ctx, struct xhp_xs_op *ops, size_t n);
+
+/*
+ * The answer to @op, sent as request @req_id, at the start of @buf
+ * (@len bytes, from xenstored): 0 when it is taken into @op (*ret_used
+ * bytes; @op's results as xhp_xs_read_batch() gives them), 1 when more
+ * bytes are needed (*ret_used: how many from @buf on), -EBADMSG when it
+ * is not that answer (another id or type, a payload over the protocol's
+ * maximum), -ENOMEM. Pure: xs_batch.c's parser (tests/fuzz: xs-reply).
+ */
+int xhp_xs_reply_take(const char *buf, size_t len, uint32_t req_id,
+		      struct xhp_xs_op *op, size_t *ret_used);
+void xhp_xs_ops_clear(struct xhp_xs_op *ops, size_t n);
+
 /* Write one node (outside any transaction). */
 int xhp_xs_write(xhp_ctx *ctx, const char *path, const char *value);
 
