@@ -60,12 +60,16 @@ bool heal_allowed(const struct xhp_host *h, const struct hdev *d)
 
 void heal_request(struct xhp_host *h, struct hdev *d)
 {
-	if (h->stopped || !d->plugged || !in_process_vif(d))
+	if (h->stopped || !d->plugged)
 		return;
+	/* While a worker has the device, its personality is with the work
+	 * item (d->personality is NULL): asked again when it comes back. */
 	if (d->busy || d->timer) {
 		d->heal_wanted = true;
 		return;
 	}
+	if (!in_process_vif(d))
+		return;
 	d->heal_wanted = false;
 	host_schedule_op(h, d, HW_HEAL);
 }
@@ -177,6 +181,12 @@ void heal_link_event(struct xhp_host *h, const struct hlink *l)
 	d = hdev_find(h, emu ? HCLS_TAP : HCLS_VIF, domid, devid);
 	if (!d || !d->plugged)
 		return;
+	if (d->busy) {
+		/* Its personality is with the work item: whether this is a
+		 * drift is seen by the inspection once it is back. */
+		d->heal_wanted = true;
+		return;
+	}
 	b = d->bridge ? bridge_find(h, d->bridge) : NULL;
 	if (!(l->flags & IFF_UP) || (is_vif_bridge(d) && !l->master) ||
 	    (is_vif_bridge(d) && b && b->ifindex && l->master != b->ifindex))

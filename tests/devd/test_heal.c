@@ -401,6 +401,7 @@ static void test_devd_bridge_recreated(void **state)
 	const char *extra[] = { "--heal-limit", "1", NULL };
 	char name[32], want[160], *out;
 	unsigned int i, n = 50;
+	int rc;
 
 	(void)state;
 	start_devd(extra);
@@ -430,9 +431,11 @@ static void test_devd_bridge_recreated(void **state)
 		0);
 	/* the counters in xhp-hotplug status (table and JSON) */
 	out = NULL;
-	assert_int_equal(tu_runl(&out, XHP_CLI, "status", "--lock-dir", T.dir,
-				 "--devd-state", T.state, "7.12", NULL),
-			 0);
+	rc = tu_runl(&out, XHP_CLI, "status", "--lock-dir", T.dir,
+		     "--devd-state", T.state, "7.12", NULL);
+	if (rc != 0)
+		print_message("status: %s\n", out ? out : "(nothing)");
+	assert_int_equal(rc, 0);
 	assert_non_null(strstr(
 		out,
 		"\nvif   7.12      vif-bridge       4     connected  1     vif7.12 up mtu 1500 on br0\n"));
@@ -626,6 +629,8 @@ static void test_tap(void **state)
 
 	ip("link", "set", "vif3.0-emu", "down", NULL);
 	run_until(h, &e, 4, LONG_MS);
+	if (e.n != 4 || e.type[3] != XHP_HOST_HEALED)
+		seq_dump();
 	assert_int_equal(e.type[3], XHP_HOST_HEALED);
 	assert_string_equal(e.msg[3], "link-down: vif3.0-emu is down");
 	settle(h, &e);
@@ -899,6 +904,9 @@ int main(void)
 	};
 
 	tu_require_root("healing makes links and runs xenstored");
+	/* One test by name (a glob), when looking into one. */
+	if (getenv("XHP_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("XHP_TEST_FILTER"));
 	if (tu_netns_enter() < 0) {
 		fprintf(stderr, "cannot enter a network namespace\n");
 		return 1;
