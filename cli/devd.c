@@ -217,7 +217,7 @@ static void usage(FILE *f)
 		"  -F, --foreground  log to stderr (default: syslog)\n"
 		"  -p, --pidfile     write the pid once replayed and watching\n"
 		"  -d, --domid       this domain (default: xenstore's domid, 0)\n"
-		"  -w, --workers     operations at once (default 4, at most 64)\n"
+		"  -w, --workers     operations at once (default 8, at most 64)\n"
 		"  -t, --timeout     deadline of one operation in seconds\n"
 		"  -l, --lock-dir    hotplug locks (default /var/run/xen-hotplug)\n"
 		"  -H, --heal-limit  heals of one device a minute (default 5)\n"

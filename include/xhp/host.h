@@ -155,7 +155,7 @@ typedef struct xhp_host_opts {
 	unsigned int flags; /* none yet: 0 */
 	/* This domain: -1 reads xenstore's "domid" (0 when absent). */
 	int domid;
-	/* Worker threads; 0: 4. At most 64. */
+	/* Worker threads; 0: 8. At most 64. */
 	unsigned int workers;
 	/* How long a vif's netdev is waited for; 0: 10000 ms. */
 	uint64_t netdev_wait_ms;

@@ -17,7 +17,7 @@
 #include "blockdev.h"
 #include "request.h"
 
-#define HOST_WORKERS_DEFAULT 4
+#define HOST_WORKERS_DEFAULT 8
 #define HOST_WORKERS_MAX 64
 #define HOST_NETDEV_WAIT_MS 10000
 #define HOST_SCRIPT_DIR "/etc/xen/scripts"
