@@ -88,9 +88,15 @@ enum xhp_drift {
 	/* "unchecked": something could not be checked (OVSDB unreachable,
 	 * an unknown personality); the message says what and why. */
 	XHP_DRIFT_UNCHECKED = 14,
-	/* "policy-missing": RESERVED for the per-device nf_tables policy
-	 * chains; not checked yet, never reported by this version. */
-	XHP_DRIFT_POLICY_MISSING = 15
+	/* "policy-missing": the backend's keys (and xhp.conf) ask for a
+	 * guest network policy (vif-bridge, vif-route) and the device has
+	 * no nf_tables table netdev xhp-<link>. Checked since 1.1 (reserved
+	 * before). */
+	XHP_DRIFT_POLICY_MISSING = 15,
+	/* "policy-differs": the device's table holds another policy than
+	 * its keys ask for (its fingerprint or number of chains differ), or
+	 * a table is there while the keys ask for none. Since: 1.1 */
+	XHP_DRIFT_POLICY_DIFFERS = 16
 };
 
 /* Kinds of leftovers (stable, as enum xhp_drift). */
@@ -150,8 +156,10 @@ XHP_EXPORT int xhp_inspection_connected(const xhp_inspection *ins);
  * "link" (its name), "alias", "up" ("1"/"0"), "mtu", "master", "kind";
  * vif-openvswitch: "ovs-bridge", "ovs-tag", "ovs-trunks" ("10,20"),
  * "ovs-external-ids" ("k=v,k=v", sorted by key); vif-route: "gateway",
- * "address", "routes" (the entries found, space-separated); block: "loop"
- * (/dev/loopN), "backing-file". Since: 1.1
+ * "address", "routes" (the entries found, space-separated); vif-bridge
+ * and vif-route: "policy" (the fingerprint of the device's nf_tables
+ * table, when it has one); block: "loop" (/dev/loopN), "backing-file".
+ * Since: 1.1
  */
 XHP_EXPORT const char *xhp_inspection_value(const xhp_inspection *ins, int side,
 					    const char *key);
@@ -183,7 +191,7 @@ XHP_EXPORT int xhp_inspection_drift_at(const xhp_inspection *ins, size_t n,
 /*
  * xhp_inspection_repairable: 1 when the device is connected and every
  * drift is one a re-plug fixes (all but link-missing, loop-detached,
- * loop-other-file, unchecked, policy-missing), 0 otherwise (nothing to
+ * loop-other-file, unchecked), 0 otherwise (nothing to
  * repair, or something a re-plug cannot fix). Since: 1.1
  */
 XHP_EXPORT int xhp_inspection_repairable(const xhp_inspection *ins);

@@ -299,6 +299,85 @@ static void make_plan(const struct xhp_nft_policy *p, struct plan *pl)
 		plan_antispoof(pl, p);
 }
 
+/* --- fingerprint --- */
+
+/* Bumped when the messages made of a plan change but the plan does not:
+ * a table of the older making then differs from what is expected. */
+#define PLAN_FORMAT 1
+
+static void fnv(uint64_t *h, const void *v, size_t n)
+{
+	const uint8_t *p = v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		*h ^= p[i];
+		*h *= 0x100000001b3ull;
+	}
+}
+
+static void fnv_int(uint64_t *h, int64_t v)
+{
+	uint8_t b[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[i] = (uint8_t)((uint64_t)v >> (8 * i));
+	fnv(h, b, sizeof(b));
+}
+
+/* FNV-1a over every rule, field by field (no padding bytes), as 16 hex
+ * digits; "" for no rules. */
+static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i, j;
+
+	fp[0] = '\0';
+	if (!pl->n)
+		return;
+	fnv_int(&h, PLAN_FORMAT);
+	fnv_int(&h, pl->chains);
+	for (i = 0; i < pl->n; i++) {
+		const struct rule *r = &pl->r[i];
+
+		fnv_int(&h, r->chain);
+		fnv_int(&h, r->proto);
+		fnv_int(&h, r->l4);
+		for (j = 0; j < ARRAY_SIZE(r->m); j++) {
+			fnv_int(&h, r->m[j].field);
+			if (!r->m[j].field)
+				continue;
+			fnv_int(&h, r->m[j].neq);
+			fnv_int(&h, r->m[j].prefix);
+			fnv(&h, r->m[j].val, fields[r->m[j].field].len);
+		}
+		fnv_int(&h, (int64_t)r->rate);
+		fnv_int(&h, r->verdict);
+		fnv_int(&h, r->verdict == NFT_JUMP ? r->jump : 0);
+		if (r->comment)
+			fnv(&h, r->comment, strlen(r->comment) + 1);
+		else
+			fnv_int(&h, 0);
+	}
+	snprintf(fp, XHP_NFT_FP_MAX, "%016llx", (unsigned long long)h);
+}
+
+int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
+			       char fp[XHP_NFT_FP_MAX])
+{
+	struct plan *pl = malloc(sizeof(*pl));
+	int chains;
+
+	if (!pl)
+		return -ENOMEM;
+	make_plan(p, pl);
+	plan_fingerprint(pl, fp);
+	chains = !pl->n ? 0 : pl->chains ? XHP_NFT_CHAINS : 1;
+	free(pl);
+	return chains;
+}
+
 /* --- messages --- */
 
 static void put_data(struct nlmsghdr *nlh, uint16_t attr, const void *v,
@@ -460,7 +539,7 @@ static struct nlmsghdr *put_rule(void *buf, const char *ifname,
 	struct nlattr *list;
 	size_t i;
 
-	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
+	xhp_nft_put_table_attr(nlh, NFTA_RULE_TABLE, ifname);
 	xhp_nft_put_chain_name(nlh, NFTA_RULE_CHAIN, ifname, r->chain);
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
 	if (r->proto) {
@@ -501,6 +580,7 @@ static int check_ips(xhp_ctx *ctx, const char *ifname,
 int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 		       const struct xhp_nft_policy *p)
 {
+	char fp[XHP_NFT_FP_MAX], comment[XHP_NFT_FP_MAX + 16];
 	struct plan *pl;
 	void *m;
 	size_t i;
@@ -510,7 +590,11 @@ int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 	if (!pl)
 		return -ENOMEM;
 	make_plan(p, pl);
-	r = xhp_nft_put_dev_gone(nft, ifname);
+	plan_fingerprint(pl, fp);
+	snprintf(comment, sizeof(comment), "%s%s", XHP_NFT_FP_PREFIX, fp);
+	/* No rules: the table goes, and no new one is made. */
+	r = pl->n ? xhp_nft_put_dev_new(nft, ifname, comment) :
+		    xhp_nft_put_dev_gone(nft, ifname);
 	for (c = XHP_NFT_CH_BASE; r >= 0 && pl->n && c < XHP_NFT_CHAINS; c++) {
 		if (c != XHP_NFT_CH_BASE && !pl->chains)
 			break;

@@ -8,7 +8,8 @@
  * deleted and made anew in it, so a device gets only its own rules and no
  * other device's chains are touched.
  *
- * Chains of "vif1.0" (table netdev xhp), as nft prints them:
+ * Chains of "vif1.0" (in its own table, netdev xhp-vif1.0, whose comment
+ * is "xhp policy <fingerprint>"), as nft prints them:
  *   dev-vif1.0 (ingress of vif1.0):
  *     limit rate over R bytes/second counter drop     (rate)
  *     ether saddr != MAC counter drop
@@ -54,8 +55,17 @@ struct xhp_nft_policy {
 bool xhp_nft_policy_empty(const struct xhp_nft_policy *p);
 
 /*
- * In one batch: delete every chain of @ifname and, unless @p is empty,
- * make them anew with @p's rules. Returns 0, -EINVAL (bad name, too many
+ * The fingerprint of what @p installs: 16 hex digits of a hash of its
+ * rules, "" when it installs nothing. The table's comment carries it
+ * ("xhp policy <fp>"). Returns the number of chains it makes (0 when
+ * none), or -ENOMEM.
+ */
+int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
+			       char fp[XHP_NFT_FP_MAX]);
+
+/*
+ * In one batch: delete the table of @ifname and, unless @p is empty,
+ * make it anew with @p's chains and rules and its fingerprint. Returns 0, -EINVAL (bad name, too many
  * addresses: message names the limit), or the batch's error (nft.h).
  */
 int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,

@@ -297,8 +297,7 @@ static int teardown(void **state)
 	tu_runl(NULL, VIRSH, "net-undefine", NET, NULL);
 	kill_our_qemu();
 	stop_pid(&libvirtd);
-	tu_runl(NULL, "nft", "delete", "chain", "netdev", "xhp", "dev-" TAP,
-		NULL);
+	tu_runl(NULL, "nft", "delete", "table", "netdev", "xhp-" TAP, NULL);
 	for (i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
 		umount2(mounts[i], MNT_DETACH);
 	if (created_etc_xhp)
@@ -312,7 +311,7 @@ static char *nft_chain(int *ret)
 {
 	char *out = NULL;
 
-	*ret = tu_runl(&out, "nft", "list", "chain", "netdev", "xhp",
+	*ret = tu_runl(&out, "nft", "list", "chain", "netdev", "xhp-" TAP,
 		       "dev-" TAP, NULL);
 	return out;
 }
@@ -436,8 +435,8 @@ static void test_reconnect_reapplies(void **state)
 	int r, i;
 
 	(void)state;
-	assert_int_equal(tu_runl(NULL, "nft", "delete", "chain", "netdev",
-				 "xhp", "dev-" TAP, NULL),
+	assert_int_equal(tu_runl(NULL, "nft", "delete", "table", "netdev",
+				 "xhp-" TAP, NULL),
 			 0);
 	out = nft_chain(&r);
 	assert_int_not_equal(r, 0);
@@ -469,7 +468,7 @@ static void test_stopped_removes(void **state)
 		fail_msg("chain left after destroy: %s", out);
 	free(out);
 	out = NULL;
-	assert_int_equal(tu_runl(&out, "nft", "list", "table", "netdev", "xhp",
+	assert_int_equal(tu_runl(&out, "nft", "list", "ruleset", "netdev",
 				 NULL) == 0 &&
 				 strstr(out, TAP),
 			 0);

@@ -110,13 +110,13 @@ static const char *const vif_argv[] = { "type_if=vif", NULL };
 static const char *const bridge_argv[] = { "type_if=vif", "isolated=yes",
 					   NULL };
 
-/* The guest policy's state: the nf_tables chains (the table is made
- * before the sweep, so that only chains come and go) and the bridge
- * ports' flags (isolated). */
+/* The guest policy's state: the nf_tables tables of the namespace (a
+ * device's own table comes and goes) and the bridge ports' flags
+ * (isolated). */
 static void policy_snapshot(char **buf)
 {
-	static const char *const nft[] = { "nft",    "list", "table",
-					   "netdev", "xhp",  NULL };
+	static const char *const nft[] = { "nft", "list", "ruleset", "netdev",
+					   NULL };
 	static const char *const ports[] = { "bridge", "-d", "link", "show",
 					     NULL };
 
@@ -124,11 +124,6 @@ static void policy_snapshot(char **buf)
 	sw_cmd(buf, nft);
 	sw_append(buf, "## bridge ports\n");
 	sw_cmd(buf, ports);
-}
-
-static void nft_table(void)
-{
-	SH("nft", "add", "table", "netdev", "xhp");
 }
 
 static int sweep_bridge(void)
@@ -174,7 +169,6 @@ static int sweep_bridge(void)
 	xs_put(VIF_BE "/bridge", "br0");
 	xs_put(VIF_BE "/mtu", "1400");
 	xs_put(VIF_BE "/ip", "192.0.2.10 2001:db8::10");
-	nft_table();
 	r = sweep_run(&s);
 	xsd_stop(&xsd);
 	return r;
@@ -279,7 +273,6 @@ static int sweep_route(bool vifname)
 	    tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5") < 0 ||
 	    tu_xs_write(NULL, RU_KEY("mac"), "00:16:3e:12:34:57") < 0)
 		die("vif-route set-up");
-	nft_table();
 	if (vifname) {
 		route_vif_new();
 		if (tu_xs_write(NULL, RU_KEY("vifname"), RU_VIFNAME) < 0)

@@ -328,7 +328,8 @@ char *pt_nft_list(void)
 {
 	char *out = NULL;
 
-	if (tu_runl(&out, "nft", "list", "table", "netdev", "xhp", NULL)) {
+	if (tu_runl(&out, "nft", "list", "ruleset", "netdev", NULL) ||
+	    !strstr(out ? out : "", "table netdev xhp-")) {
 		free(out);
 		return NULL;
 	}

@@ -74,12 +74,13 @@ uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n);
 /* Frames with @tag that reach @ns's eth0 within 300 ms of the last. */
 int pt_count(const struct pt_ns *ns, uint32_t tag);
 
-/* The packets counter of the rule with @comment in chain @chain of
- * table netdev xhp; -1 if there is no such rule. */
+/* The packets counter of the rule with @comment in chain @chain of the
+ * xhp-* tables; -1 if there is no such rule. */
 long pt_counter(const char *chain, const char *comment);
-/* `nft list table netdev xhp`, or NULL if there is none (caller frees). */
+/* `nft list ruleset netdev` (the test's own namespace), or NULL if it has
+ * no table netdev xhp-* (caller frees). */
 char *pt_nft_list(void);
-/* The number of chains named dev-* in table netdev xhp. */
+/* The number of chains named dev-* in the xhp-* tables. */
 int pt_chains(void);
 
 #endif /* XHP_PT_H */

@@ -112,13 +112,13 @@ static void test_dry_run(void **state)
 	xhp_settings_free(s);
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0: limit rate over 1000000 bytes/second counter drop comment \"xhp: over the rate\"\n"));
+		"dry run: would install in table netdev xhp-vif2.0: dev-vif2.0: limit rate over 1000000 bytes/second counter drop comment \"xhp: over the rate\"\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0: ether saddr != 00:16:3e:00:77:21 counter drop comment \"xhp: forged source MAC\"\n"));
+		"dry run: would install in table netdev xhp-vif2.0: dev-vif2.0: ether saddr != 00:16:3e:00:77:21 counter drop comment \"xhp: forged source MAC\"\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0/ip4: ip saddr 10.77.0.21 return\n"));
+		"dry run: would install in table netdev xhp-vif2.0: dev-vif2.0/ip4: ip saddr 10.77.0.21 return\n"));
 	after = pt_nft_list();
 	assert_string_equal(before, after);
 	free(before);
@@ -159,7 +159,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	tu_runl(NULL, "nft", "delete", "table", "netdev", "xhp", NULL);
+	tu_runl(NULL, "nft", "flush", "ruleset", "netdev", NULL);
 	pt_ns_free(&T.g1);
 	pt_ns_free(&T.g2);
 	pt_ns_free(&T.rtr);
