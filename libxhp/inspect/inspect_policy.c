@@ -69,6 +69,11 @@ static int expected(struct xhp_insp *in, const char *bridge,
 		r = xhp_guest_policy_prepare(&op, bridge, false, &gp);
 	if (r >= 0)
 		r = xhp_nft_policy_fingerprint(&gp->nft, fp);
+	if (r == -E2BIG)
+		r = xhp_err(
+			in->ctx, EINVAL,
+			"ip has more than %d addresses, more than a policy takes",
+			XHP_NFT_POLICY_IPS_MAX);
 	if (r >= 0)
 		*chains = r;
 	xhp_guest_policy_free(gp);

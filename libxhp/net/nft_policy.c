@@ -366,9 +366,12 @@ static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
 int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
 			       char fp[XHP_NFT_FP_MAX])
 {
-	struct plan *pl = malloc(sizeof(*pl));
+	struct plan *pl;
 	int chains;
 
+	if (p->antispoof && p->n_ips > XHP_NFT_POLICY_IPS_MAX)
+		return -E2BIG; /* more rules than a plan holds */
+	pl = malloc(sizeof(*pl));
 	if (!pl)
 		return -ENOMEM;
 	make_plan(p, pl);

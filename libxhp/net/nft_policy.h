@@ -58,7 +58,8 @@ bool xhp_nft_policy_empty(const struct xhp_nft_policy *p);
  * The fingerprint of what @p installs: 16 hex digits of a hash of its
  * rules, "" when it installs nothing. The table's comment carries it
  * ("xhp policy <fp>"). Returns the number of chains it makes (0 when
- * none), or -ENOMEM.
+ * none), -E2BIG (more than XHP_NFT_POLICY_IPS_MAX addresses: no such
+ * policy can be installed), or -ENOMEM.
  */
 int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
 			       char fp[XHP_NFT_FP_MAX]);

@@ -227,6 +227,8 @@ static int in_place(struct xhp_guest_policy *gp, const char *ifname, bool *had)
 	int chains, r;
 
 	chains = xhp_nft_policy_fingerprint(&gp->nft, fp);
+	if (chains == -E2BIG)
+		return 0; /* not installable: the apply says why */
 	if (chains < 0)
 		return xhp_err(gp->ctx, ENOMEM, "out of memory");
 	r = xhp_nft_dev_state(gp->ctx, gp->sock, ifname, &st);

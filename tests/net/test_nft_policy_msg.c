@@ -227,6 +227,9 @@ static void test_fingerprint(void **state)
 	p.rate_bytes++;
 	xhp_nft_policy_fingerprint(&p, b);
 	assert_string_not_equal(a, b);
+	/* more addresses than a plan holds: refused, nothing read */
+	p.n_ips = XHP_NFT_POLICY_IPS_MAX + 1;
+	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), -E2BIG);
 	p.antispoof = false;
 	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), 1);
 	p.rate_bytes = 0;
