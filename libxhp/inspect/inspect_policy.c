@@ -3,8 +3,8 @@
  * The guest network policy of a vif (vif-bridge, vif-route): what the
  * backend's keys ask for, resolved by the code the personality runs
  * (guest_policy.h, over a run whose settings are the backend's keys),
- * beside what the device's table holds (one GETTABLE by name: its
- * fingerprint and its number of chains, nft.h).
+ * beside what the device's base chain says (one GETCHAIN by name: the
+ * fingerprint of its policy, nft.h).
  *
  * Only the backend's keys and xhp.conf are seen here: a policy setting
  * given to a run by its arguments or its caller (antispoof=strict on the
@@ -49,11 +49,10 @@ static int fake_op(struct xhp_insp *in, const struct xhp_personality *p,
 	return 0;
 }
 
-/* The fingerprint the keys ask for into @fp ("": none), and the number
- * of chains; 0, or 1 when it cannot be known (an unchecked drift was
- * added), or -errno. */
+/* The fingerprint the keys ask for into @fp ("": none); 0, or 1 when it
+ * cannot be known (an unchecked drift was added), or -errno. */
 static int expected(struct xhp_insp *in, const char *bridge,
-		    char fp[XHP_NFT_FP_MAX], int *chains)
+		    char fp[XHP_NFT_FP_MAX])
 {
 	const struct xhp_personality *p;
 	struct xhp_guest_policy *gp = NULL;
@@ -74,8 +73,6 @@ static int expected(struct xhp_insp *in, const char *bridge,
 			in->ctx, EINVAL,
 			"ip has more than %d addresses, more than a policy takes",
 			XHP_NFT_POLICY_IPS_MAX);
-	if (r >= 0)
-		*chains = r;
 	xhp_guest_policy_free(gp);
 	xhp_op_settings_free(&op);
 	if (r == -EINVAL) {
@@ -99,9 +96,9 @@ int xhp_inspect_policy(struct xhp_insp *in, const struct xhp_link *l,
 	char fp[XHP_NFT_FP_MAX], table[XHP_NFT_TABLE_NAME_MAX];
 	struct xhp_nft_dev_state st;
 	struct xhp_nft *nft;
-	int chains = 0, r;
+	int r;
 
-	r = expected(in, bridge, fp, &chains);
+	r = expected(in, bridge, fp);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	r = xhp_nft_get(in->ctx, &nft);
@@ -118,18 +115,17 @@ int xhp_inspect_policy(struct xhp_insp *in, const struct xhp_link *l,
 	if (!st.present)
 		return xhp_insp_drift(
 			in, XHP_DRIFT_POLICY_MISSING,
-			"%s has no guest network policy (no table netdev %s); its keys ask for one",
-			l->name, table);
+			"%s has no guest network policy (no chain dev-%s in table netdev %s); its keys ask for one",
+			l->name, l->name, table);
 	if (!fp[0])
 		return xhp_insp_drift(
 			in, XHP_DRIFT_POLICY_DIFFERS,
-			"%s has a table netdev %s; its keys ask for no guest network policy",
-			l->name, table);
-	if (strcmp(st.fp, fp) || st.chains != (uint32_t)chains)
+			"%s has a chain dev-%s in table netdev %s; its keys ask for no guest network policy",
+			l->name, l->name, table);
+	if (strcmp(st.fp, fp))
 		return xhp_insp_drift(
 			in, XHP_DRIFT_POLICY_DIFFERS,
-			"the guest network policy of %s is not what its keys ask for (table netdev %s: fingerprint %s, %u chains; expected %s, %d)",
-			l->name, table, st.fp[0] ? st.fp : "none", st.chains,
-			fp, chains);
+			"the guest network policy of %s is not what its keys ask for (chain dev-%s in table netdev %s: fingerprint %s, expected %s)",
+			l->name, l->name, table, st.fp[0] ? st.fp : "none", fp);
 	return 0;
 }

@@ -114,11 +114,22 @@ struct nlmsghdr *xhp_nft_put_msg(void *buf, uint16_t type, uint16_t flags)
 		       NFPROTO_NETDEV, 0);
 }
 
+unsigned int xhp_nft_shard(const char *ifname)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *ifname; ifname++) {
+		h ^= (uint8_t)*ifname;
+		h *= 16777619u;
+	}
+	return h % XHP_NFT_SHARDS;
+}
+
 const char *xhp_nft_table_name(char buf[XHP_NFT_TABLE_NAME_MAX],
 			       const char *ifname)
 {
-	snprintf(buf, XHP_NFT_TABLE_NAME_MAX, "%s%s", XHP_NFT_TABLE_PREFIX,
-		 ifname);
+	snprintf(buf, XHP_NFT_TABLE_NAME_MAX, "%s%02x", XHP_NFT_TABLE_PREFIX,
+		 xhp_nft_shard(ifname));
 	return buf;
 }
 
@@ -130,9 +141,8 @@ void xhp_nft_put_table_attr(struct nlmsghdr *nlh, uint16_t attr,
 	mnl_attr_put_strz(nlh, attr, xhp_nft_table_name(name, ifname));
 }
 
-/* nft's table comment: user data TLV type 0 (NFTNL_UDATA_TABLE_COMMENT),
- * its length, the string with its NUL. */
-static void put_table_comment(struct nlmsghdr *nlh, const char *comment)
+void xhp_nft_put_comment(struct nlmsghdr *nlh, uint16_t attr,
+			 const char *comment)
 {
 	uint8_t ud[2 + XHP_NFT_FP_MAX + 16];
 	size_t n = strlen(comment) + 1;
@@ -143,20 +153,17 @@ static void put_table_comment(struct nlmsghdr *nlh, const char *comment)
 	ud[1] = (uint8_t)n;
 	memcpy(ud + 2, comment, n);
 	ud[1 + n] = '\0';
-	mnl_attr_put(nlh, NFTA_TABLE_USERDATA, 2 + n, ud);
+	mnl_attr_put(nlh, attr, 2 + n, ud);
 }
 
 struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags,
-				   const char *ifname, const char *comment)
+				   const char *ifname)
 {
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
 
 	xhp_nft_put_table_attr(nlh, NFTA_TABLE_NAME, ifname);
-	if (type != NFT_MSG_NEWTABLE)
-		return nlh;
-	mnl_attr_put_u32(nlh, NFTA_TABLE_FLAGS, htonl(0));
-	if (comment)
-		put_table_comment(nlh, comment);
+	if (type == NFT_MSG_NEWTABLE)
+		mnl_attr_put_u32(nlh, NFTA_TABLE_FLAGS, htonl(0));
 	return nlh;
 }
 
@@ -442,12 +449,14 @@ static const char *attr_name(uint16_t msg, uint16_t parent, uint16_t type)
 	static const char *const table[] = {
 		[NFTA_TABLE_NAME] = "name",
 		[NFTA_TABLE_FLAGS] = "flags",
-		[NFTA_TABLE_USERDATA] = "userdata",
 	};
 	static const char *const chain[] = {
-		[NFTA_CHAIN_TABLE] = "table", [NFTA_CHAIN_NAME] = "name",
-		[NFTA_CHAIN_HOOK] = "hook",   [NFTA_CHAIN_POLICY] = "policy",
+		[NFTA_CHAIN_TABLE] = "table",
+		[NFTA_CHAIN_NAME] = "name",
+		[NFTA_CHAIN_HOOK] = "hook",
+		[NFTA_CHAIN_POLICY] = "policy",
 		[NFTA_CHAIN_TYPE] = "type",
+		[NFTA_CHAIN_USERDATA] = "userdata",
 	};
 	static const char *const hook[] = { [NFTA_HOOK_HOOKNUM] = "hooknum",
 					    [NFTA_HOOK_PRIORITY] = "priority",
@@ -461,7 +470,7 @@ static const char *attr_name(uint16_t msg, uint16_t parent, uint16_t type)
 	size_t n = 0;
 
 #define NAMES(a) (names = (a), n = sizeof(a) / sizeof((a)[0]))
-	if ((msg == NFT_MSG_NEWTABLE || msg == NFT_MSG_DELTABLE) && !parent) {
+	if (msg == NFT_MSG_NEWTABLE && !parent) {
 		NAMES(table);
 	} else if (msg == NFT_MSG_NEWCHAIN || msg == NFT_MSG_DELCHAIN) {
 		if (!parent)
@@ -592,36 +601,50 @@ int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 	(((m) = xhp_nft_batch_room(nft)) ? (xhp_nft_batch_add(nft, put), 0) : \
 					   -ENOSPC)
 
-/* The table of @ifname is gone, whether or not it was there: made sure
- * of, then deleted with everything in it. */
+/*
+ * The shard's table made sure of, and the device's chains created if
+ * missing, then their rules and them deleted: the chains are gone,
+ * whether or not they were there (the base chain's rules go first: they
+ * hold the jumps to the others).
+ */
 int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
 {
 	void *buf;
-	int r;
+	int c, r;
 
 	r = BATCH_PUT(nft, buf,
 		      xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE,
-					ifname, NULL));
+					ifname));
 	if (r >= 0)
 		r = BATCH_PUT(nft, buf,
-			      xhp_nft_put_table(buf, NFT_MSG_DELTABLE, 0,
-						ifname, NULL));
+			      xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN,
+						NLM_F_CREATE, ifname));
+	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < XHP_NFT_CHAINS; c++)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_regular_chain(buf, NFT_MSG_NEWCHAIN,
+							NLM_F_CREATE, ifname,
+							c));
+	for (c = XHP_NFT_CH_BASE; r >= 0 && c < XHP_NFT_CHAINS; c++)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_flush_chain(buf, ifname, c));
+	if (r >= 0)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0,
+						ifname));
+	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < XHP_NFT_CHAINS; c++)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_regular_chain(buf, NFT_MSG_DELCHAIN,
+							0, ifname, c));
 	return r;
 }
 
-int xhp_nft_put_dev_new(struct xhp_nft *nft, const char *ifname,
-			const char *comment)
+int xhp_nft_put_shard(struct xhp_nft *nft, const char *ifname)
 {
 	void *buf;
-	int r;
 
-	r = xhp_nft_put_dev_gone(nft, ifname);
-	if (r >= 0)
-		r = BATCH_PUT(nft, buf,
-			      xhp_nft_put_table(buf, NFT_MSG_NEWTABLE,
-						NLM_F_CREATE | NLM_F_EXCL,
-						ifname, comment));
-	return r;
+	return BATCH_PUT(nft, buf,
+			 xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+					   ifname));
 }
 
 int xhp_nft_check_ifname(xhp_ctx *ctx, const char *ifname)
@@ -642,7 +665,7 @@ int xhp_nft_dev_replace(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 	if (r < 0)
 		return r;
 	xhp_nft_batch_begin(nft);
-	r = xhp_nft_put_dev_new(nft, ifname, NULL);
+	r = xhp_nft_put_dev_gone(nft, ifname);
 	if (r >= 0)
 		r = BATCH_PUT(nft, m,
 			      xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
@@ -680,46 +703,41 @@ static void parse_comment(const uint8_t *ud, size_t len,
 	}
 }
 
-static int table_attr_cb(const struct nlattr *a, void *data)
+static int chain_attr_cb(const struct nlattr *a, void *data)
 {
 	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(a);
 
-	if (mnl_attr_type_valid(a, NFTA_TABLE_MAX) < 0)
+	if (mnl_attr_type_valid(a, NFTA_CHAIN_MAX) < 0)
 		return MNL_CB_OK;
-	if (type == NFTA_TABLE_USE && mnl_attr_validate(a, MNL_TYPE_U32) < 0)
-		return MNL_CB_ERROR;
-	tb[type] = a;
+	tb[mnl_attr_get_type(a)] = a;
 	return MNL_CB_OK;
 }
 
-int xhp_nft_table_parse(const struct nlmsghdr *nlh,
+int xhp_nft_chain_parse(const struct nlmsghdr *nlh,
 			struct xhp_nft_dev_state *ret)
 {
-	const struct nlattr *tb[NFTA_TABLE_MAX + 1] = { 0 };
+	const struct nlattr *tb[NFTA_CHAIN_MAX + 1] = { 0 };
 
 	*ret = (struct xhp_nft_dev_state){ 0 };
-	if (nlh->nlmsg_type != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWTABLE))
+	if (nlh->nlmsg_type != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN))
 		return 0;
 	if (nlh->nlmsg_len <
 	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)))
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), table_attr_cb, tb) <
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), chain_attr_cb, tb) <
 	    MNL_CB_STOP)
 		return -EINVAL;
 	ret->present = true;
-	if (tb[NFTA_TABLE_USE])
-		ret->chains = ntohl(mnl_attr_get_u32(tb[NFTA_TABLE_USE]));
-	if (tb[NFTA_TABLE_USERDATA])
-		parse_comment(mnl_attr_get_payload(tb[NFTA_TABLE_USERDATA]),
-			      mnl_attr_get_payload_len(tb[NFTA_TABLE_USERDATA]),
+	if (tb[NFTA_CHAIN_USERDATA])
+		parse_comment(mnl_attr_get_payload(tb[NFTA_CHAIN_USERDATA]),
+			      mnl_attr_get_payload_len(tb[NFTA_CHAIN_USERDATA]),
 			      ret);
 	return 0;
 }
 
-static int table_cb(const struct nlmsghdr *nlh, void *data)
+static int chain_cb(const struct nlmsghdr *nlh, void *data)
 {
-	if (xhp_nft_table_parse(nlh, data) < 0) {
+	if (xhp_nft_chain_parse(nlh, data) < 0) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
@@ -737,17 +755,16 @@ int xhp_nft_dev_state(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 	r = xhp_nft_check_ifname(ctx, ifname);
 	if (r < 0)
 		return r;
-	nlh = xhp_nft_put_table(nft->nl->buf, NFT_MSG_GETTABLE, 0, ifname,
-				NULL);
+	nlh = xhp_nft_put_chain(nft->nl->buf, NFT_MSG_GETCHAIN, 0, ifname);
 	nlh->nlmsg_seq = ++nft->nl->seq;
-	r = xhp_nl_talk(ctx, nft->nl, nlh, table_cb, &st, &ext);
+	r = xhp_nl_talk(ctx, nft->nl, nlh, chain_cb, &st, &ext);
 	if (r == -ENOENT) {
 		*ret = (struct xhp_nft_dev_state){ 0 };
 		return 0;
 	}
 	if (r < 0)
 		return xhp_nl_fail(ctx, r, ext,
-				   "cannot look up the nf_tables table of %s",
+				   "cannot look up the nf_tables chain of %s",
 				   ifname);
 	*ret = st;
 	return 0;
@@ -764,7 +781,6 @@ int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 
 int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 {
-	void *m;
 	int r;
 
 	/* Nothing there: no batch, so no transaction for the socket's close
@@ -773,15 +789,8 @@ int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	if (r <= 0)
 		return r;
 	xhp_nft_batch_begin(nft);
-	r = BATCH_PUT(nft, m,
-		      xhp_nft_put_table(m, NFT_MSG_DELTABLE, 0, ifname, NULL));
+	r = xhp_nft_put_dev_gone(nft, ifname);
 	if (r < 0)
 		return xhp_err(ctx, -r, "nf_tables batch too big");
-	r = xhp_nft_batch_commit(ctx, nft);
-	if (r == -ENOENT) {
-		/* deleted meanwhile: gone is what was asked */
-		xhp_clear_error(ctx);
-		return 0;
-	}
-	return r;
+	return xhp_nft_batch_commit(ctx, nft);
 }

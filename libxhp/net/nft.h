@@ -1,33 +1,33 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nf_tables over netlink with libmnl and the kernel's uapi headers (no
- * libnftnl/libnftables: they are GPL). Each device has a table of its
- * own, "netdev xhp-<ifname>", holding its base chain on its ingress hook
- * ("dev-<ifname>", bound to the device by name) and the regular chains
- * its rules jump to; each change is ONE batch (NFNL_MSG_BATCH_BEGIN ..
- * END), applied by the kernel as a whole or not at all.
+ * libnftnl/libnftables: they are GPL). A device's chains are its base
+ * chain on its ingress hook ("dev-<ifname>", bound to the device by name)
+ * and the regular chains its rules jump to ("dev-<ifname>/arp" ...), in
+ * one of XHP_NFT_SHARDS tables, "netdev xhp-00" .. "xhp-7f", chosen by a
+ * hash of the name (xhp_nft_shard: stable, it is where installed chains
+ * are found). Each change is ONE batch (NFNL_MSG_BATCH_BEGIN .. END),
+ * applied by the kernel as a whole or not at all.
  *
- * Why a table per device, not one table for all: a commit that adds
- * rules with a verdict makes the kernel validate the whole table they are
- * in (every base chain and every rule it reaches: nft_table_validate),
- * so in one shared table a device's install cost grew with every rule of
- * every other device (bench_policy, full policies: 0.45 ms with 10
- * others, 2.5-6.5 ms with 1000). In its own table a commit validates the
- * device's own rules only. What still grows with the devices present is
- * the kernel's lookup of a table by name, a walk of the namespace's list
- * of tables for every message of a batch (nft_table_lookup), about 1 us
- * per other table for the ~38 messages of a full policy (1.4 ms with
- * 1000 others), and its commit's walk of every chain. A fixed number of
- * shared tables, the devices hashed into them, balances the two (a
- * prototype with 64-256: 1.4x from 10 to 1000 devices) at the price of a
- * device's chains deleted one by one and its fingerprint on its base
- * chain; not done. A device's table goes in one message, and it carries
- * the fingerprint of the policy it holds (its comment, "xhp policy
- * <hex>"), which a re-run and `status` read with one GETTABLE by name.
+ * Why shards, not one table for all nor one per device (bench_policy,
+ * install+remove of a full policy with 10 / 1000 other devices present):
+ * - a commit that adds rules with a verdict makes the kernel validate the
+ *   whole table they are in (nft_table_validate: every base chain and
+ *   every rule it reaches), so in ONE table the cost grows with every
+ *   rule of every device: 0.45 / 2.5-6.5 ms;
+ * - every message of a batch looks its table up by name in a walk of the
+ *   namespace's list of tables (nft_table_lookup), so with a table PER
+ *   DEVICE it grows with the tables instead, about 25 ns per table and
+ *   message, 38 messages: 0.34 / 1.4 ms;
+ * - with 128 shards both stay small: a commit validates about N/128
+ *   devices' rules and a lookup walks at most 128 tables.
+ * What remains is the commit's walk of every chain of the namespace.
  *
- * "Delete if present" is NEWTABLE (created if missing) then DELTABLE in
- * the same batch: NFT_MSG_DESTROYTABLE does it in one message but only
- * since Linux 6.3, and Debian 12's kernel is 6.1.
+ * The base chain's comment (nft's user data) is "xhp policy <hex>", the
+ * fingerprint of the policy its chains hold: a re-run and `status` read
+ * it with one GETCHAIN by name. The shard tables are made when needed
+ * and never deleted (empty, they cost nothing; deleting one would race
+ * with another device's add).
  */
 #ifndef XHP_NFT_H
 #define XHP_NFT_H
@@ -37,11 +37,12 @@
 
 #include "nl.h"
 
-/* A device's table: "xhp-<ifname>". */
+/* The tables: "xhp-" and the shard's number, 2 hex digits. */
 #define XHP_NFT_TABLE_PREFIX "xhp-"
+#define XHP_NFT_SHARDS 128
 #define XHP_NFT_TABLE_NAME_MAX 32
 #define XHP_NFT_CHAIN_PREFIX "dev-"
-/* The table's comment: this prefix and the policy's fingerprint. */
+/* The base chain's comment: this prefix and the policy's fingerprint. */
 #define XHP_NFT_FP_PREFIX "xhp policy "
 #define XHP_NFT_FP_MAX 48
 /* Ingress priority of the device chains (that of nft's "filter"). */
@@ -74,7 +75,10 @@ struct xhp_nft {
 		__attribute__((aligned(8)));
 };
 
-/* The name of the device's table, "xhp-<ifname>". Returns @buf. */
+/* The shard of @ifname's chains (FNV-1a of the name, modulo
+ * XHP_NFT_SHARDS), and its table's name, "xhp-2a". */
+unsigned int xhp_nft_shard(const char *ifname);
+/* Returns @buf. */
 const char *xhp_nft_table_name(char buf[XHP_NFT_TABLE_NAME_MAX],
 			       const char *ifname);
 /* The name of the device's chain @chain (XHP_NFT_CH_*). Returns @buf. */
@@ -102,14 +106,17 @@ int xhp_nft_get(xhp_ctx *ctx, struct xhp_nft **ret);
  * @buf (XHP_NFT_MSG_MAX bytes, aligned) and returns it; seq is left 0.
  * @ifname must be a valid interface name (xhp_ifname_valid).
  */
-/* NFT_MSG_NEWTABLE "xhp-<ifname>" with @flags (NLM_F_CREATE: kept if
- * present) and, unless NULL, the comment @comment; DELTABLE and GETTABLE:
- * the name only. */
+/* NFT_MSG_NEWTABLE of @ifname's shard with @flags (NLM_F_CREATE: kept if
+ * present); another type: the name only. */
 struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags,
-				   const char *ifname, const char *comment);
-/* The table name attribute @attr of @ifname's table. */
+				   const char *ifname);
+/* The table name attribute @attr of @ifname's shard. */
 void xhp_nft_put_table_attr(struct nlmsghdr *nlh, uint16_t attr,
 			    const char *ifname);
+/* nft's comment as user data attribute @attr (NFTA_CHAIN_USERDATA): TLV
+ * type 0, its length, the string with its NUL. */
+void xhp_nft_put_comment(struct nlmsghdr *nlh, uint16_t attr,
+			 const char *comment);
 /* NFT_MSG_NEWCHAIN "dev-<ifname>": a filter base chain on the ingress
  * hook of @ifname, policy accept. NFT_MSG_DELCHAIN: the name only. */
 struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
@@ -155,45 +162,42 @@ void xhp_nft_batch_add(struct xhp_nft *nft, struct nlmsghdr *nlh);
  */
 int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft);
 
-/* Into the batch: the table of @ifname (its chains and rules) deleted,
- * whether or not there was one (NEWTABLE, then DELTABLE). 0 or -ENOSPC. */
+/* Into the batch: the shard's table made sure of, every chain of @ifname
+ * (and its rules) deleted, whether or not there were any. 0 or -ENOSPC. */
 int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname);
-/* Into the batch: the table of @ifname deleted if there is one and made
- * anew, empty, with the comment @comment (may be NULL). 0 or -ENOSPC. */
-int xhp_nft_put_dev_new(struct xhp_nft *nft, const char *ifname,
-			const char *comment);
+/* Into the batch: the shard's table of @ifname made sure of. 0, -ENOSPC. */
+int xhp_nft_put_shard(struct xhp_nft *nft, const char *ifname);
 
 /* -EINVAL (message) unless @ifname is a valid interface name. */
 int xhp_nft_check_ifname(xhp_ctx *ctx, const char *ifname);
 
 /*
- * In one batch: delete the table of @ifname if there is one (with its
- * chains and rules), and add it anew with the base chain and the rule
- * that drops frames whose source MAC is not @mac. Another device's table
- * is not touched.
+ * In one batch: delete the chains of @ifname if there are any (with
+ * their rules), and add its base chain anew with the rule that drops
+ * frames whose source MAC is not @mac. Another device's chains are not
+ * touched.
  */
 int xhp_nft_dev_replace(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 			const uint8_t mac[6]);
-/* What a device's table holds, as GETTABLE answers. */
+/* What a device's base chain says, as GETCHAIN answers. */
 struct xhp_nft_dev_state {
-	bool present; /* there is a table netdev xhp-<ifname> */
-	uint32_t chains; /* NFTA_TABLE_USE: its chains (and sets) */
-	char fp[XHP_NFT_FP_MAX]; /* the comment's fingerprint, "": none */
+	bool present; /* the base chain dev-<ifname> is there */
+	char fp[XHP_NFT_FP_MAX]; /* its comment's fingerprint, "": none */
 };
 
 /*
- * Parse a GETTABLE answer (NFT_MSG_NEWTABLE) into @ret (not present
- * when the message is no table). 0, or -EINVAL when malformed. The
+ * Parse a GETCHAIN answer (NFT_MSG_NEWCHAIN) into @ret (not present when
+ * the message is no chain). 0, or -EINVAL when malformed. The
  * fingerprint is taken only from a comment "xhp policy <hex>" that nft's
  * user data layout (type 0, length, NUL-terminated) holds.
  */
-int xhp_nft_table_parse(const struct nlmsghdr *nlh,
+int xhp_nft_chain_parse(const struct nlmsghdr *nlh,
 			struct xhp_nft_dev_state *ret);
 
 /*
- * The device's table, asked by name (GETTABLE): *ret says whether it is
- * there, how many chains it has and its fingerprint. 0 (also when there
- * is none), or -errno with the message. A question, not a batch: a
+ * The device's base chain, asked by name (GETCHAIN): *ret says whether
+ * it is there and its fingerprint. 0 (also when there is none, or no
+ * table), or -errno with the message. A question, not a batch: a
  * NETLINK_NETFILTER socket that committed a batch waits at its close for
  * the kernel to release the transaction (the NETLINK_URELEASE handler
  * flushes nf_tables' destroy work, an RCU grace period: 8-16 ms on this
@@ -203,12 +207,12 @@ int xhp_nft_table_parse(const struct nlmsghdr *nlh,
 int xhp_nft_dev_state(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		      struct xhp_nft_dev_state *ret);
 
-/* Whether the device's table is there: 1, 0, or -errno with the
+/* Whether the device's base chain is there: 1, 0, or -errno with the
  * message (xhp_nft_dev_state()). */
 int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname);
 
-/* In one batch: delete the table of @ifname; none is not an error (and
- * sends no batch: xhp_nft_dev_present() first). */
+/* In one batch: delete the chains of @ifname and their rules; none is
+ * not an error (and sends no batch: xhp_nft_dev_present() first). */
 int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname);
 
 #endif /* XHP_NFT_H */

@@ -580,8 +580,10 @@ static int check_ips(xhp_ctx *ctx, const char *ifname,
 	return 0;
 }
 
-int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
-		       const struct xhp_nft_policy *p)
+/* @had: the device has chains (1), none (0: only the shard's table is
+ * made sure of), or not known (-1). */
+static int policy_put(struct xhp_nft *nft, const char *ifname,
+		      const struct xhp_nft_policy *p, int had)
 {
 	char fp[XHP_NFT_FP_MAX], comment[XHP_NFT_FP_MAX + 16];
 	struct plan *pl;
@@ -595,10 +597,11 @@ int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 	make_plan(p, pl);
 	plan_fingerprint(pl, fp);
 	snprintf(comment, sizeof(comment), "%s%s", XHP_NFT_FP_PREFIX, fp);
-	/* No rules: the table goes, and no new one is made. */
-	r = pl->n ? xhp_nft_put_dev_new(nft, ifname, comment) :
-		    xhp_nft_put_dev_gone(nft, ifname);
+	r = had ? xhp_nft_put_dev_gone(nft, ifname) :
+		  xhp_nft_put_shard(nft, ifname);
 	for (c = XHP_NFT_CH_BASE; r >= 0 && pl->n && c < XHP_NFT_CHAINS; c++) {
+		struct nlmsghdr *nlh;
+
 		if (c != XHP_NFT_CH_BASE && !pl->chains)
 			break;
 		m = xhp_nft_batch_room(nft);
@@ -606,15 +609,18 @@ int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 			r = -ENOSPC;
 			break;
 		}
-		xhp_nft_batch_add(
-			nft,
-			c == XHP_NFT_CH_BASE ?
-				xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
-						  NLM_F_CREATE | NLM_F_EXCL,
-						  ifname) :
-				xhp_nft_put_regular_chain(
-					m, NFT_MSG_NEWCHAIN,
-					NLM_F_CREATE | NLM_F_EXCL, ifname, c));
+		if (c == XHP_NFT_CH_BASE) {
+			nlh = xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
+						NLM_F_CREATE | NLM_F_EXCL,
+						ifname);
+			/* the fingerprint of what the chains hold */
+			xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA, comment);
+		} else {
+			nlh = xhp_nft_put_regular_chain(
+				m, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL,
+				ifname, c);
+		}
+		xhp_nft_batch_add(nft, nlh);
 	}
 	for (i = 0; r >= 0 && i < pl->n; i++) {
 		m = xhp_nft_batch_room(nft);
@@ -628,8 +634,26 @@ int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 	return r;
 }
 
+int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
+		       const struct xhp_nft_policy *p)
+{
+	return policy_put(nft, ifname, p, -1);
+}
+
 int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		      const struct xhp_nft_policy *p)
+{
+	int r;
+
+	r = xhp_nft_check_ifname(ctx, ifname);
+	if (r >= 0)
+		r = xhp_nft_dev_present(ctx, nft, ifname);
+	return r < 0 ? r : xhp_nft_dev_apply_known(ctx, nft, ifname, p, r);
+}
+
+int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
+			    const char *ifname, const struct xhp_nft_policy *p,
+			    bool had)
 {
 	int r;
 
@@ -640,9 +664,9 @@ int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		return r;
 	/* No rules to install: only whatever the name had goes, if any. */
 	if (xhp_nft_policy_empty(p))
-		return xhp_nft_dev_remove(ctx, nft, ifname);
+		return had ? xhp_nft_dev_remove(ctx, nft, ifname) : 0;
 	xhp_nft_batch_begin(nft);
-	r = xhp_nft_policy_put(nft, ifname, p);
+	r = policy_put(nft, ifname, p, had);
 	if (r == -ENOMEM)
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	if (r < 0)

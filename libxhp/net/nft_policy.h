@@ -8,8 +8,9 @@
  * deleted and made anew in it, so a device gets only its own rules and no
  * other device's chains are touched.
  *
- * Chains of "vif1.0" (in its own table, netdev xhp-vif1.0, whose comment
- * is "xhp policy <fingerprint>"), as nft prints them:
+ * Chains of "vif1.0" (in its shard's table, netdev xhp-1f: nft.h; the
+ * base chain's comment is "xhp policy <fingerprint>"), as nft prints
+ * them:
  *   dev-vif1.0 (ingress of vif1.0):
  *     limit rate over R bytes/second counter drop     (rate)
  *     ether saddr != MAC counter drop
@@ -56,8 +57,8 @@ bool xhp_nft_policy_empty(const struct xhp_nft_policy *p);
 
 /*
  * The fingerprint of what @p installs: 16 hex digits of a hash of its
- * rules, "" when it installs nothing. The table's comment carries it
- * ("xhp policy <fp>"). Returns the number of chains it makes (0 when
+ * rules, "" when it installs nothing. The base chain's comment carries
+ * it ("xhp policy <fp>"). Returns the number of chains it makes (0 when
  * none), -E2BIG (more than XHP_NFT_POLICY_IPS_MAX addresses: no such
  * policy can be installed), or -ENOMEM.
  */
@@ -65,12 +66,19 @@ int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
 			       char fp[XHP_NFT_FP_MAX]);
 
 /*
- * In one batch: delete the table of @ifname and, unless @p is empty,
- * make it anew with @p's chains and rules and its fingerprint. Returns 0, -EINVAL (bad name, too many
+ * In one batch: delete every chain of @ifname and, unless @p is empty,
+ * make them anew with @p's rules (and its fingerprint on the base
+ * chain). xhp_nft_dev_apply asks first whether there are any (GETCHAIN):
+ * when not, the batch has no deletes. Returns 0, -EINVAL (bad name, too many
  * addresses: message names the limit), or the batch's error (nft.h).
  */
 int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		      const struct xhp_nft_policy *p);
+/* The same, the device's chains known to be there (@had) or not
+ * (xhp_nft_dev_state()): with none, the batch holds no deletes. */
+int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
+			    const char *ifname, const struct xhp_nft_policy *p,
+			    bool had);
 
 /* Into a begun batch: what xhp_nft_dev_apply sends (no checks). 0,
  * -ENOSPC, -ENOMEM. */

@@ -169,8 +169,8 @@ static const char *nl_type_name(uint16_t type)
 		return "RTM_DELNEIGH";
 	case RTM_GETNEIGH:
 		return "RTM_GETNEIGH";
-	case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE: /* nft.c */
-		return "NFT_MSG_GETTABLE";
+	case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN: /* nft.c */
+		return "NFT_MSG_GETCHAIN";
 	default:
 		return "rtnetlink request";
 	}

@@ -218,8 +218,8 @@ static void dry_line(void *data, const char *text)
 		xhp_nft_table_name(table, gp->ifname), text);
 }
 
-/* The table holds this policy already: 1, 0 (also when there is none),
- * or -errno. *had says whether there is a table at all. */
+/* The device's chains hold this policy already: 1, 0 (also when there
+ * are none), or -errno. *had says whether it has chains at all. */
 static int in_place(struct xhp_guest_policy *gp, const char *ifname, bool *had)
 {
 	char fp[XHP_NFT_FP_MAX];
@@ -235,8 +235,7 @@ static int in_place(struct xhp_guest_policy *gp, const char *ifname, bool *had)
 	if (r < 0)
 		return r;
 	*had = st.present;
-	return st.present && chains && st.chains == (uint32_t)chains &&
-	       !strcmp(st.fp, fp);
+	return st.present && chains && !strcmp(st.fp, fp);
 }
 
 int xhp_guest_policy_apply(struct xhp_guest_policy *gp, const char *ifname)
@@ -267,7 +266,8 @@ int xhp_guest_policy_apply(struct xhp_guest_policy *gp, const char *ifname)
 	if (r >= 0)
 		r = xhp_journal_reserve(&gp->op->journal);
 	if (r >= 0)
-		r = xhp_nft_dev_apply(gp->ctx, gp->sock, ifname, &gp->nft);
+		r = xhp_nft_dev_apply_known(gp->ctx, gp->sock, ifname, &gp->nft,
+					    had);
 	if (r < 0)
 		return in_words(gp->ctx, r,
 				"install the guest network policy of", ifname);

@@ -29,7 +29,7 @@ struct xhp_guest_policy {
 	struct xhp_nft_policy nft;
 	struct xhp_ip *ips; /* owned; nft.ips points here */
 	struct xhp_nft *sock; /* the context's (xhp_nft_get), borrowed */
-	char ifname[16]; /* the table installed (undo) */
+	char ifname[16]; /* the chains installed (undo) */
 	/* The port whose isolation this run changed (undo). */
 	struct xhp_nl *nl; /* borrowed from the personality */
 	struct xhp_link port;
@@ -60,16 +60,15 @@ int xhp_guest_policy_check_dev(xhp_ctx *ctx, const struct xhp_link *dev,
 			       bool tap);
 
 /*
- * Install the rules on @ifname in one batch (its old table goes in the
- * same batch, also when nothing is to be enforced). The device's table
- * is asked first (one GETTABLE): when it holds this very policy already
- * (the same fingerprint and number of chains: a re-run of online) nothing
- * is sent, and nothing recorded. Otherwise, when the device had no table,
- * the journal's undo deletes the new one; when it had one with another
- * policy, the undo leaves the new one in place (the old one cannot be
- * read back cheaply, and deleting would leave a guest that is plugged
- * with no policy at all; the new one is what its keys ask for). A dry run
- * logs each rule.
+ * Install the rules on @ifname in one batch (its old chains go in the
+ * same batch, also when nothing is to be enforced). The device's base
+ * chain is asked first (one GETCHAIN): when its fingerprint is this very
+ * policy's (a re-run of online) nothing is sent, and nothing recorded.
+ * Otherwise, when the device had no chains, the journal's undo deletes
+ * the new ones; when it had chains with another policy, the undo leaves
+ * the new ones in place (the old rules cannot be read back cheaply, and
+ * deleting would leave a guest that is plugged with no policy at all;
+ * the new one is what its keys ask for). A dry run logs each rule.
  */
 int xhp_guest_policy_apply(struct xhp_guest_policy *gp, const char *ifname);
 
@@ -80,7 +79,7 @@ int xhp_guest_policy_apply(struct xhp_guest_policy *gp, const char *ifname);
 int xhp_guest_policy_isolate(struct xhp_guest_policy *gp, struct xhp_nl *nl,
 			     const struct xhp_link *port);
 
-/* Delete the table of @ifname (none is not an error). */
+/* Delete the chains of @ifname (none is not an error). */
 int xhp_guest_policy_remove(struct xhp_op *op, const char *ifname);
 
 #endif /* XHP_GUEST_POLICY_H */

@@ -5,7 +5,7 @@
  * 1. One device's full policy (anti-spoofing with an IPv4 and an IPv6
  *    address, and a rate) installed and removed in-process
  *    (xhp_nft_dev_apply, xhp_nft_dev_remove), with 10, 100 and 1000 other
- *    devices' policies present, each in its own table (names only: a
+ *    devices' policies present, in the shard tables (names only: a
  *    netdev chain may name a device that does not exist), and again with
  *    the others holding a rate only; "install only" is the apply alone.
  *    Target: <= 0.3 ms, and 1000/10 <= 1.5.

@@ -2,7 +2,7 @@
 /*
  * libFuzzer target of the netlink reply parsers: xhp_nl_link_parse
  * (nl.c, RTM_NEWLINK), xhp_ifaddr_parse (addr.c, RTM_NEWADDR) and
- * xhp_nft_table_parse (nft.c, nf_tables' NEWTABLE answer to GETTABLE). The
+ * xhp_nft_chain_parse (nft.c, nf_tables. NEWCHAIN answer to GETCHAIN). The
  * input is what one recv() from the kernel gives: netlink messages one
  * after another, walked with xhp_nlmsg_ok/mnl_nlmsg_next as
  * xhp_nl_talk walks them; every message goes to both parsers. The
@@ -64,7 +64,7 @@ static void check_table(const struct nlmsghdr *nlh)
 {
 	struct xhp_nft_dev_state st;
 
-	if (xhp_nft_table_parse(nlh, &st) < 0)
+	if (xhp_nft_chain_parse(nlh, &st) < 0)
 		return;
 	CHECK(cstr_in(st.fp, sizeof(st.fp)));
 	CHECK(!st.fp[0] || st.present);

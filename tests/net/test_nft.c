@@ -156,14 +156,16 @@ static int send_count(const uint8_t src[6], int *dev)
 	return got;
 }
 
-/* `nft list table netdev xhp-<dev>` (NULL if there is none). */
+/* `nft list chain netdev <its shard> dev-<dev>` (NULL if there is
+ * none). */
 static char *nft_list(const char *dev)
 {
-	char *out = NULL, table[32];
+	char *out = NULL, table[XHP_NFT_TABLE_NAME_MAX], chain[32];
 	int r;
 
-	snprintf(table, sizeof(table), "xhp-%s", dev);
-	r = tu_runl(&out, "nft", "list", "table", "netdev", table, NULL);
+	snprintf(chain, sizeof(chain), "dev-%s", dev);
+	r = tu_runl(&out, "nft", "list", "chain", "netdev",
+		    xhp_nft_table_name(table, dev), chain, NULL);
 
 	if (r != 0) {
 		free(out);
@@ -171,6 +173,10 @@ static char *nft_list(const char *dev)
 	}
 	return out;
 }
+
+/* host0's shard's table */
+static char h0_table[XHP_NFT_TABLE_NAME_MAX];
+#define H0 xhp_nft_table_name(h0_table, "host0")
 
 static int occurrences(const char *s, const char *what)
 {
@@ -219,8 +225,7 @@ static int teardown(void **state)
 	(void)state;
 	/* The namespaces, their links and tables go with the process; the
 	 * table is deleted all the same. */
-	tu_runl(NULL, "nft", "delete", "table", "netdev", "xhp-host0", NULL);
-	tu_runl(NULL, "nft", "delete", "table", "netdev", "xhp-host1", NULL);
+	tu_runl(NULL, "nft", "flush", "ruleset", "netdev", NULL);
 	close(T.tx);
 	close(T.rx);
 	close(T.all);
@@ -346,18 +351,16 @@ static int conflicting_batch(int last)
 
 	xhp_nft_batch_begin(T.nft);
 	m = xhp_nft_batch_room(T.nft);
-	xhp_nft_batch_add(T.nft,
-			  xhp_nft_put_table(m, NFT_MSG_NEWTABLE, NLM_F_CREATE,
-					    "host0", NULL));
+	xhp_nft_batch_add(T.nft, xhp_nft_put_table(m, NFT_MSG_NEWTABLE,
+						   NLM_F_CREATE, "host0"));
 	m = xhp_nft_batch_room(T.nft);
 	xhp_nft_batch_add(T.nft, xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
 						   NLM_F_CREATE, "host0"));
 	m = xhp_nft_batch_room(T.nft);
-	xhp_nft_batch_add(T.nft, last == 1 ?
-					 xhp_nft_put_table(m, NFT_MSG_NEWTABLE,
-							   NLM_F_CREATE,
-							   "host0", NULL) :
-					 xhp_nft_put_flush(m, "host0"));
+	xhp_nft_batch_add(T.nft,
+			  last == 1 ? xhp_nft_put_table(m, NFT_MSG_NEWTABLE,
+							NLM_F_CREATE, "host0") :
+				      xhp_nft_put_flush(m, "host0"));
 	return xhp_nft_batch_commit(T.ctx, T.nft);
 }
 
@@ -366,8 +369,6 @@ static int conflicting_batch(int last)
  * message and carries the kernel's extended ack: a chain of that name
  * with another priority cannot be updated. Only the last message asks
  * for an answer: the failure of one before it is reported all the same.
- * (xhp_nft_dev_replace() deletes the device's table first: no conflict
- * with what was there can make it fail.)
  */
 static void test_kernel_error(void **state)
 {
@@ -375,8 +376,8 @@ static void test_kernel_error(void **state)
 	int r;
 
 	(void)state;
-	run_ok("nft", "add", "table", "netdev", "xhp-host0", NULL);
-	run_ok("nft", "add", "chain", "netdev", "xhp-host0", "dev-host0",
+	run_ok("nft", "add", "table", "netdev", H0, NULL);
+	run_ok("nft", "add", "chain", "netdev", H0, "dev-host0",
 	       "{ type filter hook ingress device host0 priority 10; }", NULL);
 	/* The sequence numbers wrap at the failing message: BEGIN is
 	 * UINT_MAX - 1, NEWTABLE UINT_MAX, NEWCHAIN 0. */
@@ -391,13 +392,7 @@ static void test_kernel_error(void **state)
 	assert_non_null(strstr(out, "priority filter + 10;"));
 	assert_int_equal(occurrences(out, " drop"), 0);
 	free(out);
-	/* dev_replace makes the table anew */
-	assert_int_equal(
-		xhp_nft_dev_replace(T.ctx, T.nft, "host0", T.guest_mac), 0);
-	out = nft_list("host0");
-	assert_non_null(strstr(out, "priority filter;"));
-	free(out);
-	run_ok("nft", "delete", "table", "netdev", "xhp-host0", NULL);
+	run_ok("nft", "delete", "table", "netdev", H0, NULL);
 }
 
 /* The attribute the kernel's extended ack points at is named: a regular
@@ -408,8 +403,8 @@ static void test_kernel_error_attr(void **state)
 	int r;
 
 	(void)state;
-	run_ok("nft", "add", "table", "netdev", "xhp-host0", NULL);
-	run_ok("nft", "add", "chain", "netdev", "xhp-host0", "dev-host0", NULL);
+	run_ok("nft", "add", "table", "netdev", H0, NULL);
+	run_ok("nft", "add", "chain", "netdev", H0, "dev-host0", NULL);
 	r = conflicting_batch(2);
 	/* nf_tables_updchain(): a policy only for base chains */
 	assert_int_equal(r, -EOPNOTSUPP);
@@ -419,7 +414,7 @@ static void test_kernel_error_attr(void **state)
 	out = nft_list("host0");
 	assert_non_null(strstr(out, "chain dev-host0 {\n\t}"));
 	free(out);
-	run_ok("nft", "delete", "table", "netdev", "xhp-host0", NULL);
+	run_ok("nft", "delete", "table", "netdev", H0, NULL);
 }
 
 /* The fault seam: the batch is one step; failed there, nothing changes

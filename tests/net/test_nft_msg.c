@@ -85,28 +85,42 @@ static void assert_be32(const struct nlattr *a, uint32_t want)
 	assert_int_equal(ntohl(mnl_attr_get_u32(a)), want);
 }
 
+/* The shard of a name: FNV-1a of it, modulo 128 (stable: installed
+ * chains are found by it). */
+static const char *shard(const char *ifname)
+{
+	static char name[XHP_NFT_TABLE_NAME_MAX];
+	uint32_t h = 2166136261u;
+
+	for (; *ifname; ifname++)
+		h = (h ^ (uint8_t)*ifname) * 16777619u;
+	snprintf(name, sizeof(name), "xhp-%02x", (unsigned int)(h % 128));
+	return name;
+}
+
 static void test_table(void **state)
 {
 	const struct nlattr *tb[MAXA];
+	char name[XHP_NFT_TABLE_NAME_MAX];
 	struct nlmsghdr *nlh;
 
 	(void)state;
-	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE, "vif3.1",
-				NULL);
+	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE, "vif3.1");
 	parse_msg(nlh, NFT_MSG_NEWTABLE, NLM_F_CREATE, tb);
-	assert_str(tb[NFTA_TABLE_NAME], "xhp-vif3.1");
+	assert_str(tb[NFTA_TABLE_NAME], shard("vif3.1"));
 	assert_be32(tb[NFTA_TABLE_FLAGS], 0);
 	assert_int_equal(count(tb), 2);
-
-	nlh = xhp_nft_put_table(buf, NFT_MSG_DELTABLE, 0, "vif3.1", "x");
-	parse_msg(nlh, NFT_MSG_DELTABLE, 0, tb);
-	assert_str(tb[NFTA_TABLE_NAME], "xhp-vif3.1");
-	assert_int_equal(count(tb), 1);
+	/* names spread over the shards; the same name, the same shard */
+	assert_string_equal(xhp_nft_table_name(name, "vif3.1"),
+			    shard("vif3.1"));
+	assert_string_not_equal(shard("vif3.1"), "xhp-00");
+	assert_true(xhp_nft_shard("vif1.0") != xhp_nft_shard("vif2.0"));
+	assert_int_equal(xhp_nft_shard("vif1.0"), xhp_nft_shard("vif1.0"));
 }
 
-/* The comment, as nft's user data: TLV type 0, length, the string and
- * its NUL; and read back by the parser of GETTABLE's answer. */
-static void test_table_comment(void **state)
+/* The base chain's comment, as nft's user data: TLV type 0, length, the
+ * string and its NUL; and read back by the parser of GETCHAIN's answer. */
+static void test_chain_comment(void **state)
 {
 	static const char want[] = "\0\034xhp policy 0123456789abcdef";
 	const struct nlattr *tb[MAXA];
@@ -114,34 +128,33 @@ static void test_table_comment(void **state)
 	struct nlmsghdr *nlh;
 
 	(void)state;
-	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE,
-				NLM_F_CREATE | NLM_F_EXCL, "vif3.1",
-				"xhp policy 0123456789abcdef");
-	parse_msg(nlh, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, tb);
-	assert_non_null(tb[NFTA_TABLE_USERDATA]);
-	assert_int_equal(mnl_attr_get_payload_len(tb[NFTA_TABLE_USERDATA]),
+	nlh = xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN,
+				NLM_F_CREATE | NLM_F_EXCL, "vif3.1");
+	xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA,
+			    "xhp policy 0123456789abcdef");
+	parse_msg(nlh, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, tb);
+	assert_non_null(tb[NFTA_CHAIN_USERDATA]);
+	assert_int_equal(mnl_attr_get_payload_len(tb[NFTA_CHAIN_USERDATA]),
 			 sizeof(want));
-	assert_memory_equal(mnl_attr_get_payload(tb[NFTA_TABLE_USERDATA]), want,
+	assert_memory_equal(mnl_attr_get_payload(tb[NFTA_CHAIN_USERDATA]), want,
 			    sizeof(want));
-	assert_int_equal(count(tb), 3);
+	assert_int_equal(count(tb), 6);
 
-	/* The kernel's answer has the same layout, and a use count. */
-	mnl_attr_put_u32(nlh, NFTA_TABLE_USE, htonl(5));
-	assert_int_equal(xhp_nft_table_parse(nlh, &st), 0);
+	/* The kernel's answer has the same layout. */
+	assert_int_equal(xhp_nft_chain_parse(nlh, &st), 0);
 	assert_true(st.present);
-	assert_int_equal(st.chains, 5);
 	assert_string_equal(st.fp, "0123456789abcdef");
 
 	/* Another comment (nft's own) is no fingerprint. */
-	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, 0, "vif3.1",
-				"made by hand");
-	assert_int_equal(xhp_nft_table_parse(nlh, &st), 0);
+	nlh = xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, 0, "vif3.1");
+	xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA, "made by hand");
+	assert_int_equal(xhp_nft_chain_parse(nlh, &st), 0);
 	assert_true(st.present);
 	assert_string_equal(st.fp, "");
 
-	/* Not a table: nothing. */
-	nlh = xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, 0, "vif3.1");
-	assert_int_equal(xhp_nft_table_parse(nlh, &st), 0);
+	/* Not a chain: nothing. */
+	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, 0, "vif3.1");
+	assert_int_equal(xhp_nft_chain_parse(nlh, &st), 0);
 	assert_false(st.present);
 }
 
@@ -154,7 +167,7 @@ static void test_newchain(void **state)
 	nlh = xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
 				"vif12.0-emu");
 	parse_msg(nlh, NFT_MSG_NEWCHAIN, NLM_F_CREATE, tb);
-	assert_str(tb[NFTA_CHAIN_TABLE], "xhp-vif12.0-emu");
+	assert_str(tb[NFTA_CHAIN_TABLE], shard("vif12.0-emu"));
 	assert_str(tb[NFTA_CHAIN_NAME], "dev-vif12.0-emu");
 	assert_str(tb[NFTA_CHAIN_TYPE], "filter");
 	assert_be32(tb[NFTA_CHAIN_POLICY], NF_ACCEPT);
@@ -175,7 +188,7 @@ static void test_delchain(void **state)
 	(void)state;
 	nlh = xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0, "eth0");
 	parse_msg(nlh, NFT_MSG_DELCHAIN, 0, tb);
-	assert_str(tb[NFTA_CHAIN_TABLE], "xhp-eth0");
+	assert_str(tb[NFTA_CHAIN_TABLE], shard("eth0"));
 	assert_str(tb[NFTA_CHAIN_NAME], "dev-eth0");
 	/* No hook: with one, the kernel would delete only its devices. */
 	assert_int_equal(count(tb), 2);
@@ -189,7 +202,7 @@ static void test_flush(void **state)
 	(void)state;
 	nlh = xhp_nft_put_flush(buf, "eth0");
 	parse_msg(nlh, NFT_MSG_DELRULE, 0, tb);
-	assert_str(tb[NFTA_RULE_TABLE], "xhp-eth0");
+	assert_str(tb[NFTA_RULE_TABLE], shard("eth0"));
 	assert_str(tb[NFTA_RULE_CHAIN], "dev-eth0");
 	/* No handle: every rule of the chain. */
 	assert_int_equal(count(tb), 2);
@@ -224,7 +237,7 @@ static void test_rule_src_mac(void **state)
 	(void)state;
 	nlh = xhp_nft_put_rule_src_mac(buf, "vif3.1", mac);
 	parse_msg(nlh, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, tb);
-	assert_str(tb[NFTA_RULE_TABLE], "xhp-vif3.1");
+	assert_str(tb[NFTA_RULE_TABLE], shard("vif3.1"));
 	assert_str(tb[NFTA_RULE_CHAIN], "dev-vif3.1");
 	assert_int_equal(count(tb), 3);
 	mnl_attr_for_each_nested(e, tb[NFTA_RULE_EXPRESSIONS])
@@ -290,7 +303,7 @@ static void test_batch(void **state)
 	xhp_nft_batch_begin(nft);
 	xhp_nft_batch_add(nft, xhp_nft_put_table(xhp_nft_batch_room(nft),
 						 NFT_MSG_NEWTABLE, NLM_F_CREATE,
-						 "eth0", NULL));
+						 "eth0"));
 	xhp_nft_batch_add(nft,
 			  xhp_nft_put_flush(xhp_nft_batch_room(nft), "eth0"));
 	assert_int_equal(nft->n, 2);
@@ -328,7 +341,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_table_comment),
+		cmocka_unit_test(test_chain_comment),
 		cmocka_unit_test(test_newchain),
 		cmocka_unit_test(test_delchain),
 		cmocka_unit_test(test_flush),

@@ -2,7 +2,7 @@
 /*
  * A run that fails after the policy's batch (its isolation refused, by
  * the fault seam) puts back the state before, as guest_policy.h says:
- * a device that had no table has none again; one whose table held
+ * a device that had no chains has none again; one whose chains held
  * another policy keeps the new one (the old cannot be read back, and a
  * plugged guest is not left with none); one whose table held this very
  * policy is sent nothing and keeps it. The `policy` personality on a
@@ -64,12 +64,15 @@ static void ok(const char *ip, const char *iso)
 		fail_msg("policy online: %s", xhp_ctx_last_error(ctx));
 }
 
-/* The device's table as nft lists it, "" when there is none. */
+/* The device's chains as nft lists them (the namespace's ruleset: its
+ * shard's table), "" when there are none. */
 static char *table(void)
 {
 	char *out = NULL;
 
-	if (tu_runl(&out, "nft", "list", "table", "netdev", "xhp-" DEV, NULL)) {
+	assert_int_equal(
+		tu_runl(&out, "nft", "list", "ruleset", "netdev", NULL), 0);
+	if (!out || !strstr(out, "chain dev-" DEV " {")) {
 		free(out);
 		out = strdup("");
 	}
@@ -100,9 +103,8 @@ static void fail_isolation(const char *ip, void (*reset)(void))
 static void reset_none(void)
 {
 	ok(IP_A, "no");
-	assert_int_equal(tu_runl(NULL, "nft", "delete", "table", "netdev",
-				 "xhp-" DEV, NULL),
-			 0);
+	assert_int_equal(
+		tu_runl(NULL, "nft", "flush", "ruleset", "netdev", NULL), 0);
 }
 
 static void reset_a(void)
@@ -115,7 +117,7 @@ static void reset_b(void)
 	ok(IP_B, "no");
 }
 
-/* No table before: the undo deletes the new one. */
+/* No chains before: the undo deletes the new ones. */
 static void test_new_table_goes(void **state)
 {
 	char *out;

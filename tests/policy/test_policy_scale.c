@@ -2,7 +2,7 @@
 /*
  * Many devices, and names reused: 1000 devices' policies installed, every
  * other one removed, then the rest: `nft list ruleset netdev` holds
- * exactly the chains (each device's own table) of the devices present at
+ * exactly the chains (in the shards' tables) of the devices present at
  * each point. A name reused
  * by another guest gets only its own rules (none of the old guest's MAC
  * or addresses), and a name whose new guest has nothing to enforce keeps
