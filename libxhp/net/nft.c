@@ -601,29 +601,31 @@ int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 	(((m) = xhp_nft_batch_room(nft)) ? (xhp_nft_batch_add(nft, put), 0) : \
 					   -ENOSPC)
 
-/*
- * The shard's table made sure of, and the device's chains created if
- * missing, then their rules and them deleted: the chains are gone,
- * whether or not they were there (the base chain's rules go first: they
- * hold the jumps to the others).
- */
-int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
+/* The device's chains created if missing (an update that changes
+ * nothing if not). */
+static int put_chains_made(struct xhp_nft *nft, const char *ifname)
 {
 	void *buf;
 	int c, r;
 
 	r = BATCH_PUT(nft, buf,
-		      xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+		      xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
 					ifname));
-	if (r >= 0)
-		r = BATCH_PUT(nft, buf,
-			      xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN,
-						NLM_F_CREATE, ifname));
 	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < XHP_NFT_CHAINS; c++)
 		r = BATCH_PUT(nft, buf,
 			      xhp_nft_put_regular_chain(buf, NFT_MSG_NEWCHAIN,
 							NLM_F_CREATE, ifname,
 							c));
+	return r;
+}
+
+/* The device's chains, all there, emptied and deleted (the base chain's
+ * rules go first: they hold the jumps to the others). */
+static int put_chains_gone(struct xhp_nft *nft, const char *ifname)
+{
+	void *buf;
+	int c, r = 0;
+
 	for (c = XHP_NFT_CH_BASE; r >= 0 && c < XHP_NFT_CHAINS; c++)
 		r = BATCH_PUT(nft, buf,
 			      xhp_nft_put_flush_chain(buf, ifname, c));
@@ -636,6 +638,21 @@ int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
 			      xhp_nft_put_regular_chain(buf, NFT_MSG_DELCHAIN,
 							0, ifname, c));
 	return r;
+}
+
+/*
+ * The shard's table made sure of, and the device's chains created if
+ * missing, then their rules and them deleted: the chains are gone,
+ * whether or not they were there.
+ */
+int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
+{
+	int r;
+
+	r = xhp_nft_put_shard(nft, ifname);
+	if (r >= 0)
+		r = put_chains_made(nft, ifname);
+	return r >= 0 ? put_chains_gone(nft, ifname) : r;
 }
 
 int xhp_nft_put_shard(struct xhp_nft *nft, const char *ifname)
@@ -788,6 +805,15 @@ int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	r = xhp_nft_dev_present(ctx, nft, ifname);
 	if (r <= 0)
 		return r;
+	/* Its chains are there: deleted (10 messages, no creates). One
+	 * of them missing (deleted by hand): again, each made sure of. */
+	xhp_nft_batch_begin(nft);
+	r = put_chains_gone(nft, ifname);
+	if (r >= 0)
+		r = xhp_nft_batch_commit(ctx, nft);
+	if (r != -ENOENT)
+		return r;
+	xhp_clear_error(ctx);
 	xhp_nft_batch_begin(nft);
 	r = xhp_nft_put_dev_gone(nft, ifname);
 	if (r < 0)
