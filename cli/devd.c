@@ -186,7 +186,9 @@ static void on_event(void *userdata, const xhp_host_event *ev)
 		/* the library logged it (notice, warning) */
 		return count_heal(ev);
 	case XHP_HOST_UNPLUGGED:
+		/* a tap's heals count with its vif's backend, which stays */
 		if (heal_state && ev->backend_path &&
+		    ev->kind != XHP_KIND_TAP &&
 		    json_object_del(heal_state, ev->backend_path) == 0)
 			write_state();
 		break;
@@ -219,7 +221,9 @@ static void usage(FILE *f)
 		"  -t, --timeout     deadline of one operation in seconds\n"
 		"  -l, --lock-dir    hotplug locks (default /var/run/xen-hotplug)\n"
 		"  -H, --heal-limit  heals of one device a minute (default 5)\n"
-		"  -s, --state-file  heal counters (default /run/xhp/devd-DOMID.json)\n");
+		"  -s, --state-file  heal counters (default /run/xhp/devd-DOMID.json)\n"
+		"  -h, --help        this text\n"
+		"  -V, --version     the version of xhp-devd and libxhp\n");
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
@@ -249,6 +253,7 @@ int main(int argc, char **argv)
 		{ "heal-limit", required_argument, NULL, 'H' },
 		{ "state-file", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	xhp_host_opts opts = { .size = sizeof(opts), .domid = -1 };
@@ -261,7 +266,7 @@ int main(int argc, char **argv)
 	const char *lock_dir = NULL, *state_arg = NULL;
 	sigset_t mask;
 
-	while ((c = getopt_long(argc, argv, "Fp:d:w:t:l:H:s:h", longopts,
+	while ((c = getopt_long(argc, argv, "Fp:d:w:t:l:H:s:hV", longopts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'F':
@@ -313,6 +318,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("xhp-devd (libxhp) %s\n", xhp_version());
 			return 0;
 		default:
 			usage(stderr);

@@ -164,9 +164,11 @@ static json_t *drifts(const xhp_inspection *ins)
 	size_t i;
 
 	for (i = 0; a && xhp_inspection_drift_at(ins, i, &code, &msg) > 0; i++)
-		json_array_append_new(a, json_pack("{soso}", "code",
-						   str_or_null(code), "message",
-						   str_or_null(msg)));
+		json_array_append_new(
+			a, json_pack("{sososo}", "code", str_or_null(code),
+				     "message", str_or_null(msg), "device",
+				     str_or_null(xhp_inspection_drift_device(
+					     ins, i))));
 	return a;
 }
 
@@ -192,6 +194,28 @@ static void host_summary(const xhp_inspection *ins, char *buf, size_t size)
 		snprintf(buf, size, "%s of %s", loop, file ? file : "?");
 	else
 		snprintf(buf, size, "-");
+}
+
+/* The emulated NIC's tap, when it exists: "vif1.0-emu up mtu 1500 on
+ * br0" (a line of its own under its vif's row). */
+static bool tap_summary(const xhp_inspection *ins, char *buf, size_t size)
+{
+	const char *tap = xhp_inspection_value(ins, XHP_INSPECT_HOST, "tap");
+	const char *up = xhp_inspection_value(ins, XHP_INSPECT_HOST, "tap-up");
+	const char *mtu =
+		xhp_inspection_value(ins, XHP_INSPECT_HOST, "tap-mtu");
+	const char *br =
+		xhp_inspection_value(ins, XHP_INSPECT_HOST, "tap-master");
+	const char *ovs =
+		xhp_inspection_value(ins, XHP_INSPECT_HOST, "tap-ovs-bridge");
+
+	if (!tap)
+		return false;
+	snprintf(buf, size, "%s %s mtu %s%s%s%s", tap,
+		 up && !strcmp(up, "1") ? "up" : "down", mtu ? mtu : "?",
+		 br || ovs ? " on " : "", br ? br : (ovs ? "ovs:" : ""),
+		 br ? "" : (ovs ?: ""));
+	return true;
 }
 
 /*
@@ -246,6 +270,8 @@ static void print_row(const char *type, const xhp_inspection *ins,
 	       xhp_inspection_value(ins, XHP_INSPECT_XENSTORE, "hotplug-status") ?:
 		       "-",
 	       c6, clean(c5, sizeof(c5), c4));
+	if (tap_summary(ins, c4, sizeof(c4)))
+		printf("      tap %s\n", clean(c5, sizeof(c5), c4));
 	for (i = 0; xhp_inspection_drift_at(ins, i, &code, &msg) > 0; i++)
 		printf("      drift %s: %s\n", code,
 		       clean(c4, sizeof(c4), msg));

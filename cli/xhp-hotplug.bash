@@ -4,6 +4,9 @@
 #   xhp-hotplug PERSONALITY [OPTIONS] COMMAND [key=value...]
 #   xhp-hotplug parse COMMAND [key=value...]
 #   xhp-hotplug lock NAME [--timeout SECONDS] -- PROGRAM [ARGS...]
+#   xhp-hotplug status [--json] [--repair] [--lock-dir DIR]
+#                      [--devd-state FILE] [DOMID[.DEVID]]
+#   xhp-hotplug libvirt-hook DRIVER OBJECT OP SUBOP EXTRA
 #
 # The personalities and the setting keys come from the program itself
 # (the "Personalities:" and "Settings (key=value):" lines of --help), so
@@ -66,14 +69,34 @@ _xhp_hotplug()
 		case ${COMP_WORDS[1]} in
 		parse) mode=parse ;;
 		lock) mode=lock ;;
+		status) mode=status ;;
+		libvirt-hook) mode=hook ;;
 		*) pers=${COMP_WORDS[1]} mode=run ;;
 		esac
 		if ((COMP_CWORD == 1)); then
-			COMPREPLY=($(compgen -W "parse lock --help --version \
+			COMPREPLY=($(compgen -W "parse lock status libvirt-hook \
+				--help --version \
 				$(_xhp_hotplug_list "$self" Personalities:)" \
 				-- "$cur"))
 			return
 		fi
+	fi
+
+	if [[ $mode == status ]]; then
+		case $prev in
+		--lock-dir) COMPREPLY=($(compgen -d -- "$cur")) ;;
+		--devd-state) COMPREPLY=($(compgen -f -- "$cur")) ;;
+		*) [[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json \
+			--repair --lock-dir --devd-state --help" -- "$cur")) ;;
+		esac
+		return
+	fi
+	if [[ $mode == hook ]]; then
+		# libvirt calls it; by hand, the driver is what one chooses.
+		((COMP_CWORD == 2)) &&
+			COMPREPLY=($(compgen -W "qemu libxl lxc network" \
+				-- "$cur"))
+		return
 	fi
 
 	if [[ $mode == lock ]]; then

@@ -69,6 +69,7 @@ dpkg -i "${debs[@]}" >"$build/dpkg-i.log" 2>&1 || {
 for f in /usr/share/man/man8/xhp-hotplug.8.gz \
 	/usr/share/man/man3/libxhp.3.gz \
 	/usr/share/bash-completion/completions/xhp-hotplug \
+	/usr/share/bash-completion/completions/xhp-devd \
 	/usr/share/doc/xhp-hotplug/examples/xen-backend-tap.rules \
 	/usr/share/doc/libxhp-dev/examples/inprocess-vif.c \
 	/usr/share/doc/libxhp1/copyright; do
@@ -115,6 +116,7 @@ trap - EXIT
 left=$(ls -d /usr/sbin/xhp-hotplug /usr/libexec/xhp /usr/include/xhp \
 	/usr/lib/*/libxhp.so* /usr/lib/*/cmake/xhp /usr/share/doc/libxhp* \
 	/usr/share/doc/xhp-hotplug \
-	/usr/share/bash-completion/completions/xhp-hotplug 2>/dev/null || true)
+	/usr/share/bash-completion/completions/xhp-hotplug \
+	/usr/share/bash-completion/completions/xhp-devd 2>/dev/null || true)
 [ -z "$left" ] || fail "left after dpkg --purge: $left"
 echo "deb-check: ${pkgs[*]} build, are lintian clean, install, run the demo, purge cleanly"

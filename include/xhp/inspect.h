@@ -9,7 +9,18 @@
  * external-ids, up, MTU; the addresses, routes and proxy entries of
  * vif-route; the loop device of a vbd and its backing file), and the
  * list of drifts: each a typed code (enum xhp_drift, and a stable string
- * for scripts) with a message. Only a device whose hotplug-status is
+ * for scripts) with a message and the link it is about.
+ *
+ * A vif's emulated NIC (the tap vif<D>.<N>-emu of an HVM guest, plugged
+ * by the same personality with type_if=tap) is part of its vif's
+ * inspection: when the tap exists, host facts "tap", "tap-up",
+ * "tap-mtu", "tap-master" (vif-openvswitch: "tap-ovs-bridge",
+ * "tap-ovs-tag" ...) and the same drifts as the vif's (master, up, MTU,
+ * Open vSwitch port), with the tap's name in the message and in
+ * xhp_inspection_drift_device(). A tap that does not exist is no drift:
+ * a PV guest has none, and an HVM guest's exists only while its device
+ * model runs. A backend without a script key is inspected as xhp-devd
+ * plugs it: a vif as vif-bridge, a vbd as block. Only a device whose hotplug-status is
  * "connected" is expected to be plumbed: another one is described, never
  * said to drift.
  *
@@ -65,7 +76,8 @@ enum xhp_drift {
 	XHP_DRIFT_NOT_ON_BRIDGE = 3,
 	/* "wrong-bridge": its master is not the bridge key's bridge. */
 	XHP_DRIFT_WRONG_BRIDGE = 4,
-	/* "bridge-missing": the bridge key's bridge does not exist. */
+	/* "bridge-missing": the bridge key's bridge does not exist (a
+	 * Linux bridge, or an Open vSwitch Bridge in OVSDB). */
 	XHP_DRIFT_BRIDGE_MISSING = 5,
 	/* "mtu-differs": the link's MTU is not the mtu key's (vif-bridge:
 	 * else its bridge's). */
@@ -90,12 +102,12 @@ enum xhp_drift {
 	XHP_DRIFT_UNCHECKED = 14,
 	/* "policy-missing": the backend's keys (and xhp.conf) ask for a
 	 * guest network policy (vif-bridge, vif-route) and the device has
-	 * no nf_tables table netdev xhp-<link>. Checked since 1.1 (reserved
+	 * no nf_tables chain dev-<link>. Checked since 1.1 (reserved
 	 * before). */
 	XHP_DRIFT_POLICY_MISSING = 15,
-	/* "policy-differs": the device's table holds another policy than
-	 * its keys ask for (its fingerprint or number of chains differ), or
-	 * a table is there while the keys ask for none. Since: 1.1 */
+	/* "policy-differs": the device's chains hold another policy than
+	 * its keys ask for (the fingerprint on its base chain differs), or
+	 * it has chains while the keys ask for none. Since: 1.1 */
 	XHP_DRIFT_POLICY_DIFFERS = 16
 };
 
@@ -140,8 +152,9 @@ XHP_EXPORT xhp_inspection *xhp_inspection_free(xhp_inspection *ins);
 
 /*
  * Accessors. Strings are borrowed, valid while @ins lives. Since: 1.1
- *   backend_path: absolute; personality: the script's basename, NULL
- *   when the backend has no script key; connected: 1 when
+ *   backend_path: absolute; personality: the script's basename, or
+ *   "vif-bridge" (a vif) / "block" (a vbd) when the backend has no script
+ *   key, as xhp-devd plugs it; connected: 1 when
  *   hotplug-status is "connected" (the device should be plumbed), else 0.
  */
 XHP_EXPORT const char *xhp_inspection_backend_path(const xhp_inspection *ins);
@@ -158,8 +171,9 @@ XHP_EXPORT int xhp_inspection_connected(const xhp_inspection *ins);
  * "ovs-external-ids" ("k=v,k=v", sorted by key); vif-route: "gateway",
  * "address", "routes" (the entries found, space-separated); vif-bridge
  * and vif-route: "policy" (the fingerprint of the device's nf_tables
- * table, when it has one); block: "loop" (/dev/loopN), "backing-file".
- * Since: 1.1
+ * chains, when it has some); block: "loop" (/dev/loopN),
+ * "backing-file"; the tap of a vif: "tap" (its name), "tap-up",
+ * "tap-mtu", "tap-master", "tap-ovs-*" (see the top). Since: 1.1
  */
 XHP_EXPORT const char *xhp_inspection_value(const xhp_inspection *ins, int side,
 					    const char *key);
@@ -189,6 +203,15 @@ XHP_EXPORT int xhp_inspection_drift_at(const xhp_inspection *ins, size_t n,
 				       const char **ret_message);
 
 /*
+ * xhp_inspection_drift_device: the link the @n-th drift is about: the
+ * vif's ("vif1.0", or its vifname), its emulated NIC's tap ("vif1.0-emu",
+ * or its vifname-emu), NULL for a vbd's drift or past the end. Borrowed,
+ * valid while @ins lives. Since: 1.1
+ */
+XHP_EXPORT const char *xhp_inspection_drift_device(const xhp_inspection *ins,
+						   size_t n);
+
+/*
  * xhp_inspection_repairable: 1 when the device is connected and every
  * drift is one a re-plug fixes (all but link-missing, loop-detached,
  * loop-other-file, unchecked), 0 otherwise (nothing to
@@ -198,7 +221,8 @@ XHP_EXPORT int xhp_inspection_repairable(const xhp_inspection *ins);
 
 /*
  * xhp_inspection_repair: re-plug the device @ins describes, as its
- * personality's online runs (xhp_device_run_ext() with
+ * personality's online runs (and, when drifts are about its tap, the
+ * tap as its add runs, after the vif; @ret_result is then the tap's) (xhp_device_run_ext() with
  * XHP_DEVICE_NO_REPORT: hotplug-status stays "connected" whatever
  * happens; a failed re-plug undoes what it did). Idempotent: running
  * it on a clean device changes nothing that matters. Inspect again to

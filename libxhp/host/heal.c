@@ -16,17 +16,24 @@
  * bridge is missing waits for the bridge's RTM_NEWLINK. A device
  * repaired heal_limit times in the last minute is not repaired again:
  * reported once (XHP_HOST_HEAL_SUPPRESSED) until the minute has passed.
+ *
+ * An emulated NIC's tap (HCLS_TAP, plugged on its RTM_NEWLINK) is healed
+ * the same way, as a device of its own: inspected with its vif (the same
+ * backend), only its own drifts counted, re-plugged by its add. An Open
+ * vSwitch bridge gone from OVSDB (bridge-missing) is waited for like a
+ * Linux bridge: the monitor's new Bridge row checks its devices again.
  */
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "host-internal.h"
+#include "inspect-internal.h"
 #include "util.h"
 
 static bool in_process_vif(const struct hdev *d)
 {
-	return d->cls == HCLS_VIF && d->personality &&
+	return (d->cls == HCLS_VIF || d->cls == HCLS_TAP) && d->personality &&
 	       (!strcmp(d->personality, "vif-bridge") ||
 		!strcmp(d->personality, "vif-openvswitch") ||
 		!strcmp(d->personality, "vif-route"));
@@ -118,6 +125,7 @@ void heal_bridge_appeared(struct xhp_host *h, const char *name)
 {
 	h->heal_bridge = name;
 	hdev_each(h, HCLS_VIF, -1, on_bridge);
+	hdev_each(h, HCLS_TAP, -1, on_bridge);
 	h->heal_bridge = NULL;
 }
 
@@ -164,10 +172,9 @@ void heal_link_event(struct xhp_host *h, const struct hlink *l)
 		return;
 	if (l->bridge)
 		return bridge_event(h, l);
-	if (!l->is_new || !hlinks_vif_name(l->name, &domid, &devid, &emu) ||
-	    emu)
+	if (!l->is_new || !hlinks_vif_name(l->name, &domid, &devid, &emu))
 		return;
-	d = hdev_find(h, HCLS_VIF, domid, devid);
+	d = hdev_find(h, emu ? HCLS_TAP : HCLS_VIF, domid, devid);
 	if (!d || !d->plugged)
 		return;
 	b = d->bridge ? bridge_find(h, d->bridge) : NULL;
@@ -194,7 +201,8 @@ void heal_done(struct xhp_host *h, struct hdev *d, struct hwork *w)
 {
 	char dev[32];
 
-	snprintf(dev, sizeof(dev), "vif%u.%u", d->domid, d->devid);
+	snprintf(dev, sizeof(dev), "vif%u.%u%s", d->domid, d->devid,
+		 d->cls == HCLS_TAP ? "-emu" : "");
 	heal_note_bridge(h, d, w);
 	switch (w->outcome) {
 	case HO_HEALED:
@@ -223,8 +231,10 @@ void heal_done(struct xhp_host *h, struct hdev *d, struct hwork *w)
 	}
 }
 
-/* "code: message; code: message" */
-static char *describe(const xhp_inspection *ins, bool *ret_bridge_missing)
+/* "code: message; code: message" of the vif's drifts or of its tap's
+ * (xhp-devd heals them as two devices); NULL: none (or no memory). */
+static char *describe(const xhp_inspection *ins, bool tap,
+		      bool *ret_bridge_missing)
 {
 	const char *code, *msg;
 	char *s = NULL, *t;
@@ -234,6 +244,8 @@ static char *describe(const xhp_inspection *ins, bool *ret_bridge_missing)
 	*ret_bridge_missing = false;
 	for (i = 0; (kind = xhp_inspection_drift_at(ins, i, &code, &msg)) > 0;
 	     i++) {
+		if (xhp_inspection_drift_is_tap(ins, i) != tap)
+			continue;
 		if (kind == XHP_DRIFT_BRIDGE_MISSING)
 			*ret_bridge_missing = true;
 		if (asprintf(&t, "%s%s%s: %s", s ? s : "", s ? "; " : "", code,
@@ -267,9 +279,10 @@ void heal_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 	char bp[128], dev[32];
 	const char *v;
 	char *desc = NULL;
-	bool wait;
+	bool wait, tap = w->cls == HCLS_TAP;
 	int r;
 
+	/* a tap is inspected as part of its vif (the same backend) */
 	hdev_path(h, w->cls, w->domid, w->devid, bp, sizeof(bp));
 	snprintf(dev, sizeof(dev), "vif%u.%u", w->domid, w->devid);
 	r = xhp_request_new(ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF, bp, dev,
@@ -286,10 +299,12 @@ void heal_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 	w->bridge = heal_bridge_name(w->personality, v);
 	if (unplugging(ins) || !xhp_inspection_drift_count(ins))
 		goto out;
-	desc = describe(ins, &wait);
+	desc = describe(ins, tap, &wait);
 	if (!desc)
 		goto out;
-	if (wait || !xhp_inspection_repairable(ins)) {
+	if (tap)
+		strcat(dev, "-emu");
+	if (wait || !xhp_inspection_repairable_part(ins, tap)) {
 		xhp_debug(ctx, "%s: %s: %s", dev,
 			  wait ? "waiting for its bridge" :
 				 "not repairable by a re-plug",
@@ -302,7 +317,7 @@ void heal_run(struct xhp_host *h, xhp_ctx *ctx, struct hwork *w)
 		w->outcome = HO_HEAL_SUPPRESSED;
 		goto out;
 	}
-	r = xhp_inspection_repair(ctx, ins, &res);
+	r = xhp_inspection_repair_part(ctx, ins, tap, &res);
 	if (r == -ESTALE || r == -ENOENT || r == -EALREADY) {
 		xhp_debug(ctx, "%s: %s", dev, xhp_ctx_last_error(ctx));
 		goto out;

@@ -59,7 +59,7 @@ struct hdev {
 	uint64_t due_us;
 	/* What it was plugged with, for its unplug: the personality (or
 	 * the script's path) and a snapshot of the settings its remove
-	 * reads (NULL for scripts and block). */
+	 * reads (NULL for scripts). */
 	char *personality;
 	xhp_settings *snap;
 	/* vbd, vbd3: the physical-device in the share index */
@@ -215,6 +215,12 @@ struct xhp_host {
 	unsigned int ovs_backoff_ms;
 	uint64_t ovs_retry_us; /* 0: none due */
 	bool ovs_lost; /* connected before: look at every OVS vif again */
+	/* the monitor request is sent, its reply not read yet (the
+	 * connection is made without waiting for the server: hovs.c);
+	 * ovs_retry_us is then when to give up on it */
+	bool ovs_pending;
+	int64_t ovs_call_id;
+	char ovs_path[108];
 	struct hpool pool;
 	struct hshare share;
 };
@@ -270,7 +276,8 @@ int hlinks_dispatch(struct xhp_host *h);
 /*
  * A link message's verdict (pure; fuzzed): 1 with *ret_new (RTM_NEWLINK
  * or RTM_DELLINK) and the name in @name, 0 for a message of another
- * type, -EBADMSG if malformed.
+ * type or a bridge's news of its port (AF_BRIDGE), -EBADMSG if
+ * malformed.
  */
 int hlinks_parse(const void *buf, size_t len, struct hlink *ret);
 /* vif<D>.<N> or vif<D>.<N>-emu: 1 with the numbers and *ret_emu. */

@@ -128,6 +128,11 @@ int hlinks_parse(const void *buf, size_t len, struct hlink *ret)
 	    !p.name || strlen(p.name) >= IFNAMSIZ)
 		return -EBADMSG;
 	ifi = mnl_nlmsg_get_payload(nlh);
+	/* The bridge's own news of its ports (family AF_BRIDGE): an
+	 * RTM_DELLINK of it says a port left its bridge (nomaster), not
+	 * that the link is gone; the link's own message comes as well. */
+	if (ifi->ifi_family == AF_BRIDGE)
+		return 0;
 	strcpy(l.name, p.name);
 	l.is_new = nlh->nlmsg_type == RTM_NEWLINK;
 	l.index = ifi->ifi_index > 0 ? (unsigned int)ifi->ifi_index : 0;

@@ -198,7 +198,7 @@ static void read_bridge(xhp_ctx *ctx, struct hwork *w, const char *bp)
 {
 	char *v = NULL;
 
-	if (w->cls != HCLS_VIF || !w->personality)
+	if ((w->cls != HCLS_VIF && w->cls != HCLS_TAP) || !w->personality)
 		return;
 	if (xhp_xs_read_key(ctx, bp, "bridge", &v) >= 0) {
 		free(w->bridge);

@@ -32,6 +32,8 @@ struct xhp_facts {
 struct xhp_drift_entry {
 	int code;
 	char *message;
+	bool tap; /* about the emulated NIC's tap (inspect_tap.c) */
+	char device[IFNAMSIZ]; /* the link it is about, "": none */
 };
 
 struct xhp_inspection {
@@ -52,6 +54,9 @@ struct xhp_insp {
 	struct xhp_inspection *ins;
 	struct xhp_nl *nl; /* opened by the network checks */
 	struct xhp_link master; /* the vif's master, ifindex 0: none */
+	/* inspect_tap.c: the tap under check (drifts are the tap's) */
+	bool tap;
+	char tap_name[IFNAMSIZ];
 };
 
 /* Add a xenstore fact (@value is taken, NULL: out of memory). */
@@ -98,6 +103,34 @@ int xhp_inspect_ovs_reply(struct xhp_insp *in, const char *dev, json_t *res);
  * added when the device is connected). Opens in->nl.
  */
 int xhp_insp_vif_link(struct xhp_insp *in, struct xhp_link *ret);
+
+/*
+ * The emulated NIC's tap of a connected vif (inspect_tap.c): when it
+ * exists (vifname.h's rule, "-emu"), its host facts ("tap", "tap-up",
+ * "tap-mtu", "tap-master"...) and the checks of the personality that
+ * plugged it (vif-bridge: master, up, MTU; vif-openvswitch: up and its
+ * Port; vif-route: up), its drifts marked as the tap's. A tap that does
+ * not exist is no drift (no device model runs, or a PV guest). Opens
+ * in->nl if needed.
+ */
+int xhp_inspect_tap(struct xhp_insp *in);
+
+/* inspect_ovs.c: check the Port of @dev (the tap) as a vif's; 0 or a
+ * negative errno (an OVSDB that cannot be reached: an unchecked drift). */
+int xhp_inspect_ovs_port(struct xhp_insp *in, const char *dev);
+
+/*
+ * Repair one part of a connected vif (inspect.c): its vif (@tap false,
+ * online) or its tap (@tap true, add), as xhp_inspection_repair() does;
+ * xhp_inspection_repairable_part(): whether that part has drifts and
+ * each is one a re-plug fixes. For the host's healing, which keeps the
+ * vif and its tap as two devices.
+ */
+int xhp_inspection_repair_part(xhp_ctx *ctx, const xhp_inspection *ins,
+			       bool tap, xhp_result **ret_result);
+int xhp_inspection_repairable_part(const xhp_inspection *ins, bool tap);
+/* Whether the @n-th drift is about the tap (false past the end). */
+bool xhp_inspection_drift_is_tap(const xhp_inspection *ins, size_t n);
 
 /* This domain's id: xenstore "domid" of the home, 0 when absent. */
 int xhp_self_domid(xhp_ctx *ctx, unsigned int *ret);

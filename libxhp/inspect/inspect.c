@@ -85,6 +85,20 @@ static int read_one(struct xhp_insp *in, char **names, unsigned int n,
 	return xhp_insp_xs_put(in, key, v);
 }
 
+/*
+ * A backend without a script key is plugged as xhp-devd plugs it (and
+ * libxl would, had it not written one): a vif by vif-bridge, a vbd by
+ * block.
+ */
+static int default_personality(struct xhp_insp *in)
+{
+	struct xhp_inspection *ins = in->ins;
+
+	ins->personality =
+		strdup(ins->kind == XHP_KIND_VIF ? "vif-bridge" : "block");
+	return ins->personality ? 0 : xhp_err(in->ctx, ENOMEM, "out of memory");
+}
+
 /* The backend's keys this inspection needs, each listed key read once. */
 static int read_keys(struct xhp_insp *in)
 {
@@ -116,6 +130,8 @@ static int read_keys(struct xhp_insp *in)
 		if (!ins->personality)
 			r = xhp_err(in->ctx, ENOMEM, "out of memory");
 	}
+	if (r >= 0 && !script)
+		r = default_personality(in);
 	p = ins->personality ? xhp_personality_find(ins->personality) : NULL;
 	for (k = p ? p->settings : NULL; r >= 0 && k && *k; k++)
 		r = read_one(in, names, n, *k);
@@ -193,6 +209,8 @@ XHP_EXPORT int xhp_device_inspect(xhp_ctx *ctx, const xhp_request *req,
 		in.ins->connected = hs && !strcmp(hs, "connected");
 		r = check_host(&in);
 	}
+	if (r >= 0 && in.ins->connected)
+		r = xhp_inspect_tap(&in);
 	ctx->deadline_us = 0;
 	xhp_nl_close(in.nl);
 	if (r < 0) {
@@ -203,43 +221,90 @@ XHP_EXPORT int xhp_device_inspect(xhp_ctx *ctx, const xhp_request *req,
 	return 0;
 }
 
-XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
-				     xhp_result **ret_result)
+/* Re-plug the vif (online) or its tap (add), under the device lock. */
+static int repair_one(xhp_ctx *ctx, const xhp_inspection *ins, bool tap,
+		      xhp_result **ret_result)
 {
 	xhp_device_opts opts = { .size = sizeof(opts),
 				 .flags = XHP_DEVICE_NO_REPORT };
-	bool vif;
+	bool vif = ins->kind == XHP_KIND_VIF;
 	xhp_request *req = NULL;
 	char dev[32];
+	size_t i;
 	int r;
 
-	if (!ctx || !ins)
-		return -EINVAL;
-	xhp_clear_error(ctx);
+	snprintf(dev, sizeof(dev), "vif%u.%u%s", ins->domid, ins->devid,
+		 tap ? "-emu" : "");
+	r = xhp_request_new(ctx,
+			    vif && !tap ? XHP_ACTION_ONLINE : XHP_ACTION_ADD,
+			    tap ? XHP_KIND_TAP : ins->kind, ins->backend_path,
+			    vif ? dev : NULL, &req);
+	if (r < 0)
+		return r;
+	for (i = 0; i + 1 < ins->n_drift && ins->drift[i].tap != tap; i++)
+		;
+	xhp_info(ctx, "repairing %s%s%s with %s %s (%s)", ins->backend_path,
+		 tap ? " tap " : "", tap ? dev : "", ins->personality,
+		 vif && !tap ? "online" : "add",
+		 xhp_drift_to_string(ins->drift[i].code));
+	/* under the device lock: still connected? (not fighting an unplug) */
+	r = xhp_device_rerun(ctx, ins->personality, req, &opts, ret_result);
+	xhp_request_free(req);
+	return r;
+}
+
+static int repair_check(xhp_ctx *ctx, const xhp_inspection *ins, bool ok)
+{
 	if (!ins->n_drift)
 		return xhp_err(ctx, EALREADY,
 			       "%s has no drift: nothing to repair",
 			       ins->backend_path);
-	if (!xhp_inspection_repairable(ins))
+	if (!ok)
 		return xhp_err(ctx, EOPNOTSUPP,
 			       "%s: %s cannot be repaired by a re-plug",
 			       ins->backend_path,
 			       ins->connected ?
 				       "its drift" :
 				       "a device that is not connected");
-	vif = ins->kind == XHP_KIND_VIF;
-	snprintf(dev, sizeof(dev), "vif%u.%u", ins->domid, ins->devid);
-	r = xhp_request_new(ctx, vif ? XHP_ACTION_ONLINE : XHP_ACTION_ADD,
-			    ins->kind, ins->backend_path, vif ? dev : NULL,
-			    &req);
+	return 0;
+}
+
+int xhp_inspection_repair_part(xhp_ctx *ctx, const xhp_inspection *ins,
+			       bool tap, xhp_result **ret_result)
+{
+	int r;
+
+	if (!ctx || !ins)
+		return -EINVAL;
+	xhp_clear_error(ctx);
+	r = repair_check(ctx, ins, xhp_inspection_repairable_part(ins, tap));
+	return r < 0 ? r : repair_one(ctx, ins, tap, ret_result);
+}
+
+XHP_EXPORT int xhp_inspection_repair(xhp_ctx *ctx, const xhp_inspection *ins,
+				     xhp_result **ret_result)
+{
+	bool vif_part = false, tap_part = false;
+	xhp_result *res = NULL;
+	size_t i;
+	int r;
+
+	if (!ctx || !ins)
+		return -EINVAL;
+	xhp_clear_error(ctx);
+	r = repair_check(ctx, ins, xhp_inspection_repairable(ins));
 	if (r < 0)
 		return r;
-	xhp_info(ctx, "repairing %s with %s %s (%s)", ins->backend_path,
-		 ins->personality, vif ? "online" : "add",
-		 xhp_drift_to_string(ins->drift[0].code));
-	/* under the device lock: still connected? (not fighting an unplug) */
-	r = xhp_device_rerun(ctx, ins->personality, req, &opts, ret_result);
-	xhp_request_free(req);
+	for (i = 0; i < ins->n_drift; i++)
+		*(ins->drift[i].tap ? &tap_part : &vif_part) = true;
+	if (vif_part)
+		r = repair_one(ctx, ins, false, tap_part ? &res : ret_result);
+	if (r >= 0 && tap_part) {
+		xhp_result_free(res);
+		res = NULL;
+		r = repair_one(ctx, ins, true, ret_result);
+	}
+	xhp_result_free(res);
 	return r;
 }
 

@@ -164,16 +164,39 @@ static bool set_has_uuid(const json_t *ports, const char *uuid)
 	return false;
 }
 
+/* A host fact's key: the tap's are "tap-<key>". */
+static const char *fact(const struct xhp_insp *in, const char *key,
+			char buf[32])
+{
+	snprintf(buf, 32, "%s%s", in->tap ? "tap-" : "", key);
+	return buf;
+}
+
+/* The bridge key's Bridge is not in OVSDB (deleted, a wiped database):
+ * bridge-missing, as for a Linux bridge; the port is then missing too. */
+static int bridge_missing(struct xhp_insp *in, const struct want *w,
+			  const char *dev, const json_t *bridge)
+{
+	if (bridge)
+		return 0;
+	return xhp_insp_drift(in, XHP_DRIFT_BRIDGE_MISSING,
+			      "Open vSwitch bridge %s of %s does not exist",
+			      w->br.name, dev);
+}
+
 static int compare(struct xhp_insp *in, const struct want *w, const char *dev,
 		   json_t *res)
 {
 	const json_t *port = row0(res, 0), *iface = row0(res, 1);
 	const json_t *bridge = row0(res, 2);
 	const char *uuid, *mac = xhp_insp_xs(in, "mac"), *have_mac;
-	char trunks[512], ids[1024];
+	char trunks[512], ids[1024], kb[32];
 	json_int_t tag;
 	int r;
 
+	r = bridge_missing(in, w, dev, bridge);
+	if (r < 0)
+		return r;
 	if (!port)
 		return xhp_insp_drift(in, XHP_DRIFT_OVS_PORT_MISSING,
 				      "Open vSwitch has no port %s (bridge %s)",
@@ -182,22 +205,22 @@ static int compare(struct xhp_insp *in, const struct want *w, const char *dev,
 		json_array_get(json_object_get(port, "_uuid"), 1));
 	tag = json_integer_value(json_object_get(port, "tag"));
 	int_set_str(json_object_get(port, "trunks"), trunks, sizeof(trunks));
-	r = xhp_insp_host(in, "ovs-tag", "%lld", (long long)tag);
+	r = xhp_insp_host(in, fact(in, "ovs-tag", kb), "%lld", (long long)tag);
 	if (r >= 0)
-		r = xhp_insp_host(in, "ovs-trunks", "%s", trunks);
+		r = xhp_insp_host(in, fact(in, "ovs-trunks", kb), "%s", trunks);
 	map_str(json_object_get(iface, "external_ids"), ids, sizeof(ids),
 		"attached-mac", &have_mac);
 	if (r >= 0 && iface)
-		r = xhp_insp_host(in, "ovs-external-ids", "%s", ids);
-	if (r < 0)
+		r = xhp_insp_host(in, fact(in, "ovs-external-ids", kb), "%s",
+				  ids);
+	if (r < 0 || !bridge)
 		return r;
-	if (!bridge || !uuid ||
-	    !set_has_uuid(json_object_get(bridge, "ports"), uuid))
+	if (!uuid || !set_has_uuid(json_object_get(bridge, "ports"), uuid))
 		return xhp_insp_drift(
 			in, XHP_DRIFT_OVS_PORT_DIFFERENT,
 			"Open vSwitch port %s is not on bridge %s", dev,
 			w->br.name);
-	r = xhp_insp_host(in, "ovs-bridge", "%s", w->br.name);
+	r = xhp_insp_host(in, fact(in, "ovs-bridge", kb), "%s", w->br.name);
 	if (r >= 0 && (unsigned int)tag != w->tag)
 		r = xhp_insp_drift(in, XHP_DRIFT_OVS_PORT_DIFFERENT,
 				   "Open vSwitch port %s has tag %lld, not %u",
@@ -238,10 +261,6 @@ static int unchecked(struct xhp_insp *in, const char *dev)
 
 int xhp_inspect_vif_openvswitch(struct xhp_insp *in)
 {
-	struct xhp_ovsdb *db = NULL;
-	json_t *ops, *res = NULL;
-	struct want w = { 0 };
-	char sock[108];
 	struct xhp_link l;
 	int r;
 
@@ -255,19 +274,30 @@ int xhp_inspect_vif_openvswitch(struct xhp_insp *in)
 					      "%s is down", l.name);
 	if (r < 0)
 		return r;
+	return xhp_inspect_ovs_port(in, l.name);
+}
+
+int xhp_inspect_ovs_port(struct xhp_insp *in, const char *dev)
+{
+	struct xhp_ovsdb *db = NULL;
+	json_t *ops, *res = NULL;
+	struct want w = { 0 };
+	char sock[108];
+	int r;
+
 	r = want_of(in, &w);
 	if (r != 0)
 		return r < 0 ? r : 0;
 	if (xhp_ovsdb_socket_path(in->ctx, xhp_insp_xs(in, "ovsdb_socket"),
 				  sock, sizeof(sock)) < 0 ||
 	    xhp_ovsdb_open(in->ctx, sock, &db) < 0)
-		return unchecked(in, l.name);
+		return unchecked(in, dev);
 	xhp_ovsdb_set_timeout(db, OVS_INSPECT_TIMEOUT_MS);
 	ops = json_pack("[ooo]",
-			select_by("Port", "name", l.name,
+			select_by("Port", "name", dev,
 				  json_pack("[ssss]", "_uuid", "tag", "trunks",
 					    "name")),
-			select_by("Interface", "name", l.name,
+			select_by("Interface", "name", dev,
 				  json_pack("[s]", "external_ids")),
 			select_by("Bridge", "name", w.br.name,
 				  json_pack("[s]", "ports")));
@@ -278,8 +308,8 @@ int xhp_inspect_vif_openvswitch(struct xhp_insp *in)
 	r = xhp_ovsdb_transact(in->ctx, db, ops, "inspect the port", &res);
 	xhp_ovsdb_close(db);
 	if (r < 0)
-		return unchecked(in, l.name);
-	r = compare(in, &w, l.name, res);
+		return unchecked(in, dev);
+	r = compare(in, &w, dev, res);
 	json_decref(res);
 	return r;
 }

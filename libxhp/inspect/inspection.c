@@ -157,6 +157,19 @@ XHP_EXPORT int xhp_inspection_drift_at(const xhp_inspection *ins, size_t n,
 	return ins->drift[n].code;
 }
 
+XHP_EXPORT const char *xhp_inspection_drift_device(const xhp_inspection *ins,
+						   size_t n)
+{
+	if (!ins || n >= ins->n_drift || !ins->drift[n].device[0])
+		return NULL;
+	return ins->drift[n].device;
+}
+
+bool xhp_inspection_drift_is_tap(const xhp_inspection *ins, size_t n)
+{
+	return ins && n < ins->n_drift && ins->drift[n].tap;
+}
+
 static bool fixable(int code)
 {
 	switch (code) {
@@ -180,6 +193,22 @@ XHP_EXPORT int xhp_inspection_repairable(const xhp_inspection *ins)
 		if (!fixable(ins->drift[i].code))
 			return 0;
 	return 1;
+}
+
+int xhp_inspection_repairable_part(const xhp_inspection *ins, bool tap)
+{
+	size_t i, n = 0;
+
+	if (!ins || !ins->connected)
+		return 0;
+	for (i = 0; i < ins->n_drift; i++) {
+		if (ins->drift[i].tap != tap)
+			continue;
+		if (!fixable(ins->drift[i].code))
+			return 0;
+		n++;
+	}
+	return n ? 1 : 0;
 }
 
 static int facts_add(xhp_ctx *ctx, struct xhp_facts *f, const char *key,
@@ -228,6 +257,22 @@ int xhp_insp_host(struct xhp_insp *in, const char *key, const char *fmt, ...)
 	return facts_add(in->ctx, &in->ins->host, key, v);
 }
 
+/* The link a drift is about: the tap under check, the vif's link, its
+ * protocol name (missing), none for a vbd. */
+static void drift_device(const struct xhp_insp *in, struct xhp_drift_entry *e)
+{
+	const char *link = facts_get(&in->ins->host, "link");
+
+	e->tap = in->tap;
+	if (in->tap)
+		snprintf(e->device, sizeof(e->device), "%s", in->tap_name);
+	else if (link)
+		snprintf(e->device, sizeof(e->device), "%s", link);
+	else if (in->ins->kind == XHP_KIND_VIF)
+		snprintf(e->device, sizeof(e->device), "vif%u.%u",
+			 in->ins->domid, in->ins->devid);
+}
+
 int xhp_insp_drift(struct xhp_insp *in, int code, const char *fmt, ...)
 {
 	struct xhp_inspection *ins = in->ins;
@@ -243,6 +288,7 @@ int xhp_insp_drift(struct xhp_insp *in, int code, const char *fmt, ...)
 	if (n < 0)
 		return xhp_err(in->ctx, ENOMEM, "out of memory");
 	xhp_one_line(m);
+	drift_device(in, &ins->drift[ins->n_drift]);
 	ins->drift[ins->n_drift].code = code;
 	ins->drift[ins->n_drift++].message = m;
 	return 0;

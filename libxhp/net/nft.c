@@ -11,11 +11,30 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include "fault.h"
 #include "nft.h"
 #include "util.h"
+
+/*
+ * The kernel answers every failed message of a batch (and the last one,
+ * the only one asking: xhp_nft_batch_commit) with an skb of its own of
+ * about 800 bytes of the receive buffer, all before the first is read: a
+ * batch whose every message fails (its table gone meanwhile) overflows
+ * the default buffer (212992 bytes: ENOBUFS at about 250 messages), so
+ * the buffer is made to hold them, as nft does. SO_RCVBUFFORCE passes
+ * net.core.rmem_max (as root); else the kernel caps SO_RCVBUF there.
+ */
+static void set_rcvbuf(struct xhp_nft *nft)
+{
+	int fd = mnl_socket_get_fd(nft->nl->sock);
+	int size = XHP_NFT_BATCH_MSGS * 2048;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+}
 
 int xhp_nft_open(xhp_ctx *ctx, struct xhp_nft **ret)
 {
@@ -31,6 +50,7 @@ int xhp_nft_open(xhp_ctx *ctx, struct xhp_nft **ret)
 		free(nft);
 		return r;
 	}
+	set_rcvbuf(nft);
 	*ret = nft;
 	return 0;
 }

@@ -48,9 +48,9 @@
 /* Ingress priority of the device chains (that of nft's "filter"). */
 #define XHP_NFT_PRIO 0
 /* Room one message of the builders below may take (the largest is a
- * rule: about 250 bytes). */
-#define XHP_NFT_MSG_MAX 512
-#define XHP_NFT_BATCH_MSGS 192
+ * rule of the guest policy with four matches: about 780 bytes). */
+#define XHP_NFT_MSG_MAX 1024
+#define XHP_NFT_BATCH_MSGS 320
 
 /* A device's chains: "dev-<ifname>" on its ingress hook, and the regular
  * chains its rules jump to, "dev-<ifname>/arp" ... */

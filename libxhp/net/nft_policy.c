@@ -3,8 +3,9 @@
  * A guest's policy as nf_tables rules (nft_policy.h). The rules are first
  * planned as a list of small descriptions (struct rule), from which both
  * the netlink messages (layouts of the kernel's nft_meta, nft_cmp,
- * nft_payload, nft_bitwise, nft_limit, nft_counter, nft_immediate) and
- * the dry run's text are made: what is printed is what is installed.
+ * nft_payload, nft_exthdr, nft_bitwise, nft_limit, nft_counter,
+ * nft_immediate) and the dry run's text are made: what is printed is what
+ * is installed.
  */
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -22,18 +23,26 @@
 /* Fields a rule compares, at their place in the frame. */
 enum field {
 	F_ETH_SRC = 1,
+	F_ETH_DST,
 	F_ARP_SHA,
 	F_ARP_SPA,
+	F_ARP_TPA,
 	F_IP4_SRC,
+	F_IP4_DST,
 	F_IP6_SRC,
+	F_IP6_LEN, /* payload length: extension headers and all */
+	F_IP6_NEXT, /* the header after the fixed one */
+	F_FRAG_NEXT, /* the header after a fragment header right there */
+	F_FRAG_EXISTS, /* exthdr: a fragment header anywhere in the chain */
 	F_TH_SPORT,
+	F_TH_DPORT,
 	F_TH_PORTS, /* source and destination port: 4 bytes */
 	F_ICMP_TYPE,
 	F_ND_TARGET,
 	F_ARP_HDR, /* hardware and protocol type and length */
-	F_ND_OPT, /* the first option's type and length (NS, NA) */
-	F_ND_OPT_LLA, /* its link-layer address */
-	F_ND_OPT2, /* the type of an option right after the first */
+	F_ND_OPT, /* NS, NA: the first option's type and length */
+	F_ND_OPT8, /* NS, NA: the first option, 8 bytes */
+	F_RS_OPT8, /* RS: the first option, 8 bytes */
 };
 
 static const struct {
@@ -41,11 +50,19 @@ static const struct {
 	uint32_t base, off, len;
 } fields[] = {
 	[F_ETH_SRC] = { "ether saddr", NFT_PAYLOAD_LL_HEADER, 6, 6 },
+	[F_ETH_DST] = { "ether daddr", NFT_PAYLOAD_LL_HEADER, 0, 6 },
 	[F_ARP_SHA] = { "arp saddr ether", NFT_PAYLOAD_NETWORK_HEADER, 8, 6 },
 	[F_ARP_SPA] = { "arp saddr ip", NFT_PAYLOAD_NETWORK_HEADER, 14, 4 },
+	[F_ARP_TPA] = { "arp daddr ip", NFT_PAYLOAD_NETWORK_HEADER, 24, 4 },
 	[F_IP4_SRC] = { "ip saddr", NFT_PAYLOAD_NETWORK_HEADER, 12, 4 },
+	[F_IP4_DST] = { "ip daddr", NFT_PAYLOAD_NETWORK_HEADER, 16, 4 },
 	[F_IP6_SRC] = { "ip6 saddr", NFT_PAYLOAD_NETWORK_HEADER, 8, 16 },
+	[F_IP6_LEN] = { "ip6 length", NFT_PAYLOAD_NETWORK_HEADER, 4, 2 },
+	[F_IP6_NEXT] = { "ip6 nexthdr", NFT_PAYLOAD_NETWORK_HEADER, 6, 1 },
+	[F_FRAG_NEXT] = { "@nh,320,8", NFT_PAYLOAD_NETWORK_HEADER, 40, 1 },
+	[F_FRAG_EXISTS] = { "exthdr frag exists", 0, 0, 1 },
 	[F_TH_SPORT] = { "th sport", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2 },
+	[F_TH_DPORT] = { "th dport", NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2 },
 	[F_TH_PORTS] = { "th sport . th dport", NFT_PAYLOAD_TRANSPORT_HEADER, 0,
 			 4 },
 	[F_ICMP_TYPE] = { "type", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1 },
@@ -54,8 +71,8 @@ static const struct {
 	[F_ARP_HDR] = { "arp htype . ptype . hlen . plen",
 			NFT_PAYLOAD_NETWORK_HEADER, 0, 6 },
 	[F_ND_OPT] = { "@th,192,16", NFT_PAYLOAD_TRANSPORT_HEADER, 24, 2 },
-	[F_ND_OPT_LLA] = { "@th,208,48", NFT_PAYLOAD_TRANSPORT_HEADER, 26, 6 },
-	[F_ND_OPT2] = { "@th,256,8", NFT_PAYLOAD_TRANSPORT_HEADER, 32, 1 },
+	[F_ND_OPT8] = { "@th,192,64", NFT_PAYLOAD_TRANSPORT_HEADER, 24, 8 },
+	[F_RS_OPT8] = { "@th,64,64", NFT_PAYLOAD_TRANSPORT_HEADER, 8, 8 },
 };
 
 struct match {
@@ -69,15 +86,15 @@ struct rule {
 	int chain; /* XHP_NFT_CH_* */
 	uint16_t proto; /* meta protocol (ETH_P_*), 0: any */
 	uint8_t l4; /* meta l4proto, 0: any */
-	struct match m[3];
+	struct match m[4];
 	uint64_t rate; /* limit rate over @rate bytes/second, 0: none */
 	int verdict; /* NF_DROP, NFT_RETURN or NFT_JUMP */
 	int jump; /* the chain of NFT_JUMP */
 	const char *comment; /* with a counter; NULL: neither */
 };
 
-/* Fixed rules, and two per address at most. */
-#define RULES_MAX (32 + 2 * XHP_NFT_POLICY_IPS_MAX)
+/* Fixed rules, and three per address. */
+#define RULES_MAX (64 + 3 * XHP_NFT_POLICY_IPS_MAX)
 
 struct plan {
 	struct rule r[RULES_MAX];
@@ -110,7 +127,7 @@ static struct rule *add(struct plan *pl, int chain, uint16_t proto, uint8_t l4,
 			    .l4 = l4,
 			    .verdict = verdict,
 			    .comment = comment };
-	r->m[0].prefix = r->m[1].prefix = r->m[2].prefix = -1;
+	r->m[0].prefix = r->m[1].prefix = r->m[2].prefix = r->m[3].prefix = -1;
 	return r;
 }
 
@@ -136,41 +153,105 @@ static void add_drop_type(struct plan *pl, uint16_t proto, uint8_t l4,
 	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
 }
 
-static void add_drop_sport(struct plan *pl, uint16_t port, const char *comment)
+/* udp @field (F_TH_SPORT or F_TH_DPORT) @port: drop */
+static void add_drop_port(struct plan *pl, int field, uint16_t port,
+			  const char *comment)
 {
 	struct rule *r =
 		add(pl, XHP_NFT_CH_BASE, 0, IPPROTO_UDP, NF_DROP, comment);
 	uint16_t be = htons(port);
 
-	set_match(&r->m[0], F_TH_SPORT, false, &be, -1);
+	set_match(&r->m[0], field, false, &be, -1);
 }
 
 /*
- * Neighbour solicitations and advertisements (@type) carry one option,
- * the sender's (1) or the target's (2) link-layer address (@opt), 24
- * bytes into the message (RFC 4861 4.3, 4.4); the receiver's neighbour
- * entry takes its MAC, as ARP's takes the sender's. Another MAC there
- * is dropped, and so is a second such option right after it (a stack
- * that keeps the last duplicate would take that one; Linux and the BSDs
- * keep the first). The nonce of DAD (RFC 7527, option 14) is no
- * link-layer address.
+ * Neighbour discovery messages that carry a link-layer address: router
+ * solicitations (133, options from byte 8), neighbour solicitations (135)
+ * and advertisements (136, options from byte 24, after the target). The
+ * receiver's neighbour entry takes the MAC of the source (1) or target
+ * (2) link-layer address option, as ARP's takes the sender's, so that
+ * option must be the vif's MAC.
+ *
+ * nf_tables reads payload at fixed offsets only: options at a variable
+ * place (behind a nonce or any unknown option, RFC 4861 4.6 tells the
+ * receiver to skip those) cannot be found. So the message is held to the
+ * forms whose every byte is at a known place: no options, or exactly one
+ * 8-byte option (its length from the IPv6 payload length), that is the
+ * link-layer address option with the vif's MAC or, in a neighbour
+ * solicitation, a nonce (RFC 7527 DAD: it carries no address); and no
+ * extension headers, which would make the payload length no measure of
+ * the message. This is all Linux sends (net/ipv6/ndisc.c: ndisc_ns_create
+ * adds the 8-byte SLLA unless the source is ::, and the 8-byte nonce only
+ * to DAD's, whose source is ::; ndisc_send_na one TLLA or none;
+ * ndisc_send_rs one SLLA or none), and the BSDs and Windows send the same
+ * forms. Bytes after the IPv6 payload are no part of the message (the
+ * receiver trims them), so they are not looked at.
  */
-static void add_nd_options(struct plan *pl, uint8_t type, uint8_t opt,
-			   const uint8_t mac[6], const char *other_mac,
-			   const char *second)
+static void add_nd_form(struct plan *pl, uint8_t type, uint16_t min, int f_opt,
+			uint8_t opt, const uint8_t mac[6], const char *other)
 {
-	const uint8_t hdr[2] = { opt, 1 };
+	static const uint8_t icmpv6 = IPPROTO_ICMPV6;
+	static const uint8_t nonce[2] = { 14, 1 };
+	const uint16_t len0 = htons(min), len1 = htons(min + 8);
+	uint8_t own[8] = { opt, 1 };
 	struct rule *r;
 
+	memcpy(own + 2, mac, 6);
 	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
-		other_mac);
+		"xhp: neighbour discovery after extension headers");
 	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
-	set_match(&r->m[1], F_ND_OPT, false, hdr, -1);
-	set_match(&r->m[2], F_ND_OPT_LLA, true, mac, -1);
+	set_match(&r->m[1], F_IP6_NEXT, true, &icmpv6, -1);
 	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
-		second);
+		"xhp: neighbour discovery with more than one option");
 	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
-	set_match(&r->m[1], F_ND_OPT2, false, &opt, -1);
+	set_match(&r->m[1], F_IP6_LEN, true, &len0, -1);
+	set_match(&r->m[2], F_IP6_LEN, true, &len1, -1);
+	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
+		other);
+	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
+	set_match(&r->m[1], F_IP6_LEN, false, &len1, -1);
+	set_match(&r->m[2], f_opt, true, own, -1);
+	if (type == 135) /* a nonce (type 14, 8 bytes) */
+		set_match(&r->m[3], F_ND_OPT, true, nonce, -1);
+}
+
+/*
+ * IPv6 fragments that could hide ICMPv6 from the rules (RFC 7113: the
+ * "icmpv6 type" of a fragment that is not the first, or of a first one
+ * that ends before the ICMPv6 header, is not there to read, and the
+ * kernel's reassembly makes an RA or NA of them). Neighbour discovery is
+ * never fragmented (RFC 6980), nor is any ICMPv6 message a guest has to
+ * send fragmented (errors fit in 1280 bytes; only echo requests larger
+ * than the path MTU are: xhp-hotplug(8) says so). Dropped:
+ * - any fragment whose upper layer is ICMPv6 (the kernel sees it in every
+ *   fragment: the fragment header names it);
+ * - a fragment header that is not right after the IPv6 header, or that
+ *   is followed by another extension header: there the upper layer may
+ *   lie beyond the first fragment (RFC 7112), the kernel cannot name it
+ *   and "meta l4proto" matches nothing. Fragments of TCP, UDP, ESP and
+ *   tunnels have their fragment header first and the upper layer after
+ *   it, and pass.
+ */
+static void plan_fragments(struct plan *pl)
+{
+	static const uint8_t ext[] = { 0, 43, 44, 51, 60 };
+	static const uint8_t one = 1, frag = 44;
+	struct rule *r;
+	size_t i;
+
+	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, 0, NF_DROP,
+		"xhp: IPv6 fragment header after another extension header");
+	set_match(&r->m[0], F_FRAG_EXISTS, false, &one, -1);
+	set_match(&r->m[1], F_IP6_NEXT, true, &frag, -1);
+	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
+		"xhp: fragmented ICMPv6");
+	set_match(&r->m[0], F_FRAG_EXISTS, false, &one, -1);
+	for (i = 0; i < ARRAY_SIZE(ext); i++) {
+		r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, 0, NF_DROP,
+			"xhp: extension header after an IPv6 fragment header");
+		set_match(&r->m[0], F_IP6_NEXT, false, &frag, -1);
+		set_match(&r->m[1], F_FRAG_NEXT, false, &ext[i], -1);
+	}
 }
 
 /* "return" from @chain for @field within @ip (its prefix). */
@@ -180,6 +261,19 @@ static void add_allow(struct plan *pl, int chain, int field,
 	struct rule *r = add(pl, chain, 0, l4, NFT_RETURN, NULL);
 
 	set_match(&r->m[0], field, false, ip->addr,
+		  ip->has_prefix ? ip->prefix : -1);
+}
+
+/* In the IPv6 chain, "return" for DAD (an NS from ::) for @ip. */
+static void add_dad(struct plan *pl, const struct xhp_ip *ip)
+{
+	static const uint8_t zero[16];
+	struct rule *r =
+		add(pl, XHP_NFT_CH_IP6, 0, IPPROTO_ICMPV6, NFT_RETURN, NULL);
+
+	set_match(&r->m[0], F_IP6_SRC, false, zero, -1);
+	set_match(&r->m[1], F_ICMP_TYPE, false, (const uint8_t[]){ 135 }, -1);
+	set_match(&r->m[2], F_ND_TARGET, false, ip->addr,
 		  ip->has_prefix ? ip->prefix : -1);
 }
 
@@ -204,6 +298,9 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 {
 	static const uint8_t zero[16];
 	static const uint8_t dhcp_ports[4] = { 0, 68, 0, 67 };
+	static const uint8_t bcast4[4] = { 255, 255, 255, 255 };
+	/* the IEEE 802.1 link-local group, 01:80:c2:00:00:00/44 */
+	static const uint8_t ieee_group[6] = { 0x01, 0x80, 0xc2 };
 	/* Ethernet (1), IPv4, 6 and 4 bytes: where arp saddr is */
 	static const uint8_t arp_hdr[6] = { 0, 1, 8, 0, 6, 4 };
 	const struct xhp_ip unspec6 = { .family = AF_INET6, .prefix = 128 };
@@ -216,6 +313,17 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 	r = add(pl, XHP_NFT_CH_BASE, 0, 0, NF_DROP, "xhp: forged source MAC");
 	set_match(&r->m[0], F_ETH_SRC, true, p->mac, -1);
 	/*
+	 * Frames to the IEEE 802.1 reserved group (STP BPDUs, LACP, 802.1X,
+	 * LLDP) are for the link the guest is on, not for other ports: a
+	 * Linux bridge without STP forwards BPDUs to every port and uplink
+	 * (a guest could claim the physical network's root bridge, or make
+	 * a switch's BPDU guard shut the host's port), one with STP takes
+	 * them into its own spanning tree.
+	 */
+	r = add(pl, XHP_NFT_CH_BASE, 0, 0, NF_DROP,
+		"xhp: IEEE 802.1 link-local frame");
+	set_match(&r->m[0], F_ETH_DST, false, ieee_group, 44);
+	/*
 	 * The kernel takes one VLAN tag off before the ingress hook, and the
 	 * rules below see the frame inside; under a second tag they would
 	 * see only its ether type and match nothing.
@@ -224,6 +332,7 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 	    "xhp: stacked VLAN tags");
 	add(pl, XHP_NFT_CH_BASE, ETH_P_8021AD, 0, NF_DROP,
 	    "xhp: stacked VLAN tags");
+	plan_fragments(pl);
 	r = add(pl, XHP_NFT_CH_BASE, ETH_P_ARP, 0, NF_DROP,
 		"xhp: ARP other than Ethernet/IPv4");
 	set_match(&r->m[0], F_ARP_HDR, true, arp_hdr, -1);
@@ -231,19 +340,40 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 		"xhp: forged ARP sender MAC");
 	set_match(&r->m[0], F_ARP_SHA, true, p->mac, -1);
 	add_jump(pl, ETH_P_ARP, 0, XHP_NFT_CH_ARP);
-	add_drop_sport(pl, 67, "xhp: DHCP server reply");
-	add_drop_sport(pl, 547, "xhp: DHCPv6 server reply");
+	/*
+	 * DHCP and DHCPv6 servers and relays answer from port 67 (547) to
+	 * the client's port 68 (546); clients take an answer by its
+	 * destination port alone (dhclient's, udhcpc's and
+	 * systemd-networkd's packet filters), so both are dropped.
+	 */
+	add_drop_port(pl, F_TH_SPORT, 67, "xhp: DHCP server reply");
+	add_drop_port(pl, F_TH_DPORT, 68, "xhp: DHCP to a client port");
+	add_drop_port(pl, F_TH_SPORT, 547, "xhp: DHCPv6 server reply");
+	add_drop_port(pl, F_TH_DPORT, 546, "xhp: DHCPv6 to a client port");
 	add_drop_type(pl, ETH_P_IP, IPPROTO_ICMP, 5, "xhp: ICMP redirect");
 	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 134,
 		      "xhp: router advertisement");
 	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 137,
 		      "xhp: ICMPv6 redirect");
-	add_nd_options(pl, 135, 1, p->mac,
-		       "xhp: neighbour solicitation from another MAC",
-		       "xhp: neighbour solicitation with two source MACs");
-	add_nd_options(pl, 136, 2, p->mac,
-		       "xhp: neighbour advertisement of another MAC",
-		       "xhp: neighbour advertisement with two target MACs");
+	/* what only routers send, as XAPI's Open vSwitch rules drop: a home
+	 * agent's mobile prefix advertisement (RFC 6275), multicast router
+	 * advertisement and termination (RFC 4286: a Linux bridge makes the
+	 * port a multicast router port on an advertisement) */
+	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 147,
+		      "xhp: mobile prefix advertisement");
+	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 151,
+		      "xhp: multicast router advertisement");
+	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 153,
+		      "xhp: multicast router termination");
+	add_nd_form(
+		pl, 133, 8, F_RS_OPT8, 1, p->mac,
+		"xhp: router solicitation with another option than its MAC");
+	add_nd_form(
+		pl, 135, 24, F_ND_OPT8, 1, p->mac,
+		"xhp: neighbour solicitation with another option than its MAC");
+	add_nd_form(
+		pl, 136, 24, F_ND_OPT8, 2, p->mac,
+		"xhp: neighbour advertisement with another option than its MAC");
 	add_jump(pl, ETH_P_IP, 0, XHP_NFT_CH_IP4);
 	add_jump(pl, ETH_P_IPV6, 0, XHP_NFT_CH_IP6);
 	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NFT_JUMP,
@@ -251,24 +381,59 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 	set_match(&r->m[0], F_ICMP_TYPE, false, (const uint8_t[]){ 136 }, -1);
 	r->jump = XHP_NFT_CH_ND;
 
-	/* ARP: a probe (sender 0.0.0.0), or an address of ip */
-	r = add(pl, XHP_NFT_CH_ARP, 0, 0, NFT_RETURN, NULL);
-	set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
+	/*
+	 * ARP: an address of ip, or a probe (sender 0.0.0.0, RFC 5227) for
+	 * one. A probe for another's address is a conflict to the host that
+	 * is probing it (it gives the address up), so the guest probes
+	 * only for its own; a DHCP client probes for its lease, which is in
+	 * ip when anti-spoofing lets it use it at all.
+	 */
 	for (i = 0; i < p->n_ips; i++)
 		if (p->ips[i].family == AF_INET)
 			add_allow(pl, XHP_NFT_CH_ARP, F_ARP_SPA, &p->ips[i], 0);
+	for (i = 0; i < p->n_ips; i++) {
+		if (p->ips[i].family != AF_INET)
+			continue;
+		r = add(pl, XHP_NFT_CH_ARP, 0, 0, NFT_RETURN, NULL);
+		set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
+		set_match(&r->m[1], F_ARP_TPA, false, p->ips[i].addr,
+			  p->ips[i].has_prefix ? p->ips[i].prefix : -1);
+	}
+	r = add(pl, XHP_NFT_CH_ARP, 0, 0, NF_DROP,
+		"xhp: ARP probe for another address");
+	set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
 	add(pl, XHP_NFT_CH_ARP, 0, 0, NF_DROP, "xhp: forged ARP sender IP");
 
-	/* IPv4: a DHCP client without an address, or an address of ip */
+	/*
+	 * IPv4: a DHCP client without an address, or an address of ip. A
+	 * client without an address broadcasts (RFC 2131 4.1: DHCPDISCOVER,
+	 * and DHCPREQUEST in SELECTING and INIT-REBOOT; dhclient, dhcpcd,
+	 * udhcpc and systemd-networkd all send to 255.255.255.255); it
+	 * unicasts only once it has its address (RENEWING), from that.
+	 */
 	r = add(pl, XHP_NFT_CH_IP4, 0, IPPROTO_UDP, NFT_RETURN, NULL);
 	set_match(&r->m[0], F_IP4_SRC, false, zero, -1);
-	set_match(&r->m[1], F_TH_PORTS, false, dhcp_ports, -1);
+	set_match(&r->m[1], F_IP4_DST, false, bcast4, -1);
+	set_match(&r->m[2], F_TH_PORTS, false, dhcp_ports, -1);
 	for (i = 0; i < p->n_ips; i++)
 		if (p->ips[i].family == AF_INET)
 			add_allow(pl, XHP_NFT_CH_IP4, F_IP4_SRC, &p->ips[i], 0);
 	add(pl, XHP_NFT_CH_IP4, 0, 0, NF_DROP, "xhp: forged IPv4 source");
 
-	/* IPv6: :: for ICMPv6 (DAD, MLD), the MAC's link-local, ip's */
+	/*
+	 * IPv6: :: for ICMPv6 (DAD, MLD, RS), the MAC's link-local, ip's.
+	 * DAD (a neighbour solicitation from ::) only for the guest's own
+	 * addresses: to a host doing DAD for the same target it means a
+	 * duplicate, and the host gives the address up (RFC 4862 5.4.3).
+	 */
+	add_dad(pl, &ll);
+	for (i = 0; i < p->n_ips; i++)
+		if (p->ips[i].family == AF_INET6)
+			add_dad(pl, &p->ips[i]);
+	r = add(pl, XHP_NFT_CH_IP6, 0, IPPROTO_ICMPV6, NF_DROP,
+		"xhp: DAD for another address");
+	set_match(&r->m[0], F_IP6_SRC, false, zero, -1);
+	set_match(&r->m[1], F_ICMP_TYPE, false, (const uint8_t[]){ 135 }, -1);
 	add_allow(pl, XHP_NFT_CH_IP6, F_IP6_SRC, &unspec6, IPPROTO_ICMPV6);
 	add_allow(pl, XHP_NFT_CH_IP6, F_IP6_SRC, &ll, 0);
 	for (i = 0; i < p->n_ips; i++)
@@ -454,13 +619,34 @@ static void e_mask(struct nlmsghdr *nlh, const uint8_t *mask, size_t len)
 	xhp_nft_expr_end(nlh, e, d);
 }
 
+/* reg1 = 1 if the IPv6 header chain has a header of @type, else 0 (nft's
+ * "exthdr frag exists": the kernel's ipv6_find_hdr() looks for it) */
+static void e_exthdr_present(struct nlmsghdr *nlh, uint8_t type)
+{
+	struct nlattr *e, *d;
+
+	e = xhp_nft_expr_start(nlh, "exthdr", &d);
+	mnl_attr_put_u32(nlh, NFTA_EXTHDR_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u8(nlh, NFTA_EXTHDR_TYPE, type);
+	mnl_attr_put_u32(nlh, NFTA_EXTHDR_OFFSET, htonl(0));
+	mnl_attr_put_u32(nlh, NFTA_EXTHDR_LEN, htonl(1));
+	mnl_attr_put_u32(nlh, NFTA_EXTHDR_FLAGS, htonl(NFT_EXTHDR_F_PRESENT));
+	mnl_attr_put_u32(nlh, NFTA_EXTHDR_OP, htonl(NFT_EXTHDR_OP_IPV6));
+	xhp_nft_expr_end(nlh, e, d);
+}
+
 static void e_match(struct nlmsghdr *nlh, const struct match *m)
 {
 	size_t len = fields[m->field].len, i;
 	uint8_t mask[16], val[16];
 
-	if (m->field == F_ETH_SRC) {
-		/* offset 6 is the source MAC only on Ethernet */
+	if (m->field == F_FRAG_EXISTS) {
+		e_exthdr_present(nlh, 44);
+		e_cmp(nlh, m->neq, m->val, 1);
+		return;
+	}
+	if (m->field == F_ETH_SRC || m->field == F_ETH_DST) {
+		/* offsets 0 and 6 are the MACs only on Ethernet */
 		uint16_t ether = ARPHRD_ETHER; /* host order, as dev->type */
 
 		e_meta(nlh, NFT_META_IIFTYPE);
@@ -676,7 +862,9 @@ int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
 
 /* --- words --- */
 
-static void describe_match(const struct match *m, char *buf, size_t size)
+/* @m in nft's words; @l4 is the rule's meta l4proto (the ICMP type's). */
+static void describe_match(const struct match *m, uint8_t l4, char *buf,
+			   size_t size)
 {
 	const struct xhp_ip ip4 = { .family = AF_INET };
 	size_t len = fields[m->field].len, used;
@@ -684,13 +872,46 @@ static void describe_match(const struct match *m, char *buf, size_t size)
 	struct xhp_ip ip;
 	const uint8_t *v = m->val;
 
-	used = (size_t)snprintf(buf, size, "%s %s", fields[m->field].name,
-				m->neq ? "!= " : "");
+	if (m->field == F_FRAG_EXISTS) { /* no value */
+		snprintf(buf, size, "%s", fields[m->field].name);
+		return;
+	}
+	used = (size_t)snprintf(buf, size, "%s%s %s",
+				m->field != F_ICMP_TYPE ? "" :
+				l4 == IPPROTO_ICMPV6	? "icmpv6 " :
+							  "icmp ",
+				fields[m->field].name, m->neq ? "!= " : "");
 	if (used >= size)
 		return;
 	buf += used;
 	size -= used;
 	switch (m->field) {
+	case F_ETH_DST:
+		if (m->prefix >= 0 && m->prefix < 48) {
+			uint8_t mask[6];
+
+			prefix_mask(mask, 6, m->prefix);
+			used = (size_t)snprintf(
+				buf, size,
+				"& %02x:%02x:%02x:%02x:%02x:%02x == ", mask[0],
+				mask[1], mask[2], mask[3], mask[4], mask[5]);
+			if (used >= size)
+				return;
+			buf += used;
+			size -= used;
+		}
+		snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1],
+			 v[2], v[3], v[4], v[5]);
+		break;
+	case F_ND_OPT8:
+	case F_RS_OPT8:
+		snprintf(buf, size, "0x%02x%02x%02x%02x%02x%02x%02x%02x", v[0],
+			 v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
+		break;
+	case F_IP6_LEN:
+	case F_TH_DPORT:
+		snprintf(buf, size, "%u", (unsigned int)(v[0] << 8 | v[1]));
+		break;
 	case F_ARP_HDR:
 		snprintf(buf, size, "%u . 0x%02x%02x . %u . %u",
 			 (unsigned int)(v[0] << 8 | v[1]), v[2], v[3], v[4],
@@ -701,12 +922,13 @@ static void describe_match(const struct match *m, char *buf, size_t size)
 		break;
 	case F_ETH_SRC:
 	case F_ARP_SHA:
-	case F_ND_OPT_LLA:
 		snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v[0], v[1],
 			 v[2], v[3], v[4], v[5]);
 		break;
 	case F_ARP_SPA:
+	case F_ARP_TPA:
 	case F_IP4_SRC:
+	case F_IP4_DST:
 	case F_IP6_SRC:
 	case F_ND_TARGET:
 		ip = ip4;
@@ -775,7 +997,7 @@ int xhp_nft_policy_describe(const struct xhp_nft_policy *p, const char *ifname,
 		for (j = 0; j < ARRAY_SIZE(r->m); j++) {
 			if (!r->m[j].field)
 				continue;
-			describe_match(&r->m[j], part, sizeof(part));
+			describe_match(&r->m[j], r->l4, part, sizeof(part));
 			APPEND(" %s", part);
 		}
 		if (r->rate)

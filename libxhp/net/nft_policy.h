@@ -14,20 +14,38 @@
  *   dev-vif1.0 (ingress of vif1.0):
  *     limit rate over R bytes/second counter drop     (rate)
  *     ether saddr != MAC counter drop
+ *     ether daddr & ff:ff:ff:ff:ff:f0 == 01:80:c2:00:00:00 counter drop
+ *       (STP, LACP, 802.1X, LLDP)
+ *     vlan, 8021ad (a second tag) counter drop
+ *     arp htype . ptype . hlen . plen != 1 . 0x0800 . 6 . 4 counter drop
  *     arp saddr ether != MAC counter drop
  *     meta protocol arp jump dev-vif1.0/arp
- *     udp sport 67 counter drop; udp sport 547 counter drop
+ *     udp sport 67, udp dport 68, udp sport 547, udp dport 546:
+ *       counter drop each
  *     icmp type redirect counter drop
- *     icmpv6 type { nd-router-advert, nd-redirect } counter drop
+ *     icmpv6 type { nd-router-advert, nd-redirect, 147, 151, 153 }:
+ *       counter drop each
+ *     exthdr frag exists ip6 nexthdr != 44 counter drop
+ *     exthdr frag exists meta l4proto ipv6-icmp counter drop
+ *     ip6 nexthdr 44 @nh,320,8 { 0, 43, 44, 51, 60 }: counter drop each
+ *     per T of RS (133, options at 8), NS, NA (135, 136, at 24):
+ *       icmpv6 type T ip6 nexthdr != 58 counter drop
+ *       icmpv6 type T ip6 length != MIN ip6 length != MIN+8 counter drop
+ *       icmpv6 type T ip6 length MIN+8 @th,O,64 != (SLLA or TLLA, 1,
+ *         MAC) [NS: @th,192,16 != 0x0e01 (a nonce)] counter drop
  *     meta protocol ip jump dev-vif1.0/ip4
  *     meta protocol ip6 jump dev-vif1.0/ip6
  *     icmpv6 type nd-neighbor-advert jump dev-vif1.0/nd
- *   dev-vif1.0/arp: arp saddr ip 0.0.0.0 return; per IPv4: return;
- *     counter drop
- *   dev-vif1.0/ip4: 0.0.0.0 udp 68 -> 67 return; per IPv4: return;
- *     counter drop
- *   dev-vif1.0/ip6: :: (ICMPv6) return; link-local of MAC return; per
- *     IPv6: return; counter drop
+ *   dev-vif1.0/arp: per IPv4: arp saddr ip IP return; per IPv4: arp
+ *     saddr ip 0.0.0.0 arp daddr ip IP return (a probe); arp saddr ip
+ *     0.0.0.0 counter drop; counter drop
+ *   dev-vif1.0/ip4: 0.0.0.0 -> 255.255.255.255 udp 68 -> 67 return; per
+ *     IPv4: return; counter drop
+ *   dev-vif1.0/ip6: per IPv6 and the link-local of MAC: ip6 saddr ::
+ *     icmpv6 type nd-neighbor-solicit icmpv6 nd target IP return (DAD);
+ *     ip6 saddr :: icmpv6 type nd-neighbor-solicit counter drop;
+ *     :: (ICMPv6: MLD, RS) return; link-local of MAC return; per IPv6:
+ *     return; counter drop
  *   dev-vif1.0/nd: target link-local or an IPv6 of ip: return;
  *     counter drop
  * Every drop has a counter and a comment naming what it drops.
@@ -38,7 +56,7 @@
 #include "keys.h"
 #include "nft.h"
 
-/* Addresses one device's rules may allow (each is two rules). */
+/* Addresses one device's rules may allow (each is three rules). */
 #define XHP_NFT_POLICY_IPS_MAX 64
 
 struct xhp_nft_policy {

@@ -819,3 +819,68 @@ int xhp_ovsdb_next_update(xhp_ctx *ctx, struct xhp_ovsdb *db,
 			return r;
 	}
 }
+
+int xhp_ovsdb_call_send(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
+			json_t *params, int64_t *ret_id)
+{
+	json_int_t id = db->next_id++;
+	json_t *req;
+	int r;
+
+	req = json_pack("{sssosI}", "method", method, "params", params, "id",
+			id);
+	if (!req)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	r = call_fault(ctx, db, "send", method);
+	if (r < 0)
+		r = io_err(ctx, db, r, "write to");
+	else
+		r = send_json(ctx, db, req);
+	json_decref(req);
+	if (r >= 0)
+		*ret_id = (int64_t)id;
+	return r;
+}
+
+int xhp_ovsdb_next_reply(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t id,
+			 const char *method, json_t **ret_result)
+{
+	json_t *msg, *err, *result;
+	char ebuf[512];
+	int r;
+
+	for (;;) {
+		r = read_msg_ext(ctx, db, &msg, true);
+		if (r == -EAGAIN)
+			return 0;
+		if (r < 0)
+			return r;
+		if (json_is_string(json_object_get(msg, "method"))) {
+			r = on_request(ctx, db, msg);
+			json_decref(msg);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (!json_is_integer(json_object_get(msg, "id")) ||
+		    json_integer_value(json_object_get(msg, "id")) != id) {
+			json_decref(msg); /* a stale reply */
+			continue;
+		}
+		break;
+	}
+	err = json_object_get(msg, "error");
+	result = json_object_get(msg, "result");
+	if (err && !json_is_null(err))
+		r = xhp_err(ctx, EPROTO, "OVSDB %s failed: %s", method,
+			    error_text(err, ebuf, sizeof(ebuf)));
+	else if (!result)
+		r = xhp_err(ctx, EBADMSG, "OVSDB reply to %s has no result",
+			    method);
+	else
+		r = 1;
+	if (r > 0 && ret_result)
+		*ret_result = json_incref(result);
+	json_decref(msg);
+	return r;
+}

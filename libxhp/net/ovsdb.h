@@ -125,6 +125,22 @@ int xhp_ovsdb_fd(const struct xhp_ovsdb *db);
 int xhp_ovsdb_next_update(xhp_ctx *ctx, struct xhp_ovsdb *db,
 			  const char *mon_id, json_t **ret_updates);
 
+/*
+ * A call for a caller's event loop: xhp_ovsdb_call_send() sends @method
+ * with @params (reference stolen; the send is bounded by the handle's
+ * timeout and the context's deadline) and gives its id;
+ * xhp_ovsdb_next_reply() reads what has come without waiting: 1 with
+ * *ret_result (caller json_decref()s; may be NULL) when the reply to
+ * @id is there, 0 when it is not yet, -EPROTO (an error reply, the
+ * server's text in the message naming @method), -EBADMSG, -ECONNRESET
+ * or another negative errno, with a message. The server's requests are
+ * answered meanwhile; its notifications before the reply are dropped.
+ */
+int xhp_ovsdb_call_send(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
+			json_t *params, int64_t *ret_id);
+int xhp_ovsdb_next_reply(xhp_ctx *ctx, struct xhp_ovsdb *db, int64_t id,
+			 const char *method, json_t **ret_result);
+
 /* ovsdb_monitor.c: the names of Bridge and Port rows, for healing. */
 enum { XHP_OVSDB_BRIDGE = 1, XHP_OVSDB_PORT = 2 };
 

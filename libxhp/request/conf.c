@@ -117,6 +117,27 @@ static bool bind_name_ok(int kind, const char *s)
 	}
 }
 
+/*
+ * Room for one more of @n elements of @size in *@arr: the array doubles
+ * when @n is a power of two, so that a file of many sections is not
+ * copied once per section. 0 or -ENOMEM.
+ */
+static int grow(void **arr, size_t n, size_t size)
+{
+	void *v;
+
+	if (n & (n - 1))
+		return 0; /* room left from the last doubling */
+	v = reallocarray(*arr, n ? 2 * n : 4, size);
+	if (!v)
+		return -ENOMEM;
+	*arr = v;
+	return 0;
+}
+
+static const struct xhp_conf_bind *bind_find(const struct xhp_conf *c, int kind,
+					     const char *a, const char *b);
+
 static int add_policy(struct parser *p, const char *name)
 {
 	struct xhp_conf *c = p->conf;
@@ -128,11 +149,11 @@ static int add_policy(struct parser *p, const char *name)
 			    name);
 	if (xhp_conf_policy_find(c, name))
 		return perr(p, EINVAL, "policy given twice:", name);
-	v = reallocarray(c->policies, c->n_policies + 1, sizeof(*v));
-	if (!v)
+	if (grow((void **)&c->policies, c->n_policies, sizeof(*v)) < 0 ||
+	    xhp_conf_index_add(&c->policy_ix, xhp_conf_hash(0, name, NULL),
+			       c->n_policies) < 0)
 		return perr(p, ENOMEM, NULL, NULL);
-	c->policies = v;
-	v = &v[c->n_policies];
+	v = &c->policies[c->n_policies];
 	*v = (struct xhp_conf_policy){ .line = p->line,
 				       .antispoof = XHP_CONF_UNSET,
 				       .isolated = XHP_CONF_UNSET };
@@ -152,18 +173,16 @@ static int add_bind(struct parser *p, int kind, const char *name)
 	};
 	struct xhp_conf *c = p->conf;
 	struct xhp_conf_bind *v;
-	size_t i;
 
 	if (!bind_name_ok(kind, name))
 		return perr(p, EINVAL, bad[kind], name);
-	for (i = 0; i < c->n_binds; i++)
-		if (c->binds[i].kind == kind && !strcmp(c->binds[i].name, name))
-			return perr(p, EINVAL, "section given twice:", name);
-	v = reallocarray(c->binds, c->n_binds + 1, sizeof(*v));
-	if (!v)
+	if (bind_find(c, kind, name, NULL))
+		return perr(p, EINVAL, "section given twice:", name);
+	if (grow((void **)&c->binds, c->n_binds, sizeof(*v)) < 0 ||
+	    xhp_conf_index_add(&c->bind_ix, xhp_conf_hash(kind, name, NULL),
+			       c->n_binds) < 0)
 		return perr(p, ENOMEM, NULL, NULL);
-	c->binds = v;
-	v = &v[c->n_binds];
+	v = &c->binds[c->n_binds];
 	*v = (struct xhp_conf_bind){ .kind = kind, .line = p->line };
 	v->name = strdup(name);
 	if (!v->name)
@@ -362,7 +381,8 @@ static int parse_line(struct parser *p, char *s)
 static int resolve(struct parser *p)
 {
 	struct xhp_conf *c = p->conf;
-	size_t i, j;
+	const struct xhp_conf_policy *pol;
+	size_t i;
 
 	for (i = 0; i < c->n_binds; i++) {
 		struct xhp_conf_bind *b = &c->binds[i];
@@ -372,15 +392,13 @@ static int resolve(struct parser *p)
 			return perr(
 				p, EINVAL,
 				"section without 'policy = NAME':", b->name);
-		for (j = 0; j < c->n_policies; j++)
-			if (!strcmp(c->policies[j].name, b->policy_name))
-				break;
-		if (j == c->n_policies) {
+		pol = xhp_conf_policy_find(c, b->policy_name);
+		if (!pol) {
 			p->line = b->policy_line;
 			return perr(p, EINVAL, "no [policy] named",
 				    b->policy_name);
 		}
-		b->policy = j;
+		b->policy = (size_t)(pol - c->policies);
 	}
 	return 0;
 }
@@ -544,6 +562,8 @@ struct xhp_conf *xhp_conf_free(struct xhp_conf *c)
 	}
 	free(c->policies);
 	free(c->binds);
+	xhp_conf_index_clear(&c->policy_ix);
+	xhp_conf_index_clear(&c->bind_ix);
 	free(c->path);
 	free(c);
 	return NULL;
@@ -552,13 +572,36 @@ struct xhp_conf *xhp_conf_free(struct xhp_conf *c)
 const struct xhp_conf_policy *xhp_conf_policy_find(const struct xhp_conf *c,
 						   const char *name)
 {
-	size_t i;
+	uint64_t h;
+	size_t pos = 0, e;
 
 	if (!c || !name)
 		return NULL;
-	for (i = 0; i < c->n_policies; i++)
-		if (!strcmp(c->policies[i].name, name))
-			return &c->policies[i];
+	h = xhp_conf_hash(0, name, NULL);
+	while ((e = xhp_conf_index_next(&c->policy_ix, h, &pos)))
+		if (!strcmp(c->policies[e - 1].name, name))
+			return &c->policies[e - 1];
+	return NULL;
+}
+
+/* The bind @kind named @a (and "/@b" when @b), by the index. */
+static const struct xhp_conf_bind *bind_find(const struct xhp_conf *c, int kind,
+					     const char *a, const char *b)
+{
+	uint64_t h = xhp_conf_hash(kind, a, b);
+	size_t pos = 0, e, la = strlen(a);
+
+	while ((e = xhp_conf_index_next(&c->bind_ix, h, &pos))) {
+		const struct xhp_conf_bind *v = &c->binds[e - 1];
+		const char *n = v->name;
+
+		if (v->kind != kind)
+			continue;
+		if (b ? !strncmp(n, a, la) && n[la] == '/' &&
+				    !strcmp(n + la + 1, b) :
+			!strcmp(n, a))
+			return v;
+	}
 	return NULL;
 }
 
@@ -566,22 +609,12 @@ const struct xhp_conf_policy *xhp_conf_policy_find(const struct xhp_conf *c,
 static const struct xhp_conf_policy *bound(const struct xhp_conf *c, int kind,
 					   const char *a, const char *b)
 {
-	size_t i, la;
+	const struct xhp_conf_bind *v;
 
 	if (!a || (kind == XHP_CONF_PORTGROUP && !b))
 		return NULL;
-	la = strlen(a);
-	for (i = 0; i < c->n_binds; i++) {
-		const char *n = c->binds[i].name;
-
-		if (c->binds[i].kind != kind)
-			continue;
-		if (b ? !strncmp(n, a, la) && n[la] == '/' &&
-				    !strcmp(n + la + 1, b) :
-			!strcmp(n, a))
-			return &c->policies[c->binds[i].policy];
-	}
-	return NULL;
+	v = bind_find(c, kind, a, b);
+	return v ? &c->policies[v->policy] : NULL;
 }
 
 const struct xhp_conf_policy *xhp_conf_policy_for(const struct xhp_conf *c,

@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf_index.h"
 #include "internal.h"
 
 #define XHP_CONF_DEFAULT_PATH "/etc/xhp/xhp.conf"
@@ -87,6 +88,8 @@ struct xhp_conf {
 	size_t n_policies;
 	struct xhp_conf_bind *binds;
 	size_t n_binds;
+	/* by name (conf_index.h): policies; binds by kind and name */
+	struct xhp_conf_index policy_ix, bind_ix;
 };
 
 /*

@@ -1,7 +1,7 @@
 # bash completion (cli/xhp-hotplug.bash) against the built program:
 # personalities, subcommands, options, commands, setting keys and values.
 # -DBASH=<bash> -DCOMPLETION=<xhp-hotplug.bash> -DDRIVER=<driver>
-# -DCLI_DIR=<dir of xhp-hotplug>
+# -DCLI_DIR=<dir of xhp-hotplug> -DDEVD_COMPLETION=<xhp-devd.bash>
 set(failures "")
 # expect("WORD;WORD;CURRENT" "candidates, sorted, space-separated"), with
 # "@" for an empty word (the cursor after a space).
@@ -21,7 +21,13 @@ endfunction()
 set(cmds "add offline online remove")
 set(opts "--dry-run --help --timeout --version -h -n")
 expect("xhp-hotplug;@"
-	"--help --version block lock parse policy vif-bridge vif-openvswitch vif-route")
+	"--help --version block libvirt-hook lock parse policy status vif-bridge vif-openvswitch vif-route")
+expect("xhp-hotplug;st" "status")
+expect("xhp-hotplug;status;--" "--devd-state --help --json --lock-dir --repair")
+expect("xhp-hotplug;status;--json;--r" "--repair")
+expect("xhp-hotplug;status;@" "")
+expect("xhp-hotplug;libvirt-hook;@" "libxl lxc network qemu")
+expect("xhp-hotplug;libvirt-hook;qemu;@" "")
 expect("xhp-hotplug;vif-b" "vif-bridge")
 expect("xhp-hotplug;vif-route;@" "${opts} ${cmds}")
 expect("xhp-hotplug;vif-route;--" "--dry-run --help --timeout --version")
@@ -46,6 +52,13 @@ foreach(k bridge mac ip mtu rate vlan netdev gatewaydev params mode
 		iface_id ovsdb_socket)
 	expect("xhp-hotplug;vif-route;online;${k}" "${k}=")
 endforeach()
+# xhp-devd: its options, from its --help.
+set(COMPLETION ${DEVD_COMPLETION})
+expect("xhp-devd;--"
+	"--domid --foreground --heal-limit --help --lock-dir --pidfile --state-file --timeout --version --workers")
+expect("xhp-devd;--he" "--heal-limit --help")
+expect("xhp-devd;--workers;@" "")
+expect("xhp-devd;-F;--st" "--state-file")
 if(failures)
 	message(FATAL_ERROR "${failures}")
 endif()

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Test driver for cli/xhp-hotplug.bash: complete the last of the given
+# Test driver for cli/xhp-hotplug.bash and cli/xhp-devd.bash: complete the last of the given
 # words (split at "=" as bash splits them) and print the candidates,
 # sorted, on one line. "@" stands for an empty word.
 #   bash completion_driver.bash COMPLETION-FILE WORD... CURRENT-WORD
@@ -12,6 +12,11 @@ COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 COMPREPLY=()
 # compopt fails outside a real completion: only the candidates count.
 compopt() { :; }
-_xhp_hotplug
+# The function the file names for the program (xhp-devd's for it; the
+# personality links use xhp-hotplug's).
+fn=_${COMP_WORDS[0]##*/}
+fn=${fn//-/_}
+declare -F "$fn" >/dev/null || fn=_xhp_hotplug
+"$fn"
 printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ *$//'
 echo

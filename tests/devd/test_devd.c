@@ -491,33 +491,33 @@ static void test_unplug_during_plug(void **state)
 }
 
 /* A file-backed vbd: a loop device at state 2, detached at state 6. */
-static void test_vbd(void **state)
+/* A file-backed vbd of guest 61 plugged by the daemon: its file in
+ * @file, attached to a loop device. */
+static void vbd_plugged(unsigned int devid, const char *name, char *file,
+			size_t size)
 {
-	char file[600], *v, *loops = NULL;
-	int i;
+	char *loops;
 
-	(void)state;
-	snprintf(file, sizeof(file), "%s/disk.img", T.dir);
+	snprintf(file, size, "%s/%s", T.dir, name);
 	sh("truncate", "-s", "8M", file, NULL);
 	start_devd(true);
-	assert_int_equal(sim_vbd_create(T.xs, 61, 51712, file), 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 2), 0);
-	assert_int_equal(sim_wait(T.xs, "vbd", 61, 51712, "hotplug-status",
+	assert_int_equal(sim_vbd_create(T.xs, 61, devid, file), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, devid, 2), 0);
+	assert_int_equal(sim_wait(T.xs, "vbd", 61, devid, "hotplug-status",
 				  "connected", LONG_MS),
 			 0);
-	v = sim_read(T.xs, "vbd", 61, 51712, "node");
-	assert_non_null(v);
-	assert_int_equal(strncmp(v, "/dev/loop", 9), 0);
-	free(v);
 	loops = loops_of(file);
 	assert_non_null(loops);
 	assert_non_null(strstr(loops, "/dev/loop"));
 	free(loops);
-	/* libxl's unplug, the backend kept until the loop is gone */
-	assert_int_equal(tu_xs_write(T.xs, SIM_BE "/vbd/61/51712/online", "0"),
-			 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 5), 0);
-	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 6), 0);
+}
+
+/* Wait until no loop device is attached to @file. */
+static void assert_loops_go(const char *file)
+{
+	char *loops = NULL;
+	int i;
+
 	for (i = 0; i < LONG_MS / 10; i++) {
 		loops = loops_of(file);
 		if (loops && !loops[0])
@@ -529,8 +529,43 @@ static void test_vbd(void **state)
 	assert_non_null(loops);
 	assert_string_equal(loops, "");
 	free(loops);
+}
+
+static void test_vbd(void **state)
+{
+	char file[600], *v;
+
+	(void)state;
+	vbd_plugged(51712, "disk.img", file, sizeof(file));
+	v = sim_read(T.xs, "vbd", 61, 51712, "node");
+	assert_non_null(v);
+	assert_int_equal(strncmp(v, "/dev/loop", 9), 0);
+	free(v);
+	/* libxl's unplug, the backend kept until the loop is gone */
+	assert_int_equal(tu_xs_write(T.xs, SIM_BE "/vbd/61/51712/online", "0"),
+			 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 5), 0);
+	assert_int_equal(sim_state(T.xs, "vbd", 61, 51712, 6), 0);
+	assert_loops_go(file);
 	assert_int_equal(tu_xs_rm(T.xs, SIM_BE "/vbd/61/51712"), 0);
 	assert_true(log_has("unplugged " SIM_BE "/vbd/61/51712"));
+}
+
+/*
+ * A backend directory removed while its vbd is plugged (a toolstack that
+ * skips the Closing/Closed steps, or `xenstore-rm` by hand): the loop
+ * device the daemon attached goes with it, found by xhp's mark, although
+ * no key names it any more.
+ */
+static void test_vbd_backend_vanished(void **state)
+{
+	char file[600];
+
+	(void)state;
+	vbd_plugged(51728, "gone.img", file, sizeof(file));
+	assert_int_equal(tu_xs_rm(T.xs, SIM_BE "/vbd/61/51728"), 0);
+	assert_loops_go(file);
+	assert_true(log_has("unplugged " SIM_BE "/vbd/61/51728"));
 }
 
 /*
@@ -859,6 +894,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug_during_plug, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_vbd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vbd_backend_vanished,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vbd_shared, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_two_daemons, setup,

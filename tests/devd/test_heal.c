@@ -8,9 +8,12 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <syslog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include <cmocka.h>
 #include <xenstore.h>
 #include <xhp/xhp.h>
+#include <jansson.h>
 
 #include "ovs_harness.h"
 #include "sim.h"
@@ -475,6 +479,184 @@ static void test_devd_startup(void **state)
 		0);
 }
 
+/*
+ * Events and log lines in one sequence (the log function is called from
+ * the dispatching thread and from the workers: under a lock).
+ */
+#define SEQ_MAX 1024
+struct seq {
+	pthread_mutex_t mu;
+	int n;
+	char line[SEQ_MAX][320]; /* "event <type> <dev> <msg>", "log <msg>" */
+};
+static struct seq S = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static void seq_add(const char *kind, const char *a, const char *b,
+		    const char *c)
+{
+	pthread_mutex_lock(&S.mu);
+	if (S.n < SEQ_MAX)
+		snprintf(S.line[S.n++], sizeof(S.line[0]), "%s %s%s%s%s%s",
+			 kind, a, b ? " " : "", b ? b : "", c ? " " : "",
+			 c ? c : "");
+	pthread_mutex_unlock(&S.mu);
+}
+
+static void seq_log(void *ud, int priority, const char *message)
+{
+	(void)ud;
+	(void)priority;
+	seq_add("log", message, NULL, NULL);
+}
+
+static void seq_event(void *ud, const xhp_host_event *ev)
+{
+	on_event(ud, ev);
+	seq_add("event", xhp_host_event_type_to_string(ev->type),
+		ev->device ? ev->device : "-", ev->message);
+}
+
+/* The index of the first line from @from that has @what, or -1. */
+static int seq_find(int from, const char *what)
+{
+	int i, r = -1;
+
+	pthread_mutex_lock(&S.mu);
+	for (i = from < 0 ? 0 : from; r < 0 && i < S.n; i++)
+		if (strstr(S.line[i], what))
+			r = i;
+	pthread_mutex_unlock(&S.mu);
+	return r;
+}
+
+static void seq_dump(void)
+{
+	int i;
+
+	pthread_mutex_lock(&S.mu);
+	for (i = 0; i < S.n; i++)
+		print_message("  %d: %s\n", i, S.line[i]);
+	pthread_mutex_unlock(&S.mu);
+}
+
+/* A host whose events and (debug) log go into S. */
+static xhp_host *seq_host_new(xhp_ctx **ctx, struct events *e)
+{
+	xhp_host_opts o = { .size = sizeof(o),
+			    .domid = -1,
+			    .event_fn = seq_event,
+			    .userdata = e };
+	xhp_host *h = NULL;
+
+	pthread_mutex_lock(&S.mu);
+	S.n = 0;
+	pthread_mutex_unlock(&S.mu);
+	assert_int_equal(xhp_ctx_new(ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(*ctx, T.dir), 0);
+	assert_int_equal(xhp_ctx_set_log_fn(*ctx, seq_log, NULL), 0);
+	assert_int_equal(xhp_ctx_set_log_priority(*ctx, LOG_DEBUG), 0);
+	assert_int_equal(xhp_host_new(*ctx, &o, &h), 0);
+	return h;
+}
+
+/* Run the loop until a line from @from has @what: its index, or -1. */
+static int run_until_seq(xhp_host *h, struct events *e, int from,
+			 const char *what)
+{
+	int i, w;
+
+	for (w = 0; w < LONG_MS; w += 20) {
+		i = seq_find(from, what);
+		if (i >= 0)
+			return i;
+		run_until(h, e, e->n + 1, 20);
+	}
+	seq_dump();
+	return -1;
+}
+
+/* An HVM guest's emulated NIC: the tap libxl's device model makes. */
+static void tap_add(unsigned int domid, unsigned int devid)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "vif%u.%u-emu", domid, devid);
+	ip("tuntap", "add", name, "mode", "tap", NULL);
+}
+
+/*
+ * The tap of an emulated NIC, plugged by the host on its RTM_NEWLINK:
+ * released from its bridge, set down, its bridge deleted and created
+ * again: healed as the vif is (each heal an event about the tap).
+ */
+static void test_tap(void **state)
+{
+	struct events e = { 0 };
+	xhp_ctx *ctx;
+	xhp_host *h;
+	char m[64];
+	int i, j;
+
+	(void)state;
+	h = seq_host_new(&ctx, &e);
+	plug(3, 0);
+	run_until(h, &e, 1, LONG_MS);
+	assert_int_equal(e.type[0], XHP_HOST_PLUGGED);
+	connected(3, 0);
+	tap_add(3, 0);
+	run_until(h, &e, 2, LONG_MS);
+	assert_int_equal(e.type[1], XHP_HOST_PLUGGED);
+	assert_string_equal(e.dev[1], "vif3.0-emu");
+	assert_string_equal(master_of("vif3.0-emu", m), "br0");
+	settle(h, &e);
+	assert_int_equal(e.n, 2);
+
+	ip("link", "set", "vif3.0-emu", "nomaster", NULL);
+	run_until(h, &e, 3, LONG_MS);
+	if (e.n != 3 || e.type[2] != XHP_HOST_HEALED)
+		seq_dump();
+	assert_int_equal(e.n, 3);
+	assert_int_equal(e.type[2], XHP_HOST_HEALED);
+	assert_string_equal(e.dev[2], "vif3.0-emu");
+	assert_string_equal(
+		e.msg[2],
+		"not-on-bridge: vif3.0-emu is not on bridge br0 (it has no master)");
+	assert_string_equal(master_of("vif3.0-emu", m), "br0");
+	assert_string_equal(master_of("vif3.0", m), "br0");
+
+	ip("link", "set", "vif3.0-emu", "down", NULL);
+	run_until(h, &e, 4, LONG_MS);
+	assert_int_equal(e.type[3], XHP_HOST_HEALED);
+	assert_string_equal(e.msg[3], "link-down: vif3.0-emu is down");
+	settle(h, &e);
+
+	/* the bridge away: waited for, not re-plugged; back: both healed */
+	i = e.n;
+	ip("link", "del", "br0", NULL);
+	settle(h, &e);
+	assert_int_equal(e.n, i);
+	assert_true(seq_find(0, "cannot heal") < 0);
+	ip("link", "add", "br0", "type", "bridge", NULL);
+	ip("link", "set", "br0", "up", NULL);
+	run_until(h, &e, i + 2, LONG_MS);
+	settle(h, &e);
+	assert_int_equal(e.n, i + 2);
+	for (j = i; j < i + 2; j++)
+		assert_int_equal(e.type[j], XHP_HOST_HEALED);
+	j = !strcmp(e.dev[i], "vif3.0") ? i : i + 1;
+	assert_string_equal(e.dev[j], "vif3.0");
+	assert_string_equal(e.msg[j], NOT_ON_BR0);
+	j = j == i ? i + 1 : i;
+	assert_string_equal(e.dev[j], "vif3.0-emu");
+	assert_string_equal(
+		e.msg[j],
+		"not-on-bridge: vif3.0-emu is not on bridge br0 (it has no master)");
+	assert_string_equal(master_of("vif3.0-emu", m), "br0");
+	assert_string_equal(master_of("vif3.0", m), "br0");
+	xhp_host_unref(h);
+	xhp_ctx_unref(ctx);
+}
+
 static void assert_port_tag(struct ovsd *o, const char *port, const char *tag)
 {
 	char *v = ovsd_get(o, "Port", port, "tag");
@@ -556,6 +738,146 @@ static void test_ovs(void **state)
 	ovsd_stop(&o);
 }
 
+/* xhp-hotplug status --json of @target: its drift codes, "a,b". */
+static void status_codes(const char *target, char *buf, size_t size)
+{
+	const char *argv[] = { XHP_CLI,	       "status", "--json",
+			       "--lock-dir",   T.dir,	 "--devd-state",
+			       "/nonexistent", target,	 NULL };
+	char *out = NULL, *p;
+	json_t *j, *d;
+	size_t i;
+
+	buf[0] = '\0';
+	tu_run((char *const *)argv, NULL, LONG_MS, &out);
+	assert_non_null(out);
+	p = strstr(out, "{\n");
+	assert_non_null(p);
+	j = json_loads(p, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(j);
+	json_array_foreach(
+		json_object_get(json_array_get(json_object_get(j, "devices"),
+					       0),
+				"drift"),
+		i, d)
+		snprintf(buf + strlen(buf), size - strlen(buf), "%s%s",
+			 i ? "," : "",
+			 json_string_value(json_object_get(d, "code")));
+	json_decref(j);
+	free(out);
+}
+
+/*
+ * Open vSwitch: the bridge deleted (ovs-vsctl del-br): status says
+ * bridge-missing, and the host does not try a re-plug that cannot work;
+ * the bridge added again (the monitor's new Bridge): healed.
+ */
+static void test_ovs_bridge_missing(void **state)
+{
+	struct events e = { 0 };
+	char codes[256];
+	struct ovsd o;
+	xhp_ctx *ctx;
+	xhp_host *h;
+	int i, from;
+
+	(void)state;
+	assert_int_equal(ovsd_start(&o, true), 0);
+	assert_int_equal(ovsd_add_bridge(&o, "hovs0"), 0);
+	h = seq_host_new(&ctx, &e);
+	plug_with(4, 0, "hovs0.10", "/etc/xen/scripts/vif-openvswitch");
+	run_until(h, &e, 1, LONG_MS);
+	assert_int_equal(e.type[0], XHP_HOST_PLUGGED);
+	connected(4, 0);
+	settle(h, &e);
+	assert_true(run_until_seq(h, &e, 0, "OVSDB monitor on") >= 0);
+
+	from = S.n;
+	assert_int_equal(ovsd_vsctl(&o, NULL, "del-br", "hovs0", NULL), 0);
+	i = run_until_seq(
+		h, &e, from,
+		"vif4.0: waiting for its bridge: bridge-missing: Open vSwitch bridge hovs0 of vif4.0 does not exist; ovs-port-missing: Open vSwitch has no port vif4.0 (bridge hovs0)");
+	assert_true(i >= 0);
+	settle(h, &e);
+	status_codes("4.0", codes, sizeof(codes));
+	assert_string_equal(codes, "bridge-missing,ovs-port-missing");
+	assert_true(seq_find(from, "cannot heal vif4.0") < 0);
+	assert_true(seq_find(from, "event healed") < 0);
+
+	assert_int_equal(ovsd_add_bridge(&o, "hovs0"), 0);
+	i = wait_healed(h, &e, 1);
+	assert_true(i > 0);
+	assert_string_equal(
+		e.msg[i],
+		"ovs-port-missing: Open vSwitch has no port vif4.0 (bridge hovs0)");
+	assert_port_tag(&o, "vif4.0", "10");
+	settle(h, &e);
+	status_codes("4.0", codes, sizeof(codes));
+	assert_string_equal(codes, "");
+	assert_true(seq_find(from, "cannot heal vif4.0") < 0);
+	xhp_host_unref(h);
+	xhp_ctx_unref(ctx);
+	ovsd_stop(&o);
+}
+
+static struct ovsd W; /* test_ovs_wedged's: resumed whatever happens */
+
+static int wedged_teardown(void **state)
+{
+	if (W.db_pid > 0)
+		kill(W.db_pid, SIGCONT);
+	ovsd_stop(&W);
+	return teardown(state);
+}
+
+/*
+ * A wedged ovsdb-server (SIGSTOP: it accepts into its listen queue and
+ * never answers) when the host opens its OVSDB monitor (for a
+ * vif-openvswitch device found connected): the host's loop goes on, a
+ * vif-bridge vif is plugged before the monitor's request is given up
+ * (the bound: the monitor's reply timeout); resumed, the monitor is on.
+ */
+static void test_ovs_wedged(void **state)
+{
+	struct events e = { 0 };
+	int ready, plugged, on;
+	xhp_ctx *ctx;
+	xhp_host *h;
+
+	(void)state;
+	memset(&W, 0, sizeof(W));
+	assert_int_equal(ovsd_start(&W, false), 0);
+	/* vif5.0: connected (as libxl left it) on Open vSwitch */
+	ip("tuntap", "add", "vif5.0", "mode", "tap", NULL);
+	assert_int_equal(sim_vif_create(T.xs, 5, 0, "hovs0",
+					"/etc/xen/scripts/vif-openvswitch"),
+			 0);
+	assert_true(xs_write(T.xs, XBT_NULL, SIM_BE "/vif/5/0/hotplug-status",
+			     "connected", 9));
+	assert_int_equal(sim_state(T.xs, "vif", 5, 0, 4), 0);
+	assert_int_equal(kill(W.db_pid, SIGSTOP), 0);
+
+	h = seq_host_new(&ctx, &e);
+	ready = run_until_seq(h, &e, 0, "event ready");
+	assert_true(ready >= 0);
+	plug(3, 0);
+	plugged = run_until_seq(h, &e, ready, "event plugged vif3.0");
+	assert_true(plugged >= 0);
+	/* nothing about the monitor before: neither given up nor on */
+	if (seq_find(0, "OVSDB monitor") >= 0 ||
+	    seq_find(0, "did not answer") >= 0) {
+		seq_dump();
+		fail_msg(
+			"the monitor was given up on before vif3.0 was plugged");
+	}
+	connected(3, 0);
+	assert_int_equal(kill(W.db_pid, SIGCONT), 0);
+	on = run_until_seq(h, &e, plugged, "OVSDB monitor on");
+	assert_true(on > plugged);
+	xhp_host_unref(h);
+	xhp_ctx_unref(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -569,6 +891,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_devd_startup, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_ovs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ovs_bridge_missing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_ovs_wedged, setup,
+						wedged_teardown),
 	};
 
 	tu_require_root("healing makes links and runs xenstored");

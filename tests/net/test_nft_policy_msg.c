@@ -7,6 +7,7 @@
  * of the batch: the device's chains gone, made anew, then the rules.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <endian.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -192,12 +193,18 @@ static void test_order(void **state)
 	assert_string_equal(st.fp, fp);
 	assert_int_equal(xhp_nft_chain_parse(ms.m[18], &st), 0);
 	assert_string_equal(st.fp, "");
-	/* then only rules: 19 in the base chain (2 stacked VLAN tags, the
-	 * ARP header, 2 each for NS and NA options), 3 (arp) + 3 (ip4) + 4
-	 * (ip6) + 3 (nd) */
-	for (i = 1 + sizeof(want); i < (size_t)ms.n; i++)
+	/* then only rules: 37 in the base chain (rate, MAC, IEEE 802.1
+	 * group, 2 stacked VLAN tags, 7 for fragments, 2 ARP, 4 DHCP ports,
+	 * 6 ICMP types, 3 each for RS, NS and NA, 4 jumps), 4 (arp: the
+	 * address, a probe for it, other probes, the rest) + 3 (ip4) + 7
+	 * (ip6: DAD for the link-local and the address, other DAD, ::, the
+	 * link-local, the address, the rest) + 3 (nd); each fits in
+	 * XHP_NFT_MSG_MAX */
+	for (i = 1 + sizeof(want); i < (size_t)ms.n; i++) {
 		assert_int_equal(ms.m[i]->nlmsg_type & 0xff, NFT_MSG_NEWRULE);
-	assert_int_equal(ms.n - 1 - (int)sizeof(want), 19 + 3 + 3 + 4 + 3);
+		assert_true(ms.m[i]->nlmsg_len <= XHP_NFT_MSG_MAX);
+	}
+	assert_int_equal(ms.n - 1 - (int)sizeof(want), 37 + 4 + 3 + 7 + 3);
 	free(nft);
 }
 
@@ -318,6 +325,194 @@ static void test_prefix_and_jump(void **state)
 	free(nft);
 }
 
+/* The expressions of the rule with @comment, into @names and @data. */
+static int rule_exprs(const struct msgs *ms, const char *comment,
+		      const char *names[16], const struct nlattr *data[16])
+{
+	const struct nlattr *tb[MAXA];
+
+	parse_rule(by_comment(ms, comment), tb);
+	return exprs(tb[NFTA_RULE_EXPRESSIONS], names, data);
+}
+
+static void assert_payload(const char *name, const struct nlattr *data,
+			   uint32_t base, uint32_t off, uint32_t len)
+{
+	const struct nlattr *d[MAXA];
+
+	assert_string_equal(name, "payload");
+	parse_nest(data, d);
+	assert_be32(d[NFTA_PAYLOAD_DREG], NFT_REG_1);
+	assert_be32(d[NFTA_PAYLOAD_BASE], base);
+	assert_be32(d[NFTA_PAYLOAD_OFFSET], off);
+	assert_be32(d[NFTA_PAYLOAD_LEN], len);
+}
+
+static void assert_cmp(const char *name, const struct nlattr *data, uint32_t op,
+		       const void *v, size_t n)
+{
+	const struct nlattr *d[MAXA];
+
+	assert_string_equal(name, "cmp");
+	parse_nest(data, d);
+	assert_be32(d[NFTA_CMP_SREG], NFT_REG_1);
+	assert_be32(d[NFTA_CMP_OP], op);
+	assert_value(d[NFTA_CMP_DATA], v, n);
+}
+
+/* meta @key -> reg 1, cmp eq @v */
+static void assert_meta_is(const char *names[], const struct nlattr *data[],
+			   uint32_t key, const void *v, size_t n)
+{
+	const struct nlattr *d[MAXA];
+
+	assert_string_equal(names[0], "meta");
+	parse_nest(data[0], d);
+	assert_be32(d[NFTA_META_DREG], NFT_REG_1);
+	assert_be32(d[NFTA_META_KEY], key);
+	assert_cmp(names[1], data[1], NFT_CMP_EQ, v, n);
+}
+
+/* "exthdr frag exists meta l4proto ipv6-icmp": nft_exthdr's attributes
+ * as nft sends them (an IPv6 extension header, type 44, its presence
+ * as one byte into reg 1), then cmp eq 1. */
+static void test_fragment_rules(void **state)
+{
+	static const uint16_t ip6 = 0xdd86; /* htons(ETH_P_IPV6) */
+	static const uint8_t icmpv6 = IPPROTO_ICMPV6, one = 1, frag = 44;
+	struct xhp_nl nl = { .seq = 7 };
+	const struct nlattr *d[MAXA], *data[16];
+	const char *names[16];
+	struct msgs ms;
+	struct xhp_nft *nft = batch(&nl, &ms);
+
+	(void)state;
+	assert_int_equal(rule_exprs(&ms, "xhp: fragmented ICMPv6", names, data),
+			 8);
+	assert_meta_is(names, data, NFT_META_PROTOCOL, &ip6, 2);
+	assert_meta_is(names + 2, data + 2, NFT_META_L4PROTO, &icmpv6, 1);
+	assert_string_equal(names[4], "exthdr");
+	parse_nest(data[4], d);
+	assert_be32(d[NFTA_EXTHDR_DREG], NFT_REG_1);
+	assert_non_null(d[NFTA_EXTHDR_TYPE]);
+	assert_int_equal(mnl_attr_validate(d[NFTA_EXTHDR_TYPE], MNL_TYPE_U8),
+			 0);
+	assert_int_equal(mnl_attr_get_u8(d[NFTA_EXTHDR_TYPE]), 44);
+	assert_be32(d[NFTA_EXTHDR_OFFSET], 0);
+	assert_be32(d[NFTA_EXTHDR_LEN], 1);
+	assert_be32(d[NFTA_EXTHDR_FLAGS], NFT_EXTHDR_F_PRESENT);
+	assert_be32(d[NFTA_EXTHDR_OP], NFT_EXTHDR_OP_IPV6);
+	assert_cmp(names[5], data[5], NFT_CMP_EQ, &one, 1);
+	assert_string_equal(names[6], "counter");
+	assert_string_equal(names[7], "immediate");
+	/* ip6 nexthdr 44 @nh,320,8 60: the header after the fragment
+	 * header, at its fixed place (5 rules, the last is 60) */
+	assert_int_equal(rule_exprs(&ms,
+				    "xhp: extension header after an IPv6 "
+				    "fragment header",
+				    names, data),
+			 8);
+	assert_payload(names[2], data[2], NFT_PAYLOAD_NETWORK_HEADER, 6, 1);
+	assert_cmp(names[3], data[3], NFT_CMP_EQ, &frag, 1);
+	assert_payload(names[4], data[4], NFT_PAYLOAD_NETWORK_HEADER, 40, 1);
+	assert_cmp(names[5], data[5], NFT_CMP_EQ, (const uint8_t[]){ 0 }, 1);
+	free(nft);
+}
+
+/* A neighbour solicitation of 32 bytes (one option) whose option is
+ * neither the vif's SLLA nor a nonce: type at th 0, payload length at nh
+ * 4, the option's 8 bytes at th 24, its first 2 at th 24. */
+static void test_nd_rules(void **state)
+{
+	static const uint8_t own[8] = {
+		1, 1, 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56
+	};
+	static const uint8_t ns = 135, rs = 133, nonce[2] = { 14, 1 };
+	static const uint8_t len32[2] = { 0, 32 };
+	static const uint8_t len8[2] = { 0, 8 }, len16[2] = { 0, 16 };
+	struct xhp_nl nl = { .seq = 7 };
+	const struct nlattr *data[16];
+	const char *names[16];
+	struct msgs ms;
+	struct xhp_nft *nft = batch(&nl, &ms);
+
+	(void)state;
+	assert_int_equal(
+		rule_exprs(&ms,
+			   "xhp: neighbour solicitation with another option "
+			   "than its MAC",
+			   names, data),
+		14);
+	assert_payload(names[4], data[4], NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	assert_cmp(names[5], data[5], NFT_CMP_EQ, &ns, 1);
+	assert_payload(names[6], data[6], NFT_PAYLOAD_NETWORK_HEADER, 4, 2);
+	assert_cmp(names[7], data[7], NFT_CMP_EQ, len32, 2);
+	assert_payload(names[8], data[8], NFT_PAYLOAD_TRANSPORT_HEADER, 24, 8);
+	assert_cmp(names[9], data[9], NFT_CMP_NEQ, own, 8);
+	assert_payload(names[10], data[10], NFT_PAYLOAD_TRANSPORT_HEADER, 24,
+		       2);
+	assert_cmp(names[11], data[11], NFT_CMP_NEQ, nonce, 2);
+	/* the first rule of that comment is RS's: 8 or 16 bytes */
+	assert_int_equal(rule_exprs(&ms,
+				    "xhp: neighbour discovery with more "
+				    "than one option",
+				    names, data),
+			 12);
+	assert_cmp(names[5], data[5], NFT_CMP_EQ, &rs, 1);
+	assert_payload(names[6], data[6], NFT_PAYLOAD_NETWORK_HEADER, 4, 2);
+	assert_cmp(names[7], data[7], NFT_CMP_NEQ, len8, 2);
+	assert_cmp(names[9], data[9], NFT_CMP_NEQ, len16, 2);
+	free(nft);
+}
+
+/* The DHCP client's return in the IPv4 chain: 0.0.0.0 to the broadcast
+ * address, ports 68 -> 67; and the IEEE 802.1 group: ether daddr &
+ * ff:ff:ff:ff:ff:f0 == 01:80:c2:00:00:00. */
+static void test_dhcp_and_group(void **state)
+{
+	static const uint8_t zero[4], bcast[4] = { 255, 255, 255, 255 };
+	static const uint8_t ports[4] = { 0, 68, 0, 67 };
+	static const uint8_t group[6] = { 0x01, 0x80, 0xc2 };
+	static const uint8_t mask[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0 };
+	static const uint8_t zero6[6];
+	struct xhp_nl nl = { .seq = 7 };
+	const struct nlattr *tb[MAXA], *d[MAXA], *data[16];
+	const char *names[16];
+	struct msgs ms;
+	struct xhp_nft *nft = batch(&nl, &ms);
+	int i;
+
+	(void)state;
+	for (i = 1; i < ms.n; i++) {
+		if ((ms.m[i]->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
+			continue;
+		parse_rule(ms.m[i], tb);
+		if (!strcmp(mnl_attr_get_str(tb[NFTA_RULE_CHAIN]),
+			    "dev-vif7.0/ip4"))
+			break;
+	}
+	assert_true(i < ms.n);
+	/* meta l4proto udp, then the three matches, return */
+	assert_int_equal(exprs(tb[NFTA_RULE_EXPRESSIONS], names, data), 9);
+	assert_payload(names[2], data[2], NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+	assert_cmp(names[3], data[3], NFT_CMP_EQ, zero, 4);
+	assert_payload(names[4], data[4], NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
+	assert_cmp(names[5], data[5], NFT_CMP_EQ, bcast, 4);
+	assert_payload(names[6], data[6], NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4);
+	assert_cmp(names[7], data[7], NFT_CMP_EQ, ports, 4);
+	assert_int_equal(rule_exprs(&ms, "xhp: IEEE 802.1 link-local frame",
+				    names, data),
+			 7);
+	assert_payload(names[2], data[2], NFT_PAYLOAD_LL_HEADER, 0, 6);
+	assert_string_equal(names[3], "bitwise");
+	parse_nest(data[3], d);
+	assert_be32(d[NFTA_BITWISE_LEN], 6);
+	assert_value(d[NFTA_BITWISE_MASK], mask, 6);
+	assert_value(d[NFTA_BITWISE_XOR], zero6, 6);
+	assert_cmp(names[4], data[4], NFT_CMP_EQ, group, 6);
+	free(nft);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +520,9 @@ int main(void)
 		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_prefix_and_jump),
+		cmocka_unit_test(test_fragment_rules),
+		cmocka_unit_test(test_nd_rules),
+		cmocka_unit_test(test_dhcp_and_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "nl.h"
 #include "pt.h"
@@ -157,6 +158,7 @@ static void eth(struct pt_frame *f, const uint8_t dst[6], const uint8_t src[6],
 		uint16_t type)
 {
 	f->len = 0;
+	f->tag_at = f->sum_at = 0;
 	put(f, dst, 6);
 	put(f, src, 6);
 	put16(f, type);
@@ -249,14 +251,20 @@ void pt_icmp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	static const uint8_t zero[12];
 	uint8_t t[16];
 
-	ip6(f, smac, dmac, sip, dip, 58, (uint16_t)(8 + (target ? 16 : 8) + 4));
+	/* the exact length (the policy holds neighbour discovery to its
+	 * exact lengths): the tag goes into the message */
+	ip6(f, smac, dmac, sip, dip, 58,
+	    (uint16_t)(8 + (target	? 16 :
+			    type == 133 ? 0 :
+					  8)));
+	f->tag_at = f->len + 4;
 	put(f, &type, 1);
 	put(f, zero, 3); /* code, checksum */
 	put(f, zero, 4); /* flags / reserved / RA's hop limit .. lifetime */
 	if (target) {
 		addr(AF_INET6, target, t);
 		put(f, t, 16);
-	} else {
+	} else if (type != 133) {
 		put(f, zero, 8); /* RA: reachable, retrans */
 	}
 }
@@ -270,6 +278,8 @@ void pt_vlan(struct pt_frame *f, uint16_t tpid, uint16_t vid)
 	memmove(f->b + 16, f->b + 12, f->len - 12);
 	memcpy(f->b + 12, tag, 4);
 	f->len += 4;
+	if (f->tag_at)
+		f->tag_at += 4;
 }
 
 void pt_nd_opt(struct pt_frame *f, uint8_t type, const uint8_t data[6])
@@ -284,13 +294,63 @@ void pt_nd_opt(struct pt_frame *f, uint8_t type, const uint8_t data[6])
 	f->b[19] = (uint8_t)plen;
 }
 
+void pt_nd_opt_pad(struct pt_frame *f, uint8_t type, uint8_t units)
+{
+	uint16_t plen = (uint16_t)(f->b[18] << 8 | f->b[19]) + units * 8;
+	size_t i;
+
+	put(f, &type, 1);
+	put(f, &units, 1);
+	for (i = 2; i < (size_t)units * 8; i++)
+		put(f, "", 1);
+	f->b[18] = (uint8_t)(plen >> 8);
+	f->b[19] = (uint8_t)plen;
+}
+
+void pt_ip6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	    const char *sip, const char *dip, uint8_t next, const void *payload,
+	    size_t len)
+{
+	ip6(f, smac, dmac, sip, dip, next, (uint16_t)len);
+	put(f, payload, len);
+}
+
+/* The ICMPv6 checksum of the message at @f->sum_at (RFC 4443 2.3). */
+static void icmp6_sum(struct pt_frame *f)
+{
+	const uint8_t *ip = f->b + 14;
+	size_t end = 14 + 40 + (size_t)(ip[4] << 8 | ip[5]), i;
+	size_t len = end - f->sum_at;
+	uint32_t sum = 58 + (uint32_t)len;
+
+	assert_int_equal(f->b[12] << 8 | f->b[13], ETHERTYPE_IPV6);
+	assert_true(f->sum_at < end && end <= f->len);
+	f->b[f->sum_at + 2] = f->b[f->sum_at + 3] = 0;
+	for (i = 8; i < 40; i += 2) /* source and destination */
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	for (i = f->sum_at; i < end; i += 2)
+		sum += (uint32_t)(f->b[i] << 8 |
+				  (i + 1 < end ? f->b[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f->b[f->sum_at + 2] = (uint8_t)(~sum >> 8);
+	f->b[f->sum_at + 3] = (uint8_t)~sum;
+}
+
 uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n)
 {
 	uint32_t tag = htonl(++next_tag);
 	size_t len = f->len;
 	int i;
 
-	put(f, &tag, 4);
+	if (f->tag_at) {
+		assert_true(f->tag_at + 4 <= f->len);
+		memcpy(f->b + f->tag_at, &tag, 4);
+	} else {
+		put(f, &tag, 4);
+	}
+	if (f->sum_at)
+		icmp6_sum(f);
 	while (f->len < 60)
 		put(f, "", 1);
 	for (i = 0; i < n; i++)
@@ -324,39 +384,71 @@ int pt_count(const struct pt_ns *ns, uint32_t tag)
 
 /* --- nft --- */
 
-char *pt_nft_list(void)
+/* Where the policy's rules are (the one place that says it): the xhp-*
+ * tables of the test's own namespace, its netdev ruleset. */
+static char *nft_list(bool json)
 {
 	char *out = NULL;
+	int r;
 
-	if (tu_runl(&out, "nft", "list", "ruleset", "netdev", NULL) ||
-	    !strstr(out ? out : "", "table netdev xhp-")) {
+	if (json)
+		r = tu_runl(&out, "nft", "-j", "list", "ruleset", "netdev",
+			    NULL);
+	else
+		r = tu_runl(&out, "nft", "list", "ruleset", "netdev", NULL);
+	if (r ||
+	    !strstr(out ? out : "", json ? "\"xhp-" : "table netdev xhp-")) {
 		free(out);
 		return NULL;
 	}
 	return out;
 }
 
+char *pt_nft_list(void)
+{
+	return nft_list(false);
+}
+
+/* The sum of the packets counters of @rule's expressions. */
+static long rule_packets(const json_t *rule)
+{
+	const json_t *e, *c;
+	size_t i;
+	long n = 0;
+
+	json_array_foreach(json_object_get(rule, "expr"), i, e)
+		if ((c = json_object_get(e, "counter")))
+			n += (long)json_integer_value(
+				json_object_get(c, "packets"));
+	return n;
+}
+
 long pt_counter(const char *chain, const char *comment)
 {
-	char *out = pt_nft_list(), head[96], want[160];
-	const char *c, *end, *line;
+	char *out = nft_list(true);
+	const json_t *item, *rule;
+	json_t *root;
 	long n = -1;
+	size_t i;
 
 	if (!out)
 		return -1;
-	snprintf(head, sizeof(head), "\tchain %s {\n", chain);
-	snprintf(want, sizeof(want), "comment \"%s\"", comment);
-	c = strstr(out, head);
-	end = c ? strstr(c, "\n\t}") : NULL;
-	line = c ? strstr(c, want) : NULL;
-	if (line && line < end) {
-		while (line > c && line[-1] != '\n')
-			line--;
-		c = strstr(line, "counter packets ");
-		if (c)
-			n = strtol(c + 16, NULL, 10);
-	}
+	root = json_loads(out, 0, NULL);
 	free(out);
+	assert_non_null(root);
+	json_array_foreach(json_object_get(root, "nftables"), i, item) {
+		rule = json_object_get(item, "rule");
+		if (!rule ||
+		    strcmp(json_string_value(json_object_get(rule, "chain")) ?:
+									       "",
+			   chain) ||
+		    strcmp(json_string_value(json_object_get(rule, "comment")) ?:
+				   "",
+			   comment))
+			continue;
+		n = (n < 0 ? 0 : n) + rule_packets(rule);
+	}
+	json_decref(root);
 	return n;
 }
 

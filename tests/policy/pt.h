@@ -48,6 +48,14 @@ void pt_link_mac(const char *name, uint8_t mac[6]);
 struct pt_frame {
 	uint8_t b[1600];
 	size_t len;
+	/* Where pt_send() writes its tag: 0, at the end; else 4 bytes the
+	 * frame has at this offset (for IPv6, whose bytes after the payload
+	 * a bridge with br_netfilter trims off). */
+	size_t tag_at;
+	/* If not 0: where an ICMPv6 message starts (IPv6 right after the
+	 * MAC addresses, ICMPv6 to the end of its payload), whose checksum
+	 * pt_send() sets once tagged (a bridge checks that of MLD). */
+	size_t sum_at;
 };
 void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	     const char *sip, const char *dip, uint16_t sport, uint16_t dport,
@@ -57,7 +65,10 @@ void pt_udp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 /* ARP @op (1 request, 2 reply), broadcast. */
 void pt_arp(struct pt_frame *f, const uint8_t sha[6], const char *spa,
 	    const char *tpa, uint16_t op);
-/* ICMPv6 @type (134 RA, 135 NS, 136 NA) with @target (NULL: none). */
+/* ICMPv6 @type (133 RS, 134 RA, 135 NS, 136 NA) with @target (NULL:
+ * none; RA: reachable time and retransmission timer 0), of
+ * its exact length; the tag goes into bytes 4-7 of the message (reserved
+ * in RS, NS, NA). */
 void pt_icmp6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	      const char *sip, const char *dip, uint8_t type,
 	      const char *target);
@@ -69,13 +80,24 @@ void pt_vlan(struct pt_frame *f, uint16_t tpid, uint16_t vid);
  * a MAC or a nonce) to the ICMPv6 frame @f; its payload length grows. */
 void pt_nd_opt(struct pt_frame *f, uint8_t type, const uint8_t data[6]);
 
-/* Tag @f (a fresh tag at its end) and send it @n times from @from. */
+/* Append an option of @type and @units * 8 bytes of zeros (after its
+ * type and length) to the ICMPv6 frame @f; its payload length grows. */
+void pt_nd_opt_pad(struct pt_frame *f, uint8_t type, uint8_t units);
+/* An IPv6 packet with next header @next and @payload (@len bytes: the
+ * extension headers and what follows, built by the caller). */
+void pt_ip6(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	    const char *sip, const char *dip, uint8_t next, const void *payload,
+	    size_t len);
+
+/* Tag @f (a fresh tag at its end, or at f->tag_at) and send it @n times
+ * from @from. */
 uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n);
 /* Frames with @tag that reach @ns's eth0 within 300 ms of the last. */
 int pt_count(const struct pt_ns *ns, uint32_t tag);
 
-/* The packets counter of the rule with @comment in chain @chain of the
- * xhp-* tables; -1 if there is no such rule. */
+/* The packets counters of the rules with @comment in chain @chain of
+ * the xhp-* tables, summed (from `nft -j list ruleset netdev`); -1 if
+ * there is no such rule. pt.c alone says where the rules are. */
 long pt_counter(const char *chain, const char *comment);
 /* `nft list ruleset netdev` (the test's own namespace), or NULL if it has
  * no table netdev xhp-* (caller frees). */

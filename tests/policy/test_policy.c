@@ -12,6 +12,7 @@
  * ports are isolated (the isolated setting): the guests no longer reach
  * each other, both still reach the router.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,6 +34,12 @@
 #define IP1 "10.77.0.11"
 #define IP6_1 "fd77::11"
 #define LL1 "fe80::216:3eff:fe00:7711"
+
+#define ND_OPTIONS "xhp: neighbour discovery with more than one option"
+#define RS_OTHER "xhp: router solicitation with another option than its MAC"
+#define NS_OTHER "xhp: neighbour solicitation with another option than its MAC"
+#define NA_OTHER "xhp: neighbour advertisement with another option than its MAC"
+#define FRAG_EXT "xhp: extension header after an IPv6 fragment header"
 
 static const uint8_t forged_mac[6] = { 0x00, 0x16, 0x3e, 0x00, 0x77, 0x99 };
 static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -120,6 +127,19 @@ static void test_dry_run(void **state)
 	assert_non_null(strstr(
 		dry_log,
 		"dry run: would install in table netdev xhp-6e: dev-vif2.0/ip4: ip saddr 10.77.0.21 return\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0/ip4: meta l4proto udp ip saddr 0.0.0.0 ip daddr 255.255.255.255 th sport . th dport 68 . 67 return\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp exthdr frag exists counter drop comment \"xhp: fragmented ICMPv6\"\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp icmpv6 type 135 ip6 length 32 @th,192,64 != 0x010100163e007721 @th,192,16 != 0x0e01 counter drop comment \"" NS_OTHER
+		"\"\n"));
+	assert_non_null(strstr(
+		dry_log,
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0/arp: arp saddr ip 0.0.0.0 arp daddr ip 10.77.0.21 return\n"));
 	after = pt_nft_list();
 	assert_string_equal(before, after);
 	free(before);
@@ -147,6 +167,8 @@ static int setup(void **state)
 	pt_veth("vif2.0", &T.g2, MAC2, a2);
 	pt_veth("rtr0", &T.rtr, NULL, ar);
 	pt_run(NULL, "ip", "link", "set", "rtr0", "master", "xpbr0", NULL);
+	pt_run(NULL, "ip", "link", "set", "rtr0", "type", "bridge_slave",
+	       "mcast_router", "2", NULL);
 	pt_run(NULL, "ip", "link", "set", "vif2.0", "master", "xpbr0", NULL);
 	if (run("vif-bridge", XHP_ACTION_ONLINE, XHP_KIND_VIF, "vif1.0",
 		"bridge", "xpbr0", "mac", MAC1, "ip", IP1 " " IP6_1, NULL) < 0)
@@ -188,6 +210,29 @@ static void expect_at(int line, struct pt_frame *f, int want, const char *chain,
 			 before + N);
 }
 
+/*
+ * An IPv6 fragment from guest 1 to all nodes: a fragment header (next
+ * header @next, offset @off in 8-byte units, more fragments @more) right
+ * after the IPv6 header, then @len bytes of zeros, from byte 62 of the
+ * frame, for the caller to fill.
+ */
+static void frag6(struct pt_frame *f, uint8_t next, uint16_t off, bool more,
+		  size_t len)
+{
+	uint8_t p[8 + 64] = { next,
+			      0,
+			      (uint8_t)(off >> 5),
+			      (uint8_t)(off << 3 | more),
+			      0,
+			      0,
+			      0x12,
+			      0x34 };
+
+	assert_true(len <= 64);
+	pt_ip6(f, T.g1.mac, all_nodes, LL1, "ff02::1", 44, p, 8 + len);
+	f->tag_at = 14 + 40 + 4; /* the identification */
+}
+
 static void test_own_traffic_passes(void **state)
 {
 	struct pt_frame f;
@@ -205,11 +250,11 @@ static void test_own_traffic_passes(void **state)
 	/* DHCP discover, DAD, its own ARP, NA for its own address */
 	pt_udp4(&f, T.g1.mac, bcast, "0.0.0.0", "255.255.255.255", 68, 67, 0);
 	expect(&f, N, NULL, NULL);
-	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, "fd77::42");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, LL1);
 	expect(&f, N, NULL, NULL);
 	pt_arp(&f, T.g1.mac, IP1, "10.77.0.1", 1);
 	expect(&f, N, NULL, NULL);
-	pt_arp(&f, T.g1.mac, "0.0.0.0", "10.77.0.42", 1);
+	pt_arp(&f, T.g1.mac, "0.0.0.0", IP1, 1);
 	expect(&f, N, NULL, NULL);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	expect(&f, N, NULL, NULL);
@@ -220,8 +265,44 @@ static void test_own_traffic_passes(void **state)
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
 	pt_nd_opt(&f, 1, T.g1.mac);
 	expect(&f, N, NULL, NULL);
-	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, "fd77::43");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, IP6_1);
 	pt_nd_opt(&f, 14, forged_mac);
+	expect(&f, N, NULL, NULL);
+	/* neighbour discovery in every form Linux sends: NS without an
+	 * option (unicast NUD), RS with its MAC and without (from ::), NA
+	 * without an option, DAD's NS without a nonce */
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
+	expect(&f, N, NULL, NULL);
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::2", 133, NULL);
+	pt_nd_opt(&f, 1, T.g1.mac);
+	expect(&f, N, NULL, NULL);
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::2", 133, NULL);
+	expect(&f, N, NULL, NULL);
+	/* an MLD report from :: (RFC 3810 5.2.13), behind hop-by-hop
+	 * options with a router alert */
+	{
+		uint8_t p[8 + 28] = { 58, 0, 5, 2, 0, 0, 1, 0, 143 };
+
+		p[8 + 7] = 1; /* one record */
+		p[8 + 8] = 4; /* CHANGE_TO_EXCLUDE */
+		inet_pton(AF_INET6, "ff02::1:ff00:11", p + 8 + 12);
+		pt_ip6(&f, T.g1.mac, all_nodes, "::", "ff02::16", 0, p,
+		       sizeof(p));
+		f.sum_at = 14 + 40 + 8;
+		/* the low 4 bytes of the record's group address */
+		f.tag_at = f.sum_at + 8 + 4 + 12;
+		/* the bridge sends reports to its multicast router ports
+		 * only: the router's */
+		assert_int_equal(pt_count(&T.rtr, pt_send(&T.g1, &f, N)), N);
+	}
+	pt_icmp6(&f, T.g1.mac, all_nodes, IP6_1, "ff02::1", 136, IP6_1);
+	expect(&f, N, NULL, NULL);
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135, IP6_1);
+	expect(&f, N, NULL, NULL);
+	/* UDP in two fragments, fragment header first */
+	frag6(&f, 17, 0, true, 16);
+	expect(&f, N, NULL, NULL);
+	frag6(&f, 17, 2, false, 8);
 	expect(&f, N, NULL, NULL);
 	/* one 802.1Q tag: the kernel takes it off before the rules, which
 	 * see the frame inside */
@@ -263,23 +344,163 @@ static void test_forged_hidden(void **state)
 	/* NA for its own address, NS, with another MAC as the option */
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	pt_nd_opt(&f, 2, forged_mac);
-	expect(&f, 0, "dev-vif1.0",
-	       "xhp: neighbour advertisement of another MAC");
+	expect(&f, 0, "dev-vif1.0", NA_OTHER);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
 	pt_nd_opt(&f, 1, forged_mac);
-	expect(&f, 0, "dev-vif1.0",
-	       "xhp: neighbour solicitation from another MAC");
+	expect(&f, 0, "dev-vif1.0", NS_OTHER);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
 	pt_nd_opt(&f, 1, T.g1.mac);
 	pt_nd_opt(&f, 1, forged_mac);
-	expect(&f, 0, "dev-vif1.0",
-	       "xhp: neighbour solicitation with two source MACs");
+	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
 	/* its own first, another after it */
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	pt_nd_opt(&f, 2, T.g1.mac);
 	pt_nd_opt(&f, 2, forged_mac);
+	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
+}
+
+/*
+ * The link-layer address option where a rule at a fixed offset did not
+ * look (hole 1 of the review): behind a 16-byte option the receiver
+ * skips (RFC 4861 4.6), in a router solicitation (no rule looked at RS),
+ * behind an extension header. All of these reached the router before.
+ */
+static void test_nd_options_hidden(void **state)
+{
+	uint8_t p[64] = { 58, 0, 1, 4 }; /* destination options: PadN */
+	struct pt_frame f;
+
+	(void)state;
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
+	pt_nd_opt_pad(&f, 99, 2);
+	pt_nd_opt(&f, 1, forged_mac);
+	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
+	pt_nd_opt_pad(&f, 14, 2); /* a 14-byte nonce */
+	pt_nd_opt(&f, 2, forged_mac);
+	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::2", 133, NULL);
+	pt_nd_opt(&f, 1, forged_mac);
+	expect(&f, 0, "dev-vif1.0", RS_OTHER);
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::2", 133, NULL);
+	pt_nd_opt_pad(&f, 99, 1);
+	expect(&f, 0, "dev-vif1.0", RS_OTHER);
+	/* a nonce in anything but an NS */
+	pt_icmp6(&f, T.g1.mac, all_nodes, IP6_1, "ff02::1", 136, IP6_1);
+	pt_nd_opt(&f, 14, forged_mac);
+	expect(&f, 0, "dev-vif1.0", NA_OTHER);
+	/* NS behind a destination options header: an unknown option, then
+	 * another MAC */
+	p[8] = 135;
+	inet_pton(AF_INET6, "fd77::1", p + 16);
+	p[32] = 99;
+	p[33] = 2;
+	p[48] = 1;
+	p[49] = 1;
+	memcpy(p + 50, forged_mac, 6);
+	pt_ip6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 60, p, 56);
+	f.tag_at = 14 + 40 + 8 + 4; /* the NS's reserved bytes */
 	expect(&f, 0, "dev-vif1.0",
-	       "xhp: neighbour advertisement with two target MACs");
+	       "xhp: neighbour discovery after extension headers");
+}
+
+/*
+ * A router advertisement in IPv6 fragments (hole 2: RFC 7113): the
+ * fragment that is not the first has no ICMPv6 header to match, a first
+ * fragment that ends before the ICMPv6 header has none either, and a
+ * header chain cut by the fragmentation leaves the kernel without an
+ * upper layer to name. All reached the router before.
+ */
+static void test_fragments(void **state)
+{
+	struct pt_frame f;
+
+	(void)state;
+	/* RA (16 bytes) with a prefix information option (32): two
+	 * fragments of 24 bytes */
+	frag6(&f, 58, 0, true, 24);
+	f.b[62] = 134;
+	expect(&f, 0, "dev-vif1.0", "xhp: fragmented ICMPv6");
+	frag6(&f, 58, 3, false, 24);
+	expect(&f, 0, "dev-vif1.0", "xhp: fragmented ICMPv6");
+	/* a destination options header first, the RA in the second
+	 * fragment: the first names ICMPv6 (the kernel reads the chain up
+	 * to it), the second's upper layer is unknown to the kernel (its
+	 * fragment header names an extension header) */
+	frag6(&f, 60, 0, true, 8);
+	f.b[62] = 58;
+	f.b[64] = 1;
+	f.b[65] = 4;
+	expect(&f, 0, "dev-vif1.0", "xhp: fragmented ICMPv6");
+	frag6(&f, 60, 1, false, 16);
+	f.b[62] = 134;
+	expect(&f, 0, "dev-vif1.0", FRAG_EXT);
+	/* the fragment header behind a destination options header, and
+	 * behind it one whose next header is in the second fragment */
+	{
+		uint8_t p[24] = { 44, 0, 1, 4, 0, 0, 0, 0, /* dst opts */
+				  60, 0, 0, 1, 0, 0, 0, 9, /* frag, M */
+				  60, 0, 1, 4 }; /* dst opts, in frag 1 */
+
+		pt_ip6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 60, p,
+		       sizeof(p));
+		f.tag_at = 14 + 40 + 8 + 4; /* the identification */
+		expect(&f, 0, "dev-vif1.0",
+		       "xhp: IPv6 fragment header after another extension header");
+	}
+}
+
+/* Probes for another guest's addresses: ARP (RFC 5227) and DAD (RFC
+ * 4862) take them for a conflict and give the address up. Both reached
+ * guest 2 before. */
+static void test_probes_for_others(void **state)
+{
+	struct pt_frame f;
+
+	(void)state;
+	pt_arp(&f, T.g1.mac, "0.0.0.0", "10.77.0.12", 1);
+	expect(&f, 0, "dev-vif1.0/arp", "xhp: ARP probe for another address");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1:ff00:12", 135,
+		 "fd77::12");
+	expect(&f, 0, "dev-vif1.0/ip6", "xhp: DAD for another address");
+	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135,
+		 "fe80::216:3eff:fe00:7712");
+	pt_nd_opt(&f, 14, forged_mac);
+	expect(&f, 0, "dev-vif1.0/ip6", "xhp: DAD for another address");
+}
+
+/* DHCP from 0.0.0.0 to another than the broadcast address (hole 3), a
+ * DHCP answer from another port than 67 (547), an IEEE 802.1 link-local
+ * frame (a BPDU), a multicast router advertisement: all reached the
+ * router before. */
+static void test_dhcp_and_more(void **state)
+{
+	static const uint8_t stp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0 };
+	struct pt_frame f;
+
+	(void)state;
+	pt_udp4(&f, T.g1.mac, bcast, "0.0.0.0", "10.77.0.1", 68, 67, 0);
+	expect(&f, 0, "dev-vif1.0/ip4", "xhp: forged IPv4 source");
+	pt_udp4(&f, T.g1.mac, bcast, "0.0.0.0", "10.77.0.255", 68, 67, 0);
+	expect(&f, 0, "dev-vif1.0/ip4", "xhp: forged IPv4 source");
+	pt_udp4(&f, T.g1.mac, bcast, IP1, "255.255.255.255", 4000, 68, 0);
+	expect(&f, 0, "dev-vif1.0", "xhp: DHCP to a client port");
+	pt_udp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 4000, 546);
+	expect(&f, 0, "dev-vif1.0", "xhp: DHCPv6 to a client port");
+	/* a configuration BPDU (802.3 length, LLC 42 42 03) */
+	f.len = 0;
+	memcpy(f.b, stp, 6);
+	memcpy(f.b + 6, T.g1.mac, 6);
+	f.b[12] = 0;
+	f.b[13] = 38;
+	f.b[14] = 0x42;
+	f.b[15] = 0x42;
+	f.b[16] = 3;
+	memset(f.b + 17, 0, 35);
+	f.len = 52;
+	expect(&f, 0, "dev-vif1.0", "xhp: IEEE 802.1 link-local frame");
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::6a", 151, NULL);
+	expect(&f, 0, "dev-vif1.0", "xhp: multicast router advertisement");
 }
 
 static void test_forged_dropped(void **state)
@@ -442,6 +663,10 @@ int main(void)
 		cmocka_unit_test(test_own_traffic_passes),
 		cmocka_unit_test(test_forged_dropped),
 		cmocka_unit_test(test_forged_hidden),
+		cmocka_unit_test(test_nd_options_hidden),
+		cmocka_unit_test(test_fragments),
+		cmocka_unit_test(test_dhcp_and_more),
+		cmocka_unit_test(test_probes_for_others),
 		cmocka_unit_test(test_policy_personality),
 		cmocka_unit_test(test_isolated),
 		cmocka_unit_test(test_settings_refused),

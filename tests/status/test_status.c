@@ -516,7 +516,7 @@ static void test_hostile_value(void **state)
 			json_object_get(device(j, BE_BR), "xenstore"), "ip")),
 		"10.0.0.9?\x01");
 	json_decref(j);
-	assert_int_equal(tu_xs_rm(NULL, BE_BR "/ip"), 0);
+	be_write(BE_BR, "ip", "10.73.0.1"); /* the policy's, as set up */
 }
 
 static void test_usage(void **state)
@@ -534,6 +534,185 @@ static void test_usage(void **state)
 	assert_non_null(strstr(out, "status: bad argument '73.x'"));
 	free(out);
 	assert_int_equal(tu_run((char *const *)a3, NULL, 10000, NULL), 2);
+}
+
+/* The @n-th drift of @be: code, device, message (NULL: no such drift). */
+static void expect_drift_at(json_t *j, const char *be, size_t n,
+			    const char *code, const char *dev,
+			    const char *message)
+{
+	json_t *d = json_array_get(json_object_get(device(j, be), "drift"), n);
+
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "code")),
+			    code);
+	assert_string_equal(json_string_value(json_object_get(d, "device")),
+			    dev);
+	assert_string_equal(json_string_value(json_object_get(d, "message")),
+			    message);
+}
+
+static size_t drift_count(json_t *j, const char *be)
+{
+	return json_array_size(json_object_get(device(j, be), "drift"));
+}
+
+/* An HVM guest's emulated NIC: its tap, plugged as libxl does (add,
+ * type_if=tap) by the vif's personality. */
+static void tap_add(const char *personality, const char *be, const char *tap)
+{
+	sh("ip", "tuntap", "add", "dev", tap, "mode", "tap", NULL);
+	plug(personality, XHP_KIND_TAP, be, tap);
+}
+
+static int tap_teardown(void **state)
+{
+	(void)state;
+	tu_runl(NULL, "ip", "link", "del", "vif73.0-emu", NULL);
+	tu_runl(NULL, "ip", "link", "del", "vif73.1-emu", NULL);
+	ovsd_vsctl(&ovs, NULL, "--if-exists", "del-port", "vif73.1-emu", NULL);
+	return 0;
+}
+
+/*
+ * vif-bridge's tap: listed (host facts, a line in the table), released
+ * from its bridge: not-on-bridge about the tap, repaired by its add; the
+ * bridge re-created: the vif and the tap drift, both repaired; the tap
+ * gone (the device model stopped): no drift.
+ */
+static void test_tap_bridge(void **state)
+{
+	char buf[64], *out = NULL;
+	json_t *j;
+	int x;
+
+	(void)state;
+	tap_add("vif-bridge", BE_BR, "vif73.0-emu");
+	expect_clean();
+	assert_string_equal(host(BE_BR, "tap", buf, sizeof(buf)),
+			    "vif73.0-emu");
+	assert_string_equal(host(BE_BR, "tap-master", buf, sizeof(buf)),
+			    "br73");
+	assert_int_equal(status(&out, NULL), 0);
+	assert_non_null(
+		strstr(out, "\n      tap vif73.0-emu up mtu 1500 on br73\n"));
+	free(out);
+
+	sh("ip", "link", "set", "vif73.0-emu", "nomaster", NULL);
+	expect_drift(BE_BR, "not-on-bridge",
+		     "vif73.0-emu is not on bridge br73 (it has no master)");
+	j = status_json(&x, false);
+	expect_drift_at(j, BE_BR, 0, "not-on-bridge", "vif73.0-emu",
+			"vif73.0-emu is not on bridge br73 (it has no master)");
+	json_decref(j);
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "tap-master", buf, sizeof(buf)),
+			    "br73");
+
+	sh("ip", "link", "set", "vif73.0-emu", "down", NULL);
+	expect_drift(BE_BR, "link-down", "vif73.0-emu is down");
+	repair_then_clean(BE_BR);
+
+	sh("ip", "link", "del", "br73", NULL);
+	sh("ip", "link", "add", "br73", "type", "bridge", NULL);
+	sh("ip", "link", "set", "br73", "up", NULL);
+	j = status_json(&x, false);
+	assert_int_equal(x, 1);
+	assert_int_equal(drift_count(j, BE_BR), 2);
+	expect_drift_at(j, BE_BR, 0, "not-on-bridge", "vif73.0",
+			"vif73.0 is not on bridge br73 (it has no master)");
+	expect_drift_at(j, BE_BR, 1, "not-on-bridge", "vif73.0-emu",
+			"vif73.0-emu is not on bridge br73 (it has no master)");
+	json_decref(j);
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "tap-master", buf, sizeof(buf)),
+			    "br73");
+	assert_string_equal(host(BE_BR, "master", buf, sizeof(buf)), "br73");
+
+	sh("ip", "link", "del", "vif73.0-emu", NULL);
+	expect_clean();
+	assert_string_equal(host(BE_BR, "tap", buf, sizeof(buf)), "");
+}
+
+/* vif-openvswitch's tap: its Port deleted, then re-added with its tag. */
+static void test_tap_ovs(void **state)
+{
+	char buf[64], *tag;
+
+	(void)state;
+	tap_add("vif-openvswitch", BE_OVS, "vif73.1-emu");
+	expect_clean();
+	assert_string_equal(host(BE_OVS, "tap-ovs-tag", buf, sizeof(buf)), "5");
+	assert_int_equal(
+		ovsd_vsctl(&ovs, NULL, "del-port", "vif73.1-emu", NULL), 0);
+	expect_drift(BE_OVS, "ovs-port-missing",
+		     "Open vSwitch has no port vif73.1-emu (bridge ovsbr73)");
+	repair_then_clean(BE_OVS);
+	tag = ovsd_get(&ovs, "Port", "vif73.1-emu", "tag");
+	assert_non_null(tag);
+	assert_string_equal(tag, "5");
+	free(tag);
+}
+
+static int script_teardown(void **state)
+{
+	(void)state;
+	be_write(BE_BR, "script", "/etc/xen/scripts/vif-bridge");
+	return 0;
+}
+
+/* No script key (xhp-devd plugs it with vif-bridge): inspected as
+ * vif-bridge, not "unchecked". */
+static void test_no_script(void **state)
+{
+	json_t *j;
+	int x;
+
+	(void)state;
+	assert_int_equal(tu_xs_rm(NULL, BE_BR "/script"), 0);
+	expect_clean();
+	j = status_json(&x, false);
+	assert_string_equal(json_string_value(json_object_get(device(j, BE_BR),
+							      "personality")),
+			    "vif-bridge");
+	json_decref(j);
+	sh("ip", "link", "set", "vif73.0", "nomaster", NULL);
+	expect_drift(BE_BR, "not-on-bridge",
+		     "vif73.0 is not on bridge br73 (it has no master)");
+	repair_then_clean(BE_BR);
+}
+
+static int ovs_bridge_teardown(void **state)
+{
+	(void)state;
+	if (ovsd_vsctl(&ovs, NULL, "br-exists", "ovsbr73", NULL) != 0) {
+		ovsd_add_bridge(&ovs, "ovsbr73");
+		plug("vif-openvswitch", XHP_KIND_VIF, BE_OVS, "vif73.1");
+	}
+	return 0;
+}
+
+/* The Open vSwitch bridge deleted: bridge-missing (and its port). */
+static void test_ovs_bridge_gone(void **state)
+{
+	json_t *j;
+	int x;
+
+	(void)state;
+	assert_int_equal(ovsd_vsctl(&ovs, NULL, "del-br", "ovsbr73", NULL), 0);
+	j = status_json(&x, false);
+	assert_int_equal(x, 1);
+	assert_int_equal(drift_count(j, BE_OVS), 2);
+	expect_drift_at(
+		j, BE_OVS, 0, "bridge-missing", "vif73.1",
+		"Open vSwitch bridge ovsbr73 of vif73.1 does not exist");
+	expect_drift_at(j, BE_OVS, 1, "ovs-port-missing", "vif73.1",
+			"Open vSwitch has no port vif73.1 (bridge ovsbr73)");
+	json_decref(j);
+	assert_int_equal(ovsd_add_bridge(&ovs, "ovsbr73"), 0);
+	expect_drift(BE_OVS, "ovs-port-missing",
+		     "Open vSwitch has no port vif73.1 (bridge ovsbr73)");
+	repair_then_clean(BE_OVS);
 }
 
 static void cleanup(void)
@@ -607,6 +786,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_held_lock),
 		cmocka_unit_test(test_hostile_value),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test_teardown(test_tap_bridge, tap_teardown),
+		cmocka_unit_test_teardown(test_tap_ovs, tap_teardown),
+		cmocka_unit_test_teardown(test_no_script, script_teardown),
+		cmocka_unit_test_teardown(test_ovs_bridge_gone,
+					  ovs_bridge_teardown),
 	};
 	char path[512], *n;
 	int fd, r;

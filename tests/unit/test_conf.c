@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,80 @@ static void test_forward_reference(void **state)
 	assert_ptr_equal(xhp_conf_policy_for(c, NULL, NULL, "br0"),
 			 xhp_conf_policy_find(c, "later"));
 	xhp_conf_free(c);
+}
+
+/*
+ * Many sections (the index, conf_index.h): every one is found by its name,
+ * sections of one kind do not answer for another, and a duplicate far
+ * down the file is refused at its own line.
+ */
+#define MANY 9000
+
+static char *many_sections(size_t *len, bool dup)
+{
+	size_t cap = (size_t)MANY * 96 + 64, n = 0, i;
+	char *t = malloc(cap);
+
+	assert_non_null(t);
+	for (i = 0; i < MANY; i++)
+		n += (size_t)snprintf(t + n, cap - n,
+				      "[policy p%zu]\nisolated = %s\n"
+				      "[bridge b%zu]\npolicy = p%zu\n"
+				      "[portgroup n%zu/g%zu]\npolicy = p%zu\n",
+				      i, i % 2 ? "yes" : "no", i, MANY - 1 - i,
+				      i % 97, i, i);
+	if (dup)
+		n += (size_t)snprintf(t + n, cap - n, "[bridge b%u]\n",
+				      MANY / 2);
+	*len = n;
+	return t;
+}
+
+static void test_many_sections(void **state)
+{
+	struct xhp_conf *c = NULL;
+	char name[32], net[16], pg[16], msg[80];
+	size_t len, i;
+	char *t = many_sections(&len, false);
+
+	(void)state;
+	assert_true(len <= XHP_CONF_MAX_SIZE);
+	assert_int_equal(xhp_conf_parse(ctx, "t.conf", t, len, &c), 0);
+	free(t);
+	assert_int_equal(c->n_policies, MANY);
+	assert_int_equal(c->n_binds, 2 * MANY);
+	for (i = 0; i < MANY; i += 7) {
+		snprintf(name, sizeof(name), "p%zu", i);
+		assert_string_equal(xhp_conf_policy_find(c, name)->name, name);
+		assert_int_equal(
+			xhp_conf_policy_isolated(xhp_conf_policy_find(c, name)),
+			i % 2 ? XHP_CONF_YES : XHP_CONF_NO);
+		snprintf(name, sizeof(name), "b%zu", i);
+		assert_string_equal(
+			xhp_conf_policy_for(c, NULL, NULL, name)->name,
+			(snprintf(net, sizeof(net), "p%zu", MANY - 1 - i),
+			 net));
+		snprintf(net, sizeof(net), "n%zu", i % 97);
+		snprintf(pg, sizeof(pg), "g%zu", i);
+		snprintf(name, sizeof(name), "p%zu", i);
+		assert_string_equal(xhp_conf_policy_for(c, net, pg, "x")->name,
+				    name);
+	}
+	/* A policy's name is not a bridge, a network not a portgroup. */
+	assert_null(xhp_conf_policy_for(c, NULL, NULL, "p1"));
+	assert_null(xhp_conf_policy_for(c, "n1", NULL, NULL));
+	assert_null(xhp_conf_policy_for(c, "n1", "g2", NULL));
+	assert_null(xhp_conf_policy_find(c, "b1"));
+	xhp_conf_free(c);
+
+	t = many_sections(&len, true);
+	c = NULL;
+	assert_int_equal(xhp_conf_parse(ctx, "t.conf", t, len, &c), -EINVAL);
+	free(t);
+	assert_null(c);
+	snprintf(msg, sizeof(msg), "t.conf:%u: section given twice: 'b%u'",
+		 6 * MANY + 1, MANY / 2);
+	assert_string_equal(xhp_ctx_last_error(ctx), msg);
 }
 
 static void test_errors(void **state)
@@ -271,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_forward_reference),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_many_sections),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_example),
