@@ -470,29 +470,34 @@ static void make_plan(const struct xhp_nft_policy *p, struct plan *pl)
  * a table of the older making then differs from what is expected. */
 #define PLAN_FORMAT 1
 
-static void fnv(uint64_t *h, const void *v, size_t n)
+/* One word into the hash (FNV-1a's step, a word at a time: a re-run
+ * computes it on every online, so it is kept cheap). */
+static void mix(uint64_t *h, uint64_t w)
+{
+	*h = (*h ^ w) * 0x100000001b3ull;
+}
+
+/* Bytes, eight to a word (little-endian, whatever the host), then their
+ * count. */
+static void mix_bytes(uint64_t *h, const void *v, size_t n)
 {
 	const uint8_t *p = v;
+	uint64_t w = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		*h ^= p[i];
-		*h *= 0x100000001b3ull;
+		w |= (uint64_t)p[i] << (8 * (i % 8));
+		if (i % 8 == 7) {
+			mix(h, w);
+			w = 0;
+		}
 	}
+	mix(h, w);
+	mix(h, n);
 }
 
-static void fnv_int(uint64_t *h, int64_t v)
-{
-	uint8_t b[8];
-	int i;
-
-	for (i = 0; i < 8; i++)
-		b[i] = (uint8_t)((uint64_t)v >> (8 * i));
-	fnv(h, b, sizeof(b));
-}
-
-/* FNV-1a over every rule, field by field (no padding bytes), as 16 hex
- * digits; "" for no rules. */
+/* Every rule, field by field (no padding bytes; a match's place in the
+ * frame too), as 16 hex digits; "" for no rules. */
 static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
 {
 	uint64_t h = 0xcbf29ce484222325ull;
@@ -501,30 +506,38 @@ static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
 	fp[0] = '\0';
 	if (!pl->n)
 		return;
-	fnv_int(&h, PLAN_FORMAT);
-	fnv_int(&h, pl->chains);
+	mix(&h, PLAN_FORMAT);
+	mix(&h, pl->chains);
 	for (i = 0; i < pl->n; i++) {
 		const struct rule *r = &pl->r[i];
 
-		fnv_int(&h, r->chain);
-		fnv_int(&h, r->proto);
-		fnv_int(&h, r->l4);
+		mix(&h,
+		    (uint64_t)r->chain << 32 | (uint64_t)r->proto << 8 | r->l4);
 		for (j = 0; j < ARRAY_SIZE(r->m); j++) {
-			fnv_int(&h, r->m[j].field);
-			if (!r->m[j].field)
+			const struct match *m = &r->m[j];
+
+			mix(&h, (uint64_t)m->field);
+			if (!m->field)
 				continue;
-			fnv_int(&h, r->m[j].neq);
-			fnv_int(&h, r->m[j].prefix);
-			fnv(&h, r->m[j].val, fields[r->m[j].field].len);
+			mix(&h, (uint64_t)fields[m->field].base << 48 |
+					(uint64_t)fields[m->field].off << 16 |
+					fields[m->field].len);
+			mix(&h, (uint64_t)m->neq << 32 | (uint32_t)m->prefix);
+			mix_bytes(&h, m->val, fields[m->field].len);
 		}
-		fnv_int(&h, (int64_t)r->rate);
-		fnv_int(&h, r->verdict);
-		fnv_int(&h, r->verdict == NFT_JUMP ? r->jump : 0);
+		mix(&h, r->rate);
+		mix(&h,
+		    (uint64_t)(uint32_t)r->verdict << 32 |
+			    (uint32_t)(r->verdict == NFT_JUMP ? r->jump : 0));
 		if (r->comment)
-			fnv(&h, r->comment, strlen(r->comment) + 1);
+			mix_bytes(&h, r->comment, strlen(r->comment));
 		else
-			fnv_int(&h, 0);
+			mix(&h, UINT64_MAX);
 	}
+	/* the last words reach every bit (murmur3's finalizer) */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
 	snprintf(fp, XHP_NFT_FP_MAX, "%016llx", (unsigned long long)h);
 }
 
