@@ -100,13 +100,19 @@ enum xhp_drift {
 	/* "unchecked": something could not be checked (OVSDB unreachable,
 	 * an unknown personality); the message says what and why. */
 	XHP_DRIFT_UNCHECKED = 14,
-	/* "policy-missing": RESERVED for the per-device nf_tables policy
-	 * chains; not checked yet, never reported by this version. */
+	/* "policy-missing": the backend's keys (and xhp.conf) ask for a
+	 * guest network policy (vif-bridge, vif-route) and the device has
+	 * no nf_tables chain dev-<link>. Checked since 1.1 (reserved
+	 * before). */
 	XHP_DRIFT_POLICY_MISSING = 15,
 	/* "loop-detaching": the loop device in node will detach itself
 	 * when its last user (blkback) closes it: its autoclear flag is
 	 * set (`losetup -d` of a device in use does that). Since: 1.1 */
-	XHP_DRIFT_LOOP_DETACHING = 16
+	XHP_DRIFT_LOOP_DETACHING = 16,
+	/* "policy-differs": the device's chains hold another policy than
+	 * its keys ask for (the fingerprint on its base chain differs), or
+	 * it has chains while the keys ask for none. Since: 1.1 */
+	XHP_DRIFT_POLICY_DIFFERS = 17
 };
 
 /* Kinds of leftovers (stable, as enum xhp_drift). */
@@ -167,9 +173,11 @@ XHP_EXPORT int xhp_inspection_connected(const xhp_inspection *ins);
  * "link" (its name), "alias", "up" ("1"/"0"), "mtu", "master", "kind";
  * vif-openvswitch: "ovs-bridge", "ovs-tag", "ovs-trunks" ("10,20"),
  * "ovs-external-ids" ("k=v,k=v", sorted by key); vif-route: "gateway",
- * "address", "routes" (the entries found, space-separated); block: "loop"
- * (/dev/loopN), "backing-file"; the tap of a vif: "tap" (its name),
- * "tap-up", "tap-mtu", "tap-master", "tap-ovs-*" (see the top). Since: 1.1
+ * "address", "routes" (the entries found, space-separated); vif-bridge
+ * and vif-route: "policy" (the fingerprint of the device's nf_tables
+ * chains, when it has some); block: "loop" (/dev/loopN),
+ * "backing-file"; the tap of a vif: "tap" (its name), "tap-up",
+ * "tap-mtu", "tap-master", "tap-ovs-*" (see the top). Since: 1.1
  */
 XHP_EXPORT const char *xhp_inspection_value(const xhp_inspection *ins, int side,
 					    const char *key);
@@ -210,11 +218,12 @@ XHP_EXPORT const char *xhp_inspection_drift_device(const xhp_inspection *ins,
 /*
  * xhp_inspection_repairable: 1 when the device is connected and every
  * drift is one a re-plug fixes (all but link-missing, loop-other-file,
- * unchecked, policy-missing; block's re-plug of a connected vbd keeps
- * its loop device: loop-detaching clears the autoclear flag,
- * loop-detached attaches params again to the same /dev/loopN, which
- * physical-device still names), 0 otherwise (nothing to
- * repair, or something a re-plug cannot fix). Since: 1.1
+ * unchecked; block's re-plug of a connected vbd keeps its loop device:
+ * loop-detaching clears the autoclear flag, loop-detached attaches
+ * params again to the same /dev/loopN, which physical-device still
+ * names; the policy drifts are fixed by re-applying the policy), 0
+ * otherwise (nothing to repair, or something a re-plug cannot fix).
+ * Since: 1.1
  */
 XHP_EXPORT int xhp_inspection_repairable(const xhp_inspection *ins);
 

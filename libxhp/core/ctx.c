@@ -65,6 +65,8 @@ XHP_EXPORT xhp_ctx *xhp_ctx_unref(xhp_ctx *ctx)
 		return NULL;
 	if (ctx->xs)
 		xs_close(ctx->xs); /* xs/ is above core/ */
+	if (ctx->nft_free)
+		ctx->nft_free(ctx->nft);
 	free(ctx->lock_dir);
 	free(ctx);
 	return NULL;

@@ -61,6 +61,11 @@ struct xhp_ctx {
 	/* SIGPIPE is blocked on the calling thread for the whole operation
 	 * under way (engine/device.c; xs/sigpipe.h). */
 	bool sigpipe_held;
+	/* The nf_tables socket (net/nft.c: xhp_nft_get()), opened on first
+	 * use and freed with the context by @nft_free (net/ is above
+	 * core/). */
+	void *nft;
+	void (*nft_free)(void *nft);
 	char err[XHP_ERR_MAX];
 };
 

@@ -101,6 +101,15 @@ int xhp_inspect_vif_route(struct xhp_insp *in);
 int xhp_inspect_block(struct xhp_insp *in);
 
 /*
+ * The guest network policy of the vif @l (inspect_policy.c): what the
+ * backend's keys ask for (on bridge @bridge, NULL: routed) beside the
+ * device's table: a policy-missing or policy-differs drift, or an
+ * unchecked one when the keys are bad; the host fact "policy".
+ */
+int xhp_inspect_policy(struct xhp_insp *in, const struct xhp_link *l,
+		       const char *bridge);
+
+/*
  * Compare the result of the OVSDB transaction of an inspection
  * (selects of Port, Interface and Bridge, in that order) with what the
  * backend's bridge, vlan and mac keys ask for, adding facts and drifts.

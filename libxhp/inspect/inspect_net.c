@@ -96,21 +96,13 @@ static int bridge_of(struct xhp_insp *in, const struct xhp_link *l,
 	return -ENODEV;
 }
 
-int xhp_inspect_vif_bridge(struct xhp_insp *in)
+static int check_bridge(struct xhp_insp *in, const struct xhp_link *lp)
 {
 	const char *want = xhp_insp_xs(in, "bridge"), *mtu_s, *why;
-	struct xhp_link l, br;
+	struct xhp_link l = *lp, br;
 	unsigned int mtu;
 	int r;
 
-	r = xhp_insp_vif_link(in, &l);
-	if (r == -ENODEV || (r >= 0 && !in->ins->connected))
-		return 0;
-	if (r < 0)
-		return r;
-	r = check_up(in, &l);
-	if (r < 0)
-		return r;
 	r = bridge_of(in, &l, want, &br);
 	if (r == -ENODEV && !want && !l.master)
 		return xhp_insp_drift(
@@ -146,6 +138,28 @@ int xhp_inspect_vif_bridge(struct xhp_insp *in)
 				      l.mtu, mtu,
 				      mtu_s ? "the mtu key" : "its bridge's");
 	return 0;
+}
+
+int xhp_inspect_vif_bridge(struct xhp_insp *in)
+{
+	const char *want = xhp_insp_xs(in, "bridge");
+	struct xhp_link l;
+	int r;
+
+	r = xhp_insp_vif_link(in, &l);
+	if (r == -ENODEV || (r >= 0 && !in->ins->connected))
+		return 0;
+	if (r < 0)
+		return r;
+	r = check_up(in, &l);
+	if (r >= 0)
+		r = check_bridge(in, &l);
+	/* the policy is resolved for the bridge the vif is on (as the
+	 * personality resolves it), else the one it should be on */
+	if (r >= 0)
+		r = xhp_inspect_policy(
+			in, &l, in->master.ifindex ? in->master.name : want);
+	return r;
 }
 
 /* vif-route: the gateway's address on the vif, a route per ip entry
@@ -275,5 +289,7 @@ int xhp_inspect_vif_route(struct xhp_insp *in)
 	if (r >= 0)
 		r = check_routes(in, rt, &l, gw_index, gw);
 	xhp_rt_close(rt);
+	if (r >= 0)
+		r = xhp_inspect_policy(in, &l, NULL);
 	return r;
 }

@@ -27,6 +27,7 @@ static const char *const drift_names[] = {
 	[XHP_DRIFT_UNCHECKED] = "unchecked",
 	[XHP_DRIFT_POLICY_MISSING] = "policy-missing",
 	[XHP_DRIFT_LOOP_DETACHING] = "loop-detaching",
+	[XHP_DRIFT_POLICY_DIFFERS] = "policy-differs",
 };
 
 static const char *const leftover_names[] = {
@@ -176,7 +177,6 @@ static bool fixable(int code)
 	case XHP_DRIFT_LINK_MISSING:
 	case XHP_DRIFT_LOOP_OTHER_FILE:
 	case XHP_DRIFT_UNCHECKED:
-	case XHP_DRIFT_POLICY_MISSING:
 		return false;
 	default:
 		return true;

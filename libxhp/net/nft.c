@@ -12,18 +12,20 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "fault.h"
 #include "nft.h"
 #include "util.h"
 
 /*
- * The kernel answers every message of a batch with an ack of its own (an
- * skb of about 800 bytes of the receive buffer), all before the first is
- * read: a full batch's acks overflow the default buffer (212992 bytes:
- * ENOBUFS at about 250 messages), so the buffer is made to hold them, as
- * nft does. SO_RCVBUFFORCE passes net.core.rmem_max (as root); else the
- * kernel caps SO_RCVBUF there.
+ * The kernel answers every failed message of a batch (and the last one,
+ * the only one asking: xhp_nft_batch_commit) with an skb of its own of
+ * about 800 bytes of the receive buffer, all before the first is read: a
+ * batch whose every message fails (its table gone meanwhile) overflows
+ * the default buffer (212992 bytes: ENOBUFS at about 250 messages), so
+ * the buffer is made to hold them, as nft does. SO_RCVBUFFORCE passes
+ * net.core.rmem_max (as root); else the kernel caps SO_RCVBUF there.
  */
 static void set_rcvbuf(struct xhp_nft *nft)
 {
@@ -62,6 +64,54 @@ struct xhp_nft *xhp_nft_close(struct xhp_nft *nft)
 	return NULL;
 }
 
+/* The context's socket (ctx->nft), and the namespace it was opened in. */
+struct nft_cached {
+	struct xhp_nft *nft;
+	dev_t ns_dev;
+	ino_t ns_ino;
+};
+
+static void cached_free(void *p)
+{
+	struct nft_cached *c = p;
+
+	if (c) {
+		xhp_nft_close(c->nft);
+		free(c);
+	}
+}
+
+int xhp_nft_get(xhp_ctx *ctx, struct xhp_nft **ret)
+{
+	struct nft_cached *c = ctx->nft;
+	struct stat st;
+	int r;
+
+	if (stat("/proc/thread-self/ns/net", &st) < 0) {
+		st.st_dev = 0; /* no /proc: the socket is kept */
+		st.st_ino = 0;
+	}
+	if (c && c->ns_dev == st.st_dev && c->ns_ino == st.st_ino) {
+		*ret = c->nft;
+		return 0;
+	}
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c)
+			return xhp_err(ctx, ENOMEM, "out of memory");
+		ctx->nft = c;
+		ctx->nft_free = cached_free;
+	}
+	c->nft = xhp_nft_close(c->nft);
+	r = xhp_nft_open(ctx, &c->nft);
+	if (r < 0)
+		return r;
+	c->ns_dev = st.st_dev;
+	c->ns_ino = st.st_ino;
+	*ret = c->nft;
+	return 0;
+}
+
 /* A message header of the nfnetlink subsystem @subsys with its nfgenmsg. */
 static struct nlmsghdr *put_hdr(void *buf, uint16_t type, uint16_t flags,
 				uint8_t family, uint16_t res_id)
@@ -84,11 +134,54 @@ struct nlmsghdr *xhp_nft_put_msg(void *buf, uint16_t type, uint16_t flags)
 		       NFPROTO_NETDEV, 0);
 }
 
-struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags)
+unsigned int xhp_nft_shard(const char *ifname)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *ifname; ifname++) {
+		h ^= (uint8_t)*ifname;
+		h *= 16777619u;
+	}
+	return h % XHP_NFT_SHARDS;
+}
+
+const char *xhp_nft_table_name(char buf[XHP_NFT_TABLE_NAME_MAX],
+			       const char *ifname)
+{
+	snprintf(buf, XHP_NFT_TABLE_NAME_MAX, "%s%02x", XHP_NFT_TABLE_PREFIX,
+		 xhp_nft_shard(ifname));
+	return buf;
+}
+
+void xhp_nft_put_table_attr(struct nlmsghdr *nlh, uint16_t attr,
+			    const char *ifname)
+{
+	char name[XHP_NFT_TABLE_NAME_MAX];
+
+	mnl_attr_put_strz(nlh, attr, xhp_nft_table_name(name, ifname));
+}
+
+void xhp_nft_put_comment(struct nlmsghdr *nlh, uint16_t attr,
+			 const char *comment)
+{
+	uint8_t ud[2 + XHP_NFT_FP_MAX + 16];
+	size_t n = strlen(comment) + 1;
+
+	if (n > sizeof(ud) - 2)
+		n = sizeof(ud) - 2;
+	ud[0] = 0;
+	ud[1] = (uint8_t)n;
+	memcpy(ud + 2, comment, n);
+	ud[1 + n] = '\0';
+	mnl_attr_put(nlh, attr, 2 + n, ud);
+}
+
+struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags,
+				   const char *ifname)
 {
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
 
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, XHP_NFT_TABLE);
+	xhp_nft_put_table_attr(nlh, NFTA_TABLE_NAME, ifname);
 	if (type == NFT_MSG_NEWTABLE)
 		mnl_attr_put_u32(nlh, NFTA_TABLE_FLAGS, htonl(0));
 	return nlh;
@@ -130,7 +223,7 @@ struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
 	struct nlattr *hook;
 
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, XHP_NFT_TABLE);
+	xhp_nft_put_table_attr(nlh, NFTA_CHAIN_TABLE, ifname);
 	put_chain_name(nlh, NFTA_CHAIN_NAME, ifname);
 	if (type != NFT_MSG_NEWCHAIN)
 		return nlh;
@@ -155,7 +248,7 @@ struct nlmsghdr *xhp_nft_put_flush_chain(void *buf, const char *ifname,
 {
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, NFT_MSG_DELRULE, 0);
 
-	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
+	xhp_nft_put_table_attr(nlh, NFTA_RULE_TABLE, ifname);
 	xhp_nft_put_chain_name(nlh, NFTA_RULE_CHAIN, ifname, chain);
 	return nlh;
 }
@@ -166,7 +259,7 @@ struct nlmsghdr *xhp_nft_put_regular_chain(void *buf, uint16_t type,
 {
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
 
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, XHP_NFT_TABLE);
+	xhp_nft_put_table_attr(nlh, NFTA_CHAIN_TABLE, ifname);
 	xhp_nft_put_chain_name(nlh, NFTA_CHAIN_NAME, ifname, chain);
 	return nlh;
 }
@@ -197,7 +290,7 @@ struct nlmsghdr *xhp_nft_put_rule_src_mac(void *buf, const char *ifname,
 					       NLM_F_CREATE | NLM_F_APPEND);
 	struct nlattr *list, *elem, *data, *n1, *n2;
 
-	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
+	xhp_nft_put_table_attr(nlh, NFTA_RULE_TABLE, ifname);
 	put_chain_name(nlh, NFTA_RULE_CHAIN, ifname);
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
 
@@ -267,7 +360,7 @@ void *xhp_nft_batch_room(struct xhp_nft *nft)
 
 void xhp_nft_batch_add(struct xhp_nft *nft, struct nlmsghdr *nlh)
 {
-	nlh->nlmsg_flags |= NLM_F_ACK;
+	nft->last = nlh;
 	nlh->nlmsg_seq = ++nft->nl->seq;
 	nft->type[nft->n++] = nlh->nlmsg_type & 0xff;
 	nft->len += NLMSG_ALIGN(nlh->nlmsg_len);
@@ -297,7 +390,6 @@ static const char *nft_type_name(uint16_t type)
  * the batch, seq - begin_seq (0: BEGIN, n + 1: END), which survives the
  * wrap of the sequence numbers. */
 struct batch_acks {
-	unsigned int left; /* messages without an answer */
 	unsigned int err_at; /* place of the first failed one */
 	int err; /* its errno (negative), 0 if none failed */
 	uint32_t off; /* NLMSGERR_ATTR_OFFS of its answer, 0: none */
@@ -326,10 +418,10 @@ static int batch_read(struct xhp_nft *nft, int len, struct batch_acks *a)
 			snprintf(a->ext, sizeof(a->ext), "%s", nft->nl->ext);
 		}
 		/* The batch itself refused (BEGIN or END): nothing else
-		 * comes. */
-		if (at == 0 || at == nft->n + 1)
-			return 1;
-		if (a->left && --a->left == 0)
+		 * comes. The last message's answer comes after those of
+		 * every message before it (nfnetlink sends them in order
+		 * once the batch is done). */
+		if (at == 0 || at >= nft->n)
 			return 1;
 	}
 	return 0;
@@ -375,12 +467,16 @@ static const char *place_name(const struct xhp_nft *nft, unsigned int at)
 static const char *attr_name(uint16_t msg, uint16_t parent, uint16_t type)
 {
 	static const char *const table[] = {
-		[NFTA_TABLE_NAME] = "name", [NFTA_TABLE_FLAGS] = "flags"
+		[NFTA_TABLE_NAME] = "name",
+		[NFTA_TABLE_FLAGS] = "flags",
 	};
 	static const char *const chain[] = {
-		[NFTA_CHAIN_TABLE] = "table", [NFTA_CHAIN_NAME] = "name",
-		[NFTA_CHAIN_HOOK] = "hook",   [NFTA_CHAIN_POLICY] = "policy",
+		[NFTA_CHAIN_TABLE] = "table",
+		[NFTA_CHAIN_NAME] = "name",
+		[NFTA_CHAIN_HOOK] = "hook",
+		[NFTA_CHAIN_POLICY] = "policy",
 		[NFTA_CHAIN_TYPE] = "type",
+		[NFTA_CHAIN_USERDATA] = "userdata",
 	};
 	static const char *const hook[] = { [NFTA_HOOK_HOOKNUM] = "hooknum",
 					    [NFTA_HOOK_PRIORITY] = "priority",
@@ -487,10 +583,16 @@ static int batch_error(xhp_ctx *ctx, const struct xhp_nft *nft,
 
 int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 {
-	struct batch_acks a = { .left = nft->n };
+	struct batch_acks a = { 0 };
 	struct nlmsghdr *nlh;
 	int r;
 
+	/* Only the last message asks for an answer: nfnetlink answers every
+	 * failed one anyway, and its answers come once the whole batch is
+	 * done, so the last one's says it is. One answer instead of one per
+	 * message (an skb each). */
+	if (nft->n)
+		nft->last->nlmsg_flags |= NLM_F_ACK;
 	if (nft->len + XHP_NFT_MSG_MAX > sizeof(nft->out))
 		return xhp_err(ctx, ENOSPC, "nf_tables batch too big");
 	nlh = put_hdr(nft->out + nft->len, NFNL_MSG_BATCH_END, 0, AF_UNSPEC,
@@ -519,21 +621,13 @@ int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 	(((m) = xhp_nft_batch_room(nft)) ? (xhp_nft_batch_add(nft, put), 0) : \
 					   -ENOSPC)
 
-/*
- * Add the table, and the device's chains created if missing, then their
- * rules and them deleted: the chains are gone, whether or not they were
- * there (the base chain's rules go first: they hold the jumps to the
- * others).
- */
-int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
+/* The device's chains created if missing (an update that changes
+ * nothing if not). */
+static int put_chains_made(struct xhp_nft *nft, const char *ifname)
 {
 	void *buf;
 	int c, r;
 
-	r = BATCH_PUT(nft, buf,
-		      xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE));
-	if (r < 0)
-		return r;
 	r = BATCH_PUT(nft, buf,
 		      xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
 					ifname));
@@ -542,6 +636,16 @@ int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
 			      xhp_nft_put_regular_chain(buf, NFT_MSG_NEWCHAIN,
 							NLM_F_CREATE, ifname,
 							c));
+	return r;
+}
+
+/* The device's chains, all there, emptied and deleted (the base chain's
+ * rules go first: they hold the jumps to the others). */
+static int put_chains_gone(struct xhp_nft *nft, const char *ifname)
+{
+	void *buf;
+	int c, r = 0;
+
 	for (c = XHP_NFT_CH_BASE; r >= 0 && c < XHP_NFT_CHAINS; c++)
 		r = BATCH_PUT(nft, buf,
 			      xhp_nft_put_flush_chain(buf, ifname, c));
@@ -554,6 +658,30 @@ int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
 			      xhp_nft_put_regular_chain(buf, NFT_MSG_DELCHAIN,
 							0, ifname, c));
 	return r;
+}
+
+/*
+ * The shard's table made sure of, and the device's chains created if
+ * missing, then their rules and them deleted: the chains are gone,
+ * whether or not they were there.
+ */
+int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
+{
+	int r;
+
+	r = xhp_nft_put_shard(nft, ifname);
+	if (r >= 0)
+		r = put_chains_made(nft, ifname);
+	return r >= 0 ? put_chains_gone(nft, ifname) : r;
+}
+
+int xhp_nft_put_shard(struct xhp_nft *nft, const char *ifname)
+{
+	void *buf;
+
+	return BATCH_PUT(nft, buf,
+			 xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE,
+					   ifname));
 }
 
 int xhp_nft_check_ifname(xhp_ctx *ctx, const char *ifname)
@@ -575,26 +703,88 @@ int xhp_nft_dev_replace(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		return r;
 	xhp_nft_batch_begin(nft);
 	r = xhp_nft_put_dev_gone(nft, ifname);
+	if (r >= 0)
+		r = BATCH_PUT(nft, m,
+			      xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
+						NLM_F_CREATE | NLM_F_EXCL,
+						ifname));
+	if (r >= 0)
+		r = BATCH_PUT(nft, m, xhp_nft_put_rule_src_mac(m, ifname, mac));
 	if (r < 0)
-		goto full;
-	r = -ENOSPC;
-	m = xhp_nft_batch_room(nft);
-	if (!m)
-		goto full;
-	xhp_nft_batch_add(nft,
-			  xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
-					    NLM_F_CREATE | NLM_F_EXCL, ifname));
-	m = xhp_nft_batch_room(nft);
-	if (!m)
-		goto full;
-	xhp_nft_batch_add(nft, xhp_nft_put_rule_src_mac(m, ifname, mac));
+		return xhp_err(ctx, -r, "nf_tables batch too big");
 	return xhp_nft_batch_commit(ctx, nft);
-full:
-	return xhp_err(ctx, -r, "nf_tables batch too big");
 }
 
-int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
+/* The comment's fingerprint: nft's user data is TLVs (type, length,
+ * value); a comment (type 0) is a NUL-terminated string. */
+static void parse_comment(const uint8_t *ud, size_t len,
+			  struct xhp_nft_dev_state *ret)
 {
+	static const char pre[] = XHP_NFT_FP_PREFIX;
+	size_t i = 0;
+
+	while (i + 2 <= len) {
+		size_t n = ud[i + 1];
+		const char *v = (const char *)ud + i + 2;
+
+		if (i + 2 + n > len)
+			return;
+		if (ud[i] == 0 && n > sizeof(pre) - 1 && v[n - 1] == '\0' &&
+		    !memcmp(v, pre, sizeof(pre) - 1) &&
+		    n - sizeof(pre) < sizeof(ret->fp)) {
+			memcpy(ret->fp, v + sizeof(pre) - 1, n - sizeof(pre));
+			ret->fp[n - sizeof(pre)] = '\0';
+			return;
+		}
+		i += 2 + n;
+	}
+}
+
+static int chain_attr_cb(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, NFTA_CHAIN_MAX) < 0)
+		return MNL_CB_OK;
+	tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+int xhp_nft_chain_parse(const struct nlmsghdr *nlh,
+			struct xhp_nft_dev_state *ret)
+{
+	const struct nlattr *tb[NFTA_CHAIN_MAX + 1] = { 0 };
+
+	*ret = (struct xhp_nft_dev_state){ 0 };
+	if (nlh->nlmsg_type != (NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWCHAIN))
+		return 0;
+	if (nlh->nlmsg_len <
+	    MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)))
+		return -EINVAL;
+	if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), chain_attr_cb, tb) <
+	    MNL_CB_STOP)
+		return -EINVAL;
+	ret->present = true;
+	if (tb[NFTA_CHAIN_USERDATA])
+		parse_comment(mnl_attr_get_payload(tb[NFTA_CHAIN_USERDATA]),
+			      mnl_attr_get_payload_len(tb[NFTA_CHAIN_USERDATA]),
+			      ret);
+	return 0;
+}
+
+static int chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	if (xhp_nft_chain_parse(nlh, data) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+int xhp_nft_dev_state(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
+		      struct xhp_nft_dev_state *ret)
+{
+	struct xhp_nft_dev_state st = { 0 };
 	struct nlmsghdr *nlh;
 	const char *ext;
 	int r;
@@ -604,14 +794,26 @@ int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 		return r;
 	nlh = xhp_nft_put_chain(nft->nl->buf, NFT_MSG_GETCHAIN, 0, ifname);
 	nlh->nlmsg_seq = ++nft->nl->seq;
-	r = xhp_nl_talk(ctx, nft->nl, nlh, NULL, NULL, &ext);
-	if (r == -ENOENT)
-		return 0; /* no such chain, or no table */
+	r = xhp_nl_talk(ctx, nft->nl, nlh, chain_cb, &st, &ext);
+	if (r == -ENOENT) {
+		*ret = (struct xhp_nft_dev_state){ 0 };
+		return 0;
+	}
 	if (r < 0)
 		return xhp_nl_fail(ctx, r, ext,
 				   "cannot look up the nf_tables chain of %s",
 				   ifname);
-	return 1;
+	*ret = st;
+	return 0;
+}
+
+int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
+{
+	struct xhp_nft_dev_state st;
+	int r;
+
+	r = xhp_nft_dev_state(ctx, nft, ifname, &st);
+	return r < 0 ? r : st.present;
 }
 
 int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
@@ -619,10 +821,19 @@ int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	int r;
 
 	/* Nothing there: no batch, so no transaction for the socket's close
-	 * to wait for (see xhp_nft_dev_present()). */
+	 * to wait for (see xhp_nft_dev_state()). */
 	r = xhp_nft_dev_present(ctx, nft, ifname);
 	if (r <= 0)
 		return r;
+	/* Its chains are there: deleted (10 messages, no creates). One
+	 * of them missing (deleted by hand): again, each made sure of. */
+	xhp_nft_batch_begin(nft);
+	r = put_chains_gone(nft, ifname);
+	if (r >= 0)
+		r = xhp_nft_batch_commit(ctx, nft);
+	if (r != -ENOENT)
+		return r;
+	xhp_clear_error(ctx);
 	xhp_nft_batch_begin(nft);
 	r = xhp_nft_put_dev_gone(nft, ifname);
 	if (r < 0)

@@ -464,6 +464,101 @@ static void make_plan(const struct xhp_nft_policy *p, struct plan *pl)
 		plan_antispoof(pl, p);
 }
 
+/* --- fingerprint --- */
+
+/* Bumped when the messages made of a plan change but the plan does not:
+ * a table of the older making then differs from what is expected. */
+#define PLAN_FORMAT 1
+
+/* One word into the hash (FNV-1a's step, a word at a time: a re-run
+ * computes it on every online, so it is kept cheap). */
+static void mix(uint64_t *h, uint64_t w)
+{
+	*h = (*h ^ w) * 0x100000001b3ull;
+}
+
+/* Bytes, eight to a word (little-endian, whatever the host), then their
+ * count. */
+static void mix_bytes(uint64_t *h, const void *v, size_t n)
+{
+	const uint8_t *p = v;
+	uint64_t w = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		w |= (uint64_t)p[i] << (8 * (i % 8));
+		if (i % 8 == 7) {
+			mix(h, w);
+			w = 0;
+		}
+	}
+	mix(h, w);
+	mix(h, n);
+}
+
+/* Every rule, field by field (no padding bytes; a match's place in the
+ * frame too), as 16 hex digits; "" for no rules. */
+static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	size_t i, j;
+
+	fp[0] = '\0';
+	if (!pl->n)
+		return;
+	mix(&h, PLAN_FORMAT);
+	mix(&h, pl->chains);
+	for (i = 0; i < pl->n; i++) {
+		const struct rule *r = &pl->r[i];
+
+		mix(&h,
+		    (uint64_t)r->chain << 32 | (uint64_t)r->proto << 8 | r->l4);
+		for (j = 0; j < ARRAY_SIZE(r->m); j++) {
+			const struct match *m = &r->m[j];
+
+			mix(&h, (uint64_t)m->field);
+			if (!m->field)
+				continue;
+			mix(&h, (uint64_t)fields[m->field].base << 48 |
+					(uint64_t)fields[m->field].off << 16 |
+					fields[m->field].len);
+			mix(&h, (uint64_t)m->neq << 32 | (uint32_t)m->prefix);
+			mix_bytes(&h, m->val, fields[m->field].len);
+		}
+		mix(&h, r->rate);
+		mix(&h,
+		    (uint64_t)(uint32_t)r->verdict << 32 |
+			    (uint32_t)(r->verdict == NFT_JUMP ? r->jump : 0));
+		if (r->comment)
+			mix_bytes(&h, r->comment, strlen(r->comment));
+		else
+			mix(&h, UINT64_MAX);
+	}
+	/* the last words reach every bit (murmur3's finalizer) */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	snprintf(fp, XHP_NFT_FP_MAX, "%016llx", (unsigned long long)h);
+}
+
+int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
+			       char fp[XHP_NFT_FP_MAX])
+{
+	struct plan *pl;
+	int chains;
+
+	if (p->antispoof && p->n_ips > XHP_NFT_POLICY_IPS_MAX)
+		return -E2BIG; /* more rules than a plan holds */
+	pl = malloc(sizeof(*pl));
+	if (!pl)
+		return -ENOMEM;
+	make_plan(p, pl);
+	plan_fingerprint(pl, fp);
+	chains = !pl->n ? 0 : pl->chains ? XHP_NFT_CHAINS : 1;
+	free(pl);
+	return chains;
+}
+
 /* --- messages --- */
 
 static void put_data(struct nlmsghdr *nlh, uint16_t attr, const void *v,
@@ -646,7 +741,7 @@ static struct nlmsghdr *put_rule(void *buf, const char *ifname,
 	struct nlattr *list;
 	size_t i;
 
-	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, XHP_NFT_TABLE);
+	xhp_nft_put_table_attr(nlh, NFTA_RULE_TABLE, ifname);
 	xhp_nft_put_chain_name(nlh, NFTA_RULE_CHAIN, ifname, r->chain);
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
 	if (r->proto) {
@@ -684,9 +779,12 @@ static int check_ips(xhp_ctx *ctx, const char *ifname,
 	return 0;
 }
 
-int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
-		       const struct xhp_nft_policy *p)
+/* @had: the device has chains (1), none (0: only the shard's table is
+ * made sure of), or not known (-1). */
+static int policy_put(struct xhp_nft *nft, const char *ifname,
+		      const struct xhp_nft_policy *p, int had)
 {
+	char fp[XHP_NFT_FP_MAX], comment[XHP_NFT_FP_MAX + 16];
 	struct plan *pl;
 	void *m;
 	size_t i;
@@ -696,8 +794,13 @@ int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 	if (!pl)
 		return -ENOMEM;
 	make_plan(p, pl);
-	r = xhp_nft_put_dev_gone(nft, ifname);
+	plan_fingerprint(pl, fp);
+	snprintf(comment, sizeof(comment), "%s%s", XHP_NFT_FP_PREFIX, fp);
+	r = had ? xhp_nft_put_dev_gone(nft, ifname) :
+		  xhp_nft_put_shard(nft, ifname);
 	for (c = XHP_NFT_CH_BASE; r >= 0 && pl->n && c < XHP_NFT_CHAINS; c++) {
+		struct nlmsghdr *nlh;
+
 		if (c != XHP_NFT_CH_BASE && !pl->chains)
 			break;
 		m = xhp_nft_batch_room(nft);
@@ -705,15 +808,18 @@ int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 			r = -ENOSPC;
 			break;
 		}
-		xhp_nft_batch_add(
-			nft,
-			c == XHP_NFT_CH_BASE ?
-				xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
-						  NLM_F_CREATE | NLM_F_EXCL,
-						  ifname) :
-				xhp_nft_put_regular_chain(
-					m, NFT_MSG_NEWCHAIN,
-					NLM_F_CREATE | NLM_F_EXCL, ifname, c));
+		if (c == XHP_NFT_CH_BASE) {
+			nlh = xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
+						NLM_F_CREATE | NLM_F_EXCL,
+						ifname);
+			/* the fingerprint of what the chains hold */
+			xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA, comment);
+		} else {
+			nlh = xhp_nft_put_regular_chain(
+				m, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL,
+				ifname, c);
+		}
+		xhp_nft_batch_add(nft, nlh);
 	}
 	for (i = 0; r >= 0 && i < pl->n; i++) {
 		m = xhp_nft_batch_room(nft);
@@ -727,8 +833,26 @@ int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 	return r;
 }
 
+int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
+		       const struct xhp_nft_policy *p)
+{
+	return policy_put(nft, ifname, p, -1);
+}
+
 int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		      const struct xhp_nft_policy *p)
+{
+	int r;
+
+	r = xhp_nft_check_ifname(ctx, ifname);
+	if (r >= 0)
+		r = xhp_nft_dev_present(ctx, nft, ifname);
+	return r < 0 ? r : xhp_nft_dev_apply_known(ctx, nft, ifname, p, r);
+}
+
+int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
+			    const char *ifname, const struct xhp_nft_policy *p,
+			    bool had)
 {
 	int r;
 
@@ -739,9 +863,9 @@ int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		return r;
 	/* No rules to install: only whatever the name had goes, if any. */
 	if (xhp_nft_policy_empty(p))
-		return xhp_nft_dev_remove(ctx, nft, ifname);
+		return had ? xhp_nft_dev_remove(ctx, nft, ifname) : 0;
 	xhp_nft_batch_begin(nft);
-	r = xhp_nft_policy_put(nft, ifname, p);
+	r = policy_put(nft, ifname, p, had);
 	if (r == -ENOMEM)
 		return xhp_err(ctx, ENOMEM, "out of memory");
 	if (r < 0)

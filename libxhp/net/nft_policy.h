@@ -8,7 +8,9 @@
  * deleted and made anew in it, so a device gets only its own rules and no
  * other device's chains are touched.
  *
- * Chains of "vif1.0" (table netdev xhp), as nft prints them:
+ * Chains of "vif1.0" (in its shard's table, netdev xhp-1f: nft.h; the
+ * base chain's comment is "xhp policy <fingerprint>"), as nft prints
+ * them:
  *   dev-vif1.0 (ingress of vif1.0):
  *     limit rate over R bytes/second counter drop     (rate)
  *     ether saddr != MAC counter drop
@@ -72,12 +74,29 @@ struct xhp_nft_policy {
 bool xhp_nft_policy_empty(const struct xhp_nft_policy *p);
 
 /*
+ * The fingerprint of what @p installs: 16 hex digits of a hash of its
+ * rules, "" when it installs nothing. The base chain's comment carries
+ * it ("xhp policy <fp>"). Returns the number of chains it makes (0 when
+ * none), -E2BIG (more than XHP_NFT_POLICY_IPS_MAX addresses: no such
+ * policy can be installed), or -ENOMEM.
+ */
+int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
+			       char fp[XHP_NFT_FP_MAX]);
+
+/*
  * In one batch: delete every chain of @ifname and, unless @p is empty,
- * make them anew with @p's rules. Returns 0, -EINVAL (bad name, too many
+ * make them anew with @p's rules (and its fingerprint on the base
+ * chain). xhp_nft_dev_apply asks first whether there are any (GETCHAIN):
+ * when not, the batch has no deletes. Returns 0, -EINVAL (bad name, too many
  * addresses: message names the limit), or the batch's error (nft.h).
  */
 int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		      const struct xhp_nft_policy *p);
+/* The same, the device's chains known to be there (@had) or not
+ * (xhp_nft_dev_state()): with none, the batch holds no deletes. */
+int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
+			    const char *ifname, const struct xhp_nft_policy *p,
+			    bool had);
 
 /* Into a begun batch: what xhp_nft_dev_apply sends (no checks). 0,
  * -ENOSPC, -ENOMEM. */

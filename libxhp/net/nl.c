@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* rtnetlink over libmnl: request/ack with extended acks, link lookup. */
 #include <linux/if_link.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -167,6 +169,8 @@ static const char *nl_type_name(uint16_t type)
 		return "RTM_DELNEIGH";
 	case RTM_GETNEIGH:
 		return "RTM_GETNEIGH";
+	case NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETCHAIN: /* nft.c */
+		return "NFT_MSG_GETCHAIN";
 	default:
 		return "rtnetlink request";
 	}

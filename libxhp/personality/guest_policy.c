@@ -181,16 +181,8 @@ void xhp_guest_policy_free(struct xhp_guest_policy *gp)
 {
 	if (!gp)
 		return;
-	xhp_nft_close(gp->sock);
 	free(gp->ips);
 	free(gp);
-}
-
-static int open_sock(xhp_ctx *ctx, struct xhp_nft **sock)
-{
-	if (*sock)
-		return 0;
-	return xhp_nft_open(ctx, sock);
 }
 
 static int undo_rules(xhp_ctx *ctx, void *data)
@@ -220,34 +212,72 @@ static void dry_line(void *data, const char *text)
 {
 	struct xhp_guest_policy *gp = data;
 
-	xhp_dry(gp->ctx, true, "install in table netdev %s: %s", XHP_NFT_TABLE,
-		text);
+	char table[XHP_NFT_TABLE_NAME_MAX];
+
+	xhp_dry(gp->ctx, true, "install in table netdev %s: %s",
+		xhp_nft_table_name(table, gp->ifname), text);
+}
+
+/* The device's chains hold this policy already: 1, 0 (also when there
+ * are none), or -errno. *had says whether it has chains at all. */
+static int in_place(struct xhp_guest_policy *gp, const char *ifname, bool *had)
+{
+	char fp[XHP_NFT_FP_MAX];
+	struct xhp_nft_dev_state st;
+	int chains, r;
+
+	chains = xhp_nft_policy_fingerprint(&gp->nft, fp);
+	if (chains == -E2BIG)
+		return 0; /* not installable: the apply says why */
+	if (chains < 0)
+		return xhp_err(gp->ctx, ENOMEM, "out of memory");
+	r = xhp_nft_dev_state(gp->ctx, gp->sock, ifname, &st);
+	if (r < 0)
+		return r;
+	*had = st.present;
+	return st.present && chains && !strcmp(st.fp, fp);
 }
 
 int xhp_guest_policy_apply(struct xhp_guest_policy *gp, const char *ifname)
 {
+	bool had = false;
 	int r;
 
 	snprintf(gp->ifname, sizeof(gp->ifname), "%s", ifname);
 	if (gp->op->dry_run) {
 		if (xhp_nft_policy_empty(&gp->nft))
 			xhp_dry(gp->ctx, true,
-				"delete the nf_tables chains of %s, if any",
+				"delete the nf_tables table of %s, if any",
 				ifname);
 		else if (xhp_nft_policy_describe(&gp->nft, ifname, dry_line,
 						 gp) < 0)
 			return xhp_err(gp->ctx, ENOMEM, "out of memory");
 		return 0;
 	}
-	r = open_sock(gp->ctx, &gp->sock);
+	r = xhp_nft_get(gp->ctx, &gp->sock);
+	if (r >= 0)
+		r = in_place(gp, ifname, &had);
+	if (r > 0) {
+		xhp_debug(gp->ctx, "%s: guest policy in place already", ifname);
+		return 0;
+	}
+	if (r >= 0 && !had && xhp_nft_policy_empty(&gp->nft))
+		return 0; /* nothing there, nothing to put there */
 	if (r >= 0)
 		r = xhp_journal_reserve(&gp->op->journal);
 	if (r >= 0)
-		r = xhp_nft_dev_apply(gp->ctx, gp->sock, ifname, &gp->nft);
+		r = xhp_nft_dev_apply_known(gp->ctx, gp->sock, ifname, &gp->nft,
+					    had);
 	if (r < 0)
 		return in_words(gp->ctx, r,
 				"install the guest network policy of", ifname);
-	xhp_journal_push(&gp->op->journal, &undo_rules_type, gp);
+	if (!had && !xhp_nft_policy_empty(&gp->nft))
+		xhp_journal_push(&gp->op->journal, &undo_rules_type, gp);
+	else if (!xhp_nft_policy_empty(&gp->nft))
+		xhp_debug(
+			gp->ctx,
+			"%s: another policy was replaced; a failure of this run keeps the new one",
+			ifname);
 	if (!xhp_nft_policy_empty(&gp->nft))
 		xhp_debug(gp->ctx, "%s: guest policy installed%s%s", ifname,
 			  gp->nft.antispoof ? ", anti-spoofing" : "",
@@ -302,12 +332,11 @@ int xhp_guest_policy_remove(struct xhp_op *op, const char *ifname)
 	int r;
 
 	if (xhp_dry(op->ctx, op->dry_run,
-		    "delete the nf_tables chains of %s, if any", ifname))
+		    "delete the nf_tables table of %s, if any", ifname))
 		return 0;
-	r = xhp_nft_open(op->ctx, &sock);
+	r = xhp_nft_get(op->ctx, &sock);
 	if (r >= 0)
 		r = xhp_nft_dev_remove(op->ctx, sock, ifname);
-	xhp_nft_close(sock);
 	if (r < 0)
 		return in_words(op->ctx, r,
 				"delete the guest network policy of", ifname);

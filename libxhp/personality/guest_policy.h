@@ -28,7 +28,7 @@ struct xhp_guest_policy {
 	int isolated; /* -1: leave the port as it is; 0, 1 */
 	struct xhp_nft_policy nft;
 	struct xhp_ip *ips; /* owned; nft.ips points here */
-	struct xhp_nft *sock; /* opened on first use */
+	struct xhp_nft *sock; /* the context's (xhp_nft_get), borrowed */
 	char ifname[16]; /* the chains installed (undo) */
 	/* The port whose isolation this run changed (undo). */
 	struct xhp_nl *nl; /* borrowed from the personality */
@@ -61,8 +61,14 @@ int xhp_guest_policy_check_dev(xhp_ctx *ctx, const struct xhp_link *dev,
 
 /*
  * Install the rules on @ifname in one batch (its old chains go in the
- * same batch, also when nothing is to be enforced), recorded in the
- * journal: the undo deletes them. A dry run logs each rule.
+ * same batch, also when nothing is to be enforced). The device's base
+ * chain is asked first (one GETCHAIN): when its fingerprint is this very
+ * policy's (a re-run of online) nothing is sent, and nothing recorded.
+ * Otherwise, when the device had no chains, the journal's undo deletes
+ * the new ones; when it had chains with another policy, the undo leaves
+ * the new ones in place (the old rules cannot be read back cheaply, and
+ * deleting would leave a guest that is plugged with no policy at all;
+ * the new one is what its keys ask for). A dry run logs each rule.
  */
 int xhp_guest_policy_apply(struct xhp_guest_policy *gp, const char *ifname);
 

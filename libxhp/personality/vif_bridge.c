@@ -324,9 +324,16 @@ static int vif_bridge_add(struct xhp_op *op)
 	xhp_debug(vb->ctx, "%s: bridge %s, mtu %u", vb->id.want, vb->br.name,
 		  vb->mtu);
 	if (plugged(vb)) {
+		/* The link is left alone, but its policy is checked (and
+		 * put back if it went: `status --repair`). */
 		xhp_info(vb->ctx, "%s is plugged into %s already", vb->dev.name,
 			 vb->br.name);
-		return write_frontend_mtu(vb);
+		r = xhp_guest_policy_apply(vb->gp, vb->id.want);
+		if (r >= 0)
+			r = xhp_guest_policy_isolate(vb->gp, vb->nl, &vb->dev);
+		if (r >= 0)
+			r = write_frontend_mtu(vb);
+		return r;
 	}
 	r = xhp_journal_record(&op->journal, &undo_link_type, vb);
 	if (r >= 0)

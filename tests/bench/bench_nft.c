@@ -2,13 +2,16 @@
 /*
  * bench_nft: one device's chain installed (xhp_nft_dev_replace) and
  * removed (xhp_nft_dev_remove), in-process, with 10, 100 and 1000 other
- * device chains in table netdev xhp, in a throwaway netns (a netdev chain
- * may name a device that does not exist: none is created). Prints the
- * median and 90th percentile of install+remove in milliseconds.
+ * devices' chains (in the 128 shard tables, nft.h), in a throwaway
+ * netns (a netdev chain may name a device that does not exist: none is
+ * created). Prints the median and 90th percentile of install+remove in
+ * milliseconds.
  *
- * The kernel's commit walks every chain of every table of the netns
- * (nf_tables_commit, step 2), so the cost grows with the chain count
- * whatever the batch holds.
+ * The kernel looks a table up by name in the namespace's list of tables
+ * for every message (nft_table_lookup), validates the rules of the table
+ * a commit touches, and walks every chain of every table at the commit
+ * (nf_tables_commit), so some cost grows with what is present whatever
+ * the batch holds (nft.h).
  *
  * Usage: bench_nft [reps]   (root; default 500)
  */

@@ -55,6 +55,8 @@
 
 #define BR "xlvbr0"
 #define TAP "xlvtap0"
+/* the table of its chains: its shard, 0x16 (nft.h: stable) */
+#define TAP_TABLE "xhp-16"
 #define NET "xlvnet"
 #define DOM "xlvdom"
 #define MAC "52:54:00:aa:bb:cc"
@@ -297,8 +299,7 @@ static int teardown(void **state)
 	tu_runl(NULL, VIRSH, "net-undefine", NET, NULL);
 	kill_our_qemu();
 	stop_pid(&libvirtd);
-	tu_runl(NULL, "nft", "delete", "chain", "netdev", "xhp", "dev-" TAP,
-		NULL);
+	tu_runl(NULL, "nft", "delete", "table", "netdev", TAP_TABLE, NULL);
 	for (i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++)
 		umount2(mounts[i], MNT_DETACH);
 	if (created_etc_xhp)
@@ -312,7 +313,7 @@ static char *nft_chain(int *ret)
 {
 	char *out = NULL;
 
-	*ret = tu_runl(&out, "nft", "list", "chain", "netdev", "xhp",
+	*ret = tu_runl(&out, "nft", "list", "chain", "netdev", TAP_TABLE,
 		       "dev-" TAP, NULL);
 	return out;
 }
@@ -436,8 +437,8 @@ static void test_reconnect_reapplies(void **state)
 	int r, i;
 
 	(void)state;
-	assert_int_equal(tu_runl(NULL, "nft", "delete", "chain", "netdev",
-				 "xhp", "dev-" TAP, NULL),
+	assert_int_equal(tu_runl(NULL, "nft", "delete", "table", "netdev",
+				 TAP_TABLE, NULL),
 			 0);
 	out = nft_chain(&r);
 	assert_int_not_equal(r, 0);
@@ -469,7 +470,7 @@ static void test_stopped_removes(void **state)
 		fail_msg("chain left after destroy: %s", out);
 	free(out);
 	out = NULL;
-	assert_int_equal(tu_runl(&out, "nft", "list", "table", "netdev", "xhp",
+	assert_int_equal(tu_runl(&out, "nft", "list", "ruleset", "netdev",
 				 NULL) == 0 &&
 				 strstr(out, TAP),
 			 0);

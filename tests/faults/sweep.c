@@ -401,6 +401,7 @@ static int expected(const struct sweep *s, const char *step,
 		/* nf_tables (nft.c): its socket, and a batch as a whole */
 		{ "nf_tables netlink socket", { "nf_tables netlink" } },
 		{ "nf_tables batch", { "nf_tables batch" } },
+		{ "NFT_MSG_GETCHAIN", { "nf_tables chain" } },
 		{ "RTM_GETLINK dump", { "list" } },
 		{ "RTM_GETLINK ", { "look up", "%s" } },
 		{ "RTM_GETLINK", { "look up" } },

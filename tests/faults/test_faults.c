@@ -18,9 +18,11 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <xenstore.h>
 
 #include "blocktest.h"
+#include "nft.h"
 #include "ovs_harness.h"
 #include "route_util.h"
 #include "sweep.h"
@@ -110,13 +112,13 @@ static const char *const vif_argv[] = { "type_if=vif", NULL };
 static const char *const bridge_argv[] = { "type_if=vif", "isolated=yes",
 					   NULL };
 
-/* The guest policy's state: the nf_tables chains (the table is made
- * before the sweep, so that only chains come and go) and the bridge
- * ports' flags (isolated). */
+/* The guest policy's state: the nf_tables tables of the namespace (the
+ * shards are made before the sweep, so that only the device's chains
+ * come and go) and the bridge ports' flags (isolated). */
 static void policy_snapshot(char **buf)
 {
-	static const char *const nft[] = { "nft",    "list", "table",
-					   "netdev", "xhp",  NULL };
+	static const char *const nft[] = { "nft", "list", "ruleset", "netdev",
+					   NULL };
 	static const char *const ports[] = { "bridge", "-d", "link", "show",
 					     NULL };
 
@@ -126,9 +128,25 @@ static void policy_snapshot(char **buf)
 	sw_cmd(buf, ports);
 }
 
-static void nft_table(void)
+/* Every shard's table made before the sweep (nft.h: they are made when
+ * needed and never deleted), so that only the device's chains come and
+ * go. */
+static void nft_tables(void)
 {
-	SH("nft", "add", "table", "netdev", "xhp");
+	char path[] = "/tmp/xhp-faults-nft-XXXXXX";
+	FILE *f;
+	int fd, i;
+
+	fd = mkstemp(path);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f)
+		die("nft tables file");
+	for (i = 0; i < XHP_NFT_SHARDS; i++)
+		fprintf(f, "add table netdev %s%02x\n", XHP_NFT_TABLE_PREFIX,
+			i);
+	fclose(f);
+	SH("nft", "-f", path);
+	unlink(path);
 }
 
 static int sweep_bridge(void)
@@ -174,7 +192,7 @@ static int sweep_bridge(void)
 	xs_put(VIF_BE "/bridge", "br0");
 	xs_put(VIF_BE "/mtu", "1400");
 	xs_put(VIF_BE "/ip", "192.0.2.10 2001:db8::10");
-	nft_table();
+	nft_tables();
 	r = sweep_run(&s);
 	xsd_stop(&xsd);
 	return r;
@@ -279,7 +297,7 @@ static int sweep_route(bool vifname)
 	    tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5") < 0 ||
 	    tu_xs_write(NULL, RU_KEY("mac"), "00:16:3e:12:34:57") < 0)
 		die("vif-route set-up");
-	nft_table();
+	nft_tables();
 	if (vifname) {
 		route_vif_new();
 		if (tu_xs_write(NULL, RU_KEY("vifname"), RU_VIFNAME) < 0)

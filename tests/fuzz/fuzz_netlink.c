@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libFuzzer target of the rtnetlink reply parsers: xhp_nl_link_parse
- * (nl.c, RTM_NEWLINK) and xhp_ifaddr_parse (addr.c, RTM_NEWADDR). The
+ * libFuzzer target of the netlink reply parsers: xhp_nl_link_parse
+ * (nl.c, RTM_NEWLINK), xhp_ifaddr_parse (addr.c, RTM_NEWADDR) and
+ * xhp_nft_chain_parse (nft.c, nf_tables. NEWCHAIN answer to GETCHAIN). The
  * input is what one recv() from the kernel gives: netlink messages one
  * after another, walked with xhp_nlmsg_ok/mnl_nlmsg_next as
  * xhp_nl_talk walks them; every message goes to both parsers. The
@@ -21,6 +22,7 @@
 
 #include "addr.h"
 #include "fuzz.h"
+#include "nft.h"
 #include "nl.h"
 
 static bool cstr_in(const char *s, size_t size)
@@ -58,6 +60,16 @@ static void check_addr(const struct nlmsghdr *nlh)
 	CHECK(a + ia.len <= msg + MNL_ALIGN(nlh->nlmsg_len));
 }
 
+static void check_table(const struct nlmsghdr *nlh)
+{
+	struct xhp_nft_dev_state st;
+
+	if (xhp_nft_chain_parse(nlh, &st) < 0)
+		return;
+	CHECK(cstr_in(st.fp, sizeof(st.fp)));
+	CHECK(!st.fp[0] || st.present);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct nlmsghdr *nlh;
@@ -76,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     nlh = mnl_nlmsg_next(nlh, &len)) {
 		check_link(nlh);
 		check_addr(nlh);
+		check_table(nlh);
 	}
 	free(buf);
 	return 0;

@@ -85,17 +85,77 @@ static void assert_be32(const struct nlattr *a, uint32_t want)
 	assert_int_equal(ntohl(mnl_attr_get_u32(a)), want);
 }
 
+/* The shard of a name: FNV-1a of it, modulo 128 (stable: installed
+ * chains are found by it). */
+static const char *shard(const char *ifname)
+{
+	static char name[XHP_NFT_TABLE_NAME_MAX];
+	uint32_t h = 2166136261u;
+
+	for (; *ifname; ifname++)
+		h = (h ^ (uint8_t)*ifname) * 16777619u;
+	snprintf(name, sizeof(name), "xhp-%02x", (unsigned int)(h % 128));
+	return name;
+}
+
 static void test_table(void **state)
 {
 	const struct nlattr *tb[MAXA];
+	char name[XHP_NFT_TABLE_NAME_MAX];
 	struct nlmsghdr *nlh;
 
 	(void)state;
-	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, NLM_F_CREATE, "vif3.1");
 	parse_msg(nlh, NFT_MSG_NEWTABLE, NLM_F_CREATE, tb);
-	assert_str(tb[NFTA_TABLE_NAME], "xhp");
+	assert_str(tb[NFTA_TABLE_NAME], shard("vif3.1"));
 	assert_be32(tb[NFTA_TABLE_FLAGS], 0);
 	assert_int_equal(count(tb), 2);
+	/* names spread over the shards; the same name, the same shard */
+	assert_string_equal(xhp_nft_table_name(name, "vif3.1"),
+			    shard("vif3.1"));
+	assert_string_not_equal(shard("vif3.1"), "xhp-00");
+	assert_true(xhp_nft_shard("vif1.0") != xhp_nft_shard("vif2.0"));
+	assert_int_equal(xhp_nft_shard("vif1.0"), xhp_nft_shard("vif1.0"));
+}
+
+/* The base chain's comment, as nft's user data: TLV type 0, length, the
+ * string and its NUL; and read back by the parser of GETCHAIN's answer. */
+static void test_chain_comment(void **state)
+{
+	static const char want[] = "\0\034xhp policy 0123456789abcdef";
+	const struct nlattr *tb[MAXA];
+	struct xhp_nft_dev_state st;
+	struct nlmsghdr *nlh;
+
+	(void)state;
+	nlh = xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN,
+				NLM_F_CREATE | NLM_F_EXCL, "vif3.1");
+	xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA,
+			    "xhp policy 0123456789abcdef");
+	parse_msg(nlh, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, tb);
+	assert_non_null(tb[NFTA_CHAIN_USERDATA]);
+	assert_int_equal(mnl_attr_get_payload_len(tb[NFTA_CHAIN_USERDATA]),
+			 sizeof(want));
+	assert_memory_equal(mnl_attr_get_payload(tb[NFTA_CHAIN_USERDATA]), want,
+			    sizeof(want));
+	assert_int_equal(count(tb), 6);
+
+	/* The kernel's answer has the same layout. */
+	assert_int_equal(xhp_nft_chain_parse(nlh, &st), 0);
+	assert_true(st.present);
+	assert_string_equal(st.fp, "0123456789abcdef");
+
+	/* Another comment (nft's own) is no fingerprint. */
+	nlh = xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, 0, "vif3.1");
+	xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA, "made by hand");
+	assert_int_equal(xhp_nft_chain_parse(nlh, &st), 0);
+	assert_true(st.present);
+	assert_string_equal(st.fp, "");
+
+	/* Not a chain: nothing. */
+	nlh = xhp_nft_put_table(buf, NFT_MSG_NEWTABLE, 0, "vif3.1");
+	assert_int_equal(xhp_nft_chain_parse(nlh, &st), 0);
+	assert_false(st.present);
 }
 
 static void test_newchain(void **state)
@@ -107,7 +167,7 @@ static void test_newchain(void **state)
 	nlh = xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
 				"vif12.0-emu");
 	parse_msg(nlh, NFT_MSG_NEWCHAIN, NLM_F_CREATE, tb);
-	assert_str(tb[NFTA_CHAIN_TABLE], "xhp");
+	assert_str(tb[NFTA_CHAIN_TABLE], shard("vif12.0-emu"));
 	assert_str(tb[NFTA_CHAIN_NAME], "dev-vif12.0-emu");
 	assert_str(tb[NFTA_CHAIN_TYPE], "filter");
 	assert_be32(tb[NFTA_CHAIN_POLICY], NF_ACCEPT);
@@ -128,7 +188,7 @@ static void test_delchain(void **state)
 	(void)state;
 	nlh = xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0, "eth0");
 	parse_msg(nlh, NFT_MSG_DELCHAIN, 0, tb);
-	assert_str(tb[NFTA_CHAIN_TABLE], "xhp");
+	assert_str(tb[NFTA_CHAIN_TABLE], shard("eth0"));
 	assert_str(tb[NFTA_CHAIN_NAME], "dev-eth0");
 	/* No hook: with one, the kernel would delete only its devices. */
 	assert_int_equal(count(tb), 2);
@@ -142,7 +202,7 @@ static void test_flush(void **state)
 	(void)state;
 	nlh = xhp_nft_put_flush(buf, "eth0");
 	parse_msg(nlh, NFT_MSG_DELRULE, 0, tb);
-	assert_str(tb[NFTA_RULE_TABLE], "xhp");
+	assert_str(tb[NFTA_RULE_TABLE], shard("eth0"));
 	assert_str(tb[NFTA_RULE_CHAIN], "dev-eth0");
 	/* No handle: every rule of the chain. */
 	assert_int_equal(count(tb), 2);
@@ -177,7 +237,7 @@ static void test_rule_src_mac(void **state)
 	(void)state;
 	nlh = xhp_nft_put_rule_src_mac(buf, "vif3.1", mac);
 	parse_msg(nlh, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, tb);
-	assert_str(tb[NFTA_RULE_TABLE], "xhp");
+	assert_str(tb[NFTA_RULE_TABLE], shard("vif3.1"));
 	assert_str(tb[NFTA_RULE_CHAIN], "dev-vif3.1");
 	assert_int_equal(count(tb), 3);
 	mnl_attr_for_each_nested(e, tb[NFTA_RULE_EXPRESSIONS])
@@ -241,9 +301,9 @@ static void test_batch(void **state)
 	assert_non_null(nft);
 	nft->nl = &nl;
 	xhp_nft_batch_begin(nft);
-	xhp_nft_batch_add(nft,
-			  xhp_nft_put_table(xhp_nft_batch_room(nft),
-					    NFT_MSG_NEWTABLE, NLM_F_CREATE));
+	xhp_nft_batch_add(nft, xhp_nft_put_table(xhp_nft_batch_room(nft),
+						 NFT_MSG_NEWTABLE, NLM_F_CREATE,
+						 "eth0"));
 	xhp_nft_batch_add(nft,
 			  xhp_nft_put_flush(xhp_nft_batch_room(nft), "eth0"));
 	assert_int_equal(nft->n, 2);
@@ -260,7 +320,8 @@ static void test_batch(void **state)
 					 NFNL_SUBSYS_NFTABLES);
 			continue;
 		}
-		assert_true(h->nlmsg_flags & NLM_F_ACK);
+		/* acks are asked for at the commit (the last only) */
+		assert_false(h->nlmsg_flags & NLM_F_ACK);
 		assert_int_equal(h->nlmsg_type & 0xff,
 				 i == 1 ? NFT_MSG_NEWTABLE : NFT_MSG_DELRULE);
 	}
@@ -280,6 +341,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_chain_comment),
 		cmocka_unit_test(test_newchain),
 		cmocka_unit_test(test_delchain),
 		cmocka_unit_test(test_flush),

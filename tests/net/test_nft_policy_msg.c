@@ -71,25 +71,24 @@ struct msgs {
 	int n;
 };
 
+static const struct xhp_ip ips[2] = {
+	{ .family = AF_INET,
+	  .addr = { 10, 0, 0, 5 },
+	  .prefix = 24,
+	  .has_prefix = true },
+	{ .family = AF_INET6, .addr = { 0xfd, 0, [15] = 5 }, .prefix = 128 },
+};
+static const struct xhp_nft_policy policy = {
+	.antispoof = true,
+	.mac = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 },
+	.ips = ips,
+	.n_ips = 2,
+	.rate_bytes = 125000,
+	.rate_usecs = 50000,
+};
+
 static struct xhp_nft *batch(struct xhp_nl *nl, struct msgs *ms)
 {
-	static const struct xhp_ip ips[2] = {
-		{ .family = AF_INET,
-		  .addr = { 10, 0, 0, 5 },
-		  .prefix = 24,
-		  .has_prefix = true },
-		{ .family = AF_INET6,
-		  .addr = { 0xfd, 0, [15] = 5 },
-		  .prefix = 128 },
-	};
-	const struct xhp_nft_policy p = {
-		.antispoof = true,
-		.mac = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 },
-		.ips = ips,
-		.n_ips = 2,
-		.rate_bytes = 125000,
-		.rate_usecs = 50000,
-	};
 	struct xhp_nft *nft = calloc(1, sizeof(*nft));
 	const struct nlmsghdr *h;
 	int len;
@@ -97,7 +96,7 @@ static struct xhp_nft *batch(struct xhp_nl *nl, struct msgs *ms)
 	assert_non_null(nft);
 	nft->nl = nl;
 	xhp_nft_batch_begin(nft);
-	assert_int_equal(xhp_nft_policy_put(nft, "vif7.0", &p), 0);
+	assert_int_equal(xhp_nft_policy_put(nft, "vif7.0", &policy), 0);
 	len = (int)nft->len;
 	ms->n = 0;
 	for (h = (const struct nlmsghdr *)nft->out; mnl_nlmsg_ok(h, len);
@@ -172,6 +171,8 @@ static void test_order(void **state)
 		NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
 	};
 	struct xhp_nl nl = { .seq = 7 };
+	char fp[XHP_NFT_FP_MAX];
+	struct xhp_nft_dev_state st;
 	struct msgs ms;
 	struct xhp_nft *nft = batch(&nl, &ms);
 	size_t i;
@@ -180,9 +181,18 @@ static void test_order(void **state)
 	assert_int_equal(ms.m[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
 	for (i = 0; i < sizeof(want); i++)
 		assert_int_equal(ms.m[1 + i]->nlmsg_type & 0xff, want[i]);
-	/* the new chains: no other device's, made exclusively */
+	/* the new chains: no other device's, made exclusively (the answer
+	 * is asked for at the commit, of the last message only) */
 	assert_int_equal(ms.m[17]->nlmsg_flags,
-			 NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+			 NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	/* the base chain's comment: the policy's fingerprint */
+	assert_int_equal(xhp_nft_chain_parse(ms.m[17], &st), 0);
+	assert_int_equal(xhp_nft_policy_fingerprint(&policy, fp),
+			 XHP_NFT_CHAINS);
+	assert_int_equal(strlen(fp), 16);
+	assert_string_equal(st.fp, fp);
+	assert_int_equal(xhp_nft_chain_parse(ms.m[18], &st), 0);
+	assert_string_equal(st.fp, "");
 	/* then only rules: 37 in the base chain (rate, MAC, IEEE 802.1
 	 * group, 2 stacked VLAN tags, 7 for fragments, 2 ARP, 4 DHCP ports,
 	 * 6 ICMP types, 3 each for RS, NS and NA, 4 jumps), 4 (arp: the
@@ -196,6 +206,39 @@ static void test_order(void **state)
 	}
 	assert_int_equal(ms.n - 1 - (int)sizeof(want), 37 + 4 + 3 + 7 + 3);
 	free(nft);
+}
+
+/* The fingerprint follows the rules: another address, MAC or rate is
+ * another fingerprint; no rules, none. */
+static void test_fingerprint(void **state)
+{
+	char a[XHP_NFT_FP_MAX], b[XHP_NFT_FP_MAX];
+	struct xhp_nft_policy p = policy;
+
+	(void)state;
+	assert_int_equal(xhp_nft_policy_fingerprint(&policy, a),
+			 XHP_NFT_CHAINS);
+	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), XHP_NFT_CHAINS);
+	assert_string_equal(a, b);
+	p.n_ips = 1;
+	xhp_nft_policy_fingerprint(&p, b);
+	assert_string_not_equal(a, b);
+	p = policy;
+	p.mac[5] ^= 1;
+	xhp_nft_policy_fingerprint(&p, b);
+	assert_string_not_equal(a, b);
+	p = policy;
+	p.rate_bytes++;
+	xhp_nft_policy_fingerprint(&p, b);
+	assert_string_not_equal(a, b);
+	/* more addresses than a plan holds: refused, nothing read */
+	p.n_ips = XHP_NFT_POLICY_IPS_MAX + 1;
+	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), -E2BIG);
+	p.antispoof = false;
+	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), 1);
+	p.rate_bytes = 0;
+	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), 0);
+	assert_string_equal(b, "");
 }
 
 static void test_limit(void **state)
@@ -474,6 +517,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order),
+		cmocka_unit_test(test_fingerprint),
 		cmocka_unit_test(test_limit),
 		cmocka_unit_test(test_prefix_and_jump),
 		cmocka_unit_test(test_fragment_rules),

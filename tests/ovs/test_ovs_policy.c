@@ -101,7 +101,7 @@ static void assert_col(const char *rec, const char *col, const char *want)
 	free(v);
 }
 
-/* The chains of table netdev xhp that name @dev ("" when none). */
+/* The netdev chains that name @dev ("" when none). */
 static char *chains_of(const char *dev)
 {
 	char *out = NULL, *line, *save = NULL, *res = calloc(1, 4096);
@@ -154,7 +154,7 @@ static int port_teardown(void **state)
 	tu_runl(NULL, "ip", "link", "del", LONE, NULL);
 	tu_runl(NULL, "ip", "link", "del", BRP, NULL);
 	tu_runl(NULL, "ip", "link", "del", LBR, NULL);
-	tu_runl(NULL, "nft", "delete", "table", "netdev", "xhp", NULL);
+	tu_runl(NULL, "nft", "flush", "ruleset", "netdev", NULL);
 	return 0;
 }
 

@@ -384,21 +384,20 @@ int pt_count(const struct pt_ns *ns, uint32_t tag)
 
 /* --- nft --- */
 
-/* Where the policy's rules are: the one place that names the table. */
-static const char *const table_words[] = { "table", "netdev", "xhp" };
-
+/* Where the policy's rules are (the one place that says it): the xhp-*
+ * tables of the test's own namespace, its netdev ruleset. */
 static char *nft_list(bool json)
 {
 	char *out = NULL;
 	int r;
 
 	if (json)
-		r = tu_runl(&out, "nft", "-j", "list", table_words[0],
-			    table_words[1], table_words[2], NULL);
+		r = tu_runl(&out, "nft", "-j", "list", "ruleset", "netdev",
+			    NULL);
 	else
-		r = tu_runl(&out, "nft", "list", table_words[0], table_words[1],
-			    table_words[2], NULL);
-	if (r) {
+		r = tu_runl(&out, "nft", "list", "ruleset", "netdev", NULL);
+	if (r ||
+	    !strstr(out ? out : "", json ? "\"xhp-" : "table netdev xhp-")) {
 		free(out);
 		return NULL;
 	}

@@ -96,12 +96,13 @@ uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n);
 int pt_count(const struct pt_ns *ns, uint32_t tag);
 
 /* The packets counters of the rules with @comment in chain @chain of
- * the policy's table, summed (from `nft -j list`); -1 if there is no
- * such rule. pt.c alone names the table. */
+ * the xhp-* tables, summed (from `nft -j list ruleset netdev`); -1 if
+ * there is no such rule. pt.c alone says where the rules are. */
 long pt_counter(const char *chain, const char *comment);
-/* `nft list` of the policy's table, or NULL if there is none (caller frees). */
+/* `nft list ruleset netdev` (the test's own namespace), or NULL if it has
+ * no table netdev xhp-* (caller frees). */
 char *pt_nft_list(void);
-/* The number of chains named dev-* in table netdev xhp. */
+/* The number of chains named dev-* in the xhp-* tables. */
 int pt_chains(void);
 
 #endif /* XHP_PT_H */

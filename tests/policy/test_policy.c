@@ -115,30 +115,31 @@ static void test_dry_run(void **state)
 	assert_int_equal(xhp_device_run_ext(T.ctx, "policy", req, &opts, NULL),
 			 0);
 	xhp_ctx_set_log_fn(T.ctx, NULL, NULL);
+	/* vif2.0's chains are in shard 0x6e (nft.h: stable) */
 	xhp_request_free(req);
 	xhp_settings_free(s);
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0: limit rate over 1000000 bytes/second counter drop comment \"xhp: over the rate\"\n"));
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0: limit rate over 1000000 bytes/second counter drop comment \"xhp: over the rate\"\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0: ether saddr != 00:16:3e:00:77:21 counter drop comment \"xhp: forged source MAC\"\n"));
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0: ether saddr != 00:16:3e:00:77:21 counter drop comment \"xhp: forged source MAC\"\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0/ip4: ip saddr 10.77.0.21 return\n"));
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0/ip4: ip saddr 10.77.0.21 return\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0/ip4: meta l4proto udp ip saddr 0.0.0.0 ip daddr 255.255.255.255 th sport . th dport 68 . 67 return\n"));
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0/ip4: meta l4proto udp ip saddr 0.0.0.0 ip daddr 255.255.255.255 th sport . th dport 68 . 67 return\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp exthdr frag exists counter drop comment \"xhp: fragmented ICMPv6\"\n"));
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp exthdr frag exists counter drop comment \"xhp: fragmented ICMPv6\"\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp icmpv6 type 135 ip6 length 32 @th,192,64 != 0x010100163e007721 @th,192,16 != 0x0e01 counter drop comment \"" NS_OTHER
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0: meta protocol ip6 meta l4proto ipv6-icmp icmpv6 type 135 ip6 length 32 @th,192,64 != 0x010100163e007721 @th,192,16 != 0x0e01 counter drop comment \"" NS_OTHER
 		"\"\n"));
 	assert_non_null(strstr(
 		dry_log,
-		"dry run: would install in table netdev xhp: dev-vif2.0/arp: arp saddr ip 0.0.0.0 arp daddr ip 10.77.0.21 return\n"));
+		"dry run: would install in table netdev xhp-6e: dev-vif2.0/arp: arp saddr ip 0.0.0.0 arp daddr ip 10.77.0.21 return\n"));
 	after = pt_nft_list();
 	assert_string_equal(before, after);
 	free(before);
@@ -181,7 +182,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	tu_runl(NULL, "nft", "delete", "table", "netdev", "xhp", NULL);
+	tu_runl(NULL, "nft", "flush", "ruleset", "netdev", NULL);
 	pt_ns_free(&T.g1);
 	pt_ns_free(&T.g2);
 	pt_ns_free(&T.rtr);

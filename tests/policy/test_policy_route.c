@@ -93,7 +93,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	tu_runl(NULL, "nft", "delete", "table", "netdev", "xhp", NULL);
+	tu_runl(NULL, "nft", "flush", "ruleset", "netdev", NULL);
 	pt_ns_free(&T.g);
 	pt_ns_free(&T.rtr);
 	xhp_ctx_unref(T.ctx);

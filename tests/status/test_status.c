@@ -233,6 +233,9 @@ static void test_clean(void **state)
 	(void)state;
 	expect_clean();
 	assert_string_equal(host(BE_BR, "master", buf, sizeof(buf)), "br73");
+	/* the fingerprint of its table: 16 hex digits */
+	assert_int_equal(strlen(host(BE_BR, "policy", buf, sizeof(buf))), 16);
+	assert_int_equal(strspn(buf, "0123456789abcdef"), 16);
 	assert_string_equal(host(BE_OVS, "ovs-tag", buf, sizeof(buf)), "5");
 	assert_string_equal(host(BE_VBD, "loop", buf, sizeof(buf)), node);
 }
@@ -291,6 +294,43 @@ static void test_mtu(void **state)
 	expect_drift(BE_BR, "mtu-differs",
 		     "vif73.0 has MTU 1400, not 1500 (its bridge's)");
 	repair_then_clean(BE_BR);
+}
+
+/* The guest network policy: its chains deleted by hand, then the keys
+ * changed under it (another ip, then none): each reported, repaired by a
+ * re-plug of the plugged vif, then clean. */
+static void test_policy(void **state)
+{
+	char buf[64], fp[64];
+
+	(void)state;
+	host(BE_BR, "policy", fp, sizeof(fp));
+	/* vif73.0's chains are in shard 0x2a (nft.h: stable) */
+	sh("nft", "delete", "table", "netdev", "xhp-2a", NULL);
+	expect_drift(
+		BE_BR, "policy-missing",
+		"vif73.0 has no guest network policy (no chain dev-vif73.0 in table netdev xhp-2a); its keys ask for one");
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "policy", buf, sizeof(buf)), fp);
+
+	be_write(BE_BR, "ip", "10.73.0.2");
+	expect_drift(
+		BE_BR, "policy-differs",
+		"the guest network policy of vif73.0 is not what its keys ask for (chain dev-vif73.0 in table netdev xhp-2a: fingerprint ");
+	repair_then_clean(BE_BR);
+	assert_string_not_equal(host(BE_BR, "policy", buf, sizeof(buf)), fp);
+
+	assert_int_equal(tu_xs_rm(NULL, BE_BR "/ip"), 0);
+	expect_drift(
+		BE_BR, "policy-differs",
+		"vif73.0 has a chain dev-vif73.0 in table netdev xhp-2a; its keys ask for no guest network policy");
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "policy", buf, sizeof(buf)), "");
+
+	be_write(BE_BR, "ip", "10.73.0.1");
+	expect_drift(BE_BR, "policy-missing", "vif73.0 has no guest network");
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "policy", buf, sizeof(buf)), fp);
 }
 
 static void test_down(void **state)
@@ -576,7 +616,7 @@ static void test_hostile_value(void **state)
 			json_object_get(device(j, BE_BR), "xenstore"), "ip")),
 		"10.0.0.9?\x01");
 	json_decref(j);
-	assert_int_equal(tu_xs_rm(NULL, BE_BR "/ip"), 0);
+	be_write(BE_BR, "ip", "10.73.0.1"); /* the policy's, as set up */
 }
 
 static void test_usage(void **state)
@@ -800,6 +840,9 @@ static void setup_xenstore(void)
 	/* vif-bridge on br73 */
 	be_write(BE_BR, "script", "/etc/xen/scripts/vif-bridge");
 	be_write(BE_BR, "bridge", "br73");
+	/* mac and ip: a guest network policy (antispoof auto) */
+	be_write(BE_BR, "mac", "00:16:3e:73:00:00");
+	be_write(BE_BR, "ip", "10.73.0.1");
 	be_write(BE_BR, "frontend-id", "73");
 	be_write(BE_BR, "online", "1");
 	be_write(BE_BR, "state", "4");
@@ -835,6 +878,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_wrong_bridge),
 		cmocka_unit_test(test_mtu),
 		cmocka_unit_test(test_down),
+		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_ovs_port_deleted),
 		cmocka_unit_test(test_ovs_tag_changed),
 		cmocka_unit_test(test_loop_detaching),
@@ -856,6 +900,8 @@ int main(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	tu_require_root("status makes links, loop devices and OVS daemons");
+	/* the policy of the host configuration: none (the defaults) */
+	setenv("XHP_CONFIG", "/dev/null", 1);
 	if (tu_netns_enter() < 0 || xsd_start(&xsd) < 0) {
 		fprintf(stderr, "cannot set up the namespace or xenstored\n");
 		return 1;
