@@ -126,6 +126,14 @@ int xhp_inspect_ovs_reply(struct xhp_insp *in, const char *dev, json_t *res);
 int xhp_insp_vif_link(struct xhp_insp *in, struct xhp_link *ret);
 
 /*
+ * xhp_insp_vif_link() for a check of a connected vif's plumbing, with
+ * the link-down drift added when it is down: 1 when there is a link to
+ * check further, 0 when there is nothing to check (no link, or the
+ * device is not connected), or a negative errno.
+ */
+int xhp_insp_vif_link_up(struct xhp_insp *in, struct xhp_link *ret);
+
+/*
  * The emulated NIC's tap of a connected vif (inspect_tap.c): when it
  * exists (vifname.h's rule, "-emu"), its host facts ("tap", "tap-up",
  * "tap-mtu", "tap-master"...) and the checks of the personality that

@@ -70,6 +70,18 @@ static int check_up(struct xhp_insp *in, const struct xhp_link *l)
 	return xhp_insp_drift(in, XHP_DRIFT_LINK_DOWN, "%s is down", l->name);
 }
 
+int xhp_insp_vif_link_up(struct xhp_insp *in, struct xhp_link *ret)
+{
+	int r = xhp_insp_vif_link(in, ret);
+
+	if (r == -ENODEV || (r >= 0 && !in->ins->connected))
+		return 0;
+	if (r < 0)
+		return r;
+	r = check_up(in, ret);
+	return r < 0 ? r : 1;
+}
+
 /* Which bridge the vif should be on; 0 or -ENODEV (a drift said so). */
 static int bridge_of(struct xhp_insp *in, const struct xhp_link *l,
 		     const char *want, struct xhp_link *br)
@@ -146,14 +158,10 @@ int xhp_inspect_vif_bridge(struct xhp_insp *in)
 	struct xhp_link l;
 	int r;
 
-	r = xhp_insp_vif_link(in, &l);
-	if (r == -ENODEV || (r >= 0 && !in->ins->connected))
-		return 0;
-	if (r < 0)
+	r = xhp_insp_vif_link_up(in, &l);
+	if (r <= 0)
 		return r;
-	r = check_up(in, &l);
-	if (r >= 0)
-		r = check_bridge(in, &l);
+	r = check_bridge(in, &l);
 	/* the policy is resolved for the bridge the vif is on (as the
 	 * personality resolves it), else the one it should be on */
 	if (r >= 0)
@@ -276,14 +284,10 @@ int xhp_inspect_vif_route(struct xhp_insp *in)
 		gw = xhp_insp_xs(in, "gatewaydev");
 	if (!gw || !xhp_ifname_valid(gw))
 		gw = "eth0";
-	r = xhp_insp_vif_link(in, &l);
-	if (r == -ENODEV || (r >= 0 && !in->ins->connected))
-		return 0;
-	if (r < 0)
+	r = xhp_insp_vif_link_up(in, &l);
+	if (r <= 0)
 		return r;
-	r = check_up(in, &l);
-	if (r >= 0)
-		r = xhp_rt_open(in->ctx, &rt);
+	r = xhp_rt_open(in->ctx, &rt);
 	if (r >= 0)
 		r = check_address(in, rt, &l, gw, &gw_index);
 	if (r >= 0)

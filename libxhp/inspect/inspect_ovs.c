@@ -264,15 +264,8 @@ int xhp_inspect_vif_openvswitch(struct xhp_insp *in)
 	struct xhp_link l;
 	int r;
 
-	r = xhp_insp_vif_link(in, &l);
-	if (r == -ENODEV || (r >= 0 && !in->ins->connected))
-		return 0;
-	if (r < 0)
-		return r;
-	r = l.flags & IFF_UP ? 0 :
-			       xhp_insp_drift(in, XHP_DRIFT_LINK_DOWN,
-					      "%s is down", l.name);
-	if (r < 0)
+	r = xhp_insp_vif_link_up(in, &l);
+	if (r <= 0)
 		return r;
 	return xhp_inspect_ovs_port(in, l.name);
 }

@@ -509,28 +509,20 @@ int xhp_ovsdb_call(xhp_ctx *ctx, struct xhp_ovsdb *db, const char *method,
 		   json_t *params, json_t **ret_result)
 {
 	char q[XHP_QUOTE_MAX], ebuf[512];
-	json_int_t id = db->next_id++;
-	json_t *req, *reply = NULL, *err, *result;
+	json_t *reply = NULL, *err, *result;
+	int64_t id;
 	int r;
 
-	req = json_pack("{sssosI}", "method", method, "params", params, "id",
-			id);
-	if (!req)
-		return xhp_err(ctx, ENOMEM, "out of memory");
-	/* The seam: once before the request and once before its answer
-	 * (not per message: how many come depends on timing). */
-	r = call_fault(ctx, db, "send", method);
-	if (r < 0)
-		r = io_err(ctx, db, r, "write to");
-	else
-		r = send_json(ctx, db, req);
-	json_decref(req);
+	/* The seam: once before the request (in xhp_ovsdb_call_send) and
+	 * once before its answer (not per message: how many come depends
+	 * on timing). */
+	r = xhp_ovsdb_call_send(ctx, db, method, params, &id);
 	if (r < 0)
 		return r;
 	r = call_fault(ctx, db, "recv", method);
 	if (r < 0)
 		return io_err(ctx, db, r, "read from");
-	r = await_reply(ctx, db, id, &reply);
+	r = await_reply(ctx, db, (json_int_t)id, &reply);
 	if (r == -ETIMEDOUT)
 		return xhp_err(ctx, ETIMEDOUT,
 			       "OVSDB at '%s' did not answer '%s' in time",
