@@ -17,12 +17,16 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DXHP_SANITIZE=OFF \
 cmake --build "$build" -j2
 
 # Followed: the test and our CLI (and the test xenstored). Not followed:
-# shells, Xen's scripts, iproute2, OVS, util-linux and xenstore tools.
+# shells, Xen's scripts, iproute2, OVS, util-linux, nft and xenstore tools.
 skip='*/sh,*/bash,*/dash,/etc/xen/*,*/ip,*/bridge,*/tc,*/sysctl,*/ovs-*'
 skip+=',*/ovsdb-*,*/losetup,*/truncate,*/mkfs*,*/mke2fs,*/blkid,*/logger'
 skip+=',*/xenstore*,*/flock,*/stat,*/readlink,*/sed,*/grep,*/cat,*/awk'
 skip+=',*/mawk,*/expr,*/head,*/tr,*/cut,*/sleep,*/rm,*/mkdir,*/which'
 skip+=',*/ifconfig,*/iptables,*/brctl,*/env,*/mkswap,*/swapon,*/swapoff'
+# nft (tests read rules back and make the shard tables with it): its
+# sendmsg of a batch in nftnl_batch_alloc's buffer has bytes valgrind
+# reports as uninitialised (nft 1.0.6, not our code).
+skip+=',*/nft'
 # The script runner's test fixtures (shell scripts, matched by their own
 # name: valgrind would otherwise run bash under memcheck).
 skip+=',*/tests/script/scripts/*,*/tests/devd/scripts/*'
