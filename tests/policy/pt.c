@@ -109,6 +109,44 @@ void pt_link_mac(const char *name, uint8_t mac[6])
 	xhp_ctx_unref(ctx);
 }
 
+/* Whether `bridge link show dev @name` says the port forwards. */
+static bool forwarding(const char *name)
+{
+	char *out = NULL;
+	bool r;
+
+	r = tu_runl(&out, "bridge", "link", "show", "dev", name, NULL) == 0 &&
+	    out && strstr(out, "state forwarding");
+	free(out);
+	return r;
+}
+
+void pt_wait_port(const struct pt_ns *ns, const char *name)
+{
+	struct xhp_nl *nl = NULL;
+	xhp_ctx *ctx = NULL;
+	struct xhp_link l;
+	bool ready = false;
+	int i;
+
+	pt_enter(ns);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_nl_open(ctx, &nl), 0);
+	for (i = 0; i < 1000 && !ready; i++) {
+		if (i)
+			usleep(10000);
+		assert_int_equal(xhp_nl_link_get(ctx, nl, name, 0, &l), 0);
+		ready = (l.flags & IFF_RUNNING) &&
+			(!l.master || forwarding(name));
+	}
+	xhp_nl_close(nl);
+	xhp_ctx_unref(ctx);
+	pt_enter(NULL);
+	if (!ready)
+		fail_msg("%s: not running (or not forwarding) after 10 s",
+			 name);
+}
+
 void pt_veth(const char *host_end, struct pt_ns *ns, const char *mac,
 	     const char *const addrs[])
 {
@@ -136,6 +174,8 @@ void pt_veth(const char *host_end, struct pt_ns *ns, const char *mac,
 	sa.sll_ifindex = (int)if_nametoindex("eth0");
 	assert_int_equal(bind(ns->tx, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	pt_enter(NULL);
+	pt_wait_port(ns, "eth0");
+	pt_wait_port(NULL, host_end);
 }
 
 /* --- frames --- */

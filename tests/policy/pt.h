@@ -38,6 +38,14 @@ void pt_run(const struct pt_ns *ns, const char *arg0, ...)
  * (NULL: the kernel's), up, with @addrs (NULL-terminated "10.0.0.1/24"
  * ...; IPv6 ones nodad). Opens ns->tx.
  */
+/*
+ * Wait up to 10 s until link @name of @ns (NULL: the host) is running
+ * (IFF_RUNNING: its operstate is up, which the kernel's linkwatch sets,
+ * and starts the link's queue, up to a second after the carrier comes)
+ * and, when it is a bridge port, forwarding; else the test fails. A
+ * frame sent before is dropped by the queue or the bridge.
+ */
+void pt_wait_port(const struct pt_ns *ns, const char *name);
 void pt_veth(const char *host_end, struct pt_ns *ns, const char *mac,
 	     const char *const addrs[]);
 

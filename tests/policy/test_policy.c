@@ -176,6 +176,9 @@ static int setup(void **state)
 	if (run("policy", XHP_ACTION_ADD, XHP_KIND_TAP, "vif2.0", "mac", MAC2,
 		"ip", "10.77.0.12 fd77::12", NULL) < 0)
 		fail_msg("policy add: %s", xhp_ctx_last_error(T.ctx));
+	pt_wait_port(NULL, "vif1.0");
+	pt_wait_port(NULL, "vif2.0");
+	pt_wait_port(NULL, "rtr0");
 	return 0;
 }
 

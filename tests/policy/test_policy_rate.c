@@ -137,6 +137,7 @@ static int setup(void **state)
 	pt_veth("vif5.0-emu", &T.g, NULL, ag);
 	pt_veth("rrtr0", &T.rtr, NULL, ar);
 	pt_run(NULL, "ip", "link", "set", "rrtr0", "master", "xprb0", NULL);
+	pt_wait_port(NULL, "rrtr0");
 	setsockopt(T.rtr.tx, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz));
 	pt_udp4(&T.f, T.g.mac, T.rtr.mac, "10.78.0.11", "10.78.0.1", 5000, 5000,
 		PAYLOAD);
@@ -161,6 +162,7 @@ static void test_no_rate_passes_all(void **state)
 	/* a PV vif with a rate: netback's to enforce, no policer here */
 	run(XHP_ACTION_ONLINE, XHP_KIND_VIF, "vif5.0-emu", RATE);
 	assert_int_equal(pt_chains(), 0);
+	pt_wait_port(NULL, "vif5.0-emu");
 	bps = measure();
 	printf("without a policer: %.0f bytes/s (rate %.0f)\n", bps, RATE_BPS);
 	assert_true(bps > 1.6 * RATE_BPS);
@@ -178,6 +180,7 @@ static void test_rate_policed(void **state)
 	assert_non_null(out);
 	assert_non_null(strstr(out, "limit rate over 2000000 bytes/second"));
 	free(out);
+	pt_wait_port(NULL, "vif5.0-emu");
 	bps = measure();
 	printf("policed: %.0f bytes/s (rate %.0f, %+.1f %%)\n", bps, RATE_BPS,
 	       (bps / RATE_BPS - 1) * 100);
