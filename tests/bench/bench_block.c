@@ -23,19 +23,12 @@
 #include <xenstore.h>
 #include <xhp/xhp.h>
 
+#include "bench.h"
 #include "blocktest.h"
 #include "fault.h"
 #include "testutil.h"
 
 typedef int (*tool_fn)(const char *cmd, const char *bp);
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* Seam calls (xenstore round trips, and loop device calls) of the last
  * in-process add and remove, counted by a fault plan that fails none. */
@@ -143,13 +136,13 @@ static void measure(tool_fn tool, const char *params, const char *type,
 
 	for (i = 0; i < reps; i++) {
 		bt_backend(bp, sizeof(bp), 1, 51712, params, "w", type, NULL);
-		t0 = now_ms();
+		t0 = bench_now_ms();
 		if (tool("add", bp) != 0)
 			goto failed;
-		t1 = now_ms();
+		t1 = bench_now_ms();
 		if (tool("remove", bp) != 0)
 			goto failed;
-		t2 = now_ms();
+		t2 = bench_now_ms();
 		st = bt_read(bp, "hotplug-status");
 		if (!st || strcmp(st, "connected")) {
 			free(st);

@@ -28,6 +28,7 @@
 #include <xenstore.h>
 #include <xhp/xhp.h>
 
+#include "bench.h"
 #include "ovs_harness.h"
 #include "testutil.h"
 #include "xsd_harness.h"
@@ -36,32 +37,11 @@ static struct xsd xsd = XSD_INIT;
 static unsigned int healed, other;
 static uint64_t heal_us; /* the re-plugs' own time, summed */
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_heal: %s failed\n", what);
-	exit(1);
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void log_fn(void *ud, int prio, const char *m)
 {
 	(void)ud;
 	if (getenv("BENCH_LOG"))
-		fprintf(stderr, "%.3f %d %s\n", now_ms(), prio, m);
+		fprintf(stderr, "%.3f %d %s\n", bench_now_ms(), prio, m);
 }
 
 static unsigned int plugged;
@@ -85,10 +65,10 @@ static void ip_batch(unsigned int n)
 	FILE *f;
 
 	if (asprintf(&batch, "/tmp/bench-heal-%d.batch", (int)getpid()) < 0)
-		die("asprintf");
+		bench_die("asprintf");
 	f = fopen(batch, "we");
 	if (!f)
-		die("batch file");
+		bench_die("batch file");
 	fprintf(f, "link add br0 type bridge\nlink set br0 up\n");
 	for (d = 1; d <= n; d++) {
 		fprintf(f, "link add vif%u.0 type veth peer name g%u\n", d, d);
@@ -96,7 +76,7 @@ static void ip_batch(unsigned int n)
 	}
 	fclose(f);
 	if (tu_runl(NULL, "ip", "-batch", batch, NULL) != 0)
-		die("ip -batch");
+		bench_die("ip -batch");
 	unlink(batch);
 	free(batch);
 }
@@ -124,7 +104,7 @@ static void backends(struct xs_handle *xs, unsigned int n)
 			if (!xs_write(xs, XBT_NULL, path,
 				      keys[k][1] ? keys[k][1] : v,
 				      strlen(keys[k][1] ? keys[k][1] : v)))
-				die("xs_write");
+				bench_die("xs_write");
 		}
 }
 
@@ -132,23 +112,23 @@ static void backends(struct xs_handle *xs, unsigned int n)
 static void run(xhp_host *h, unsigned int want_healed, bool idle)
 {
 	struct pollfd p = { .fd = xhp_host_fd(h), .events = POLLIN };
-	double end = now_ms() + 30000;
+	double end = bench_now_ms() + 30000;
 
-	while (now_ms() < end) {
+	while (bench_now_ms() < end) {
 		if (xhp_host_dispatch(h) < 0)
-			die("xhp_host_dispatch");
+			bench_die("xhp_host_dispatch");
 		if (want_healed && healed >= want_healed)
 			return;
 		if (idle && xhp_host_busy(h) == 0) {
 			poll(&p, 1, 100); /* events still in flight? */
 			if (xhp_host_dispatch(h) < 0)
-				die("xhp_host_dispatch");
+				bench_die("xhp_host_dispatch");
 			if (xhp_host_busy(h) == 0)
 				return;
 		}
 		poll(&p, 1, 5);
 	}
-	die("waiting for the host");
+	bench_die("waiting for the host");
 }
 
 /* N taps vif<D>.0 and their vif-openvswitch backends at state 2. */
@@ -167,15 +147,15 @@ static void ovs_devices(struct xs_handle *xs, unsigned int n)
 	FILE *f;
 
 	if (asprintf(&batch, "/tmp/bench-heal-%d.batch", (int)getpid()) < 0)
-		die("asprintf");
+		bench_die("asprintf");
 	f = fopen(batch, "we");
 	if (!f)
-		die("batch file");
+		bench_die("batch file");
 	for (d = 1001; d <= 1000 + n; d++)
 		fprintf(f, "tuntap add vif%u.0 mode tap\n", d);
 	fclose(f);
 	if (tu_runl(NULL, "ip", "-batch", batch, NULL) != 0)
-		die("ip -batch");
+		bench_die("ip -batch");
 	unlink(batch);
 	free(batch);
 	for (d = 1001; d <= 1000 + n; d++)
@@ -187,7 +167,7 @@ static void ovs_devices(struct xs_handle *xs, unsigned int n)
 			if (!xs_write(xs, XBT_NULL, path,
 				      keys[k][1] ? keys[k][1] : v,
 				      strlen(keys[k][1] ? keys[k][1] : v)))
-				die("xs_write");
+				bench_die("xs_write");
 		}
 }
 
@@ -197,7 +177,7 @@ static unsigned int ovs_ports(struct ovsd *o)
 	unsigned int n = 0;
 
 	if (ovsd_vsctl(o, &out, "list-ports", "hovs0", NULL) != 0)
-		die("ovs-vsctl list-ports");
+		bench_die("ovs-vsctl list-ports");
 	for (q = out; q && (q = strchr(q, '\n')); q++)
 		n++;
 	free(out);
@@ -212,35 +192,35 @@ static void bench_ovs(xhp_host *h, struct xs_handle *xs, unsigned int n,
 	int i;
 
 	if (ovsd_start(&o, true) < 0 || ovsd_add_bridge(&o, "hovs0") < 0)
-		die("Open vSwitch");
+		bench_die("Open vSwitch");
 	plugged = 0;
 	ovs_devices(xs, n);
 	while (plugged < n) {
 		run(h, 0, true);
 		if (plugged < n && xhp_host_busy(h) == 0 && other)
-			die("plugging the vif-openvswitch devices");
+			bench_die("plugging the vif-openvswitch devices");
 	}
 	if (ovs_ports(&o) != n)
-		die("all ports on hovs0");
+		bench_die("all ports on hovs0");
 	printf("bench_heal: %u vif-openvswitch devices on hovs0 (tag 10), %d runs\n",
 	       n, runs);
 	for (i = 0; i < runs; i++) {
 		healed = 0;
 		if (ovsd_vsctl(&o, NULL, "del-br", "hovs0", NULL) != 0)
-			die("ovs-vsctl del-br");
+			bench_die("ovs-vsctl del-br");
 		run(h, 0, true); /* the ports went: checked, bridge missing */
 		if (ovsd_add_bridge(&o, "hovs0") < 0)
-			die("ovs-vsctl add-br");
-		t0 = now_ms();
+			bench_die("ovs-vsctl add-br");
+		t0 = bench_now_ms();
 		run(h, n, false);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		if (ovs_ports(&o) != n)
-			die("all ports back on hovs0");
+			bench_die("all ports back on hovs0");
 		printf("  run %d: OVS bridge re-created -> %u ports back: %.1f ms\n",
 		       i + 1, n, t[i]);
 		run(h, 0, true);
 	}
-	qsort(t, (size_t)runs, sizeof(t[0]), cmp_d);
+	qsort(t, (size_t)runs, sizeof(t[0]), bench_cmp_d);
 	printf("OVS bridge re-created -> all %u ports back: median %.1f ms, fastest %.1f ms (target <= 1000 ms)\n",
 	       n, t[runs / 2], t[0]);
 	ovsd_stop(&o);
@@ -253,7 +233,7 @@ static unsigned int ports_on_br0(void)
 
 	if (tu_runl(&out, "ip", "-o", "link", "show", "master", "br0", NULL) !=
 	    0)
-		die("ip link show master");
+		bench_die("ip link show master");
 	for (q = out; q && (q = strchr(q, '\n')); q++)
 		n++;
 	free(out);
@@ -279,44 +259,44 @@ int main(int argc, char **argv)
 	char *dir;
 
 	if (runs < 1 || runs > 64 || n < 1)
-		die("arguments");
+		bench_die("arguments");
 	tu_require_root("the benchmark makes links");
 	if (tu_netns_enter() < 0)
-		die("a network namespace");
+		bench_die("a network namespace");
 	if (xsd_start(&xsd) < 0)
-		die("xenstored");
+		bench_die("xenstored");
 	xs = xs_open(0);
 	dir = tu_mkdtemp("xhp-bench-heal");
 	if (!xs || !dir)
-		die("set-up");
+		bench_die("set-up");
 	ip_batch(n);
 	backends(xs, n);
 	if (xhp_ctx_new(&ctx) < 0 ||
 	    xhp_ctx_set_log_fn(ctx, log_fn, NULL) < 0 ||
 	    xhp_ctx_set_lock_dir(ctx, dir) < 0 || xhp_host_new(ctx, &o, &h) < 0)
-		die("xhp_host_new");
+		bench_die("xhp_host_new");
 	run(h, 0, true); /* the start-up check: all clean */
 	printf("bench_heal: %u vif-bridge devices on br0, %d runs\n", n, runs);
 	for (i = 0; i < runs; i++) {
 		healed = 0;
 		if (tu_runl(NULL, "ip", "link", "del", "br0", NULL) != 0)
-			die("ip link del");
+			bench_die("ip link del");
 		run(h, 0, true); /* released: waiting for the bridge */
 		if (healed)
-			die("no heal without the bridge");
+			bench_die("no heal without the bridge");
 		if (tu_runl(NULL, "ip", "link", "add", "br0", "type", "bridge",
 			    NULL) != 0)
-			die("ip link add");
-		t0 = now_ms();
+			bench_die("ip link add");
+		t0 = bench_now_ms();
 		run(h, n, false);
-		t[i] = now_ms() - t0;
+		t[i] = bench_now_ms() - t0;
 		if (ports_on_br0() != n)
-			die("all ports back on br0");
+			bench_die("all ports back on br0");
 		printf("  run %d: bridge re-created -> %u vifs re-enslaved: %.1f ms\n",
 		       i + 1, n, t[i]);
 		run(h, 0, true);
 	}
-	qsort(t, (size_t)runs, sizeof(t[0]), cmp_d);
+	qsort(t, (size_t)runs, sizeof(t[0]), bench_cmp_d);
 	printf("bridge re-created -> all %u vifs back: median %.1f ms, fastest %.1f ms (target <= 200 ms)\n",
 	       n, t[runs / 2], t[0]);
 	printf("one re-plug (vif-bridge online, in a worker): %.2f ms on average\n",

@@ -19,27 +19,13 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench.h"
 #include "nft.h"
 #include "testutil.h"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double pct(double *v, int n, double p)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_d);
 	return v[(int)(p * (n - 1) + 0.5)];
 }
 
@@ -77,14 +63,14 @@ int main(int argc, char **argv)
 				return fail(ctx, "fill");
 		}
 		for (i = 0; i < reps; i++) {
-			double t0 = now_ms();
+			double t0 = bench_now_ms();
 
 			if (xhp_nft_dev_replace(ctx, nft, "probe0", mac) < 0 ||
 			    xhp_nft_dev_remove(ctx, nft, "probe0") < 0) {
 				r = fail(ctx, "probe0");
 				break;
 			}
-			t[i] = now_ms() - t0;
+			t[i] = bench_now_ms() - t0;
 		}
 		if (!r)
 			printf("%-14d %10.3f %10.3f\n", others[k],

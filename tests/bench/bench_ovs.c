@@ -20,6 +20,7 @@
 
 #include <xenstore.h>
 
+#include "bench.h"
 #include "ovs_harness.h"
 #include "personality.h"
 #include "testutil.h"
@@ -31,14 +32,6 @@
 static struct ovsd ovs;
 static struct xsd xsd = XSD_INIT;
 static char rundir_env[4200];
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int cmp(const void *a, const void *b)
 {
@@ -146,15 +139,15 @@ static void measure(xhp_ctx *ctx, int ports, enum impl impl, int iters)
 	int i, r;
 
 	for (i = 0; i < iters; i++) {
-		double t0 = now_ms(), t1, t2;
+		double t0 = bench_now_ms(), t1, t2;
 
 		wait_ms = 0;
 		r = impl == OURS_LIB ? run_lib(ctx, XHP_ACTION_ONLINE) :
 				       run_exec(impl, "online");
-		t1 = now_ms();
+		t1 = bench_now_ms();
 		r |= impl == OURS_LIB ? run_lib(ctx, XHP_ACTION_OFFLINE) :
 					run_exec(impl, "offline");
-		t2 = now_ms();
+		t2 = bench_now_ms();
 		if (r) {
 			fprintf(stderr, "run failed\n");
 			exit(1);

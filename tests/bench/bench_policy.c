@@ -24,27 +24,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench.h"
 #include "nft_policy.h"
 #include "testutil.h"
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double pct(double *v, int n, double p)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_d);
 	return v[(int)(p * (n - 1) + 0.5)];
 }
 
@@ -90,14 +76,14 @@ static int bench_nft(xhp_ctx *ctx, int reps, double *t, bool light)
 			p.antispoof = true;
 		}
 		for (i = 0; i < reps; i++) {
-			double t0 = now_ms(), t1;
+			double t0 = bench_now_ms(), t1;
 
 			if (xhp_nft_dev_apply(ctx, nft, "probe0", &p) < 0)
 				return fail(ctx, "probe0");
-			t1 = now_ms();
+			t1 = bench_now_ms();
 			if (xhp_nft_dev_remove(ctx, nft, "probe0") < 0)
 				return fail(ctx, "probe0");
-			t[i] = now_ms() - t0;
+			t[i] = bench_now_ms() - t0;
 			t[reps + i] = t1 - t0;
 		}
 		med[k] = pct(t, reps, 0.5);
@@ -163,10 +149,10 @@ static int bench_online(xhp_ctx *ctx, int reps, double *t, bool replug)
 			if (!replug &&
 			    vif_bridge(ctx, XHP_ACTION_OFFLINE, k) < 0)
 				return fail(ctx, "vif-bridge offline");
-			t0 = now_ms();
+			t0 = bench_now_ms();
 			if (vif_bridge(ctx, XHP_ACTION_ONLINE, k) < 0)
 				return fail(ctx, "vif-bridge online");
-			t[i] = now_ms() - t0;
+			t[i] = bench_now_ms() - t0;
 		}
 		if (vif_bridge(ctx, XHP_ACTION_OFFLINE, k) < 0)
 			return fail(ctx, "vif-bridge offline");

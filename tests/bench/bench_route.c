@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "route_util.h"
 #include "testutil.h"
 
@@ -21,14 +22,6 @@ enum impl { OURS_LIB, OURS_CLI, XEN };
 
 static const char *const impl_name[] = { "ours (library)", "ours (CLI)",
 					 "Xen vif-route" };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int run(enum impl i, const char *action)
 {
@@ -42,16 +35,9 @@ static int run(enum impl i, const char *action)
 	}
 }
 
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double pct(double *v, int n, double p)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_d);
 	return v[(int)(p * (n - 1) + 0.5)];
 }
 
@@ -73,13 +59,13 @@ static int bench(enum impl i, int n_addr, int reps, double res[4])
 	if (tu_xs_write(NULL, RU_KEY("ip"), ip) < 0)
 		return -1;
 	for (k = 0; k < reps && r == 0; k++) {
-		double t0 = now_ms(), t1, t2;
+		double t0 = bench_now_ms(), t1, t2;
 
 		r = run(i, "online");
-		t1 = now_ms();
+		t1 = bench_now_ms();
 		if (r == 0)
 			r = run(i, "offline");
-		t2 = now_ms();
+		t2 = bench_now_ms();
 		on[k] = t1 - t0;
 		off[k] = t2 - t1;
 		tot[k] = t2 - t0;

@@ -18,29 +18,9 @@
 
 #include <xhp/xhp.h>
 
+#include "bench.h"
 #include "testutil.h"
 #include "xsd_harness.h"
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_status: %s failed\n", what);
-	exit(1);
-}
-
-static double now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
 
 /* Links vif<D>.0 for D in [1, want], on br0 and up. */
 static void links(unsigned int want)
@@ -50,17 +30,17 @@ static void links(unsigned int want)
 	FILE *f;
 
 	if (asprintf(&batch, "/tmp/bench-status-%d.batch", (int)getpid()) < 0)
-		die("asprintf");
+		bench_die("asprintf");
 	f = fopen(batch, "we");
 	if (!f)
-		die("batch file");
+		bench_die("batch file");
 	for (d = 1; d <= want; d++) {
 		fprintf(f, "link add vif%u.0 type veth peer name g%u\n", d, d);
 		fprintf(f, "link set vif%u.0 master br0 up\n", d);
 	}
 	fclose(f);
 	if (tu_runl(NULL, "ip", "-batch", batch, NULL) != 0)
-		die("ip -batch");
+		bench_die("ip -batch");
 	unlink(batch);
 	free(batch);
 }
@@ -80,7 +60,7 @@ static void backends(const struct xsd *x, unsigned int want)
 	size_t k;
 
 	if (setenv("XENSTORED_PATH", x->socket, 1) < 0)
-		die("setenv");
+		bench_die("setenv");
 	for (d = 1; d <= want; d++)
 		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 			char v[16];
@@ -90,7 +70,7 @@ static void backends(const struct xsd *x, unsigned int want)
 				 keys[k][0]);
 			snprintf(v, sizeof(v), "%u", d);
 			if (tu_xs_write(NULL, path, keys[k][1] ?: v) < 0)
-				die("xenstore write");
+				bench_die("xenstore write");
 		}
 }
 
@@ -108,15 +88,15 @@ static int walk(xhp_ctx *ctx, unsigned int *ret_n)
 
 	n = xhp_backend_list(ctx, "vif", -1, &list);
 	if (n < 0)
-		die(xhp_ctx_last_error(ctx));
+		bench_die(xhp_ctx_last_error(ctx));
 	for (i = 0; i < n; i++) {
 		if (sscanf(list[i], "/local/domain/0/backend/vif/%u/", &d) != 1)
-			die("path");
+			bench_die("path");
 		snprintf(dev, sizeof(dev), "vif%u.0", d);
 		if (xhp_request_new(ctx, XHP_ACTION_ONLINE, XHP_KIND_VIF,
 				    list[i], dev, &req) < 0 ||
 		    xhp_device_inspect(ctx, req, &ins) < 0)
-			die(xhp_ctx_last_error(ctx));
+			bench_die(xhp_ctx_last_error(ctx));
 		drift += xhp_inspection_drift_count(ins) > 0;
 		xhp_inspection_free(ins);
 		xhp_request_free(req);
@@ -128,7 +108,7 @@ static int walk(xhp_ctx *ctx, unsigned int *ret_n)
 
 static double median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof(*v), cmp_d);
+	qsort(v, (size_t)n, sizeof(*v), bench_cmp_d);
 	return v[n / 2];
 }
 
@@ -140,9 +120,9 @@ static xhp_ctx *ctx_on(const struct xsd *x)
 	xhp_ctx *ctx;
 
 	if (setenv("XENSTORED_PATH", x->socket, 1) < 0 || xhp_ctx_new(&ctx) < 0)
-		die("context");
+		bench_die("context");
 	if (walk(ctx, &n) != 0)
-		die("a first walk");
+		bench_die("a first walk");
 	return ctx;
 }
 
@@ -156,20 +136,20 @@ static void sample(size_t s, unsigned int size, xhp_ctx *ctx,
 	unsigned int n;
 	double t;
 
-	t = now_ms();
+	t = bench_now_ms();
 	for (j = 0; j < reps; j++)
 		if (walk(ctx, &n) != 0 || n != size)
-			die("a clean walk");
-	*lib = (now_ms() - t) / reps;
+			bench_die("a clean walk");
+	*lib = (bench_now_ms() - t) / reps;
 	if (setenv("XENSTORED_PATH", x->socket, 1) < 0)
-		die("setenv");
-	t = now_ms();
+		bench_die("setenv");
+	t = bench_now_ms();
 	e = tu_run((char *const *)cli, NULL, 120000, NULL);
-	*proc = now_ms() - t;
+	*proc = bench_now_ms() - t;
 	/* 1: other tests' loop devices with xhp's mark whose backends are
 	 * not in this xenstored. */
 	if (e != 0 && e != 1)
-		die("xhp-hotplug status (exit 0 or 1)");
+		bench_die("xhp-hotplug status (exit 0 or 1)");
 	(void)s;
 }
 
@@ -188,10 +168,10 @@ int main(int argc, char **argv)
 	tu_require_root("bench_status makes links");
 	if (tu_netns_enter() < 0 || xsd_start(&x[0]) < 0 ||
 	    xsd_start(&x[1]) < 0)
-		die("namespace or xenstored");
+		bench_die("namespace or xenstored");
 	if (tu_runl(NULL, "ip", "link", "add", "br0", "type", "bridge", NULL) ||
 	    tu_runl(NULL, "ip", "link", "set", "br0", "up", NULL))
-		die("bridge");
+		bench_die("bridge");
 	links(sizes[1]);
 	for (s = 0; s < 2; s++) {
 		backends(&x[s], sizes[s]);

@@ -39,6 +39,7 @@
 #include <xenstore.h>
 #include <xhp/xhp.h>
 
+#include "bench.h"
 #include "sim.h"
 #include "testutil.h"
 #include "xsd_harness.h"
@@ -59,12 +60,6 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_storm: %s failed\n", what);
-	exit(1);
-}
-
 static void sh(const char *arg0, ...) __attribute__((sentinel));
 static void sh(const char *arg0, ...)
 {
@@ -76,7 +71,7 @@ static void sh(const char *arg0, ...)
 		    ap);
 	va_end(ap);
 	if (r != 0)
-		die(arg0);
+		bench_die(arg0);
 }
 
 /* ip -batch of @n lines per pair of @fmts: "<first> vif<DOMID>.<i><second>"
@@ -92,7 +87,7 @@ static double ip_batch(unsigned int n, const char *const fmts[])
 	snprintf(path, sizeof(path), "%s/batch", dir);
 	fp = fopen(path, "w");
 	if (!fp)
-		die("fopen");
+		bench_die("fopen");
 	for (f = 0; fmts[f]; f += 2)
 		for (i = 0; i < n; i++)
 			fprintf(fp, "%s vif%u.%u%s\n", fmts[f], DOMID, i,
@@ -124,7 +119,7 @@ static void backends(unsigned int n)
 
 	for (i = 0; i < n; i++)
 		if (sim_vif_create(xs, DOMID, i, "br0", NULL))
-			die("sim_vif_create");
+			bench_die("sim_vif_create");
 }
 
 static void rm_backends(void)
@@ -151,11 +146,11 @@ static double storm(unsigned int n, const char *script)
 
 	if (!w || !run || !seen || !xs_watch(w, SIM_BE "/vif", "s") ||
 	    xhp_ctx_new(&ctx) < 0)
-		die("watch");
+		bench_die("watch");
 	t0 = now_us();
 	for (i = 0; i < n; i++)
 		if (sim_state(xs, "vif", DOMID, i, 2))
-			die("state 2");
+			bench_die("state 2");
 	while (connected < n) {
 		struct pollfd p = { .fd = xs_fileno(w), .events = POLLIN };
 
@@ -186,7 +181,8 @@ static double storm(unsigned int n, const char *script)
 							    dev, &req) < 0 ||
 					    xhp_script_spawn(ctx, script, req,
 							     &run[devid]) < 0)
-						die(xhp_ctx_last_error(ctx));
+						bench_die(xhp_ctx_last_error(
+							ctx));
 					xhp_request_free(req);
 					running++;
 				}
@@ -217,7 +213,7 @@ static unsigned int ports_on_br0(void)
 	unsigned int n = 0;
 
 	if (tu_runl(&out, "ip", "-o", "link", "show", "master", "br0", NULL))
-		die("ip link show master");
+		bench_die("ip link show master");
 	for (p = out; p && (p = strchr(p, '\n')); p++)
 		n++;
 	free(out);
@@ -237,7 +233,7 @@ static double unplug_storm(unsigned int n)
 		if (tu_xs_write(xs, path, "0") ||
 		    sim_state(xs, "vif", DOMID, i, 5) ||
 		    sim_state(xs, "vif", DOMID, i, 6))
-			die("unplug writes");
+			bench_die("unplug writes");
 	}
 	while (ports_on_br0())
 		;
@@ -255,7 +251,7 @@ static pid_t start_devd(void)
 	unlink(pid);
 	p = sim_devd_start(DEVD, dir, log, extra);
 	if (p < 0 || sim_wait_file(pid, 20000))
-		die("xhp-devd start");
+		bench_die("xhp-devd start");
 	return p;
 }
 
@@ -328,7 +324,7 @@ static void run_until(xhp_host *h, const int *count, int want)
 	while (*count < want) {
 		poll(&p, 1, 50);
 		if (xhp_host_dispatch(h) < 0)
-			die("dispatch");
+			bench_die("dispatch");
 	}
 }
 
@@ -361,14 +357,14 @@ static void memory(unsigned int total)
 	rm_backends();
 	if (xhp_ctx_new(&ctx) < 0 || xhp_ctx_set_lock_dir(ctx, dir) < 0 ||
 	    xhp_host_new(ctx, &o, &h) < 0)
-		die("xhp_host_new");
+		bench_die("xhp_host_new");
 	for (i = 1; i <= total; i++) {
 		if (sim_vif_create(xs, DOMID, 0, "br0", NULL) ||
 		    sim_state(xs, "vif", DOMID, 0, 2))
-			die("cycle create");
+			bench_die("cycle create");
 		run_until(h, &c.plugged, (int)i);
 		if (sim_destroy(xs, "vif", DOMID, 0))
-			die("cycle destroy");
+			bench_die("cycle destroy");
 		run_until(h, &c.unplugged, (int)i);
 		if (i == 100) {
 			rss100 = live_rss_kb();
@@ -395,26 +391,19 @@ static void other_vbds(unsigned int n)
 	for (i = 0; i < n; i++) {
 		if (sim_vbd_create(xs, 100 + i / 16, 51712 + i % 16,
 				   "/nonexistent"))
-			die("sim_vbd_create");
+			bench_die("sim_vbd_create");
 		snprintf(path, sizeof(path),
 			 SIM_BE "/vbd/%u/%u/physical-device", 100 + i / 16,
 			 51712 + i % 16);
 		snprintf(v, sizeof(v), "fe:%x", i);
 		if (tu_xs_write(xs, path, v))
-			die("physical-device");
+			bench_die("physical-device");
 		path[strlen(path) - strlen("physical-device")] = '\0';
 		strcat(path, "hotplug-status");
 		if (tu_xs_write(xs, path, "connected") ||
 		    sim_state(xs, "vbd", 100 + i / 16, 51712 + i % 16, 4))
-			die("other vbd");
+			bench_die("other vbd");
 	}
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 #define VBD_RUNS 7
@@ -435,7 +424,7 @@ static void wait_value(struct xs_handle *w, const char *path, const char *want)
 		if (ok)
 			break;
 		if (poll(&p, 1, 30000) <= 0)
-			die("wait_value");
+			bench_die("wait_value");
 		while ((v = xs_check_watch(w)))
 			free(v);
 	}
@@ -463,46 +452,46 @@ static void block_add(unsigned int others)
 	sh("truncate", "-s", "8M", file, NULL);
 	if (tu_runl(&loop, "losetup", "--find", "--show", file, NULL) ||
 	    !loop || !w || !xs_watch(w, SIM_BE "/vbd/9", "v"))
-		die("losetup");
+		bench_die("losetup");
 	loop[strcspn(loop, "\n")] = '\0';
 	rm_backends();
 	other_vbds(others);
 	devd = start_devd();
 	for (k = 0; k < VBD_RUNS; k++) {
 		if (sim_vbd_create(xs, 9, 51712, loop))
-			die("vbd");
+			bench_die("vbd");
 		t0 = now_us();
 		if (sim_state(xs, "vbd", 9, 51712, 2))
-			die("vbd state");
+			bench_die("vbd state");
 		wait_value(w, SIM_BE "/vbd/9/51712/hotplug-status",
 			   "connected");
 		devd_ms[k] = (now_us() - t0) / 1000.0;
 		if (tu_xs_write(xs, SIM_BE "/vbd/9/51712/online", "0") ||
 		    sim_state(xs, "vbd", 9, 51712, 6))
-			die("vbd unplug");
+			bench_die("vbd unplug");
 		usleep(20000); /* the remove writes nothing to wait for */
 		tu_xs_rm(xs, SIM_BE "/vbd/9/51712");
 	}
 	if (sim_devd_stop(devd, 30000) != 0)
-		die("xhp-devd stop");
+		bench_die("xhp-devd stop");
 	if (xhp_ctx_new(&ctx) < 0 || xhp_ctx_set_lock_dir(ctx, dir) < 0)
-		die("ctx");
+		bench_die("ctx");
 	snprintf(be, sizeof(be), SIM_BE "/vbd/9/51712");
 	for (k = 0; k < VBD_RUNS; k++) {
 		if (sim_vbd_create(xs, 9, 51712, loop) ||
 		    sim_state(xs, "vbd", 9, 51712, 2) ||
 		    xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_VBD, be, NULL,
 				    &req) < 0)
-			die("vbd");
+			bench_die("vbd");
 		t0 = now_us();
 		if (xhp_device_run(ctx, "block", req, NULL) < 0)
-			die(xhp_ctx_last_error(ctx));
+			bench_die(xhp_ctx_last_error(ctx));
 		lib_ms[k] = (now_us() - t0) / 1000.0;
 		xhp_request_free(req);
 		if (xhp_request_new(ctx, XHP_ACTION_REMOVE, XHP_KIND_VBD, be,
 				    NULL, &req) < 0 ||
 		    xhp_device_run(ctx, "block", req, NULL) < 0)
-			die(xhp_ctx_last_error(ctx));
+			bench_die(xhp_ctx_last_error(ctx));
 		xhp_request_free(req);
 		tu_xs_rm(xs, be);
 	}
@@ -510,8 +499,8 @@ static void block_add(unsigned int others)
 	xs_close(w);
 	tu_runl(NULL, "losetup", "-d", loop, NULL);
 	free(loop);
-	qsort(devd_ms, VBD_RUNS, sizeof(double), cmp_d);
-	qsort(lib_ms, VBD_RUNS, sizeof(double), cmp_d);
+	qsort(devd_ms, VBD_RUNS, sizeof(double), bench_cmp_d);
+	qsort(lib_ms, VBD_RUNS, sizeof(double), bench_cmp_d);
 	printf("%8u %22.2f %22.2f\n", others, devd_ms[VBD_RUNS / 2],
 	       lib_ms[VBD_RUNS / 2]);
 	rm_backends();
@@ -545,16 +534,16 @@ int main(int argc, char **argv)
 	if (tu_netns_enter() < 0 || unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
-		die("namespaces");
+		bench_die("namespaces");
 	mkdir("/var/run/xen-hotplug", 0755);
 	dir = tu_mkdtemp("bench-storm");
 	if (!dir || xsd_start(&x) < 0 || !(xs = xs_open(0)))
-		die("set-up");
+		bench_die("set-up");
 	signal(SIGPIPE, SIG_IGN);
 	sh("ip", "link", "add", "br0", "type", "bridge", NULL);
 	sh("ip", "link", "set", "br0", "up", NULL);
 	if (table && !(tf = fopen(table, "w")))
-		die("--table");
+		bench_die("--table");
 	if (tf)
 		fprintf(tf,
 			"# N xen_script_ms xhp_hotplug_ms xhp_devd_ms ip_batch_ms\n");
@@ -577,7 +566,7 @@ int main(int argc, char **argv)
 		c = storm(n, NULL);
 		un = unplug_storm(n);
 		if (sim_devd_stop(devd, 30000) != 0)
-			die("xhp-devd stop");
+			bench_die("xhp-devd stop");
 		printf("%6u %14.1f %14.1f %10.1f %12.1f %8.1f %8.1f %10.1f\n",
 		       n, a, b, c, fl, a > 0 ? a / c : 0.0, un, floor_release);
 		fflush(stdout);

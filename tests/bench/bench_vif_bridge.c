@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <xenstore.h>
 
+#include "bench.h"
 #include "internal.h"
 #include "testutil.h"
 #include "xsd_harness.h"
@@ -38,12 +39,6 @@ static void stats(uint64_t *v, int n, double *med, double *p90)
 	*p90 = v[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1] / 1000.0;
 }
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_vif_bridge: %s failed\n", what);
-	exit(1);
-}
-
 static void sh(const char *arg0, ...) __attribute__((sentinel));
 static void sh(const char *arg0, ...)
 {
@@ -54,7 +49,7 @@ static void sh(const char *arg0, ...)
 	r = tu_runv(NULL, NULL, 60000, (const char *const[]){ arg0, NULL }, ap);
 	va_end(ap);
 	if (r != 0)
-		die(arg0);
+		bench_die(arg0);
 }
 
 /* Put ports pN (N from *have to want-1) on br0 with one ip -batch. */
@@ -65,7 +60,7 @@ static void grow_ports(int *have, int want)
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 
 	if (!f)
-		die("mkstemp");
+		bench_die("mkstemp");
 	for (i = *have; i < want; i++) {
 		fprintf(f, "tuntap add p%d mode tap\n", i);
 		fprintf(f, "link set p%d master br0\n", i);
@@ -119,7 +114,7 @@ static void measure(xhp_ctx *ctx, int way, int runs, double out[4])
 	int i, r;
 
 	if (!on || !off)
-		die("calloc");
+		bench_die("calloc");
 	for (i = 0; i < runs; i++) {
 		uint64_t t0 = xhp_now_us(), t1, t2;
 
@@ -127,12 +122,12 @@ static void measure(xhp_ctx *ctx, int way, int runs, double out[4])
 				 run_process(way, "online");
 		t1 = xhp_now_us();
 		if (r != 0)
-			die("online");
+			bench_die("online");
 		r = way == LIB ? run_lib(ctx, XHP_ACTION_OFFLINE) :
 				 run_process(way, "offline");
 		t2 = xhp_now_us();
 		if (r != 0)
-			die("offline");
+			bench_die("offline");
 		on[i] = (t1 - t0) * 1000;
 		off[i] = (t2 - t1) * 1000;
 	}
@@ -157,18 +152,18 @@ int main(int argc, char **argv)
 	if (tu_netns_enter() < 0 || unshare(CLONE_NEWNS) < 0 ||
 	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 	    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
-		die("namespaces");
+		bench_die("namespaces");
 	mkdir("/var/run/xen-hotplug", 0755);
 	if (xsd_start(&x) < 0)
-		die("xsd_start");
+		bench_die("xsd_start");
 	xs = xs_open(0);
 	if (!xs || tu_xs_write(xs, "backend/vif/1/0/bridge", "br0") < 0)
-		die("xenstore");
+		bench_die("xenstore");
 	sh("ip", "link", "add", "br0", "type", "bridge", NULL);
 	sh("ip", "link", "set", "br0", "up", NULL);
 	sh("ip", "tuntap", "add", "vif1.0", "mode", "tap", NULL);
 	if (xhp_ctx_new(&ctx) < 0)
-		die("xhp_ctx_new");
+		bench_die("xhp_ctx_new");
 	for (p = 0; p < 4; p++) {
 		grow_ports(&have, ports[p]);
 		for (w = CLI; w <= XEN; w++)
