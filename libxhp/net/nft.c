@@ -639,21 +639,24 @@ static int put_chains_made(struct xhp_nft *nft, const char *ifname)
 	return r;
 }
 
-/* The device's chains, all there, emptied and deleted (the base chain's
- * rules go first: they hold the jumps to the others). */
-static int put_chains_gone(struct xhp_nft *nft, const char *ifname)
+/* The device's chains, there, emptied and deleted (the base chain's
+ * rules go first: they hold the jumps to the others): all of them, or
+ * with @base_only the base chain alone (a policy with no address checks
+ * has no other: a rate only). */
+static int put_chains_gone(struct xhp_nft *nft, const char *ifname,
+			   bool base_only)
 {
+	int c, r = 0, n = base_only ? XHP_NFT_CH_BASE + 1 : XHP_NFT_CHAINS;
 	void *buf;
-	int c, r = 0;
 
-	for (c = XHP_NFT_CH_BASE; r >= 0 && c < XHP_NFT_CHAINS; c++)
+	for (c = XHP_NFT_CH_BASE; r >= 0 && c < n; c++)
 		r = BATCH_PUT(nft, buf,
 			      xhp_nft_put_flush_chain(buf, ifname, c));
 	if (r >= 0)
 		r = BATCH_PUT(nft, buf,
 			      xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0,
 						ifname));
-	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < XHP_NFT_CHAINS; c++)
+	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < n; c++)
 		r = BATCH_PUT(nft, buf,
 			      xhp_nft_put_regular_chain(buf, NFT_MSG_DELCHAIN,
 							0, ifname, c));
@@ -672,7 +675,7 @@ int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
 	r = xhp_nft_put_shard(nft, ifname);
 	if (r >= 0)
 		r = put_chains_made(nft, ifname);
-	return r >= 0 ? put_chains_gone(nft, ifname) : r;
+	return r >= 0 ? put_chains_gone(nft, ifname, false) : r;
 }
 
 int xhp_nft_put_shard(struct xhp_nft *nft, const char *ifname)
@@ -816,6 +819,28 @@ int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	return r < 0 ? r : st.present;
 }
 
+/* Whether @ifname has the regular chains of a policy (its "/arp" chain
+ * stands for them: a policy makes all or none): 1, 0, or -errno. */
+static int regular_chains_present(xhp_ctx *ctx, struct xhp_nft *nft,
+				  const char *ifname)
+{
+	struct nlmsghdr *nlh;
+	const char *ext;
+	int r;
+
+	nlh = xhp_nft_put_regular_chain(nft->nl->buf, NFT_MSG_GETCHAIN, 0,
+					ifname, XHP_NFT_CH_ARP);
+	nlh->nlmsg_seq = ++nft->nl->seq;
+	r = xhp_nl_talk(ctx, nft->nl, nlh, NULL, NULL, &ext);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return xhp_nl_fail(ctx, r, ext,
+				   "cannot look up the nf_tables chains of %s",
+				   ifname);
+	return 1;
+}
+
 int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 {
 	int r;
@@ -825,10 +850,16 @@ int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	r = xhp_nft_dev_present(ctx, nft, ifname);
 	if (r <= 0)
 		return r;
-	/* Its chains are there: deleted (10 messages, no creates). One
-	 * of them missing (deleted by hand): again, each made sure of. */
+	/* Its chains are there: deleted (10 messages, no creates; 2 when
+	 * the base chain is alone, as a policy of a rate only leaves it).
+	 * One of them missing (deleted by hand): again, each made sure of.
+	 * Asked first, not found by a batch that fails: a failed batch
+	 * costs the kernel's abort (15 ms here, an RCU grace period). */
+	r = regular_chains_present(ctx, nft, ifname);
+	if (r < 0)
+		return r;
 	xhp_nft_batch_begin(nft);
-	r = put_chains_gone(nft, ifname);
+	r = put_chains_gone(nft, ifname, r == 0);
 	if (r >= 0)
 		r = xhp_nft_batch_commit(ctx, nft);
 	if (r != -ENOENT)
