@@ -63,86 +63,24 @@ static void tap(const char *name)
 	sh("ip", "tuntap", "add", name, "mode", "tap", NULL);
 }
 
-/* The bridge a link is enslaved to, or "" (none or no such link). */
-static const char *master_of(const char *dev, char buf[64])
-{
-	const char *argv[] = { "ip", "-o", "link", "show", "dev", dev, NULL };
-	char *out = NULL, *p;
-
-	buf[0] = '\0';
-	if (tu_run((char *const *)argv, NULL, 10000, &out) == 0 &&
-	    (p = strstr(out, " master ")))
-		sscanf(p + 8, "%63s", buf);
-	free(out);
-	return buf;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int wait_master(const char *dev, const char *want, int timeout_ms)
-{
-	char m[64];
-	int w;
-
-	for (w = 0; w <= timeout_ms; w += 5) {
-		if (!strcmp(master_of(dev, m), want))
-			return 0;
-		sleep_ms(5);
-	}
-	return -ETIMEDOUT;
-}
-
-/* Wait until the mark file holds @what. */
-static int wait_mark(const char *what, int timeout_ms)
-{
-	char *s;
-	bool ok;
-	int w;
-
-	for (w = 0; w <= timeout_ms; w += 10) {
-		s = tu_read_file(T.mark);
-		ok = s && strstr(s, what);
-		free(s);
-		if (ok)
-			return 0;
-		sleep_ms(10);
-	}
-	return -ETIMEDOUT;
-}
-
 /* Whether the daemon's log has @what: it writes after it acts, so a
  * line about what a test has just seen done may come a little later
  * (under valgrind, tens of milliseconds): waited for up to 10 s. */
-static bool log_has(const char *what)
-{
-	char *s = NULL;
-	bool r = false;
-	int i;
-
-	for (i = 0; i < 1000 && !r; i++) {
-		if (i)
-			sleep_ms(10);
-		free(s);
-		s = tu_read_file(T.log);
-		r = s && strstr(s, what);
-	}
-	if (!r)
-		print_message("daemon log:\n%s\n", s ? s : "(none)");
-	free(s);
-	return r;
-}
-
 static void print_log(void)
 {
 	char *s = tu_read_file(T.log);
 
 	print_message("daemon log:\n%s\n", s ? s : "(none)");
 	free(s);
+}
+
+static bool log_has(const char *what)
+{
+	bool r = tu_wait_file_has(T.log, what, 10000) == 0;
+
+	if (!r)
+		print_log();
+	return r;
 }
 
 static int setup(void **state)
@@ -259,10 +197,10 @@ static void test_plug_unplug(void **state)
 	start_devd(true);
 	plug_vif(1, 0, "/etc/xen/scripts/vif-bridge");
 	assert_connected(1, 0, LONG_MS);
-	assert_string_equal(master_of("vif1.0", m), "br0");
+	assert_string_equal(tu_master_of("vif1.0", m), "br0");
 	assert_int_equal(sim_state(T.xs, "vif", 1, 0, 4), 0);
 	assert_int_equal(sim_destroy(T.xs, "vif", 1, 0), 0);
-	assert_int_equal(wait_master("vif1.0", "", LONG_MS), 0);
+	assert_int_equal(tu_wait_master("vif1.0", "", LONG_MS), 0);
 	assert_int_equal(sim_devd_stop(T.devd, LONG_MS), 0);
 	T.devd = 0;
 	assert_true(log_has("plugged vif1.0"));
@@ -296,7 +234,7 @@ static void test_replay(void **state)
 	T.devd = 0;
 	for (i = 0; i < 20; i++) {
 		snprintf(name, sizeof(name), "vif2.%u", i);
-		assert_string_equal(master_of(name, m), "br0");
+		assert_string_equal(tu_master_of(name, m), "br0");
 	}
 	assert_int_equal(access(T.pidfile, F_OK), -1);
 }
@@ -339,14 +277,14 @@ static void test_late_netdev(void **state)
 	(void)state;
 	start_devd(true);
 	plug_vif(1, 1, NULL);
-	sleep_ms(300);
+	tu_sleep_ms(300);
 	v = sim_read(T.xs, "vif", 1, 1, "hotplug-status");
 	assert_non_null(v);
 	assert_string_equal(v, "");
 	free(v);
 	tap("vif1.1");
 	assert_connected(1, 1, LONG_MS);
-	assert_int_equal(wait_master("vif1.1", "br0", LONG_MS), 0);
+	assert_int_equal(tu_wait_master("vif1.1", "br0", LONG_MS), 0);
 }
 
 /* The events of an in-process host, for the tests that look at them. */
@@ -443,7 +381,7 @@ static void test_taps(void **state)
 	assert_int_equal(e.n, 1);
 	assert_int_equal(e.type[0], XHP_HOST_PLUGGED);
 	assert_int_equal(e.kind[0], XHP_KIND_TAP);
-	assert_string_equal(master_of("vif3.0-emu", m), "br0");
+	assert_string_equal(tu_master_of("vif3.0-emu", m), "br0");
 	sh("ip", "link", "del", "vif3.0-emu", NULL);
 	run_until(h, &e, 2, LONG_MS);
 	assert_int_equal(e.n, 2);
@@ -464,7 +402,7 @@ static void test_exec_fallback(void **state)
 	plug_vif(1, 3, SCRIPTS_DIR "/vif-custom");
 	assert_connected(1, 3, LONG_MS);
 	assert_int_equal(sim_destroy(T.xs, "vif", 1, 3), 0);
-	assert_int_equal(wait_mark("offline", LONG_MS), 0);
+	assert_int_equal(tu_wait_file_has(T.mark, "offline", LONG_MS), 0);
 	assert_int_equal(sim_devd_stop(T.devd, LONG_MS), 0);
 	T.devd = 0;
 	s = tu_read_file(T.mark);
@@ -543,7 +481,7 @@ static void assert_loops_go(const char *file)
 			break;
 		free(loops);
 		loops = NULL;
-		sleep_ms(10);
+		tu_sleep_ms(10);
 	}
 	assert_non_null(loops);
 	assert_string_equal(loops, "");
@@ -667,7 +605,7 @@ static void test_xenstored_stopped(void **state)
 	for (i = 0; i < 40; i++)
 		plug_vif(4, i, NULL);
 	assert_int_equal(kill(T.x.pid, SIGSTOP), 0);
-	sleep_ms(5000);
+	tu_sleep_ms(5000);
 	assert_int_equal(kill(T.x.pid, SIGCONT), 0);
 	for (i = 0; i < 40; i++)
 		assert_connected(4, i, LONG_MS);
@@ -724,10 +662,10 @@ static void test_job(void **state)
 	assert_non_null(res);
 	assert_int_equal(xhp_result_status(res), XHP_STATUS_CONNECTED);
 	xhp_result_free(res);
-	assert_string_equal(master_of("vif1.6", m), "br0");
+	assert_string_equal(tu_master_of("vif1.6", m), "br0");
 	/* cancelled once done: undone (offline) */
 	assert_int_equal(xhp_device_job_cancel(j), 0);
-	assert_string_equal(master_of("vif1.6", m), "");
+	assert_string_equal(tu_master_of("vif1.6", m), "");
 	assert_int_equal(xhp_device_job_cancel(j), -EALREADY);
 	assert_string_equal(xhp_ctx_last_error(ctx),
 			    "the job was cancelled before");
@@ -738,7 +676,7 @@ static void test_job(void **state)
 			 0);
 	xhp_request_free(req);
 	assert_int_equal(xhp_device_job_cancel(j), 0);
-	assert_string_equal(master_of("vif1.6", m), "");
+	assert_string_equal(tu_master_of("vif1.6", m), "");
 	xhp_device_job_free(j);
 	/* an unknown personality is refused at the start */
 	req = vif_request(ctx, XHP_ACTION_ONLINE, 6);
@@ -826,7 +764,7 @@ static void test_kill_storm(void **state)
 		assert_true(T.devd > 0);
 		for (i = 0; i < n; i++)
 			assert_int_equal(sim_state(T.xs, "vif", 6, i, 2), 0);
-		sleep_ms(rand() % 200);
+		tu_sleep_ms(rand() % 200);
 		kill(T.devd, SIGKILL);
 		assert_int_equal(sim_wait_exit(T.devd, LONG_MS), 128 + SIGKILL);
 		unlink(T.pidfile);
@@ -838,7 +776,8 @@ static void test_kill_storm(void **state)
 			if (!strcmp(v, "connected")) {
 				ok++;
 				snprintf(name, sizeof(name), "vif6.%u", i);
-				assert_string_equal(master_of(name, m), "br0");
+				assert_string_equal(tu_master_of(name, m),
+						    "br0");
 			} else {
 				assert_string_equal(v, "error");
 				e = sim_read(T.xs, "vif", 6, i,
@@ -854,7 +793,7 @@ static void test_kill_storm(void **state)
 		for (i = 0; i < n; i++)
 			assert_int_equal(sim_destroy(T.xs, "vif", 6, i), 0);
 		for (i = 0; i < LONG_MS / 10 && ports_on_br0(); i++)
-			sleep_ms(10);
+			tu_sleep_ms(10);
 		assert_int_equal(ports_on_br0(), 0);
 		assert_int_equal(sim_devd_stop(T.devd, LONG_MS), 0);
 		T.devd = 0;

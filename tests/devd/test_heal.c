@@ -60,38 +60,6 @@ static void ip(const char *a1, ...)
 		fail_msg("ip %s %s %s: exit %d", a1, argv[2], argv[3], r);
 }
 
-static const char *master_of(const char *dev, char buf[64])
-{
-	char *out = NULL, *p;
-
-	buf[0] = '\0';
-	if (tu_runl(&out, "ip", "-o", "link", "show", "dev", dev, NULL) == 0 &&
-	    (p = strstr(out, " master ")))
-		sscanf(p + 8, "%63s", buf);
-	free(out);
-	return buf;
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static int wait_master(const char *dev, const char *want, int timeout_ms)
-{
-	char m[64];
-	int w;
-
-	for (w = 0; w <= timeout_ms; w += 5) {
-		if (!strcmp(master_of(dev, m), want))
-			return 0;
-		sleep_ms(5);
-	}
-	return -ETIMEDOUT;
-}
-
 static bool file_has(const char *path, const char *what)
 {
 	char *s = tu_read_file(path);
@@ -106,19 +74,9 @@ static bool file_has(const char *path, const char *what)
 
 static int wait_file_has(const char *path, const char *what, int timeout_ms)
 {
-	char *s;
-	bool ok;
-	int w;
+	int r = tu_wait_file_has(path, what, timeout_ms);
 
-	for (w = 0; w <= timeout_ms; w += 10) {
-		s = tu_read_file(path);
-		ok = s && strstr(s, what);
-		free(s);
-		if (ok)
-			return 0;
-		sleep_ms(10);
-	}
-	return file_has(path, what) ? 0 : -ETIMEDOUT;
+	return r == 0 || file_has(path, what) ? 0 : r;
 }
 
 static int setup(void **state)
@@ -278,7 +236,7 @@ static void test_nomaster(void **state)
 	assert_string_equal(e.dev[1], "vif3.0");
 	assert_string_equal(e.msg[1], NOT_ON_BR0);
 	assert_string_equal(xhp_host_event_type_to_string(e.type[1]), "healed");
-	assert_string_equal(master_of("vif3.0", m), "br0");
+	assert_string_equal(tu_master_of("vif3.0", m), "br0");
 	/* connected all along: netback never saw a change */
 	assert_int_equal(sim_wait(T.xs, "vif", 3, 0, "hotplug-status",
 				  "connected", 0),
@@ -330,7 +288,7 @@ static void test_unplugging_left_alone(void **state)
 	assert_string_equal(
 		xhp_ctx_last_error(c2),
 		"/local/domain/0/backend/vif/3/0 is no longer connected (state 4, online 0, hotplug-status connected): not re-plugged");
-	assert_string_equal(master_of("vif3.0", m), "");
+	assert_string_equal(tu_master_of("vif3.0", m), "");
 	xhp_inspection_free(ins);
 	xhp_request_free(req);
 	xhp_ctx_unref(c2);
@@ -338,7 +296,7 @@ static void test_unplugging_left_alone(void **state)
 	/* the host saw the link event: it looked and left it alone */
 	settle(h, &e);
 	assert_int_equal(e.n, 1);
-	assert_string_equal(master_of("vif3.0", m), "");
+	assert_string_equal(tu_master_of("vif3.0", m), "");
 	/* state 5, 6, gone: unplugged, not healed */
 	assert_int_equal(sim_state(T.xs, "vif", 3, 0, 5), 0);
 	ip("link", "set", "vif3.0", "down", NULL);
@@ -349,7 +307,7 @@ static void test_unplugging_left_alone(void **state)
 	settle(h, &e);
 	assert_int_equal(e.n, 2);
 	assert_int_equal(e.type[1], XHP_HOST_UNPLUGGED);
-	assert_string_equal(master_of("vif3.0", m), "");
+	assert_string_equal(tu_master_of("vif3.0", m), "");
 	xhp_host_unref(h);
 	xhp_ctx_unref(ctx);
 }
@@ -373,7 +331,7 @@ static void test_heal_limit(void **state)
 		ip("link", "set", "vif3.0", "nomaster", NULL);
 		run_until(h, &e, 2 + i, LONG_MS);
 		assert_int_equal(e.type[1 + i], XHP_HOST_HEALED);
-		assert_int_equal(wait_master("vif3.0", "br0", LONG_MS), 0);
+		assert_int_equal(tu_wait_master("vif3.0", "br0", LONG_MS), 0);
 	}
 	ip("link", "set", "vif3.0", "nomaster", NULL);
 	run_until(h, &e, 4, LONG_MS);
@@ -386,7 +344,7 @@ static void test_heal_limit(void **state)
 	ip("link", "set", "vif3.0", "up", NULL);
 	settle(h, &e);
 	assert_int_equal(e.n, 4);
-	assert_string_equal(master_of("vif3.0", m), "");
+	assert_string_equal(tu_master_of("vif3.0", m), "");
 	xhp_host_unref(h);
 	xhp_ctx_unref(ctx);
 }
@@ -414,7 +372,7 @@ static void test_devd_bridge_recreated(void **state)
 	ip("link", "set", "br0", "up", NULL);
 	for (i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "vif7.%u", i);
-		assert_int_equal(wait_master(name, "br0", LONG_MS), 0);
+		assert_int_equal(tu_wait_master(name, "br0", LONG_MS), 0);
 	}
 	for (i = 0; i < n; i++) {
 		snprintf(
@@ -473,7 +431,7 @@ static void test_devd_startup(void **state)
 	T.devd = 0;
 	ip("link", "set", "vif8.0", "nomaster", NULL);
 	start_devd(NULL);
-	assert_int_equal(wait_master("vif8.0", "br0", LONG_MS), 0);
+	assert_int_equal(tu_wait_master("vif8.0", "br0", LONG_MS), 0);
 	assert_int_equal(
 		wait_file_has(
 			T.log,
@@ -610,7 +568,7 @@ static void test_tap(void **state)
 	run_until(h, &e, 2, LONG_MS);
 	assert_int_equal(e.type[1], XHP_HOST_PLUGGED);
 	assert_string_equal(e.dev[1], "vif3.0-emu");
-	assert_string_equal(master_of("vif3.0-emu", m), "br0");
+	assert_string_equal(tu_master_of("vif3.0-emu", m), "br0");
 	settle(h, &e);
 	assert_int_equal(e.n, 2);
 
@@ -624,8 +582,8 @@ static void test_tap(void **state)
 	assert_string_equal(
 		e.msg[2],
 		"not-on-bridge: vif3.0-emu is not on bridge br0 (it has no master)");
-	assert_string_equal(master_of("vif3.0-emu", m), "br0");
-	assert_string_equal(master_of("vif3.0", m), "br0");
+	assert_string_equal(tu_master_of("vif3.0-emu", m), "br0");
+	assert_string_equal(tu_master_of("vif3.0", m), "br0");
 
 	ip("link", "set", "vif3.0-emu", "down", NULL);
 	run_until(h, &e, 4, LONG_MS);
@@ -656,8 +614,8 @@ static void test_tap(void **state)
 	assert_string_equal(
 		e.msg[j],
 		"not-on-bridge: vif3.0-emu is not on bridge br0 (it has no master)");
-	assert_string_equal(master_of("vif3.0-emu", m), "br0");
-	assert_string_equal(master_of("vif3.0", m), "br0");
+	assert_string_equal(tu_master_of("vif3.0-emu", m), "br0");
+	assert_string_equal(tu_master_of("vif3.0", m), "br0");
 	xhp_host_unref(h);
 	xhp_ctx_unref(ctx);
 }

@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,4 +333,54 @@ int tu_xs_rm(struct xs_handle *xs, const char *path)
 		errno = EIO;
 	xs_conn_close(opened);
 	return ok ? 0 : -errno;
+}
+
+void tu_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+int tu_wait_file_has(const char *path, const char *what, int timeout_ms)
+{
+	char *s;
+	bool ok;
+	int w;
+
+	for (w = 0; w <= timeout_ms; w += 10) {
+		if (w)
+			tu_sleep_ms(10);
+		s = tu_read_file(path);
+		ok = s && strstr(s, what);
+		free(s);
+		if (ok)
+			return 0;
+	}
+	return -ETIMEDOUT;
+}
+
+const char *tu_master_of(const char *dev, char buf[64])
+{
+	char *out = NULL, *p;
+
+	buf[0] = '\0';
+	if (tu_runl(&out, "ip", "-o", "link", "show", "dev", dev, NULL) == 0 &&
+	    (p = strstr(out, " master ")))
+		sscanf(p + 8, "%63s", buf);
+	free(out);
+	return buf;
+}
+
+int tu_wait_master(const char *dev, const char *want, int timeout_ms)
+{
+	char m[64];
+	int w;
+
+	for (w = 0; w <= timeout_ms; w += 5) {
+		if (!strcmp(tu_master_of(dev, m), want))
+			return 0;
+		tu_sleep_ms(5);
+	}
+	return -ETIMEDOUT;
 }

@@ -58,6 +58,18 @@ void tu_rmtree(const char *path);
 /* Read a whole small file into a malloc'd string, trailing newline cut. */
 char *tu_read_file(const char *path);
 
+/* Sleep @ms milliseconds. */
+void tu_sleep_ms(int ms);
+
+/* Wait up to @timeout_ms until file @path holds @what: 0, -ETIMEDOUT. */
+int tu_wait_file_has(const char *path, const char *what, int timeout_ms);
+
+/* The master of link @dev (`ip -o link show`), "" when none; in @buf. */
+const char *tu_master_of(const char *dev, char buf[64]);
+
+/* Wait up to @timeout_ms until @dev's master is @want: 0, -ETIMEDOUT. */
+int tu_wait_master(const char *dev, const char *want, int timeout_ms);
+
 /* Build an environment: @base (NULL: environ) plus "K=V" overrides in
  * @add (NULL-terminated). Free with tu_env_free. */
 char **tu_env(char *const base[], const char *const add[]);
