@@ -71,8 +71,8 @@ static int expected(struct xhp_insp *in, const char *bridge,
 	if (r == -E2BIG)
 		r = xhp_err(
 			in->ctx, EINVAL,
-			"ip has more than %d addresses, more than a policy takes",
-			XHP_NFT_POLICY_IPS_MAX);
+			"ip has more addresses than a policy takes (%d, of them %d prefixes of each family)",
+			XHP_NFT_POLICY_IPS_MAX, XHP_NFT_POLICY_PREFIXES_MAX);
 	xhp_guest_policy_free(gp);
 	xhp_op_settings_free(&op);
 	if (r == -EINVAL) {

@@ -187,34 +187,28 @@ struct nlmsghdr *xhp_nft_put_table(void *buf, uint16_t type, uint16_t flags,
 	return nlh;
 }
 
-/* The device's chains: the base chain and the regular chains it jumps
- * to. '/' is in no interface name: no device's chain is another's. */
-static const char *const chain_suffix[XHP_NFT_CHAINS] = {
-	[XHP_NFT_CH_BASE] = "",	   [XHP_NFT_CH_ARP] = "/arp",
-	[XHP_NFT_CH_IP4] = "/ip4", [XHP_NFT_CH_IP6] = "/ip6",
-	[XHP_NFT_CH_ND] = "/nd",
-};
-
+/* "dev-" and "shared-" (XHP_NFT_SHARED_PREFIX) differ before any
+ * interface name begins: no device's chain is a shared one. */
 const char *xhp_nft_chain_name(char buf[XHP_NFT_CHAIN_NAME_MAX],
-			       const char *ifname, int chain)
+			       const char *ifname)
 {
-	snprintf(buf, XHP_NFT_CHAIN_NAME_MAX, "%s%s%s", XHP_NFT_CHAIN_PREFIX,
-		 ifname, chain_suffix[chain]);
+	snprintf(buf, XHP_NFT_CHAIN_NAME_MAX, "%s%s", XHP_NFT_CHAIN_PREFIX,
+		 ifname);
 	return buf;
 }
 
 void xhp_nft_put_chain_name(struct nlmsghdr *nlh, uint16_t attr,
-			    const char *ifname, int chain)
+			    const char *ifname)
 {
 	char name[XHP_NFT_CHAIN_NAME_MAX];
 
-	mnl_attr_put_strz(nlh, attr, xhp_nft_chain_name(name, ifname, chain));
+	mnl_attr_put_strz(nlh, attr, xhp_nft_chain_name(name, ifname));
 }
 
 static void put_chain_name(struct nlmsghdr *nlh, uint16_t attr,
 			   const char *ifname)
 {
-	xhp_nft_put_chain_name(nlh, attr, ifname, XHP_NFT_CH_BASE);
+	xhp_nft_put_chain_name(nlh, attr, ifname);
 }
 
 struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
@@ -240,27 +234,21 @@ struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
 
 struct nlmsghdr *xhp_nft_put_flush(void *buf, const char *ifname)
 {
-	return xhp_nft_put_flush_chain(buf, ifname, XHP_NFT_CH_BASE);
-}
-
-struct nlmsghdr *xhp_nft_put_flush_chain(void *buf, const char *ifname,
-					 int chain)
-{
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, NFT_MSG_DELRULE, 0);
 
 	xhp_nft_put_table_attr(nlh, NFTA_RULE_TABLE, ifname);
-	xhp_nft_put_chain_name(nlh, NFTA_RULE_CHAIN, ifname, chain);
+	put_chain_name(nlh, NFTA_RULE_CHAIN, ifname);
 	return nlh;
 }
 
 struct nlmsghdr *xhp_nft_put_regular_chain(void *buf, uint16_t type,
 					   uint16_t flags, const char *ifname,
-					   int chain)
+					   const char *name)
 {
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, type, flags);
 
 	xhp_nft_put_table_attr(nlh, NFTA_CHAIN_TABLE, ifname);
-	xhp_nft_put_chain_name(nlh, NFTA_CHAIN_NAME, ifname, chain);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
 	return nlh;
 }
 
@@ -621,61 +609,28 @@ int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft)
 	(((m) = xhp_nft_batch_room(nft)) ? (xhp_nft_batch_add(nft, put), 0) : \
 					   -ENOSPC)
 
-/* The device's chains created if missing (an update that changes
- * nothing if not). */
-static int put_chains_made(struct xhp_nft *nft, const char *ifname)
-{
-	void *buf;
-	int c, r;
-
-	r = BATCH_PUT(nft, buf,
-		      xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN, NLM_F_CREATE,
-					ifname));
-	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < XHP_NFT_CHAINS; c++)
-		r = BATCH_PUT(nft, buf,
-			      xhp_nft_put_regular_chain(buf, NFT_MSG_NEWCHAIN,
-							NLM_F_CREATE, ifname,
-							c));
-	return r;
-}
-
-/* The device's chains, there, emptied and deleted (the base chain's
- * rules go first: they hold the jumps to the others): all of them, or
- * with @base_only the base chain alone (a policy with no address checks
- * has no other: a rate only). */
-static int put_chains_gone(struct xhp_nft *nft, const char *ifname,
-			   bool base_only)
-{
-	int c, r = 0, n = base_only ? XHP_NFT_CH_BASE + 1 : XHP_NFT_CHAINS;
-	void *buf;
-
-	for (c = XHP_NFT_CH_BASE; r >= 0 && c < n; c++)
-		r = BATCH_PUT(nft, buf,
-			      xhp_nft_put_flush_chain(buf, ifname, c));
-	if (r >= 0)
-		r = BATCH_PUT(nft, buf,
-			      xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0,
-						ifname));
-	for (c = XHP_NFT_CH_BASE + 1; r >= 0 && c < n; c++)
-		r = BATCH_PUT(nft, buf,
-			      xhp_nft_put_regular_chain(buf, NFT_MSG_DELCHAIN,
-							0, ifname, c));
-	return r;
-}
-
 /*
- * The shard's table made sure of, and the device's chains created if
- * missing, then their rules and them deleted: the chains are gone,
- * whether or not they were there.
+ * The shard's table made sure of, and the device's chain created if
+ * missing, then its rules and it deleted: the chain is gone, whether or
+ * not it was there.
  */
 int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname)
 {
+	void *buf;
 	int r;
 
 	r = xhp_nft_put_shard(nft, ifname);
 	if (r >= 0)
-		r = put_chains_made(nft, ifname);
-	return r >= 0 ? put_chains_gone(nft, ifname, false) : r;
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_chain(buf, NFT_MSG_NEWCHAIN,
+						NLM_F_CREATE, ifname));
+	if (r >= 0)
+		r = BATCH_PUT(nft, buf, xhp_nft_put_flush(buf, ifname));
+	if (r >= 0)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0,
+						ifname));
+	return r;
 }
 
 int xhp_nft_put_shard(struct xhp_nft *nft, const char *ifname)
@@ -819,30 +774,9 @@ int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	return r < 0 ? r : st.present;
 }
 
-/* Whether @ifname has the regular chains of a policy (its "/arp" chain
- * stands for them: a policy makes all or none): 1, 0, or -errno. */
-static int regular_chains_present(xhp_ctx *ctx, struct xhp_nft *nft,
-				  const char *ifname)
-{
-	struct nlmsghdr *nlh;
-	const char *ext;
-	int r;
-
-	nlh = xhp_nft_put_regular_chain(nft->nl->buf, NFT_MSG_GETCHAIN, 0,
-					ifname, XHP_NFT_CH_ARP);
-	nlh->nlmsg_seq = ++nft->nl->seq;
-	r = xhp_nl_talk(ctx, nft->nl, nlh, NULL, NULL, &ext);
-	if (r == -ENOENT)
-		return 0;
-	if (r < 0)
-		return xhp_nl_fail(ctx, r, ext,
-				   "cannot look up the nf_tables chains of %s",
-				   ifname);
-	return 1;
-}
-
 int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 {
+	void *buf;
 	int r;
 
 	/* Nothing there: no batch, so no transaction for the socket's close
@@ -850,16 +784,16 @@ int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	r = xhp_nft_dev_present(ctx, nft, ifname);
 	if (r <= 0)
 		return r;
-	/* Its chains are there: deleted (10 messages, no creates; 2 when
-	 * the base chain is alone, as a policy of a rate only leaves it).
-	 * One of them missing (deleted by hand): again, each made sure of.
-	 * Asked first, not found by a batch that fails: a failed batch
-	 * costs the kernel's abort (15 ms here, an RCU grace period). */
-	r = regular_chains_present(ctx, nft, ifname);
-	if (r < 0)
-		return r;
+	/* Its rules and it: 2 messages, no creates. Asked first, not found
+	 * by a batch that fails: a failed batch costs the kernel's abort
+	 * (15 ms here, an RCU grace period). Gone meanwhile (another run
+	 * removed it): made sure of, then deleted. */
 	xhp_nft_batch_begin(nft);
-	r = put_chains_gone(nft, ifname, r == 0);
+	r = BATCH_PUT(nft, buf, xhp_nft_put_flush(buf, ifname));
+	if (r >= 0)
+		r = BATCH_PUT(nft, buf,
+			      xhp_nft_put_chain(buf, NFT_MSG_DELCHAIN, 0,
+						ifname));
 	if (r >= 0)
 		r = xhp_nft_batch_commit(ctx, nft);
 	if (r != -ENOENT)
@@ -870,4 +804,55 @@ int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname)
 	if (r < 0)
 		return xhp_err(ctx, -r, "nf_tables batch too big");
 	return xhp_nft_batch_commit(ctx, nft);
+}
+
+static bool shared_bit(struct xhp_nft *nft, const char *ifname,
+		       const char *name, uint8_t *mask, uint8_t **byte)
+{
+	unsigned int shard = xhp_nft_shard(ifname);
+
+	if (strcmp(nft->shared, name)) {
+		/* another shared chain: what is known is of the old one */
+		snprintf(nft->shared, sizeof(nft->shared), "%s", name);
+		memset(nft->shared_ok, 0, sizeof(nft->shared_ok));
+	}
+	*byte = &nft->shared_ok[shard / 8];
+	*mask = (uint8_t)(1u << (shard % 8));
+	return **byte & *mask;
+}
+
+void xhp_nft_shared_known(struct xhp_nft *nft, const char *ifname,
+			  const char *name, bool there)
+{
+	uint8_t mask, *byte;
+
+	shared_bit(nft, ifname, name, &mask, &byte);
+	if (there)
+		*byte |= mask;
+	else
+		*byte &= (uint8_t)~mask;
+}
+
+int xhp_nft_shared_present(xhp_ctx *ctx, struct xhp_nft *nft,
+			   const char *ifname, const char *name)
+{
+	struct nlmsghdr *nlh;
+	uint8_t mask, *byte;
+	const char *ext;
+	int r;
+
+	if (shared_bit(nft, ifname, name, &mask, &byte))
+		return 1;
+	nlh = xhp_nft_put_regular_chain(nft->nl->buf, NFT_MSG_GETCHAIN, 0,
+					ifname, name);
+	nlh->nlmsg_seq = ++nft->nl->seq;
+	r = xhp_nl_talk(ctx, nft->nl, nlh, NULL, NULL, &ext);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return xhp_nl_fail(ctx, r, ext,
+				   "cannot look up the nf_tables chain %s",
+				   name);
+	*byte |= mask;
+	return 1;
 }

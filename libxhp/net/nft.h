@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nf_tables over netlink with libmnl and the kernel's uapi headers (no
- * libnftnl/libnftables: they are GPL). A device's chains are its base
- * chain on its ingress hook ("dev-<ifname>", bound to the device by name)
- * and the regular chains its rules jump to ("dev-<ifname>/arp" ...), in
+ * libnftnl/libnftables: they are GPL). A device's chain is a base chain
+ * on its ingress hook ("dev-<ifname>", bound to the device by name), in
  * one of XHP_NFT_SHARDS tables, "netdev xhp-00" .. "xhp-7f", chosen by a
  * hash of the name (xhp_nft_shard: stable, it is where installed chains
  * are found). Each change is ONE batch (NFNL_MSG_BATCH_BEGIN .. END),
@@ -21,7 +20,10 @@
  *   message, 38 messages: 0.34 / 1.4 ms;
  * - with 128 shards both stay small: a commit validates about N/128
  *   devices' rules and a lookup walks at most 128 tables.
- * What remains is the commit's walk of every chain of the namespace.
+ * What remains is the commit's walk of every chain of the namespace, and
+ * the kernel's work per message: so a device's chain holds only the rules
+ * that name its addresses, and jumps to a regular chain of its shard's
+ * table that holds the rules every device has alike (nft_policy.h).
  *
  * The base chain's comment (nft's user data) is "xhp policy <hex>", the
  * fingerprint of the policy its chains hold: a re-run and `status` read
@@ -48,20 +50,15 @@
 /* Ingress priority of the device chains (that of nft's "filter"). */
 #define XHP_NFT_PRIO 0
 /* Room one message of the builders below may take (the largest is a
- * rule of the guest policy with four matches: about 780 bytes). */
-#define XHP_NFT_MSG_MAX 1024
+ * rule of the guest policy checking a source against 8 addresses and 16
+ * prefixes: about 3.5 KiB), the messages a batch takes, and its bytes. */
+#define XHP_NFT_MSG_MAX 4096
 #define XHP_NFT_BATCH_MSGS 320
+#define XHP_NFT_BATCH_BYTES (XHP_NFT_BATCH_MSGS * 1024)
+/* The regular chain of each shard's table that devices' chains jump to:
+ * this prefix and the fingerprint of its rules (nft_policy.h). */
+#define XHP_NFT_SHARED_PREFIX "shared-"
 
-/* A device's chains: "dev-<ifname>" on its ingress hook, and the regular
- * chains its rules jump to, "dev-<ifname>/arp" ... */
-enum {
-	XHP_NFT_CH_BASE,
-	XHP_NFT_CH_ARP, /* ARP sender address allowed: return, else drop */
-	XHP_NFT_CH_IP4, /* IPv4 source allowed: return, else drop */
-	XHP_NFT_CH_IP6, /* IPv6 source allowed: return, else drop */
-	XHP_NFT_CH_ND, /* neighbour advertisement target allowed */
-	XHP_NFT_CHAINS
-};
 #define XHP_NFT_CHAIN_NAME_MAX 32
 
 struct xhp_nft {
@@ -71,8 +68,11 @@ struct xhp_nft {
 	unsigned int n; /* messages after BEGIN (END not counted) */
 	struct nlmsghdr *last; /* the last of them */
 	uint16_t type[XHP_NFT_BATCH_MSGS]; /* NFT_MSG_* of each, to name it */
-	char out[XHP_NFT_BATCH_MSGS * XHP_NFT_MSG_MAX]
-		__attribute__((aligned(8)));
+	/* The shards whose table is known to hold the regular chain named
+	 * @shared (made or found by this socket): bit per shard. */
+	char shared[XHP_NFT_CHAIN_NAME_MAX];
+	uint8_t shared_ok[XHP_NFT_SHARDS / 8];
+	char out[XHP_NFT_BATCH_BYTES] __attribute__((aligned(8)));
 };
 
 /* The shard of @ifname's chains (FNV-1a of the name, modulo
@@ -81,9 +81,9 @@ unsigned int xhp_nft_shard(const char *ifname);
 /* Returns @buf. */
 const char *xhp_nft_table_name(char buf[XHP_NFT_TABLE_NAME_MAX],
 			       const char *ifname);
-/* The name of the device's chain @chain (XHP_NFT_CH_*). Returns @buf. */
+/* The name of the device's chain, "dev-<ifname>". Returns @buf. */
 const char *xhp_nft_chain_name(char buf[XHP_NFT_CHAIN_NAME_MAX],
-			       const char *ifname, int chain);
+			       const char *ifname);
 
 /* Open the NETLINK_NETFILTER socket (extended acks on). */
 int xhp_nft_open(xhp_ctx *ctx, struct xhp_nft **ret);
@@ -123,17 +123,16 @@ struct nlmsghdr *xhp_nft_put_chain(void *buf, uint16_t type, uint16_t flags,
 				   const char *ifname);
 /* NFT_MSG_DELRULE of every rule of the chain (no handle: a flush). */
 struct nlmsghdr *xhp_nft_put_flush(void *buf, const char *ifname);
-struct nlmsghdr *xhp_nft_put_flush_chain(void *buf, const char *ifname,
-					 int chain);
-/* NFT_MSG_NEWCHAIN / DELCHAIN of a regular (hookless) chain. */
+/* NFT_MSG_NEWCHAIN / DELCHAIN / GETCHAIN of the regular (hookless) chain
+ * @name in @ifname's shard. */
 struct nlmsghdr *xhp_nft_put_regular_chain(void *buf, uint16_t type,
 					   uint16_t flags, const char *ifname,
-					   int chain);
+					   const char *name);
 /* The header of an nf_tables message of family netdev (seq 0). */
 struct nlmsghdr *xhp_nft_put_msg(void *buf, uint16_t type, uint16_t flags);
-/* The chain name attribute @attr of @ifname's chain @chain. */
+/* The chain name attribute @attr of @ifname's chain. */
 void xhp_nft_put_chain_name(struct nlmsghdr *nlh, uint16_t attr,
-			    const char *ifname, int chain);
+			    const char *ifname);
 /* NFTA_LIST_ELEM { NFTA_EXPR_NAME @name, NFTA_EXPR_DATA { ... } }: the
  * caller fills the data and closes both with xhp_nft_expr_end(). */
 struct nlattr *xhp_nft_expr_start(struct nlmsghdr *nlh, const char *name,
@@ -162,8 +161,8 @@ void xhp_nft_batch_add(struct xhp_nft *nft, struct nlmsghdr *nlh);
  */
 int xhp_nft_batch_commit(xhp_ctx *ctx, struct xhp_nft *nft);
 
-/* Into the batch: the shard's table made sure of, every chain of @ifname
- * (and its rules) deleted, whether or not there were any. 0 or -ENOSPC. */
+/* Into the batch: the shard's table made sure of, the chain of @ifname
+ * (and its rules) deleted, whether or not there was one. 0 or -ENOSPC. */
 int xhp_nft_put_dev_gone(struct xhp_nft *nft, const char *ifname);
 /* Into the batch: the shard's table of @ifname made sure of. 0, -ENOSPC. */
 int xhp_nft_put_shard(struct xhp_nft *nft, const char *ifname);
@@ -211,8 +210,21 @@ int xhp_nft_dev_state(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
  * message (xhp_nft_dev_state()). */
 int xhp_nft_dev_present(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname);
 
-/* In one batch: delete the chains of @ifname and their rules; none is
- * not an error (and sends no batch: xhp_nft_dev_present() first). */
+/* In one batch: delete the chain of @ifname and its rules; none is not
+ * an error (and sends no batch: xhp_nft_dev_present() first). */
 int xhp_nft_dev_remove(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname);
+
+/*
+ * Whether @ifname's shard table holds the regular chain @name: 1 (also
+ * when this socket made or found it before: nothing is asked), 0 (asked:
+ * there is none), or -errno with the message. xhp_nft_shared_known()
+ * records that it is there (after a batch made it), and _forget() that
+ * it may not be (a batch that jumps to it failed: someone deleted the
+ * table, as "nft flush ruleset" does).
+ */
+int xhp_nft_shared_present(xhp_ctx *ctx, struct xhp_nft *nft,
+			   const char *ifname, const char *name);
+void xhp_nft_shared_known(struct xhp_nft *nft, const char *ifname,
+			  const char *name, bool there);
 
 #endif /* XHP_NFT_H */

@@ -13,6 +13,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -36,13 +37,17 @@ enum field {
 	F_FRAG_EXISTS, /* exthdr: a fragment header anywhere in the chain */
 	F_TH_SPORT,
 	F_TH_DPORT,
-	F_TH_PORTS, /* source and destination port: 4 bytes */
 	F_ICMP_TYPE,
 	F_ND_TARGET,
-	F_ARP_HDR, /* hardware and protocol type and length */
+	F_ARP_HTYPE, /* hardware type */
+	F_ARP_PTYPE, /* protocol type */
+	F_ARP_HLEN, /* hardware address length */
+	F_ARP_PLEN, /* protocol address length */
 	F_ND_OPT, /* NS, NA: the first option's type and length */
 	F_ND_OPT8, /* NS, NA: the first option, 8 bytes */
 	F_RS_OPT8, /* RS: the first option, 8 bytes */
+	F_PROTO, /* meta protocol (the ether type, host's VLAN tag off) */
+	F_L4PROTO, /* meta l4proto */
 };
 
 static const struct {
@@ -63,16 +68,18 @@ static const struct {
 	[F_FRAG_EXISTS] = { "exthdr frag exists", 0, 0, 1 },
 	[F_TH_SPORT] = { "th sport", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2 },
 	[F_TH_DPORT] = { "th dport", NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2 },
-	[F_TH_PORTS] = { "th sport . th dport", NFT_PAYLOAD_TRANSPORT_HEADER, 0,
-			 4 },
 	[F_ICMP_TYPE] = { "type", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1 },
 	[F_ND_TARGET] = { "icmpv6 nd target", NFT_PAYLOAD_TRANSPORT_HEADER, 8,
 			  16 },
-	[F_ARP_HDR] = { "arp htype . ptype . hlen . plen",
-			NFT_PAYLOAD_NETWORK_HEADER, 0, 6 },
+	[F_ARP_HTYPE] = { "arp htype", NFT_PAYLOAD_NETWORK_HEADER, 0, 2 },
+	[F_ARP_PTYPE] = { "arp ptype", NFT_PAYLOAD_NETWORK_HEADER, 2, 2 },
+	[F_ARP_HLEN] = { "arp hlen", NFT_PAYLOAD_NETWORK_HEADER, 4, 1 },
+	[F_ARP_PLEN] = { "arp plen", NFT_PAYLOAD_NETWORK_HEADER, 5, 1 },
 	[F_ND_OPT] = { "@th,192,16", NFT_PAYLOAD_TRANSPORT_HEADER, 24, 2 },
 	[F_ND_OPT8] = { "@th,192,64", NFT_PAYLOAD_TRANSPORT_HEADER, 24, 8 },
 	[F_RS_OPT8] = { "@th,64,64", NFT_PAYLOAD_TRANSPORT_HEADER, 8, 8 },
+	[F_PROTO] = { "meta protocol", 0, 0, 2 },
+	[F_L4PROTO] = { "meta l4proto", 0, 0, 1 },
 };
 
 struct match {
@@ -82,24 +89,48 @@ struct match {
 	uint8_t val[16];
 };
 
+/* The chains: the device's base chain, and its shard's shared one. */
+enum { CH_DEV, CH_SHARED };
+
+/* Lists of addresses a rule's field must be none of. */
+enum {
+	L_IP4, /* ip's IPv4 */
+	L_IP4_ANY, /* 0.0.0.0 and ip's IPv4 */
+	L_IP6_SRC, /* ::, the MAC's link-local and ip's IPv6 */
+	L_IP6_OWN, /* the MAC's link-local and ip's IPv6 */
+	LISTS
+};
+
 struct rule {
-	int chain; /* XHP_NFT_CH_* */
+	int chain; /* CH_* */
 	uint16_t proto; /* meta protocol (ETH_P_*), 0: any */
 	uint8_t l4; /* meta l4proto, 0: any */
 	struct match m[4];
+	int not_in_field; /* and the field none of list @not_in: 0, none */
+	int not_in;
 	uint64_t rate; /* limit rate over @rate bytes/second, 0: none */
-	int verdict; /* NF_DROP, NFT_RETURN or NFT_JUMP */
-	int jump; /* the chain of NFT_JUMP */
+	int verdict; /* NF_DROP or NFT_JUMP (to the shared chain) */
 	const char *comment; /* with a counter; NULL: neither */
 };
 
-/* Fixed rules, and three per address. */
-#define RULES_MAX (64 + 3 * XHP_NFT_POLICY_IPS_MAX)
+/* The shared chain's rules and the device's. */
+#define RULES_MAX 48
+
+/* A list's exact addresses beyond this many are an anonymous set (one
+ * lookup); up to it, and its prefixes, compares in the rule. */
+#define LIST_CMPS 8
+
+struct list {
+	struct xhp_ip ip[XHP_NFT_POLICY_IPS_MAX + 2];
+	size_t n;
+};
 
 struct plan {
 	struct rule r[RULES_MAX];
 	size_t n;
-	bool chains; /* the regular chains are used */
+	bool shared; /* the device's rules jump to the shared chain */
+	char shared_name[XHP_NFT_CHAIN_NAME_MAX];
+	struct list l[LISTS];
 };
 
 uint64_t xhp_nft_rate_per_second(uint64_t bytes, uint32_t usecs)
@@ -140,28 +171,35 @@ static void set_match(struct match *m, int field, bool neq, const void *val,
 	memcpy(m->val, val, fields[field].len);
 }
 
-static void add_jump(struct plan *pl, uint16_t proto, uint8_t l4, int chain)
+/* A drop in the shared chain. */
+static struct rule *shared(struct plan *pl, uint16_t proto, uint8_t l4,
+			   const char *comment)
 {
-	add(pl, XHP_NFT_CH_BASE, proto, l4, NFT_JUMP, NULL)->jump = chain;
+	return add(pl, CH_SHARED, proto, l4, NF_DROP, comment);
+}
+
+/* A drop in the device's chain. */
+static struct rule *own(struct plan *pl, uint16_t proto, uint8_t l4,
+			const char *comment)
+{
+	return add(pl, CH_DEV, proto, l4, NF_DROP, comment);
 }
 
 static void add_drop_type(struct plan *pl, uint16_t proto, uint8_t l4,
 			  uint8_t type, const char *comment)
 {
-	struct rule *r = add(pl, XHP_NFT_CH_BASE, proto, l4, NF_DROP, comment);
-
-	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
+	set_match(&shared(pl, proto, l4, comment)->m[0], F_ICMP_TYPE, false,
+		  &type, -1);
 }
 
 /* udp @field (F_TH_SPORT or F_TH_DPORT) @port: drop */
 static void add_drop_port(struct plan *pl, int field, uint16_t port,
 			  const char *comment)
 {
-	struct rule *r =
-		add(pl, XHP_NFT_CH_BASE, 0, IPPROTO_UDP, NF_DROP, comment);
 	uint16_t be = htons(port);
 
-	set_match(&r->m[0], field, false, &be, -1);
+	set_match(&shared(pl, 0, IPPROTO_UDP, comment)->m[0], field, false, &be,
+		  -1);
 }
 
 /*
@@ -185,32 +223,39 @@ static void add_drop_port(struct plan *pl, int field, uint16_t port,
  * to DAD's, whose source is ::; ndisc_send_na one TLLA or none;
  * ndisc_send_rs one SLLA or none), and the BSDs and Windows send the same
  * forms. Bytes after the IPv6 payload are no part of the message (the
- * receiver trims them), so they are not looked at.
+ * receiver trims them), so they are not looked at. The forms are the
+ * shared chain's; the option's MAC, the device's.
  */
-static void add_nd_form(struct plan *pl, uint8_t type, uint16_t min, int f_opt,
-			uint8_t opt, const uint8_t mac[6], const char *other)
+static void add_nd_form(struct plan *pl, uint8_t type, uint16_t min)
 {
 	static const uint8_t icmpv6 = IPPROTO_ICMPV6;
-	static const uint8_t nonce[2] = { 14, 1 };
 	const uint16_t len0 = htons(min), len1 = htons(min + 8);
-	uint8_t own[8] = { opt, 1 };
 	struct rule *r;
 
-	memcpy(own + 2, mac, 6);
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
-		"xhp: neighbour discovery after extension headers");
+	r = shared(pl, ETH_P_IPV6, IPPROTO_ICMPV6,
+		   "xhp: neighbour discovery after extension headers");
 	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
 	set_match(&r->m[1], F_IP6_NEXT, true, &icmpv6, -1);
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
-		"xhp: neighbour discovery with more than one option");
+	r = shared(pl, ETH_P_IPV6, IPPROTO_ICMPV6,
+		   "xhp: neighbour discovery with more than one option");
 	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
 	set_match(&r->m[1], F_IP6_LEN, true, &len0, -1);
 	set_match(&r->m[2], F_IP6_LEN, true, &len1, -1);
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
-		other);
+}
+
+static void add_nd_own(struct plan *pl, uint8_t type, uint16_t min, int f_opt,
+		       uint8_t opt, const uint8_t mac[6], const char *other)
+{
+	static const uint8_t nonce[2] = { 14, 1 };
+	const uint16_t len1 = htons(min + 8);
+	uint8_t mine[8] = { opt, 1 };
+	struct rule *r;
+
+	memcpy(mine + 2, mac, 6);
+	r = own(pl, ETH_P_IPV6, IPPROTO_ICMPV6, other);
 	set_match(&r->m[0], F_ICMP_TYPE, false, &type, -1);
 	set_match(&r->m[1], F_IP6_LEN, false, &len1, -1);
-	set_match(&r->m[2], f_opt, true, own, -1);
+	set_match(&r->m[2], f_opt, true, mine, -1);
 	if (type == 135) /* a nonce (type 14, 8 bytes) */
 		set_match(&r->m[3], F_ND_OPT, true, nonce, -1);
 }
@@ -239,79 +284,49 @@ static void plan_fragments(struct plan *pl)
 	struct rule *r;
 	size_t i;
 
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, 0, NF_DROP,
-		"xhp: IPv6 fragment header after another extension header");
+	r = shared(pl, ETH_P_IPV6, 0,
+		   "xhp: IPv6 fragment header after another extension header");
 	set_match(&r->m[0], F_FRAG_EXISTS, false, &one, -1);
 	set_match(&r->m[1], F_IP6_NEXT, true, &frag, -1);
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NF_DROP,
-		"xhp: fragmented ICMPv6");
+	r = shared(pl, ETH_P_IPV6, IPPROTO_ICMPV6, "xhp: fragmented ICMPv6");
 	set_match(&r->m[0], F_FRAG_EXISTS, false, &one, -1);
 	for (i = 0; i < ARRAY_SIZE(ext); i++) {
-		r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, 0, NF_DROP,
+		r = shared(
+			pl, ETH_P_IPV6, 0,
 			"xhp: extension header after an IPv6 fragment header");
 		set_match(&r->m[0], F_IP6_NEXT, false, &frag, -1);
 		set_match(&r->m[1], F_FRAG_NEXT, false, &ext[i], -1);
 	}
 }
 
-/* "return" from @chain for @field within @ip (its prefix). */
-static void add_allow(struct plan *pl, int chain, int field,
-		      const struct xhp_ip *ip, uint8_t l4)
-{
-	struct rule *r = add(pl, chain, 0, l4, NFT_RETURN, NULL);
-
-	set_match(&r->m[0], field, false, ip->addr,
-		  ip->has_prefix ? ip->prefix : -1);
-}
-
-/* In the IPv6 chain, "return" for DAD (an NS from ::) for @ip. */
-static void add_dad(struct plan *pl, const struct xhp_ip *ip)
+/*
+ * The shared chain: what every device's anti-spoofing drops alike, made
+ * once in each shard's table (named by its fingerprint: a changed rule
+ * set is another chain, and devices plugged before keep jumping to the
+ * one they were made with). Its counters count the frames of every
+ * device of the shard.
+ */
+static void plan_shared(struct plan *pl)
 {
 	static const uint8_t zero[16];
-	struct rule *r =
-		add(pl, XHP_NFT_CH_IP6, 0, IPPROTO_ICMPV6, NFT_RETURN, NULL);
-
-	set_match(&r->m[0], F_IP6_SRC, false, zero, -1);
-	set_match(&r->m[1], F_ICMP_TYPE, false, (const uint8_t[]){ 135 }, -1);
-	set_match(&r->m[2], F_ND_TARGET, false, ip->addr,
-		  ip->has_prefix ? ip->prefix : -1);
-}
-
-/* The link-local address of @mac (modified EUI-64). */
-static void link_local(const uint8_t mac[6], struct xhp_ip *ip)
-{
-	static const uint8_t pre[8] = { 0xfe, 0x80 };
-
-	*ip = (struct xhp_ip){ .family = AF_INET6, .prefix = 128 };
-	memcpy(ip->addr, pre, 8);
-	ip->addr[8] = mac[0] ^ 0x02;
-	ip->addr[9] = mac[1];
-	ip->addr[10] = mac[2];
-	ip->addr[11] = 0xff;
-	ip->addr[12] = 0xfe;
-	ip->addr[13] = mac[3];
-	ip->addr[14] = mac[4];
-	ip->addr[15] = mac[5];
-}
-
-static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
-{
-	static const uint8_t zero[16];
-	static const uint8_t dhcp_ports[4] = { 0, 68, 0, 67 };
 	static const uint8_t bcast4[4] = { 255, 255, 255, 255 };
+	static const uint8_t udp = IPPROTO_UDP, icmpv6 = IPPROTO_ICMPV6;
 	/* the IEEE 802.1 link-local group, 01:80:c2:00:00:00/44 */
 	static const uint8_t ieee_group[6] = { 0x01, 0x80, 0xc2 };
 	/* Ethernet (1), IPv4, 6 and 4 bytes: where arp saddr is */
-	static const uint8_t arp_hdr[6] = { 0, 1, 8, 0, 6, 4 };
-	const struct xhp_ip unspec6 = { .family = AF_INET6, .prefix = 128 };
-	struct xhp_ip ll;
+	static const struct {
+		int field;
+		uint8_t v[2];
+	} arp_hdr[] = { { F_ARP_HTYPE, { 0, 1 } },
+			{ F_ARP_PTYPE, { 8, 0 } },
+			{ F_ARP_HLEN, { 6 } },
+			{ F_ARP_PLEN, { 4 } } };
+	const uint16_t ip = htons(ETH_P_IP), ip6 = htons(ETH_P_IPV6),
+		       arp = htons(ETH_P_ARP), sport = htons(68),
+		       dport = htons(67);
 	struct rule *r;
 	size_t i;
 
-	pl->chains = true;
-	link_local(p->mac, &ll);
-	r = add(pl, XHP_NFT_CH_BASE, 0, 0, NF_DROP, "xhp: forged source MAC");
-	set_match(&r->m[0], F_ETH_SRC, true, p->mac, -1);
 	/*
 	 * Frames to the IEEE 802.1 reserved group (STP BPDUs, LACP, 802.1X,
 	 * LLDP) are for the link the guest is on, not for other ports: a
@@ -320,26 +335,33 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 	 * a switch's BPDU guard shut the host's port), one with STP takes
 	 * them into its own spanning tree.
 	 */
-	r = add(pl, XHP_NFT_CH_BASE, 0, 0, NF_DROP,
-		"xhp: IEEE 802.1 link-local frame");
+	r = shared(pl, 0, 0, "xhp: IEEE 802.1 link-local frame");
 	set_match(&r->m[0], F_ETH_DST, false, ieee_group, 44);
 	/*
 	 * The kernel takes one VLAN tag off before the ingress hook, and the
 	 * rules below see the frame inside; under a second tag they would
 	 * see only its ether type and match nothing.
 	 */
-	add(pl, XHP_NFT_CH_BASE, ETH_P_8021Q, 0, NF_DROP,
-	    "xhp: stacked VLAN tags");
-	add(pl, XHP_NFT_CH_BASE, ETH_P_8021AD, 0, NF_DROP,
-	    "xhp: stacked VLAN tags");
+	shared(pl, ETH_P_8021Q, 0, "xhp: stacked VLAN tags");
+	shared(pl, ETH_P_8021AD, 0, "xhp: stacked VLAN tags");
+	/*
+	 * Every other protocol (PPPoE, whose discovery is DHCP's kind of
+	 * server answer, IPX, 802.2 LLC frames, RARP ...) carries addresses
+	 * no rule here checks: what anti-spoofing lets out is IPv4, IPv6
+	 * and ARP, as XAPI's locked VIFs and libvirt's clean-traffic do.
+	 */
+	r = shared(pl, 0, 0, "xhp: other than IPv4, IPv6 and ARP");
+	set_match(&r->m[0], F_PROTO, true, &ip, -1);
+	set_match(&r->m[1], F_PROTO, true, &ip6, -1);
+	set_match(&r->m[2], F_PROTO, true, &arp, -1);
 	plan_fragments(pl);
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_ARP, 0, NF_DROP,
-		"xhp: ARP other than Ethernet/IPv4");
-	set_match(&r->m[0], F_ARP_HDR, true, arp_hdr, -1);
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_ARP, 0, NF_DROP,
-		"xhp: forged ARP sender MAC");
-	set_match(&r->m[0], F_ARP_SHA, true, p->mac, -1);
-	add_jump(pl, ETH_P_ARP, 0, XHP_NFT_CH_ARP);
+	/* one rule per field: nft would print a compare of the 6 bytes as
+	 * four, each "!=", which reads as "and" */
+	for (i = 0; i < ARRAY_SIZE(arp_hdr); i++) {
+		r = shared(pl, ETH_P_ARP, 0,
+			   "xhp: ARP other than Ethernet/IPv4");
+		set_match(&r->m[0], arp_hdr[i].field, true, arp_hdr[i].v, -1);
+	}
 	/*
 	 * DHCP and DHCPv6 servers and relays answer from port 67 (547) to
 	 * the client's port 68 (546); clients take an answer by its
@@ -365,101 +387,165 @@ static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
 		      "xhp: multicast router advertisement");
 	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 153,
 		      "xhp: multicast router termination");
-	add_nd_form(
-		pl, 133, 8, F_RS_OPT8, 1, p->mac,
-		"xhp: router solicitation with another option than its MAC");
-	add_nd_form(
-		pl, 135, 24, F_ND_OPT8, 1, p->mac,
-		"xhp: neighbour solicitation with another option than its MAC");
-	add_nd_form(
-		pl, 136, 24, F_ND_OPT8, 2, p->mac,
-		"xhp: neighbour advertisement with another option than its MAC");
-	add_jump(pl, ETH_P_IP, 0, XHP_NFT_CH_IP4);
-	add_jump(pl, ETH_P_IPV6, 0, XHP_NFT_CH_IP6);
-	r = add(pl, XHP_NFT_CH_BASE, ETH_P_IPV6, IPPROTO_ICMPV6, NFT_JUMP,
-		NULL);
-	set_match(&r->m[0], F_ICMP_TYPE, false, (const uint8_t[]){ 136 }, -1);
-	r->jump = XHP_NFT_CH_ND;
-
+	add_nd_form(pl, 133, 8);
+	add_nd_form(pl, 135, 24);
+	add_nd_form(pl, 136, 24);
 	/*
-	 * ARP: an address of ip, or a probe (sender 0.0.0.0, RFC 5227) for
-	 * one. A probe for another's address is a conflict to the host that
-	 * is probing it (it gives the address up), so the guest probes
+	 * IPv4 from 0.0.0.0: a DHCP client without an address, and only
+	 * that. A client without an address broadcasts (RFC 2131 4.1:
+	 * DHCPDISCOVER, and DHCPREQUEST in SELECTING and INIT-REBOOT;
+	 * dhclient, dhcpcd, udhcpc and systemd-networkd all send to
+	 * 255.255.255.255); it unicasts only once it has its address
+	 * (RENEWING), from that.
+	 */
+	r = shared(pl, ETH_P_IP, 0, "xhp: IPv4 from 0.0.0.0 but DHCP");
+	set_match(&r->m[0], F_IP4_SRC, false, zero, -1);
+	set_match(&r->m[1], F_IP4_DST, true, bcast4, -1);
+	r = shared(pl, ETH_P_IP, 0, "xhp: IPv4 from 0.0.0.0 but DHCP");
+	set_match(&r->m[0], F_IP4_SRC, false, zero, -1);
+	set_match(&r->m[1], F_L4PROTO, true, &udp, -1);
+	r = shared(pl, ETH_P_IP, IPPROTO_UDP,
+		   "xhp: IPv4 from 0.0.0.0 but DHCP");
+	set_match(&r->m[0], F_IP4_SRC, false, zero, -1);
+	set_match(&r->m[1], F_TH_SPORT, true, &sport, -1);
+	r = shared(pl, ETH_P_IP, IPPROTO_UDP,
+		   "xhp: IPv4 from 0.0.0.0 but DHCP");
+	set_match(&r->m[0], F_IP4_SRC, false, zero, -1);
+	set_match(&r->m[1], F_TH_DPORT, true, &dport, -1);
+	/* IPv6 from :: is ICMPv6 only (DAD, MLD, RS) */
+	r = shared(pl, ETH_P_IPV6, 0, "xhp: IPv6 from :: but ICMPv6");
+	set_match(&r->m[0], F_IP6_SRC, false, zero, -1);
+	set_match(&r->m[1], F_L4PROTO, true, &icmpv6, -1);
+}
+
+/* The link-local address of @mac (modified EUI-64). */
+static void link_local(const uint8_t mac[6], struct xhp_ip *ip)
+{
+	static const uint8_t pre[8] = { 0xfe, 0x80 };
+
+	*ip = (struct xhp_ip){ .family = AF_INET6, .prefix = 128 };
+	memcpy(ip->addr, pre, 8);
+	ip->addr[8] = mac[0] ^ 0x02;
+	ip->addr[9] = mac[1];
+	ip->addr[10] = mac[2];
+	ip->addr[11] = 0xff;
+	ip->addr[12] = 0xfe;
+	ip->addr[13] = mac[3];
+	ip->addr[14] = mac[4];
+	ip->addr[15] = mac[5];
+}
+
+static void list_add(struct list *l, const struct xhp_ip *ip)
+{
+	l->ip[l->n++] = *ip;
+}
+
+static void make_lists(struct plan *pl, const struct xhp_nft_policy *p)
+{
+	const struct xhp_ip any4 = { .family = AF_INET, .prefix = 32 };
+	const struct xhp_ip any6 = { .family = AF_INET6, .prefix = 128 };
+	struct xhp_ip ll;
+	size_t i;
+
+	link_local(p->mac, &ll);
+	list_add(&pl->l[L_IP4_ANY], &any4);
+	list_add(&pl->l[L_IP6_SRC], &any6);
+	list_add(&pl->l[L_IP6_SRC], &ll);
+	list_add(&pl->l[L_IP6_OWN], &ll);
+	for (i = 0; i < p->n_ips; i++) {
+		if (p->ips[i].family == AF_INET) {
+			list_add(&pl->l[L_IP4], &p->ips[i]);
+			list_add(&pl->l[L_IP4_ANY], &p->ips[i]);
+		} else {
+			list_add(&pl->l[L_IP6_SRC], &p->ips[i]);
+			list_add(&pl->l[L_IP6_OWN], &p->ips[i]);
+		}
+	}
+}
+
+static void not_in(struct rule *r, int field, int list)
+{
+	r->not_in_field = field;
+	r->not_in = list;
+}
+
+/* The device's own: its MAC and addresses. */
+static void plan_antispoof(struct plan *pl, const struct xhp_nft_policy *p)
+{
+	static const uint8_t zero[16];
+	struct rule *r;
+
+	make_lists(pl, p);
+	r = own(pl, 0, 0, "xhp: forged source MAC");
+	set_match(&r->m[0], F_ETH_SRC, true, p->mac, -1);
+	pl->shared = true;
+	add(pl, CH_DEV, 0, 0, NFT_JUMP, NULL);
+	r = own(pl, ETH_P_ARP, 0, "xhp: forged ARP sender MAC");
+	set_match(&r->m[0], F_ARP_SHA, true, p->mac, -1);
+	/*
+	 * ARP: from an address of ip, or a probe (sender 0.0.0.0, RFC 5227)
+	 * for one. A probe for another's address is a conflict to the host
+	 * that is probing it (it gives the address up), so the guest probes
 	 * only for its own; a DHCP client probes for its lease, which is in
 	 * ip when anti-spoofing lets it use it at all.
 	 */
-	for (i = 0; i < p->n_ips; i++)
-		if (p->ips[i].family == AF_INET)
-			add_allow(pl, XHP_NFT_CH_ARP, F_ARP_SPA, &p->ips[i], 0);
-	for (i = 0; i < p->n_ips; i++) {
-		if (p->ips[i].family != AF_INET)
-			continue;
-		r = add(pl, XHP_NFT_CH_ARP, 0, 0, NFT_RETURN, NULL);
-		set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
-		set_match(&r->m[1], F_ARP_TPA, false, p->ips[i].addr,
-			  p->ips[i].has_prefix ? p->ips[i].prefix : -1);
-	}
-	r = add(pl, XHP_NFT_CH_ARP, 0, 0, NF_DROP,
-		"xhp: ARP probe for another address");
+	r = own(pl, ETH_P_ARP, 0, "xhp: ARP probe for another address");
 	set_match(&r->m[0], F_ARP_SPA, false, zero, -1);
-	add(pl, XHP_NFT_CH_ARP, 0, 0, NF_DROP, "xhp: forged ARP sender IP");
-
+	not_in(r, F_ARP_TPA, L_IP4);
+	not_in(own(pl, ETH_P_ARP, 0, "xhp: forged ARP sender IP"), F_ARP_SPA,
+	       L_IP4_ANY);
+	not_in(own(pl, ETH_P_IP, 0, "xhp: forged IPv4 source"), F_IP4_SRC,
+	       L_IP4_ANY);
 	/*
-	 * IPv4: a DHCP client without an address, or an address of ip. A
-	 * client without an address broadcasts (RFC 2131 4.1: DHCPDISCOVER,
-	 * and DHCPREQUEST in SELECTING and INIT-REBOOT; dhclient, dhcpcd,
-	 * udhcpc and systemd-networkd all send to 255.255.255.255); it
-	 * unicasts only once it has its address (RENEWING), from that.
-	 */
-	r = add(pl, XHP_NFT_CH_IP4, 0, IPPROTO_UDP, NFT_RETURN, NULL);
-	set_match(&r->m[0], F_IP4_SRC, false, zero, -1);
-	set_match(&r->m[1], F_IP4_DST, false, bcast4, -1);
-	set_match(&r->m[2], F_TH_PORTS, false, dhcp_ports, -1);
-	for (i = 0; i < p->n_ips; i++)
-		if (p->ips[i].family == AF_INET)
-			add_allow(pl, XHP_NFT_CH_IP4, F_IP4_SRC, &p->ips[i], 0);
-	add(pl, XHP_NFT_CH_IP4, 0, 0, NF_DROP, "xhp: forged IPv4 source");
-
-	/*
-	 * IPv6: :: for ICMPv6 (DAD, MLD, RS), the MAC's link-local, ip's.
 	 * DAD (a neighbour solicitation from ::) only for the guest's own
 	 * addresses: to a host doing DAD for the same target it means a
 	 * duplicate, and the host gives the address up (RFC 4862 5.4.3).
 	 */
-	add_dad(pl, &ll);
-	for (i = 0; i < p->n_ips; i++)
-		if (p->ips[i].family == AF_INET6)
-			add_dad(pl, &p->ips[i]);
-	r = add(pl, XHP_NFT_CH_IP6, 0, IPPROTO_ICMPV6, NF_DROP,
-		"xhp: DAD for another address");
+	r = own(pl, ETH_P_IPV6, IPPROTO_ICMPV6, "xhp: DAD for another address");
 	set_match(&r->m[0], F_IP6_SRC, false, zero, -1);
 	set_match(&r->m[1], F_ICMP_TYPE, false, (const uint8_t[]){ 135 }, -1);
-	add_allow(pl, XHP_NFT_CH_IP6, F_IP6_SRC, &unspec6, IPPROTO_ICMPV6);
-	add_allow(pl, XHP_NFT_CH_IP6, F_IP6_SRC, &ll, 0);
-	for (i = 0; i < p->n_ips; i++)
-		if (p->ips[i].family == AF_INET6)
-			add_allow(pl, XHP_NFT_CH_IP6, F_IP6_SRC, &p->ips[i], 0);
-	add(pl, XHP_NFT_CH_IP6, 0, 0, NF_DROP, "xhp: forged IPv6 source");
+	not_in(r, F_ND_TARGET, L_IP6_OWN);
+	not_in(own(pl, ETH_P_IPV6, 0, "xhp: forged IPv6 source"), F_IP6_SRC,
+	       L_IP6_SRC);
+	r = own(pl, ETH_P_IPV6, IPPROTO_ICMPV6,
+		"xhp: neighbour advertisement for another address");
+	set_match(&r->m[0], F_ICMP_TYPE, false, (const uint8_t[]){ 136 }, -1);
+	not_in(r, F_ND_TARGET, L_IP6_OWN);
+	add_nd_own(pl, 133, 8, F_RS_OPT8, 1, p->mac,
+		   "xhp: router solicitation with another option than its MAC");
+	add_nd_own(
+		pl, 135, 24, F_ND_OPT8, 1, p->mac,
+		"xhp: neighbour solicitation with another option than its MAC");
+	add_nd_own(
+		pl, 136, 24, F_ND_OPT8, 2, p->mac,
+		"xhp: neighbour advertisement with another option than its MAC");
+}
 
-	/* Neighbour advertisements: for the guest's own addresses only */
-	add_allow(pl, XHP_NFT_CH_ND, F_ND_TARGET, &ll, 0);
-	for (i = 0; i < p->n_ips; i++)
-		if (p->ips[i].family == AF_INET6)
-			add_allow(pl, XHP_NFT_CH_ND, F_ND_TARGET, &p->ips[i],
-				  0);
-	add(pl, XHP_NFT_CH_ND, 0, 0, NF_DROP,
-	    "xhp: neighbour advertisement for another address");
+static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX]);
+
+/* The shared chain's plan, and its name: "shared-" and the fingerprint
+ * of its rules. */
+static void make_shared_plan(struct plan *pl)
+{
+	char fp[XHP_NFT_FP_MAX];
+
+	memset(pl->l, 0, sizeof(pl->l));
+	pl->n = 0;
+	pl->shared = false;
+	plan_shared(pl);
+	plan_fingerprint(pl, fp);
+	snprintf(pl->shared_name, sizeof(pl->shared_name), "%s%.16s",
+		 XHP_NFT_SHARED_PREFIX, fp);
 }
 
 static void make_plan(const struct xhp_nft_policy *p, struct plan *pl)
 {
 	uint64_t rate = xhp_nft_rate_per_second(p->rate_bytes, p->rate_usecs);
 
+	make_shared_plan(pl); /* for its name */
 	pl->n = 0;
-	pl->chains = false;
 	if (rate)
-		add(pl, XHP_NFT_CH_BASE, 0, 0, NF_DROP, "xhp: over the rate")
-			->rate = rate;
+		own(pl, 0, 0, "xhp: over the rate")->rate = rate;
 	if (p->antispoof)
 		plan_antispoof(pl, p);
 }
@@ -468,7 +554,7 @@ static void make_plan(const struct xhp_nft_policy *p, struct plan *pl)
 
 /* Bumped when the messages made of a plan change but the plan does not:
  * a table of the older making then differs from what is expected. */
-#define PLAN_FORMAT 1
+#define PLAN_FORMAT 2
 
 /* One word into the hash (FNV-1a's step, a word at a time: a re-run
  * computes it on every online, so it is kept cheap). */
@@ -496,6 +582,19 @@ static void mix_bytes(uint64_t *h, const void *v, size_t n)
 	mix(h, n);
 }
 
+static void mix_list(uint64_t *h, const struct list *l)
+{
+	size_t i;
+
+	mix(h, l->n);
+	for (i = 0; i < l->n; i++) {
+		mix(h, (uint64_t)l->ip[i].family << 32 |
+			       (uint64_t)l->ip[i].has_prefix << 16 |
+			       (uint16_t)l->ip[i].prefix);
+		mix_bytes(h, l->ip[i].addr, sizeof(l->ip[i].addr));
+	}
+}
+
 /* Every rule, field by field (no padding bytes; a match's place in the
  * frame too), as 16 hex digits; "" for no rules. */
 static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
@@ -507,7 +606,9 @@ static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
 	if (!pl->n)
 		return;
 	mix(&h, PLAN_FORMAT);
-	mix(&h, pl->chains);
+	mix(&h, pl->shared);
+	if (pl->shared) /* the shared chain's rules, by their name */
+		mix_bytes(&h, pl->shared_name, strlen(pl->shared_name));
 	for (i = 0; i < pl->n; i++) {
 		const struct rule *r = &pl->r[i];
 
@@ -525,10 +626,11 @@ static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
 			mix(&h, (uint64_t)m->neq << 32 | (uint32_t)m->prefix);
 			mix_bytes(&h, m->val, fields[m->field].len);
 		}
+		mix(&h, (uint64_t)r->not_in_field);
+		if (r->not_in_field)
+			mix_list(&h, &pl->l[r->not_in]);
 		mix(&h, r->rate);
-		mix(&h,
-		    (uint64_t)(uint32_t)r->verdict << 32 |
-			    (uint32_t)(r->verdict == NFT_JUMP ? r->jump : 0));
+		mix(&h, (uint64_t)(uint32_t)r->verdict);
 		if (r->comment)
 			mix_bytes(&h, r->comment, strlen(r->comment));
 		else
@@ -541,20 +643,58 @@ static void plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX])
 	snprintf(fp, XHP_NFT_FP_MAX, "%016llx", (unsigned long long)h);
 }
 
+/* A list's addresses with a prefix shorter than their length. */
+static bool is_prefix(const struct xhp_ip *ip)
+{
+	return ip->has_prefix &&
+	       ip->prefix < (ip->family == AF_INET ? 32 : 128);
+}
+
+/* A list's prefixes are compared one by one in its rule (two expressions
+ * each: a rule has room for 128, and for 4 KiB of their kernel data). */
+#define LIST_PREFIXES XHP_NFT_POLICY_PREFIXES_MAX
+
+/* Why @p cannot be installed: 0 (it can), or -E2BIG with the number of
+ * addresses (*n4 = *n6 = 0) or of the prefixes of either family over
+ * the limit. */
+static int too_many(const struct xhp_nft_policy *p, size_t *n4, size_t *n6)
+{
+	size_t i;
+
+	*n4 = *n6 = 0;
+	if (!p->antispoof)
+		return 0;
+	if (p->n_ips > XHP_NFT_POLICY_IPS_MAX)
+		return -E2BIG;
+	for (i = 0; i < p->n_ips; i++) {
+		if (!is_prefix(&p->ips[i]))
+			continue;
+		if (p->ips[i].family == AF_INET)
+			(*n4)++;
+		else
+			(*n6)++;
+	}
+	if (*n4 > LIST_PREFIXES || *n6 > LIST_PREFIXES)
+		return -E2BIG;
+	*n4 = *n6 = 0;
+	return 0;
+}
+
 int xhp_nft_policy_fingerprint(const struct xhp_nft_policy *p,
 			       char fp[XHP_NFT_FP_MAX])
 {
 	struct plan *pl;
+	size_t n4, n6;
 	int chains;
 
-	if (p->antispoof && p->n_ips > XHP_NFT_POLICY_IPS_MAX)
-		return -E2BIG; /* more rules than a plan holds */
+	if (too_many(p, &n4, &n6))
+		return -E2BIG; /* more than rules hold */
 	pl = malloc(sizeof(*pl));
 	if (!pl)
 		return -ENOMEM;
 	make_plan(p, pl);
 	plan_fingerprint(pl, fp);
-	chains = !pl->n ? 0 : pl->chains ? XHP_NFT_CHAINS : 1;
+	chains = !pl->n ? 0 : 1;
 	free(pl);
 	return chains;
 }
@@ -580,16 +720,22 @@ static void e_meta(struct nlmsghdr *nlh, uint32_t key)
 	xhp_nft_expr_end(nlh, e, d);
 }
 
-static void e_cmp(struct nlmsghdr *nlh, bool neq, const void *v, size_t len)
+static void e_cmp_reg(struct nlmsghdr *nlh, uint32_t reg, bool neq,
+		      const void *v, size_t len)
 {
 	struct nlattr *e, *d;
 
 	e = xhp_nft_expr_start(nlh, "cmp", &d);
-	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_CMP_SREG, htonl(reg));
 	mnl_attr_put_u32(nlh, NFTA_CMP_OP,
 			 htonl(neq ? NFT_CMP_NEQ : NFT_CMP_EQ));
 	put_data(nlh, NFTA_CMP_DATA, v, len);
 	xhp_nft_expr_end(nlh, e, d);
+}
+
+static void e_cmp(struct nlmsghdr *nlh, bool neq, const void *v, size_t len)
+{
+	e_cmp_reg(nlh, NFT_REG_1, neq, v, len);
 }
 
 static void e_payload(struct nlmsghdr *nlh, int field)
@@ -617,15 +763,16 @@ static void prefix_mask(uint8_t *mask, size_t len, int prefix)
 	}
 }
 
-/* reg1 &= mask (nft_bitwise: (reg & mask) ^ xor). */
-static void e_mask(struct nlmsghdr *nlh, const uint8_t *mask, size_t len)
+/* @dreg = reg1 & mask (nft_bitwise: (reg & mask) ^ xor). */
+static void e_mask(struct nlmsghdr *nlh, uint32_t dreg, const uint8_t *mask,
+		   size_t len)
 {
 	static const uint8_t zero[16];
 	struct nlattr *e, *d;
 
 	e = xhp_nft_expr_start(nlh, "bitwise", &d);
 	mnl_attr_put_u32(nlh, NFTA_BITWISE_SREG, htonl(NFT_REG_1));
-	mnl_attr_put_u32(nlh, NFTA_BITWISE_DREG, htonl(NFT_REG_1));
+	mnl_attr_put_u32(nlh, NFTA_BITWISE_DREG, htonl(dreg));
 	mnl_attr_put_u32(nlh, NFTA_BITWISE_LEN, htonl((uint32_t)len));
 	put_data(nlh, NFTA_BITWISE_MASK, mask, len);
 	put_data(nlh, NFTA_BITWISE_XOR, zero, len);
@@ -658,6 +805,12 @@ static void e_match(struct nlmsghdr *nlh, const struct match *m)
 		e_cmp(nlh, m->neq, m->val, 1);
 		return;
 	}
+	if (m->field == F_PROTO || m->field == F_L4PROTO) {
+		e_meta(nlh, m->field == F_PROTO ? NFT_META_PROTOCOL :
+						  NFT_META_L4PROTO);
+		e_cmp(nlh, m->neq, m->val, len);
+		return;
+	}
 	if (m->field == F_ETH_SRC || m->field == F_ETH_DST) {
 		/* offsets 0 and 6 are the MACs only on Ethernet */
 		uint16_t ether = ARPHRD_ETHER; /* host order, as dev->type */
@@ -671,9 +824,108 @@ static void e_match(struct nlmsghdr *nlh, const struct match *m)
 		prefix_mask(mask, len, m->prefix);
 		for (i = 0; i < len; i++)
 			val[i] &= mask[i];
-		e_mask(nlh, mask, len);
+		e_mask(nlh, NFT_REG_1, mask, len);
 	}
 	e_cmp(nlh, m->neq, val, len);
+}
+
+/* The exact addresses of @l (a set when more than LIST_CMPS). */
+static size_t exact_count(const struct list *l)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < l->n; i++)
+		n += !is_prefix(&l->ip[i]);
+	return n;
+}
+
+/* The anonymous set of a rule: nft's name, the kernel numbers it. */
+#define ANON_SET "__set%d"
+
+/* nft's data types of the set's key, for nft to print it */
+#define NFT_TYPE_IPADDR 7
+#define NFT_TYPE_IP6ADDR 8
+
+/* The field (reg1) is none of @l's addresses: the exact ones compared
+ * one by one, or looked up in set @set_id (not found: a match), the
+ * prefixes masked into reg2 and compared. */
+static void e_not_in(struct nlmsghdr *nlh, int field, const struct list *l,
+		     uint32_t set_id)
+{
+	size_t len = fields[field].len, i, j;
+	uint8_t mask[16], val[16];
+	struct nlattr *e, *d;
+
+	if (!l->n)
+		return;
+	e_payload(nlh, field);
+	if (set_id) {
+		e = xhp_nft_expr_start(nlh, "lookup", &d);
+		mnl_attr_put_strz(nlh, NFTA_LOOKUP_SET, ANON_SET);
+		mnl_attr_put_u32(nlh, NFTA_LOOKUP_SET_ID, htonl(set_id));
+		mnl_attr_put_u32(nlh, NFTA_LOOKUP_SREG, htonl(NFT_REG_1));
+		mnl_attr_put_u32(nlh, NFTA_LOOKUP_FLAGS,
+				 htonl(NFT_LOOKUP_F_INV));
+		xhp_nft_expr_end(nlh, e, d);
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct xhp_ip *ip = &l->ip[i];
+
+		if (!is_prefix(ip)) {
+			if (!set_id)
+				e_cmp(nlh, true, ip->addr, len);
+			continue;
+		}
+		prefix_mask(mask, len, ip->prefix);
+		for (j = 0; j < len; j++)
+			val[j] = ip->addr[j] & mask[j];
+		e_mask(nlh, NFT_REG_2, mask, len);
+		e_cmp_reg(nlh, NFT_REG_2, true, val, len);
+	}
+}
+
+/* NFT_MSG_NEWSET: the anonymous, constant set @id of @len-byte keys. */
+static struct nlmsghdr *put_set(void *buf, const char *ifname, uint32_t id,
+				size_t len)
+{
+	struct nlmsghdr *nlh =
+		xhp_nft_put_msg(buf, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL);
+
+	xhp_nft_put_table_attr(nlh, NFTA_SET_TABLE, ifname);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, ANON_SET);
+	mnl_attr_put_u32(nlh, NFTA_SET_FLAGS,
+			 htonl(NFT_SET_ANONYMOUS | NFT_SET_CONSTANT));
+	mnl_attr_put_u32(nlh, NFTA_SET_KEY_TYPE,
+			 htonl(len == 4 ? NFT_TYPE_IPADDR : NFT_TYPE_IP6ADDR));
+	mnl_attr_put_u32(nlh, NFTA_SET_KEY_LEN, htonl((uint32_t)len));
+	mnl_attr_put_u32(nlh, NFTA_SET_ID, htonl(id));
+	return nlh;
+}
+
+/* NFT_MSG_NEWSETELEM: the exact addresses of @l into set @id. */
+static struct nlmsghdr *put_elems(void *buf, const char *ifname, uint32_t id,
+				  const struct list *l, size_t len)
+{
+	struct nlmsghdr *nlh =
+		xhp_nft_put_msg(buf, NFT_MSG_NEWSETELEM, NLM_F_CREATE);
+	struct nlattr *list, *el, *key;
+	size_t i;
+
+	xhp_nft_put_table_attr(nlh, NFTA_SET_ELEM_LIST_TABLE, ifname);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ANON_SET);
+	mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (i = 0; i < l->n; i++) {
+		if (is_prefix(&l->ip[i]))
+			continue;
+		el = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		key = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
+		mnl_attr_put(nlh, NFTA_DATA_VALUE, len, l->ip[i].addr);
+		mnl_attr_nest_end(nlh, key);
+		mnl_attr_nest_end(nlh, el);
+	}
+	mnl_attr_nest_end(nlh, list);
+	return nlh;
 }
 
 static void e_limit(struct nlmsghdr *nlh, uint64_t rate)
@@ -699,10 +951,8 @@ static void e_counter(struct nlmsghdr *nlh)
 	xhp_nft_expr_end(nlh, e, d);
 }
 
-static void e_verdict(struct nlmsghdr *nlh, int code, const char *ifname,
-		      int chain)
+static void e_verdict(struct nlmsghdr *nlh, int code, const char *chain)
 {
-	char name[XHP_NFT_CHAIN_NAME_MAX];
 	struct nlattr *e, *d, *n1, *n2;
 
 	e = xhp_nft_expr_start(nlh, "immediate", &d);
@@ -711,8 +961,7 @@ static void e_verdict(struct nlmsghdr *nlh, int code, const char *ifname,
 	n2 = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
 	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)code));
 	if (code == NFT_JUMP)
-		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN,
-				  xhp_nft_chain_name(name, ifname, chain));
+		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
 	mnl_attr_nest_end(nlh, n2);
 	mnl_attr_nest_end(nlh, n1);
 	xhp_nft_expr_end(nlh, e, d);
@@ -733,8 +982,10 @@ static void put_comment(struct nlmsghdr *nlh, const char *comment)
 	mnl_attr_put(nlh, NFTA_RULE_USERDATA, 2 + n, ud);
 }
 
+/* @set_id: of the anonymous set of the rule's list, 0: none. */
 static struct nlmsghdr *put_rule(void *buf, const char *ifname,
-				 const struct rule *r)
+				 const struct plan *pl, const struct rule *r,
+				 uint32_t set_id)
 {
 	struct nlmsghdr *nlh = xhp_nft_put_msg(buf, NFT_MSG_NEWRULE,
 					       NLM_F_CREATE | NLM_F_APPEND);
@@ -742,7 +993,10 @@ static struct nlmsghdr *put_rule(void *buf, const char *ifname,
 	size_t i;
 
 	xhp_nft_put_table_attr(nlh, NFTA_RULE_TABLE, ifname);
-	xhp_nft_put_chain_name(nlh, NFTA_RULE_CHAIN, ifname, r->chain);
+	if (r->chain == CH_SHARED)
+		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, pl->shared_name);
+	else
+		xhp_nft_put_chain_name(nlh, NFTA_RULE_CHAIN, ifname);
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
 	if (r->proto) {
 		uint16_t be = htons(r->proto);
@@ -757,11 +1011,13 @@ static struct nlmsghdr *put_rule(void *buf, const char *ifname,
 	for (i = 0; i < ARRAY_SIZE(r->m); i++)
 		if (r->m[i].field)
 			e_match(nlh, &r->m[i]);
+	if (r->not_in_field)
+		e_not_in(nlh, r->not_in_field, &pl->l[r->not_in], set_id);
 	if (r->rate)
 		e_limit(nlh, r->rate);
 	if (r->comment)
 		e_counter(nlh);
-	e_verdict(nlh, r->verdict, ifname, r->jump);
+	e_verdict(nlh, r->verdict, pl->shared_name);
 	mnl_attr_nest_end(nlh, list);
 	if (r->comment)
 		put_comment(nlh, r->comment);
@@ -771,63 +1027,114 @@ static struct nlmsghdr *put_rule(void *buf, const char *ifname,
 static int check_ips(xhp_ctx *ctx, const char *ifname,
 		     const struct xhp_nft_policy *p)
 {
-	if (p->antispoof && p->n_ips > XHP_NFT_POLICY_IPS_MAX)
+	size_t n4, n6;
+
+	if (!too_many(p, &n4, &n6))
+		return 0;
+	if (n4 || n6)
 		return xhp_err(
 			ctx, EINVAL,
-			"cannot enforce the addresses of %s: ip has %zu addresses, anti-spoofing takes at most %d",
-			ifname, p->n_ips, XHP_NFT_POLICY_IPS_MAX);
-	return 0;
+			"cannot enforce the addresses of %s: ip has %zu %s prefixes, anti-spoofing takes at most %d",
+			ifname, n4 ? n4 : n6, n4 ? "IPv4" : "IPv6",
+			LIST_PREFIXES);
+	return xhp_err(
+		ctx, EINVAL,
+		"cannot enforce the addresses of %s: ip has %zu addresses, anti-spoofing takes at most %d",
+		ifname, p->n_ips, XHP_NFT_POLICY_IPS_MAX);
 }
 
-/* @had: the device has chains (1), none (0: only the shard's table is
- * made sure of), or not known (-1). */
+#define PUT(nft, m, put)                                                      \
+	(((m) = xhp_nft_batch_room(nft)) ? (xhp_nft_batch_add(nft, put), 0) : \
+					   -ENOSPC)
+
+/* Into the batch: @pl's rules of @chain (with the sets they use). */
+static int put_rules(struct xhp_nft *nft, const char *ifname,
+		     const struct plan *pl, int chain)
+{
+	size_t i;
+	void *m;
+	int r = 0;
+
+	for (i = 0; r >= 0 && i < pl->n; i++) {
+		const struct rule *ru = &pl->r[i];
+		uint32_t id = 0;
+
+		if (ru->chain != chain)
+			continue;
+		if (ru->not_in_field &&
+		    exact_count(&pl->l[ru->not_in]) > LIST_CMPS) {
+			size_t len = fields[ru->not_in_field].len;
+
+			id = (uint32_t)i + 1;
+			r = PUT(nft, m, put_set(m, ifname, id, len));
+			if (r >= 0)
+				r = PUT(nft, m,
+					put_elems(m, ifname, id,
+						  &pl->l[ru->not_in], len));
+		}
+		if (r >= 0)
+			r = PUT(nft, m, put_rule(m, ifname, pl, ru, id));
+	}
+	return r;
+}
+
+/* Into the batch: the shared chain @pl names, and its rules. */
+static int put_shared(struct xhp_nft *nft, const char *ifname, struct plan *pl)
+{
+	void *m;
+	int r;
+
+	make_shared_plan(pl);
+	r = PUT(nft, m,
+		xhp_nft_put_regular_chain(m, NFT_MSG_NEWCHAIN,
+					  NLM_F_CREATE | NLM_F_EXCL, ifname,
+					  pl->shared_name));
+	if (r >= 0)
+		r = put_rules(nft, ifname, pl, CH_SHARED);
+	return r;
+}
+
+/* @had: the device has a chain (1), none (0: only the shard's table is
+ * made sure of), or not known (-1). @shared: the shared chain is made. */
 static int policy_put(struct xhp_nft *nft, const char *ifname,
-		      const struct xhp_nft_policy *p, int had)
+		      const struct xhp_nft_policy *p, int had, bool shared)
 {
 	char fp[XHP_NFT_FP_MAX], comment[XHP_NFT_FP_MAX + 16];
+	struct nlmsghdr *nlh;
 	struct plan *pl;
 	void *m;
-	size_t i;
-	int c, r;
+	int r;
 
 	pl = malloc(sizeof(*pl));
 	if (!pl)
 		return -ENOMEM;
+	if (had < 0)
+		r = xhp_nft_put_dev_gone(nft, ifname);
+	else if (had) {
+		r = PUT(nft, m, xhp_nft_put_flush(m, ifname));
+		if (r >= 0)
+			r = PUT(nft, m,
+				xhp_nft_put_chain(m, NFT_MSG_DELCHAIN, 0,
+						  ifname));
+	} else
+		r = xhp_nft_put_shard(nft, ifname);
+	if (r >= 0 && shared)
+		r = put_shared(nft, ifname, pl);
 	make_plan(p, pl);
 	plan_fingerprint(pl, fp);
 	snprintf(comment, sizeof(comment), "%s%s", XHP_NFT_FP_PREFIX, fp);
-	r = had ? xhp_nft_put_dev_gone(nft, ifname) :
-		  xhp_nft_put_shard(nft, ifname);
-	for (c = XHP_NFT_CH_BASE; r >= 0 && pl->n && c < XHP_NFT_CHAINS; c++) {
-		struct nlmsghdr *nlh;
-
-		if (c != XHP_NFT_CH_BASE && !pl->chains)
-			break;
+	if (r >= 0 && pl->n) {
 		m = xhp_nft_batch_room(nft);
-		if (!m) {
+		if (!m)
 			r = -ENOSPC;
-			break;
-		}
-		if (c == XHP_NFT_CH_BASE) {
-			nlh = xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
-						NLM_F_CREATE | NLM_F_EXCL,
-						ifname);
-			/* the fingerprint of what the chains hold */
-			xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA, comment);
-		} else {
-			nlh = xhp_nft_put_regular_chain(
-				m, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL,
-				ifname, c);
-		}
-		xhp_nft_batch_add(nft, nlh);
 	}
-	for (i = 0; r >= 0 && i < pl->n; i++) {
-		m = xhp_nft_batch_room(nft);
-		if (!m) {
-			r = -ENOSPC;
-			break;
-		}
-		xhp_nft_batch_add(nft, put_rule(m, ifname, &pl->r[i]));
+	if (r >= 0 && pl->n) {
+		nlh = xhp_nft_put_chain(m, NFT_MSG_NEWCHAIN,
+					NLM_F_CREATE | NLM_F_EXCL, ifname);
+		/* the fingerprint of what the chain holds */
+		xhp_nft_put_comment(nlh, NFTA_CHAIN_USERDATA, comment);
+		xhp_nft_batch_add(nft, nlh);
+		r = put_rules(nft, ifname, pl, CH_DEV);
 	}
 	free(pl);
 	return r;
@@ -836,7 +1143,7 @@ static int policy_put(struct xhp_nft *nft, const char *ifname,
 int xhp_nft_policy_put(struct xhp_nft *nft, const char *ifname,
 		       const struct xhp_nft_policy *p)
 {
-	return policy_put(nft, ifname, p, -1);
+	return policy_put(nft, ifname, p, -1, p->antispoof);
 }
 
 int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
@@ -850,11 +1157,39 @@ int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 	return r < 0 ? r : xhp_nft_dev_apply_known(ctx, nft, ifname, p, r);
 }
 
+/* The name of the shared chain (of this library's rules). */
+static const char *shared_name(char buf[XHP_NFT_CHAIN_NAME_MAX])
+{
+	struct plan *pl = malloc(sizeof(*pl));
+
+	if (!pl)
+		return NULL;
+	make_shared_plan(pl);
+	memcpy(buf, pl->shared_name, XHP_NFT_CHAIN_NAME_MAX);
+	free(pl);
+	return buf;
+}
+
+static int apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
+		 const struct xhp_nft_policy *p, bool had, bool shared)
+{
+	int r;
+
+	xhp_nft_batch_begin(nft);
+	r = policy_put(nft, ifname, p, had, shared);
+	if (r == -ENOMEM)
+		return xhp_err(ctx, ENOMEM, "out of memory");
+	if (r < 0)
+		return xhp_err(ctx, -r, "nf_tables batch too big");
+	return xhp_nft_batch_commit(ctx, nft);
+}
+
 int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
 			    const char *ifname, const struct xhp_nft_policy *p,
 			    bool had)
 {
-	int r;
+	char name[XHP_NFT_CHAIN_NAME_MAX];
+	int r, there = 1;
 
 	r = xhp_nft_check_ifname(ctx, ifname);
 	if (r >= 0)
@@ -864,16 +1199,44 @@ int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
 	/* No rules to install: only whatever the name had goes, if any. */
 	if (xhp_nft_policy_empty(p))
 		return had ? xhp_nft_dev_remove(ctx, nft, ifname) : 0;
-	xhp_nft_batch_begin(nft);
-	r = policy_put(nft, ifname, p, had);
-	if (r == -ENOMEM)
-		return xhp_err(ctx, ENOMEM, "out of memory");
+	if (p->antispoof) {
+		if (!shared_name(name))
+			return xhp_err(ctx, ENOMEM, "out of memory");
+		there = xhp_nft_shared_present(ctx, nft, ifname, name);
+		if (there < 0)
+			return there;
+	}
+	r = apply(ctx, nft, ifname, p, had, !there);
+	if (r >= 0) {
+		if (p->antispoof)
+			xhp_nft_shared_known(nft, ifname, name, true);
+		return 0;
+	}
+	if (!p->antispoof || (r != -EEXIST && r != -ENOENT))
+		return r;
+	/*
+	 * The shared chain was made meanwhile by another run (EEXIST), or
+	 * is gone though this socket saw it (ENOENT: its table deleted, as
+	 * "nft flush ruleset" does): asked again, and once more.
+	 */
+	xhp_clear_error(ctx);
+	xhp_nft_shared_known(nft, ifname, name, false);
+	there = xhp_nft_shared_present(ctx, nft, ifname, name);
+	if (there < 0)
+		return there;
+	r = xhp_nft_dev_present(ctx, nft, ifname);
 	if (r < 0)
-		return xhp_err(ctx, -r, "nf_tables batch too big");
-	return xhp_nft_batch_commit(ctx, nft);
+		return r;
+	r = apply(ctx, nft, ifname, p, r, !there);
+	if (r >= 0)
+		xhp_nft_shared_known(nft, ifname, name, true);
+	return r;
 }
 
 /* --- words --- */
+
+static const char *proto_word(uint16_t proto);
+static const char *l4_word(uint8_t l4);
 
 /* @m in nft's words; @l4 is the rule's meta l4proto (the ICMP type's). */
 static void describe_match(const struct match *m, uint8_t l4, char *buf,
@@ -922,16 +1285,23 @@ static void describe_match(const struct match *m, uint8_t l4, char *buf,
 			 v[1], v[2], v[3], v[4], v[5], v[6], v[7]);
 		break;
 	case F_IP6_LEN:
+	case F_TH_SPORT:
 	case F_TH_DPORT:
+	case F_ARP_HTYPE:
 		snprintf(buf, size, "%u", (unsigned int)(v[0] << 8 | v[1]));
 		break;
-	case F_ARP_HDR:
-		snprintf(buf, size, "%u . 0x%02x%02x . %u . %u",
-			 (unsigned int)(v[0] << 8 | v[1]), v[2], v[3], v[4],
-			 v[5]);
+	case F_ARP_PTYPE:
+		snprintf(buf, size, "0x%02x%02x", v[0], v[1]);
 		break;
 	case F_ND_OPT:
 		snprintf(buf, size, "0x%02x%02x", v[0], v[1]);
+		break;
+	case F_PROTO:
+		snprintf(buf, size, "%s",
+			 proto_word((uint16_t)(v[0] << 8 | v[1])));
+		break;
+	case F_L4PROTO:
+		snprintf(buf, size, "%s", l4_word(v[0]));
 		break;
 	case F_ETH_SRC:
 	case F_ARP_SHA:
@@ -951,13 +1321,6 @@ static void describe_match(const struct match *m, uint8_t l4, char *buf,
 		ip.prefix = m->prefix >= 0 ? m->prefix : (int)len * 8;
 		ip.has_prefix = m->prefix >= 0;
 		snprintf(buf, size, "%s", xhp_ip_str(&ip, ip.has_prefix, a));
-		break;
-	case F_TH_SPORT:
-		snprintf(buf, size, "%u", (unsigned int)(v[0] << 8 | v[1]));
-		break;
-	case F_TH_PORTS:
-		snprintf(buf, size, "%u . %u", (unsigned int)(v[0] << 8 | v[1]),
-			 (unsigned int)(v[2] << 8 | v[3]));
 		break;
 	default:
 		snprintf(buf, size, "%u", v[0]);
@@ -980,56 +1343,105 @@ static const char *l4_word(uint8_t l4)
 				    "ipv6-icmp";
 }
 
+/* A line of text that grows (the lists make it long). */
+struct text {
+	char *s;
+	size_t used, size;
+};
+
+__attribute__((format(printf, 2, 3))) static void put(struct text *t,
+						      const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->used >= t->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->s + t->used, t->size - t->used, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		t->used += (size_t)n;
+}
+
+static void describe_list(struct text *t, int field, const struct list *l)
+{
+	char a[XHP_IP_STR];
+	size_t i;
+
+	if (!l->n)
+		return;
+	put(t, " %s != {", fields[field].name);
+	for (i = 0; i < l->n; i++)
+		put(t, "%s %s", i ? "," : "",
+		    xhp_ip_str(&l->ip[i], is_prefix(&l->ip[i]), a));
+	put(t, " }");
+}
+
+static void describe_rule(struct text *t, const struct plan *pl,
+			  const struct rule *r, const char *chain)
+{
+	char part[128];
+	size_t j;
+
+	t->used = 0;
+	put(t, "%s:", chain);
+	if (r->proto)
+		put(t, " meta protocol %s", proto_word(r->proto));
+	if (r->l4)
+		put(t, " meta l4proto %s", l4_word(r->l4));
+	for (j = 0; j < ARRAY_SIZE(r->m); j++) {
+		if (!r->m[j].field)
+			continue;
+		describe_match(&r->m[j], r->l4, part, sizeof(part));
+		put(t, " %s", part);
+	}
+	if (r->not_in_field)
+		describe_list(t, r->not_in_field, &pl->l[r->not_in]);
+	if (r->rate)
+		put(t, " limit rate over %llu bytes/second",
+		    (unsigned long long)r->rate);
+	if (r->comment)
+		put(t, " counter");
+	if (r->verdict == NFT_JUMP)
+		put(t, " jump %s", pl->shared_name);
+	else
+		put(t, " drop");
+	if (r->comment)
+		put(t, " comment \"%s\"", r->comment);
+}
+
 int xhp_nft_policy_describe(const struct xhp_nft_policy *p, const char *ifname,
 			    void (*line)(void *data, const char *text),
 			    void *data)
 {
-	char text[512], part[128], chain[XHP_NFT_CHAIN_NAME_MAX];
-	struct plan *pl = malloc(sizeof(*pl));
-	size_t i, j, used;
-	int n;
+	struct text t = { .size = 512 + (XHP_NFT_POLICY_IPS_MAX + 2) *
+						(XHP_IP_STR + 2) };
+	char chain[XHP_NFT_CHAIN_NAME_MAX];
+	struct plan *pl = malloc(sizeof(*pl)), *sh = malloc(sizeof(*sh));
+	size_t i;
+	int n = -ENOMEM;
 
-	if (!pl)
-		return -ENOMEM;
+	t.s = malloc(t.size);
+	if (!pl || !sh || !t.s)
+		goto out;
 	make_plan(p, pl);
-	for (i = 0; i < pl->n; i++) {
-		const struct rule *r = &pl->r[i];
-
-		used = (size_t)snprintf(
-			text, sizeof(text),
-			"%s:", xhp_nft_chain_name(chain, ifname, r->chain));
-#define APPEND(...)                                                         \
-	(used += used < sizeof(text) ?                                      \
-			 (size_t)snprintf(text + used, sizeof(text) - used, \
-					  __VA_ARGS__) :                    \
-			 0)
-		if (r->proto)
-			APPEND(" meta protocol %s", proto_word(r->proto));
-		if (r->l4)
-			APPEND(" meta l4proto %s", l4_word(r->l4));
-		for (j = 0; j < ARRAY_SIZE(r->m); j++) {
-			if (!r->m[j].field)
-				continue;
-			describe_match(&r->m[j], r->l4, part, sizeof(part));
-			APPEND(" %s", part);
+	xhp_nft_chain_name(chain, ifname);
+	n = 0;
+	if (pl->shared) { /* what the device's chain jumps to */
+		make_shared_plan(sh);
+		for (i = 0; i < sh->n; i++, n++) {
+			describe_rule(&t, sh, &sh->r[i], sh->shared_name);
+			line(data, t.s);
 		}
-		if (r->rate)
-			APPEND(" limit rate over %llu bytes/second",
-			       (unsigned long long)r->rate);
-		if (r->comment)
-			APPEND(" counter");
-		if (r->verdict == NFT_JUMP)
-			APPEND(" jump %s",
-			       xhp_nft_chain_name(chain, ifname, r->jump));
-		else
-			APPEND(" %s",
-			       r->verdict == NF_DROP ? "drop" : "return");
-		if (r->comment)
-			APPEND(" comment \"%s\"", r->comment);
-#undef APPEND
-		line(data, text);
 	}
-	n = (int)pl->n;
+	for (i = 0; i < pl->n; i++, n++) {
+		describe_rule(&t, pl, &pl->r[i], chain);
+		line(data, t.s);
+	}
+out:
+	free(t.s);
+	free(sh);
 	free(pl);
 	return n;
 }

@@ -1,54 +1,56 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A guest's network policy as nf_tables rules in its device's chains
+ * A guest's network policy as nf_tables rules in its device's chain
  * (nft.h): anti-spoofing (source MAC, ARP sender, IPv4/IPv6 source,
  * neighbour advertisement targets; no router advertisements, redirects
- * or DHCP/DHCPv6 server replies from the guest) and a rate policer on
- * what the guest sends. One batch per device: the device's chains are
- * deleted and made anew in it, so a device gets only its own rules and no
- * other device's chains are touched.
+ * or DHCP/DHCPv6 server replies from the guest; IPv4, IPv6 and ARP only)
+ * and a rate policer on what the guest sends. One batch per device: the
+ * device's chain is deleted and made anew in it, so a device gets only
+ * its own rules and no other device's chain is touched.
  *
- * Chains of "vif1.0" (in its shard's table, netdev xhp-1f: nft.h; the
- * base chain's comment is "xhp policy <fingerprint>"), as nft prints
- * them:
- *   dev-vif1.0 (ingress of vif1.0):
+ * The kernel's cost is per message (a rule: 5-10 us here), so a device's
+ * chain holds only what names its MAC and addresses, about a dozen
+ * rules, each address list in one rule (compares, or an anonymous set
+ * beyond 8 addresses), and jumps to the shard's shared chain for the
+ * rest, which every device has alike (made once per table, by the first
+ * device's batch, and kept). As nft prints them, for "vif1.0" in shard
+ * table netdev xhp-1f:
+ *   dev-vif1.0 (ingress of vif1.0; comment "xhp policy <fingerprint>"):
  *     limit rate over R bytes/second counter drop     (rate)
  *     ether saddr != MAC counter drop
+ *     jump shared-<fingerprint of its rules>
+ *     arp saddr ether != MAC counter drop
+ *     arp saddr ip 0.0.0.0 arp daddr ip != IP4... counter drop (probes)
+ *     arp saddr ip != { 0.0.0.0, IP4... } counter drop
+ *     ip saddr != { 0.0.0.0, IP4... } counter drop
+ *     ip6 saddr :: icmpv6 type nd-neighbor-solicit icmpv6 nd target !=
+ *       { LL, IP6... } counter drop                   (DAD)
+ *     ip6 saddr != { ::, LL, IP6... } counter drop
+ *     icmpv6 type nd-neighbor-advert nd target != { LL, IP6... } drop
+ *     per T of RS (133, options at 8), NS, NA (135, 136, at 24):
+ *       icmpv6 type T ip6 length MIN+8 @th,O,64 != (SLLA or TLLA, 1,
+ *         MAC) [NS: @th,192,16 != 0x0e01 (a nonce)] counter drop
+ *     (LL: the link-local address of MAC, modified EUI-64)
+ *   shared-<hex>:
  *     ether daddr & ff:ff:ff:ff:ff:f0 == 01:80:c2:00:00:00 counter drop
  *       (STP, LACP, 802.1X, LLDP)
  *     vlan, 8021ad (a second tag) counter drop
- *     arp htype . ptype . hlen . plen != 1 . 0x0800 . 6 . 4 counter drop
- *     arp saddr ether != MAC counter drop
- *     meta protocol arp jump dev-vif1.0/arp
+ *     meta protocol other than ip, ip6, arp: counter drop
+ *     IPv6 fragments that could hide ICMPv6: 7 rules, counter drop
+ *     arp htype != 1, ptype != ip, hlen != 6, plen != 4: counter drop
  *     udp sport 67, udp dport 68, udp sport 547, udp dport 546:
  *       counter drop each
  *     icmp type redirect counter drop
  *     icmpv6 type { nd-router-advert, nd-redirect, 147, 151, 153 }:
  *       counter drop each
- *     exthdr frag exists ip6 nexthdr != 44 counter drop
- *     exthdr frag exists meta l4proto ipv6-icmp counter drop
- *     ip6 nexthdr 44 @nh,320,8 { 0, 43, 44, 51, 60 }: counter drop each
- *     per T of RS (133, options at 8), NS, NA (135, 136, at 24):
+ *     per T of RS, NS, NA:
  *       icmpv6 type T ip6 nexthdr != 58 counter drop
  *       icmpv6 type T ip6 length != MIN ip6 length != MIN+8 counter drop
- *       icmpv6 type T ip6 length MIN+8 @th,O,64 != (SLLA or TLLA, 1,
- *         MAC) [NS: @th,192,16 != 0x0e01 (a nonce)] counter drop
- *     meta protocol ip jump dev-vif1.0/ip4
- *     meta protocol ip6 jump dev-vif1.0/ip6
- *     icmpv6 type nd-neighbor-advert jump dev-vif1.0/nd
- *   dev-vif1.0/arp: per IPv4: arp saddr ip IP return; per IPv4: arp
- *     saddr ip 0.0.0.0 arp daddr ip IP return (a probe); arp saddr ip
- *     0.0.0.0 counter drop; counter drop
- *   dev-vif1.0/ip4: 0.0.0.0 -> 255.255.255.255 udp 68 -> 67 return; per
- *     IPv4: return; counter drop
- *   dev-vif1.0/ip6: per IPv6 and the link-local of MAC: ip6 saddr ::
- *     icmpv6 type nd-neighbor-solicit icmpv6 nd target IP return (DAD);
- *     ip6 saddr :: icmpv6 type nd-neighbor-solicit counter drop;
- *     :: (ICMPv6: MLD, RS) return; link-local of MAC return; per IPv6:
- *     return; counter drop
- *   dev-vif1.0/nd: target link-local or an IPv6 of ip: return;
- *     counter drop
- * Every drop has a counter and a comment naming what it drops.
+ *     ip saddr 0.0.0.0 and not to 255.255.255.255, not UDP, not from
+ *       port 68, not to 67: counter drop (4 rules)
+ *     ip6 saddr :: meta l4proto != ipv6-icmp counter drop
+ * Every drop has a counter and a comment naming what it drops; the shared
+ * chain's count the frames of every device of its table.
  */
 #ifndef XHP_NFT_POLICY_H
 #define XHP_NFT_POLICY_H
@@ -56,8 +58,10 @@
 #include "keys.h"
 #include "nft.h"
 
-/* Addresses one device's rules may allow (each is three rules). */
+/* Addresses one device's rules may allow, and of them prefixes (shorter
+ * than the address) of each family. */
 #define XHP_NFT_POLICY_IPS_MAX 64
+#define XHP_NFT_POLICY_PREFIXES_MAX 16
 
 struct xhp_nft_policy {
 	bool antispoof;

@@ -22,7 +22,7 @@
 #include <xenstore.h>
 
 #include "blocktest.h"
-#include "nft.h"
+#include "nft_policy.h"
 #include "ovs_harness.h"
 #include "route_util.h"
 #include "sweep.h"
@@ -128,6 +128,36 @@ static void policy_snapshot(char **buf)
 	sw_cmd(buf, ports);
 }
 
+/* Every shard's shared chain made before the sweep (a device's policy
+ * makes it in its shard's table, and it stays: nft_policy.h), by a
+ * policy put on and taken off a name of each shard. */
+static void nft_shared(void)
+{
+	const struct xhp_nft_policy p = {
+		.antispoof = true, .mac = { 0x00, 0x16, 0x3e, 0, 0, 1 }
+	};
+	bool done[XHP_NFT_SHARDS] = { false };
+	struct xhp_nft *nft = NULL;
+	xhp_ctx *ctx = NULL;
+	char name[16];
+	int i, n = 0;
+
+	if (xhp_ctx_new(&ctx) < 0 || xhp_nft_open(ctx, &nft) < 0)
+		die("nf_tables socket");
+	for (i = 0; n < XHP_NFT_SHARDS; i++) {
+		snprintf(name, sizeof(name), "shard%d", i);
+		if (done[xhp_nft_shard(name)])
+			continue;
+		if (xhp_nft_dev_apply(ctx, nft, name, &p) < 0 ||
+		    xhp_nft_dev_remove(ctx, nft, name) < 0)
+			die(xhp_ctx_last_error(ctx));
+		done[xhp_nft_shard(name)] = true;
+		n++;
+	}
+	xhp_nft_close(nft);
+	xhp_ctx_unref(ctx);
+}
+
 /* Every shard's table made before the sweep (nft.h: they are made when
  * needed and never deleted), so that only the device's chains come and
  * go. */
@@ -147,6 +177,7 @@ static void nft_tables(void)
 	fclose(f);
 	SH("nft", "-f", path);
 	unlink(path);
+	nft_shared();
 }
 
 static int sweep_bridge(void)

@@ -3,8 +3,10 @@
  * nft_policy.c's batch, without a kernel: every message parsed back with
  * libmnl and checked against the uapi constants of
  * <linux/netfilter/nf_tables.h> (the layouts of nft_limit, nft_bitwise,
- * nft_counter, a jump verdict, nft's comment user data), and the order
- * of the batch: the device's chains gone, made anew, then the rules.
+ * nft_counter, nft_lookup of an anonymous set, a jump verdict, nft's
+ * comment user data), and the order of the batch: the device's chain
+ * gone, the shard's shared chain and its rules, the device's chain made
+ * anew and its rules.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -161,50 +163,59 @@ static const struct nlmsghdr *by_comment(const struct msgs *ms,
 
 static void test_order(void **state)
 {
+	/* the device's chain gone (made sure of, emptied, deleted), the
+	 * shard's shared chain made, its 36 rules, the device's chain
+	 * made, its 13 rules */
 	static const uint8_t want[] = {
-		NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
-		NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
-		NFT_MSG_DELRULE,  NFT_MSG_DELRULE,  NFT_MSG_DELRULE,
-		NFT_MSG_DELRULE,  NFT_MSG_DELRULE,  NFT_MSG_DELCHAIN,
-		NFT_MSG_DELCHAIN, NFT_MSG_DELCHAIN, NFT_MSG_DELCHAIN,
-		NFT_MSG_DELCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
-		NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN, NFT_MSG_NEWCHAIN,
+		NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_DELRULE,
+		NFT_MSG_DELCHAIN, NFT_MSG_NEWCHAIN,
 	};
 	struct xhp_nl nl = { .seq = 7 };
 	char fp[XHP_NFT_FP_MAX];
 	struct xhp_nft_dev_state st;
+	const struct nlattr *tb[MAXA];
 	struct msgs ms;
 	struct xhp_nft *nft = batch(&nl, &ms);
 	size_t i;
+	int dev;
 
 	(void)state;
 	assert_int_equal(ms.m[0]->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
 	for (i = 0; i < sizeof(want); i++)
 		assert_int_equal(ms.m[1 + i]->nlmsg_type & 0xff, want[i]);
-	/* the new chains: no other device's, made exclusively (the answer
-	 * is asked for at the commit, of the last message only) */
-	assert_int_equal(ms.m[17]->nlmsg_flags,
+	/* the shared chain: a regular chain "shared-<16 hex>", made
+	 * exclusively (a device's batch must not add its rules twice) */
+	assert_int_equal(ms.m[5]->nlmsg_flags,
+			 NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	memset(tb, 0, sizeof(tb));
+	assert_int_equal(mnl_attr_parse(ms.m[5], sizeof(struct nfgenmsg),
+					attr_cb, tb),
+			 MNL_CB_OK);
+	assert_null(tb[NFTA_CHAIN_HOOK]);
+	assert_int_equal(strlen(mnl_attr_get_str(tb[NFTA_CHAIN_NAME])),
+			 strlen(XHP_NFT_SHARED_PREFIX) + 16);
+	assert_memory_equal(mnl_attr_get_str(tb[NFTA_CHAIN_NAME]),
+			    XHP_NFT_SHARED_PREFIX,
+			    strlen(XHP_NFT_SHARED_PREFIX));
+	for (i = 6; i < 6 + 36; i++)
+		assert_int_equal(ms.m[i]->nlmsg_type & 0xff, NFT_MSG_NEWRULE);
+	dev = 6 + 36;
+	assert_int_equal(ms.m[dev]->nlmsg_type & 0xff, NFT_MSG_NEWCHAIN);
+	assert_int_equal(ms.m[dev]->nlmsg_flags,
 			 NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
 	/* the base chain's comment: the policy's fingerprint */
-	assert_int_equal(xhp_nft_chain_parse(ms.m[17], &st), 0);
-	assert_int_equal(xhp_nft_policy_fingerprint(&policy, fp),
-			 XHP_NFT_CHAINS);
+	assert_int_equal(xhp_nft_chain_parse(ms.m[dev], &st), 0);
+	assert_int_equal(xhp_nft_policy_fingerprint(&policy, fp), 1);
 	assert_int_equal(strlen(fp), 16);
 	assert_string_equal(st.fp, fp);
-	assert_int_equal(xhp_nft_chain_parse(ms.m[18], &st), 0);
-	assert_string_equal(st.fp, "");
-	/* then only rules: 37 in the base chain (rate, MAC, IEEE 802.1
-	 * group, 2 stacked VLAN tags, 7 for fragments, 2 ARP, 4 DHCP ports,
-	 * 6 ICMP types, 3 each for RS, NS and NA, 4 jumps), 4 (arp: the
-	 * address, a probe for it, other probes, the rest) + 3 (ip4) + 7
-	 * (ip6: DAD for the link-local and the address, other DAD, ::, the
-	 * link-local, the address, the rest) + 3 (nd); each fits in
-	 * XHP_NFT_MSG_MAX */
-	for (i = 1 + sizeof(want); i < (size_t)ms.n; i++) {
+	/* then only rules, each in XHP_NFT_MSG_MAX: rate, MAC, the jump,
+	 * ARP sender MAC, probes, ARP sender IP, IPv4 source, DAD, IPv6
+	 * source, NA target, 3 ND options */
+	for (i = (size_t)dev + 1; i < (size_t)ms.n; i++) {
 		assert_int_equal(ms.m[i]->nlmsg_type & 0xff, NFT_MSG_NEWRULE);
 		assert_true(ms.m[i]->nlmsg_len <= XHP_NFT_MSG_MAX);
 	}
-	assert_int_equal(ms.n - 1 - (int)sizeof(want), 37 + 4 + 3 + 7 + 3);
+	assert_int_equal(ms.n - 1 - dev, 13);
 	free(nft);
 }
 
@@ -216,9 +227,8 @@ static void test_fingerprint(void **state)
 	struct xhp_nft_policy p = policy;
 
 	(void)state;
-	assert_int_equal(xhp_nft_policy_fingerprint(&policy, a),
-			 XHP_NFT_CHAINS);
-	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), XHP_NFT_CHAINS);
+	assert_int_equal(xhp_nft_policy_fingerprint(&policy, a), 1);
+	assert_int_equal(xhp_nft_policy_fingerprint(&p, b), 1);
 	assert_string_equal(a, b);
 	p.n_ips = 1;
 	xhp_nft_policy_fingerprint(&p, b);
@@ -268,63 +278,6 @@ static void test_limit(void **state)
 	free(nft);
 }
 
-/* 10.0.0.5/24 in the IPv4 chain: payload, bitwise, cmp, return. */
-static void test_prefix_and_jump(void **state)
-{
-	static const uint8_t mask[4] = { 255, 255, 255, 0 };
-	static const uint8_t net[4] = { 10, 0, 0, 0 };
-	static const uint8_t zero[4];
-	struct xhp_nl nl = { .seq = 7 };
-	const struct nlattr *tb[MAXA], *d[MAXA], *v[MAXA], *w[MAXA], *data[16];
-	const char *names[16];
-	struct msgs ms;
-	struct xhp_nft *nft = batch(&nl, &ms);
-	int i, seen = 0;
-
-	(void)state;
-	for (i = 1; i < ms.n; i++) {
-		if ((ms.m[i]->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
-			continue;
-		parse_rule(ms.m[i], tb);
-		if (!strcmp(mnl_attr_get_str(tb[NFTA_RULE_CHAIN]),
-			    "dev-vif7.0/ip4") &&
-		    exprs(tb[NFTA_RULE_EXPRESSIONS], names, data) == 4) {
-			assert_string_equal(names[1], "bitwise");
-			parse_nest(data[1], d);
-			assert_be32(d[NFTA_BITWISE_SREG], NFT_REG_1);
-			assert_be32(d[NFTA_BITWISE_DREG], NFT_REG_1);
-			assert_be32(d[NFTA_BITWISE_LEN], 4);
-			assert_value(d[NFTA_BITWISE_MASK], mask, 4);
-			assert_value(d[NFTA_BITWISE_XOR], zero, 4);
-			assert_string_equal(names[2], "cmp");
-			parse_nest(data[2], d);
-			assert_value(d[NFTA_CMP_DATA], net, 4);
-			parse_nest(data[3], d);
-			parse_nest(d[NFTA_IMMEDIATE_DATA], v);
-			parse_nest(v[NFTA_DATA_VERDICT], w);
-			assert_be32(w[NFTA_VERDICT_CODE], (uint32_t)NFT_RETURN);
-			seen |= 1;
-		}
-		if (!strcmp(mnl_attr_get_str(tb[NFTA_RULE_CHAIN]),
-			    "dev-vif7.0")) {
-			int n = exprs(tb[NFTA_RULE_EXPRESSIONS], names, data);
-
-			parse_nest(data[n - 1], d);
-			parse_nest(d[NFTA_IMMEDIATE_DATA], v);
-			parse_nest(v[NFTA_DATA_VERDICT], w);
-			if (ntohl(mnl_attr_get_u32(w[NFTA_VERDICT_CODE])) !=
-			    (uint32_t)NFT_JUMP)
-				continue;
-			assert_non_null(w[NFTA_VERDICT_CHAIN]);
-			if (!strcmp(mnl_attr_get_str(w[NFTA_VERDICT_CHAIN]),
-				    "dev-vif7.0/nd"))
-				seen |= 2;
-		}
-	}
-	assert_int_equal(seen, 3);
-	free(nft);
-}
-
 /* The expressions of the rule with @comment, into @names and @data. */
 static int rule_exprs(const struct msgs *ms, const char *comment,
 		      const char *names[16], const struct nlattr *data[16])
@@ -371,6 +324,73 @@ static void assert_meta_is(const char *names[], const struct nlattr *data[],
 	assert_be32(d[NFTA_META_DREG], NFT_REG_1);
 	assert_be32(d[NFTA_META_KEY], key);
 	assert_cmp(names[1], data[1], NFT_CMP_EQ, v, n);
+}
+
+/* The IPv4 source none of 0.0.0.0 and 10.0.0.5/24: payload, cmp neq
+ * 0.0.0.0 (reg 1), bitwise into reg 2, cmp neq 10.0.0.0 (reg 2); and the
+ * jump to the shared chain made in the same batch. */
+static void test_prefix_and_jump(void **state)
+{
+	static const uint8_t mask[4] = { 255, 255, 255, 0 };
+	static const uint8_t net[4] = { 10, 0, 0, 0 };
+	static const uint8_t zero[4];
+	struct xhp_nl nl = { .seq = 7 };
+	const struct nlattr *tb[MAXA], *d[MAXA], *v[MAXA], *w[MAXA], *data[16];
+	const char *names[16], *shared = NULL;
+	struct msgs ms;
+	struct xhp_nft *nft = batch(&nl, &ms);
+	int i, seen = 0;
+
+	(void)state;
+	assert_int_equal(
+		rule_exprs(&ms, "xhp: forged IPv4 source", names, data), 8);
+	assert_payload(names[2], data[2], NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+	assert_cmp(names[3], data[3], NFT_CMP_NEQ, zero, 4);
+	assert_string_equal(names[4], "bitwise");
+	parse_nest(data[4], d);
+	assert_be32(d[NFTA_BITWISE_SREG], NFT_REG_1);
+	assert_be32(d[NFTA_BITWISE_DREG], NFT_REG_2);
+	assert_be32(d[NFTA_BITWISE_LEN], 4);
+	assert_value(d[NFTA_BITWISE_MASK], mask, 4);
+	assert_value(d[NFTA_BITWISE_XOR], zero, 4);
+	assert_string_equal(names[5], "cmp");
+	parse_nest(data[5], d);
+	assert_be32(d[NFTA_CMP_SREG], NFT_REG_2);
+	assert_be32(d[NFTA_CMP_OP], NFT_CMP_NEQ);
+	assert_value(d[NFTA_CMP_DATA], net, 4);
+	assert_string_equal(names[6], "counter");
+	for (i = 1; i < ms.n; i++) {
+		if ((ms.m[i]->nlmsg_type & 0xff) == NFT_MSG_NEWCHAIN &&
+		    !shared) {
+			memset(tb, 0, sizeof(tb));
+			assert_int_equal(mnl_attr_parse(ms.m[i],
+							sizeof(struct nfgenmsg),
+							attr_cb, tb),
+					 MNL_CB_OK);
+			if (!strncmp(mnl_attr_get_str(tb[NFTA_CHAIN_NAME]),
+				     XHP_NFT_SHARED_PREFIX,
+				     strlen(XHP_NFT_SHARED_PREFIX)))
+				shared = mnl_attr_get_str(tb[NFTA_CHAIN_NAME]);
+		}
+		if ((ms.m[i]->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
+			continue;
+		parse_rule(ms.m[i], tb);
+		if (strcmp(mnl_attr_get_str(tb[NFTA_RULE_CHAIN]), "dev-vif7.0"))
+			continue;
+		if (exprs(tb[NFTA_RULE_EXPRESSIONS], names, data) != 1)
+			continue;
+		/* the jump: an immediate alone, after the chain it names */
+		parse_nest(data[0], d);
+		parse_nest(d[NFTA_IMMEDIATE_DATA], v);
+		parse_nest(v[NFTA_DATA_VERDICT], w);
+		assert_be32(w[NFTA_VERDICT_CODE], (uint32_t)NFT_JUMP);
+		assert_non_null(shared);
+		assert_string_equal(mnl_attr_get_str(w[NFTA_VERDICT_CHAIN]),
+				    shared);
+		seen++;
+	}
+	assert_int_equal(seen, 1);
+	free(nft);
 }
 
 /* "exthdr frag exists meta l4proto ipv6-icmp": nft_exthdr's attributes
@@ -471,35 +491,25 @@ static void test_nd_rules(void **state)
 static void test_dhcp_and_group(void **state)
 {
 	static const uint8_t zero[4], bcast[4] = { 255, 255, 255, 255 };
-	static const uint8_t ports[4] = { 0, 68, 0, 67 };
 	static const uint8_t group[6] = { 0x01, 0x80, 0xc2 };
 	static const uint8_t mask[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0 };
 	static const uint8_t zero6[6];
 	struct xhp_nl nl = { .seq = 7 };
-	const struct nlattr *tb[MAXA], *d[MAXA], *data[16];
+	const struct nlattr *d[MAXA], *data[16];
 	const char *names[16];
 	struct msgs ms;
 	struct xhp_nft *nft = batch(&nl, &ms);
-	int i;
 
 	(void)state;
-	for (i = 1; i < ms.n; i++) {
-		if ((ms.m[i]->nlmsg_type & 0xff) != NFT_MSG_NEWRULE)
-			continue;
-		parse_rule(ms.m[i], tb);
-		if (!strcmp(mnl_attr_get_str(tb[NFTA_RULE_CHAIN]),
-			    "dev-vif7.0/ip4"))
-			break;
-	}
-	assert_true(i < ms.n);
-	/* meta l4proto udp, then the three matches, return */
-	assert_int_equal(exprs(tb[NFTA_RULE_EXPRESSIONS], names, data), 9);
+	/* meta protocol ip, then the two matches: from 0.0.0.0, to
+	 * another than the broadcast address */
+	assert_int_equal(rule_exprs(&ms, "xhp: IPv4 from 0.0.0.0 but DHCP",
+				    names, data),
+			 8);
 	assert_payload(names[2], data[2], NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
 	assert_cmp(names[3], data[3], NFT_CMP_EQ, zero, 4);
 	assert_payload(names[4], data[4], NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
-	assert_cmp(names[5], data[5], NFT_CMP_EQ, bcast, 4);
-	assert_payload(names[6], data[6], NFT_PAYLOAD_TRANSPORT_HEADER, 0, 4);
-	assert_cmp(names[7], data[7], NFT_CMP_EQ, ports, 4);
+	assert_cmp(names[5], data[5], NFT_CMP_NEQ, bcast, 4);
 	assert_int_equal(rule_exprs(&ms, "xhp: IEEE 802.1 link-local frame",
 				    names, data),
 			 7);
@@ -513,6 +523,80 @@ static void test_dhcp_and_group(void **state)
 	free(nft);
 }
 
+/* More than 8 exact addresses: an anonymous constant set, its
+ * elements, and a lookup of it (inverted) by its id in the batch. */
+static void test_set(void **state)
+{
+	struct xhp_ip many[9];
+	struct xhp_nft_policy p = policy;
+	struct xhp_nl nl = { .seq = 7 };
+	struct xhp_nft *nft = calloc(1, sizeof(*nft));
+	const struct nlattr *tb[MAXA], *d[MAXA], *data[16], *e, *k[MAXA];
+	const struct nlmsghdr *h, *set = NULL, *elems = NULL, *rule = NULL;
+	const char *names[16];
+	uint32_t id = 0;
+	int len, n = 0;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 9; i++)
+		many[i] = (struct xhp_ip){ .family = AF_INET,
+					   .addr = { 10, 0, 1, (uint8_t)i },
+					   .prefix = 32 };
+	p.ips = many;
+	p.n_ips = 9;
+	assert_non_null(nft);
+	nft->nl = &nl;
+	xhp_nft_batch_begin(nft);
+	assert_int_equal(xhp_nft_policy_put(nft, "vif7.0", &p), 0);
+	len = (int)nft->len;
+	for (h = (const struct nlmsghdr *)nft->out; mnl_nlmsg_ok(h, len);
+	     h = mnl_nlmsg_next(h, &len)) {
+		if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWSET && !set)
+			set = h;
+		else if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWSETELEM && !elems)
+			elems = h;
+		else if ((h->nlmsg_type & 0xff) == NFT_MSG_NEWRULE && elems &&
+			 !rule)
+			rule = h;
+	}
+	assert_non_null(rule);
+	memset(tb, 0, sizeof(tb));
+	assert_int_equal(mnl_attr_parse(set, sizeof(struct nfgenmsg), attr_cb,
+					tb),
+			 MNL_CB_OK);
+	assert_string_equal(mnl_attr_get_str(tb[NFTA_SET_NAME]), "__set%d");
+	assert_be32(tb[NFTA_SET_FLAGS], NFT_SET_ANONYMOUS | NFT_SET_CONSTANT);
+	assert_be32(tb[NFTA_SET_KEY_LEN], 4);
+	id = ntohl(mnl_attr_get_u32(tb[NFTA_SET_ID]));
+	assert_true(id != 0);
+	memset(tb, 0, sizeof(tb));
+	assert_int_equal(mnl_attr_parse(elems, sizeof(struct nfgenmsg), attr_cb,
+					tb),
+			 MNL_CB_OK);
+	assert_be32(tb[NFTA_SET_ELEM_LIST_SET_ID], id);
+	/* the ARP probe's targets: the 9 addresses, nothing else */
+	mnl_attr_for_each_nested(e, tb[NFTA_SET_ELEM_LIST_ELEMENTS]) {
+		parse_nest(e, d);
+		parse_nest(d[NFTA_SET_ELEM_KEY], k);
+		assert_int_equal(mnl_attr_get_payload_len(k[NFTA_DATA_VALUE]),
+				 4);
+		assert_memory_equal(mnl_attr_get_payload(k[NFTA_DATA_VALUE]),
+				    many[n].addr, 4);
+		n++;
+	}
+	assert_int_equal(n, 9);
+	parse_rule(rule, tb);
+	assert_int_equal(exprs(tb[NFTA_RULE_EXPRESSIONS], names, data), 8);
+	assert_payload(names[4], data[4], NFT_PAYLOAD_NETWORK_HEADER, 24, 4);
+	assert_string_equal(names[5], "lookup");
+	parse_nest(data[5], d);
+	assert_be32(d[NFTA_LOOKUP_SET_ID], id);
+	assert_be32(d[NFTA_LOOKUP_SREG], NFT_REG_1);
+	assert_be32(d[NFTA_LOOKUP_FLAGS], NFT_LOOKUP_F_INV);
+	free(nft);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_fragment_rules),
 		cmocka_unit_test(test_nd_rules),
 		cmocka_unit_test(test_dhcp_and_group),
+		cmocka_unit_test(test_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

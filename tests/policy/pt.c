@@ -18,6 +18,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "nft.h"
 #include "nl.h"
 #include "pt.h"
 #include "testutil.h"
@@ -463,6 +464,26 @@ static long rule_packets(const json_t *rule)
 	return n;
 }
 
+/* Whether @rule is in @chain (a device's) or in the shared chain of its
+ * table, which the device's jumps to. */
+static bool in_chain(const json_t *rule, const char *chain)
+{
+	const char *c = json_string_value(json_object_get(rule, "chain"));
+	const char *t = json_string_value(json_object_get(rule, "table"));
+	char table[XHP_NFT_TABLE_NAME_MAX];
+
+	if (!c || !t)
+		return false;
+	if (!strcmp(c, chain))
+		return true;
+	return !strncmp(c, XHP_NFT_SHARED_PREFIX,
+			strlen(XHP_NFT_SHARED_PREFIX)) &&
+	       !strncmp(chain, XHP_NFT_CHAIN_PREFIX,
+			strlen(XHP_NFT_CHAIN_PREFIX)) &&
+	       !strcmp(t, xhp_nft_table_name(
+				  table, chain + strlen(XHP_NFT_CHAIN_PREFIX)));
+}
+
 long pt_counter(const char *chain, const char *comment)
 {
 	char *out = nft_list(true);
@@ -478,10 +499,7 @@ long pt_counter(const char *chain, const char *comment)
 	assert_non_null(root);
 	json_array_foreach(json_object_get(root, "nftables"), i, item) {
 		rule = json_object_get(item, "rule");
-		if (!rule ||
-		    strcmp(json_string_value(json_object_get(rule, "chain")) ?:
-									       "",
-			   chain) ||
+		if (!rule || !in_chain(rule, chain) ||
 		    strcmp(json_string_value(json_object_get(rule, "comment")) ?:
 				   "",
 			   comment))

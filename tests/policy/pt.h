@@ -104,8 +104,10 @@ uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n);
 int pt_count(const struct pt_ns *ns, uint32_t tag);
 
 /* The packets counters of the rules with @comment in chain @chain of
- * the xhp-* tables, summed (from `nft -j list ruleset netdev`); -1 if
- * there is no such rule. pt.c alone says where the rules are. */
+ * the xhp-* tables, or in the shared chain of its table (a device's
+ * chain, dev-<ifname>, jumps to it), summed (from `nft -j list ruleset
+ * netdev`); -1 if there is no such rule. pt.c alone says where the rules
+ * are. */
 long pt_counter(const char *chain, const char *comment);
 /* `nft list ruleset netdev` (the test's own namespace), or NULL if it has
  * no table netdev xhp-* (caller frees). */

@@ -27,9 +27,9 @@
 #define MAC "00:16:3e:00:05:00"
 #define IP_A "10.5.0.1"
 #define IP_B "10.5.0.2"
-/* how nft lists their allow rules (no protocol in the rule itself) */
-#define HEX_A "0xa050001"
-#define HEX_B "0xa050002"
+/* how nft lists the device's rule on its IPv4 source */
+#define HEX_A "ip saddr != 10.5.0.1"
+#define HEX_B "ip saddr != 10.5.0.2"
 
 static xhp_ctx *ctx;
 
