@@ -13,6 +13,8 @@
  *   A. with the policy: XHP_CONFIG names a file "antispoof = auto"
  *      (the backend has ip: anti-spoofing applies);
  *   B. without: a file "antispoof = off";
+ *   F. xhp-hotplug --version: the floor of a process of this binary
+ *      (exec, dynamic linking), nothing read or written;
  *   X. Xen's /etc/xen/scripts/vif-bridge, for scale (no policy: Debian
  *      disables its handle_iptable), when it runs in this set-up.
  * Each online follows an offline by the same program and hotplug-status
@@ -43,11 +45,13 @@
 #define FRONTEND "/local/domain/" DOMID "/device/vif/0"
 #define XEN_SCRIPT "/etc/xen/scripts/vif-bridge"
 #define OUR_SCRIPT XHP_PERSONALITY_DIR "/vif-bridge"
+#define OUR_CLI XHP_PERSONALITY_DIR "/xhp-hotplug"
 #define DEADLINE_MS 40000 /* libxl's */
 
-enum { WITH, WITHOUT, XEN, N_WAYS };
+enum { WITH, WITHOUT, FLOOR, XEN, N_WAYS };
 static const char *const way_names[N_WAYS] = { "with (antispoof auto)",
 					       "without (antispoof off)",
+					       "xhp-hotplug --version",
 					       "Xen vif-bridge (none)" };
 
 /* Everything to undo at exit, whatever the path to it. */
@@ -167,15 +171,17 @@ static int run(int way, const char *action, double *ms)
 {
 	char *argv[] = { way == XEN ? XEN_SCRIPT : OUR_SCRIPT, (char *)action,
 			 "type_if=vif", NULL };
+	char *floor[] = { OUR_CLI, "--version", NULL };
 	char *err = in_dir("stderr"), *out = NULL, *st = NULL;
-	bool online = !strcmp(action, "online");
+	bool online = way != FLOOR && !strcmp(action, "online");
 	double t0;
 	int r;
 
 	if (online && tu_xs_write(g.xs, BACKEND "/hotplug-status", "") < 0)
 		bench_die("xenstore");
 	t0 = bench_now_ms();
-	r = bench_spawn(argv, g.env[way], err, DEADLINE_MS);
+	r = bench_spawn(way == FLOOR ? floor : argv, g.env[way], err,
+			DEADLINE_MS);
 	if (ms)
 		*ms = bench_now_ms() - t0;
 	if (r == 0 && online)
@@ -265,7 +271,7 @@ static int measure(int reps, bool xen, double *t)
 	for (i = 0; i < reps && !interrupted; i++, n++)
 		for (w = WITH; w < (xen ? N_WAYS : XEN); w++) {
 			if (run(w, "online", &t[w * (size_t)reps + i]) < 0 ||
-			    run(w, "offline", NULL) < 0)
+			    (w != FLOOR && run(w, "offline", NULL) < 0))
 				return -1;
 			if (w == WITHOUT)
 				ratio[i] = t[i] / t[reps + i];
@@ -284,7 +290,10 @@ static int measure(int reps, bool xen, double *t)
 	       "pairwise ratios: %.2fx, p90 %.2fx\n",
 	       med[WITH] / med[WITHOUT], n, bench_pct(ratio, n, 0.5),
 	       bench_pct(ratio, n, 0.9));
-	printf("with - without: %.3f ms (medians)\n", med[WITH] - med[WITHOUT]);
+	printf("with - without: %.3f ms (medians); over the floor: with "
+	       "%.3f ms, without %.3f ms\n",
+	       med[WITH] - med[WITHOUT], med[WITH] - med[FLOOR],
+	       med[WITHOUT] - med[FLOOR]);
 	if (xen)
 		printf("Xen/without: %.1fx, Xen/with: %.1fx\n",
 		       med[XEN] / med[WITHOUT], med[XEN] / med[WITH]);
@@ -317,6 +326,7 @@ int main(int argc, char **argv)
 	write_file(conf[WITHOUT], "antispoof = off\n");
 	g.env[WITH] = libxl_env(OUR_SCRIPT, conf[WITH]);
 	g.env[WITHOUT] = libxl_env(OUR_SCRIPT, conf[WITHOUT]);
+	g.env[FLOOR] = libxl_env(OUR_SCRIPT, NULL);
 	g.env[XEN] = libxl_env(XEN_SCRIPT, NULL);
 	free(conf[WITH]);
 	free(conf[WITHOUT]);
