@@ -22,7 +22,11 @@
  * hotplug-status connected. Prints medians and 90th percentiles in
  * milliseconds, and A/B (the goal of issue 15: <= 1.2).
  *
- * Usage: bench_policy_cli [reps]   (root; default 200)
+ * Usage: bench_policy_cli [reps] [--no-xen] [--abba]   (root; 200 reps)
+ *   --no-xen: A, B and F only, without Xen's script in between;
+ *   --abba: B before A in every other rep (A, B, F, X; B, A, F, X; ...),
+ *           which evens out what running first or second in a rep costs
+ *           (the default is A before B in every rep).
  */
 #include <errno.h>
 #include <signal.h>
@@ -221,9 +225,9 @@ static bool has_chain(void)
 /*
  * One online+offline of each way first (not timed): A must install the
  * vif's chains and B none, or the comparison is not the one intended;
- * Xen's script is left out (false) when it cannot run here.
+ * Xen's script is left out (false) when it cannot run here or @no_xen.
  */
-static bool warm_up(void)
+static bool warm_up(bool no_xen)
 {
 	bool chain[2];
 	int w;
@@ -240,6 +244,8 @@ static bool warm_up(void)
 			chain[WITH], chain[WITHOUT]);
 		bench_die("checking the policy");
 	}
+	if (no_xen)
+		return false;
 	if (access(XEN_SCRIPT, X_OK) < 0) {
 		printf("Xen's %s: not run (%s)\n\n", XEN_SCRIPT,
 		       strerror(errno));
@@ -262,27 +268,32 @@ static void row(const char *name, double *v, int n, double *med)
 	printf("%-26s %10.3f %10.3f\n", name, p50, p90);
 }
 
-/* @t: reps per way, and the pairwise ratios A_i/B_i after them. */
-static int measure(int reps, bool xen, double *t)
+/*
+ * @t: reps per way, and the pairwise ratios A_i/B_i after them. @abba: B
+ * before A in the odd reps.
+ */
+static int measure(int reps, bool xen, bool abba, double *t)
 {
 	double *ratio = t + N_WAYS * (size_t)reps, med[N_WAYS] = { 0 };
-	int i, w, n = 0;
+	int i, j, w, n = 0;
 
-	for (i = 0; i < reps && !interrupted; i++, n++)
-		for (w = WITH; w < (xen ? N_WAYS : XEN); w++) {
+	for (i = 0; i < reps && !interrupted; i++, n++) {
+		for (j = WITH; j < (xen ? N_WAYS : XEN); j++) {
+			w = abba && (i & 1) && j <= WITHOUT ? WITHOUT - j : j;
 			if (run(w, "online", &t[w * (size_t)reps + i]) < 0 ||
 			    (w != FLOOR && run(w, "offline", NULL) < 0))
 				return -1;
-			if (w == WITHOUT)
-				ratio[i] = t[i] / t[reps + i];
 		}
+		ratio[i] = t[i] / t[reps + i];
+	}
 	if (n < 2)
 		return -1;
 	printf("vif-bridge online of " VIF " on " BRIDGE
 	       ", a process per plug as libxl runs it,\nfirst plug (offline "
-	       "between, not timed), backend with mac and ip; %d reps, "
-	       "interleaved\n",
-	       n);
+	       "between, not timed), backend with mac and ip;\n%d reps, "
+	       "interleaved: A B F%s%s\n",
+	       n, xen ? " X" : "",
+	       abba ? (xen ? ", then B A F X" : ", then B A F") : " each rep");
 	printf("%-26s %10s %10s\n", "policy", "median ms", "p90 ms");
 	for (w = WITH; w < (xen ? N_WAYS : XEN); w++)
 		row(way_names[w], t + w * (size_t)reps, n, &med[w]);
@@ -302,15 +313,24 @@ static int measure(int reps, bool xen, double *t)
 
 int main(int argc, char **argv)
 {
-	int reps = argc > 1 ? atoi(argv[1]) : 200, r;
 	struct sigaction sa = { .sa_handler = on_signal };
+	bool no_xen = false, abba = false, xen;
+	int reps = 200, i, r;
 	char *conf[2];
 	double *t;
-	bool xen;
 
-	if (reps < 2) {
-		fprintf(stderr, "usage: bench_policy_cli [reps >= 2]\n");
-		return 2;
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--no-xen"))
+			no_xen = true;
+		else if (!strcmp(argv[i], "--abba"))
+			abba = true;
+		else if (i == 1 && atoi(argv[i]) >= 2)
+			reps = atoi(argv[i]);
+		else {
+			fprintf(stderr, "usage: bench_policy_cli [reps >= 2] "
+					"[--no-xen] [--abba]\n");
+			return 2;
+		}
 	}
 	bench_xen_ns_enter();
 	sigaction(SIGINT, &sa, NULL);
@@ -334,11 +354,11 @@ int main(int argc, char **argv)
 	sh("ip", "link", "add", BRIDGE, "type", "bridge", NULL);
 	sh("ip", "link", "set", BRIDGE, "up", NULL);
 	sh("ip", "tuntap", "add", "dev", VIF, "mode", "tap", NULL);
-	xen = warm_up();
+	xen = warm_up(no_xen);
 	t = calloc((N_WAYS + 1) * (size_t)reps, sizeof(*t));
 	if (!t)
 		bench_die("calloc");
-	r = measure(reps, xen, t);
+	r = measure(reps, xen, abba, t);
 	free(t);
 	return r < 0 ? 1 : 0;
 }
