@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,13 +27,14 @@ void bench_xen_ns_enter(void)
 	mkdir("/var/run/xen-hotplug", 0755);
 }
 
-/* Reap @pid if it has exited: 1 (status in *st), 0 if not, -errno. */
-static int reap(pid_t pid, int *st)
+/* Reap @pid if it has exited: 1 (status in *st, usage in *ru), 0 if
+ * not, -errno. */
+static int reap(pid_t pid, int *st, struct rusage *ru)
 {
 	pid_t w;
 
 	do
-		w = waitpid(pid, st, WNOHANG);
+		w = wait4(pid, st, WNOHANG, ru);
 	while (w < 0 && errno == EINTR);
 	return w < 0 ? -errno : w == pid;
 }
@@ -42,14 +44,14 @@ static int reap(pid_t pid, int *st)
  * pidfd (woken at the exit), or where there is none (Linux < 5.3,
  * valgrind) in steps of 1 ms. Returns reap()'s 1, -ETIMEDOUT, -errno.
  */
-static int wait_until(pid_t pid, double deadline, int *st)
+static int wait_until(pid_t pid, double deadline, int *st, struct rusage *ru)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), r;
 
 	for (;;) {
 		double left = deadline - bench_now_ms();
 
-		r = reap(pid, st);
+		r = reap(pid, st, ru);
 		if (r != 0)
 			break;
 		if (left <= 0) {
@@ -72,8 +74,9 @@ static int wait_until(pid_t pid, double deadline, int *st)
 }
 
 int bench_spawn(char *const argv[], char *const envp[], const char *errpath,
-		int timeout_ms)
+		int timeout_ms, struct rusage *ret_ru)
 {
+	struct rusage ru;
 	double deadline = bench_now_ms() + timeout_ms;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -95,7 +98,7 @@ int bench_spawn(char *const argv[], char *const envp[], const char *errpath,
 	posix_spawn_file_actions_destroy(&fa);
 	if (r < 0)
 		return r;
-	r = wait_until(pid, deadline, &st);
+	r = wait_until(pid, deadline, &st, &ru);
 	if (r == -ETIMEDOUT) {
 		kill(-pid, SIGKILL);
 		kill(pid, SIGKILL);
@@ -105,5 +108,7 @@ int bench_spawn(char *const argv[], char *const envp[], const char *errpath,
 	}
 	if (r < 0)
 		return r;
+	if (ret_ru)
+		*ret_ru = ru;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

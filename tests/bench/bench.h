@@ -55,10 +55,12 @@ void bench_xen_ns_enter(void);
  * @envp, stdin and stdout /dev/null, stderr into the file @errpath
  * (truncated; NULL: /dev/null), in a process group of its own; wait for
  * it until @timeout_ms have passed, then SIGKILL it (its pid and that
- * group) and reap it. Returns the exit status (0..255), 128+signal,
+ * group) and reap it. *ret_ru (may be NULL) gets its resource usage
+ * (wait4) when it exited. Returns the exit status (0..255), 128+signal,
  * -ETIMEDOUT, or -errno when it could not be spawned. (xhp-bench)
  */
+struct rusage;
 int bench_spawn(char *const argv[], char *const envp[], const char *errpath,
-		int timeout_ms);
+		int timeout_ms, struct rusage *ret_ru);
 
 #endif /* XHP_BENCH_H */

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -168,15 +169,18 @@ static void write_backend(void)
 }
 
 /*
- * Run @way's script with @action; online is timed (*ms) and must leave
- * hotplug-status connected. Returns 0, or -1 with a message on stderr.
+ * Run @way's script with @action; online is timed (wall[0], and the
+ * CPU time, user and system, of the process and its children in cpu[0])
+ * and must leave hotplug-status connected. Returns 0, or -1 with a
+ * message on stderr.
  */
-static int run(int way, const char *action, double *ms)
+static int run(int way, const char *action, double *wall, double *cpu)
 {
 	char *argv[] = { way == XEN ? XEN_SCRIPT : OUR_SCRIPT, (char *)action,
 			 "type_if=vif", NULL };
 	char *floor[] = { OUR_CLI, "--version", NULL };
 	char *err = in_dir("stderr"), *out = NULL, *st = NULL;
+	struct rusage ru;
 	bool online = way != FLOOR && !strcmp(action, "online");
 	double t0;
 	int r;
@@ -185,9 +189,12 @@ static int run(int way, const char *action, double *ms)
 		bench_die("xenstore");
 	t0 = bench_now_ms();
 	r = bench_spawn(way == FLOOR ? floor : argv, g.env[way], err,
-			DEADLINE_MS);
-	if (ms)
-		*ms = bench_now_ms() - t0;
+			DEADLINE_MS, &ru);
+	if (wall)
+		*wall = bench_now_ms() - t0;
+	if (cpu)
+		*cpu = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
+		       ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
 	if (r == 0 && online)
 		st = tu_xs_read(g.xs, BACKEND "/hotplug-status");
 	if (r != 0 || (online && (!st || strcmp(st, "connected")))) {
@@ -233,10 +240,10 @@ static bool warm_up(bool no_xen)
 	int w;
 
 	for (w = WITH; w <= WITHOUT; w++) {
-		if (run(w, "online", NULL) < 0)
+		if (run(w, "online", NULL, NULL) < 0)
 			bench_die("online");
 		chain[w] = has_chain();
-		if (run(w, "offline", NULL) < 0)
+		if (run(w, "offline", NULL, NULL) < 0)
 			bench_die("offline");
 	}
 	if (!chain[WITH] || chain[WITHOUT] || has_chain()) {
@@ -251,7 +258,8 @@ static bool warm_up(bool no_xen)
 		       strerror(errno));
 		return false;
 	}
-	if (run(XEN, "online", NULL) < 0 || run(XEN, "offline", NULL) < 0) {
+	if (run(XEN, "online", NULL, NULL) < 0 ||
+	    run(XEN, "offline", NULL, NULL) < 0) {
 		printf("Xen's %s: not run (it fails here, above)\n\n",
 		       XEN_SCRIPT);
 		return false;
@@ -259,29 +267,37 @@ static bool warm_up(bool no_xen)
 	return true;
 }
 
-static void row(const char *name, double *v, int n, double *med)
+/* Median and p90 of the wall times @v, median of the CPU times @c. */
+static void row(const char *name, double *v, double *c, int n, double *med,
+		double *cmed)
 {
 	double p50 = bench_pct(v, n, 0.5), p90 = bench_pct(v, n, 0.9);
 
-	if (med)
-		*med = p50;
-	printf("%-26s %10.3f %10.3f\n", name, p50, p90);
+	*med = p50;
+	*cmed = bench_pct(c, n, 0.5);
+	printf("%-26s %10.3f %10.3f %10.3f\n", name, p50, p90, *cmed);
 }
 
 /*
- * @t: reps per way, and the pairwise ratios A_i/B_i after them. @abba: B
- * before A in the odd reps.
+ * @t: per way @reps wall times, then per way @reps CPU times, then the
+ * @reps pairwise ratios A_i/B_i of the wall times. @abba: B before A in
+ * the odd reps.
  */
 static int measure(int reps, bool xen, bool abba, double *t)
 {
-	double *ratio = t + N_WAYS * (size_t)reps, med[N_WAYS] = { 0 };
+	double *cpu = t + N_WAYS * (size_t)reps;
+	double *ratio = cpu + N_WAYS * (size_t)reps;
+	double med[N_WAYS] = { 0 }, cmed[N_WAYS] = { 0 };
 	int i, j, w, n = 0;
 
 	for (i = 0; i < reps && !interrupted; i++, n++) {
 		for (j = WITH; j < (xen ? N_WAYS : XEN); j++) {
+			size_t k;
+
 			w = abba && (i & 1) && j <= WITHOUT ? WITHOUT - j : j;
-			if (run(w, "online", &t[w * (size_t)reps + i]) < 0 ||
-			    (w != FLOOR && run(w, "offline", NULL) < 0))
+			k = w * (size_t)reps + i;
+			if (run(w, "online", &t[k], &cpu[k]) < 0 ||
+			    (w != FLOOR && run(w, "offline", NULL, NULL) < 0))
 				return -1;
 		}
 		ratio[i] = t[i] / t[reps + i];
@@ -294,9 +310,11 @@ static int measure(int reps, bool xen, bool abba, double *t)
 	       "interleaved: A B F%s%s\n",
 	       n, xen ? " X" : "",
 	       abba ? (xen ? ", then B A F X" : ", then B A F") : " each rep");
-	printf("%-26s %10s %10s\n", "policy", "median ms", "p90 ms");
+	printf("%-26s %10s %10s %10s\n", "policy", "median ms", "p90 ms",
+	       "CPU ms");
 	for (w = WITH; w < (xen ? N_WAYS : XEN); w++)
-		row(way_names[w], t + w * (size_t)reps, n, &med[w]);
+		row(way_names[w], t + w * (size_t)reps, cpu + w * (size_t)reps,
+		    n, &med[w], &cmed[w]);
 	printf("with/without: %.2fx (goal <= 1.2x); median of the %d "
 	       "pairwise ratios: %.2fx, p90 %.2fx\n",
 	       med[WITH] / med[WITHOUT], n, bench_pct(ratio, n, 0.5),
@@ -305,6 +323,9 @@ static int measure(int reps, bool xen, bool abba, double *t)
 	       "%.3f ms, without %.3f ms\n",
 	       med[WITH] - med[WITHOUT], med[WITH] - med[FLOOR],
 	       med[WITHOUT] - med[FLOOR]);
+	printf("CPU (user+system of the process): with/without %.2fx, "
+	       "with - without %.3f ms\n",
+	       cmed[WITH] / cmed[WITHOUT], cmed[WITH] - cmed[WITHOUT]);
 	if (xen)
 		printf("Xen/without: %.1fx, Xen/with: %.1fx\n",
 		       med[XEN] / med[WITHOUT], med[XEN] / med[WITH]);
@@ -355,7 +376,7 @@ int main(int argc, char **argv)
 	sh("ip", "link", "set", BRIDGE, "up", NULL);
 	sh("ip", "tuntap", "add", "dev", VIF, "mode", "tap", NULL);
 	xen = warm_up(no_xen);
-	t = calloc((N_WAYS + 1) * (size_t)reps, sizeof(*t));
+	t = calloc((2 * N_WAYS + 1) * (size_t)reps, sizeof(*t));
 	if (!t)
 		bench_die("calloc");
 	r = measure(reps, xen, abba, t);
