@@ -28,12 +28,6 @@
 #include "nft_policy.h"
 #include "testutil.h"
 
-static double pct(double *v, int n, double p)
-{
-	qsort(v, (size_t)n, sizeof(*v), bench_cmp_d);
-	return v[(int)(p * (n - 1) + 0.5)];
-}
-
 static int fail(xhp_ctx *ctx, const char *what)
 {
 	fprintf(stderr, "bench_policy: %s: %s\n", what,
@@ -86,9 +80,9 @@ static int bench_nft(xhp_ctx *ctx, int reps, double *t, bool light)
 			t[i] = bench_now_ms() - t0;
 			t[reps + i] = t1 - t0;
 		}
-		med[k] = pct(t, reps, 0.5);
+		med[k] = bench_pct(t, reps, 0.5);
 		printf("%-14d %10.3f %10.3f %12.3f\n", others[k], med[k],
-		       pct(t, reps, 0.9), pct(t + reps, reps, 0.5));
+		       bench_pct(t, reps, 0.9), bench_pct(t + reps, reps, 0.5));
 	}
 	printf("1000/10: %.2fx (goal <= 1.5x; median at 10 goal <= 0.3 ms)\n\n",
 	       med[2] / med[0]);
@@ -156,9 +150,9 @@ static int bench_online(xhp_ctx *ctx, int reps, double *t, bool replug)
 		}
 		if (vif_bridge(ctx, XHP_ACTION_OFFLINE, k) < 0)
 			return fail(ctx, "vif-bridge offline");
-		med[k] = pct(t, reps, 0.5);
+		med[k] = bench_pct(t, reps, 0.5);
 		printf("%-14s %10.3f %10.3f\n", k ? "with" : "without", med[k],
-		       pct(t, reps, 0.9));
+		       bench_pct(t, reps, 0.9));
 	}
 	printf("with/without: %.2fx (goal <= 1.2x)\n\n", med[1] / med[0]);
 	return 0;

@@ -25,14 +25,11 @@
 #include <malloc.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -531,11 +528,7 @@ int main(int argc, char **argv)
 		}
 	}
 	tu_require_root("the storm makes taps and runs xenstored");
-	if (tu_netns_enter() < 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
-		bench_die("namespaces");
-	mkdir("/var/run/xen-hotplug", 0755);
+	bench_xen_ns_enter();
 	dir = tu_mkdtemp("bench-storm");
 	if (!dir || xsd_start(&x) < 0 || !(xs = xs_open(0)))
 		bench_die("set-up");

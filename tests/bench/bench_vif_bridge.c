@@ -8,13 +8,10 @@
  *
  *   bench_vif_bridge [runs-per-cell]   (default 100; Xen's script: /10)
  */
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <xenstore.h>
 
@@ -149,11 +146,7 @@ int main(int argc, char **argv)
 	if (runs < 2)
 		runs = 2;
 	tu_require_root("network namespaces");
-	if (tu_netns_enter() < 0 || unshare(CLONE_NEWNS) < 0 ||
-	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
-		bench_die("namespaces");
-	mkdir("/var/run/xen-hotplug", 0755);
+	bench_xen_ns_enter();
 	if (xsd_start(&x) < 0)
 		bench_die("xsd_start");
 	xs = xs_open(0);
