@@ -107,8 +107,9 @@ enum xhp_drift {
 	XHP_DRIFT_UNCHECKED = 14,
 	/* "policy-missing": the backend's keys (and xhp.conf) ask for a
 	 * guest network policy (vif-bridge, vif-route) and the device has
-	 * no nf_tables chain dev-<link>. Checked since 1.1 (reserved
-	 * before). */
+	 * no nf_tables chain dev-<link>; the device is the vif's link or
+	 * its emulated NIC's tap (xhp_inspection_drift_device()). Checked
+	 * since 1.1 (reserved before). */
 	XHP_DRIFT_POLICY_MISSING = 15,
 	/* "loop-detaching": the loop device in node will detach itself
 	 * when its last user (blkback) closes it: its autoclear flag is
@@ -185,7 +186,8 @@ XHP_EXPORT int xhp_inspection_connected(const xhp_inspection *ins);
  * and vif-route: "policy" (the fingerprint of the device's nf_tables
  * chains, when it has some); block: "loop" (/dev/loopN),
  * "backing-file"; the tap of a vif: "tap" (its name), "tap-up",
- * "tap-mtu", "tap-master", "tap-ovs-*" (see the top). Since: 1.1
+ * "tap-mtu", "tap-master", "tap-ovs-*" (see the top), "tap-policy" (as
+ * "policy", the tap's: vif-bridge, vif-route). Since: 1.1
  */
 XHP_EXPORT const char *xhp_inspection_value(const xhp_inspection *ins, int side,
 					    const char *key);

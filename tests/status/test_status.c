@@ -873,6 +873,7 @@ static int tap_teardown(void **state)
 	tu_runl(NULL, "ip", "link", "del", "vif73.0-emu", NULL);
 	tu_runl(NULL, "ip", "link", "del", "vif73.1-emu", NULL);
 	ovsd_vsctl(&ovs, NULL, "--if-exists", "del-port", "vif73.1-emu", NULL);
+	tu_xs_rm(NULL, BE_BR "/rate"); /* test_tap_policy's, if it failed */
 	return 0;
 }
 
@@ -934,6 +935,72 @@ static void test_tap_bridge(void **state)
 	sh("ip", "link", "del", "vif73.0-emu", NULL);
 	expect_clean();
 	assert_string_equal(host(BE_BR, "tap", buf, sizeof(buf)), "");
+}
+
+/*
+ * vif-bridge's tap has the guest network policy too (with the rate key,
+ * which a PV vif's has not): its chain deleted by hand is policy-missing
+ * about the tap, a rate key makes the tap's policy differ (the vif's is
+ * the same), each repaired by the tap's add.
+ */
+static void test_tap_policy(void **state)
+{
+	char t[XHP_NFT_TABLE_NAME_MAX], tv[XHP_NFT_TABLE_NAME_MAX];
+	char fp[64], vfp[64], buf[64], m[256];
+	json_t *j, *d;
+	int x;
+
+	(void)state;
+	xhp_nft_table_name(t, "vif73.0-emu");
+	/* its own shard: deleting the table touches no other device */
+	assert_string_not_equal(t, xhp_nft_table_name(tv, "vif73.0"));
+	tap_add("vif-bridge", BE_BR, "vif73.0-emu");
+	expect_clean();
+	host(BE_BR, "policy", vfp, sizeof(vfp));
+	host(BE_BR, "tap-policy", fp, sizeof(fp));
+	assert_int_equal(strlen(fp), 16);
+	assert_int_equal(strspn(fp, "0123456789abcdef"), 16);
+
+	sh("nft", "delete", "table", "netdev", t, NULL);
+	assert_false(chain_present("vif73.0-emu"));
+	snprintf(
+		m, sizeof(m),
+		"vif73.0-emu has no guest network policy (no chain dev-vif73.0-emu in table netdev %s); its keys ask for one",
+		t);
+	expect_drift(BE_BR, "policy-missing", m);
+	j = status_json(&x, false);
+	expect_drift_at(j, BE_BR, 0, "policy-missing", "vif73.0-emu", m);
+	json_decref(j);
+	repair_then_clean(BE_BR);
+	assert_true(chain_present("vif73.0-emu"));
+	assert_string_equal(host(BE_BR, "tap-policy", buf, sizeof(buf)), fp);
+
+	be_write(BE_BR, "rate", "1000000,1000000");
+	j = status_json(&x, false);
+	assert_int_equal(x, 1);
+	assert_int_equal(drift_count(j, BE_BR), 1);
+	snprintf(
+		m, sizeof(m),
+		"the guest network policy of vif73.0-emu is not what its keys ask for (chain dev-vif73.0-emu in table netdev %s: fingerprint %s, expected ",
+		t, fp);
+	d = json_array_get(json_object_get(device(j, BE_BR), "drift"), 0);
+	assert_string_equal(json_string_value(json_object_get(d, "code")),
+			    "policy-differs");
+	assert_string_equal(json_string_value(json_object_get(d, "device")),
+			    "vif73.0-emu");
+	assert_non_null(
+		strstr(json_string_value(json_object_get(d, "message")), m));
+	json_decref(j);
+	repair_then_clean(BE_BR);
+	assert_string_not_equal(host(BE_BR, "tap-policy", buf, sizeof(buf)),
+				fp);
+	assert_string_equal(host(BE_BR, "policy", buf, sizeof(buf)), vfp);
+
+	assert_int_equal(tu_xs_rm(NULL, BE_BR "/rate"), 0);
+	expect_drift(BE_BR, "policy-differs",
+		     "the guest network policy of vif73.0-emu");
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "tap-policy", buf, sizeof(buf)), fp);
 }
 
 /* vif-openvswitch's tap: its Port deleted, then re-added with its tag. */
@@ -1093,6 +1160,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_hostile_value),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test_teardown(test_tap_bridge, tap_teardown),
+		cmocka_unit_test_teardown(test_tap_policy, tap_teardown),
 		cmocka_unit_test_teardown(test_tap_ovs, tap_teardown),
 		cmocka_unit_test_teardown(test_no_script, script_teardown),
 		cmocka_unit_test_teardown(test_ovs_bridge_gone,
