@@ -705,7 +705,28 @@ static void test_policy_leftovers(void **state)
 	assert_false(chain_present("vif73.7"));
 	assert_false(chain_present("guest73p"));
 	assert_true(chain_present("vif73.0"));
-	tu_runl(NULL, "ip", "link", "del", "p73p", NULL);
+}
+
+/* Whatever test_policy_leftovers* made, also when one failed: the links
+ * (a veth goes with its peer), the chains (nft: the kernel's), the
+ * backend. */
+static int policy_leftovers_teardown(void **state)
+{
+	static const char *const devs[] = { "vif73.7", "guest73p", "gone73n" };
+	char table[XHP_NFT_TABLE_NAME_MAX], chain[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		tu_runl(NULL, "ip", "link", "del", devs[i], NULL);
+		snprintf(chain, sizeof(chain), "dev-%s", devs[i]);
+		if (chain_present(devs[i]))
+			tu_runl(NULL, "nft", "delete", "chain", "netdev",
+				xhp_nft_table_name(table, devs[i]), chain,
+				NULL);
+	}
+	tu_xs_rm(NULL, "/local/domain/0/backend/vif/74");
+	return 0;
 }
 
 /* The policy leftovers of an in-process scan: their count, and the
@@ -1155,8 +1176,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_loop_reused),
 		cmocka_unit_test(test_leftovers),
 		cmocka_unit_test(test_held_lock),
-		cmocka_unit_test(test_policy_leftovers),
-		cmocka_unit_test(test_policy_leftover_unowned),
+		cmocka_unit_test_teardown(test_policy_leftovers,
+					  policy_leftovers_teardown),
+		cmocka_unit_test_teardown(test_policy_leftover_unowned,
+					  policy_leftovers_teardown),
 		cmocka_unit_test(test_hostile_value),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test_teardown(test_tap_bridge, tap_teardown),
