@@ -47,7 +47,8 @@ int xhp_leftovers_add(xhp_ctx *ctx, xhp_leftovers *l, const struct leftover *o,
 	__attribute__((format(printf, 5, 6)));
 
 /* The devices' chains of no backend (leftovers_policy.c): one dump of
- * the chains; @links the marked links, @nl for lookups by name. 0 or -errno (said). */
+ * the chains; @links the marked links, @nl for lookups by name. 0 or
+ * -errno (said). */
 int xhp_leftovers_scan_policy(xhp_ctx *ctx, struct xhp_nl *nl,
 			      const struct marked_links *links,
 			      xhp_leftovers *l);
