@@ -712,7 +712,8 @@ static void test_policy_leftovers(void **state)
  * backend. */
 static int policy_leftovers_teardown(void **state)
 {
-	static const char *const devs[] = { "vif73.7", "guest73p", "gone73n" };
+	static const char *const devs[] = { "vif73.7", "guest73p", "gone73n",
+					    "vif73.6" };
 	char table[XHP_NFT_TABLE_NAME_MAX], chain[64];
 	size_t i;
 
@@ -726,6 +727,7 @@ static int policy_leftovers_teardown(void **state)
 				NULL);
 	}
 	tu_xs_rm(NULL, "/local/domain/0/backend/vif/74");
+	tu_xs_rm(NULL, "/local/domain/0/backend/vif/73/6");
 	return 0;
 }
 
@@ -806,6 +808,38 @@ static void test_policy_leftover_unowned(void **state)
 	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), 0);
 	assert_false(chain_present("gone73n"));
 	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), 1);
+	xhp_leftovers_free(l);
+	xhp_ctx_unref(ctx);
+}
+
+/* A policy leftover is judged again just before it is removed: its
+ * backend back (backend/vif/73/6 made after the scan), it stays. */
+static void test_policy_leftover_owned_again(void **state)
+{
+	xhp_leftovers *l = NULL;
+	xhp_ctx *ctx;
+	size_t n;
+	int at;
+
+	(void)state;
+	sh("ip", "link", "add", "vif73.6", "type", "veth", "peer", "name",
+	   "p73.6", NULL);
+	policy_on("vif73.6", "00:16:3e:73:00:06", "10.73.0.6");
+	sh("ip", "link", "del", "vif73.6", NULL);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, lockdir), 0);
+	at = scan_policy(ctx, &l, "dev-vif73.6", &n);
+	assert_int_equal(n, 1);
+	assert_true(at >= 0);
+	be_write("/local/domain/0/backend/vif/73/6", "state", "2");
+	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), -EBUSY);
+	assert_string_equal(
+		xhp_ctx_last_error(ctx),
+		"backend/vif/73/6 exists again: chain dev-vif73.6 left alone");
+	assert_true(chain_present("vif73.6"));
+	assert_int_equal(tu_xs_rm(NULL, "/local/domain/0/backend/vif/73/6"), 0);
+	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), 0);
+	assert_false(chain_present("vif73.6"));
 	xhp_leftovers_free(l);
 	xhp_ctx_unref(ctx);
 }
@@ -1179,6 +1213,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_policy_leftovers,
 					  policy_leftovers_teardown),
 		cmocka_unit_test_teardown(test_policy_leftover_unowned,
+					  policy_leftovers_teardown),
+		cmocka_unit_test_teardown(test_policy_leftover_owned_again,
 					  policy_leftovers_teardown),
 		cmocka_unit_test(test_hostile_value),
 		cmocka_unit_test(test_usage),
