@@ -42,8 +42,13 @@
  * the protocol name vif<D>.<N>[-emu]) whose backend is gone, a loop
  * device whose lo_file_name carries xhp's mark "xhp:<type>/<D>/<N>"
  * whose backend is gone, a hotplug lock file of xhp's (vif-<D>.<N>,
- * block) that no process holds. Nothing without those marks is listed
- * or removed.
+ * block) that no process holds, a guest network policy (the nf_tables
+ * chain dev-<ifname> in xhp's table of that name's shard) of a device
+ * whose backend is gone: its name vif<D>.<N>[-emu], or that of a link
+ * renamed by xhp, with no backend/vif/<D>/<N>, or the name of no link
+ * and of no backend's vifname (a netdev chain outlives its device and
+ * would attach itself to the next device of that name). Nothing without
+ * those marks is listed or removed.
  *
  * Thread-safety: as the context: one thread per context at a time.
  */
@@ -102,8 +107,9 @@ enum xhp_drift {
 	XHP_DRIFT_UNCHECKED = 14,
 	/* "policy-missing": the backend's keys (and xhp.conf) ask for a
 	 * guest network policy (vif-bridge, vif-route) and the device has
-	 * no nf_tables chain dev-<link>. Checked since 1.1 (reserved
-	 * before). */
+	 * no nf_tables chain dev-<link>; the device is the vif's link or
+	 * its emulated NIC's tap (xhp_inspection_drift_device()). Checked
+	 * since 1.1 (reserved before). */
 	XHP_DRIFT_POLICY_MISSING = 15,
 	/* "loop-detaching": the loop device in node will detach itself
 	 * when its last user (blkback) closes it: its autoclear flag is
@@ -119,7 +125,10 @@ enum xhp_drift {
 enum xhp_leftover {
 	XHP_LEFTOVER_LINK = 1, /* "link" */
 	XHP_LEFTOVER_LOOP = 2, /* "loop" */
-	XHP_LEFTOVER_LOCK = 3 /* "lock" */
+	XHP_LEFTOVER_LOCK = 3, /* "lock" */
+	/* "policy": a device's nf_tables chain dev-<ifname> (its guest
+	 * network policy) whose device no backend owns. Since: 1.1 */
+	XHP_LEFTOVER_POLICY = 4
 };
 
 /* Where a fact of an inspection comes from. */
@@ -177,7 +186,8 @@ XHP_EXPORT int xhp_inspection_connected(const xhp_inspection *ins);
  * and vif-route: "policy" (the fingerprint of the device's nf_tables
  * chains, when it has some); block: "loop" (/dev/loopN),
  * "backing-file"; the tap of a vif: "tap" (its name), "tap-up",
- * "tap-mtu", "tap-master", "tap-ovs-*" (see the top). Since: 1.1
+ * "tap-mtu", "tap-master", "tap-ovs-*" (see the top), "tap-policy" (as
+ * "policy", the tap's: vif-bridge, vif-route). Since: 1.1
  */
 XHP_EXPORT const char *xhp_inspection_value(const xhp_inspection *ins, int side,
 					    const char *key);
@@ -267,9 +277,11 @@ XHP_EXPORT char **xhp_backend_list_free(char **list);
 
 /*
  * xhp_leftovers_scan: the host's leftovers of xhp (see the top). Lists
- * the links once (one dump), /sys/block's loop devices, and the lock
- * directory (xhp_ctx_set_lock_dir()); a backend is looked up only for a
- * marked object. Reads only.
+ * the links once (one dump), the nf_tables chains of family netdev once
+ * (one dump), /sys/block's loop devices, and the lock directory
+ * (xhp_ctx_set_lock_dir()); a backend is looked up only for a marked
+ * object (the vifname keys of all vif backends only when a chain is
+ * named after no link and no protocol name). Reads only.
  * Returns: 0, or a negative errno with the message on @ctx.
  * Ownership: the caller owns *ret; free with xhp_leftovers_free().
  * Since: 1.1
@@ -280,8 +292,10 @@ XHP_EXPORT size_t xhp_leftovers_count(const xhp_leftovers *l);
 
 /*
  * xhp_leftovers_at: the @n-th leftover: its name (the link's name,
- * "/dev/loopN", the lock file's path), the frontend domid its mark names
- * (-1 for a lock without one, such as "block") and a one-line message;
+ * "/dev/loopN", the lock file's path, the chain's name "dev-<ifname>"),
+ * the frontend domid its mark names (-1 for a lock without one, such as
+ * "block", and for a chain of a name that is no protocol name nor a
+ * renamed link's) and a one-line message;
  * each out-parameter may be NULL. Borrowed, valid while @l lives.
  * Returns: the enum xhp_leftover value (> 0), -ENOENT past the end,
  *   -EINVAL. Since: 1.1
@@ -294,7 +308,9 @@ XHP_EXPORT int xhp_leftovers_at(const xhp_leftovers *l, size_t n,
  * xhp_leftovers_remove: remove the @n-th leftover, after checking again
  * that it still carries xhp's mark and has no backend: a link is
  * deleted, a loop device detached (under the "block" lock), a lock file
- * unlinked as its releaser would (flock without waiting, then unlink).
+ * unlinked as its releaser would (flock without waiting, then unlink), a
+ * policy's chains flushed and deleted in one nf_tables batch (under the
+ * device's hotplug lock vif-<D>.<N> when its domid is known).
  * Returns: 0 removed, 1 gone already, -EBUSY (now owned or held: left
  *   alone), or another negative errno; the message is on @ctx.
  * Since: 1.1

@@ -101,10 +101,11 @@ int xhp_inspect_vif_route(struct xhp_insp *in);
 int xhp_inspect_block(struct xhp_insp *in);
 
 /*
- * The guest network policy of the vif @l (inspect_policy.c): what the
- * backend's keys ask for (on bridge @bridge, NULL: routed) beside the
- * device's table: a policy-missing or policy-differs drift, or an
- * unchecked one when the keys are bad; the host fact "policy".
+ * The guest network policy of the vif @l, or of the tap @l while
+ * in->tap (inspect_tap.c), (inspect_policy.c): what the backend's keys
+ * ask for (on bridge @bridge, NULL: routed) beside the device's table: a
+ * policy-missing or policy-differs drift, or an unchecked one when the
+ * keys are bad; the host fact "policy" (the tap's: "tap-policy").
  */
 int xhp_inspect_policy(struct xhp_insp *in, const struct xhp_link *l,
 		       const char *bridge);
@@ -136,9 +137,10 @@ int xhp_insp_vif_link_up(struct xhp_insp *in, struct xhp_link *ret);
 /*
  * The emulated NIC's tap of a connected vif (inspect_tap.c): when it
  * exists (vifname.h's rule, "-emu"), its host facts ("tap", "tap-up",
- * "tap-mtu", "tap-master"...) and the checks of the personality that
- * plugged it (vif-bridge: master, up, MTU; vif-openvswitch: up and its
- * Port; vif-route: up), its drifts marked as the tap's. A tap that does
+ * "tap-mtu", "tap-master", "tap-policy"...) and the checks of the
+ * personality that plugged it (vif-bridge: master, up, MTU, guest
+ * network policy; vif-openvswitch: up and its Port; vif-route: up and
+ * policy), its drifts marked as the tap's. A tap that does
  * not exist is no drift (no device model runs, or a PV guest). Opens
  * in->nl if needed.
  */

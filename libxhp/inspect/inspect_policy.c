@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The guest network policy of a vif (vif-bridge, vif-route): what the
+ * The guest network policy of a vif (vif-bridge, vif-route) or of its
+ * emulated NIC's tap (with the rate key: guest_policy.h): what the
  * backend's keys ask for, resolved by the code the personality runs
  * (guest_policy.h, over a run whose settings are the backend's keys),
  * beside what the device's base chain says (one GETCHAIN by name: the
@@ -65,7 +66,7 @@ static int expected(struct xhp_insp *in, const char *bridge,
 			       in->ins->personality);
 	r = fake_op(in, p, &op);
 	if (r >= 0)
-		r = xhp_guest_policy_prepare(&op, bridge, false, &gp);
+		r = xhp_guest_policy_prepare(&op, bridge, in->tap, &gp);
 	if (r >= 0)
 		r = xhp_nft_policy_fingerprint(&gp->nft, fp);
 	if (r == -E2BIG)
@@ -108,7 +109,7 @@ int xhp_inspect_policy(struct xhp_insp *in, const struct xhp_link *l,
 		return r;
 	xhp_nft_table_name(table, l->name);
 	if (st.present)
-		r = xhp_insp_host(in, "policy", "%s",
+		r = xhp_insp_host(in, in->tap ? "tap-policy" : "policy", "%s",
 				  st.fp[0] ? st.fp : "(not xhp's)");
 	if (r < 0 || (!st.present && !fp[0]))
 		return r;

@@ -2,8 +2,9 @@
 /*
  * The emulated NIC's tap of a connected vif (vif<D>.<N>-emu, or its
  * vifname-emu with the backend's mark: vifname.h), checked as the
- * personality that plugged it plumbs it: vif-bridge's master, up and
- * MTU, vif-openvswitch's up and Port, vif-route's up. libxl
+ * personality that plugged it plumbs it: vif-bridge's master, up, MTU
+ * and guest network policy, vif-openvswitch's up and Port, vif-route's
+ * up and policy (inspect_policy.c: the tap's has the rate key). libxl
  * (libxl_linux.c, libxl__hotplug_nic) runs the tap's hotplug (a second
  * run, type_if=tap) only for a nic of type vif_ioemu (an HVM guest's),
  * never for a PV guest's (type vif) nor when the guest has a stub domain
@@ -141,6 +142,15 @@ int xhp_inspect_tap(struct xhp_insp *in)
 		r = check_bridge(in, &l, &master);
 	else if (r >= 0 && !strcmp(p, "vif-openvswitch"))
 		r = xhp_inspect_ovs_port(in, l.name);
+	/* the policy, resolved for the bridge the tap is on (as the
+	 * personality resolves it), else the one it should be on */
+	if (r >= 0 && !strcmp(p, "vif-bridge"))
+		r = xhp_inspect_policy(in, &l,
+				       master.ifindex ?
+					       master.name :
+					       xhp_insp_xs(in, "bridge"));
+	else if (r >= 0 && !strcmp(p, "vif-route"))
+		r = xhp_inspect_policy(in, &l, NULL);
 	in->tap = false;
 	return r;
 }

@@ -34,6 +34,7 @@ static const char *const leftover_names[] = {
 	[XHP_LEFTOVER_LINK] = "link",
 	[XHP_LEFTOVER_LOOP] = "loop",
 	[XHP_LEFTOVER_LOCK] = "lock",
+	[XHP_LEFTOVER_POLICY] = "policy",
 };
 
 XHP_EXPORT const char *xhp_drift_to_string(int drift)

@@ -8,7 +8,8 @@
  *   loop  a loop device whose lo_file_name is "xhp:<type>/<D>/<N> ..."
  *         (block's mark) with no backend/<type>/<D>/<N>;
  *   lock  a lock file of xhp's names (vif-<D>.<N>, block) in the lock
- *         directory that no process holds (/proc/locks).
+ *         directory that no process holds (/proc/locks);
+ *   policy  a device's nf_tables chain of no backend (leftovers_policy.c).
  * Removal checks the mark and the backend again, just before acting.
  */
 #include <dirent.h>
@@ -22,30 +23,12 @@
 #include <unistd.h>
 
 #include "inspect-internal.h"
+#include "leftovers.h"
 #include "link.h"
 #include "lockinfo.h"
 #include "marks.h"
 #include "loop.h"
 #include "util.h"
-
-#define LEFTOVERS_MAX 256
-
-struct leftover {
-	int kind;
-	int domid; /* -1: none */
-	unsigned int devid;
-	char type[8]; /* the backend type of the mark */
-	char *name;
-	char *message;
-	int ifindex; /* link */
-	unsigned int index; /* loop */
-	char mark[256]; /* link: the alias; loop: the tag */
-};
-
-struct xhp_leftovers {
-	struct leftover v[LEFTOVERS_MAX];
-	size_t n;
-};
 
 XHP_EXPORT xhp_leftovers *xhp_leftovers_free(xhp_leftovers *l)
 {
@@ -83,11 +66,8 @@ XHP_EXPORT int xhp_leftovers_at(const xhp_leftovers *l, size_t n,
 	return l->v[n].kind;
 }
 
-static int add(xhp_ctx *ctx, xhp_leftovers *l, const struct leftover *o,
-	       const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int add(xhp_ctx *ctx, xhp_leftovers *l, const struct leftover *o,
-	       const char *name, const char *fmt, ...)
+int xhp_leftovers_add(xhp_ctx *ctx, xhp_leftovers *l, const struct leftover *o,
+		      const char *name, const char *fmt, ...)
 {
 	struct leftover *e;
 	va_list ap;
@@ -115,11 +95,6 @@ static int add(xhp_ctx *ctx, xhp_leftovers *l, const struct leftover *o,
 
 /* ---- links ---- */
 
-struct marked_links {
-	struct xhp_link *v;
-	size_t n, cap;
-};
-
 static int collect_link(const struct xhp_link *l, void *userdata)
 {
 	struct marked_links *m = userdata;
@@ -139,33 +114,33 @@ static int collect_link(const struct xhp_link *l, void *userdata)
 	return 0;
 }
 
-static int scan_links(xhp_ctx *ctx, struct xhp_nl *nl, xhp_leftovers *l)
+static int scan_links(xhp_ctx *ctx, struct xhp_nl *nl, xhp_leftovers *l,
+		      struct marked_links *m)
 {
-	struct marked_links m = { 0 };
 	struct leftover o;
 	unsigned int d, n;
 	size_t i;
 	int r;
 
-	r = xhp_link_walk(ctx, nl, collect_link, &m);
+	r = xhp_link_walk(ctx, nl, collect_link, m);
 	if (r == -ENOMEM)
 		r = xhp_err(ctx, ENOMEM, "out of memory");
-	for (i = 0; r >= 0 && i < m.n; i++) {
-		xhp_mark_vif_alias(m.v[i].alias, &d, &n);
+	for (i = 0; r >= 0 && i < m->n; i++) {
+		xhp_mark_vif_alias(m->v[i].alias, &d, &n);
 		r = xhp_backend_exists(ctx, "vif", d, n);
 		if (r != 0)
 			continue;
 		o = (struct leftover){ .kind = XHP_LEFTOVER_LINK,
 				       .domid = (int)d,
 				       .devid = n,
-				       .ifindex = m.v[i].ifindex };
+				       .ifindex = m->v[i].ifindex };
 		snprintf(o.type, sizeof(o.type), "vif");
-		snprintf(o.mark, sizeof(o.mark), "%s", m.v[i].alias);
-		r = add(ctx, l, &o, m.v[i].name,
+		snprintf(o.mark, sizeof(o.mark), "%s", m->v[i].alias);
+		r = xhp_leftovers_add(
+			ctx, l, &o, m->v[i].name,
 			"link %s was renamed from %s by xhp, and backend/vif/%u/%u is gone",
-			m.v[i].name, m.v[i].alias, d, n);
+			m->v[i].name, m->v[i].alias, d, n);
 	}
-	free(m.v);
 	return r < 0 ? r : 0;
 }
 
@@ -211,7 +186,8 @@ static int scan_loops(xhp_ctx *ctx, xhp_leftovers *l)
 		memcpy(o.type, type, sizeof(o.type));
 		snprintf(o.mark, sizeof(o.mark), "%s", tag);
 		snprintf(node, sizeof(node), "/dev/loop%u", idx);
-		r = add(ctx, l, &o, node,
+		r = xhp_leftovers_add(
+			ctx, l, &o, node,
 			"loop device %s of %s carries xhp's mark %s, and backend/%s/%u/%u is gone",
 			node, info.backing, tag, type, d, n);
 	}
@@ -270,7 +246,8 @@ static int scan_locks(xhp_ctx *ctx, xhp_leftovers *l)
 			continue;
 		o = (struct leftover){ .kind = XHP_LEFTOVER_LOCK,
 				       .domid = domid };
-		r = add(ctx, l, &o, path,
+		r = xhp_leftovers_add(
+			ctx, l, &o, path,
 			"lock file %s is held by no process (left by a run that was killed)",
 			path);
 	}
@@ -280,6 +257,7 @@ static int scan_locks(xhp_ctx *ctx, xhp_leftovers *l)
 
 XHP_EXPORT int xhp_leftovers_scan(xhp_ctx *ctx, xhp_leftovers **ret)
 {
+	struct marked_links m = { 0 };
 	struct xhp_nl *nl = NULL;
 	xhp_leftovers *l;
 	int r;
@@ -293,13 +271,16 @@ XHP_EXPORT int xhp_leftovers_scan(xhp_ctx *ctx, xhp_leftovers **ret)
 	xhp_deadline_start(ctx);
 	r = xhp_nl_open(ctx, &nl);
 	if (r >= 0)
-		r = scan_links(ctx, nl, l);
+		r = scan_links(ctx, nl, l, &m);
+	if (r >= 0)
+		r = xhp_leftovers_scan_policy(ctx, nl, &m, l);
 	if (r >= 0)
 		r = scan_loops(ctx, l);
 	if (r >= 0)
 		r = scan_locks(ctx, l);
 	ctx->deadline_us = 0;
 	xhp_nl_close(nl);
+	free(m.v);
 	if (r < 0) {
 		xhp_leftovers_free(l);
 		return r;
@@ -423,6 +404,9 @@ XHP_EXPORT int xhp_leftovers_remove(xhp_ctx *ctx, const xhp_leftovers *l,
 		break;
 	case XHP_LEFTOVER_LOOP:
 		r = remove_loop(ctx, o);
+		break;
+	case XHP_LEFTOVER_POLICY:
+		r = xhp_leftovers_remove_policy(ctx, o);
 		break;
 	default:
 		r = remove_lock(ctx, o);

@@ -26,6 +26,7 @@
 #include <cmocka.h>
 #include <xhp/xhp.h>
 
+#include "nft.h"
 #include "ovs_harness.h"
 #include "testutil.h"
 #include "xsd_harness.h"
@@ -587,6 +588,262 @@ static void test_leftovers(void **state)
 	sh("ip", "link", "del", "other73", NULL);
 }
 
+/* A guest network policy on @dev by the `policy` personality, as a
+ * caller with no backend applies it (its settings: @mac, @ip). */
+static void policy_on(const char *dev, const char *mac, const char *ip)
+{
+	xhp_device_opts opts = { .size = sizeof(opts) };
+	xhp_settings *s = NULL;
+	xhp_request *req = NULL;
+	xhp_ctx *ctx;
+	int r;
+
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, lockdir), 0);
+	assert_int_equal(xhp_settings_new(ctx, &s), 0);
+	assert_int_equal(xhp_settings_set(s, "mac", mac), 0);
+	assert_int_equal(xhp_settings_set(s, "ip", ip), 0);
+	assert_int_equal(xhp_request_new(ctx, XHP_ACTION_ADD, XHP_KIND_TAP,
+					 NULL, dev, &req),
+			 0);
+	opts.settings = s;
+	r = xhp_device_run_ext(ctx, "policy", req, &opts, NULL);
+	if (r < 0)
+		fprintf(stderr, "# policy on %s: %s\n", dev,
+			xhp_ctx_last_error(ctx));
+	assert_int_equal(r, 0);
+	xhp_request_free(req);
+	xhp_settings_free(s);
+	xhp_ctx_unref(ctx);
+}
+
+/* Whether the chain dev-@dev is in its shard's table (nft reads it). */
+static bool chain_present(const char *dev)
+{
+	char table[XHP_NFT_TABLE_NAME_MAX], chain[64];
+
+	snprintf(chain, sizeof(chain), "dev-%s", dev);
+	return tu_runl(NULL, "nft", "list", "chain", "netdev",
+		       xhp_nft_table_name(table, dev), chain, NULL) == 0;
+}
+
+static void expect_leftover(json_t *j, const char *kind, const char *name,
+			    int domid, const char *message)
+{
+	json_t *l = leftover(j, kind, name);
+
+	if (!l)
+		fail_msg("no leftover %s %s in %s", kind, name,
+			 json_dumps(json_object_get(j, "leftovers"), 0));
+	assert_int_equal(json_integer_value(json_object_get(l, "domid")),
+			 domid);
+	assert_string_equal(json_string_value(json_object_get(l, "message")),
+			    message);
+}
+
+/*
+ * Guest network policies whose device no backend owns: one of a
+ * protocol name (vif73.7, no backend/vif/73/7; its link deleted, the
+ * chain outlives it) and one of a link xhp renamed (guest73p, alias
+ * vif73.8, no backend/vif/73/8). Listed with the table and chain,
+ * removed by --repair; vif73.0's (its backend is there) is neither.
+ */
+static void test_policy_leftovers(void **state)
+{
+	char t7[XHP_NFT_TABLE_NAME_MAX], tp[XHP_NFT_TABLE_NAME_MAX];
+	char m7[256], mp[256], line[300];
+	char *out = NULL;
+	json_t *j;
+	int x;
+
+	(void)state;
+	xhp_nft_table_name(t7, "vif73.7");
+	xhp_nft_table_name(tp, "guest73p");
+	sh("ip", "link", "add", "vif73.7", "type", "veth", "peer", "name",
+	   "p73.7", NULL);
+	policy_on("vif73.7", "00:16:3e:73:00:07", "10.73.0.7");
+	sh("ip", "link", "del", "vif73.7", NULL);
+	sh("ip", "link", "add", "guest73p", "type", "veth", "peer", "name",
+	   "p73p", NULL);
+	sh("ip", "link", "set", "guest73p", "alias", "vif73.8", NULL);
+	policy_on("guest73p", "00:16:3e:73:00:08", "10.73.0.8");
+	assert_true(chain_present("vif73.7"));
+	assert_true(chain_present("guest73p"));
+	assert_true(chain_present("vif73.0"));
+
+	snprintf(
+		m7, sizeof(m7),
+		"chain dev-vif73.7 in table netdev %s is the guest network policy of vif73.7, and backend/vif/73/7 is gone",
+		t7);
+	snprintf(
+		mp, sizeof(mp),
+		"chain dev-guest73p in table netdev %s is the guest network policy of guest73p (renamed from vif73.8 by xhp), and backend/vif/73/8 is gone",
+		tp);
+	j = status_json(&x, false);
+	assert_int_equal(x, 1);
+	assert_int_equal(json_array_size(json_object_get(j, "leftovers")), 3);
+	expect_leftover(j, "policy", "dev-vif73.7", 73, m7);
+	expect_leftover(j, "policy", "dev-guest73p", 73, mp);
+	assert_non_null(leftover(j, "link", "guest73p"));
+	assert_null(leftover(j, "policy", "dev-vif73.0"));
+	json_decref(j);
+	assert_int_equal(status(&out, NULL), 1);
+	snprintf(line, sizeof(line), "leftover policy dev-vif73.7: %s\n", m7);
+	assert_non_null(strstr(out, line));
+	free(out);
+
+	j = status_json(&x, true);
+	assert_int_equal(x, 0);
+	assert_true(json_is_true(json_object_get(
+		leftover(j, "policy", "dev-vif73.7"), "removed")));
+	assert_true(json_is_true(json_object_get(
+		leftover(j, "policy", "dev-guest73p"), "removed")));
+	assert_true(json_is_true(
+		json_object_get(leftover(j, "link", "guest73p"), "removed")));
+	json_decref(j);
+	expect_clean();
+	assert_false(chain_present("vif73.7"));
+	assert_false(chain_present("guest73p"));
+	assert_true(chain_present("vif73.0"));
+}
+
+/* Whatever test_policy_leftovers* made, also when one failed: the links
+ * (a veth goes with its peer), the chains (nft: the kernel's), the
+ * backend. */
+static int policy_leftovers_teardown(void **state)
+{
+	static const char *const devs[] = { "vif73.7", "guest73p", "gone73n",
+					    "vif73.6" };
+	char table[XHP_NFT_TABLE_NAME_MAX], chain[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(devs) / sizeof(devs[0]); i++) {
+		tu_runl(NULL, "ip", "link", "del", devs[i], NULL);
+		snprintf(chain, sizeof(chain), "dev-%s", devs[i]);
+		if (chain_present(devs[i]))
+			tu_runl(NULL, "nft", "delete", "chain", "netdev",
+				xhp_nft_table_name(table, devs[i]), chain,
+				NULL);
+	}
+	tu_xs_rm(NULL, "/local/domain/0/backend/vif/74");
+	tu_xs_rm(NULL, "/local/domain/0/backend/vif/73/6");
+	return 0;
+}
+
+/* The policy leftovers of an in-process scan: their count, and the
+ * index of the one named @name (-1: none). */
+static int scan_policy(xhp_ctx *ctx, xhp_leftovers **l, const char *name,
+		       size_t *count)
+{
+	const char *n;
+	size_t i;
+	int k, at = -1;
+
+	xhp_leftovers_free(*l);
+	*l = NULL;
+	assert_int_equal(xhp_leftovers_scan(ctx, l), 0);
+	*count = 0;
+	for (i = 0; (k = xhp_leftovers_at(*l, i, &n, NULL, NULL)) > 0; i++) {
+		if (strcmp(xhp_leftover_to_string(k), "policy"))
+			continue;
+		(*count)++;
+		if (!strcmp(n, name))
+			at = (int)i;
+	}
+	return at;
+}
+
+/*
+ * The policy of a name that is no protocol name and no link's (gone73n:
+ * its link deleted): a backend's vifname owns it (backend/vif/74/0 with
+ * vifname gone73n); with none, it is a leftover of no domain, which the
+ * library lists and removes (the CLI shows it when no domain is named).
+ */
+static void test_policy_leftover_unowned(void **state)
+{
+	char t[XHP_NFT_TABLE_NAME_MAX], m[256];
+	xhp_leftovers *l = NULL;
+	const char *msg;
+	xhp_ctx *ctx;
+	size_t n;
+	int at, domid;
+
+	(void)state;
+	xhp_nft_table_name(t, "gone73n");
+	sh("ip", "link", "add", "gone73n", "type", "veth", "peer", "name",
+	   "p73n", NULL);
+	policy_on("gone73n", "00:16:3e:73:00:09", "10.73.0.9");
+	sh("ip", "link", "del", "gone73n", NULL);
+	assert_true(chain_present("gone73n"));
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, lockdir), 0);
+
+	be_write("/local/domain/0/backend/vif/74/0", "vifname", "gone73n");
+	assert_int_equal(scan_policy(ctx, &l, "dev-gone73n", &n), -1);
+	assert_int_equal(n, 0);
+	assert_int_equal(tu_xs_rm(NULL, "/local/domain/0/backend/vif/74"), 0);
+
+	at = scan_policy(ctx, &l, "dev-gone73n", &n);
+	assert_int_equal(n, 1);
+	assert_true(at >= 0);
+	assert_string_equal(xhp_leftover_to_string(xhp_leftovers_at(
+				    l, (size_t)at, NULL, &domid, &msg)),
+			    "policy");
+	assert_int_equal(domid, -1);
+	snprintf(
+		m, sizeof(m),
+		"chain dev-gone73n in table netdev %s is a guest network policy of gone73n, and no link gone73n exists nor has a backend the vifname gone73n",
+		t);
+	assert_string_equal(msg, m);
+	/* checked again before acting: a link of that name is back */
+	sh("ip", "link", "add", "gone73n", "type", "veth", "peer", "name",
+	   "p73n", NULL);
+	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), -EBUSY);
+	assert_string_equal(
+		xhp_ctx_last_error(ctx),
+		"link gone73n exists now: chain dev-gone73n left alone");
+	assert_true(chain_present("gone73n"));
+	sh("ip", "link", "del", "gone73n", NULL);
+	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), 0);
+	assert_false(chain_present("gone73n"));
+	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), 1);
+	xhp_leftovers_free(l);
+	xhp_ctx_unref(ctx);
+}
+
+/* A policy leftover is judged again just before it is removed: its
+ * backend back (backend/vif/73/6 made after the scan), it stays. */
+static void test_policy_leftover_owned_again(void **state)
+{
+	xhp_leftovers *l = NULL;
+	xhp_ctx *ctx;
+	size_t n;
+	int at;
+
+	(void)state;
+	sh("ip", "link", "add", "vif73.6", "type", "veth", "peer", "name",
+	   "p73.6", NULL);
+	policy_on("vif73.6", "00:16:3e:73:00:06", "10.73.0.6");
+	sh("ip", "link", "del", "vif73.6", NULL);
+	assert_int_equal(xhp_ctx_new(&ctx), 0);
+	assert_int_equal(xhp_ctx_set_lock_dir(ctx, lockdir), 0);
+	at = scan_policy(ctx, &l, "dev-vif73.6", &n);
+	assert_int_equal(n, 1);
+	assert_true(at >= 0);
+	be_write("/local/domain/0/backend/vif/73/6", "state", "2");
+	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), -EBUSY);
+	assert_string_equal(
+		xhp_ctx_last_error(ctx),
+		"backend/vif/73/6 exists again: chain dev-vif73.6 left alone");
+	assert_true(chain_present("vif73.6"));
+	assert_int_equal(tu_xs_rm(NULL, "/local/domain/0/backend/vif/73/6"), 0);
+	assert_int_equal(xhp_leftovers_remove(ctx, l, (size_t)at), 0);
+	assert_false(chain_present("vif73.6"));
+	xhp_leftovers_free(l);
+	xhp_ctx_unref(ctx);
+}
+
 /* A lock held by a live process is not a leftover. */
 static void test_held_lock(void **state)
 {
@@ -671,6 +928,7 @@ static int tap_teardown(void **state)
 	tu_runl(NULL, "ip", "link", "del", "vif73.0-emu", NULL);
 	tu_runl(NULL, "ip", "link", "del", "vif73.1-emu", NULL);
 	ovsd_vsctl(&ovs, NULL, "--if-exists", "del-port", "vif73.1-emu", NULL);
+	tu_xs_rm(NULL, BE_BR "/rate"); /* test_tap_policy's, if it failed */
 	return 0;
 }
 
@@ -732,6 +990,72 @@ static void test_tap_bridge(void **state)
 	sh("ip", "link", "del", "vif73.0-emu", NULL);
 	expect_clean();
 	assert_string_equal(host(BE_BR, "tap", buf, sizeof(buf)), "");
+}
+
+/*
+ * vif-bridge's tap has the guest network policy too (with the rate key,
+ * which a PV vif's has not): its chain deleted by hand is policy-missing
+ * about the tap, a rate key makes the tap's policy differ (the vif's is
+ * the same), each repaired by the tap's add.
+ */
+static void test_tap_policy(void **state)
+{
+	char t[XHP_NFT_TABLE_NAME_MAX], tv[XHP_NFT_TABLE_NAME_MAX];
+	char fp[64], vfp[64], buf[64], m[256];
+	json_t *j, *d;
+	int x;
+
+	(void)state;
+	xhp_nft_table_name(t, "vif73.0-emu");
+	/* its own shard: deleting the table touches no other device */
+	assert_string_not_equal(t, xhp_nft_table_name(tv, "vif73.0"));
+	tap_add("vif-bridge", BE_BR, "vif73.0-emu");
+	expect_clean();
+	host(BE_BR, "policy", vfp, sizeof(vfp));
+	host(BE_BR, "tap-policy", fp, sizeof(fp));
+	assert_int_equal(strlen(fp), 16);
+	assert_int_equal(strspn(fp, "0123456789abcdef"), 16);
+
+	sh("nft", "delete", "table", "netdev", t, NULL);
+	assert_false(chain_present("vif73.0-emu"));
+	snprintf(
+		m, sizeof(m),
+		"vif73.0-emu has no guest network policy (no chain dev-vif73.0-emu in table netdev %s); its keys ask for one",
+		t);
+	expect_drift(BE_BR, "policy-missing", m);
+	j = status_json(&x, false);
+	expect_drift_at(j, BE_BR, 0, "policy-missing", "vif73.0-emu", m);
+	json_decref(j);
+	repair_then_clean(BE_BR);
+	assert_true(chain_present("vif73.0-emu"));
+	assert_string_equal(host(BE_BR, "tap-policy", buf, sizeof(buf)), fp);
+
+	be_write(BE_BR, "rate", "1000000,1000000");
+	j = status_json(&x, false);
+	assert_int_equal(x, 1);
+	assert_int_equal(drift_count(j, BE_BR), 1);
+	snprintf(
+		m, sizeof(m),
+		"the guest network policy of vif73.0-emu is not what its keys ask for (chain dev-vif73.0-emu in table netdev %s: fingerprint %s, expected ",
+		t, fp);
+	d = json_array_get(json_object_get(device(j, BE_BR), "drift"), 0);
+	assert_string_equal(json_string_value(json_object_get(d, "code")),
+			    "policy-differs");
+	assert_string_equal(json_string_value(json_object_get(d, "device")),
+			    "vif73.0-emu");
+	assert_non_null(
+		strstr(json_string_value(json_object_get(d, "message")), m));
+	json_decref(j);
+	repair_then_clean(BE_BR);
+	assert_string_not_equal(host(BE_BR, "tap-policy", buf, sizeof(buf)),
+				fp);
+	assert_string_equal(host(BE_BR, "policy", buf, sizeof(buf)), vfp);
+
+	assert_int_equal(tu_xs_rm(NULL, BE_BR "/rate"), 0);
+	expect_drift(BE_BR, "policy-differs",
+		     "the guest network policy of vif73.0-emu");
+	repair_then_clean(BE_BR);
+	assert_string_equal(host(BE_BR, "tap-policy", buf, sizeof(buf)), fp);
 }
 
 /* vif-openvswitch's tap: its Port deleted, then re-added with its tag. */
@@ -886,9 +1210,16 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_loop_reused),
 		cmocka_unit_test(test_leftovers),
 		cmocka_unit_test(test_held_lock),
+		cmocka_unit_test_teardown(test_policy_leftovers,
+					  policy_leftovers_teardown),
+		cmocka_unit_test_teardown(test_policy_leftover_unowned,
+					  policy_leftovers_teardown),
+		cmocka_unit_test_teardown(test_policy_leftover_owned_again,
+					  policy_leftovers_teardown),
 		cmocka_unit_test(test_hostile_value),
 		cmocka_unit_test(test_usage),
 		cmocka_unit_test_teardown(test_tap_bridge, tap_teardown),
+		cmocka_unit_test_teardown(test_tap_policy, tap_teardown),
 		cmocka_unit_test_teardown(test_tap_ovs, tap_teardown),
 		cmocka_unit_test_teardown(test_no_script, script_teardown),
 		cmocka_unit_test_teardown(test_ovs_bridge_gone,
