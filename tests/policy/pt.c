@@ -561,6 +561,8 @@ static char *table_of(const char *dev)
 	char *out = nft_list(false), *line, *save = NULL, *table = NULL;
 	char quoted[IFNAMSIZ + 2], bare[IFNAMSIZ + 8];
 
+	if (!out)
+		return NULL;
 	snprintf(quoted, sizeof(quoted), "\"%s\"", dev);
 	snprintf(bare, sizeof(bare), "device %s ", dev);
 	for (line = strtok_r(out, "\n", &save); line;
