@@ -117,8 +117,10 @@ static const char *const bridge_argv[] = { "type_if=vif", "isolated=yes",
  * come and go) and the bridge ports' flags (isolated). */
 static void policy_snapshot(char **buf)
 {
-	static const char *const nft[] = { "nft", "list", "ruleset", "netdev",
-					   NULL };
+	/* stateless: the shared chains' counters count every device's
+	 * frames, which come and go with the sweep's links */
+	static const char *const nft[] = { "nft",     "-s",	"list",
+					   "ruleset", "netdev", NULL };
 	static const char *const ports[] = { "bridge", "-d", "link", "show",
 					     NULL };
 
@@ -128,40 +130,31 @@ static void policy_snapshot(char **buf)
 	sw_cmd(buf, ports);
 }
 
-/* Every shard's shared chain made before the sweep (a device's policy
- * makes it in its shard's table, and it stays: nft_policy.h), by a
- * policy put on and taken off a name of each shard. */
-static void nft_shared(void)
+/* The shared chain of the shard of @name made before the sweep (a
+ * device's policy makes it in its shard's table, and it stays:
+ * nft_policy.h), by a policy put on @name and taken off. Only the
+ * sweep's devices' shards: every snapshot lists the tables. */
+static void nft_shared(const char *name)
 {
 	const struct xhp_nft_policy p = {
 		.antispoof = true, .mac = { 0x00, 0x16, 0x3e, 0, 0, 1 }
 	};
-	bool done[XHP_NFT_SHARDS] = { false };
 	struct xhp_nft *nft = NULL;
 	xhp_ctx *ctx = NULL;
-	char name[16];
-	int i, n = 0;
 
-	if (xhp_ctx_new(&ctx) < 0 || xhp_nft_open(ctx, &nft) < 0)
-		die("nf_tables socket");
-	for (i = 0; n < XHP_NFT_SHARDS; i++) {
-		snprintf(name, sizeof(name), "shard%d", i);
-		if (done[xhp_nft_shard(name)])
-			continue;
-		if (xhp_nft_dev_apply(ctx, nft, name, &p) < 0 ||
-		    xhp_nft_dev_remove(ctx, nft, name) < 0)
-			die(xhp_ctx_last_error(ctx));
-		done[xhp_nft_shard(name)] = true;
-		n++;
-	}
+	if (xhp_ctx_new(&ctx) < 0 || xhp_nft_open(ctx, &nft) < 0 ||
+	    xhp_nft_dev_apply(ctx, nft, name, &p) < 0 ||
+	    xhp_nft_dev_remove(ctx, nft, name) < 0)
+		die(ctx ? xhp_ctx_last_error(ctx) : "nf_tables");
 	xhp_nft_close(nft);
 	xhp_ctx_unref(ctx);
 }
 
 /* Every shard's table made before the sweep (nft.h: they are made when
- * needed and never deleted), so that only the device's chains come and
+ * needed and never deleted), and the shared chain of the shards of @dev
+ * and @other (NULL: none), so that only the device's chains come and
  * go. */
-static void nft_tables(void)
+static void nft_tables(const char *dev, const char *other)
 {
 	char path[] = "/tmp/xhp-faults-nft-XXXXXX";
 	FILE *f;
@@ -177,7 +170,9 @@ static void nft_tables(void)
 	fclose(f);
 	SH("nft", "-f", path);
 	unlink(path);
-	nft_shared();
+	nft_shared(dev);
+	if (other)
+		nft_shared(other);
 }
 
 static int sweep_bridge(void)
@@ -223,7 +218,7 @@ static int sweep_bridge(void)
 	xs_put(VIF_BE "/bridge", "br0");
 	xs_put(VIF_BE "/mtu", "1400");
 	xs_put(VIF_BE "/ip", "192.0.2.10 2001:db8::10");
-	nft_tables();
+	nft_tables("vif1.0", "guest0"); /* renamed: vif_keys() */
 	r = sweep_run(&s);
 	xsd_stop(&xsd);
 	return r;
@@ -328,7 +323,7 @@ static int sweep_route(bool vifname)
 	    tu_xs_write(NULL, RU_KEY("ip"), "10.0.0.5 2001:db8:1::5") < 0 ||
 	    tu_xs_write(NULL, RU_KEY("mac"), "00:16:3e:12:34:57") < 0)
 		die("vif-route set-up");
-	nft_tables();
+	nft_tables(RU_VIF, vifname ? RU_VIFNAME : NULL);
 	if (vifname) {
 		route_vif_new();
 		if (tu_xs_write(NULL, RU_KEY("vifname"), RU_VIFNAME) < 0)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The guest policy tests' harness (pt.h). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
@@ -18,7 +19,6 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "nft.h"
 #include "nl.h"
 #include "pt.h"
 #include "testutil.h"
@@ -195,8 +195,8 @@ static void put16(struct pt_frame *f, uint16_t v)
 	put(f, &be, 2);
 }
 
-static void eth(struct pt_frame *f, const uint8_t dst[6], const uint8_t src[6],
-		uint16_t type)
+void pt_eth(struct pt_frame *f, const uint8_t dst[6], const uint8_t src[6],
+	    uint16_t type)
 {
 	f->len = 0;
 	f->tag_at = f->sum_at = 0;
@@ -210,16 +210,18 @@ static void addr(int family, const char *s, void *out)
 	assert_int_equal(inet_pton(family, s, out), 1);
 }
 
-void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
-	     const char *sip, const char *dip, uint16_t sport, uint16_t dport,
-	     size_t payload)
+/* An IPv4 header of protocol @proto whose total length holds @len bytes
+ * after it and the tag. */
+static void ip4(struct pt_frame *f, const uint8_t smac[6],
+		const uint8_t dmac[6], const char *sip, const char *dip,
+		uint8_t proto, size_t len)
 {
-	uint8_t ip[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17 };
-	uint16_t tot = (uint16_t)(20 + 8 + payload + 4);
+	uint8_t ip[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, proto };
+	uint16_t tot = (uint16_t)(20 + len + 4);
 	uint32_t sum = 0;
 	size_t i;
 
-	eth(f, dmac, smac, ETHERTYPE_IP);
+	pt_eth(f, dmac, smac, ETHERTYPE_IP);
 	ip[2] = (uint8_t)(tot >> 8);
 	ip[3] = (uint8_t)tot;
 	addr(AF_INET, sip, ip + 12);
@@ -231,9 +233,26 @@ void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	ip[10] = (uint8_t)(~sum >> 8);
 	ip[11] = (uint8_t)~sum;
 	put(f, ip, sizeof(ip));
+}
+
+void pt_ip4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	    const char *sip, const char *dip, uint8_t proto,
+	    const void *payload, size_t len)
+{
+	ip4(f, smac, dmac, sip, dip, proto, len);
+	put(f, payload, len);
+}
+
+void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	     const char *sip, const char *dip, uint16_t sport, uint16_t dport,
+	     size_t payload)
+{
+	size_t i;
+
+	ip4(f, smac, dmac, sip, dip, 17, 8 + payload);
 	put16(f, sport);
 	put16(f, dport);
-	put16(f, (uint16_t)(tot - 20));
+	put16(f, (uint16_t)(8 + payload + 4));
 	put16(f, 0); /* no checksum */
 	for (i = 0; i < payload; i++)
 		put(f, "x", 1);
@@ -245,7 +264,7 @@ static void ip6(struct pt_frame *f, const uint8_t smac[6],
 {
 	uint8_t h[40] = { 0x60 };
 
-	eth(f, dmac, smac, ETHERTYPE_IPV6);
+	pt_eth(f, dmac, smac, ETHERTYPE_IPV6);
 	h[4] = (uint8_t)(len >> 8);
 	h[5] = (uint8_t)len;
 	h[6] = next;
@@ -272,7 +291,7 @@ void pt_arp(struct pt_frame *f, const uint8_t sha[6], const char *spa,
 	static const uint8_t zero[6];
 	uint8_t a[4];
 
-	eth(f, bcast, sha, ETHERTYPE_ARP);
+	pt_eth(f, bcast, sha, ETHERTYPE_ARP);
 	put16(f, 1);
 	put16(f, ETHERTYPE_IP);
 	put(f, "\x06\x04", 2);
@@ -401,26 +420,64 @@ uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n)
 	return tag;
 }
 
+bool pt_has_tag(const uint8_t *frame, size_t len, const void *arg)
+{
+	return memmem(frame, len, arg, sizeof(uint32_t)) != NULL;
+}
+
+void pt_count_rx(struct pt_rx *rx, size_t n)
+{
+	struct pollfd p[8];
+	uint8_t in[2048];
+	size_t i;
+
+	assert_true(n <= sizeof(p) / sizeof(p[0]));
+	for (i = 0; i < n; i++) {
+		rx[i].got = 0;
+		p[i] = (struct pollfd){ rx[i].fd, POLLIN, 0 };
+	}
+	while (poll(p, n, 300) > 0) {
+		for (i = 0; i < n; i++) {
+			struct sockaddr_ll sa;
+			socklen_t sl = sizeof(sa);
+			ssize_t got;
+
+			if (!(p[i].revents & POLLIN))
+				continue;
+			got = recvfrom(rx[i].fd, in, sizeof(in), 0,
+				       (struct sockaddr *)&sa, &sl);
+			if (got <= 0)
+				fail_msg("receiver %zu: %s", i,
+					 got ? strerror(errno) : "EOF");
+			if (sa.sll_pkttype != PACKET_OUTGOING &&
+			    rx[i].match(in, (size_t)got, rx[i].arg))
+				rx[i].got++;
+		}
+	}
+}
+
 int pt_count(const struct pt_ns *ns, uint32_t tag)
 {
-	uint8_t in[2048];
-	int got = 0;
+	struct pt_rx rx = { ns->tx, pt_has_tag, &tag, 0 };
 
-	for (;;) {
-		struct pollfd p = { ns->tx, POLLIN, 0 };
-		struct sockaddr_ll sa;
-		socklen_t sl = sizeof(sa);
-		ssize_t n;
+	pt_count_rx(&rx, 1);
+	return rx.got;
+}
 
-		if (poll(&p, 1, 300) <= 0)
-			return got;
-		n = recvfrom(ns->tx, in, sizeof(in), 0, (struct sockaddr *)&sa,
-			     &sl);
-		assert_true(n > 0);
-		if (sa.sll_pkttype != PACKET_OUTGOING &&
-		    memmem(in, (size_t)n, &tag, sizeof(tag)))
-			got++;
-	}
+int pt_tap(const struct pt_ns *ns, const char *ifname, uint16_t proto)
+{
+	struct sockaddr_ll sa = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(proto) };
+	int fd;
+
+	pt_enter(ns);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
+	assert_true(fd >= 0);
+	sa.sll_ifindex = (int)if_nametoindex(ifname);
+	assert_true(sa.sll_ifindex > 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	pt_enter(NULL);
+	return fd;
 }
 
 /* --- nft --- */
@@ -464,48 +521,64 @@ static long rule_packets(const json_t *rule)
 	return n;
 }
 
-/* Whether @rule is in @chain (a device's) or in the shared chain of its
- * table, which the device's jumps to. */
-static bool in_chain(const json_t *rule, const char *chain)
+/*
+ * The name of the table (caller frees) whose base chain hooks device
+ * @dev, NULL if none: from the text listing, as nft 1.0.6 leaves a
+ * chain's device out of its JSON ("... hook ingress device "vif3.0"
+ * priority ...", or "devices = { ... }").
+ */
+static char *table_of(const char *dev)
 {
-	const char *c = json_string_value(json_object_get(rule, "chain"));
-	const char *t = json_string_value(json_object_get(rule, "table"));
-	char table[XHP_NFT_TABLE_NAME_MAX];
+	char *out = nft_list(false), *line, *save = NULL, *table = NULL;
+	char quoted[IFNAMSIZ + 2], bare[IFNAMSIZ + 8];
 
-	if (!c || !t)
-		return false;
-	if (!strcmp(c, chain))
-		return true;
-	return !strncmp(c, XHP_NFT_SHARED_PREFIX,
-			strlen(XHP_NFT_SHARED_PREFIX)) &&
-	       !strncmp(chain, XHP_NFT_CHAIN_PREFIX,
-			strlen(XHP_NFT_CHAIN_PREFIX)) &&
-	       !strcmp(t, xhp_nft_table_name(
-				  table, chain + strlen(XHP_NFT_CHAIN_PREFIX)));
+	if (!out)
+		return NULL;
+	snprintf(quoted, sizeof(quoted), "\"%s\"", dev);
+	snprintf(bare, sizeof(bare), "device %s ", dev);
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "table netdev ", 13)) {
+			free(table);
+			table = strndup(line + 13, strcspn(line + 13, " {"));
+		} else if (strstr(line, "hook ingress") &&
+			   (strstr(line, quoted) || strstr(line, bare))) {
+			free(out);
+			return table;
+		}
+	}
+	free(table);
+	free(out);
+	return NULL;
 }
 
-long pt_counter(const char *chain, const char *comment)
+long pt_dev_counter(const char *dev, const char *comment)
 {
-	char *out = nft_list(true);
-	const json_t *item, *rule;
+	char *table = table_of(dev), *out;
+	const json_t *item, *o;
 	json_t *root;
 	long n = -1;
 	size_t i;
 
-	if (!out)
+	if (!table || !(out = nft_list(true))) {
+		free(table);
 		return -1;
+	}
 	root = json_loads(out, 0, NULL);
 	free(out);
 	assert_non_null(root);
 	json_array_foreach(json_object_get(root, "nftables"), i, item) {
-		rule = json_object_get(item, "rule");
-		if (!rule || !in_chain(rule, chain) ||
-		    strcmp(json_string_value(json_object_get(rule, "comment")) ?:
-				   "",
+		o = json_object_get(item, "rule");
+		if (!o ||
+		    strcmp(json_string_value(json_object_get(o, "table")) ?: "",
+			   table) ||
+		    strcmp(json_string_value(json_object_get(o, "comment")) ?:
+									      "",
 			   comment))
 			continue;
-		n = (n < 0 ? 0 : n) + rule_packets(rule);
+		n = (n < 0 ? 0 : n) + rule_packets(o);
 	}
+	free(table);
 	json_decref(root);
 	return n;
 }

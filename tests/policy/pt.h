@@ -65,6 +65,15 @@ struct pt_frame {
 	 * pt_send() sets once tagged (a bridge checks that of MLD). */
 	size_t sum_at;
 };
+/* Start @f: its Ethernet header (@type), nothing after it. */
+void pt_eth(struct pt_frame *f, const uint8_t dst[6], const uint8_t src[6],
+	    uint16_t type);
+/* An IPv4 packet of protocol @proto with @payload (@len bytes; the tag
+ * follows it, inside the packet's total length). No checksum of the
+ * payload's is set. */
+void pt_ip4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
+	    const char *sip, const char *dip, uint8_t proto,
+	    const void *payload, size_t len);
 void pt_udp4(struct pt_frame *f, const uint8_t smac[6], const uint8_t dmac[6],
 	     const char *sip, const char *dip, uint16_t sport, uint16_t dport,
 	     size_t payload);
@@ -103,12 +112,39 @@ uint32_t pt_send(const struct pt_ns *from, struct pt_frame *f, int n);
 /* Frames with @tag that reach @ns's eth0 within 300 ms of the last. */
 int pt_count(const struct pt_ns *ns, uint32_t tag);
 
-/* The packets counters of the rules with @comment in chain @chain of
- * the xhp-* tables, or in the shared chain of its table (a device's
- * chain, dev-<ifname>, jumps to it), summed (from `nft -j list ruleset
- * netdev`); -1 if there is no such rule. pt.c alone says where the rules
- * are. */
-long pt_counter(const char *chain, const char *comment);
+/* Whether @frame (@len bytes) is the one a receiver looks for. */
+typedef bool pt_match_fn(const uint8_t *frame, size_t len, const void *arg);
+/* pt_match_fn: @frame has the tag *(const uint32_t *)@arg (pt_send's). */
+bool pt_has_tag(const uint8_t *frame, size_t len, const void *arg);
+/* A receiver: packet socket @fd, and what it counts. */
+struct pt_rx {
+	int fd;
+	pt_match_fn *match;
+	const void *arg;
+	int got; /* set by pt_count_rx */
+};
+/*
+ * Read the @n receivers' sockets together until none has had a frame for
+ * 300 ms; rx[i].got: the frames on rx[i].fd (not sent from its side)
+ * that rx[i].match. One wait for all of them, not one each.
+ */
+void pt_count_rx(struct pt_rx *rx, size_t n);
+/*
+ * A packet socket on link @ifname of @ns (NULL: the host) for the ether
+ * type @proto alone. The kernel hands such a socket a frame after the
+ * device's ingress hook (an ETH_P_ALL one, like pt_ns.tx, gets it
+ * before), with the frames the stack itself receives: what it counts got
+ * past the policy into @ns's stack. Caller closes it.
+ */
+int pt_tap(const struct pt_ns *ns, const char *ifname, uint16_t proto);
+
+/*
+ * The packets counters of the rules with @comment in every chain of the
+ * table that holds the base chain of device @dev (whatever the chains are
+ * called and however the rules are spread over them), summed; -1 if
+ * there is no such rule.
+ */
+long pt_dev_counter(const char *dev, const char *comment);
 /* `nft list ruleset netdev` (the test's own namespace), or NULL if it has
  * no table netdev xhp-* (caller frees). */
 char *pt_nft_list(void);

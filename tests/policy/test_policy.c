@@ -203,10 +203,10 @@ static int teardown(void **state)
 /* Send @f N times from guest 1: how many reach the router and guest 2.
  * A failure names the line of the call. */
 #define expect(...) expect_at(__LINE__, __VA_ARGS__)
-static void expect_at(int line, struct pt_frame *f, int want, const char *chain,
+static void expect_at(int line, struct pt_frame *f, int want, const char *dev,
 		      const char *comment)
 {
-	long before = chain ? pt_counter(chain, comment) : 0;
+	long before = dev ? pt_dev_counter(dev, comment) : 0;
 	uint32_t tag = pt_send(&T.g1, f, N);
 	int at_rtr = pt_count(&T.rtr, tag), at_g2 = pt_count(&T.g2, tag);
 
@@ -214,9 +214,9 @@ static void expect_at(int line, struct pt_frame *f, int want, const char *chain,
 		fail_msg(
 			"line %d: %d frames reached the router, %d guest 2, not %d",
 			line, at_rtr, at_g2, want);
-	if (chain && pt_counter(chain, comment) != before + N)
+	if (dev && pt_dev_counter(dev, comment) != before + N)
 		fail_msg("line %d: counter %s of %s: %ld, not %ld", line,
-			 comment, chain, pt_counter(chain, comment),
+			 comment, dev, pt_dev_counter(dev, comment),
 			 before + N);
 }
 
@@ -336,37 +336,37 @@ static void test_forged_hidden(void **state)
 	pt_udp4(&f, T.g1.mac, bcast, "10.77.0.99", "10.77.0.255", 4000, 4000,
 		0);
 	pt_vlan(&f, 0x8100, 7);
-	expect(&f, 0, "dev-vif1.0", "xhp: forged IPv4 source");
+	expect(&f, 0, "vif1.0", "xhp: forged IPv4 source");
 	/* two (QinQ, and 802.1Q in 802.1Q) */
 	pt_udp4(&f, T.g1.mac, bcast, "10.77.0.99", "10.77.0.255", 4000, 4000,
 		0);
 	pt_vlan(&f, 0x8100, 7);
 	pt_vlan(&f, 0x88a8, 8);
-	expect(&f, 0, "dev-vif1.0", "xhp: stacked VLAN tags");
+	expect(&f, 0, "vif1.0", "xhp: stacked VLAN tags");
 	pt_arp(&f, T.g1.mac, "10.77.0.99", "10.77.0.99", 2);
 	pt_vlan(&f, 0x8100, 7);
 	pt_vlan(&f, 0x8100, 8);
-	expect(&f, 0, "dev-vif1.0", "xhp: stacked VLAN tags");
+	expect(&f, 0, "vif1.0", "xhp: stacked VLAN tags");
 	/* ARP with a hardware address length of 8 */
 	pt_arp(&f, T.g1.mac, IP1, IP1, 2);
 	f.b[18] = 8;
-	expect(&f, 0, "dev-vif1.0", "xhp: ARP other than Ethernet/IPv4");
+	expect(&f, 0, "vif1.0", "xhp: ARP other than Ethernet/IPv4");
 	/* NA for its own address, NS, with another MAC as the option */
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	pt_nd_opt(&f, 2, forged_mac);
-	expect(&f, 0, "dev-vif1.0", NA_OTHER);
+	expect(&f, 0, "vif1.0", NA_OTHER);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
 	pt_nd_opt(&f, 1, forged_mac);
-	expect(&f, 0, "dev-vif1.0", NS_OTHER);
+	expect(&f, 0, "vif1.0", NS_OTHER);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
 	pt_nd_opt(&f, 1, T.g1.mac);
 	pt_nd_opt(&f, 1, forged_mac);
-	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
+	expect(&f, 0, "vif1.0", ND_OPTIONS);
 	/* its own first, another after it */
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	pt_nd_opt(&f, 2, T.g1.mac);
 	pt_nd_opt(&f, 2, forged_mac);
-	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
+	expect(&f, 0, "vif1.0", ND_OPTIONS);
 }
 
 /*
@@ -384,21 +384,21 @@ static void test_nd_options_hidden(void **state)
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 135, "fd77::1");
 	pt_nd_opt_pad(&f, 99, 2);
 	pt_nd_opt(&f, 1, forged_mac);
-	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
+	expect(&f, 0, "vif1.0", ND_OPTIONS);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, IP6_1);
 	pt_nd_opt_pad(&f, 14, 2); /* a 14-byte nonce */
 	pt_nd_opt(&f, 2, forged_mac);
-	expect(&f, 0, "dev-vif1.0", ND_OPTIONS);
+	expect(&f, 0, "vif1.0", ND_OPTIONS);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::2", 133, NULL);
 	pt_nd_opt(&f, 1, forged_mac);
-	expect(&f, 0, "dev-vif1.0", RS_OTHER);
+	expect(&f, 0, "vif1.0", RS_OTHER);
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::2", 133, NULL);
 	pt_nd_opt_pad(&f, 99, 1);
-	expect(&f, 0, "dev-vif1.0", RS_OTHER);
+	expect(&f, 0, "vif1.0", RS_OTHER);
 	/* a nonce in anything but an NS */
 	pt_icmp6(&f, T.g1.mac, all_nodes, IP6_1, "ff02::1", 136, IP6_1);
 	pt_nd_opt(&f, 14, forged_mac);
-	expect(&f, 0, "dev-vif1.0", NA_OTHER);
+	expect(&f, 0, "vif1.0", NA_OTHER);
 	/* NS behind a destination options header: an unknown option, then
 	 * another MAC */
 	p[8] = 135;
@@ -410,7 +410,7 @@ static void test_nd_options_hidden(void **state)
 	memcpy(p + 50, forged_mac, 6);
 	pt_ip6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 60, p, 56);
 	f.tag_at = 14 + 40 + 8 + 4; /* the NS's reserved bytes */
-	expect(&f, 0, "dev-vif1.0",
+	expect(&f, 0, "vif1.0",
 	       "xhp: neighbour discovery after extension headers");
 }
 
@@ -430,9 +430,9 @@ static void test_fragments(void **state)
 	 * fragments of 24 bytes */
 	frag6(&f, 58, 0, true, 24);
 	f.b[62] = 134;
-	expect(&f, 0, "dev-vif1.0", "xhp: fragmented ICMPv6");
+	expect(&f, 0, "vif1.0", "xhp: fragmented ICMPv6");
 	frag6(&f, 58, 3, false, 24);
-	expect(&f, 0, "dev-vif1.0", "xhp: fragmented ICMPv6");
+	expect(&f, 0, "vif1.0", "xhp: fragmented ICMPv6");
 	/* a destination options header first, the RA in the second
 	 * fragment: the first names ICMPv6 (the kernel reads the chain up
 	 * to it), the second's upper layer is unknown to the kernel (its
@@ -441,10 +441,10 @@ static void test_fragments(void **state)
 	f.b[62] = 58;
 	f.b[64] = 1;
 	f.b[65] = 4;
-	expect(&f, 0, "dev-vif1.0", "xhp: fragmented ICMPv6");
+	expect(&f, 0, "vif1.0", "xhp: fragmented ICMPv6");
 	frag6(&f, 60, 1, false, 16);
 	f.b[62] = 134;
-	expect(&f, 0, "dev-vif1.0", FRAG_EXT);
+	expect(&f, 0, "vif1.0", FRAG_EXT);
 	/* the fragment header behind a destination options header, and
 	 * behind it one whose next header is in the second fragment */
 	{
@@ -455,7 +455,7 @@ static void test_fragments(void **state)
 		pt_ip6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 60, p,
 		       sizeof(p));
 		f.tag_at = 14 + 40 + 8 + 4; /* the identification */
-		expect(&f, 0, "dev-vif1.0",
+		expect(&f, 0, "vif1.0",
 		       "xhp: IPv6 fragment header after another extension header");
 	}
 }
@@ -469,14 +469,14 @@ static void test_probes_for_others(void **state)
 
 	(void)state;
 	pt_arp(&f, T.g1.mac, "0.0.0.0", "10.77.0.12", 1);
-	expect(&f, 0, "dev-vif1.0", "xhp: ARP probe for another address");
+	expect(&f, 0, "vif1.0", "xhp: ARP probe for another address");
 	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1:ff00:12", 135,
 		 "fd77::12");
-	expect(&f, 0, "dev-vif1.0", "xhp: DAD for another address");
+	expect(&f, 0, "vif1.0", "xhp: DAD for another address");
 	pt_icmp6(&f, T.g1.mac, all_nodes, "::", "ff02::1", 135,
 		 "fe80::216:3eff:fe00:7712");
 	pt_nd_opt(&f, 14, forged_mac);
-	expect(&f, 0, "dev-vif1.0", "xhp: DAD for another address");
+	expect(&f, 0, "vif1.0", "xhp: DAD for another address");
 }
 
 /* DHCP from 0.0.0.0 to another than the broadcast address (hole 3), a
@@ -490,13 +490,13 @@ static void test_dhcp_and_more(void **state)
 
 	(void)state;
 	pt_udp4(&f, T.g1.mac, bcast, "0.0.0.0", "10.77.0.1", 68, 67, 0);
-	expect(&f, 0, "dev-vif1.0", "xhp: IPv4 from 0.0.0.0 but DHCP");
+	expect(&f, 0, "vif1.0", "xhp: IPv4 from 0.0.0.0 but DHCP");
 	pt_udp4(&f, T.g1.mac, bcast, "0.0.0.0", "10.77.0.255", 68, 67, 0);
-	expect(&f, 0, "dev-vif1.0", "xhp: IPv4 from 0.0.0.0 but DHCP");
+	expect(&f, 0, "vif1.0", "xhp: IPv4 from 0.0.0.0 but DHCP");
 	pt_udp4(&f, T.g1.mac, bcast, IP1, "255.255.255.255", 4000, 68, 0);
-	expect(&f, 0, "dev-vif1.0", "xhp: DHCP to a client port");
+	expect(&f, 0, "vif1.0", "xhp: DHCP to a client port");
 	pt_udp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 4000, 546);
-	expect(&f, 0, "dev-vif1.0", "xhp: DHCPv6 to a client port");
+	expect(&f, 0, "vif1.0", "xhp: DHCPv6 to a client port");
 	/* a configuration BPDU (802.3 length, LLC 42 42 03) */
 	f.len = 0;
 	memcpy(f.b, stp, 6);
@@ -508,9 +508,9 @@ static void test_dhcp_and_more(void **state)
 	f.b[16] = 3;
 	memset(f.b + 17, 0, 35);
 	f.len = 52;
-	expect(&f, 0, "dev-vif1.0", "xhp: IEEE 802.1 link-local frame");
+	expect(&f, 0, "vif1.0", "xhp: IEEE 802.1 link-local frame");
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::6a", 151, NULL);
-	expect(&f, 0, "dev-vif1.0", "xhp: multicast router advertisement");
+	expect(&f, 0, "vif1.0", "xhp: multicast router advertisement");
 }
 
 static void test_forged_dropped(void **state)
@@ -519,31 +519,31 @@ static void test_forged_dropped(void **state)
 
 	(void)state;
 	pt_udp4(&f, forged_mac, bcast, IP1, "10.77.0.255", 4000, 4000, 0);
-	expect(&f, 0, "dev-vif1.0", "xhp: forged source MAC");
+	expect(&f, 0, "vif1.0", "xhp: forged source MAC");
 	pt_udp4(&f, T.g1.mac, bcast, "10.77.0.99", "10.77.0.255", 4000, 4000,
 		0);
-	expect(&f, 0, "dev-vif1.0", "xhp: forged IPv4 source");
+	expect(&f, 0, "vif1.0", "xhp: forged IPv4 source");
 	pt_udp6(&f, T.g1.mac, all_nodes, "fd77::99", "ff02::1", 4000, 4000);
-	expect(&f, 0, "dev-vif1.0", "xhp: forged IPv6 source");
+	expect(&f, 0, "vif1.0", "xhp: forged IPv6 source");
 	/* gratuitous ARP for another IP */
 	pt_arp(&f, T.g1.mac, "10.77.0.99", "10.77.0.99", 2);
-	expect(&f, 0, "dev-vif1.0", "xhp: forged ARP sender IP");
+	expect(&f, 0, "vif1.0", "xhp: forged ARP sender IP");
 	/* ARP whose sender MAC is not the frame's */
 	pt_arp(&f, T.g1.mac, IP1, IP1, 2);
 	memcpy(f.b + 22, forged_mac, 6);
-	expect(&f, 0, "dev-vif1.0", "xhp: forged ARP sender MAC");
+	expect(&f, 0, "vif1.0", "xhp: forged ARP sender MAC");
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 136, "fd77::99");
-	expect(&f, 0, "dev-vif1.0",
+	expect(&f, 0, "vif1.0",
 	       "xhp: neighbour advertisement for another address");
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 134, NULL);
-	expect(&f, 0, "dev-vif1.0", "xhp: router advertisement");
+	expect(&f, 0, "vif1.0", "xhp: router advertisement");
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 137, "fd77::1");
-	expect(&f, 0, "dev-vif1.0", "xhp: ICMPv6 redirect");
+	expect(&f, 0, "vif1.0", "xhp: ICMPv6 redirect");
 	/* a DHCP offer from the guest's own address */
 	pt_udp4(&f, T.g1.mac, bcast, IP1, "255.255.255.255", 67, 68, 0);
-	expect(&f, 0, "dev-vif1.0", "xhp: DHCP server reply");
+	expect(&f, 0, "vif1.0", "xhp: DHCP server reply");
 	pt_udp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 547, 546);
-	expect(&f, 0, "dev-vif1.0", "xhp: DHCPv6 server reply");
+	expect(&f, 0, "vif1.0", "xhp: DHCPv6 server reply");
 }
 
 /* Guest 2, policed by the `policy` personality, is held to its own. */
@@ -559,7 +559,7 @@ static void test_policy_personality(void **state)
 	pt_udp4(&f, T.g2.mac, bcast, IP1, "10.77.0.255", 1, 1, 0);
 	tag = pt_send(&T.g2, &f, N);
 	assert_int_equal(pt_count(&T.rtr, tag), 0);
-	assert_int_equal(pt_counter("dev-vif2.0", "xhp: forged IPv4 source"),
+	assert_int_equal(pt_dev_counter("vif2.0", "xhp: forged IPv4 source"),
 			 N);
 }
 

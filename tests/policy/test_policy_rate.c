@@ -185,7 +185,7 @@ static void test_rate_policed(void **state)
 	printf("policed: %.0f bytes/s (rate %.0f, %+.1f %%)\n", bps, RATE_BPS,
 	       (bps / RATE_BPS - 1) * 100);
 	assert_true(bps > 0.85 * RATE_BPS && bps < 1.15 * RATE_BPS);
-	assert_true(pt_counter("dev-vif5.0-emu", "xhp: over the rate") > 0);
+	assert_true(pt_dev_counter("vif5.0-emu", "xhp: over the rate") > 0);
 	run(XHP_ACTION_REMOVE, XHP_KIND_TAP, "vif5.0-emu", "");
 	assert_int_equal(pt_chains(), 0);
 }
