@@ -371,18 +371,37 @@ static int bridge_sniffer(void)
 	return fd;
 }
 
-/* An Ethernet broadcast from @src with ethertype 0x88b5 and @tag. */
+/* Where the marker and the tag are: after the Ethernet, IPv4 and UDP
+ * headers. */
+#define MARK_AT (14 + 20 + 8)
+
+/* A DHCP client's broadcast (0.0.0.0:68 to 255.255.255.255:67, what the
+ * policy lets a guest without an address send) from @src, whose payload
+ * is a marker and @tag. */
 static void send_frame(int q, int hdr, const unsigned char src[6],
 		       unsigned char tag)
 {
-	unsigned char buf[128] = { 0 }, *f = buf + hdr;
+	unsigned char buf[128] = { 0 }, *f = buf + hdr, *ip = f + 14;
+	unsigned int sum = 0, i;
 
 	memset(f, 0xff, 6);
 	memcpy(f + 6, src, 6);
-	f[12] = 0x88;
-	f[13] = 0xb5;
-	memcpy(f + 14, "xhp-libvirt-e2e", 15);
-	f[29] = tag;
+	f[12] = 0x08; /* IPv4 */
+	ip[0] = 0x45;
+	ip[3] = 20 + 8 + 16; /* total length */
+	ip[8] = 64; /* ttl */
+	ip[9] = IPPROTO_UDP;
+	memset(ip + 16, 0xff, 4); /* to 255.255.255.255, from 0.0.0.0 */
+	for (i = 0; i < 20; i += 2)
+		sum += (unsigned int)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (unsigned char)(~sum >> 8);
+	ip[11] = (unsigned char)~sum;
+	ip[21] = 68; /* udp 68 -> 67, no checksum */
+	ip[23] = 67;
+	ip[25] = 8 + 16;
+	memcpy(f + MARK_AT, "xhp-libvirt-e2e", 15);
+	f[MARK_AT + 15] = tag;
 	assert_int_equal(write(q, buf, (size_t)hdr + 60), hdr + 60);
 }
 
@@ -396,9 +415,10 @@ static unsigned int seen_tags(int sn, int ms)
 
 	while (poll(&p, 1, ms) > 0) {
 		while ((n = recv(sn, buf, sizeof(buf), 0)) > 0)
-			if (n >= 30 && buf[12] == 0x88 && buf[13] == 0xb5 &&
-			    !memcmp(buf + 14, "xhp-libvirt-e2e", 15))
-				seen |= 1u << buf[29];
+			if (n > MARK_AT + 15 && buf[12] == 0x08 &&
+			    buf[13] == 0 &&
+			    !memcmp(buf + MARK_AT, "xhp-libvirt-e2e", 15))
+				seen |= 1u << buf[MARK_AT + 15];
 		ms = 200;
 	}
 	return seen;

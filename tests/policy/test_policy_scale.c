@@ -198,6 +198,29 @@ static void test_too_many_addresses(void **state)
 	assert_int_equal(xhp_nft_dev_remove(T.ctx, T.nft, "many0"), 0);
 }
 
+/* The ruleset flushed behind the socket's back ("nft flush ruleset", as a
+ * firewall's reload does): the socket's knowledge of the shared chain is
+ * stale, the batch that jumps to it fails (ENOENT), and the apply asks
+ * again and makes it anew. */
+static void test_ruleset_flushed(void **state)
+{
+	char *out;
+
+	(void)state;
+	apply("flush0", "00:16:3e:ee:ee:ee", "10.4.4.4", true);
+	assert_int_equal(tu_runl(NULL, "nft", "flush", "ruleset", NULL), 0);
+	assert_int_equal(pt_chains(), 0);
+	apply("flush0", "00:16:3e:ee:ee:ee", "10.4.4.4", true);
+	out = pt_nft_list();
+	assert_non_null(out);
+	assert_non_null(strstr(out, "\tchain dev-flush0 {"));
+	assert_non_null(strstr(out, "\tchain " XHP_NFT_SHARED_PREFIX));
+	assert_non_null(strstr(out, "jump " XHP_NFT_SHARED_PREFIX));
+	free(out);
+	assert_int_equal(xhp_nft_dev_remove(T.ctx, T.nft, "flush0"), 0);
+	assert_int_equal(pt_chains(), 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -221,6 +244,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_reuse),
 		cmocka_unit_test(test_too_many_addresses),
+		cmocka_unit_test(test_ruleset_flushed),
 		cmocka_unit_test(test_thousand),
 	};
 
