@@ -36,37 +36,6 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 #define POLICY_PERSONALITY "policy"
 
-static const char *const drivers[] = { "qemu", "libxl", "lxc", "network" };
-
-const char *cli_libvirt_driver(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(drivers) / sizeof(drivers[0]); i++)
-		if (strlen(drivers[i]) == len &&
-		    !strncmp(drivers[i], name, len))
-			return drivers[i];
-	return NULL;
-}
-
-const char *cli_libvirt_hook_driver(const char *argv0)
-{
-	const char *end = strrchr(argv0, '/'), *dir, *base;
-
-	if (!end || end == argv0)
-		return NULL;
-	base = end + 1;
-	for (dir = end; dir > argv0 && dir[-1] != '/'; dir--)
-		;
-	/* .../hooks/qemu.d/NAME */
-	if (end - dir > 2 && !strncmp(end - 2, ".d", 2))
-		return cli_libvirt_driver(dir, (size_t)(end - 2 - dir));
-	/* .../hooks/qemu (the one-script form of libvirt < 6.5) */
-	if (end - dir == 5 && !strncmp(dir, "hooks", 5))
-		return cli_libvirt_driver(base, strlen(base));
-	return NULL;
-}
-
 /* All of stdin, up to LV_XML_MAX bytes: 0, -EFBIG, or -errno. */
 static int read_stdin(char **ret, size_t *ret_len)
 {

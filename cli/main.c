@@ -17,6 +17,7 @@
  * about the device (a connected vif must stay connected).
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -378,6 +380,44 @@ static int cmd_run(xhp_ctx *ctx, const char *personality, int argc, char **argv)
 	return r < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+/*
+ * Hand a hook call to xhp-libvirt-hook (libvirt_main.c): the one beside
+ * this program (a build tree), else the installed one; the process is
+ * replaced, so there is nothing to wait for. Returns only on failure.
+ */
+static int exec_libvirt_hook(const char *driver, int argc, char **argv)
+{
+	static const char helper[] = "xhp-libvirt-hook";
+	char self[PATH_MAX], path[PATH_MAX + sizeof(helper)], **args, *slash;
+	ssize_t n;
+	int i;
+
+	args = calloc((size_t)argc + 3, sizeof(*args));
+	if (!args) {
+		cli_log(LOG_ERR, "libvirt-hook: out of memory");
+		return EXIT_FAIL;
+	}
+	args[0] = (char *)helper;
+	args[1] = (char *)driver;
+	for (i = 0; i < argc; i++)
+		args[i + 2] = argv[i];
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			slash[1] = '\0';
+			snprintf(path, sizeof(path), "%s%s", self, helper);
+			execv(path, args);
+		}
+	}
+	execv(XHP_LIBEXEC_DIR "/xhp-libvirt-hook", args);
+	cli_log(LOG_ERR, "libvirt-hook: cannot run %s: %s",
+		XHP_LIBEXEC_DIR "/xhp-libvirt-hook", strerror(errno));
+	free(args);
+	return EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *self = argc > 0 && argv[0] ? argv[0] : "xhp-hotplug";
@@ -404,8 +444,8 @@ int main(int argc, char **argv)
 	}
 	if (cli_libvirt_hook_driver(self)) {
 		cli_log_open(ctx, "xhp-hotplug");
-		r = cli_libvirt_hook(ctx, cli_libvirt_hook_driver(self),
-				     argc - 1, argv + 1);
+		r = exec_libvirt_hook(cli_libvirt_hook_driver(self), argc - 1,
+				      argv + 1);
 		goto out;
 	}
 	cli_log_open(ctx, "xhp-hotplug");
@@ -432,8 +472,7 @@ int main(int argc, char **argv)
 				argc < 3 ? "" : quote(q, argv[2]));
 			r = EXIT_USAGE;
 		} else {
-			r = cli_libvirt_hook(
-				ctx,
+			r = exec_libvirt_hook(
 				cli_libvirt_driver(argv[2], strlen(argv[2])),
 				argc - 3, argv + 3);
 		}
