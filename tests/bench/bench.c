@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -111,4 +112,17 @@ int bench_spawn(char *const argv[], char *const envp[], const char *errpath,
 	if (ret_ru)
 		*ret_ru = ru;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void bench_sh(const char *arg0, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, arg0);
+	r = tu_runv(NULL, NULL, 120000, (const char *const[]){ arg0, NULL },
+		    ap);
+	va_end(ap);
+	if (r != 0)
+		bench_die(arg0);
 }

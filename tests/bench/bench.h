@@ -59,6 +59,10 @@ void bench_xen_ns_enter(void);
  * (wait4) when it exited. Returns the exit status (0..255), 128+signal,
  * -ETIMEDOUT, or -errno when it could not be spawned. (xhp-bench)
  */
+/* Run the command (argv: @arg0 and the rest, NULL-terminated; no shell)
+ * within 120 s; exit (bench_die) unless it exits 0. (xhp-bench) */
+void bench_sh(const char *arg0, ...) __attribute__((sentinel));
+
 struct rusage;
 int bench_spawn(char *const argv[], char *const envp[], const char *errpath,
 		int timeout_ms, struct rusage *ret_ru);

@@ -90,19 +90,6 @@ static void cleanup(void)
 	g.dir = NULL;
 }
 
-static void sh(const char *arg0, ...) __attribute__((sentinel));
-static void sh(const char *arg0, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, arg0);
-	r = tu_runv(NULL, NULL, 60000, (const char *const[]){ arg0, NULL }, ap);
-	va_end(ap);
-	if (r != 0)
-		bench_die(arg0);
-}
-
 static char *in_dir(const char *name)
 {
 	char *p;
@@ -372,9 +359,9 @@ int main(int argc, char **argv)
 	free(conf[WITH]);
 	free(conf[WITHOUT]);
 	write_backend();
-	sh("ip", "link", "add", BRIDGE, "type", "bridge", NULL);
-	sh("ip", "link", "set", BRIDGE, "up", NULL);
-	sh("ip", "tuntap", "add", "dev", VIF, "mode", "tap", NULL);
+	bench_sh("ip", "link", "add", BRIDGE, "type", "bridge", NULL);
+	bench_sh("ip", "link", "set", BRIDGE, "up", NULL);
+	bench_sh("ip", "tuntap", "add", "dev", VIF, "mode", "tap", NULL);
 	xen = warm_up(no_xen);
 	t = calloc((2 * N_WAYS + 1) * (size_t)reps, sizeof(*t));
 	if (!t)

@@ -57,20 +57,6 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void sh(const char *arg0, ...) __attribute__((sentinel));
-static void sh(const char *arg0, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, arg0);
-	r = tu_runv(NULL, NULL, 120000, (const char *const[]){ arg0, NULL },
-		    ap);
-	va_end(ap);
-	if (r != 0)
-		bench_die(arg0);
-}
-
 /* ip -batch of @n lines per pair of @fmts: "<first> vif<DOMID>.<i><second>"
  * ("tuntap add", " mode tap"). */
 static double ip_batch(unsigned int n, const char *const fmts[])
@@ -91,7 +77,7 @@ static double ip_batch(unsigned int n, const char *const fmts[])
 				fmts[f + 1]);
 	fclose(fp);
 	t0 = now_us();
-	sh("ip", "-batch", path, NULL);
+	bench_sh("ip", "-batch", path, NULL);
 	return (now_us() - t0) / 1000.0;
 }
 
@@ -446,7 +432,7 @@ static void block_add(unsigned int others)
 	/* a block device (not a file: a file with no loop device yet
 	 * needs no sharing check), so that every add checks the others */
 	snprintf(file, sizeof(file), "%s/disk.img", dir);
-	sh("truncate", "-s", "8M", file, NULL);
+	bench_sh("truncate", "-s", "8M", file, NULL);
 	if (tu_runl(&loop, "losetup", "--find", "--show", file, NULL) ||
 	    !loop || !w || !xs_watch(w, SIM_BE "/vbd/9", "v"))
 		bench_die("losetup");
@@ -533,8 +519,8 @@ int main(int argc, char **argv)
 	if (!dir || xsd_start(&x) < 0 || !(xs = xs_open(0)))
 		bench_die("set-up");
 	signal(SIGPIPE, SIG_IGN);
-	sh("ip", "link", "add", "br0", "type", "bridge", NULL);
-	sh("ip", "link", "set", "br0", "up", NULL);
+	bench_sh("ip", "link", "add", "br0", "type", "bridge", NULL);
+	bench_sh("ip", "link", "set", "br0", "up", NULL);
 	if (table && !(tf = fopen(table, "w")))
 		bench_die("--table");
 	if (tf)

@@ -36,19 +36,6 @@ static void stats(uint64_t *v, int n, double *med, double *p90)
 	*p90 = v[(n * 9) / 10 < n ? (n * 9) / 10 : n - 1] / 1000.0;
 }
 
-static void sh(const char *arg0, ...) __attribute__((sentinel));
-static void sh(const char *arg0, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, arg0);
-	r = tu_runv(NULL, NULL, 60000, (const char *const[]){ arg0, NULL }, ap);
-	va_end(ap);
-	if (r != 0)
-		bench_die(arg0);
-}
-
 /* Put ports pN (N from *have to want-1) on br0 with one ip -batch. */
 static void grow_ports(int *have, int want)
 {
@@ -64,7 +51,7 @@ static void grow_ports(int *have, int want)
 	}
 	fclose(f);
 	if (want > *have)
-		sh("ip", "-batch", path, NULL);
+		bench_sh("ip", "-batch", path, NULL);
 	unlink(path);
 	*have = want;
 }
@@ -152,9 +139,9 @@ int main(int argc, char **argv)
 	xs = xs_open(0);
 	if (!xs || tu_xs_write(xs, "backend/vif/1/0/bridge", "br0") < 0)
 		bench_die("xenstore");
-	sh("ip", "link", "add", "br0", "type", "bridge", NULL);
-	sh("ip", "link", "set", "br0", "up", NULL);
-	sh("ip", "tuntap", "add", "vif1.0", "mode", "tap", NULL);
+	bench_sh("ip", "link", "add", "br0", "type", "bridge", NULL);
+	bench_sh("ip", "link", "set", "br0", "up", NULL);
+	bench_sh("ip", "tuntap", "add", "vif1.0", "mode", "tap", NULL);
 	if (xhp_ctx_new(&ctx) < 0)
 		bench_die("xhp_ctx_new");
 	for (p = 0; p < 4; p++) {

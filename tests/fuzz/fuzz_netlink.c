@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#define FUZZ_NETLINK
 #include "fuzz.h"
 #include "nft.h"
 #include "nl.h"
@@ -70,26 +71,16 @@ static void check_table(const struct nlmsghdr *nlh)
 	CHECK(!st.fp[0] || st.present);
 }
 
+/* One message, to every parser. */
+static void check_one(const struct nlmsghdr *nlh)
+{
+	check_link(nlh);
+	check_addr(nlh);
+	check_table(nlh);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct nlmsghdr *nlh;
-	void *buf;
-	int len;
-
-	if (size > 65536)
-		return 0;
-	len = (int)size;
-	/* Reads past the padded end are caught. */
-	buf = calloc(1, MNL_ALIGN(size) ? MNL_ALIGN(size) : 1);
-	if (!buf)
-		return 0;
-	memcpy(buf, data, size);
-	for (nlh = buf; xhp_nlmsg_ok(nlh, len);
-	     nlh = mnl_nlmsg_next(nlh, &len)) {
-		check_link(nlh);
-		check_addr(nlh);
-		check_table(nlh);
-	}
-	free(buf);
+	fuzz_each_nlmsg(data, size, check_one);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FUZZ_NETLINK
 #include "fuzz.h"
 #include "nft_list.h"
 #include "util.h"
@@ -48,19 +49,6 @@ static void check_chain(const struct nlmsghdr *nlh)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const struct nlmsghdr *nlh;
-	void *buf;
-	int len;
-
-	if (size > 65536)
-		return 0;
-	len = (int)size;
-	buf = calloc(1, MNL_ALIGN(size) ? MNL_ALIGN(size) : 1);
-	if (!buf)
-		return 0;
-	memcpy(buf, data, size);
-	for (nlh = buf; xhp_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len))
-		check_chain(nlh);
-	free(buf);
+	fuzz_each_nlmsg(data, size, check_chain);
 	return 0;
 }
