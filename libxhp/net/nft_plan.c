@@ -33,6 +33,7 @@ const struct xhp_nft_field xhp_nft_fields[] = {
 	[F_TH_SPORT] = { "th sport", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2 },
 	[F_TH_DPORT] = { "th dport", NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2 },
 	[F_ICMP_TYPE] = { "type", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1 },
+	[F_IGMP_TYPE] = { "igmp type", NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1 },
 	[F_ND_TARGET] = { "icmpv6 nd target", NFT_PAYLOAD_TRANSPORT_HEADER, 8,
 			  16 },
 	[F_ARP_HTYPE] = { "arp htype", NFT_PAYLOAD_NETWORK_HEADER, 0, 2 },
@@ -300,6 +301,15 @@ static void plan_shared(struct plan *pl)
 		      "xhp: multicast router advertisement");
 	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 153,
 		      "xhp: multicast router termination");
+	/* General and group queries, which make the guest the querier of
+	 * the link (the lowest address wins the election, RFC 2236 3 and
+	 * RFC 2710 5; a Linux bridge with snooping then sends the group's
+	 * reports to the guest's port): a guest listens to multicast, it
+	 * does not route it. */
+	r = shared(pl, ETH_P_IP, IPPROTO_IGMP, "xhp: IGMP membership query");
+	set_match(&r->m[0], F_IGMP_TYPE, false, (const uint8_t[]){ 0x11 }, -1);
+	add_drop_type(pl, ETH_P_IPV6, IPPROTO_ICMPV6, 130,
+		      "xhp: multicast listener query");
 	add_nd_form(pl, 133, 8);
 	add_nd_form(pl, 135, 24);
 	add_nd_form(pl, 136, 24);

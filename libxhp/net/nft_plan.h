@@ -27,6 +27,7 @@ enum field {
 	F_TH_SPORT,
 	F_TH_DPORT,
 	F_ICMP_TYPE,
+	F_IGMP_TYPE, /* its first byte, as ICMP's */
 	F_ND_TARGET,
 	F_ARP_HTYPE, /* hardware type */
 	F_ARP_PTYPE, /* protocol type */

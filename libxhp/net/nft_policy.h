@@ -41,8 +41,8 @@
  *     udp sport 67, udp dport 68, udp sport 547, udp dport 546:
  *       counter drop each
  *     icmp type redirect counter drop
- *     icmpv6 type { nd-router-advert, nd-redirect, 147, 151, 153 }:
- *       counter drop each
+ *     icmpv6 type { nd-router-advert, nd-redirect, 147, 151, 153,
+ *       mld-listener-query }, igmp type membership-query: counter drop each
  *     per T of RS, NS, NA:
  *       icmpv6 type T ip6 nexthdr != 58 counter drop
  *       icmpv6 type T ip6 length != MIN ip6 length != MIN+8 counter drop

@@ -125,6 +125,7 @@ static const char *l4_word(uint8_t l4)
 {
 	return l4 == IPPROTO_UDP  ? "udp" :
 	       l4 == IPPROTO_ICMP ? "icmp" :
+	       l4 == IPPROTO_IGMP ? "igmp" :
 				    "ipv6-icmp";
 }
 

@@ -164,7 +164,7 @@ static const struct nlmsghdr *by_comment(const struct msgs *ms,
 static void test_order(void **state)
 {
 	/* the device's chain gone (made sure of, emptied, deleted), the
-	 * shard's shared chain made, its 36 rules, the device's chain
+	 * shard's shared chain made, its 38 rules, the device's chain
 	 * made, its 13 rules */
 	static const uint8_t want[] = {
 		NFT_MSG_NEWTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_DELRULE,
@@ -197,9 +197,9 @@ static void test_order(void **state)
 	assert_memory_equal(mnl_attr_get_str(tb[NFTA_CHAIN_NAME]),
 			    XHP_NFT_SHARED_PREFIX,
 			    strlen(XHP_NFT_SHARED_PREFIX));
-	for (i = 6; i < 6 + 36; i++)
+	for (i = 6; i < 6 + 38; i++)
 		assert_int_equal(ms.m[i]->nlmsg_type & 0xff, NFT_MSG_NEWRULE);
-	dev = 6 + 36;
+	dev = 6 + 38;
 	assert_int_equal(ms.m[dev]->nlmsg_type & 0xff, NFT_MSG_NEWCHAIN);
 	assert_int_equal(ms.m[dev]->nlmsg_flags,
 			 NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
@@ -510,6 +510,13 @@ static void test_dhcp_and_group(void **state)
 	assert_cmp(names[3], data[3], NFT_CMP_EQ, zero, 4);
 	assert_payload(names[4], data[4], NFT_PAYLOAD_NETWORK_HEADER, 16, 4);
 	assert_cmp(names[5], data[5], NFT_CMP_NEQ, bcast, 4);
+	/* meta l4proto igmp, th 0 (its type) == 0x11 */
+	assert_int_equal(
+		rule_exprs(&ms, "xhp: IGMP membership query", names, data), 8);
+	assert_meta_is(names + 2, data + 2, NFT_META_L4PROTO,
+		       (const uint8_t[]){ IPPROTO_IGMP }, 1);
+	assert_payload(names[4], data[4], NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+	assert_cmp(names[5], data[5], NFT_CMP_EQ, (const uint8_t[]){ 0x11 }, 1);
 	assert_int_equal(rule_exprs(&ms, "xhp: IEEE 802.1 link-local frame",
 				    names, data),
 			 7);

@@ -481,8 +481,8 @@ static void test_probes_for_others(void **state)
 
 /* DHCP from 0.0.0.0 to another than the broadcast address (hole 3), a
  * DHCP answer from another port than 67 (547), an IEEE 802.1 link-local
- * frame (a BPDU), a multicast router advertisement: all reached the
- * router before. */
+ * frame (a BPDU), a multicast router advertisement, an MLD query: all
+ * reached the router before. */
 static void test_dhcp_and_more(void **state)
 {
 	static const uint8_t stp[6] = { 0x01, 0x80, 0xc2, 0, 0, 0 };
@@ -511,6 +511,9 @@ static void test_dhcp_and_more(void **state)
 	expect(&f, 0, "vif1.0", "xhp: IEEE 802.1 link-local frame");
 	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::6a", 151, NULL);
 	expect(&f, 0, "vif1.0", "xhp: multicast router advertisement");
+	/* an MLD general query (24 bytes: the address ::) */
+	pt_icmp6(&f, T.g1.mac, all_nodes, LL1, "ff02::1", 130, "::");
+	expect(&f, 0, "vif1.0", "xhp: multicast listener query");
 }
 
 static void test_forged_dropped(void **state)
