@@ -4,6 +4,7 @@
  * chain's, and their fingerprints.
  */
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -459,12 +460,32 @@ void xhp_nft_plan_shared(struct plan *pl)
 		 XHP_NFT_SHARED_PREFIX, fp);
 }
 
+/* The shared chain's name: its rules are the same for every device of
+ * every run, so it is made once per process. */
+static char shared_name[XHP_NFT_CHAIN_NAME_MAX];
+static struct plan shared_plan;
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+
+static void make_shared_name(void)
+{
+	xhp_nft_plan_shared(&shared_plan);
+	memcpy(shared_name, shared_plan.shared_name, sizeof(shared_name));
+}
+
+const char *xhp_nft_shared_name(void)
+{
+	pthread_once(&shared_once, make_shared_name);
+	return shared_name;
+}
+
 void xhp_nft_plan_make(const struct xhp_nft_policy *p, struct plan *pl)
 {
 	uint64_t rate = xhp_nft_rate_per_second(p->rate_bytes, p->rate_usecs);
 
-	xhp_nft_plan_shared(pl); /* for its name */
+	memset(pl->l, 0, sizeof(pl->l));
 	pl->n = 0;
+	pl->shared = false;
+	memcpy(pl->shared_name, xhp_nft_shared_name(), sizeof(pl->shared_name));
 	if (rate)
 		own(pl, 0, 0, "xhp: over the rate")->rate = rate;
 	if (p->antispoof)

@@ -107,6 +107,8 @@ void xhp_nft_plan_make(const struct xhp_nft_policy *p, struct plan *pl);
 /* The shared chain's rules into @pl, and its name: "shared-" and the
  * fingerprint of its rules. */
 void xhp_nft_plan_shared(struct plan *pl);
+/* The name xhp_nft_plan_shared() gives (computed once; static). */
+const char *xhp_nft_shared_name(void);
 /* Every rule, field by field, as 16 hex digits; "" for no rules. */
 void xhp_nft_plan_fingerprint(const struct plan *pl, char fp[XHP_NFT_FP_MAX]);
 /* @mask: @len bytes, the first @prefix bits set. */

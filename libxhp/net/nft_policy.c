@@ -467,19 +467,6 @@ int xhp_nft_dev_apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 	return r < 0 ? r : xhp_nft_dev_apply_known(ctx, nft, ifname, p, r);
 }
 
-/* The name of the shared chain (of this library's rules). */
-static const char *shared_name(char buf[XHP_NFT_CHAIN_NAME_MAX])
-{
-	struct plan *pl = malloc(sizeof(*pl));
-
-	if (!pl)
-		return NULL;
-	xhp_nft_plan_shared(pl);
-	memcpy(buf, pl->shared_name, XHP_NFT_CHAIN_NAME_MAX);
-	free(pl);
-	return buf;
-}
-
 static int apply(xhp_ctx *ctx, struct xhp_nft *nft, const char *ifname,
 		 const struct xhp_nft_policy *p, bool had, bool shared)
 {
@@ -498,7 +485,7 @@ int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
 			    const char *ifname, const struct xhp_nft_policy *p,
 			    bool had)
 {
-	char name[XHP_NFT_CHAIN_NAME_MAX];
+	const char *name = xhp_nft_shared_name();
 	int r, there = 1;
 
 	r = xhp_nft_check_ifname(ctx, ifname);
@@ -510,8 +497,6 @@ int xhp_nft_dev_apply_known(xhp_ctx *ctx, struct xhp_nft *nft,
 	if (xhp_nft_policy_empty(p))
 		return had ? xhp_nft_dev_remove(ctx, nft, ifname) : 0;
 	if (p->antispoof) {
-		if (!shared_name(name))
-			return xhp_err(ctx, ENOMEM, "out of memory");
 		there = xhp_nft_shared_present(ctx, nft, ifname, name);
 		if (there < 0)
 			return there;
